@@ -1,0 +1,2 @@
+//! Counts by category, source, hour and weekday.
+pub struct Stats;

@@ -1,0 +1,1 @@
+//! csv reader. See [`super::RowReader`].

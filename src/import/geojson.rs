@@ -1,0 +1,1 @@
+//! geojson reader. See [`super::RowReader`].

@@ -1,0 +1,1 @@
+//! polisen reader. See [`super::RowReader`].

@@ -1,0 +1,33 @@
+//! Lägesbild: the situational picture of incidents for a municipality's safety
+//! unit (Sölvesborgs kommun, Område trygghet, säkerhet och folkhälsa).
+//!
+//! # Layers
+//! Dependencies run one way, top to bottom; nothing above `gui` knows egui.
+//!
+//! | module     | what it holds |
+//! |------------|---------------|
+//! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
+//! | [`jobs`]   | progress and cancellation for long work |
+//! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
+//! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
+//! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
+//! | [`analysis`] | statistics over filtered incidents |
+//! | [`demo`]   | the seeded, synthetic Sölvesborg demo project |
+//! | `gui`      | the desktop app (feature `gui`) |
+//!
+//! The command-line interface lives in the binary (`src/cli/`) and is a thin
+//! layer over these modules.
+
+pub mod analysis;
+pub mod crs;
+pub mod demo;
+pub mod import;
+pub mod jobs;
+pub mod model;
+pub mod store;
+
+#[cfg(feature = "gui")]
+pub mod gui;
+
+/// The app's name and version, e.g. for a User-Agent or file metadata.
+pub const APP_NAME_VERSION: &str = concat!("Lagesbild/", env!("CARGO_PKG_VERSION"));
