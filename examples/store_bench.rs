@@ -9,11 +9,33 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use lagesbild::jobs::{CancelToken, NoProgress};
+use lagesbild::jobs::CancelToken;
 use lagesbild::model::{Category, Incident, LonLat, Source};
 use lagesbild::store::{Project, PushOutcome, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// Prints each stage's start time, to see where commit spends it.
+struct StagePrinter(Instant);
+
+impl lagesbild::jobs::Progress for StagePrinter {
+    fn stage(&self, name: &str, total: u64) {
+        println!(
+            "  {:>7.3} s  stage {name:?} ({total})",
+            self.0.elapsed().as_secs_f64()
+        );
+    }
+    fn advance(&self, _n: u64) {}
+}
+
+/// CPU time this (single-threaded) program has run, from
+/// /proc/self/schedstat: on a shared machine wall time also counts waiting.
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns / 1e9)
+}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -68,31 +90,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let created = t0.elapsed();
 
     let mut gen_time = Duration::ZERO;
+    let mut gen_cpu = 0.0;
     let mut push_time = Duration::ZERO;
     let mut inserted = 0usize;
     let t1 = Instant::now();
+    let cpu1 = cpu_secs();
     let mut session = project.begin_import("bench.csv")?;
-    for _ in 0..n {
+    let mut batch = Vec::with_capacity(10_000);
+    let mut left = n;
+    while left > 0 {
         let g = Instant::now();
-        let inc = random_incident(&mut rng, start);
+        let gc = cpu_secs();
+        batch.clear();
+        for _ in 0..left.min(10_000) {
+            batch.push(random_incident(&mut rng, start));
+        }
+        left -= batch.len();
+        gen_cpu += cpu_secs() - gc;
         let p = Instant::now();
         gen_time += p - g;
-        if session.push(&inc)? == PushOutcome::Inserted {
-            inserted += 1;
+        for inc in &batch {
+            if session.push(inc)? == PushOutcome::Inserted {
+                inserted += 1;
+            }
         }
         push_time += p.elapsed();
     }
+    drop(batch);
+    let push_cpu = cpu_secs() - cpu1 - gen_cpu;
     let c = Instant::now();
-    session.commit(&NoProgress, &CancelToken::new())?;
+    let cc = cpu_secs();
+    session.commit(&StagePrinter(c), &CancelToken::new())?;
     let commit_time = c.elapsed();
+    let commit_cpu = cpu_secs() - cc;
     let total = t1.elapsed() - gen_time;
 
-    let check: String =
+    // rtreecheck takes seconds; STORE_BENCH_NO_CHECK=1 skips it when profiling.
+    let check: String = if std::env::var_os("STORE_BENCH_NO_CHECK").is_some() {
+        "skipped".to_owned()
+    } else {
         project
             .connection()
             .query_row("SELECT rtreecheck('rtree_incidents_geom')", [], |r| {
                 r.get(0)
-            })?;
+            })?
+    };
     let r = Instant::now();
     let points = project.incident_points(&Default::default(), &CancelToken::new())?;
     let read_time = r.elapsed();
@@ -111,6 +153,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         gen_time.as_secs_f64()
     );
     println!("commit: {:.3} s", commit_time.as_secs_f64());
+    println!(
+        "CPU time: push {push_cpu:.3} s + commit {commit_cpu:.3} s = {:.3} s",
+        push_cpu + commit_cpu
+    );
     println!("store total (push + commit): {:.3} s", total.as_secs_f64());
     println!(
         "incident_points (all): {:.3} s; info: {:.3} s",

@@ -33,6 +33,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 const _: () = assert!(SCHEMA_VERSION == schema::LATEST_VERSION);
 
+/// Page size of new project files, in bytes.
+const PAGE_SIZE: i64 = 16_384;
+
 /// How often long reads check the cancel token, in rows.
 const CANCEL_EVERY_ROWS: usize = 4096;
 
@@ -85,6 +88,37 @@ pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         return Some(t.and_utc());
     }
     time::parse_gpkg_datetime(text)
+}
+
+/// Formats an instant exactly as [`time::gpkg_datetime`] does
+/// (`2025-03-14T21:40:00.000Z`), without chrono's format machinery (a
+/// million rows an import).
+pub(crate) fn format_time(t: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return time::gpkg_datetime(t);
+    }
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    // A leap second shows as 60.
+    let millis = t.timestamp_subsec_millis();
+    put(20, 3, millis.min(999));
+    if millis > 999 {
+        return time::gpkg_datetime(t);
+    }
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// An open project file.
@@ -163,6 +197,9 @@ fn build_new(tmp: &Path, name: &str) -> Result<(), StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
     )
     .at(tmp)?;
+    // Bigger pages than SQLite's default 4096 make a million-row import
+    // about a quarter cheaper (fewer page splits and writes); must come first.
+    conn.pragma_update(None, "page_size", PAGE_SIZE).at(tmp)?;
     configure(&conn).at(tmp)?;
     schema::set_gpkg_identity(&conn).at(tmp)?;
     conn.execute_batch("BEGIN").at(tmp)?;
@@ -652,6 +689,21 @@ impl Store for Project {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_time_format_matches_chrono() {
+        for text in [
+            "2025-03-14T21:40:00.000Z",
+            "2024-02-29T23:59:59.999Z",
+            "0999-12-31T00:00:00.001Z",
+        ] {
+            let t = parse_time(text).unwrap();
+            assert_eq!(format_time(t), time::gpkg_datetime(t));
+            assert_eq!(format_time(t), text);
+        }
+        let far = DateTime::from_timestamp(300_000_000_000, 0).unwrap();
+        assert_eq!(format_time(far), time::gpkg_datetime(far));
+    }
 
     #[test]
     fn fast_time_parse_matches_chrono() {

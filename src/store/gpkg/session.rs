@@ -22,8 +22,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::blob::{self, point_blob};
 use super::rtree::{self, Cell, RtreeError};
-use super::schema::{self, INCIDENT_INDEXES, SRS_WGS84};
-use super::{SqlContext, parse_time};
+use super::schema::{self, IMPORT_KEY_INDEX, INCIDENT_INDEXES, SRS_WGS84};
+use super::{SqlContext, format_time, parse_time};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Category, Incident, LonLat, Source, time};
 use crate::store::{ImportSession, PushOutcome, StoreError};
@@ -35,6 +35,8 @@ const DEFAULT_CACHE_KIB: i64 = 2_000;
 /// When the new rows are at least this share of the table, commit rebuilds the
 /// whole R-tree instead of inserting the new rows one by one.
 const REBUILD_SHARE: f64 = 0.10;
+/// Room reserved for rows at begin (grows as needed).
+const INITIAL_ROWS: usize = 1 << 16;
 /// Positions closer than this (in degrees, on each axis) are the same place.
 const SAME_PLACE_DEG: f64 = 1e-7;
 
@@ -140,6 +142,13 @@ struct KeyMap {
 }
 
 impl KeyMap {
+    fn with_capacity(n: usize) -> Self {
+        KeyMap {
+            first: HashMap::with_capacity_and_hasher(n, Default::default()),
+            more: HashMap::new(),
+        }
+    }
+
     fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
         self.first
             .get(&hash)
@@ -265,6 +274,8 @@ enum Mode {
 struct Inner<'a> {
     /// The project's connection, inside `BEGIN IMMEDIATE` until commit or drop.
     tx: &'a Connection,
+    /// The row insert, prepared once.
+    insert: rusqlite::Statement<'a>,
     mode: Mode,
     rows_at_begin: u64,
     keys: KeyMap,
@@ -292,22 +303,21 @@ impl<'a> Session<'a> {
         file_name: &str,
     ) -> Result<Session<'a>, StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
-        // From here on, a failure must roll back: `session` owns the transaction.
-        let mut session = Session {
-            path,
-            file_name: file_name.to_owned(),
-            inner: Some(Inner {
-                tx: conn,
-                mode: Mode::Indexed,
-                rows_at_begin: 0,
-                keys: KeyMap::default(),
-                uids: KeyMap::default(),
-                points: Vec::new(),
-                inserted: 0,
-                duplicates: 0,
-                conflicts: 0,
+        match Self::prepare(conn, path) {
+            Ok(inner) => Ok(Session {
+                path,
+                file_name: file_name.to_owned(),
+                inner: Some(inner),
             }),
-        };
+            Err(e) => {
+                end(conn);
+                Err(e)
+            }
+        }
+    }
+
+    /// The work of `begin` inside the transaction.
+    fn prepare(conn: &'a Connection, path: &Path) -> Result<Inner<'a>, StoreError> {
         conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
             .at(path)?;
         let rows_at_begin: i64 = conn
@@ -319,20 +329,42 @@ impl<'a> Session<'a> {
             Mode::Indexed
         };
         schema::drop_rtree_triggers(conn, "incidents", "geom").at(path)?;
+        let indexes = INCIDENT_INDEXES.iter().chain([&IMPORT_KEY_INDEX]);
         if mode == Mode::Bulk {
-            for (name, _) in INCIDENT_INDEXES {
+            for (name, _) in indexes {
                 conn.execute_batch(&format!(
                     "DROP INDEX IF EXISTS {};",
                     schema::quote_ident(name)
                 ))
                 .at(path)?;
             }
+        } else {
+            // Left out by an earlier import into an empty table (or by
+            // another program): the lookups need them.
+            for (_, sql) in indexes {
+                conn.execute_batch(sql).at(path)?;
+            }
         }
-        if let Some(inner) = session.inner.as_mut() {
-            inner.mode = mode;
-            inner.rows_at_begin = rows_at_begin as u64;
-        }
-        Ok(session)
+        let insert = conn
+            .prepare(
+                "INSERT INTO incidents (geom, uid, occurred_at, category, category_text, \
+                 source, source_text, precision_m, place, description, import_file, \
+                 external_id, import_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .at(path)?;
+        Ok(Inner {
+            tx: conn,
+            insert,
+            mode,
+            rows_at_begin: rows_at_begin as u64,
+            keys: KeyMap::with_capacity(INITIAL_ROWS),
+            uids: KeyMap::with_capacity(INITIAL_ROWS),
+            points: Vec::with_capacity(INITIAL_ROWS),
+            inserted: 0,
+            duplicates: 0,
+            conflicts: 0,
+        })
     }
 }
 
@@ -485,35 +517,24 @@ impl Inner<'_> {
             });
         }
         let geom = point_blob(SRS_WGS84, incident.position.lon, incident.position.lat);
-        let occurred_at = time::gpkg_datetime(incident.occurred_at);
-        {
-            let mut insert = self
-                .tx
-                .prepare_cached(
-                    "INSERT INTO incidents (geom, uid, occurred_at, category, category_text, \
-                     source, source_text, precision_m, place, description, import_file, \
-                     external_id, import_key) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .at(path)?;
-            insert
-                .execute(params![
-                    &geom[..],
-                    incident.uid,
-                    occurred_at,
-                    incident.category.key(),
-                    incident.category_text,
-                    incident.source.key(),
-                    incident.source_text,
-                    incident.precision_m,
-                    incident.place,
-                    incident.description,
-                    incident.import_file,
-                    incident.external_id,
-                    hash,
-                ])
-                .at(path)?;
-        }
+        let occurred_at = format_time(incident.occurred_at);
+        self.insert
+            .execute(params![
+                &geom[..],
+                incident.uid,
+                occurred_at,
+                incident.category.key(),
+                incident.category_text,
+                incident.source.key(),
+                incident.source_text,
+                incident.precision_m,
+                incident.place,
+                incident.description,
+                incident.import_file,
+                incident.external_id,
+                hash,
+            ])
+            .at(path)?;
         let fid = self.tx.last_insert_rowid();
         if self.mode == Mode::Bulk {
             self.keys.insert(hash, fid);
@@ -618,6 +639,7 @@ fn finish(
 ) -> Result<(), StoreError> {
     let Inner {
         tx,
+        insert,
         mode,
         rows_at_begin,
         keys,
@@ -627,6 +649,7 @@ fn finish(
         duplicates,
         conflicts,
     } = inner;
+    drop(insert);
     drop(keys);
     drop(uids);
     cancel.check()?;
