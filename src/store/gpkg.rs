@@ -169,6 +169,34 @@ fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "DELETE")?;
+    register_gpkg_functions(conn)
+}
+
+/// Registers the SQL functions the GeoPackage R-tree triggers call
+/// (`ST_IsEmpty`, `ST_MinX`, `ST_MaxX`, `ST_MinY`, `ST_MaxY`), as GDAL does;
+/// without them every insert or update on a feature table fails with "no
+/// such function". A NULL or unreadable blob gives NULL (the triggers then
+/// leave the index alone).
+pub fn register_gpkg_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let env = |ctx: &rusqlite::functions::Context<'_>| -> Option<Option<[f64; 4]>> {
+        let bytes = ctx.get_raw(0).as_blob().ok()?;
+        blob::envelope(bytes).ok()
+    };
+    conn.create_scalar_function("ST_IsEmpty", 1, flags, move |ctx| {
+        Ok(env(ctx).map(|e| i64::from(e.is_none())))
+    })?;
+    for (name, i) in [
+        ("ST_MinX", 0),
+        ("ST_MaxX", 1),
+        ("ST_MinY", 2),
+        ("ST_MaxY", 3),
+    ] {
+        conn.create_scalar_function(name, 1, flags, move |ctx| {
+            Ok(env(ctx).flatten().map(|e| e[i]))
+        })?;
+    }
     Ok(())
 }
 

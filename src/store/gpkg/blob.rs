@@ -107,6 +107,128 @@ pub fn parse_point(blob: &[u8]) -> Result<(f64, f64), BlobError> {
     Ok((x, y))
 }
 
+/// Envelope of any GeoPackage geometry blob as (minx, maxx, miny, maxy);
+/// `None` for an empty geometry. Uses the header's envelope when it has one,
+/// else walks the WKB (all OGC simple feature types, with Z/M).
+pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
+    if blob.len() < 8 {
+        return Err(BlobError::TooShort(blob.len()));
+    }
+    if &blob[0..2] != b"GP" {
+        return Err(BlobError::Magic);
+    }
+    let flags = blob[3];
+    if flags & 0b0010_0000 != 0 {
+        return Err(BlobError::Extended);
+    }
+    if flags & 0b0001_0000 != 0 {
+        return Ok(None);
+    }
+    let little = flags & 1 == 1;
+    let envelope_len = match (flags >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        other => return Err(BlobError::Envelope(other)),
+    };
+    if blob.len() < 8 + envelope_len {
+        return Err(BlobError::TooShort(blob.len()));
+    }
+    if envelope_len > 0 {
+        let v = |i: usize| read_f64(&blob[8 + 8 * i..], little);
+        return Ok(Some([v(0), v(1), v(2), v(3)]));
+    }
+    let mut env = [
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut pos = 8;
+    walk_wkb(blob, &mut pos, &mut env, 0)?;
+    Ok((env[0] <= env[1]).then_some(env))
+}
+
+/// Adds the coordinates of the WKB geometry at `pos` to `env`.
+fn walk_wkb(b: &[u8], pos: &mut usize, env: &mut [f64; 4], depth: u32) -> Result<(), BlobError> {
+    // Deeper nesting than this is not a real geometry.
+    if depth > 32 {
+        return Err(BlobError::TooShort(b.len()));
+    }
+    let need = |pos: usize, n: usize| {
+        if b.len() < pos + n {
+            Err(BlobError::TooShort(b.len()))
+        } else {
+            Ok(())
+        }
+    };
+    need(*pos, 5)?;
+    let little = match b[*pos] {
+        0 => false,
+        1 => true,
+        other => return Err(BlobError::ByteOrder(other)),
+    };
+    let raw_type = read_u32(&b[*pos + 1..], little);
+    *pos += 5;
+    // ISO: thousands give Z (1), M (2), ZM (3); EWKB: high flag bits.
+    let mut dims = 2 + match (raw_type & 0x0FFF_FFFF) / 1000 {
+        1 | 2 => 1,
+        3 => 2,
+        _ => 0,
+    };
+    if raw_type & 0x8000_0000 != 0 {
+        dims += 1;
+    }
+    if raw_type & 0x4000_0000 != 0 {
+        dims += 1;
+    }
+    let base = (raw_type & 0x0FFF_FFFF) % 1000;
+    let mut points = |pos: &mut usize, count: usize| -> Result<(), BlobError> {
+        need(*pos, count.saturating_mul(dims * 8))?;
+        for _ in 0..count {
+            let x = read_f64(&b[*pos..], little);
+            let y = read_f64(&b[*pos + 8..], little);
+            *pos += dims * 8;
+            if x.is_nan() || y.is_nan() {
+                continue;
+            }
+            env[0] = env[0].min(x);
+            env[1] = env[1].max(x);
+            env[2] = env[2].min(y);
+            env[3] = env[3].max(y);
+        }
+        Ok(())
+    };
+    let count = |pos: &mut usize| -> Result<usize, BlobError> {
+        need(*pos, 4)?;
+        let n = read_u32(&b[*pos..], little) as usize;
+        *pos += 4;
+        Ok(n)
+    };
+    match base {
+        1 => points(pos, 1),
+        2 => {
+            let n = count(pos)?;
+            points(pos, n)
+        }
+        3 => {
+            for _ in 0..count(pos)? {
+                let n = count(pos)?;
+                points(pos, n)?;
+            }
+            Ok(())
+        }
+        4..=7 => {
+            for _ in 0..count(pos)? {
+                walk_wkb(b, pos, env, depth + 1)?;
+            }
+            Ok(())
+        }
+        _ => Err(BlobError::NotAPoint(raw_type)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +263,24 @@ mod tests {
             b.extend_from_slice(&v.to_be_bytes());
         }
         assert_eq!(parse_point(&b), Ok((14.0, 56.0)));
+    }
+
+    #[test]
+    fn envelopes() {
+        let b = point_blob(4326, 14.5, 56.0);
+        assert_eq!(envelope(&b), Ok(Some([14.5, 14.5, 56.0, 56.0])));
+        // A LineString (1.0 2.0, 3.0 -1.0), little-endian, no header envelope.
+        let mut l = vec![b'G', b'P', 0, 1, 0, 0, 0, 0, 1];
+        l.extend_from_slice(&2u32.to_le_bytes());
+        l.extend_from_slice(&2u32.to_le_bytes());
+        for v in [1.0f64, 2.0, 3.0, -1.0] {
+            l.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(envelope(&l), Ok(Some([1.0, 3.0, -1.0, 2.0])));
+        assert_eq!(envelope(&l[..30]), Err(BlobError::TooShort(30)));
+        let mut empty = point_blob(4326, 0.0, 0.0);
+        empty[3] |= 0b0001_0000;
+        assert_eq!(envelope(&empty), Ok(None));
     }
 
     #[test]

@@ -1,0 +1,805 @@
+//! The GeoPackage project store through its public API, checked with SQLite
+//! and, when installed, with GDAL (`ogrinfo`, `validate_gpkg.py`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lagesbild::jobs::{CancelToken, NoProgress};
+use lagesbild::model::{Category, Filter, HourRange, Incident, LonLat, Source, Weekdays, time};
+use lagesbild::store::{Project, PushOutcome, Store, StoreError};
+
+fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    let naive = NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, 0)
+        .unwrap();
+    time::utc_from_local(naive).unwrap()
+}
+
+fn incident(at: DateTime<Utc>, lon: f64, lat: f64) -> Incident {
+    Incident::new(
+        at,
+        Category::Skadegorelse,
+        Source::Trygghetsvard,
+        LonLat::new(lon, lat),
+        10.0,
+    )
+}
+
+fn new_project(dir: &Path) -> (PathBuf, Project) {
+    let path = dir.join("projekt.gpkg");
+    let project = Project::create(&path, "Sölvesborg test").unwrap();
+    (path, project)
+}
+
+fn import(project: &mut Project, rows: &[Incident]) -> Vec<PushOutcome> {
+    let mut session = project.begin_import("rader.csv").unwrap();
+    let outcomes = rows.iter().map(|r| session.push(r).unwrap()).collect();
+    session.commit(&NoProgress, &CancelToken::new()).unwrap();
+    outcomes
+}
+
+fn count(project: &Project) -> u64 {
+    project.info().unwrap().incident_count
+}
+
+fn sql_i64(path: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn rtreecheck(path: &Path) -> String {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT rtreecheck('rtree_incidents_geom')", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+/// A grid of `n` incidents around Sölvesborg, one hour apart.
+fn many(n: usize) -> Vec<Incident> {
+    let start = local(2024, 1, 1, 0, 0);
+    (0..n)
+        .map(|i| {
+            incident(
+                start + chrono::Duration::hours(i as i64),
+                14.4 + (i % 300) as f64 * 0.001,
+                56.0 + (i / 300) as f64 * 0.0005,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn round_trip_of_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    let mut full = incident(local(2025, 3, 14, 22, 40), 14.584_912_3, 56.051_234_5);
+    full.category = Category::Ovrigt;
+    full.category_text = Some("Rattfylleri på Östra Storgatan".to_owned());
+    full.source = Source::Ovrigt;
+    full.source_text = Some("Kustbevakningen".to_owned());
+    full.precision_m = 2_000.0;
+    full.place = Some("Stortorget, Sölvesborg".to_owned());
+    full.description = Some("Klotter på väggen; \"citat\"\nny rad".to_owned());
+    full.import_file = Some("händelser 2025.csv".to_owned());
+    full.external_id = Some("5000-K123456-25".to_owned());
+    let mut bare = incident(local(2025, 7, 4, 23, 30), 14.6, 56.06);
+    bare.occurred_at += chrono::Duration::milliseconds(250);
+    assert_eq!(
+        import(&mut project, &[full.clone(), bare.clone()]),
+        vec![PushOutcome::Inserted, PushOutcome::Inserted]
+    );
+    drop(project);
+
+    let project = Project::open(&path).unwrap();
+    let got = project
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(got.len(), 2);
+    let fid = got[0].fid.unwrap();
+    full.fid = Some(fid);
+    bare.fid = got[1].fid;
+    assert_eq!(got[0], full);
+    assert_eq!(got[1], bare);
+    assert_eq!(project.incident(fid).unwrap(), Some(full.clone()));
+    assert_eq!(project.incident(9_999).unwrap(), None);
+
+    let points = project
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(points[0].fid, fid);
+    assert_eq!(points[0].position, full.position);
+    assert_eq!(points[0].precision_m, 2_000.0);
+    assert_eq!(points[1].occurred_at, bare.occurred_at);
+
+    let info = project.info().unwrap();
+    assert_eq!(info.name, "Sölvesborg test");
+    assert_eq!(info.location, path.display().to_string());
+    assert!(!info.synthetic);
+    assert_eq!(info.schema_version, 1);
+    assert_eq!(info.incident_count, 2);
+    assert_eq!(info.coarse_count, 1);
+    assert_eq!(info.time_range, Some((full.occurred_at, bare.occurred_at)));
+    assert_eq!(
+        info.extent,
+        Some((
+            LonLat::new(14.584_912_3, 56.051_234_5),
+            LonLat::new(14.6, 56.06)
+        ))
+    );
+    assert_eq!(info.by_category.len(), Category::ALL.len());
+    assert_eq!(info.by_category[0], (Category::Skadegorelse, 1));
+    assert_eq!(info.by_category[7], (Category::Ovrigt, 1));
+    assert_eq!(info.by_category[2], (Category::Vald, 0));
+    assert_eq!(info.by_source[1], (Source::Trygghetsvard, 1));
+    assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
+
+    // The time is stored exactly as GeoPackage DATETIME.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: String = conn
+        .query_row(
+            "SELECT occurred_at FROM incidents WHERE fid = ?1",
+            [fid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "2025-03-14T21:40:00.000Z");
+}
+
+#[test]
+fn metadata_and_file_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    assert_eq!(
+        project.metadata("name").unwrap().as_deref(),
+        Some("Sölvesborg test")
+    );
+    assert_eq!(
+        project.metadata("schema_version").unwrap().as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        project.metadata("app_version").unwrap().as_deref(),
+        Some(lagesbild::APP_NAME_VERSION)
+    );
+    let created = project.metadata("created_at").unwrap().unwrap();
+    assert!(time::parse_gpkg_datetime(&created).is_some(), "{created}");
+    assert_eq!(project.metadata("nothing").unwrap(), None);
+    project.set_metadata("synthetic", "true").unwrap();
+    project.set_metadata("synthetic", "true").unwrap();
+    assert!(project.info().unwrap().synthetic);
+    drop(project);
+    assert_eq!(sql_i64(&path, "PRAGMA application_id"), 0x4750_4B47);
+    assert_eq!(sql_i64(&path, "PRAGMA user_version"), 10300);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete");
+    // Only the project file is left in the folder: no temporary, no journal.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["projekt.gpkg".to_owned()]);
+}
+
+#[test]
+fn create_refuses_an_existing_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("finns.gpkg");
+    std::fs::write(&path, b"keep me").unwrap();
+    let err = Project::create(&path, "x").err().unwrap();
+    assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err}");
+    assert!(err.to_string().contains("finns.gpkg"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+fn open_error(path: &Path) -> String {
+    let err = Project::open(path).err().expect("open should fail");
+    let text = err.to_string();
+    assert!(
+        text.contains(&path.display().to_string()),
+        "error should name the file: {text}"
+    );
+    text
+}
+
+#[test]
+fn open_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("saknas.gpkg");
+    assert!(open_error(&missing).contains("no such file"));
+    assert!(!missing.exists());
+
+    let empty = dir.path().join("tom.gpkg");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(open_error(&empty).contains("empty"));
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "must not write"
+    );
+
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store/not_a_project.csv");
+    assert!(open_error(&csv).contains("not an SQLite/GeoPackage file"));
+
+    let plain = dir.path().join("annan.sqlite");
+    rusqlite::Connection::open(&plain)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (a INTEGER);")
+        .unwrap();
+    assert!(open_error(&plain).contains("not a Lägesbild project: no lagesbild_meta table"));
+
+    let (newer, project) = new_project(dir.path());
+    drop(project);
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute_batch("UPDATE lagesbild_meta SET value = '99' WHERE key = 'schema_version';")
+        .unwrap();
+    let err = Project::open(&newer).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            StoreError::TooNew {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("projekt.gpkg"));
+}
+
+#[test]
+fn open_refuses_a_read_only_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, project) = new_project(dir.path());
+    drop(project);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&path, perms).unwrap();
+    assert!(open_error(&path).contains("read-only"));
+}
+
+#[test]
+fn older_schema_is_migrated_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, project) = new_project(dir.path());
+    drop(project);
+    // Version 0 has nothing to migrate to 1 but the version number; a real
+    // older file would get the missing steps.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("UPDATE lagesbild_meta SET value = '1' WHERE key = 'schema_version';")
+        .unwrap();
+    let project = Project::open(&path).unwrap();
+    assert_eq!(project.info().unwrap().schema_version, 1);
+}
+
+#[test]
+fn duplicates_and_conflicts_with_external_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, mut project) = new_project(dir.path());
+    let mut a = incident(local(2025, 3, 14, 22, 40), 14.58, 56.05);
+    a.external_id = Some("K-1".to_owned());
+    assert_eq!(
+        import(&mut project, &[a.clone()]),
+        vec![PushOutcome::Inserted]
+    );
+    let fid = project
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap()[0]
+        .fid;
+
+    // Same source and id, same time and place (within 1e-7°): duplicate, even
+    // with another uid and other text.
+    let mut same = a.clone();
+    same.uid = uuid::Uuid::new_v4().to_string();
+    same.description = Some("annan text".to_owned());
+    same.position.lon += 0.5e-7;
+    // Other time: conflict naming both local times.
+    let mut later = a.clone();
+    later.uid = uuid::Uuid::new_v4().to_string();
+    later.occurred_at = local(2025, 3, 14, 23, 10);
+    // Other place: conflict with the distance.
+    let mut moved = a.clone();
+    moved.uid = uuid::Uuid::new_v4().to_string();
+    moved.position.lat += 340.0 / 111_195.0;
+    // Same id from another source: a different incident.
+    let mut other_source = a.clone();
+    other_source.uid = uuid::Uuid::new_v4().to_string();
+    other_source.source = Source::Polis;
+
+    let out = import(&mut project, &[same, later, moved, other_source]);
+    assert_eq!(out[0], PushOutcome::Duplicate { fid });
+    assert_eq!(
+        out[1],
+        PushOutcome::Conflict {
+            fid,
+            reason: "time differs: stored 2025-03-14 22:40, file 2025-03-14 23:10".to_owned()
+        }
+    );
+    assert_eq!(
+        out[2],
+        PushOutcome::Conflict {
+            fid,
+            reason: "place differs by 340 m".to_owned()
+        }
+    );
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert_eq!(count(&project), 2);
+}
+
+#[test]
+fn duplicates_without_external_id_and_within_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    let a = incident(local(2025, 6, 1, 1, 15), 14.58, 56.05);
+    let mut a2 = a.clone();
+    a2.uid = uuid::Uuid::new_v4().to_string();
+    let mut other_category = a.clone();
+    other_category.uid = uuid::Uuid::new_v4().to_string();
+    other_category.category = Category::Vald;
+    let mut with_id = incident(local(2025, 6, 2, 1, 15), 14.0, 56.0);
+    with_id.external_id = Some("A-7".to_owned());
+    let mut with_id_later = with_id.clone();
+    with_id_later.uid = uuid::Uuid::new_v4().to_string();
+    with_id_later.occurred_at = local(2025, 6, 2, 1, 16);
+    let mut same_uid = incident(local(2020, 1, 1, 0, 0), 15.0, 57.0);
+    same_uid.uid = a.uid.clone();
+
+    // All in one session into an empty project (the in-memory path).
+    let out = import(
+        &mut project,
+        &[
+            a.clone(),
+            a2.clone(),
+            other_category.clone(),
+            with_id.clone(),
+            with_id_later.clone(),
+            same_uid.clone(),
+        ],
+    );
+    assert_eq!(out[0], PushOutcome::Inserted);
+    let PushOutcome::Duplicate { fid: a_fid } = out[1] else {
+        panic!("{:?}", out[1]);
+    };
+    assert_eq!(out[2], PushOutcome::Inserted);
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert!(
+        matches!(&out[4], PushOutcome::Conflict { reason, .. } if reason.starts_with("time differs")),
+        "{:?}",
+        out[4]
+    );
+    assert!(
+        matches!(&out[5], PushOutcome::Conflict { fid, reason } if *fid == a_fid && reason.contains("uid")),
+        "{:?}",
+        out[5]
+    );
+    assert_eq!(count(&project), 3);
+
+    // The same rows again, now against stored rows (the indexed path), plus
+    // within-session repeats of a new row.
+    let fresh = incident(local(2025, 6, 3, 12, 0), 14.1, 56.1);
+    let mut fresh2 = fresh.clone();
+    fresh2.uid = uuid::Uuid::new_v4().to_string();
+    let out = import(&mut project, &[a2, other_category, with_id, fresh, fresh2]);
+    assert!(matches!(out[0], PushOutcome::Duplicate { fid } if fid == a_fid));
+    assert!(matches!(out[1], PushOutcome::Duplicate { .. }));
+    assert!(matches!(out[2], PushOutcome::Duplicate { .. }));
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert!(matches!(out[4], PushOutcome::Duplicate { .. }));
+    assert_eq!(count(&project), 4);
+    drop(project);
+    assert_eq!(rtreecheck(&path), "ok");
+    assert_eq!(
+        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+        4
+    );
+    assert_eq!(sql_i64(&path, "SELECT count(*) FROM lagesbild_imports"), 2);
+    assert_eq!(
+        sql_i64(
+            &path,
+            "SELECT duplicates FROM lagesbild_imports ORDER BY id DESC LIMIT 1"
+        ),
+        4
+    );
+}
+
+#[test]
+fn non_finite_positions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, mut project) = new_project(dir.path());
+    let mut session = project.begin_import("x.csv").unwrap();
+    let bad = incident(local(2025, 1, 1, 0, 0), f64::NAN, 56.0);
+    let err = session.push(&bad).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidIncident { .. }), "{err}");
+    assert!(err.to_string().contains("projekt.gpkg"), "{err}");
+}
+
+#[test]
+fn dropping_a_session_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    import(&mut project, &many(10));
+    {
+        let mut session = project.begin_import("avbruten.csv").unwrap();
+        for row in many(500).iter().skip(10) {
+            assert_eq!(session.push(row).unwrap(), PushOutcome::Inserted);
+        }
+    }
+    assert_eq!(count(&project), 10);
+    // Into an empty project too (where indexes and triggers are dropped).
+    let (path2, mut empty) = {
+        let p = dir.path().join("tom.gpkg");
+        (p.clone(), Project::create(&p, "tom").unwrap())
+    };
+    {
+        let mut session = empty.begin_import("avbruten.csv").unwrap();
+        for row in &many(100) {
+            session.push(row).unwrap();
+        }
+    }
+    assert_eq!(count(&empty), 0);
+    drop(project);
+    drop(empty);
+    for p in [&path, &path2] {
+        assert_eq!(
+            sql_i64(
+                p,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+            ),
+            6,
+            "{p:?}"
+        );
+        // uid and occurred_at always; import_key is built by the first import
+        // into a non-empty table (rolled back here for `path`).
+        assert_eq!(
+            sql_i64(
+                p,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name IN ('incidents_uid', 'incidents_occurred_at')"
+            ),
+            2,
+            "{p:?}"
+        );
+        assert_eq!(
+            sql_i64(p, "SELECT count(*) FROM lagesbild_imports"),
+            i64::from(p == &path)
+        );
+    }
+}
+
+#[test]
+fn cancelled_commit_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    let mut session = project.begin_import("x.csv").unwrap();
+    for row in &many(1000) {
+        session.push(row).unwrap();
+    }
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let err = session.commit(&NoProgress, &cancel).unwrap_err();
+    assert!(matches!(err, StoreError::Cancelled(_)), "{err}");
+    assert_eq!(count(&project), 0);
+    // The project still works.
+    import(&mut project, &many(3));
+    assert_eq!(count(&project), 3);
+    drop(project);
+    assert_eq!(rtreecheck(&path), "ok");
+}
+
+#[test]
+fn contents_extent_and_spatial_index_follow_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    let big = many(30_000);
+    import(&mut project, &big);
+    let read_contents = |path: &Path| -> (f64, f64, f64, f64, String) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row(
+            "SELECT min_x, min_y, max_x, max_y, last_change FROM gpkg_contents \
+             WHERE table_name = 'incidents'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap()
+    };
+    let (x0, y0, x1, y1, changed) = read_contents(&path);
+    assert_eq!((x0, y0), (14.4, 56.0));
+    assert!((x1 - 14.699).abs() < 1e-9 && (y1 - (56.0 + 99.0 * 0.0005)).abs() < 1e-9);
+    assert!(time::parse_gpkg_datetime(&changed).is_some(), "{changed}");
+    assert_eq!(rtreecheck(&path), "ok");
+    assert_eq!(
+        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+        30_000
+    );
+
+    // A small import into the existing project goes into the R-tree row by
+    // row and widens the extent.
+    let mut far = incident(local(2025, 1, 1, 12, 0), 15.2, 55.9);
+    far.external_id = Some("far".to_owned());
+    import(
+        &mut project,
+        &[far, incident(local(2025, 1, 2, 12, 0), 14.5, 56.02)],
+    );
+    let (x0, y0, x1, y1, _) = read_contents(&path);
+    assert_eq!((x0, y0, x1), (14.4, 55.9, 15.2));
+    assert!((y1 - (56.0 + 99.0 * 0.0005)).abs() < 1e-9);
+    assert_eq!(rtreecheck(&path), "ok");
+    assert_eq!(
+        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+        30_002
+    );
+    let hits = sql_i64(
+        &path,
+        "SELECT count(*) FROM rtree_incidents_geom WHERE minx <= 15.3 AND maxx >= 15.1",
+    );
+    assert_eq!(hits, 1);
+
+    // A big import (≥ 10 % of the table) into an existing project rebuilds it.
+    let more: Vec<Incident> = many(5_000)
+        .into_iter()
+        .map(|mut i| {
+            i.occurred_at += chrono::Duration::days(3_000);
+            i
+        })
+        .collect();
+    import(&mut project, &more);
+    assert_eq!(count(&project), 35_002);
+    drop(project);
+    assert_eq!(rtreecheck(&path), "ok");
+    assert_eq!(
+        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+        35_002
+    );
+
+    // The triggers are back and work with the registered ST_ functions.
+    let project = Project::open(&path).unwrap();
+    let conn = project.connection();
+    conn.execute_batch(
+        "UPDATE incidents SET place = 'Ny plats' WHERE fid = 1; \
+         UPDATE incidents SET geom = (SELECT geom FROM incidents WHERE fid = 30001) WHERE fid = 2; \
+         DELETE FROM incidents WHERE fid = 3;",
+    )
+    .unwrap();
+    let moved: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM rtree_incidents_geom WHERE id = 2 AND minx <= 15.2 AND maxx >= 15.2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(moved, 1);
+    drop(project);
+    assert_eq!(rtreecheck(&path), "ok");
+    assert_eq!(
+        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+        35_001
+    );
+}
+
+#[test]
+fn unknown_keys_read_as_ovrigt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    import(&mut project, &many(2));
+    drop(project);
+    // Written by a newer app (through our connection: plain SQLite lacks the
+    // ST_ functions the R-tree triggers call).
+    let project = Project::open(&path).unwrap();
+    project
+        .connection()
+        .execute_batch(
+            "UPDATE incidents SET category = 'framtida', source = 'dronare' WHERE fid = 1;",
+        )
+        .unwrap();
+    let got = project.incident(1).unwrap().unwrap();
+    assert_eq!(
+        (got.category, got.source),
+        (Category::Ovrigt, Source::Ovrigt)
+    );
+    let info = project.info().unwrap();
+    assert_eq!(info.by_category[7], (Category::Ovrigt, 1));
+    assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
+}
+
+fn fids_of(project: &Project, filter: &Filter) -> Vec<DateTime<Utc>> {
+    let points = project
+        .incident_points(filter, &CancelToken::new())
+        .unwrap();
+    let full = project.incidents(filter, &CancelToken::new()).unwrap();
+    assert_eq!(
+        points.iter().map(|p| p.fid).collect::<Vec<_>>(),
+        full.iter().map(|i| i.fid.unwrap()).collect::<Vec<_>>()
+    );
+    points.iter().map(|p| p.occurred_at).collect()
+}
+
+#[test]
+fn filters_work_in_local_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, mut project) = new_project(dir.path());
+    // Pushed out of order: results come oldest first.
+    let times = [
+        local(2025, 3, 29, 23, 30), // Sat, winter time (UTC+1)
+        local(2025, 3, 30, 1, 30),  // Sun, just before the spring change
+        local(2025, 3, 30, 3, 30),  // Sun, summer time (UTC+2)
+        local(2025, 3, 31, 0, 10),  // Mon 00:10 local = Sun 22:10 UTC
+        local(2025, 3, 28, 12, 0),  // Fri noon
+        local(2025, 10, 26, 2, 30), // Sun, autumn overlap (first)
+        local(2025, 4, 1, 18, 0),   // Tue 18:00
+    ];
+    let rows: Vec<Incident> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut inc = incident(*t, 14.5 + i as f64 * 0.01, 56.0);
+            if i == 6 {
+                inc.category = Category::Vald;
+                inc.source = Source::Polis;
+            }
+            inc
+        })
+        .collect();
+    import(&mut project, &rows);
+
+    let all = fids_of(&project, &Filter::default());
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    assert_eq!(all, sorted);
+
+    // Dates are local: 2025-03-30 is Sun 00:00 local (Sat 23:00 UTC) to Mon 00:00.
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let f = Filter {
+        from: day(2025, 3, 30),
+        to: day(2025, 3, 30),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[1], times[2]]);
+    let f = Filter {
+        from: day(2025, 3, 31),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[3], times[6], times[5]]);
+    let f = Filter {
+        to: day(2025, 3, 29),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[4], times[0]]);
+
+    // Hours wrapping midnight, local: 23-2 takes 23:30, 01:30, 00:10, and the
+    // autumn 02:30 is outside.
+    let f = Filter {
+        hours: HourRange::new(23, 2),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[0], times[1], times[3]]);
+
+    // Weekdays, local: Monday 00:10 local is a Sunday in UTC.
+    let f = Filter {
+        weekdays: Some("mon".parse::<Weekdays>().unwrap()),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[3]]);
+    let f = Filter {
+        weekdays: Some("sön".parse::<Weekdays>().unwrap()),
+        hours: HourRange::new(2, 4),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[2], times[5]]);
+
+    // Category and source.
+    let f = Filter {
+        categories: Some(BTreeSet::from([Category::Vald])),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[6]]);
+    let f = Filter {
+        sources: Some(BTreeSet::from([Source::Trygghetsvard])),
+        from: day(2025, 4, 1),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(&project, &f), vec![times[5]]);
+}
+
+#[test]
+fn reads_stop_when_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, mut project) = new_project(dir.path());
+    import(&mut project, &many(10));
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let err = project
+        .incident_points(&Filter::default(), &cancel)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Cancelled(_)));
+    assert!(project.incidents(&Filter::default(), &cancel).is_err());
+}
+
+/// Runs a GDAL tool, or says why not: `None` means "skip" (GDAL missing and
+/// not required). With `LAGESBILD_REQUIRE_GDAL=1` a missing tool fails.
+fn run_gdal(program: &str, args: &[&str]) -> Option<std::process::Output> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) => {
+            let required = std::env::var("LAGESBILD_REQUIRE_GDAL").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "{program} is needed (LAGESBILD_REQUIRE_GDAL=1) but could not run: {e}; \
+                 install gdal-bin and python3-gdal"
+            );
+            eprintln!("skipping GDAL check: {program} could not run: {e}");
+            None
+        }
+    }
+}
+
+const VALIDATE_GPKG: &str = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
+
+fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
+    let file = path.to_str().unwrap();
+    if let Some(out) = run_gdal("ogrinfo", &["-ro", "-al", "-so", file]) {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "ogrinfo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("Layer name: incidents"), "{text}");
+        assert!(text.contains("Geometry: Point"), "{text}");
+        assert!(
+            text.contains(&format!("Feature Count: {expected_count}\n")),
+            "{text}"
+        );
+        assert!(text.contains("WGS 84"), "{text}");
+        assert!(text.contains(r#"ID["EPSG",4326]"#), "{text}");
+        if let Some(extent) = extent {
+            assert!(text.contains(extent), "{text}");
+        }
+    }
+    let validator = Path::new(VALIDATE_GPKG);
+    if !validator.exists() {
+        let required = std::env::var("LAGESBILD_REQUIRE_GDAL").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "{VALIDATE_GPKG} is missing; install python3-gdal"
+        );
+        eprintln!("skipping validate_gpkg.py: {VALIDATE_GPKG} is missing");
+        return;
+    }
+    if let Some(out) = run_gdal("python3", &[VALIDATE_GPKG, file]) {
+        assert!(
+            out.status.success() && out.stderr.is_empty() && out.stdout.is_empty(),
+            "validate_gpkg.py: status {:?}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn gdal_accepts_empty_and_filled_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    check_with_gdal(&path, 0, None);
+    let rows = many(1_000);
+    import(&mut project, &rows);
+    let mut small = incident(local(2025, 5, 1, 12, 0), 14.3, 55.95);
+    small.description = Some("Beskrivning med åäö".to_owned());
+    import(&mut project, &[small]);
+    drop(project);
+    check_with_gdal(
+        &path,
+        1_001,
+        Some("Extent: (14.300000, 55.950000) - (14.699000, 56.001500)"),
+    );
+}
