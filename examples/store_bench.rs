@@ -2,7 +2,7 @@
 //! project and reports the time of push × N + commit, peak memory, and
 //! `rtreecheck`. Run in release mode:
 //!
-//! `cargo run --release --example store_bench -- [N] [FILE.gpkg]`
+//! `cargo run --release --example store_bench -- [N] [FILE.gpkg] [--ordered]`
 //!
 //! Without FILE a temporary file is used and removed.
 
@@ -46,8 +46,23 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn random_incident(rng: &mut ChaCha8Rng, start: DateTime<Utc>) -> Incident {
-    let at = start + chrono::Duration::seconds(rng.random_range(0..3 * 365 * 86_400));
+/// Row `i` of `n`. `ordered`: times ascending and uids ascending (as a file
+/// sorted by date, with time-ordered UUIDv7-style uids, would give);
+/// otherwise random times and random (v4) uids.
+fn random_incident(
+    rng: &mut ChaCha8Rng,
+    start: DateTime<Utc>,
+    i: usize,
+    n: usize,
+    ordered: bool,
+) -> Incident {
+    const SPAN_S: i64 = 3 * 365 * 86_400;
+    let offset_s = if ordered {
+        (i as i64 * SPAN_S) / n.max(1) as i64
+    } else {
+        rng.random_range(0..SPAN_S)
+    };
+    let at = start + chrono::Duration::seconds(offset_s);
     let lon = 14.58 + rng.random_range(-0.25..0.25);
     let lat = 56.05 + rng.random_range(-0.12..0.12);
     let mut inc = Incident::new(
@@ -58,7 +73,13 @@ fn random_incident(rng: &mut ChaCha8Rng, start: DateTime<Utc>) -> Incident {
         if rng.random_bool(0.1) { 2_000.0 } else { 10.0 },
     );
     let bits: u128 = rng.random();
-    inc.uid = uuid::Builder::from_random_bytes(bits.to_le_bytes())
+    let bits = if ordered {
+        // 48-bit counter in front, like UUIDv7's millisecond timestamp.
+        ((i as u128) << 80) | (bits >> 48)
+    } else {
+        bits
+    };
+    inc.uid = uuid::Builder::from_random_bytes(bits.to_be_bytes())
         .into_uuid()
         .to_string();
     inc.place = Some("Stortorget".to_owned());
@@ -71,7 +92,9 @@ fn random_incident(rng: &mut ChaCha8Rng, start: DateTime<Utc>) -> Incident {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let ordered = args.iter().any(|a| a == "--ordered");
+    args.retain(|a| a != "--ordered");
     let n: usize = args
         .get(1)
         .map(|s| s.parse())
@@ -103,7 +126,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let gc = cpu_secs();
         batch.clear();
         for _ in 0..left.min(10_000) {
-            batch.push(random_incident(&mut rng, start));
+            batch.push(random_incident(
+                &mut rng,
+                start,
+                n - left + batch.len(),
+                n,
+                ordered,
+            ));
         }
         left -= batch.len();
         gen_cpu += cpu_secs() - gc;

@@ -138,23 +138,25 @@ impl Hasher for IdentityHasher {
 #[derive(Default)]
 struct KeyMap {
     first: HashMap<i64, i64, BuildHasherDefault<IdentityHasher>>,
-    more: HashMap<i64, Vec<i64>>,
+    more: HashMap<i64, Vec<i64>, BuildHasherDefault<IdentityHasher>>,
 }
 
 impl KeyMap {
     fn with_capacity(n: usize) -> Self {
         KeyMap {
             first: HashMap::with_capacity_and_hasher(n, Default::default()),
-            more: HashMap::new(),
+            more: HashMap::default(),
         }
     }
 
     fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
-        self.first
-            .get(&hash)
-            .copied()
-            .into_iter()
-            .chain(self.more.get(&hash).into_iter().flatten().copied())
+        let first = self.first.get(&hash).copied();
+        let more = if first.is_some() && !self.more.is_empty() {
+            self.more.get(&hash)
+        } else {
+            None
+        };
+        first.into_iter().chain(more.into_iter().flatten().copied())
     }
 
     fn insert(&mut self, hash: i64, fid: i64) {
@@ -450,11 +452,15 @@ impl Inner<'_> {
     fn uid_owner(&self, path: &Path, uid: &str) -> Result<Option<i64>, StoreError> {
         match self.mode {
             Mode::Bulk => {
+                let candidates: Vec<i64> = self.uids.candidates(uid_hash(uid)).collect();
+                if candidates.is_empty() {
+                    return Ok(None);
+                }
                 let mut stmt = self
                     .tx
                     .prepare_cached("SELECT uid FROM incidents WHERE fid = ?1")
                     .at(path)?;
-                for fid in self.uids.candidates(uid_hash(uid)) {
+                for fid in candidates {
                     let stored: Option<String> =
                         stmt.query_row([fid], |r| r.get(0)).optional().at(path)?;
                     if stored.as_deref() == Some(uid) {
