@@ -519,30 +519,29 @@ impl Store for Project {
         let mut by_source: Vec<(Source, u64)> = Source::ALL.iter().map(|&s| (s, 0)).collect();
         let mut incident_count = 0u64;
         let mut coarse_count = 0u64;
-        {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT category, source, count(*), sum(precision_m > ?1) \
-                     FROM incidents GROUP BY category, source",
-                )
-                .at(path)?;
-            let mut rows = stmt.query([Precision::COARSE_ABOVE_M]).at(path)?;
-            while let Some(r) = rows.next().at(path)? {
+        // One plain scan, counted here: cheaper than SQL's GROUP BY, which
+        // sorts a million rows.
+        self.scan(
+            "category, source, precision_m",
+            &Filter::default(),
+            &CancelToken::new(),
+            |r| {
                 let category = category_of(r.get_ref(0).at(path)?);
                 let source = source_of(r.get_ref(1).at(path)?);
-                let n = r.get::<_, i64>(2).at(path)?.max(0) as u64;
-                let coarse = r.get::<_, Option<i64>>(3).at(path)?.unwrap_or(0).max(0) as u64;
-                incident_count += n;
-                coarse_count += coarse;
+                let precision_m: f64 = r.get(2).at(path)?;
+                incident_count += 1;
+                if precision_m > Precision::COARSE_ABOVE_M {
+                    coarse_count += 1;
+                }
                 if let Some(e) = by_category.iter_mut().find(|(c, _)| *c == category) {
-                    e.1 += n;
+                    e.1 += 1;
                 }
                 if let Some(e) = by_source.iter_mut().find(|(s, _)| *s == source) {
-                    e.1 += n;
+                    e.1 += 1;
                 }
-            }
-        }
+                Ok(())
+            },
+        )?;
         let (first, last): (Option<String>, Option<String>) = self
             .conn
             .query_row(
