@@ -803,3 +803,36 @@ fn gdal_accepts_empty_and_filled_projects() {
         Some("Extent: (14.300000, 55.950000) - (14.699000, 56.001500)"),
     );
 }
+
+#[test]
+fn fids_are_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, mut project) = new_project(dir.path());
+    import(&mut project, &many(3));
+    project
+        .connection()
+        .execute_batch("DELETE FROM incidents WHERE fid = 3;")
+        .unwrap();
+    let one = many(4).pop().unwrap();
+    import(&mut project, std::slice::from_ref(&one));
+    let fids: Vec<i64> = project
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .iter()
+        .map(|p| p.fid)
+        .collect();
+    assert_eq!(fids, vec![1, 2, 4]);
+    // Emptied completely, the next bulk import still continues after 4.
+    project
+        .connection()
+        .execute_batch("DELETE FROM incidents;")
+        .unwrap();
+    import(&mut project, &many(2));
+    let fids: Vec<i64> = project
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .iter()
+        .map(|p| p.fid)
+        .collect();
+    assert_eq!(fids, vec![5, 6]);
+}

@@ -166,6 +166,17 @@ fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Opens an existing project file read-write and configures the connection
+/// (no checks: [`Project::open`] does those).
+pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "DELETE")?;
@@ -700,7 +711,7 @@ impl Store for Project {
         &'a mut self,
         file_name: &str,
     ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
-        let session = session::Session::begin(&self.conn, &self.path, file_name)?;
+        let session = session::Session::begin(&mut self.conn, &self.path, file_name)?;
         Ok(Box::new(session))
     }
 

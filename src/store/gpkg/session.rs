@@ -16,6 +16,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -267,19 +270,218 @@ fn compare(incident: &Incident, fid: i64, stored: &StoredKey) -> Option<PushOutc
 /// How this session finds earlier rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// The table was empty at begin: indexes dropped, in-memory maps.
+    /// The table was empty at begin: indexes dropped, in-memory maps, rows
+    /// written by a background thread.
     Bulk,
-    /// The table had rows: indexed lookups.
+    /// The table had rows: indexed lookups, rows written directly.
     Indexed,
 }
 
-struct Inner<'a> {
-    /// The project's connection, inside `BEGIN IMMEDIATE` until commit or drop.
-    tx: &'a Connection,
-    /// The row insert, prepared once.
-    insert: rusqlite::Statement<'a>,
+const INSERT_SQL: &str = "INSERT INTO incidents (fid, geom, uid, occurred_at, category, \
+     category_text, source, source_text, precision_m, place, description, import_file, \
+     external_id, import_key) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+/// One row ready for the INSERT, owning its values (it may cross threads).
+struct Row {
+    fid: i64,
+    geom: [u8; blob::POINT_BLOB_LEN],
+    uid: String,
+    occurred_at: String,
+    category: &'static str,
+    category_text: Option<String>,
+    source: &'static str,
+    source_text: Option<String>,
+    precision_m: f64,
+    place: Option<String>,
+    description: Option<String>,
+    import_file: Option<String>,
+    external_id: Option<String>,
+    import_key: i64,
+}
+
+impl Row {
+    fn new(fid: i64, incident: &Incident, import_key: i64) -> Row {
+        Row {
+            fid,
+            geom: point_blob(SRS_WGS84, incident.position.lon, incident.position.lat),
+            uid: incident.uid.clone(),
+            occurred_at: format_time(incident.occurred_at),
+            category: incident.category.key(),
+            category_text: incident.category_text.clone(),
+            source: incident.source.key(),
+            source_text: incident.source_text.clone(),
+            precision_m: incident.precision_m,
+            place: incident.place.clone(),
+            description: incident.description.clone(),
+            import_file: incident.import_file.clone(),
+            external_id: incident.external_id.clone(),
+            import_key,
+        }
+    }
+
+    fn insert(&self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
+        stmt.execute(params![
+            self.fid,
+            &self.geom[..],
+            self.uid,
+            self.occurred_at,
+            self.category,
+            self.category_text,
+            self.source,
+            self.source_text,
+            self.precision_m,
+            self.place,
+            self.description,
+            self.import_file,
+            self.external_id,
+            self.import_key,
+        ])?;
+        Ok(())
+    }
+}
+
+/// The duplicate-deciding columns of a stored row, as read.
+type KeyRow = (String, Option<String>, String, Vec<u8>, String);
+
+fn read_key_row(conn: &Connection, fid: i64) -> rusqlite::Result<Option<KeyRow>> {
+    conn.prepare_cached(
+        "SELECT source, external_id, occurred_at, geom, category FROM incidents WHERE fid = ?1",
+    )?
+    .query_row([fid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .optional()
+}
+
+fn read_uid(conn: &Connection, fid: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT uid FROM incidents WHERE fid = ?1")?
+        .query_row([fid], |r| r.get(0))
+        .optional()
+}
+
+/// Work for the writer thread.
+enum Msg {
+    Rows(Vec<Row>),
+    ReadKey(i64, mpsc::Sender<rusqlite::Result<Option<KeyRow>>>),
+    ReadUid(i64, mpsc::Sender<rusqlite::Result<Option<String>>>),
+}
+
+/// Rows per message to the writer thread.
+const BATCH_ROWS: usize = 512;
+/// Messages the writer thread may lag behind before `push` waits.
+const QUEUE_BATCHES: usize = 32;
+
+/// The background thread that owns the connection during a bulk session and
+/// inserts rows while the caller parses the next ones (the machine has two
+/// cores). It answers reads in order, so it has written every earlier row.
+struct Writer {
+    sender: Option<mpsc::SyncSender<Msg>>,
+    handle: Option<JoinHandle<(Connection, rusqlite::Result<()>)>>,
+    batch: Vec<Row>,
+    abort: Arc<AtomicBool>,
+}
+
+fn writer_loop(
+    conn: &Connection,
+    receiver: &mpsc::Receiver<Msg>,
+    abort: &AtomicBool,
+) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare(INSERT_SQL)?;
+    while let Ok(msg) = receiver.recv() {
+        match msg {
+            Msg::Rows(rows) => {
+                if abort.load(Ordering::Relaxed) {
+                    break;
+                }
+                for row in &rows {
+                    row.insert(&mut insert)?;
+                }
+            }
+            // A caller gone away is no error of ours.
+            Msg::ReadKey(fid, reply) => {
+                let _ = reply.send(read_key_row(conn, fid));
+            }
+            Msg::ReadUid(fid, reply) => {
+                let _ = reply.send(read_uid(conn, fid));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Writer {
+    /// Starts the thread with the connection. If the thread cannot start,
+    /// the connection is closed (rolling its transaction back).
+    fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (sender, receiver) = mpsc::sync_channel(QUEUE_BATCHES);
+        let abort = Arc::new(AtomicBool::new(false));
+        let thread_abort = Arc::clone(&abort);
+        let handle = std::thread::Builder::new()
+            .name("lagesbild-store-writer".to_owned())
+            .spawn(move || {
+                let result = writer_loop(&conn, &receiver, &thread_abort);
+                (conn, result)
+            })?;
+        Ok(Writer {
+            sender: Some(sender),
+            handle: Some(handle),
+            batch: Vec::with_capacity(BATCH_ROWS),
+            abort,
+        })
+    }
+
+    /// Sends `msg`; false when the thread has stopped (after an error).
+    fn send(&mut self, msg: Msg) -> bool {
+        self.sender.as_ref().is_some_and(|s| s.send(msg).is_ok())
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.send(Msg::Rows(rows))
+    }
+
+    fn push(&mut self, row: Row) -> bool {
+        self.batch.push(row);
+        self.batch.len() < BATCH_ROWS || self.flush()
+    }
+
+    /// Asks the thread something after everything queued so far.
+    fn ask<T>(&mut self, make: impl FnOnce(mpsc::Sender<T>) -> Msg) -> Option<T> {
+        if !self.flush() {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel();
+        if !self.send(make(tx)) {
+            return None;
+        }
+        rx.recv().ok()
+    }
+
+    /// Stops the thread and takes the connection back, with the first
+    /// insert error if there was one. `None` if the thread panicked (its
+    /// connection, and with it the transaction, is gone).
+    fn stop(&mut self, abort: bool) -> Option<(Connection, rusqlite::Result<()>)> {
+        if abort {
+            self.abort.store(true, Ordering::Relaxed);
+            self.batch.clear();
+        } else {
+            self.flush();
+        }
+        self.sender = None;
+        self.handle.take()?.join().ok()
+    }
+}
+
+/// Everything a session knows besides the connection.
+struct State {
     mode: Mode,
     rows_at_begin: u64,
+    /// The fid the next inserted row gets.
+    next_fid: i64,
     keys: KeyMap,
     uids: KeyMap,
     /// fid, lon, lat of every row inserted in this session.
@@ -293,37 +495,72 @@ struct Inner<'a> {
 pub struct Session<'a> {
     path: &'a Path,
     file_name: String,
+    /// The project's connection, inside `BEGIN IMMEDIATE` until commit or
+    /// drop. During a bulk session it holds a stand-in and the real one is
+    /// with the writer thread.
+    conn: &'a mut Connection,
     /// `Some` until commit takes it; a session dropped with it rolls back.
-    inner: Option<Inner<'a>>,
+    state: Option<State>,
+    writer: Option<Writer>,
 }
 
 impl<'a> Session<'a> {
     /// Starts an import (BEGIN IMMEDIATE) into the project at `path`.
     pub fn begin(
-        conn: &'a Connection,
+        conn: &'a mut Connection,
         path: &'a Path,
         file_name: &str,
     ) -> Result<Session<'a>, StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
-        match Self::prepare(conn, path) {
-            Ok(inner) => Ok(Session {
-                path,
-                file_name: file_name.to_owned(),
-                inner: Some(inner),
-            }),
+        let state = match Self::prepare(conn, path) {
+            Ok(state) => state,
             Err(e) => {
                 end(conn);
-                Err(e)
+                return Err(e);
+            }
+        };
+        let mut session = Session {
+            path,
+            file_name: file_name.to_owned(),
+            conn,
+            state: Some(state),
+            writer: None,
+        };
+        if session.state.as_ref().is_some_and(|s| s.mode == Mode::Bulk) {
+            let stand_in = Connection::open_in_memory().at(path)?;
+            let real = std::mem::replace(session.conn, stand_in);
+            match Writer::start(real) {
+                Ok(writer) => session.writer = Some(writer),
+                Err(e) => {
+                    // The connection closed with the failed thread, and its
+                    // transaction rolled back: reopen and report.
+                    session.state = None;
+                    *session.conn = super::connect(path).at(path)?;
+                    return Err(StoreError::Io {
+                        path: path.to_owned(),
+                        source: e,
+                    });
+                }
             }
         }
+        Ok(session)
     }
 
     /// The work of `begin` inside the transaction.
-    fn prepare(conn: &'a Connection, path: &Path) -> Result<Inner<'a>, StoreError> {
+    fn prepare(conn: &Connection, path: &Path) -> Result<State, StoreError> {
         conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
             .at(path)?;
         let rows_at_begin: i64 = conn
             .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
+            .at(path)?;
+        // AUTOINCREMENT: never reuse a fid, not even of deleted rows.
+        let last_fid: i64 = conn
+            .query_row(
+                "SELECT max(coalesce((SELECT max(fid) FROM incidents), 0), \
+                 coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0))",
+                [],
+                |r| r.get(0),
+            )
             .at(path)?;
         let mode = if rows_at_begin == 0 {
             Mode::Bulk
@@ -347,26 +584,54 @@ impl<'a> Session<'a> {
                 conn.execute_batch(sql).at(path)?;
             }
         }
-        let insert = conn
-            .prepare(
-                "INSERT INTO incidents (geom, uid, occurred_at, category, category_text, \
-                 source, source_text, precision_m, place, description, import_file, \
-                 external_id, import_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .at(path)?;
-        Ok(Inner {
-            tx: conn,
-            insert,
+        Ok(State {
             mode,
             rows_at_begin: rows_at_begin as u64,
-            keys: KeyMap::with_capacity(INITIAL_ROWS),
-            uids: KeyMap::with_capacity(INITIAL_ROWS),
+            next_fid: last_fid + 1,
+            keys: KeyMap::with_capacity(if mode == Mode::Bulk { INITIAL_ROWS } else { 0 }),
+            uids: KeyMap::with_capacity(if mode == Mode::Bulk { INITIAL_ROWS } else { 0 }),
             points: Vec::with_capacity(INITIAL_ROWS),
             inserted: 0,
             duplicates: 0,
             conflicts: 0,
         })
+    }
+
+    /// Takes the connection back from the writer thread, if there is one.
+    /// With `abort`, queued rows are dropped unwritten.
+    fn join_writer(&mut self, abort: bool) -> Result<(), StoreError> {
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(());
+        };
+        match writer.stop(abort) {
+            Some((conn, result)) => {
+                *self.conn = conn;
+                result.at(self.path)
+            }
+            None => {
+                // The thread panicked: its connection closed and SQLite rolled
+                // the transaction back. Reopen the project file.
+                if let Ok(conn) = super::connect(self.path) {
+                    *self.conn = conn;
+                }
+                Err(StoreError::Corrupt {
+                    path: self.path.to_owned(),
+                    reason: "the import's writer thread stopped unexpectedly; nothing was saved"
+                        .to_owned(),
+                })
+            }
+        }
+    }
+
+    /// The writer's error after it stopped early.
+    fn writer_failed(&mut self) -> StoreError {
+        match self.join_writer(true) {
+            Err(e) => e,
+            Ok(()) => StoreError::Corrupt {
+                path: self.path.to_owned(),
+                reason: "the import's writer thread stopped unexpectedly".to_owned(),
+            },
+        }
     }
 }
 
@@ -383,37 +648,16 @@ fn end(conn: &Connection) {
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            end(inner.tx);
+        if self.state.take().is_some() {
+            // An error here only says the writer failed; we roll back anyway.
+            let _ = self.join_writer(true);
+            end(self.conn);
         }
     }
 }
 
-fn read_stored_key(
-    tx: &Connection,
-    path: &Path,
-    fid: i64,
-) -> Result<Option<StoredKey>, StoreError> {
-    let mut stmt = tx
-        .prepare_cached(
-            "SELECT source, external_id, occurred_at, geom, category FROM incidents WHERE fid = ?1",
-        )
-        .at(path)?;
-    let row = stmt
-        .query_row([fid], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
-        .optional()
-        .at(path)?;
-    let Some((source, external_id, occurred_at, geom, category)) = row else {
-        return Ok(None);
-    };
+fn parse_key_row(path: &Path, fid: i64, row: KeyRow) -> Result<StoredKey, StoreError> {
+    let (source, external_id, occurred_at, geom, category) = row;
     let corrupt = |reason: String| StoreError::Corrupt {
         path: path.to_owned(),
         reason: format!("incidents fid {fid}: {reason}"),
@@ -421,65 +665,88 @@ fn read_stored_key(
     let occurred_at = parse_time(&occurred_at)
         .ok_or_else(|| corrupt(format!("occurred_at {occurred_at:?} is not a DATETIME")))?;
     let (lon, lat) = blob::parse_point(&geom).map_err(|e| corrupt(e.to_string()))?;
-    Ok(Some(StoredKey {
+    Ok(StoredKey {
         source: Source::from_key(&source).unwrap_or(Source::Ovrigt),
         external_id,
         occurred_at,
         position: LonLat::new(lon, lat),
         category: Category::from_key(&category).unwrap_or(Category::Ovrigt),
-    }))
+    })
 }
 
-impl Inner<'_> {
-    fn key_candidates(&self, path: &Path, hash: i64) -> Result<Vec<i64>, StoreError> {
-        match self.mode {
-            Mode::Bulk => Ok(self.keys.candidates(hash).collect()),
-            Mode::Indexed => {
-                let mut stmt = self
-                    .tx
-                    .prepare_cached("SELECT fid FROM incidents WHERE import_key = ?1")
-                    .at(path)?;
-                let fids = stmt
-                    .query_map([hash], |r| r.get(0))
-                    .at(path)?
-                    .collect::<Result<Vec<i64>, _>>()
-                    .at(path)?;
-                Ok(fids)
-            }
+impl Session<'_> {
+    fn read_key(&mut self, fid: i64) -> Result<Option<StoredKey>, StoreError> {
+        let path = self.path;
+        let raw = match self.writer.as_mut() {
+            Some(w) => match w.ask(|tx| Msg::ReadKey(fid, tx)) {
+                Some(r) => r,
+                None => return Err(self.writer_failed()),
+            },
+            None => read_key_row(self.conn, fid),
+        };
+        match raw.at(path)? {
+            Some(row) => parse_key_row(path, fid, row).map(Some),
+            None => Ok(None),
         }
     }
 
-    fn uid_owner(&self, path: &Path, uid: &str) -> Result<Option<i64>, StoreError> {
-        match self.mode {
+    fn read_uid(&mut self, fid: i64) -> Result<Option<String>, StoreError> {
+        let raw = match self.writer.as_mut() {
+            Some(w) => match w.ask(|tx| Msg::ReadUid(fid, tx)) {
+                Some(r) => r,
+                None => return Err(self.writer_failed()),
+            },
+            None => read_uid(self.conn, fid),
+        };
+        raw.at(self.path)
+    }
+
+    fn key_candidates(&self, mode: Mode, keys: &KeyMap, hash: i64) -> Result<Vec<i64>, StoreError> {
+        match mode {
+            Mode::Bulk => Ok(keys.candidates(hash).collect()),
+            Mode::Indexed => self
+                .conn
+                .prepare_cached("SELECT fid FROM incidents WHERE import_key = ?1")
+                .at(self.path)?
+                .query_map([hash], |r| r.get(0))
+                .at(self.path)?
+                .collect::<Result<Vec<i64>, _>>()
+                .at(self.path),
+        }
+    }
+
+    fn uid_owner(
+        &mut self,
+        mode: Mode,
+        uids: &KeyMap,
+        uid: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        match mode {
             Mode::Bulk => {
-                let candidates: Vec<i64> = self.uids.candidates(uid_hash(uid)).collect();
-                if candidates.is_empty() {
-                    return Ok(None);
-                }
-                let mut stmt = self
-                    .tx
-                    .prepare_cached("SELECT uid FROM incidents WHERE fid = ?1")
-                    .at(path)?;
+                let candidates: Vec<i64> = uids.candidates(uid_hash(uid)).collect();
                 for fid in candidates {
-                    let stored: Option<String> =
-                        stmt.query_row([fid], |r| r.get(0)).optional().at(path)?;
-                    if stored.as_deref() == Some(uid) {
+                    if self.read_uid(fid)?.as_deref() == Some(uid) {
                         return Ok(Some(fid));
                     }
                 }
                 Ok(None)
             }
             Mode::Indexed => self
-                .tx
+                .conn
                 .prepare_cached("SELECT fid FROM incidents WHERE uid = ?1")
-                .at(path)?
+                .at(self.path)?
                 .query_row([uid], |r| r.get(0))
                 .optional()
-                .at(path),
+                .at(self.path),
         }
     }
 
-    fn push(&mut self, path: &Path, incident: &Incident) -> Result<PushOutcome, StoreError> {
+    fn push_row(
+        &mut self,
+        state: &mut State,
+        incident: &Incident,
+    ) -> Result<PushOutcome, StoreError> {
+        let path = self.path;
         if !incident.position.is_finite() {
             return Err(StoreError::InvalidIncident {
                 path: path.to_owned(),
@@ -499,21 +766,21 @@ impl Inner<'_> {
             });
         }
         let hash = key_hash(incident);
-        for fid in self.key_candidates(path, hash)? {
-            let Some(stored) = read_stored_key(self.tx, path, fid)? else {
+        for fid in self.key_candidates(state.mode, &state.keys, hash)? {
+            let Some(stored) = self.read_key(fid)? else {
                 continue;
             };
             if let Some(outcome) = compare(incident, fid, &stored) {
                 match outcome {
-                    PushOutcome::Duplicate { .. } => self.duplicates += 1,
-                    PushOutcome::Conflict { .. } => self.conflicts += 1,
+                    PushOutcome::Duplicate { .. } => state.duplicates += 1,
+                    PushOutcome::Conflict { .. } => state.conflicts += 1,
                     PushOutcome::Inserted => {}
                 }
                 return Ok(outcome);
             }
         }
-        if let Some(fid) = self.uid_owner(path, &incident.uid)? {
-            self.conflicts += 1;
+        if let Some(fid) = self.uid_owner(state.mode, &state.uids, &incident.uid)? {
+            state.conflicts += 1;
             return Ok(PushOutcome::Conflict {
                 fid,
                 reason: format!(
@@ -522,44 +789,40 @@ impl Inner<'_> {
                 ),
             });
         }
-        let geom = point_blob(SRS_WGS84, incident.position.lon, incident.position.lat);
-        let occurred_at = format_time(incident.occurred_at);
-        self.insert
-            .execute(params![
-                &geom[..],
-                incident.uid,
-                occurred_at,
-                incident.category.key(),
-                incident.category_text,
-                incident.source.key(),
-                incident.source_text,
-                incident.precision_m,
-                incident.place,
-                incident.description,
-                incident.import_file,
-                incident.external_id,
-                hash,
-            ])
-            .at(path)?;
-        let fid = self.tx.last_insert_rowid();
-        if self.mode == Mode::Bulk {
-            self.keys.insert(hash, fid);
-            self.uids.insert(uid_hash(&incident.uid), fid);
+        let fid = state.next_fid;
+        let row = Row::new(fid, incident, hash);
+        match self.writer.as_mut() {
+            Some(w) => {
+                if !w.push(row) {
+                    return Err(self.writer_failed());
+                }
+            }
+            None => {
+                let mut stmt = self.conn.prepare_cached(INSERT_SQL).at(path)?;
+                row.insert(&mut stmt).at(path)?;
+            }
         }
-        self.points
+        state.next_fid += 1;
+        if state.mode == Mode::Bulk {
+            state.keys.insert(hash, fid);
+            state.uids.insert(uid_hash(&incident.uid), fid);
+        }
+        state
+            .points
             .push((fid, incident.position.lon, incident.position.lat));
-        self.inserted += 1;
+        state.inserted += 1;
         Ok(PushOutcome::Inserted)
     }
 }
 
 impl ImportSession for Session<'_> {
     fn push(&mut self, incident: &Incident) -> Result<PushOutcome, StoreError> {
-        let path = self.path;
-        let Some(inner) = self.inner.as_mut() else {
-            return Err(finished(path));
+        let Some(mut state) = self.state.take() else {
+            return Err(finished(self.path));
         };
-        inner.push(path, incident)
+        let result = self.push_row(&mut state, incident);
+        self.state = Some(state);
+        result
     }
 
     fn commit(
@@ -568,12 +831,18 @@ impl ImportSession for Session<'_> {
         cancel: &CancelToken,
     ) -> Result<(), StoreError> {
         let path = self.path;
-        let Some(inner) = self.inner.take() else {
+        if self.state.is_none() {
             return Err(finished(path));
-        };
-        let conn = inner.tx;
-        let result = finish(inner, path, &self.file_name, progress, cancel);
-        end(conn);
+        }
+        progress.stage("Writing incidents", 0);
+        let result = self
+            .join_writer(false)
+            .and_then(|()| match self.state.take() {
+                Some(state) => finish(self.conn, state, path, &self.file_name, progress, cancel),
+                None => Err(finished(path)),
+            });
+        // Rolls back if `finish` did not get to COMMIT.
+        end(self.conn);
         result
     }
 }
@@ -637,25 +906,24 @@ fn extent_of(points: &[(i64, f64, f64)]) -> Option<(f64, f64, f64, f64)> {
 }
 
 fn finish(
-    inner: Inner<'_>,
+    tx: &Connection,
+    state: State,
     path: &Path,
     file_name: &str,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<(), StoreError> {
-    let Inner {
-        tx,
-        insert,
+    let State {
         mode,
         rows_at_begin,
+        next_fid: _,
         keys,
         uids,
         points,
         inserted,
         duplicates,
         conflicts,
-    } = inner;
-    drop(insert);
+    } = state;
     drop(keys);
     drop(uids);
     cancel.check()?;
