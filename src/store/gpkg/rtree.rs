@@ -30,6 +30,8 @@ pub enum RtreeError {
     Sqlite(#[from] rusqlite::Error),
     #[error("R-tree {0}: root node is missing or has a bad size")]
     BadRoot(String),
+    #[error("R-tree {0}: packed for bigger nodes than the table has")]
+    NodeOverflow(String),
     #[error(transparent)]
     Cancelled(#[from] Cancelled),
 }
@@ -132,12 +134,15 @@ fn str_pack(cells: &mut [Cell], capacity: usize) -> Vec<std::ops::Range<usize>> 
 
 /// A packed tree: `levels[0]` are the leaves. Node numbers: the root is 1,
 /// every other node `k` (counted leaves first, bottom-up) is `k + 2`.
-struct Packed {
+pub struct Packed {
     /// Per level, bottom-up: the cells in node order and each node's range.
     levels: Vec<(Vec<Cell>, Vec<std::ops::Range<usize>>)>,
 }
 
-fn pack(mut cells: Vec<Cell>, capacity: usize) -> Packed {
+/// Packs `cells` into a tree of nodes of `capacity` cells (pure
+/// computation: may run on another thread while the connection does other
+/// work).
+pub fn pack(mut cells: Vec<Cell>, capacity: usize) -> Packed {
     let mut levels = Vec::new();
     let mut next_node: i64 = 0;
     loop {
@@ -160,19 +165,10 @@ fn pack(mut cells: Vec<Cell>, capacity: usize) -> Packed {
     Packed { levels }
 }
 
-/// Replaces the whole content of the R-tree `rtree` (e.g.
-/// `rtree_incidents_geom`) by `cells`. The virtual table must exist; the
-/// caller holds the transaction. Progress counts leaf cells.
-pub fn bulk_load(
-    conn: &Connection,
-    rtree: &str,
-    cells: Vec<Cell>,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<(), RtreeError> {
+/// The node blob length of the R-tree `rtree` (from its root, as
+/// `CREATE VIRTUAL TABLE` wrote it) and the cells a node holds.
+pub fn node_size(conn: &Connection, rtree: &str) -> Result<(usize, usize), RtreeError> {
     let node_t = quote_ident(&format!("{rtree}_node"));
-    let rowid_t = quote_ident(&format!("{rtree}_rowid"));
-    let parent_t = quote_ident(&format!("{rtree}_parent"));
     let node_len: usize = conn
         .query_row(
             &format!("SELECT length(data) FROM {node_t} WHERE nodeno = 1"),
@@ -184,15 +180,43 @@ pub fn bulk_load(
     if node_len < 4 + CELL_LEN {
         return Err(RtreeError::BadRoot(rtree.to_owned()));
     }
-    let capacity = ((node_len - 4) / CELL_LEN).min(MAX_CELLS);
-    let total = cells.len() as u64;
+    Ok((node_len, ((node_len - 4) / CELL_LEN).min(MAX_CELLS)))
+}
 
+/// Replaces the whole content of the R-tree `rtree` (e.g.
+/// `rtree_incidents_geom`) by `cells`. The virtual table must exist; the
+/// caller holds the transaction. Progress counts leaf cells.
+pub fn bulk_load(
+    conn: &Connection,
+    rtree: &str,
+    cells: Vec<Cell>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(), RtreeError> {
+    let (node_len, capacity) = node_size(conn, rtree)?;
+    let packed = pack(cells, capacity);
+    cancel.check()?;
+    write_packed(conn, rtree, packed, node_len, progress, cancel)
+}
+
+/// Writes a tree from [`pack`] (with the capacity from [`node_size`]) as
+/// the whole content of the R-tree `rtree`.
+pub fn write_packed(
+    conn: &Connection,
+    rtree: &str,
+    packed: Packed,
+    node_len: usize,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(), RtreeError> {
+    let node_t = quote_ident(&format!("{rtree}_node"));
+    let rowid_t = quote_ident(&format!("{rtree}_rowid"));
+    let parent_t = quote_ident(&format!("{rtree}_parent"));
+    let total = packed.levels.first().map_or(0, |(cells, _)| cells.len()) as u64;
     conn.execute_batch(&format!(
         "DELETE FROM {node_t}; DELETE FROM {rowid_t}; DELETE FROM {parent_t};"
     ))?;
-    let packed = pack(cells, capacity);
-    cancel.check()?;
-    let depth = packed.levels.len() - 1;
+    let depth = packed.levels.len().saturating_sub(1);
 
     let mut insert_node = conn.prepare(&format!(
         "INSERT INTO {node_t} (nodeno, data) VALUES (?1, ?2)"
@@ -214,6 +238,9 @@ pub fn bulk_load(
             } else {
                 node_no_base + i as i64
             };
+            if 4 + r.len() * CELL_LEN > node_len {
+                return Err(RtreeError::NodeOverflow(rtree.to_owned()));
+            }
             blob.clear();
             let depth_field = if is_root_level { depth as u16 } else { 0 };
             blob.extend_from_slice(&depth_field.to_be_bytes());

@@ -860,12 +860,28 @@ fn rtree_err(path: &Path, e: RtreeError) -> StoreError {
             path: path.to_owned(),
             source,
         },
-        RtreeError::BadRoot(name) => StoreError::Corrupt {
+        e @ (RtreeError::BadRoot(_) | RtreeError::NodeOverflow(_)) => StoreError::Corrupt {
             path: path.to_owned(),
-            reason: format!("spatial index {name} has no valid root node"),
+            reason: e.to_string(),
         },
         RtreeError::Cancelled(c) => StoreError::Cancelled(c),
     }
+}
+
+/// Builds the indexes a bulk session dropped (sorting once per index).
+fn build_indexes(
+    tx: &Connection,
+    path: &Path,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(), StoreError> {
+    progress.stage("Building indexes", INCIDENT_INDEXES.len() as u64);
+    for (_, sql) in INCIDENT_INDEXES {
+        tx.execute_batch(sql).at(path)?;
+        progress.advance(1);
+        cancel.check()?;
+    }
+    Ok(())
 }
 
 /// Every row's (fid, lon, lat) from the table.
@@ -928,27 +944,42 @@ fn finish(
     drop(uids);
     cancel.check()?;
 
-    if mode == Mode::Bulk {
-        progress.stage("Building indexes", INCIDENT_INDEXES.len() as u64);
-        for (_, sql) in INCIDENT_INDEXES {
-            tx.execute_batch(sql).at(path)?;
-            progress.advance(1);
-            cancel.check()?;
-        }
-    }
-
     let total = rows_at_begin + inserted;
     let rebuild = rows_at_begin == 0 || inserted as f64 >= REBUILD_SHARE * total as f64;
     let rtree_name = schema::rtree_name("incidents", "geom");
-    let mut extent = if inserted == 0 {
+    let mut extent = if mode == Mode::Bulk {
+        // The table was empty: every row is in `points`. Pack the R-tree on a
+        // second thread while SQLite sorts the indexes on this one.
+        let (node_len, capacity) =
+            rtree::node_size(tx, &rtree_name).map_err(|e| rtree_err(path, e))?;
+        let (packed, extent) = std::thread::scope(|scope| {
+            let packer = scope.spawn(move || {
+                let extent = extent_of(&points);
+                let cells: Vec<Cell> = points
+                    .iter()
+                    .map(|&(id, x, y)| Cell::point(id, x, y))
+                    .collect();
+                drop(points);
+                (rtree::pack(cells, capacity), extent)
+            });
+            let indexed = build_indexes(tx, path, progress, cancel);
+            let packed = packer.join();
+            indexed.map(|()| packed)
+        })?
+        .map_err(|_| StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: "building the spatial index failed unexpectedly; nothing was saved".to_owned(),
+        })?;
+        cancel.check()?;
+        progress.stage("Building spatial index", inserted);
+        rtree::write_packed(tx, &rtree_name, packed, node_len, progress, cancel)
+            .map_err(|e| rtree_err(path, e))?;
+        extent
+    } else if inserted == 0 {
         None
     } else if rebuild {
         progress.stage("Building spatial index", total);
-        let all = if rows_at_begin == 0 {
-            points
-        } else {
-            all_points(tx, path, cancel)?
-        };
+        let all = all_points(tx, path, cancel)?;
         let extent = extent_of(&all);
         let cells: Vec<Cell> = all
             .iter()
