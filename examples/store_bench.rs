@@ -2,7 +2,11 @@
 //! project and reports the time of push × N + commit, peak memory, and
 //! `rtreecheck`. Run in release mode:
 //!
-//! `cargo run --release --example store_bench -- [N] [FILE.gpkg] [--ordered]`
+//! `cargo run --release --example store_bench -- [N] [FILE.gpkg] [--sorted-times] [--ordered-uids] [--ordered]`
+//!
+//! By default times and uids are random (the worst case for the indexes);
+//! `--sorted-times` gives rows in date order (as exports usually are),
+//! `--ordered-uids` time-ordered uids (as UUIDv7 would be), `--ordered` both.
 //!
 //! Without FILE a temporary file is used and removed.
 
@@ -46,18 +50,16 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// Row `i` of `n`. `ordered`: times ascending and uids ascending (as a file
-/// sorted by date, with time-ordered UUIDv7-style uids, would give);
-/// otherwise random times and random (v4) uids.
+/// Row `i` of `n`, with times and uids in order or random (see the file docs).
 fn random_incident(
     rng: &mut ChaCha8Rng,
     start: DateTime<Utc>,
     i: usize,
     n: usize,
-    ordered: bool,
+    (sorted_times, ordered_uids): (bool, bool),
 ) -> Incident {
     const SPAN_S: i64 = 3 * 365 * 86_400;
-    let offset_s = if ordered {
+    let offset_s = if sorted_times {
         (i as i64 * SPAN_S) / n.max(1) as i64
     } else {
         rng.random_range(0..SPAN_S)
@@ -73,7 +75,7 @@ fn random_incident(
         if rng.random_bool(0.1) { 2_000.0 } else { 10.0 },
     );
     let bits: u128 = rng.random();
-    let bits = if ordered {
+    let bits = if ordered_uids {
         // 48-bit counter in front, like UUIDv7's millisecond timestamp.
         ((i as u128) << 80) | (bits >> 48)
     } else {
@@ -93,8 +95,9 @@ fn random_incident(
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().collect();
-    let ordered = args.iter().any(|a| a == "--ordered");
-    args.retain(|a| a != "--ordered");
+    let flag = |name: &str| args.iter().any(|a| a == name || a == "--ordered");
+    let order = (flag("--sorted-times"), flag("--ordered-uids"));
+    args.retain(|a| !a.starts_with("--"));
     let n: usize = args
         .get(1)
         .map(|s| s.parse())
@@ -131,7 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 start,
                 n - left + batch.len(),
                 n,
-                ordered,
+                order,
             ));
         }
         left -= batch.len();

@@ -5,13 +5,24 @@
 //! identity: `source` + `external_id` when it has an external id, otherwise
 //! `source` + time (milliseconds) + position (rounded to 1e-7°) + category.
 //! A hash match is only a candidate: the stored row is read back and compared
-//! field by field, so hash collisions never merge different incidents.
+//! field by field, so hash collisions never merge different incidents. A uid
+//! that is already taken by another incident is a conflict too.
 //!
-//! Into an empty table (a new project, the big case) the secondary indexes and
-//! the R-tree triggers are dropped for the session, candidates come from
-//! in-memory maps, and commit rebuilds the indexes by sorting and packs the
-//! R-tree in one go. Into a table with rows, candidates come from the
-//! `import_key` and `uid` indexes, which also see this session's rows.
+//! # Two ways in
+//! Into an empty table (a new project: the big, timed case) the session drops
+//! the secondary indexes and the R-tree triggers, finds candidates in
+//! in-memory maps, and hands rows to a writer thread that owns the connection
+//! until commit, so SQLite's inserting overlaps the caller's parsing. Commit
+//! sorts the indexes back into place while a second thread packs the R-tree,
+//! then writes the R-tree's shadow tables directly ([`super::rtree`]).
+//!
+//! Into a table with rows, candidates come from the `import_key` and `uid`
+//! indexes (which also see this session's rows), rows are inserted directly,
+//! and commit adds the new rows to the R-tree one by one, or rebuilds it when
+//! they are at least a tenth of the table.
+//!
+//! Either way the R-tree triggers are dropped during the session and created
+//! again at commit; DDL is transactional, so a rollback restores everything.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
