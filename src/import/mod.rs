@@ -392,3 +392,300 @@ pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), Import
     inner.flush().map_err(io_err)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::jobs::NoProgress;
+    use crate::model::{Filter, Incident};
+    use crate::store::{ImportSession, IncidentPoint, ProjectInfo};
+
+    /// An in-memory store that behaves like the real one for imports:
+    /// duplicates and conflicts by source + external id, and nothing kept
+    /// without commit.
+    #[derive(Default)]
+    struct MemStore {
+        rows: Vec<Incident>,
+        commits: usize,
+    }
+
+    struct MemSession<'a> {
+        store: &'a mut MemStore,
+        pending: Vec<Incident>,
+    }
+
+    impl ImportSession for MemSession<'_> {
+        fn push(&mut self, incident: &Incident) -> Result<PushOutcome, StoreError> {
+            let all = self.store.rows.iter().chain(&self.pending);
+            for (i, other) in all.enumerate() {
+                if other.source == incident.source
+                    && other.external_id.is_some()
+                    && other.external_id == incident.external_id
+                {
+                    let fid = i as i64 + 1;
+                    return Ok(if other.occurred_at == incident.occurred_at {
+                        PushOutcome::Duplicate { fid }
+                    } else {
+                        PushOutcome::Conflict {
+                            fid,
+                            reason: "different time".to_owned(),
+                        }
+                    });
+                }
+            }
+            self.pending.push(incident.clone());
+            Ok(PushOutcome::Inserted)
+        }
+
+        fn commit(
+            self: Box<Self>,
+            _progress: &dyn Progress,
+            _cancel: &CancelToken,
+        ) -> Result<(), StoreError> {
+            self.store.rows.extend(self.pending);
+            self.store.commits += 1;
+            Ok(())
+        }
+    }
+
+    impl Store for MemStore {
+        fn info(&self) -> Result<ProjectInfo, StoreError> {
+            unreachable!("not used by imports")
+        }
+        fn incidents(&self, _: &Filter, _: &CancelToken) -> Result<Vec<Incident>, StoreError> {
+            Ok(self.rows.clone())
+        }
+        fn incident_points(
+            &self,
+            _: &Filter,
+            _: &CancelToken,
+        ) -> Result<Vec<IncidentPoint>, StoreError> {
+            unreachable!("not used by imports")
+        }
+        fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
+            Ok(self.rows.get(fid as usize - 1).cloned())
+        }
+        fn begin_import<'a>(
+            &'a mut self,
+            _file_name: &str,
+        ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
+            Ok(Box::new(MemSession {
+                store: self,
+                pending: Vec::new(),
+            }))
+        }
+        fn metadata(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+        fn set_metadata(&mut self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct RecordedProgress(Mutex<Vec<(String, u64)>>);
+
+    impl Progress for RecordedProgress {
+        fn stage(&self, name: &str, total: u64) {
+            self.0.lock().unwrap().push((name.to_owned(), total));
+        }
+        fn advance(&self, n: u64) {
+            self.0.lock().unwrap().push(("+".to_owned(), n));
+        }
+    }
+
+    const GOOD: &str = "id,lon,lat,time,category\n\
+        1,14.58,56.05,2025-03-14 22:40,vald\n\
+        2,14.59,56.06,2025-03-15 22:40,brand\n";
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn import(
+        store: &mut MemStore,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        import_file(store, path, options, &NoProgress, &CancelToken::new())
+    }
+
+    #[test]
+    fn detects_formats() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(Format::detect(&p("a.CSV"), b"[1]"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.txt"), b"x"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.tsv"), b"x"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.geojson"), b"x"), Format::GeoJson);
+        assert_eq!(
+            Format::detect(&p("a.json"), b"  \n[{\"id\":1}]"),
+            Format::Polisen
+        );
+        assert_eq!(
+            Format::detect(
+                &p("a.json"),
+                b"\xEF\xBB\xBF{\"type\":\"FeatureCollection\"}"
+            ),
+            Format::GeoJson
+        );
+        assert_eq!(
+            Format::detect(&p("export"), b"{\"type\":1}"),
+            Format::GeoJson
+        );
+        assert_eq!(Format::detect(&p("export"), b"id;lon"), Format::Csv);
+    }
+
+    #[test]
+    fn imports_and_reports_duplicates_and_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "a.csv", GOOD);
+        let mut store = MemStore::default();
+        let progress = RecordedProgress::default();
+        let report = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &progress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!((report.imported, report.duplicates), (2, 0));
+        assert_eq!(report.format, Format::Csv);
+        assert_eq!(store.commits, 1);
+        let events = progress.0.lock().unwrap().clone();
+        assert_eq!(events[0], ("Läser a.csv".to_owned(), GOOD.len() as u64));
+        let advanced: u64 = events.iter().filter(|e| e.0 == "+").map(|e| e.1).sum();
+        assert_eq!(advanced, GOOD.len() as u64);
+
+        // Same file again: all duplicates, nothing committed.
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!((report.imported, report.duplicates), (0, 2));
+        assert_eq!(store.commits, 1);
+
+        // Same id with another time: a conflict naming the line.
+        let changed = write(
+            &dir,
+            "b.csv",
+            "id,lon,lat,time\n2,14.59,56.06,2025-03-16 22:40\n3,14.6,56.1,2025-03-16 22:40\n",
+        );
+        let report = import(&mut store, &changed, &ImportOptions::default()).unwrap();
+        assert_eq!(report.imported, 1);
+        assert_eq!(report.conflicts.len(), 1);
+        assert_eq!(report.conflicts[0].line, 2);
+        assert_eq!(report.conflicts[0].external_id, "2");
+        assert_eq!(report.conflicts[0].fid, 2);
+        assert_eq!(store.rows.len(), 3);
+    }
+
+    #[test]
+    fn strict_writes_nothing_and_lax_keeps_good_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "bad.csv",
+            &format!("{GOOD}3,14.58,x,2025-03-14 22:40,vald\n4,14.58,y,2025-03-14 22:40,vald\n"),
+        );
+        let mut store = MemStore::default();
+        let strict = ImportOptions {
+            strict: true,
+            ..ImportOptions::default()
+        };
+        match import(&mut store, &path, &strict) {
+            Err(ImportError::Strict {
+                rejected, first, ..
+            }) => {
+                assert_eq!(rejected, 2);
+                assert_eq!(first.line, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((store.rows.len(), store.commits), (0, 0));
+
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!(report.imported, 2);
+        assert_eq!(report.rejected.len(), 2);
+        assert_eq!(store.rows.len(), 2);
+    }
+
+    #[test]
+    fn all_rows_rejected_is_ok_but_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "x.csv", "lon,lat,time\n1,2,2025-03-14 22:40\n");
+        let mut store = MemStore::default();
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!((report.imported, report.rejected.len()), (0, 1));
+        assert_eq!(store.commits, 0);
+    }
+
+    #[test]
+    fn cancelled_import_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "a.csv", GOOD);
+        let mut store = MemStore::default();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let r = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &NoProgress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(ImportError::Cancelled(_))), "{r:?}");
+        assert_eq!((store.rows.len(), store.commits), (0, 0));
+    }
+
+    #[test]
+    fn file_errors_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = MemStore::default();
+        let path = write(&dir, "empty.csv", "");
+        let e = import(&mut store, &path, &ImportOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: empty file (0 bytes)", path.display())
+        );
+        assert_eq!(store.commits, 0);
+        let missing = dir.path().join("nope.csv");
+        assert!(matches!(
+            import(&mut store, &missing, &ImportOptions::default()),
+            Err(ImportError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_csv_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rejects.csv");
+        let rejects = vec![
+            RowError {
+                path: PathBuf::from("in.csv"),
+                line: 7,
+                reason: "column \"lat\": \"x\" is not a number".to_owned(),
+                raw: Some("3;14,58;x;\"a \"\"quoted\"\" text\"".to_owned()),
+            },
+            RowError {
+                path: PathBuf::from("in.csv"),
+                line: 9,
+                reason: "cannot read further".to_owned(),
+                raw: None,
+            },
+        ];
+        write_rejects_csv(&out, &rejects).unwrap();
+        let mut r = ::csv::Reader::from_path(&out).unwrap();
+        assert_eq!(r.headers().unwrap(), vec!["line", "reason", "raw"]);
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(
+            rows[0],
+            vec!["7", &rejects[0].reason, rejects[0].raw.as_deref().unwrap()]
+        );
+        assert_eq!(rows[1], vec!["9", "cannot read further", ""]);
+    }
+}
