@@ -1,1 +1,8 @@
+//! The one integration-test binary: behaviour through the `lagesbild` binary,
+//! the public library API and (feature `gui`) egui_kittest.
 
+mod util;
+
+mod cli;
+#[cfg(feature = "gui")]
+mod gui;
