@@ -4,5 +4,7 @@
 mod util;
 
 mod cli;
+mod demo;
 #[cfg(feature = "gui")]
 mod gui;
+mod import_json;
