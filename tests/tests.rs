@@ -7,4 +7,5 @@ mod cli;
 mod demo;
 #[cfg(feature = "gui")]
 mod gui;
+mod import_csv;
 mod import_json;
