@@ -315,7 +315,9 @@ fn map_overrides_column_names() {
 fn row_errors_are_reported_and_good_rows_import() {
     let dir = Dir::new();
     let mut p = new_project(&dir);
-    let cases: &[(&str, u64, &[(u64, &str)])] = &[
+    /// File, rows imported, and (line, part of the reason) of each reject.
+    type Case<'a> = (&'a str, u64, &'a [(u64, &'a str)]);
+    let cases: &[Case] = &[
         ("broken_quoting.csv", 1, &[(3, "broken quoting")]),
         (
             "text_in_numbers.csv",
