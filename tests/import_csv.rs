@@ -528,3 +528,17 @@ fn benchmark_csv_is_seeded_and_imports_both_ways() {
         assert!(distance_m(x.position, y.position) < 0.05, "{x:?} {y:?}");
     }
 }
+
+#[test]
+fn projected_values_in_lonlat_columns_with_crs_option() {
+    let dir = Dir::new();
+    let mut p = new_project(&dir);
+    let options = ImportOptions {
+        crs: Some(Crs::SWEREF99_TM),
+        ..ImportOptions::default()
+    };
+    let path = csv_fixture("projected_in_lonlat_columns.csv");
+    let report = import(&mut p, &path, &options).unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_near(incidents(&p)[0].position, STORTORGET);
+}

@@ -555,30 +555,52 @@ impl CsvReader {
                 .collect()
         };
 
-        let coords = if let Some((lon, lat)) = lonlat {
+        // Lon/lat wins when it holds degrees; projected values in lon/lat
+        // columns are read as projected only when --crs names a projected
+        // system (or real projected columns exist), else they are an error.
+        let mut projected_cols = projected_pair;
+        let mut lonlat_cols = None;
+        if let Some((lon, lat)) = lonlat {
             let values = samples(lon, lat);
             let big = values
                 .iter()
                 .filter(|(x, y)| x.abs() > 1000.0 || y.abs() > 1000.0)
                 .count();
-            if !values.is_empty() && big * 2 > values.len() {
+            let holds_degrees = values.is_empty() || big * 2 <= values.len();
+            let forced_projected = options.crs.is_some_and(|c| !c.is_geographic());
+            if holds_degrees {
+                lonlat_cols = Some((lon, lat));
+                if projected_pair.is_some() {
+                    notes.push(format!(
+                        "Coordinates: read from {:?} and {:?} (WGS84); the projected columns were not used",
+                        headers[lon], headers[lat]
+                    ));
+                }
+            } else if forced_projected {
+                notes.push(format!(
+                    "Coordinates: {:?} and {:?} hold projected values, read in the --crs system",
+                    headers[lon], headers[lat]
+                ));
+                projected_cols = Some((lon, lat));
+            } else if projected_pair.is_some() {
+                notes.push(format!(
+                    "Coordinates: {:?} and {:?} hold no degrees, so the projected columns were used",
+                    headers[lon], headers[lat]
+                ));
+            } else {
                 let (x, y) = values[0];
                 return Err(file_err(
                     None,
                     format!(
-                        "columns {:?} and {:?} hold values such as {x} and {y}, which are not degrees: they look like projected coordinates (SWEREF 99 or RT 90); rename the columns to x and y (or e and n), or use --map {:?}=easting --map {:?}=northing",
+                        "columns {:?} and {:?} hold values such as {x} and {y}, which are not degrees: they look like projected coordinates (SWEREF 99 or RT 90); rename the columns to x and y (or e and n), pass --crs, or use --map {:?}=easting --map {:?}=northing",
                         headers[lon], headers[lat], headers[lon], headers[lat]
                     ),
                 ));
             }
-            if projected_pair.is_some() {
-                notes.push(format!(
-                    "Coordinates: read from {:?} and {:?} (WGS84); the projected columns were not used",
-                    headers[lon], headers[lat]
-                ));
-            }
+        }
+        let coords = if let Some((lon, lat)) = lonlat_cols {
             Coords::LonLat { lon, lat }
-        } else if let Some((first, second)) = projected_pair {
+        } else if let Some((first, second)) = projected_cols {
             let values = samples(first, second);
             if values.is_empty() {
                 return Err(file_err(
@@ -1360,6 +1382,27 @@ mod tests {
             bad[0].reason
         );
         assert!(bad[0].reason.contains("lines 3–5"), "{}", bad[0].reason);
+    }
+
+    #[test]
+    fn unclosed_quote_in_an_inner_field_is_broken_quoting() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "q2.csv",
+            b"id,beskrivning,lon,lat,time\n\
+              1,\"never closed,14.58,56.05,2025-03-14 22:40\n\
+              2,x,14.58,56.05,2025-03-14 22:40\n",
+        );
+        let (ok, bad, _) = read_all(&p, &ImportOptions::default());
+        assert!(ok.is_empty());
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 2);
+        assert!(
+            bad[0].reason.starts_with("broken quoting") && bad[0].reason.contains("lines 2–3"),
+            "{}",
+            bad[0].reason
+        );
     }
 
     #[test]
