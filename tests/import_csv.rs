@@ -525,7 +525,8 @@ fn benchmark_csv_is_seeded_and_imports_both_ways() {
     by_xy.sort_by(|a, b| a.external_id.cmp(&b.external_id));
     for (x, y) in by_lonlat.iter().zip(&by_xy) {
         assert_eq!(x.external_id, y.external_id);
-        assert!(distance_m(x.position, y.position) < 0.05, "{x:?} {y:?}");
+        // lon/lat have 6 decimals (≤ 0.07 m), x/y 2 decimals.
+        assert!(distance_m(x.position, y.position) < 0.1, "{x:?} {y:?}");
     }
 }
 
