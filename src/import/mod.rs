@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::crs::Crs;
 use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::{Incident, Source};
-use crate::store::{PushOutcome, Store, StoreError};
+use crate::store::{ImportSession, PushOutcome, Store, StoreError};
 
 /// File formats the importer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -280,21 +280,14 @@ pub fn import_file(
         Some(f) => f,
         None => detect_format(path)?,
     };
-    let mut reader = open_reader(
-        path,
-        &ImportOptions {
-            format: Some(format),
-            ..options.clone()
-        },
-    )?;
+    let options = ImportOptions {
+        format: Some(format),
+        ..options.clone()
+    };
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file_size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    progress.stage(&format!("Läser {file_name}"), file_size);
-
-    let mut session = store.begin_import(&file_name).map_err(store_error)?;
     let mut report = ImportReport {
         path: path.to_owned(),
         format,
@@ -305,19 +298,138 @@ pub fn import_file(
         notes: Vec::new(),
         elapsed: Duration::ZERO,
     };
+
+    // CSV is read on a second thread while this one feeds the store; the
+    // other readers run inline.
+    let mut session;
+    if format == Format::Csv {
+        let reader = csv::CsvReader::open(path, &options)?;
+        progress.stage(&format!("Läser {file_name}"), file_size(path));
+        session = store.begin_import(&file_name).map_err(store_error)?;
+        report.notes = push_in_background(
+            reader,
+            session.as_mut(),
+            &mut report,
+            &options,
+            progress,
+            cancel,
+        )?;
+    } else {
+        let mut reader = open_reader(path, &options)?;
+        progress.stage(&format!("Läser {file_name}"), file_size(path));
+        session = store.begin_import(&file_name).map_err(store_error)?;
+        let rows = std::iter::from_fn(|| {
+            let item = reader.next()?;
+            Some((item, reader.bytes_read()))
+        });
+        push_rows(
+            rows,
+            session.as_mut(),
+            &mut report,
+            &options,
+            progress,
+            cancel,
+        )?;
+        report.notes = reader.notes();
+    }
+
+    if options.strict && !report.rejected.is_empty() {
+        let rejected = report.rejected.len();
+        let first = report.rejected.swap_remove(0);
+        return Err(ImportError::Strict {
+            path: path.to_owned(),
+            rejected,
+            first: Box::new(first),
+        });
+    }
+    if report.imported > 0 {
+        session.commit(progress, cancel).map_err(store_error)?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Rows handed from the reading thread to the storing one at a time.
+const BATCH_ROWS: usize = 2048;
+
+/// Rows read on the reading thread, with the bytes read after the last one.
+struct Batch {
+    items: Vec<Result<ParsedRow, RowError>>,
+    bytes_read: u64,
+}
+
+/// Reads `reader` on a scoped thread and pushes its rows here, so parsing
+/// and storing overlap on two cores. Returns the reader's notes.
+fn push_in_background<R: RowReader + Send>(
+    mut reader: R,
+    session: &mut dyn ImportSession,
+    report: &mut ImportReport,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<String>, ImportError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let mut items = Vec::with_capacity(BATCH_ROWS);
+            while let Some(item) = reader.next() {
+                items.push(item);
+                if items.len() == BATCH_ROWS {
+                    let batch = Batch {
+                        items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)),
+                        bytes_read: reader.bytes_read(),
+                    };
+                    if tx.send(batch).is_err() {
+                        // The storing side stopped (error or cancel).
+                        return reader.notes();
+                    }
+                }
+            }
+            let _ = tx.send(Batch {
+                items,
+                bytes_read: reader.bytes_read(),
+            });
+            reader.notes()
+        });
+        let rows = rx.iter().flat_map(|batch| {
+            let bytes = batch.bytes_read;
+            batch.items.into_iter().map(move |item| (item, bytes))
+        });
+        let pushed = push_rows(rows, session, report, options, progress, cancel);
+        // Unblocks the reading thread if it waits to send.
+        drop(rx);
+        let notes = match reading.join() {
+            Ok(notes) => notes,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        pushed.map(|()| notes)
+    })
+}
+
+/// Pushes good rows into the session and collects the outcome in `report`.
+/// `rows` yields each row with the bytes read so far, for progress.
+fn push_rows(
+    rows: impl Iterator<Item = (Result<ParsedRow, RowError>, u64)>,
+    session: &mut dyn ImportSession,
+    report: &mut ImportReport,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(), ImportError> {
     let mut reported_bytes = 0u64;
-    let mut rows = 0u64;
-    while let Some(item) = reader.next() {
-        rows += 1;
-        if rows.is_multiple_of(CANCEL_CHECK_ROWS) {
+    let mut bytes_read = 0u64;
+    for (n, (item, bytes)) in (1u64..).zip(rows) {
+        bytes_read = bytes;
+        if n.is_multiple_of(CANCEL_CHECK_ROWS) {
             cancel.check()?;
         }
-        if rows.is_multiple_of(256) {
-            let bytes = reader.bytes_read();
-            if bytes >= reported_bytes + PROGRESS_STEP_BYTES {
-                progress.advance(bytes - reported_bytes);
-                reported_bytes = bytes;
-            }
+        if bytes >= reported_bytes + PROGRESS_STEP_BYTES {
+            progress.advance(bytes - reported_bytes);
+            reported_bytes = bytes;
         }
         match item {
             Err(e) => report.rejected.push(e),
@@ -337,24 +449,10 @@ pub fn import_file(
         }
     }
     cancel.check()?;
-    let bytes = reader.bytes_read().max(reported_bytes);
-    progress.advance(bytes - reported_bytes);
-    report.notes = reader.notes();
-
-    if options.strict && !report.rejected.is_empty() {
-        let rejected = report.rejected.len();
-        let first = report.rejected.swap_remove(0);
-        return Err(ImportError::Strict {
-            path: path.to_owned(),
-            rejected,
-            first: Box::new(first),
-        });
+    if bytes_read > reported_bytes {
+        progress.advance(bytes_read - reported_bytes);
     }
-    if report.imported > 0 {
-        session.commit(progress, cancel).map_err(store_error)?;
-    }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    Ok(())
 }
 
 /// Store errors, with cancellation kept as cancellation.
@@ -414,26 +512,26 @@ mod tests {
     struct MemSession<'a> {
         store: &'a mut MemStore,
         pending: Vec<Incident>,
+        /// (source, external id) → (fid, time) of stored and pushed rows.
+        index: std::collections::HashMap<(Source, String), (i64, chrono::DateTime<chrono::Utc>)>,
     }
 
     impl ImportSession for MemSession<'_> {
         fn push(&mut self, incident: &Incident) -> Result<PushOutcome, StoreError> {
-            let all = self.store.rows.iter().chain(&self.pending);
-            for (i, other) in all.enumerate() {
-                if other.source == incident.source
-                    && other.external_id.is_some()
-                    && other.external_id == incident.external_id
-                {
-                    let fid = i as i64 + 1;
-                    return Ok(if other.occurred_at == incident.occurred_at {
-                        PushOutcome::Duplicate { fid }
+            let fid = (self.store.rows.len() + self.pending.len()) as i64 + 1;
+            if let Some(id) = &incident.external_id {
+                let key = (incident.source, id.clone());
+                if let Some(&(other, at)) = self.index.get(&key) {
+                    return Ok(if at == incident.occurred_at {
+                        PushOutcome::Duplicate { fid: other }
                     } else {
                         PushOutcome::Conflict {
-                            fid,
+                            fid: other,
                             reason: "different time".to_owned(),
                         }
                     });
                 }
+                self.index.insert(key, (fid, incident.occurred_at));
             }
             self.pending.push(incident.clone());
             Ok(PushOutcome::Inserted)
@@ -471,9 +569,19 @@ mod tests {
             &'a mut self,
             _file_name: &str,
         ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
+            let index = self
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let id = r.external_id.clone()?;
+                    Some(((r.source, id), (i as i64 + 1, r.occurred_at)))
+                })
+                .collect();
             Ok(Box::new(MemSession {
                 store: self,
                 pending: Vec::new(),
+                index,
             }))
         }
         fn metadata(&self, _: &str) -> Result<Option<String>, StoreError> {
@@ -637,6 +745,60 @@ mod tests {
         );
         assert!(matches!(r, Err(ImportError::Cancelled(_))), "{r:?}");
         assert_eq!((store.rows.len(), store.commits), (0, 0));
+    }
+
+    fn big_file(dir: &tempfile::TempDir, rows: usize) -> PathBuf {
+        let mut text = String::from("id,lon,lat,time\n");
+        for i in 0..rows {
+            text.push_str(&format!("{i},14.58,56.05,2025-03-14 22:40\n"));
+        }
+        write(dir, "big.csv", &text)
+    }
+
+    #[test]
+    fn many_batches_import_with_full_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(&dir, 25_000);
+        let mut store = MemStore::default();
+        let progress = RecordedProgress::default();
+        let report = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &progress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!(report.imported, 25_000);
+        let advanced: u64 = progress
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.0 == "+")
+            .map(|e| e.1)
+            .sum();
+        assert_eq!(advanced, std::fs::metadata(&path).unwrap().len());
+    }
+
+    #[test]
+    fn cancel_while_reading_stops_both_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(&dir, 25_000);
+        let mut store = MemStore::default();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let r = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &NoProgress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(ImportError::Cancelled(_))), "{r:?}");
+        // Stopped at the first check, after 10,000 rows, not at the end.
+        assert!(store.rows.is_empty());
+        assert_eq!(store.commits, 0);
     }
 
     #[test]
