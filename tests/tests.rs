@@ -1,2 +1,10 @@
+//! The one integration-test binary: behaviour through the `lagesbild` binary,
+//! the public library API and (feature `gui`) egui_kittest.
+
+mod util;
+
+mod cli;
 mod demo;
+#[cfg(feature = "gui")]
+mod gui;
 mod import_json;
