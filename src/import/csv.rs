@@ -312,7 +312,7 @@ const HEADER_NAMES: &[(Field, &[&str])] = &[
 ];
 
 /// The field a header names, if any.
-fn auto_field(header: &str) -> Option<Field> {
+pub(crate) fn auto_field(header: &str) -> Option<Field> {
     let folded = fold_name(header);
     HEADER_NAMES
         .iter()
@@ -320,7 +320,7 @@ fn auto_field(header: &str) -> Option<Field> {
         .map(|(f, _)| *f)
 }
 
-fn field_name(f: Field) -> &'static str {
+pub(crate) fn field_name(f: Field) -> &'static str {
     match f {
         Field::Id => "id",
         Field::Lon => "lon",
