@@ -15,25 +15,28 @@
 //! northing, the order GeoJSON writes them.
 //!
 //! # Properties
-//! Property names are matched like CSV headers (after [`fold_name`]): `id`,
-//! `ärendenr`; `occurred_at`, `tidpunkt`, `datum`, `tid` (a `datum` and a `tid`
-//! property together are date and time of day); `category`, `kategori`,
-//! `brottstyp`, `typ`; `source`, `källa`; `place`, `plats`; `description`,
-//! `beskrivning`; `precision`. [`ImportOptions::column_map`] overrides them
-//! (exact name first, then ignoring case). A feature's own `id` member is the
-//! external id when no property gives one.
+//! Property names are matched by the CSV header rules (the same table, after
+//! [`crate::model::fold_name`]): `id`, `ärendenr`; `occurred_at`, `tidpunkt`;
+//! `datum` + `tid`; `category`, `kategori`, `brottstyp`, `typ`; `source`,
+//! `källa`; `place`, `plats`; `description`, `beskrivning`; `precision` …
+//! [`ImportOptions::column_map`] overrides them (exact name first, then
+//! ignoring case); a `--map` name no feature has is noted, not an error, as
+//! features may differ in their properties. Times are parsed as the CSV reader
+//! parses them (ISO 8601 with offset or `Z`; without offset Swedish local
+//! time; `2025-03-14 22:40`; `14/3/2025 22:40`; a date alone is 00:00, noted).
+//! A feature's own `id` member is the external id when no property gives one.
 //!
-//! The scanner and time parsing here are shared with [`super::polisen`].
+//! The file reading and the JSON scanner here are shared with [`super::polisen`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::{Map, Value};
 
+use super::text::{self, DateOrder, Stamp};
 use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::crs::{Crs, ToWgs84};
-use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
+use crate::model::{Category, Incident, LonLat, Precision, Source, time};
 
 /// JSON files are read whole; larger files are refused.
 pub const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
@@ -241,149 +244,38 @@ pub(crate) fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Parses a date and time the way CSV files write them: ISO 8601 with an
-/// offset or `Z`; without one it is Swedish local time (`2025-03-14T22:40`,
-/// `2025-03-14 22:40[:00]`, `14/3/2025 22:40`, `14.3.2025 22.40`). The error
-/// says what was expected; it quotes the value (times are not sensitive).
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("empty time".to_owned());
-    }
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M:%S%.f %:z",
-        "%Y-%m-%dT%H:%M%:z",
-        "%Y-%m-%d %H:%M%:z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M:%S %z",
-    ] {
-        if let Ok(d) = DateTime::parse_from_str(t, fmt) {
-            return Ok(d.with_timezone(&Utc));
-        }
-    }
-    let naive = parse_naive(t).ok_or_else(|| {
-        if parse_date(t).is_some() {
-            format!("time {t:?} has a date but no time of day")
-        } else {
-            format!(
-                "unreadable time {t:?}: expected e.g. 2025-03-14T22:40:00+01:00, 2025-03-14 22:40 (Swedish local time) or 14/3/2025 22:40"
-            )
-        }
-    })?;
-    time::utc_from_local(naive).map_err(|e| format!("time {t:?}: {e}"))
-}
-
-/// A local date and time without offset.
-fn parse_naive(t: &str) -> Option<NaiveDateTime> {
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H.%M",
-        "%d/%m/%Y %H:%M:%S",
-        "%d/%m/%Y %H:%M",
-        "%d.%m.%Y %H:%M",
-        "%d.%m.%Y %H.%M",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Some(d);
-        }
-    }
-    None
-}
-
-/// A date alone: `2025-03-14`, `14/3/2025`, `14.3.2025`.
-pub(crate) fn parse_date(t: &str) -> Option<NaiveDate> {
-    ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
-        .into_iter()
-        .find_map(|f| NaiveDate::parse_from_str(t.trim(), f).ok())
-}
-
-/// A time of day alone: `22:40`, `22.40`, `22:40:15`, `2240`.
-fn parse_clock(t: &str) -> Option<NaiveTime> {
-    let t = t.trim();
-    ["%H:%M:%S", "%H:%M", "%H.%M", "%H%M"]
-        .into_iter()
-        .find_map(|f| NaiveTime::parse_from_str(t, f).ok())
-}
-
 // ---------------------------------------------------------------------------
 // Property names.
 
-/// The field a property name means by the CSV header rules, if any.
-pub(crate) fn field_from_name(name: &str) -> Option<Field> {
-    let n = fold_name(name);
-    Some(match n.as_str() {
-        "id" | "arendenr" | "arendenummer" | "arende" | "arende nr" | "external id"
-        | "externt id" | "diarienr" | "diarienummer" => Field::Id,
-        "occurred at" | "occurredat" | "datetime" | "date time" | "tidpunkt" | "datum tid"
-        | "datum och tid" | "timestamp" | "tid" | "time" | "datum" | "date" => Field::OccurredAt,
-        "klockslag" | "kl" => Field::Time,
-        "category" | "kategori" | "brottstyp" | "typ" | "type" | "handelsetyp" => Field::Category,
-        "source" | "kalla" | "rapportor" | "rapporterad av" => Field::Source,
-        "place" | "plats" | "adress" | "address" | "location name" | "platsnamn" => Field::Place,
-        "description" | "beskrivning" | "kommentar" | "notering" => Field::Description,
-        "precision" | "precision m" | "noggrannhet" | "noggrannhet m" | "accuracy" => {
-            Field::Precision
-        }
-        _ => return None,
-    })
-}
-
-/// Decides the field of every property name seen in one feature, given the
-/// overrides. When both a date and a separate time-of-day property are present
-/// (`datum` + `tid`/`klockslag`), they become [`Field::Date`] and [`Field::Time`].
+/// How one feature's properties map to fields: the CSV header rules
+/// ([`super::csv::auto_field`], first property per field, in name order),
+/// then the `--map` overrides (exact name first, then ignoring case).
 fn map_properties<'a>(
     names: impl Iterator<Item = &'a String>,
     column_map: &[(String, Field)],
 ) -> BTreeMap<String, Field> {
-    let mut out = BTreeMap::new();
-    for name in names {
-        let forced = column_map
-            .iter()
-            .find(|(k, _)| k == name)
-            .or_else(|| {
-                column_map
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .or_else(|| {
-                column_map
-                    .iter()
-                    .find(|(k, _)| k.to_lowercase() == name.to_lowercase())
-            })
-            .map(|(_, f)| *f);
-        if let Some(f) = forced.or_else(|| field_from_name(name)) {
-            out.insert(name.clone(), f);
+    let names: Vec<&String> = names.collect();
+    let mut out: BTreeMap<String, Field> = BTreeMap::new();
+    for name in &names {
+        if let Some(f) = super::csv::auto_field(name)
+            && !out.values().any(|v| *v == f)
+        {
+            out.insert((*name).clone(), f);
         }
     }
-    let is_forced = |name: &str| column_map.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
-    let date_name = out
-        .iter()
-        .find(|(n, f)| {
-            **f == Field::OccurredAt
-                && !is_forced(n)
-                && matches!(fold_name(n).as_str(), "datum" | "date")
-        })
-        .map(|(n, _)| n.clone());
-    let time_name = out
-        .iter()
-        .find(|(n, f)| {
-            !is_forced(n)
-                && (**f == Field::Time
-                    || (**f == Field::OccurredAt
-                        && matches!(fold_name(n).as_str(), "tid" | "time")))
-        })
-        .map(|(n, _)| n.clone());
-    if let (Some(d), Some(t)) = (date_name, time_name) {
-        out.insert(d, Field::Date);
-        out.insert(t, Field::Time);
+    for (wanted, field) in column_map {
+        let found = names.iter().find(|n| **n == wanted).or_else(|| {
+            names
+                .iter()
+                .find(|n| n.to_lowercase() == wanted.trim().to_lowercase())
+        });
+        let Some(name) = found else { continue };
+        if *field == Field::Ignore {
+            out.remove(*name);
+        } else {
+            out.retain(|_, f| f != field);
+            out.insert((*name).clone(), *field);
+        }
     }
     out
 }
@@ -400,11 +292,11 @@ fn value_text(v: &Value) -> Option<String> {
     }
 }
 
-/// A number, or a numeric string with a decimal point or comma.
+/// A number, or a numeric string as CSV files write them (decimal comma too).
 fn value_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        Value::String(s) => text::parse_number(s).map(|(n, _)| n),
         _ => None,
     }
 }
@@ -469,6 +361,8 @@ struct GeoJsonReader {
     /// Property name → field, as used so far.
     used_fields: BTreeMap<String, Field>,
     ignored_properties: BTreeMap<String, u64>,
+    /// Features whose time had a date but no time of day.
+    date_only: u64,
 }
 
 /// Opens a GeoJSON FeatureCollection of points. See the module docs.
@@ -559,6 +453,7 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
         crs_note,
         used_fields: BTreeMap::new(),
         ignored_properties: BTreeMap::new(),
+        date_only: 0,
     }))
 }
 
@@ -597,45 +492,48 @@ impl GeoJsonReader {
                 .filter(|v| !v.is_null())
         };
 
-        let occurred_at =
-            match (get(Field::OccurredAt), get(Field::Date), get(Field::Time)) {
-                (Some(v), _, _) => {
-                    let text = value_text(v).ok_or("the time is not text")?;
-                    parse_time(&text)?
-                }
-                (None, Some(d), Some(t)) => {
-                    let d_text = value_text(d).ok_or("the date is not text")?;
-                    let t_text = value_text(t).ok_or("the time of day is not text")?;
-                    let date = parse_date(&d_text).ok_or_else(|| {
-                        format!("unreadable date {d_text:?}: expected e.g. 2025-03-14")
-                    })?;
-                    let clock = parse_clock(&t_text).ok_or_else(|| {
-                        format!("unreadable time of day {t_text:?}: expected e.g. 22:40")
-                    })?;
-                    time::utc_from_local(NaiveDateTime::new(date, clock))
-                        .map_err(|e| format!("time {d_text:?} {t_text:?}: {e}"))?
-                }
-                (None, Some(_), None) => {
-                    return Err("the feature has a date but no time of day".to_owned());
-                }
-                _ => return Err(
-                    "the feature has no time (a property such as occurred_at, tidpunkt or datum)"
+        let stamp = match (get(Field::OccurredAt), get(Field::Date), get(Field::Time)) {
+            (Some(v), _, _) | (None, Some(v), None) | (None, None, Some(v)) => {
+                let text = value_text(v).ok_or("the time is not text")?;
+                text::parse_stamp(&text, DateOrder::Dmy)?
+            }
+            (None, Some(d), Some(t)) => {
+                let d_text = value_text(d).ok_or("the date is not text")?;
+                let t_text = value_text(t).unwrap_or_default();
+                text::parse_date_and_time(&d_text, &t_text, DateOrder::Dmy)?
+            }
+            (None, None, None) => {
+                return Err(
+                    "the feature has no time (a property such as occurred_at, tidpunkt, datum or datum + tid)"
                         .to_owned(),
-                ),
-            };
-
-        let (category, category_text) = match get(Field::Category).and_then(value_text) {
-            Some(text) => match Category::parse_loose(&text) {
-                Some(c) => {
-                    let keep = (fold_name(&text) != c.key()).then_some(text);
-                    (c, keep)
+                );
+            }
+        };
+        let occurred_at = match stamp {
+            Stamp::Utc(t) => t,
+            Stamp::Local {
+                naive, date_only, ..
+            } => {
+                if date_only {
+                    self.date_only += 1;
                 }
-                None => (Category::Ovrigt, Some(text)),
+                time::utc_from_local(naive).map_err(|e| e.to_string())?
+            }
+        };
+
+        // As the CSV reader does: an exact key needs no original text.
+        let (category, category_text) = match get(Field::Category).and_then(value_text) {
+            Some(text) => match Category::from_key(&text) {
+                Some(c) => (c, None),
+                None => (
+                    Category::parse_loose(&text).unwrap_or(Category::Ovrigt),
+                    Some(text),
+                ),
             },
             None => (Category::Ovrigt, None),
         };
         let (source, source_text) = match get(Field::Source).and_then(value_text) {
-            Some(text) => match Source::parse_loose(&text) {
+            Some(text) => match Source::from_key(&text).or_else(|| Source::parse_loose(&text)) {
                 Some(s) => (s, None),
                 None => (Source::Ovrigt, Some(text)),
             },
@@ -760,6 +658,24 @@ impl RowReader for GeoJsonReader {
                 names.join(", ")
             ));
         }
+        if self.date_only > 0 {
+            notes.push(format!(
+                "Times: {} feature(s) have a date but no time of day; stored at 00:00 local time",
+                self.date_only
+            ));
+        }
+        for (wanted, field) in &self.options.column_map {
+            let seen = self
+                .used_fields
+                .keys()
+                .any(|n| n == wanted || n.to_lowercase() == wanted.trim().to_lowercase());
+            if !seen {
+                notes.push(format!(
+                    "--map {wanted:?}={}: no feature has a property {wanted:?}",
+                    field_key(*field)
+                ));
+            }
+        }
         notes
     }
 
@@ -772,24 +688,332 @@ impl RowReader for GeoJsonReader {
     }
 }
 
-/// The `--map` name of a field.
-fn field_key(field: Field) -> &'static str {
-    match field {
-        Field::Id => "id",
-        Field::Lon => "lon",
-        Field::Lat => "lat",
-        Field::X => "x",
-        Field::Y => "y",
-        Field::Easting => "easting",
-        Field::Northing => "northing",
-        Field::OccurredAt => "occurred_at",
-        Field::Date => "date",
-        Field::Time => "time",
-        Field::Category => "category",
-        Field::Source => "source",
-        Field::Place => "place",
-        Field::Description => "description",
-        Field::Precision => "precision",
-        Field::Ignore => "ignore",
+use super::csv::field_name as field_key;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::gpkg_datetime;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/json")
+            .join(name)
+    }
+
+    fn read_all(
+        path: &Path,
+        options: &ImportOptions,
+    ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
+        let mut reader = reader(path, options).unwrap();
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        for r in reader.by_ref() {
+            match r {
+                Ok(row) => rows.push(row),
+                Err(e) => errors.push(e),
+            }
+        }
+        (rows, errors, reader.notes())
+    }
+
+    #[test]
+    fn scanner_finds_spans() {
+        let b = br#" [ 1, "a,]\"}", {"k": [1, {"x": "]"}]}, null ,true] "#;
+        let start = scan::skip_ws(b, 0);
+        let spans = scan::array_elements(b, start).unwrap();
+        let texts: Vec<&str> = spans
+            .iter()
+            .map(|&(s, e)| std::str::from_utf8(&b[s..e]).unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "1",
+                r#""a,]\"}""#,
+                r#"{"k": [1, {"x": "]"}]}"#,
+                "null",
+                "true"
+            ]
+        );
+        let obj = br#"{"a\u00e4": 1, "b" : {"c": "}"} }"#;
+        let members = scan::object_members(obj, 0).unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].0, "aä");
+        assert_eq!(&obj[members[1].1..members[1].2], br#"{"c": "}"}"#);
+        assert_eq!(scan::array_elements(b"[]", 0).unwrap(), vec![]);
+        assert_eq!(scan::array_elements(b"[1, 2", 0), None);
+    }
+
+    #[test]
+    fn line_counter() {
+        let b = b"a\nb\n\nc";
+        let mut c = LineCounter::default();
+        assert_eq!(c.line_at(b, 0), 1);
+        assert_eq!(c.line_at(b, 2), 2);
+        assert_eq!(c.line_at(b, 5), 4);
+        assert_eq!(c.line_at(b, 1), 1);
+    }
+
+    #[test]
+    fn reads_points_and_properties() {
+        let path = fixture("incidents_wgs84.geojson");
+        let options = ImportOptions {
+            default_source: Some(Source::Skola),
+            ..ImportOptions::default()
+        };
+        let (rows, errors, notes) = read_all(&path, &options);
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [5, 24, 43, 161]);
+        assert_eq!(errors.len(), 8);
+
+        let a = &rows[0].incident;
+        assert_eq!(a.external_id.as_deref(), Some("A-1"));
+        assert_eq!(gpkg_datetime(a.occurred_at), "2025-03-14T21:40:00.000Z");
+        assert_eq!(
+            (a.category, a.category_text.as_deref()),
+            (Category::Skadegorelse, Some("Skadegörelse"))
+        );
+        assert_eq!(a.source, Source::Trygghetsvard);
+        assert_eq!(a.place.as_deref(), Some("Stortorget"));
+        assert_eq!(a.description.as_deref(), Some("Hemlig text ett"));
+        assert_eq!(a.precision_m, 25.5);
+        assert_eq!(a.position, LonLat::new(14.5830, 56.0505));
+        assert_eq!(a.import_file.as_deref(), Some("incidents_wgs84.geojson"));
+
+        // MultiPoint with one point; separate date and time; numeric id.
+        let b = &rows[1].incident;
+        assert_eq!(b.external_id.as_deref(), Some("5001"));
+        assert_eq!(gpkg_datetime(b.occurred_at), "2025-03-14T22:15:00.000Z");
+        assert_eq!(b.category, Category::Narkotika);
+        assert_eq!(b.source, Source::Polis);
+        assert_eq!(b.position, LonLat::new(14.5792, 56.0502));
+        assert_eq!(b.precision_m, Precision::EXACT_M);
+
+        // Offset time, unknown category kept, default source, feature id.
+        let c = &rows[2].incident;
+        assert_eq!(gpkg_datetime(c.occurred_at), "2025-07-04T21:30:00.000Z");
+        assert_eq!(
+            (c.category, c.category_text.as_deref()),
+            (Category::Ovrigt, Some("Rattfylleri"))
+        );
+        assert_eq!(c.source, Source::Skola);
+        assert_eq!(c.external_id.as_deref(), Some("feat-3"));
+
+        // A date alone is local midnight, and noted.
+        let d = &rows[3].incident;
+        assert_eq!(gpkg_datetime(d.occurred_at), "2025-04-30T22:00:00.000Z");
+        assert_eq!(
+            (d.category, d.category_text.as_deref()),
+            (Category::Stold, None)
+        );
+        assert_eq!(d.source, Source::Medborgare);
+
+        let notes = notes.join("\n");
+        assert!(notes.contains("WGS84 longitude, latitude"), "{notes}");
+        assert!(notes.contains("\"färg\""), "{notes}");
+        assert!(
+            notes.contains("1 feature(s) have a date but no time of day"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn row_errors_name_line_and_reason_but_no_description() {
+        let path = fixture("incidents_wgs84.geojson");
+        let (_, errors, _) = read_all(&path, &ImportOptions::default());
+        let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        let expect_start = [
+            (59, "geometry type LineString is not supported"),
+            (79, "the feature has no geometry"),
+            (87, "the feature has no time"),
+            (
+                101,
+                "position (lon 2.35220, lat 48.85660) is far outside Sweden",
+            ),
+            (
+                115,
+                "coordinates (474026.6, 6211778.5) are not longitude, latitude",
+            ),
+            (
+                128,
+                "2025-03-30 02:30:00 does not exist in Swedish local time",
+            ),
+            (142, "a MultiPoint with 2 points"),
+            (176, "precision -5 is not a positive number"),
+        ];
+        assert_eq!(got.len(), expect_start.len(), "{got:?}");
+        for ((line, reason), (want_line, want)) in got.iter().zip(expect_start) {
+            assert_eq!(*line, want_line, "{reason}");
+            assert!(
+                reason.starts_with(want),
+                "{reason:?} should start with {want:?}"
+            );
+        }
+        for e in &errors {
+            let text = e.to_string();
+            assert!(text.starts_with(&format!("{}:{}: ", path.display(), e.line)));
+            assert!(!text.contains("Hemlig"), "description in error: {text}");
+        }
+    }
+
+    #[test]
+    fn column_map_overrides_names() {
+        let path = fixture("incidents_wgs84.geojson");
+        let options = ImportOptions {
+            column_map: vec![
+                ("FÄRG".to_owned(), Field::Place),
+                ("plats".to_owned(), Field::Ignore),
+                ("saknas".to_owned(), Field::Source),
+            ],
+            ..ImportOptions::default()
+        };
+        let (rows, _, notes) = read_all(&path, &options);
+        assert_eq!(rows[0].incident.place, None);
+        assert_eq!(rows[2].incident.place.as_deref(), Some("röd"));
+        let notes = notes.join("\n");
+        assert!(
+            notes.contains("--map \"saknas\"=source: no feature has"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn compact_file_lines() {
+        let (rows, errors, _) = read_all(
+            &fixture("incidents_compact.geojson"),
+            &ImportOptions::default(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [4, 5, 6]);
+    }
+
+    #[test]
+    fn legacy_crs_member_converts_sweref() {
+        let path = fixture("incidents_sweref.geojson");
+        let (rows, errors, notes) = read_all(&path, &ImportOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [11, 27]);
+        let p = rows[0].incident.position;
+        assert!(
+            (p.lon - 14.5830).abs() < 1e-6 && (p.lat - 56.0505).abs() < 1e-6,
+            "{p:?}"
+        );
+        let p = rows[1].incident.position;
+        assert!(
+            (p.lon - 14.7045).abs() < 1e-6 && (p.lat - 56.0092).abs() < 1e-6,
+            "{p:?}"
+        );
+        assert_eq!(
+            gpkg_datetime(rows[0].incident.occurred_at),
+            "2025-06-20T21:10:00.000Z"
+        );
+        let notes = notes.join("\n");
+        assert!(
+            notes.contains("SWEREF 99 TM") && notes.contains("crs member"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn forced_crs_wins() {
+        // --crs RT 90 on a file whose crs member names SWEREF 99 TM: the
+        // option wins, and the note says so.
+        let path = fixture("incidents_sweref.geojson");
+        let options = ImportOptions {
+            crs: Some(Crs::RT90_25_GON_V),
+            ..ImportOptions::default()
+        };
+        let (rows, errors, notes) = read_all(&path, &options);
+        assert_eq!(rows.len() + errors.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| (r.incident.position.lon - 14.5830).abs() > 0.01),
+            "{rows:?}"
+        );
+        assert!(
+            notes[0].contains("as --crs says, although the file's crs member names SWEREF 99 TM"),
+            "{notes:?}"
+        );
+        // --crs naming the same system as the file.
+        let options = ImportOptions {
+            crs: Some(Crs::SWEREF99_TM),
+            ..ImportOptions::default()
+        };
+        let (rows, _, notes) = read_all(&path, &options);
+        assert_eq!(rows.len(), 2);
+        assert!(notes[0].contains("(--crs)"), "{notes:?}");
+    }
+
+    #[test]
+    fn legacy_crs_names() {
+        let p = Path::new("x.geojson");
+        let name = |n: &str| serde_json::json!({"type": "name", "properties": {"name": n}});
+        assert_eq!(
+            legacy_crs(p, 1, &name("urn:ogc:def:crs:EPSG::3006")).unwrap(),
+            Some(Crs::SWEREF99_TM)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("EPSG:3021")).unwrap(),
+            Some(Crs::RT90_25_GON_V)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("http://www.opengis.net/def/crs/EPSG/0/3006")).unwrap(),
+            Some(Crs::SWEREF99_TM)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("urn:ogc:def:crs:OGC:1.3:CRS84")).unwrap(),
+            Some(Crs::WGS84)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("EPSG:4326")).unwrap(),
+            Some(Crs::WGS84)
+        );
+        let e = legacy_crs(p, 3, &name("EPSG:2400"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.geojson:3: crs \"EPSG:2400\""), "{e}");
+        assert!(legacy_crs(p, 1, &name("lokalt")).is_err());
+    }
+
+    #[test]
+    fn file_errors() {
+        let err = |name: &str| match reader(&fixture(name), &ImportOptions::default()) {
+            Err(ImportError::File { line, reason, .. }) => (line, reason),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("{name} was read"),
+        };
+        let (line, reason) = err("broken.geojson");
+        assert_eq!(line, Some(5));
+        assert!(
+            reason.starts_with("broken JSON: expected `,` or `]`"),
+            "{reason}"
+        );
+        let (line, reason) = err("single_feature.geojson");
+        assert_eq!(line, Some(2));
+        assert!(
+            reason.contains("not a GeoJSON FeatureCollection: its type is \"Feature\""),
+            "{reason}"
+        );
+        let (line, reason) = err("polisen_blekinge.json");
+        assert_eq!(line, Some(1));
+        assert!(reason.contains("--format polisen"), "{reason}");
+    }
+
+    #[test]
+    fn empty_collection_and_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.geojson");
+        std::fs::write(
+            &p,
+            b"\xEF\xBB\xBF{\"type\": \"FeatureCollection\", \"features\": []}",
+        )
+        .unwrap();
+        assert_eq!(reader(&p, &ImportOptions::default()).unwrap().count(), 0);
+        std::fs::write(&p, b"{\"type\": \"FeatureCollection\"}").unwrap();
+        let Err(ImportError::File { reason, .. }) = reader(&p, &ImportOptions::default()) else {
+            panic!()
+        };
+        assert!(reason.contains("no features member"), "{reason}");
     }
 }
