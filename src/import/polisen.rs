@@ -329,6 +329,12 @@ impl RowReader for PolisenReader {
                 Precision::COUNTY_M
             ),
         ];
+        if self.from_name + self.shifted > 0 {
+            notes.push(format!(
+                "{} event time(s) read from the event names.",
+                self.from_name + self.shifted
+            ));
+        }
         if self.from_published > 0 {
             notes.push(format!(
                 "{} event(s) named no clock time (or no readable date); their publication time was used instead.",
