@@ -26,6 +26,10 @@ pub enum CrsError {
         "unsupported coordinate system {0:?}; supported: EPSG:4326 (WGS 84), EPSG:3006 (SWEREF 99 TM), EPSG:3007–3018 (SWEREF 99 local zones), EPSG:3021 (RT 90 2.5 gon V)"
     )]
     Unsupported(String),
+    /// [`detect::detect_projected`] could not decide; `columns` names the
+    /// two columns, `reason` says why and what to pass instead.
+    #[error("cannot tell the coordinate system of columns {columns}: {reason}")]
+    Detection { columns: String, reason: String },
     #[error("cannot convert ({x}, {y}) from {crs}: {reason}")]
     Conversion {
         crs: String,
