@@ -353,7 +353,7 @@ pub fn detect_projected(
     let misfits = readings.iter().filter(|r| r.is_none()).count();
 
     if kinds.len() > 1 {
-        kinds.sort_by(|a, b| b.1.cmp(&a.1));
+        kinds.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
         let parts: Vec<String> = kinds
             .iter()
             .map(|&(reading, count)| {
