@@ -2,21 +2,25 @@
 //!
 //! Each format module turns a file into a stream of [`ParsedRow`]s or
 //! [`RowError`]s ([`RowReader`]); [`import_file`] pushes the good rows into one
-//! [`ImportSession`] (one transaction), collects rejects, duplicates and
+//! [`ImportSession`](crate::store::ImportSession) (one transaction), collects rejects, duplicates and
 //! conflicts into an [`ImportReport`], and commits — or, with `strict` and any
 //! bad row, with cancellation, or with a file-level error, writes nothing.
 
+pub mod benchdata;
 pub mod csv;
+pub mod encoding;
 pub mod geojson;
 pub mod polisen;
+mod text;
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::crs::Crs;
 use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::{Incident, Source};
-use crate::store::{ImportSession, Store, StoreError};
+use crate::store::{PushOutcome, Store, StoreError};
 
 /// File formats the importer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,7 +37,21 @@ impl Format {
     /// Guesses the format from the file name and its first bytes: a JSON array
     /// is Polisen events, a JSON object is GeoJSON, anything else CSV.
     pub fn detect(path: &Path, head: &[u8]) -> Format {
-        todo!("{path:?} {head:?}")
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => return Format::Csv,
+            "geojson" => return Format::GeoJson,
+            _ => {}
+        }
+        let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Format::Polisen,
+            Some(b'{') => Format::GeoJson,
+            _ => Format::Csv,
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -207,12 +225,49 @@ pub fn open_reader(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<Box<dyn RowReader>, ImportError> {
-    todo!("{path:?} {options:?}")
+    match options.format.map_or_else(|| detect_format(path), Ok)? {
+        Format::Csv => csv::reader(path, options),
+        // Until the GeoJSON and Polisen readers land (then: geojson::reader,
+        // polisen::reader).
+        other => Err(ImportError::File {
+            path: path.to_owned(),
+            line: None,
+            reason: format!("{} import is not in this build yet", other.name()),
+        }),
+    }
 }
+
+/// [`Format::detect`] on the file's name and first kilobyte.
+fn detect_format(path: &Path) -> Result<Format, ImportError> {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .map_err(|source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(Format::detect(path, &head))
+}
+
+/// Bytes read between progress updates.
+const PROGRESS_STEP_BYTES: u64 = 64 * 1024;
+/// Rows read between cancellation checks.
+const CANCEL_CHECK_ROWS: u64 = 10_000;
 
 /// Imports one file into `store` in one transaction.
 ///
-/// Progress: stage "import" in bytes of the file, then the store's own stages.
+/// Progress: stage "Läser <file>" in bytes of the file, then the store's own
+/// stages while it commits.
+///
+/// # Returns
+/// The report of what was imported, skipped as duplicate, refused as a
+/// conflict or rejected as unreadable. When no row could be imported the
+/// report says `imported: 0` and nothing is committed (no import-log row).
+///
+/// # Errors
+/// File-level problems ([`ImportError::File`], [`ImportError::Io`]), any bad
+/// row with `strict` ([`ImportError::Strict`]), store failures and
+/// cancellation. In every error case the project is left unchanged.
 pub fn import_file(
     store: &mut dyn Store,
     path: &Path,
@@ -220,16 +275,120 @@ pub fn import_file(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ImportReport, ImportError> {
-    let _: Option<&dyn ImportSession> = None;
-    todo!(
-        "{:?} {path:?} {options:?} {:?} {:?}",
-        store.metadata("name").is_ok(),
-        progress.stage("", 0),
-        cancel
-    )
+    let started = Instant::now();
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(path)?,
+    };
+    let mut reader = open_reader(
+        path,
+        &ImportOptions {
+            format: Some(format),
+            ..options.clone()
+        },
+    )?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file_size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    progress.stage(&format!("Läser {file_name}"), file_size);
+
+    let mut session = store.begin_import(&file_name).map_err(store_error)?;
+    let mut report = ImportReport {
+        path: path.to_owned(),
+        format,
+        imported: 0,
+        duplicates: 0,
+        conflicts: Vec::new(),
+        rejected: Vec::new(),
+        notes: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    let mut reported_bytes = 0u64;
+    let mut rows = 0u64;
+    while let Some(item) = reader.next() {
+        rows += 1;
+        if rows.is_multiple_of(CANCEL_CHECK_ROWS) {
+            cancel.check()?;
+        }
+        if rows.is_multiple_of(256) {
+            let bytes = reader.bytes_read();
+            if bytes >= reported_bytes + PROGRESS_STEP_BYTES {
+                progress.advance(bytes - reported_bytes);
+                reported_bytes = bytes;
+            }
+        }
+        match item {
+            Err(e) => report.rejected.push(e),
+            // Under --strict nothing will be written once a row is bad: keep
+            // reading only to count the rejects.
+            Ok(_) if options.strict && !report.rejected.is_empty() => {}
+            Ok(row) => match session.push(&row.incident).map_err(store_error)? {
+                PushOutcome::Inserted => report.imported += 1,
+                PushOutcome::Duplicate { .. } => report.duplicates += 1,
+                PushOutcome::Conflict { fid, reason } => report.conflicts.push(Conflict {
+                    line: row.line,
+                    external_id: row.incident.external_id.unwrap_or_default(),
+                    fid,
+                    reason,
+                }),
+            },
+        }
+    }
+    cancel.check()?;
+    let bytes = reader.bytes_read().max(reported_bytes);
+    progress.advance(bytes - reported_bytes);
+    report.notes = reader.notes();
+
+    if options.strict && !report.rejected.is_empty() {
+        let rejected = report.rejected.len();
+        let first = report.rejected.swap_remove(0);
+        return Err(ImportError::Strict {
+            path: path.to_owned(),
+            rejected,
+            first: Box::new(first),
+        });
+    }
+    if report.imported > 0 {
+        session.commit(progress, cancel).map_err(store_error)?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Store errors, with cancellation kept as cancellation.
+fn store_error(e: StoreError) -> ImportError {
+    match e {
+        StoreError::Cancelled(c) => ImportError::Cancelled(c),
+        other => ImportError::Store(other),
+    }
 }
 
 /// Writes rejected rows as CSV (`line,reason,raw`), UTF-8, comma-separated.
 pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), ImportError> {
-    todo!("{path:?} {}", rejects.len())
+    let io_err = |source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io_err)?;
+    let mut w = ::csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let csv_err = |e: ::csv::Error| match e.into_kind() {
+        ::csv::ErrorKind::Io(source) => io_err(source),
+        other => io_err(std::io::Error::other(format!("{other:?}"))),
+    };
+    w.write_record(["line", "reason", "raw"]).map_err(csv_err)?;
+    for r in rejects {
+        w.write_record([
+            r.line.to_string().as_str(),
+            r.reason.as_str(),
+            r.raw.as_deref().unwrap_or(""),
+        ])
+        .map_err(csv_err)?;
+    }
+    let mut inner = w
+        .into_inner()
+        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+    inner.flush().map_err(io_err)?;
+    Ok(())
 }

@@ -1,18 +1,202 @@
 //! The GeoPackage project file. See the module docs of [`crate::store`].
+//!
+//! A project is one OGC GeoPackage 1.3 file (SQLite, journal mode DELETE, so
+//! no side files) that QGIS and GDAL open as it is: the point layer
+//! `incidents` in WGS 84 with an R-tree spatial index, plus the app's own
+//! plain tables `lagesbild_meta` and `lagesbild_imports`.
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `schema.rs` | GeoPackage core tables, reusable feature-layer registration, migrations |
+//! | `blob.rs` | GeoPackage point geometry blobs |
+//! | `rtree.rs` | bulk loading of the R-tree spatial index |
+//! | `session.rs` | the import session: duplicate rules, fast commit |
 
+pub mod blob;
+pub mod rtree;
+pub mod schema;
+mod session;
+
+use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{ImportSession, IncidentPoint, ProjectInfo, Store, StoreError};
 use crate::jobs::CancelToken;
-use crate::model::{Filter, Incident};
+use crate::model::{Category, Filter, Incident, LonLat, Precision, Source, time};
 
 /// The app's own schema version written by this build.
 pub const SCHEMA_VERSION: i64 = 1;
 
+const _: () = assert!(SCHEMA_VERSION == schema::LATEST_VERSION);
+
+/// How often long reads check the cancel token, in rows.
+const CANCEL_EVERY_ROWS: usize = 4096;
+
+/// Attaches the file path to SQLite errors.
+pub(crate) trait SqlContext<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError>;
+}
+
+impl<T> SqlContext<T> for rusqlite::Result<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        })
+    }
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Parses a stored DATETIME. The form this app writes
+/// (`2025-03-14T21:40:00.000Z`) takes a fast path; other valid forms (e.g.
+/// without milliseconds, as other programs may write) go through
+/// [`time::parse_gpkg_datetime`].
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() == 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+    {
+        let date = NaiveDate::from_ymd_opt(
+            digits(&b[0..4])? as i32,
+            digits(&b[5..7])?,
+            digits(&b[8..10])?,
+        )?;
+        let t = date.and_hms_milli_opt(
+            digits(&b[11..13])?,
+            digits(&b[14..16])?,
+            digits(&b[17..19])?,
+            digits(&b[20..23])?,
+        )?;
+        return Some(t.and_utc());
+    }
+    time::parse_gpkg_datetime(text)
+}
+
 /// An open project file.
 pub struct Project {
     path: PathBuf,
-    conn: rusqlite::Connection,
+    conn: Connection,
+}
+
+fn not_a_project(path: &Path, reason: &str) -> StoreError {
+    StoreError::NotAProject {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn read_only(path: &Path) -> StoreError {
+    io_err(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the project file is read-only; Lägesbild needs to write to it",
+        ),
+    )
+}
+
+/// Turns SQLite's "this is no database" into a clear NotAProject.
+fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => not_a_project(
+            path,
+            "not a Lägesbild project: not an SQLite/GeoPackage file",
+        ),
+        Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+        _ => StoreError::Sqlite {
+            path: path.to_owned(),
+            source: e,
+        },
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "DELETE")?;
+    Ok(())
+}
+
+fn meta_value(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT value FROM lagesbild_meta WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+fn set_meta_value(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO lagesbild_meta (key, value) VALUES (?1, ?2) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Builds a complete new project in the (new, empty) file at `tmp`.
+fn build_new(tmp: &Path, name: &str) -> Result<(), StoreError> {
+    let conn = Connection::open_with_flags(
+        tmp,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .at(tmp)?;
+    configure(&conn).at(tmp)?;
+    schema::set_gpkg_identity(&conn).at(tmp)?;
+    conn.execute_batch("BEGIN").at(tmp)?;
+    schema::migrate(&conn, 0).at(tmp)?;
+    for (key, value) in [
+        ("name", name.to_owned()),
+        ("created_at", time::gpkg_datetime(Utc::now())),
+        ("app_version", crate::APP_NAME_VERSION.to_owned()),
+    ] {
+        set_meta_value(&conn, key, &value).at(tmp)?;
+    }
+    conn.execute_batch("COMMIT").at(tmp)?;
+    conn.close().map_err(|(_, e)| e).at(tmp)?;
+    Ok(())
+}
+
+/// Moves the finished `tmp` to `path` unless `path` exists by now.
+fn move_into_place(tmp: &Path, path: &Path) -> Result<(), StoreError> {
+    // A hard link never replaces an existing file; where links are not
+    // supported (some network or FAT drives) fall back to a checked rename.
+    match fs::hard_link(tmp, path) {
+        Ok(()) => fs::remove_file(tmp).map_err(|e| io_err(tmp, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::AlreadyExists {
+            path: path.to_owned(),
+        }),
+        Err(_) => {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err(StoreError::AlreadyExists {
+                    path: path.to_owned(),
+                });
+            }
+            fs::rename(tmp, path).map_err(|e| io_err(path, e))
+        }
+    }
 }
 
 impl Project {
@@ -20,50 +204,471 @@ impl Project {
     /// name and renamed into place, so no half-made file is ever left).
     /// Fails if `path` exists.
     pub fn create(path: &Path, name: &str) -> Result<Project, StoreError> {
-        todo!("{path:?} {name}")
+        if fs::symlink_metadata(path).is_ok() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
+        }
+        let Some(file_name) = path.file_name() else {
+            return Err(not_a_project(path, "not a file path"));
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        // A leftover from an earlier, interrupted create by this process id.
+        let _ = fs::remove_file(&tmp);
+        let built = build_new(&tmp, name).and_then(|()| move_into_place(&tmp, path));
+        if let Err(e) = built {
+            let _ = fs::remove_file(&tmp);
+            let _ = fs::remove_file(tmp.with_file_name(format!(
+                "{}-journal",
+                tmp.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+            )));
+            return Err(e);
+        }
+        Project::open(path)
     }
 
     /// Opens an existing project, running schema migrations if it is older.
     pub fn open(path: &Path) -> Result<Project, StoreError> {
-        todo!("{path:?}")
+        let meta = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(not_a_project(path, "no such file"));
+            }
+            Err(e) => return Err(io_err(path, e)),
+        };
+        if meta.is_dir() {
+            return Err(not_a_project(path, "is a folder, not a project file"));
+        }
+        if meta.len() == 0 {
+            return Err(not_a_project(
+                path,
+                "not a Lägesbild project: the file is empty (0 bytes)",
+            ));
+        }
+        let mut head = [0u8; 16];
+        let mut file = fs::File::open(path).map_err(|e| io_err(path, e))?;
+        if file.read_exact(&mut head).is_err() || &head != b"SQLite format 3\0" {
+            return Err(not_a_project(
+                path,
+                "not a Lägesbild project: not an SQLite/GeoPackage file",
+            ));
+        }
+        drop(file);
+        if meta.permissions().readonly() {
+            return Err(read_only(path));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| open_err(path, e))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(read_only(path));
+        }
+        let has_meta: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+                 AND name = 'lagesbild_meta')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| open_err(path, e))?;
+        if !has_meta {
+            return Err(not_a_project(
+                path,
+                "not a Lägesbild project: no lagesbild_meta table",
+            ));
+        }
+        configure(&conn).map_err(|e| open_err(path, e))?;
+        let version_text = meta_value(&conn, "schema_version").at(path)?;
+        let Some(found) = version_text
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        else {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                reason: format!("schema_version {version_text:?} is not a number"),
+            });
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
+            let migrated = schema::migrate(&conn, found)
+                .and_then(|()| conn.execute_batch("COMMIT"))
+                .at(path);
+            if let Err(e) = migrated {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        Ok(Project {
+            path: path.to_owned(),
+            conn,
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The connection, for other layers of this store (patrol areas, routes, …)
+    /// that add tables with [`schema::create_feature_layer`].
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn corrupt(&self, fid: i64, reason: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            reason: format!("incidents fid {fid}: {reason}"),
+        }
+    }
+
+    /// Runs `sql` (which selects from `incidents` and may end with the date
+    /// bounds as `?1`/`?2`) over the rows of the filter's date range, and calls
+    /// `row` for each. The date range goes to SQL (the `occurred_at` index);
+    /// the rest of the filter is for `row` to apply.
+    fn scan(
+        &self,
+        columns: &str,
+        filter: &Filter,
+        cancel: &CancelToken,
+        mut row: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (start, end) = filter.utc_bounds();
+        let mut sql = format!("SELECT {columns} FROM incidents");
+        let mut args: Vec<String> = Vec::new();
+        for (bound, op) in [(start, ">="), (end, "<")] {
+            if let Some(t) = bound {
+                sql.push_str(if args.is_empty() { " WHERE " } else { " AND " });
+                args.push(time::gpkg_datetime(t));
+                sql.push_str(&format!("occurred_at {op} ?{}", args.len()));
+            }
+        }
+        let mut stmt = self.conn.prepare(&sql).at(&self.path)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
+            .at(&self.path)?;
+        let mut n = 0usize;
+        while let Some(r) = rows.next().at(&self.path)? {
+            row(r)?;
+            n += 1;
+            if n.is_multiple_of(CANCEL_EVERY_ROWS) {
+                cancel.check()?;
+            }
+        }
+        cancel.check()?;
+        Ok(())
+    }
+
+    fn time_of(
+        &self,
+        fid: i64,
+        raw: rusqlite::types::ValueRef<'_>,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        let text = raw
+            .as_str()
+            .map_err(|_| self.corrupt(fid, "occurred_at is not text"))?;
+        parse_time(text)
+            .ok_or_else(|| self.corrupt(fid, format!("occurred_at {text:?} is not a DATETIME")))
+    }
+
+    fn position_of(
+        &self,
+        fid: i64,
+        raw: rusqlite::types::ValueRef<'_>,
+    ) -> Result<LonLat, StoreError> {
+        let bytes = raw
+            .as_blob()
+            .map_err(|_| self.corrupt(fid, "geometry is not a blob"))?;
+        let (lon, lat) = blob::parse_point(bytes).map_err(|e| self.corrupt(fid, e))?;
+        Ok(LonLat::new(lon, lat))
+    }
+}
+
+/// A stored key; unknown keys (written by a newer app) read as Övrigt.
+fn category_of(raw: rusqlite::types::ValueRef<'_>) -> Category {
+    raw.as_str()
+        .ok()
+        .and_then(Category::from_key)
+        .unwrap_or(Category::Ovrigt)
+}
+
+fn source_of(raw: rusqlite::types::ValueRef<'_>) -> Source {
+    raw.as_str()
+        .ok()
+        .and_then(Source::from_key)
+        .unwrap_or(Source::Ovrigt)
+}
+
+/// Oldest first, ties by fid; skips the sort when the rows came in order.
+fn sort_by_time<T>(items: &mut [T], key: impl Fn(&T) -> (DateTime<Utc>, i64)) {
+    if !items.is_sorted_by(|a, b| key(a) <= key(b)) {
+        items.sort_by_key(key);
+    }
+}
+
+const INCIDENT_COLUMNS: &str = "fid, occurred_at, category, source, geom, precision_m, uid, \
+     category_text, source_text, place, description, import_file, external_id";
+
+impl Project {
+    fn incident_from_row(&self, r: &rusqlite::Row<'_>) -> Result<Incident, StoreError> {
+        let path = self.path.as_path();
+        let fid: i64 = r.get(0).at(path)?;
+        Ok(Incident {
+            fid: Some(fid),
+            occurred_at: self.time_of(fid, r.get_ref(1).at(path)?)?,
+            category: category_of(r.get_ref(2).at(path)?),
+            source: source_of(r.get_ref(3).at(path)?),
+            position: self.position_of(fid, r.get_ref(4).at(path)?)?,
+            precision_m: r.get(5).at(path)?,
+            uid: r.get(6).at(path)?,
+            category_text: r.get(7).at(path)?,
+            source_text: r.get(8).at(path)?,
+            place: r.get(9).at(path)?,
+            description: r.get(10).at(path)?,
+            import_file: r.get(11).at(path)?,
+            external_id: r.get(12).at(path)?,
+        })
+    }
 }
 
 impl Store for Project {
     fn info(&self) -> Result<ProjectInfo, StoreError> {
-        todo!()
+        let path = self.path.as_path();
+        let mut by_category: Vec<(Category, u64)> = Category::ALL.iter().map(|&c| (c, 0)).collect();
+        let mut by_source: Vec<(Source, u64)> = Source::ALL.iter().map(|&s| (s, 0)).collect();
+        let mut incident_count = 0u64;
+        let mut coarse_count = 0u64;
+        {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT category, source, count(*), sum(precision_m > ?1) \
+                     FROM incidents GROUP BY category, source",
+                )
+                .at(path)?;
+            let mut rows = stmt.query([Precision::COARSE_ABOVE_M]).at(path)?;
+            while let Some(r) = rows.next().at(path)? {
+                let category = category_of(r.get_ref(0).at(path)?);
+                let source = source_of(r.get_ref(1).at(path)?);
+                let n = r.get::<_, i64>(2).at(path)?.max(0) as u64;
+                let coarse = r.get::<_, Option<i64>>(3).at(path)?.unwrap_or(0).max(0) as u64;
+                incident_count += n;
+                coarse_count += coarse;
+                if let Some(e) = by_category.iter_mut().find(|(c, _)| *c == category) {
+                    e.1 += n;
+                }
+                if let Some(e) = by_source.iter_mut().find(|(s, _)| *s == source) {
+                    e.1 += n;
+                }
+            }
+        }
+        let (first, last): (Option<String>, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT min(occurred_at), max(occurred_at) FROM incidents",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .at(path)?;
+        let time_range = match (first, last) {
+            (Some(a), Some(b)) => {
+                let bad = |t: &str| StoreError::Corrupt {
+                    path: path.to_owned(),
+                    reason: format!("incidents: occurred_at {t:?} is not a DATETIME"),
+                };
+                Some((
+                    parse_time(&a).ok_or_else(|| bad(&a))?,
+                    parse_time(&b).ok_or_else(|| bad(&b))?,
+                ))
+            }
+            _ => None,
+        };
+        let extent = if incident_count == 0 {
+            None
+        } else {
+            let stored: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self
+                .conn
+                .query_row(
+                    "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents \
+                     WHERE table_name = 'incidents'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .at(path)?
+                .unwrap_or((None, None, None, None));
+            match stored {
+                (Some(a), Some(b), Some(c), Some(d)) => {
+                    Some((LonLat::new(a, b), LonLat::new(c, d)))
+                }
+                // Written by another program without an extent: compute it.
+                _ => {
+                    let mut ext: Option<(LonLat, LonLat)> = None;
+                    self.scan("fid, geom", &Filter::default(), &CancelToken::new(), |r| {
+                        let fid: i64 = r.get(0).at(path)?;
+                        let p = self.position_of(fid, r.get_ref(1).at(path)?)?;
+                        ext = Some(match ext {
+                            None => (p, p),
+                            Some((lo, hi)) => (
+                                LonLat::new(lo.lon.min(p.lon), lo.lat.min(p.lat)),
+                                LonLat::new(hi.lon.max(p.lon), hi.lat.max(p.lat)),
+                            ),
+                        });
+                        Ok(())
+                    })?;
+                    ext
+                }
+            }
+        };
+        let name = match meta_value(&self.conn, "name").at(path)? {
+            Some(n) => n,
+            None => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let synthetic = meta_value(&self.conn, "synthetic")
+            .at(path)?
+            .is_some_and(|v| v.trim() == "true");
+        let schema_version = meta_value(&self.conn, "schema_version")
+            .at(path)?
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(SCHEMA_VERSION);
+        Ok(ProjectInfo {
+            location: path.display().to_string(),
+            name,
+            synthetic,
+            schema_version,
+            incident_count,
+            coarse_count,
+            time_range,
+            extent,
+            by_category,
+            by_source,
+        })
     }
+
     fn incidents(
         &self,
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<Incident>, StoreError> {
-        todo!("{filter:?} {cancel:?}")
+        let mut out = Vec::new();
+        self.scan(INCIDENT_COLUMNS, filter, cancel, |r| {
+            let path = self.path.as_path();
+            let fid: i64 = r.get(0).at(path)?;
+            let at = self.time_of(fid, r.get_ref(1).at(path)?)?;
+            let category = category_of(r.get_ref(2).at(path)?);
+            let source = source_of(r.get_ref(3).at(path)?);
+            if filter.matches_parts(at, category, source) {
+                out.push(self.incident_from_row(r)?);
+            }
+            Ok(())
+        })?;
+        sort_by_time(&mut out, |i| (i.occurred_at, i.fid.unwrap_or(0)));
+        Ok(out)
     }
+
     fn incident_points(
         &self,
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError> {
-        todo!("{filter:?} {cancel:?}")
+        let mut out = Vec::new();
+        let path = self.path.as_path();
+        self.scan(
+            "fid, occurred_at, category, source, geom, precision_m",
+            filter,
+            cancel,
+            |r| {
+                let fid: i64 = r.get(0).at(path)?;
+                let occurred_at = self.time_of(fid, r.get_ref(1).at(path)?)?;
+                let category = category_of(r.get_ref(2).at(path)?);
+                let source = source_of(r.get_ref(3).at(path)?);
+                if filter.matches_parts(occurred_at, category, source) {
+                    out.push(IncidentPoint {
+                        fid,
+                        occurred_at,
+                        category,
+                        source,
+                        position: self.position_of(fid, r.get_ref(4).at(path)?)?,
+                        precision_m: r.get(5).at(path)?,
+                    });
+                }
+                Ok(())
+            },
+        )?;
+        sort_by_time(&mut out, |p| (p.occurred_at, p.fid));
+        Ok(out)
     }
+
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
-        todo!("{fid}")
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE fid = ?1"
+            ))
+            .at(&self.path)?;
+        let mut rows = stmt.query([fid]).at(&self.path)?;
+        match rows.next().at(&self.path)? {
+            Some(r) => Ok(Some(self.incident_from_row(r)?)),
+            None => Ok(None),
+        }
     }
+
     fn begin_import<'a>(
         &'a mut self,
         file_name: &str,
     ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
-        todo!("{file_name} {:?}", self.conn.is_autocommit())
+        let session = session::Session::begin(&self.conn, &self.path, file_name)?;
+        Ok(Box::new(session))
     }
+
     fn metadata(&self, key: &str) -> Result<Option<String>, StoreError> {
-        todo!("{key}")
+        meta_value(&self.conn, key).at(&self.path)
     }
+
     fn set_metadata(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        todo!("{key} {value}")
+        set_meta_value(&self.conn, key, value).at(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_time_parse_matches_chrono() {
+        for text in [
+            "2025-03-14T21:40:00.000Z",
+            "2024-02-29T23:59:59.999Z",
+            "1999-12-31T00:00:00.001Z",
+        ] {
+            assert_eq!(parse_time(text), time::parse_gpkg_datetime(text), "{text}");
+            assert!(parse_time(text).is_some());
+        }
+        assert_eq!(
+            parse_time("2025-03-14T21:40:00Z"),
+            parse_time("2025-03-14T21:40:00.000Z")
+        );
+        assert_eq!(parse_time("2025-02-30T21:40:00.000Z"), None);
+        assert_eq!(parse_time("2025-0x-14T21:40:00.000Z"), None);
+        assert_eq!(parse_time("yesterday"), None);
     }
 }

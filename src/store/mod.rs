@@ -47,6 +47,10 @@ pub enum StoreError {
     },
     #[error("{path}: stored data is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    /// An incident pushed into an import cannot be stored (e.g. a position
+    /// that is not a finite number). The reason never quotes free text.
+    #[error("{path}: incident not stored: {reason}")]
+    InvalidIncident { path: PathBuf, reason: String },
     #[error(transparent)]
     Cancelled(#[from] Cancelled),
 }

@@ -1,0 +1,1 @@
+//! GeoJSON and Polisen readers end to end.
