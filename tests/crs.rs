@@ -20,6 +20,7 @@
 //! published SWEREF 99 latitude/longitude is the expected WGS84 position.
 
 use lagesbild::crs::{Crs, Sweref99Tm, ToWgs84, sweref_from_wgs84, wgs84_from_sweref};
+use lagesbild::import::{ImportOptions, open_reader};
 use lagesbild::model::LonLat;
 
 /// Degrees from degrees, minutes and seconds.
@@ -299,6 +300,71 @@ fn solvesborg_stortorget() {
             .unwrap();
         assert!(ground_distance_m(STORTORGET, got) < 1e-3, "{code}: {got:?}");
     }
+}
+
+/// Reads a CSV through the public importer and returns the positions and
+/// notes, or the file-level error text.
+fn import_csv(text: &str, crs: Option<Crs>) -> Result<(Vec<LonLat>, Vec<String>), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incidents.csv");
+    std::fs::write(&path, text).unwrap();
+    let options = ImportOptions {
+        crs,
+        ..ImportOptions::default()
+    };
+    let mut reader = open_reader(&path, &options).map_err(|e| e.to_string())?;
+    let positions = reader
+        .by_ref()
+        .map(|row| row.unwrap().incident.position)
+        .collect();
+    Ok((positions, reader.notes()))
+}
+
+/// Projected CSV files end to end: detection, axis order and conversion land
+/// Stortorget where it belongs.
+#[test]
+fn projected_csv_files_land_on_stortorget() {
+    let (lat, lon) = (STORTORGET.lat, STORTORGET.lon);
+
+    // RT 90 2.5 gon V, Swedish X/Y order, semicolons and decimal commas.
+    let (x, y) = kruger::Projection::RT90_DIRECT.grid_from_geodetic(lat, lon);
+    let csv = format!(
+        "X;Y;Tidpunkt;Kategori\n{};{};2025-03-14 22:40;Skadegörelse\n",
+        format!("{x:.3}").replace('.', ","),
+        format!("{y:.3}").replace('.', ",")
+    );
+    let (positions, notes) = import_csv(&csv, None).unwrap();
+    assert!(
+        ground_distance_m(STORTORGET, positions[0]) < 1.0,
+        "{positions:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "Coordinates read as RT 90 2.5 gon V (EPSG:3021) with X = northing, Y = easting (Swedish convention)"
+        )),
+        "{notes:?}"
+    );
+
+    // SWEREF 99 TM, easting first.
+    let (n, e) = kruger::Projection::SWEREF99_TM.grid_from_geodetic(lat, lon);
+    let csv = format!("E,N,occurred_at,category\n{e:.3},{n:.3},2025-03-14 22:40,narkotika\n");
+    let (positions, _) = import_csv(&csv, None).unwrap();
+    assert!(
+        ground_distance_m(STORTORGET, positions[0]) < 1e-3,
+        "{positions:?}"
+    );
+
+    // SWEREF 99 15 00: refused without --crs, exact with it.
+    let (n, e) = kruger::Projection::sweref99_local(3009).grid_from_geodetic(lat, lon);
+    let csv = format!("x,y,occurred_at,category\n{n:.3},{e:.3},2025-03-14 22:40,narkotika\n");
+    let err = import_csv(&csv, None).unwrap_err();
+    assert!(err.contains("--crs EPSG:3009"), "{err}");
+    let zone = Crs::parse("EPSG:3009").unwrap();
+    let (positions, _) = import_csv(&csv, Some(zone)).unwrap();
+    assert!(
+        ground_distance_m(STORTORGET, positions[0]) < 1e-3,
+        "{positions:?}"
+    );
 }
 
 /// Krüger's formulas for the Gauss conformal projection, after Lantmäteriet's
