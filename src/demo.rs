@@ -12,9 +12,11 @@
 //!   are drawn from the same generator (never from the OS).
 //! - **Time span**: two years of local dates ending on [`LAST_DAY`]
 //!   (2026-10-31), so the output never depends on today's date.
-//! - **Places**: [`HOTSPOTS`] lists real places (positions looked up by hand,
-//!   good to about 100 m) with a radius of tens to a few hundred metres and a
-//!   weight; the town centre and the station dominate. Points scatter around
+//! - **Places**: a table of hotspots lists real places with a radius of tens to a few
+//!   hundred metres and a weight; the town centre and the station dominate.
+//!   Positions were set by hand from public map knowledge, not surveyed: good
+//!   to a few hundred metres at worst, and kept on land near harbours by small
+//!   radii. Check them against a map before relying on any single place. Points scatter around
 //!   the centre with a normal distribution cut at the radius.
 //! - **Hours** follow a weighted profile peaking 20–02; Friday and Saturday
 //!   evenings and the nights after them are about twice as likely as other

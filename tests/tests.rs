@@ -4,6 +4,7 @@
 mod util;
 
 mod cli;
+mod crs;
 mod demo;
 #[cfg(feature = "gui")]
 mod gui;

@@ -138,13 +138,13 @@ impl LagesbildApp {
                 ui.label(s.path.display().to_string());
                 ui.end_row();
                 ui.label(tr(lang, Key::Incidents));
-                ui.label(format!("{}", info.incident_count));
+                ui.label(i18n::count(lang, info.incident_count));
                 ui.end_row();
                 if info.coarse_count > 0 {
                     ui.label("");
                     ui.label(format!(
                         "{} {}",
-                        info.coarse_count,
+                        i18n::count(lang, info.coarse_count),
                         tr(lang, Key::CoarseIncidents)
                     ));
                     ui.end_row();
@@ -170,7 +170,7 @@ impl LagesbildApp {
                 ui.label(tr(lang, Key::EveningsAndNights));
                 ui.label(format!(
                     "{} ({:.0} %)",
-                    s.stats.evening_night,
+                    i18n::count(lang, s.stats.evening_night),
                     s.stats.evening_night_share * 100.0
                 ));
                 ui.end_row();
@@ -189,7 +189,7 @@ impl LagesbildApp {
                 .iter()
                 .map(|(c, n)| (i18n::category(lang, *c), *n))
                 .collect();
-            bars_ui(&mut cols[0], "by_category", &rows);
+            bars_ui(&mut cols[0], lang, "by_category", &rows);
             cols[1].strong(tr(lang, Key::BySource));
             let rows: Vec<(&str, u64)> = s
                 .stats
@@ -197,7 +197,7 @@ impl LagesbildApp {
                 .iter()
                 .map(|(src, n)| (i18n::source(lang, *src), *n))
                 .collect();
-            bars_ui(&mut cols[1], "by_source", &rows);
+            bars_ui(&mut cols[1], lang, "by_source", &rows);
             cols[2].strong(tr(lang, Key::ByHour));
             hour_histogram_ui(&mut cols[2], &s.stats.by_hour);
         });
@@ -205,12 +205,12 @@ impl LagesbildApp {
 }
 
 /// A labelled horizontal bar per row.
-fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[(&str, u64)]) {
+fn bars_ui(ui: &mut egui::Ui, lang: Language, id: &str, rows: &[(&str, u64)]) {
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     egui::Grid::new(id).num_columns(3).show(ui, |ui| {
         for (label, n) in rows {
             ui.label(*label);
-            ui.label(n.to_string());
+            ui.label(i18n::count(lang, *n));
             let width = 120.0 * (*n as f32 / max as f32);
             let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 10.0), egui::Sense::hover());
             let bar = egui::Rect::from_min_size(rect.min, egui::vec2(width, rect.height()));

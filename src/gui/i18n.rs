@@ -104,3 +104,35 @@ pub fn source(lang: Language, s: crate::model::Source) -> &'static str {
         Language::English => s.label_en(),
     }
 }
+
+/// A count with thousands grouped as the language writes it: `12 345`
+/// (Swedish, with a narrow no-break space) or `12,345` (English).
+pub fn count(lang: Language, n: u64) -> String {
+    let sep = match lang {
+        Language::Swedish => '\u{202f}',
+        Language::English => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(count(Language::English, 0), "0");
+        assert_eq!(count(Language::English, 999), "999");
+        assert_eq!(count(Language::English, 1_000), "1,000");
+        assert_eq!(count(Language::English, 1_234_567), "1,234,567");
+        assert_eq!(count(Language::Swedish, 12_345), "12\u{202f}345");
+    }
+}

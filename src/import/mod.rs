@@ -227,13 +227,8 @@ pub fn open_reader(
 ) -> Result<Box<dyn RowReader>, ImportError> {
     match options.format.map_or_else(|| detect_format(path), Ok)? {
         Format::Csv => csv::reader(path, options),
-        // Until the GeoJSON and Polisen readers land (then: geojson::reader,
-        // polisen::reader).
-        other => Err(ImportError::File {
-            path: path.to_owned(),
-            line: None,
-            reason: format!("{} import is not in this build yet", other.name()),
-        }),
+        Format::GeoJson => geojson::reader(path, options),
+        Format::Polisen => polisen::reader(path, options),
     }
 }
 
