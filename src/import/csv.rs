@@ -105,7 +105,8 @@ struct RowParser {
     category_cache: HashMap<String, (Category, Option<String>)>,
     source_cache: HashMap<String, (Source, Option<String>)>,
     notes: Vec<String>,
-    decimal_comma: bool,
+    /// The first number written with a decimal comma.
+    decimal_comma: Option<String>,
     ambiguous_dates: u64,
     first_ambiguous: Option<(u64, String)>,
     date_only: u64,
@@ -698,7 +699,7 @@ impl CsvReader {
             category_cache: HashMap::new(),
             source_cache: HashMap::new(),
             notes,
-            decimal_comma: false,
+            decimal_comma: None,
             ambiguous_dates: 0,
             first_ambiguous: None,
             date_only: 0,
@@ -816,8 +817,10 @@ impl RowReader for CsvReader {
     fn notes(&self) -> Vec<String> {
         let r = &self.rows;
         let mut notes = r.notes.clone();
-        if r.decimal_comma {
-            notes.push("Decimal comma: numbers such as 56,05 were read as 56.05".to_owned());
+        if let Some(example) = &r.decimal_comma {
+            notes.push(format!(
+                "Decimal comma: numbers such as {example:?} were read with the comma as the decimal point"
+            ));
         }
         if let Some((line, example)) = &r.first_ambiguous {
             notes.push(format!(
@@ -858,7 +861,9 @@ impl RowParser {
         let text = self.text(rec, idx);
         match text::parse_number(&text) {
             Some((v, comma)) => {
-                self.decimal_comma |= comma;
+                if comma && self.decimal_comma.is_none() {
+                    self.decimal_comma = Some(text.trim().to_owned());
+                }
                 Ok(v)
             }
             None if text.trim().is_empty() => {
@@ -1279,7 +1284,10 @@ mod tests {
             assert!(notes.contains(&n.to_owned()), "{notes:?}");
         }
         assert!(
-            notes.iter().any(|n| n.starts_with("Decimal comma")),
+            notes.contains(
+                &"Decimal comma: numbers such as \"14,5862\" were read with the comma as the decimal point"
+                    .to_owned()
+            ),
             "{notes:?}"
         );
     }
