@@ -932,40 +932,36 @@ impl RowParser {
     }
 
     fn position(&mut self, rec: &ByteRecord) -> Result<LonLat, String> {
-        match &self.coords {
-            Coords::LonLat { lon, lat } => {
-                let (lon, lat) = (*lon, *lat);
-                let p = LonLat::new(self.number(rec, lon)?, self.number(rec, lat)?);
+        let (first, second) = match &self.coords {
+            Coords::LonLat { lon, lat } => (*lon, *lat),
+            Coords::Projected { east, north, .. } => (*east, *north),
+        };
+        let (a, b) = (self.number(rec, first)?, self.number(rec, second)?);
+        let p = match &self.coords {
+            Coords::LonLat { .. } => LonLat::new(a, b),
+            Coords::Projected { to_wgs84, .. } => {
+                let p = to_wgs84.convert(a, b).map_err(|err| err.to_string())?;
                 if !p.is_in_sweden_region() {
                     return Err(format!(
-                        "position lon {}, lat {} is far outside Sweden{}",
-                        p.lon,
-                        p.lat,
-                        outside_hint(p)
-                    ));
-                }
-                Ok(p)
-            }
-            Coords::Projected { east, north, .. } => {
-                let (east, north) = (*east, *north);
-                let e = self.number(rec, east)?;
-                let n = self.number(rec, north)?;
-                let Coords::Projected { to_wgs84, .. } = &self.coords else {
-                    return Err("internal: coordinate mode changed".to_owned());
-                };
-                let p = to_wgs84.convert(e, n).map_err(|err| err.to_string())?;
-                if !p.is_in_sweden_region() {
-                    return Err(format!(
-                        "position easting {e}, northing {n} in {} is lon {:.5}, lat {:.5}, far outside Sweden{}",
+                        "position easting {a}, northing {b} in {} is lon {:.5}, lat {:.5}, far outside Sweden{}",
                         to_wgs84.crs(),
                         p.lon,
                         p.lat,
                         outside_hint(p)
                     ));
                 }
-                Ok(p)
+                p
             }
+        };
+        if !p.is_in_sweden_region() {
+            return Err(format!(
+                "position lon {}, lat {} is far outside Sweden{}",
+                p.lon,
+                p.lat,
+                outside_hint(p)
+            ));
         }
+        Ok(p)
     }
 
     fn occurred_at(&mut self, rec: &ByteRecord, line: u64) -> Result<DateTime<Utc>, String> {
@@ -1408,6 +1404,28 @@ mod tests {
         assert_eq!(bad[0].line, 2);
         assert!(
             bad[0].reason.starts_with("broken quoting") && bad[0].reason.contains("lines 2–3"),
+            "{}",
+            bad[0].reason
+        );
+    }
+
+    #[test]
+    fn projected_point_outside_sweden_is_a_row_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("id;Öst;Nord;tid\n");
+        for i in 0..12 {
+            text.push_str(&format!("{i};474226,279;6211832,979;2025-03-14 22:40\n"));
+        }
+        text.push_str("far;474226,279;5211832,979;2025-03-14 22:40\n");
+        let p = write(&dir, "far.csv", text.as_bytes());
+        let (ok, bad, notes) = read_all(&p, &ImportOptions::default());
+        assert_eq!(ok.len(), 12, "{bad:?} {notes:?}");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 14);
+        assert!(
+            bad[0].reason.starts_with(
+                "position easting 474226.279, northing 5211832.979 in SWEREF 99 TM (EPSG:3006) is lon 14.6"
+            ) && bad[0].reason.contains("far outside Sweden"),
             "{}",
             bad[0].reason
         );
