@@ -481,10 +481,13 @@ impl CsvReader {
         let col = |f: Field| assign.iter().position(|a| *a == Some(f));
 
         let mut notes = vec![
-            match (sniffed.encoding, sniffed.bom_len) {
-                (TextEncoding::Utf8, 0) => "Encoding: UTF-8".to_owned(),
-                (TextEncoding::Utf8, _) => "Encoding: UTF-8 (with BOM)".to_owned(),
-                (e, _) => format!("Encoding: {}", e.name()),
+            match (sniffed.encoding, sniffed.bom_len, sniffed.invalid_utf8) {
+                (TextEncoding::Utf8, 0, 0) => "Encoding: UTF-8".to_owned(),
+                (TextEncoding::Utf8, 0, bad) => format!(
+                    "Encoding: UTF-8, with {bad} invalid byte sequence(s) shown as \u{fffd}"
+                ),
+                (TextEncoding::Utf8, _, _) => "Encoding: UTF-8 (with BOM)".to_owned(),
+                (e, _, _) => format!("Encoding: {}", e.name()),
             },
             format!("Delimiter: {}", delimiter_name(delimiter)),
         ];

@@ -48,6 +48,55 @@ pub struct Sniffed {
     /// Length of the UTF-8 byte-order mark to skip (0 or 3).
     pub bom_len: u64,
     pub file_size: u64,
+    /// Invalid byte sequences in a file read as UTF-8 anyway (they are
+    /// replaced by U+FFFD); 0 for Windows-1252 and files with a BOM.
+    pub invalid_utf8: u64,
+}
+
+/// What a UTF-8 scan found so far.
+#[derive(Debug, Default)]
+struct Utf8Counts {
+    /// Valid characters of two or more bytes.
+    multibyte: u64,
+    /// Invalid byte sequences.
+    invalid: u64,
+}
+
+impl Utf8Counts {
+    /// Scans `buf`; returns the length of an incomplete character at its end,
+    /// to carry over to the next chunk.
+    fn scan(&mut self, buf: &[u8]) -> usize {
+        let mut pos = 0;
+        loop {
+            match std::str::from_utf8(&buf[pos..]) {
+                Ok(valid) => {
+                    self.multibyte += count_leading_bytes(valid.as_bytes());
+                    return 0;
+                }
+                Err(e) => {
+                    let valid_end = pos + e.valid_up_to();
+                    self.multibyte += count_leading_bytes(&buf[pos..valid_end]);
+                    match e.error_len() {
+                        None => return buf.len() - valid_end,
+                        Some(n) => {
+                            self.invalid += 1;
+                            pos = valid_end + n;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Enough evidence that this is a single-byte encoding.
+    fn clearly_not_utf8(&self) -> bool {
+        self.invalid >= 1000 && self.multibyte < 10 * self.invalid
+    }
+}
+
+/// Leading bytes of multi-byte UTF-8 characters in valid UTF-8.
+fn count_leading_bytes(valid: &[u8]) -> u64 {
+    valid.iter().filter(|&&b| b >= 0xC0).count() as u64
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -96,38 +145,37 @@ pub fn sniff(path: &Path) -> Result<Sniffed, ImportError> {
             encoding: TextEncoding::Utf8,
             bom_len: 3,
             file_size,
+            invalid_utf8: 0,
         });
     }
 
     // Stream the whole file through a UTF-8 check, carrying an incomplete
-    // character over chunk boundaries.
-    let mut valid_utf8 = true;
+    // character over chunk boundaries. Count valid multi-byte characters and
+    // invalid sequences: a UTF-8 file with a stray bad byte stays UTF-8.
+    let mut counts = Utf8Counts::default();
     let mut carry;
     let mut len = first_len;
     loop {
-        match std::str::from_utf8(&chunk[..len]) {
-            Ok(_) => carry = 0,
-            Err(e) if e.error_len().is_none() => carry = len - e.valid_up_to(),
-            Err(_) => {
-                valid_utf8 = false;
-                break;
-            }
+        carry = counts.scan(&chunk[..len]);
+        if counts.clearly_not_utf8() {
+            break;
         }
         chunk.copy_within(len - carry..len, 0);
         let n = read_full(&mut file, &mut chunk[carry..]).map_err(io_err)?;
         if n == 0 {
             if carry > 0 {
-                valid_utf8 = false;
+                counts.invalid += 1;
             }
             break;
         }
         len = carry + n;
     }
-    if valid_utf8 {
+    if counts.invalid == 0 || counts.multibyte >= 10 * counts.invalid {
         return Ok(Sniffed {
             encoding: TextEncoding::Utf8,
             bom_len: 0,
             file_size,
+            invalid_utf8: counts.invalid,
         });
     }
 
@@ -145,6 +193,7 @@ pub fn sniff(path: &Path) -> Result<Sniffed, ImportError> {
         encoding: TextEncoding::Windows1252,
         bom_len: 0,
         file_size,
+        invalid_utf8: 0,
     })
 }
 
@@ -211,6 +260,24 @@ mod tests {
         // A Windows-1252 byte far past the head is found.
         bytes.push(0xF6);
         let s = sniff_bytes(&bytes).unwrap();
+        assert_eq!(s.encoding, TextEncoding::Windows1252);
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8() {
+        let mut text = "id;plats\n".repeat(1).into_bytes();
+        for _ in 0..50 {
+            text.extend_from_slice("1;Sölvesborg Hällevik Nättraby\n".as_bytes());
+        }
+        text.extend_from_slice(b"2;S\xF6lvesborg\n");
+        let s = sniff_bytes(&text).unwrap();
+        assert_eq!((s.encoding, s.invalid_utf8), (TextEncoding::Utf8, 1));
+        // Many invalid bytes and few valid characters: Windows-1252.
+        let mut text = "id;plats\n1;Sölvesborg\n".to_owned().into_bytes();
+        for _ in 0..20 {
+            text.extend_from_slice(b"2;S\xF6lvesborg, H\xE4llevik\n");
+        }
+        let s = sniff_bytes(&text).unwrap();
         assert_eq!(s.encoding, TextEncoding::Windows1252);
     }
 
