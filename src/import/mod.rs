@@ -2,7 +2,7 @@
 //!
 //! Each format module turns a file into a stream of [`ParsedRow`]s or
 //! [`RowError`]s ([`RowReader`]); [`import_file`] pushes the good rows into one
-//! [`ImportSession`](crate::store::ImportSession) (one transaction), collects rejects, duplicates and
+//! [`ImportSession`] (one transaction), collects rejects, duplicates and
 //! conflicts into an [`ImportReport`], and commits — or, with `strict` and any
 //! bad row, with cancellation, or with a file-level error, writes nothing.
 
@@ -251,7 +251,7 @@ const CANCEL_CHECK_ROWS: u64 = 10_000;
 
 /// Imports one file into `store` in one transaction.
 ///
-/// Progress: stage "Läser <file>" in bytes of the file, then the store's own
+/// Progress: stage "Läser FILE" in bytes of the file, then the store's own
 /// stages while it commits.
 ///
 /// # Returns
