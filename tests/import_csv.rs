@@ -386,9 +386,9 @@ fn row_errors_are_reported_and_good_rows_import() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
         text,
-        "line,reason,raw\n\
-         3,\"column \"\"lat\"\": \"\"norr om torget\"\" is not a number\",\"N2,14.5793,norr om torget,2025-03-14 22:40\"\n\
-         4,\"column \"\"lon\"\": \"\"fjorton\"\" is not a number\",\"N3,fjorton,56.0100,2025-03-14 22:40\"\n"
+        "file,line,reason,raw\n\
+         text_in_numbers.csv,3,\"column \"\"lat\"\": \"\"norr om torget\"\" is not a number\",\"N2,14.5793,norr om torget,2025-03-14 22:40\"\n\
+         text_in_numbers.csv,4,\"column \"\"lon\"\": \"\"fjorton\"\" is not a number\",\"N3,fjorton,56.0100,2025-03-14 22:40\"\n"
     );
 }
 

@@ -79,9 +79,10 @@ fn polisen_non_events_are_rejected_with_lines_and_strict_writes_nothing() {
     let mut reader = csv::Reader::from_path(&rejects).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 6);
-    assert_eq!(&rows[0][0], "14");
+    assert_eq!(&rows[0][0], "polisen_bad.json");
+    assert_eq!(&rows[0][1], "14");
     assert!(
-        rows[0][2].contains("Sammanfattning av dygnet"),
+        rows[0][3].contains("Sammanfattning av dygnet"),
         "raw event kept"
     );
 

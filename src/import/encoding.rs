@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn utf8_with_a_stray_byte_stays_utf8() {
-        let mut text = "id;plats\n".repeat(1).into_bytes();
+        let mut text = b"id;plats\n".to_vec();
         for _ in 0..50 {
             text.extend_from_slice("1;Sölvesborg Hällevik Nättraby\n".as_bytes());
         }

@@ -458,7 +458,8 @@ fn store_error(e: StoreError) -> ImportError {
     }
 }
 
-/// Writes rejected rows as CSV (`line,reason,raw`), UTF-8, comma-separated.
+/// Writes rejected rows as CSV (`file,line,reason,raw`), UTF-8, comma-separated,
+/// so that rejects from several files can share one file.
 pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), ImportError> {
     let io_err = |source| ImportError::Io {
         path: path.to_owned(),
@@ -470,9 +471,16 @@ pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), Import
         ::csv::ErrorKind::Io(source) => io_err(source),
         other => io_err(std::io::Error::other(format!("{other:?}"))),
     };
-    w.write_record(["line", "reason", "raw"]).map_err(csv_err)?;
+    w.write_record(["file", "line", "reason", "raw"])
+        .map_err(csv_err)?;
     for r in rejects {
+        let file_name = r
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
         w.write_record([
+            file_name.as_ref(),
             r.line.to_string().as_str(),
             r.reason.as_str(),
             r.raw.as_deref().unwrap_or(""),
@@ -834,15 +842,20 @@ mod tests {
         ];
         write_rejects_csv(&out, &rejects).unwrap();
         let mut r = ::csv::Reader::from_path(&out).unwrap();
-        assert_eq!(r.headers().unwrap(), vec!["line", "reason", "raw"]);
+        assert_eq!(r.headers().unwrap(), vec!["file", "line", "reason", "raw"]);
         let rows: Vec<Vec<String>> = r
             .records()
             .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
             .collect();
         assert_eq!(
             rows[0],
-            vec!["7", &rejects[0].reason, rejects[0].raw.as_deref().unwrap()]
+            vec![
+                "in.csv",
+                "7",
+                &rejects[0].reason,
+                rejects[0].raw.as_deref().unwrap()
+            ]
         );
-        assert_eq!(rows[1], vec!["9", "cannot read further", ""]);
+        assert_eq!(rows[1], vec!["in.csv", "9", "cannot read further", ""]);
     }
 }
