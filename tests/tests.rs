@@ -1,1 +1,13 @@
+//! The one integration-test binary: behaviour through the `lagesbild` binary,
+//! the public library API and (feature `gui`) egui_kittest.
+
+mod util;
+
+mod cli;
+mod crs;
+mod demo;
+#[cfg(feature = "gui")]
+mod gui;
+mod import_csv;
+mod import_json;
 mod store;

@@ -1,1 +1,31 @@
-//! The desktop app.
+//! The desktop app (feature `gui`): the only module that uses egui.
+//!
+//! `app` holds the app state and draws it; `tasks` runs project loading off
+//! the UI thread; `i18n` holds every visible string (Swedish by default).
+
+pub mod app;
+pub mod i18n;
+pub mod tasks;
+
+use std::path::PathBuf;
+
+pub use app::LagesbildApp;
+
+/// Opens the desktop app on `project`, or on the last project, or on the demo.
+pub fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Lägesbild")
+            .with_app_id("lagesbild")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Lägesbild",
+        options,
+        Box::new(move |cc| Ok(Box::new(LagesbildApp::new(cc, project)))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not start the window: {e}"))
+}

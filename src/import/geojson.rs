@@ -1,1 +1,1019 @@
-//! geojson reader. See [`super::RowReader`].
+//! GeoJSON reader: a FeatureCollection of Point features (or MultiPoints with
+//! one point), properties mapped to incident fields like CSV columns.
+//!
+//! JSON is read whole (files above [`MAX_JSON_BYTES`] are refused). The file
+//! is first checked as a whole with serde_json, so broken JSON is a file
+//! error with its line; then a small structural scanner finds where each
+//! feature starts, so that every row and row error carries the 1-based line
+//! where its feature begins. Each feature is parsed on its own as it is read.
+//!
+//! # Coordinates
+//! RFC 7946 says WGS84 longitude, latitude. Older files may carry a `crs`
+//! member (`{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}}`);
+//! a supported projected system there, or `--crs` ([`ImportOptions::crs`],
+//! which wins), is converted with [`ToWgs84`] taking x as easting and y as
+//! northing, the order GeoJSON writes them.
+//!
+//! # Properties
+//! Property names are matched by the CSV header rules (the same table, after
+//! [`crate::model::fold_name`]): `id`, `ärendenr`; `occurred_at`, `tidpunkt`;
+//! `datum` + `tid`; `category`, `kategori`, `brottstyp`, `typ`; `source`,
+//! `källa`; `place`, `plats`; `description`, `beskrivning`; `precision` …
+//! [`ImportOptions::column_map`] overrides them (exact name first, then
+//! ignoring case); a `--map` name no feature has is noted, not an error, as
+//! features may differ in their properties. Times are parsed as the CSV reader
+//! parses them (ISO 8601 with offset or `Z`; without offset Swedish local
+//! time; `2025-03-14 22:40`; `14/3/2025 22:40`; a date alone is 00:00, noted).
+//! A feature's own `id` member is the external id when no property gives one.
+//!
+//! The file reading and the JSON scanner here are shared with [`super::polisen`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::text::{self, DateOrder, Stamp};
+use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
+use crate::crs::{Crs, ToWgs84};
+use crate::model::{Category, Incident, LonLat, Precision, Source, time};
+
+/// JSON files are read whole; larger files are refused.
+pub const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
+// Shared JSON plumbing (also used by the Polisen reader).
+
+/// Reads a JSON file whole, refusing files above [`MAX_JSON_BYTES`] and empty
+/// ones, and checks that it is well-formed JSON (a broken file is a file
+/// error with the line serde_json reports). A UTF-8 byte-order mark is
+/// blanked out (offsets and lines stay the same).
+pub(crate) fn read_json_file(path: &Path) -> Result<Vec<u8>, ImportError> {
+    let io = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_JSON_BYTES {
+        return Err(file_error(
+            path,
+            None,
+            format!(
+                "the file is {} MB; JSON files are read whole into memory and the limit is {} MB (split the file, or convert it to CSV)",
+                size / (1024 * 1024),
+                MAX_JSON_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let mut bytes = std::fs::read(path).map_err(io)?;
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes[..3].copy_from_slice(b"   ");
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(file_error(path, None, "the file is empty".to_owned()));
+    }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        let line = u64::try_from(e.line()).ok().filter(|&l| l > 0);
+        return Err(file_error(path, line, json_reason(&e)));
+    }
+    Ok(bytes)
+}
+
+/// serde_json's message without its " at line L column C" tail, plus the column.
+pub(crate) fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    };
+    if e.column() > 0 {
+        format!("broken JSON: {text} (column {})", e.column())
+    } else {
+        format!("broken JSON: {text}")
+    }
+}
+
+pub(crate) fn file_error(path: &Path, line: Option<u64>, reason: String) -> ImportError {
+    ImportError::File {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    }
+}
+
+/// Structural scanning of JSON that is known to be well-formed: finds where
+/// values start and end without building them.
+pub(crate) mod scan {
+    /// Index of the first non-whitespace byte at or after `i`.
+    pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    }
+
+    /// End (exclusive) of the string whose opening quote is at `i`.
+    fn string_end(b: &[u8], i: usize) -> Option<usize> {
+        let mut j = i + 1;
+        while j < b.len() {
+            match b[j] {
+                b'\\' => j += 2,
+                b'"' => return Some(j + 1),
+                _ => j += 1,
+            }
+        }
+        None
+    }
+
+    /// End (exclusive) of the value starting at `i`.
+    pub fn value_end(b: &[u8], i: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string_end(b, i),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => {
+                            j = string_end(b, j)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                None
+            }
+            _ => {
+                let mut j = i;
+                while j < b.len()
+                    && !matches!(b[j], b',' | b']' | b'}')
+                    && !b[j].is_ascii_whitespace()
+                {
+                    j += 1;
+                }
+                Some(j)
+            }
+        }
+    }
+
+    /// Spans (start, end) of the elements of the array whose `[` is at `i`.
+    pub fn array_elements(b: &[u8], i: usize) -> Option<Vec<(usize, usize)>> {
+        if b.get(i) != Some(&b'[') {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut j = skip_ws(b, i + 1);
+        if b.get(j) == Some(&b']') {
+            return Some(out);
+        }
+        loop {
+            let end = value_end(b, j)?;
+            out.push((j, end));
+            j = skip_ws(b, end);
+            match b.get(j)? {
+                b',' => j = skip_ws(b, j + 1),
+                b']' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Members (key, value start, value end) of the object whose `{` is at `i`.
+    pub fn object_members(b: &[u8], i: usize) -> Option<Vec<(String, usize, usize)>> {
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut j = skip_ws(b, i + 1);
+        if b.get(j) == Some(&b'}') {
+            return Some(out);
+        }
+        loop {
+            let key_end = string_end(b, j)?;
+            let key: String = serde_json::from_slice(&b[j..key_end]).ok()?;
+            j = skip_ws(b, key_end);
+            if b.get(j)? != &b':' {
+                return None;
+            }
+            let start = skip_ws(b, j + 1);
+            let end = value_end(b, start)?;
+            out.push((key, start, end));
+            j = skip_ws(b, end);
+            match b.get(j)? {
+                b',' => j = skip_ws(b, j + 1),
+                b'}' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Turns increasing byte offsets into 1-based line numbers, counting newlines
+/// once from the previous offset.
+#[derive(Debug, Default)]
+pub(crate) struct LineCounter {
+    pos: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    pub fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 0;
+        }
+        let end = offset.min(bytes.len());
+        self.line += bytes[self.pos..end].iter().filter(|&&c| c == b'\n').count() as u64;
+        self.pos = end;
+        self.line + 1
+    }
+}
+
+/// The file name (not path) recorded as an incident's `import_file`.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Property names.
+
+/// How one feature's properties map to fields: the CSV header rules
+/// ([`super::csv::auto_field`], first property per field, in name order),
+/// then the `--map` overrides (exact name first, then ignoring case).
+fn map_properties<'a>(
+    names: impl Iterator<Item = &'a String>,
+    column_map: &[(String, Field)],
+) -> BTreeMap<String, Field> {
+    let names: Vec<&String> = names.collect();
+    let mut out: BTreeMap<String, Field> = BTreeMap::new();
+    for name in &names {
+        if let Some(f) = super::csv::auto_field(name)
+            && !out.values().any(|v| *v == f)
+        {
+            out.insert((*name).clone(), f);
+        }
+    }
+    for (wanted, field) in column_map {
+        let found = names.iter().find(|n| **n == wanted).or_else(|| {
+            names
+                .iter()
+                .find(|n| n.to_lowercase() == wanted.trim().to_lowercase())
+        });
+        let Some(name) = found else { continue };
+        if *field == Field::Ignore {
+            out.remove(*name);
+        } else {
+            out.retain(|_, f| f != field);
+            out.insert((*name).clone(), *field);
+        }
+    }
+    out
+}
+
+fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_owned())
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A number, or a numeric string as CSV files write them (decimal comma too).
+fn value_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => text::parse_number(s).map(|(n, _)| n),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The GeoJSON reader.
+
+/// The coordinate system of a legacy `crs` member, if any.
+fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<Crs>, ImportError> {
+    let name = crs
+        .get("properties")
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str);
+    let Some(name) = name else {
+        if crs.is_null() {
+            return Ok(None);
+        }
+        return Err(file_error(
+            path,
+            Some(line),
+            "the crs member has no properties.name; name the coordinate system with --crs"
+                .to_owned(),
+        ));
+    };
+    let folded = name.to_ascii_uppercase();
+    if folded.ends_with("CRS84") || folded.ends_with("CRS:84") {
+        return Ok(Some(Crs::WGS84));
+    }
+    let digits: String = name
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let code: Option<u32> = digits.parse().ok();
+    match code {
+        Some(4326) => Ok(Some(Crs::WGS84)),
+        Some(code) => Crs::from_epsg(code)
+            .map(Some)
+            .map_err(|e| file_error(path, Some(line), format!("crs {name:?}: {e}"))),
+        None => Err(file_error(
+            path,
+            Some(line),
+            format!("crs {name:?} names no EPSG code; name the coordinate system with --crs"),
+        )),
+    }
+}
+
+struct GeoJsonReader {
+    path: PathBuf,
+    file_name: String,
+    bytes: Vec<u8>,
+    features: Vec<(usize, usize)>,
+    next: usize,
+    lines: LineCounter,
+    options: ImportOptions,
+    /// `None` for WGS84 lon/lat.
+    to_wgs84: Option<ToWgs84>,
+    crs_note: String,
+    /// Property name → field, as used so far.
+    used_fields: BTreeMap<String, Field>,
+    ignored_properties: BTreeMap<String, u64>,
+    /// Features whose time had a date but no time of day.
+    date_only: u64,
+}
+
+/// Opens a GeoJSON FeatureCollection of points. See the module docs.
+pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
+    let bytes = read_json_file(path)?;
+    let start = scan::skip_ws(&bytes, 0);
+    let scan_failed = || file_error(path, None, "could not find the JSON structure".to_owned());
+    let members = if bytes.get(start) == Some(&b'{') {
+        scan::object_members(&bytes, start).ok_or_else(scan_failed)?
+    } else {
+        return Err(file_error(
+            path,
+            Some(1),
+            "not a GeoJSON FeatureCollection: the file holds a JSON array or value, not an object (a list of police events? use --format polisen)"
+                .to_owned(),
+        ));
+    };
+    let mut lines = LineCounter::default();
+    let member = |key: &str| members.iter().find(|(k, _, _)| k == key);
+    let type_value = member("type")
+        .and_then(|&(_, s, e)| serde_json::from_slice::<Value>(&bytes[s..e]).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    if type_value.as_deref() != Some("FeatureCollection") {
+        let line = member("type").map(|&(_, s, _)| lines.line_at(&bytes, s));
+        let what = match &type_value {
+            Some(t) => format!("its type is {t:?}"),
+            None => "it has no type member".to_owned(),
+        };
+        return Err(file_error(
+            path,
+            line.or(Some(1)),
+            format!("not a GeoJSON FeatureCollection: {what}"),
+        ));
+    }
+    let Some(&(_, fs, _)) = member("features") else {
+        return Err(file_error(
+            path,
+            Some(1),
+            "the FeatureCollection has no features member".to_owned(),
+        ));
+    };
+    let features_line = LineCounter::default().line_at(&bytes, fs);
+    let features = scan::array_elements(&bytes, fs).ok_or_else(|| {
+        file_error(
+            path,
+            Some(features_line),
+            "features is not an array".to_owned(),
+        )
+    })?;
+
+    let file_crs = match member("crs") {
+        Some(&(_, s, e)) => {
+            let line = LineCounter::default().line_at(&bytes, s);
+            let v: Value = serde_json::from_slice(&bytes[s..e]).unwrap_or(Value::Null);
+            legacy_crs(path, line, &v)?
+        }
+        None => None,
+    };
+    let crs = options.crs.or(file_crs);
+    let crs_note = match (options.crs, file_crs) {
+        (Some(forced), Some(named)) if forced != named => format!(
+            "Coordinates read as {forced} as --crs says, although the file's crs member names {named}; x = easting, y = northing."
+        ),
+        (Some(forced), _) if !forced.is_geographic() => {
+            format!("Coordinates read as {forced} (--crs); x = easting, y = northing.")
+        }
+        (None, Some(named)) if !named.is_geographic() => format!(
+            "Coordinates converted from {named}, named by the file's legacy crs member; x = easting, y = northing."
+        ),
+        _ => "Coordinates read as WGS84 longitude, latitude (RFC 7946).".to_owned(),
+    };
+    let to_wgs84 = match crs {
+        Some(c) if !c.is_geographic() => {
+            Some(ToWgs84::new(c).map_err(|e| file_error(path, None, e.to_string()))?)
+        }
+        _ => None,
+    };
+
+    Ok(Box::new(GeoJsonReader {
+        path: path.to_path_buf(),
+        file_name: file_name(path),
+        bytes,
+        features,
+        next: 0,
+        lines: LineCounter::default(),
+        options: options.clone(),
+        to_wgs84,
+        crs_note,
+        used_fields: BTreeMap::new(),
+        ignored_properties: BTreeMap::new(),
+        date_only: 0,
+    }))
+}
+
+impl GeoJsonReader {
+    fn feature(&mut self, value: Value) -> Result<Incident, String> {
+        let Value::Object(feature) = value else {
+            return Err("not a feature object".to_owned());
+        };
+        match feature.get("type").and_then(Value::as_str) {
+            Some("Feature") => {}
+            Some(t) => return Err(format!("not a Feature: its type is {t:?}")),
+            None => return Err("not a Feature: it has no type".to_owned()),
+        }
+        let position = self.point_position(feature.get("geometry"))?;
+
+        let empty = Map::new();
+        let properties = match feature.get("properties") {
+            Some(Value::Object(p)) => p,
+            Some(Value::Null) | None => &empty,
+            Some(_) => return Err("properties is not an object".to_owned()),
+        };
+        let fields = map_properties(properties.keys(), &self.options.column_map);
+        for name in properties.keys() {
+            match fields.get(name) {
+                Some(f) => {
+                    self.used_fields.entry(name.clone()).or_insert(*f);
+                }
+                None => *self.ignored_properties.entry(name.clone()).or_default() += 1,
+            }
+        }
+        let get = |field: Field| {
+            fields
+                .iter()
+                .find(|(_, f)| **f == field)
+                .and_then(|(n, _)| properties.get(n))
+                .filter(|v| !v.is_null())
+        };
+
+        let stamp = match (get(Field::OccurredAt), get(Field::Date), get(Field::Time)) {
+            (Some(v), _, _) | (None, Some(v), None) | (None, None, Some(v)) => {
+                let text = value_text(v).ok_or("the time is not text")?;
+                text::parse_stamp(&text, DateOrder::Dmy)?
+            }
+            (None, Some(d), Some(t)) => {
+                let d_text = value_text(d).ok_or("the date is not text")?;
+                let t_text = value_text(t).unwrap_or_default();
+                text::parse_date_and_time(&d_text, &t_text, DateOrder::Dmy)?
+            }
+            (None, None, None) => {
+                return Err(
+                    "the feature has no time (a property such as occurred_at, tidpunkt, datum or datum + tid)"
+                        .to_owned(),
+                );
+            }
+        };
+        let occurred_at = match stamp {
+            Stamp::Utc(t) => t,
+            Stamp::Local {
+                naive, date_only, ..
+            } => {
+                if date_only {
+                    self.date_only += 1;
+                }
+                time::utc_from_local(naive).map_err(|e| e.to_string())?
+            }
+        };
+
+        // As the CSV reader does: an exact key needs no original text.
+        let (category, category_text) = match get(Field::Category).and_then(value_text) {
+            Some(text) => match Category::from_key(&text) {
+                Some(c) => (c, None),
+                None => (
+                    Category::parse_loose(&text).unwrap_or(Category::Ovrigt),
+                    Some(text),
+                ),
+            },
+            None => (Category::Ovrigt, None),
+        };
+        let (source, source_text) = match get(Field::Source).and_then(value_text) {
+            Some(text) => match Source::from_key(&text).or_else(|| Source::parse_loose(&text)) {
+                Some(s) => (s, None),
+                None => (Source::Ovrigt, Some(text)),
+            },
+            None => (self.options.default_source.unwrap_or(Source::Ovrigt), None),
+        };
+        let precision_m = match get(Field::Precision) {
+            Some(v) => match value_number(v) {
+                Some(p) if p.is_finite() && p > 0.0 => p,
+                _ => return Err(format!("precision {v} is not a positive number of metres")),
+            },
+            None => Precision::EXACT_M,
+        };
+
+        let mut incident = Incident::new(occurred_at, category, source, position, precision_m);
+        incident.category_text = category_text;
+        incident.source_text = source_text;
+        incident.place = get(Field::Place).and_then(value_text);
+        incident.description = get(Field::Description).and_then(value_text);
+        incident.external_id = get(Field::Id)
+            .and_then(value_text)
+            .or_else(|| feature.get("id").and_then(value_text));
+        incident.import_file = Some(self.file_name.clone());
+        Ok(incident)
+    }
+
+    fn point_position(&self, geometry: Option<&Value>) -> Result<LonLat, String> {
+        let geometry = match geometry {
+            None | Some(Value::Null) => return Err("the feature has no geometry".to_owned()),
+            Some(Value::Object(g)) => g,
+            Some(_) => return Err("the geometry is not an object".to_owned()),
+        };
+        let coords = geometry.get("coordinates");
+        let point = match geometry.get("type").and_then(Value::as_str) {
+            Some("Point") => coords,
+            Some("MultiPoint") => match coords.and_then(Value::as_array) {
+                Some(points) if points.len() == 1 => points.first(),
+                Some(points) => {
+                    return Err(format!(
+                        "a MultiPoint with {} points; only one point per incident is supported",
+                        points.len()
+                    ));
+                }
+                None => None,
+            },
+            Some(other) => {
+                return Err(format!(
+                    "geometry type {other} is not supported; incidents must be Point features (or a MultiPoint with one point)"
+                ));
+            }
+            None => return Err("the geometry has no type".to_owned()),
+        };
+        let xy = point
+            .and_then(Value::as_array)
+            .filter(|a| a.len() >= 2)
+            .and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)))
+            .ok_or("the point has no [x, y] coordinates")?;
+        let (x, y) = xy;
+        let p = match &self.to_wgs84 {
+            Some(t) => t.convert(x, y).map_err(|e| e.to_string())?,
+            None => {
+                if x.abs() > 180.0 || y.abs() > 90.0 {
+                    return Err(format!(
+                        "coordinates ({x}, {y}) are not longitude, latitude; name the coordinate system with --crs (e.g. EPSG:3006)"
+                    ));
+                }
+                LonLat::new(x, y)
+            }
+        };
+        if !p.is_in_sweden_region() {
+            return Err(format!(
+                "position (lon {:.5}, lat {:.5}) is far outside Sweden",
+                p.lon, p.lat
+            ));
+        }
+        Ok(p)
+    }
+}
+
+impl Iterator for GeoJsonReader {
+    type Item = Result<ParsedRow, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let &(start, end) = self.features.get(self.next)?;
+        self.next += 1;
+        let line = self.lines.line_at(&self.bytes, start);
+        let parsed = serde_json::from_slice::<Value>(&self.bytes[start..end]);
+        let result = match parsed {
+            Ok(v) => self.feature(v),
+            Err(e) => Err(json_reason(&e)),
+        };
+        Some(match result {
+            Ok(incident) => Ok(ParsedRow { line, incident }),
+            Err(reason) => Err(RowError {
+                path: self.path.clone(),
+                line,
+                reason,
+                raw: Some(String::from_utf8_lossy(&self.bytes[start..end]).into_owned()),
+            }),
+        })
+    }
+}
+
+impl RowReader for GeoJsonReader {
+    fn notes(&self) -> Vec<String> {
+        let mut notes = vec![self.crs_note.clone()];
+        if !self.used_fields.is_empty() {
+            let mapped: Vec<String> = self
+                .used_fields
+                .iter()
+                .map(|(name, field)| format!("{name:?} → {}", field_key(*field)))
+                .collect();
+            notes.push(format!("Properties read: {}.", mapped.join(", ")));
+        }
+        if !self.ignored_properties.is_empty() {
+            let names: Vec<String> = self
+                .ignored_properties
+                .keys()
+                .map(|n| format!("{n:?}"))
+                .collect();
+            notes.push(format!(
+                "Properties left unread (no matching field; map them with --map NAME=FIELD): {}.",
+                names.join(", ")
+            ));
+        }
+        if self.date_only > 0 {
+            notes.push(format!(
+                "Times: {} feature(s) have a date but no time of day; stored at 00:00 local time",
+                self.date_only
+            ));
+        }
+        for (wanted, field) in &self.options.column_map {
+            let seen = self
+                .used_fields
+                .keys()
+                .any(|n| n == wanted || n.to_lowercase() == wanted.trim().to_lowercase());
+            if !seen {
+                notes.push(format!(
+                    "--map {wanted:?}={}: no feature has a property {wanted:?}",
+                    field_key(*field)
+                ));
+            }
+        }
+        notes
+    }
+
+    fn bytes_read(&self) -> u64 {
+        match self.next {
+            0 => 0,
+            n if n >= self.features.len() => self.bytes.len() as u64,
+            n => self.features[n - 1].1 as u64,
+        }
+    }
+}
+
+use super::csv::field_name as field_key;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::gpkg_datetime;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/json")
+            .join(name)
+    }
+
+    fn read_all(
+        path: &Path,
+        options: &ImportOptions,
+    ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
+        let mut reader = reader(path, options).unwrap();
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        for r in reader.by_ref() {
+            match r {
+                Ok(row) => rows.push(row),
+                Err(e) => errors.push(e),
+            }
+        }
+        (rows, errors, reader.notes())
+    }
+
+    #[test]
+    fn scanner_finds_spans() {
+        let b = br#" [ 1, "a,]\"}", {"k": [1, {"x": "]"}]}, null ,true] "#;
+        let start = scan::skip_ws(b, 0);
+        let spans = scan::array_elements(b, start).unwrap();
+        let texts: Vec<&str> = spans
+            .iter()
+            .map(|&(s, e)| std::str::from_utf8(&b[s..e]).unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "1",
+                r#""a,]\"}""#,
+                r#"{"k": [1, {"x": "]"}]}"#,
+                "null",
+                "true"
+            ]
+        );
+        let obj = br#"{"a\u00e4": 1, "b" : {"c": "}"} }"#;
+        let members = scan::object_members(obj, 0).unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].0, "aä");
+        assert_eq!(&obj[members[1].1..members[1].2], br#"{"c": "}"}"#);
+        assert_eq!(scan::array_elements(b"[]", 0).unwrap(), vec![]);
+        assert_eq!(scan::array_elements(b"[1, 2", 0), None);
+    }
+
+    #[test]
+    fn line_counter() {
+        let b = b"a\nb\n\nc";
+        let mut c = LineCounter::default();
+        assert_eq!(c.line_at(b, 0), 1);
+        assert_eq!(c.line_at(b, 2), 2);
+        assert_eq!(c.line_at(b, 5), 4);
+        assert_eq!(c.line_at(b, 1), 1);
+    }
+
+    #[test]
+    fn reads_points_and_properties() {
+        let path = fixture("incidents_wgs84.geojson");
+        let options = ImportOptions {
+            default_source: Some(Source::Skola),
+            ..ImportOptions::default()
+        };
+        let (rows, errors, notes) = read_all(&path, &options);
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [5, 24, 43, 161]);
+        assert_eq!(errors.len(), 8);
+
+        let a = &rows[0].incident;
+        assert_eq!(a.external_id.as_deref(), Some("A-1"));
+        assert_eq!(gpkg_datetime(a.occurred_at), "2025-03-14T21:40:00.000Z");
+        assert_eq!(
+            (a.category, a.category_text.as_deref()),
+            (Category::Skadegorelse, Some("Skadegörelse"))
+        );
+        assert_eq!(a.source, Source::Trygghetsvard);
+        assert_eq!(a.place.as_deref(), Some("Stortorget"));
+        assert_eq!(a.description.as_deref(), Some("Hemlig text ett"));
+        assert_eq!(a.precision_m, 25.5);
+        assert_eq!(a.position, LonLat::new(14.5830, 56.0505));
+        assert_eq!(a.import_file.as_deref(), Some("incidents_wgs84.geojson"));
+
+        // MultiPoint with one point; separate date and time; numeric id.
+        let b = &rows[1].incident;
+        assert_eq!(b.external_id.as_deref(), Some("5001"));
+        assert_eq!(gpkg_datetime(b.occurred_at), "2025-03-14T22:15:00.000Z");
+        assert_eq!(b.category, Category::Narkotika);
+        assert_eq!(b.source, Source::Polis);
+        assert_eq!(b.position, LonLat::new(14.5792, 56.0502));
+        assert_eq!(b.precision_m, Precision::EXACT_M);
+
+        // Offset time, unknown category kept, default source, feature id.
+        let c = &rows[2].incident;
+        assert_eq!(gpkg_datetime(c.occurred_at), "2025-07-04T21:30:00.000Z");
+        assert_eq!(
+            (c.category, c.category_text.as_deref()),
+            (Category::Ovrigt, Some("Rattfylleri"))
+        );
+        assert_eq!(c.source, Source::Skola);
+        assert_eq!(c.external_id.as_deref(), Some("feat-3"));
+
+        // A date alone is local midnight, and noted.
+        let d = &rows[3].incident;
+        assert_eq!(gpkg_datetime(d.occurred_at), "2025-04-30T22:00:00.000Z");
+        assert_eq!(
+            (d.category, d.category_text.as_deref()),
+            (Category::Stold, None)
+        );
+        assert_eq!(d.source, Source::Medborgare);
+
+        let notes = notes.join("\n");
+        assert!(notes.contains("WGS84 longitude, latitude"), "{notes}");
+        assert!(notes.contains("\"färg\""), "{notes}");
+        assert!(
+            notes.contains("1 feature(s) have a date but no time of day"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn row_errors_name_line_and_reason_but_no_description() {
+        let path = fixture("incidents_wgs84.geojson");
+        let (_, errors, _) = read_all(&path, &ImportOptions::default());
+        let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        let expect_start = [
+            (59, "geometry type LineString is not supported"),
+            (79, "the feature has no geometry"),
+            (87, "the feature has no time"),
+            (
+                101,
+                "position (lon 2.35220, lat 48.85660) is far outside Sweden",
+            ),
+            (
+                115,
+                "coordinates (474026.6, 6211778.5) are not longitude, latitude",
+            ),
+            (
+                128,
+                "2025-03-30 02:30:00 does not exist in Swedish local time",
+            ),
+            (142, "a MultiPoint with 2 points"),
+            (176, "precision -5 is not a positive number"),
+        ];
+        assert_eq!(got.len(), expect_start.len(), "{got:?}");
+        for ((line, reason), (want_line, want)) in got.iter().zip(expect_start) {
+            assert_eq!(*line, want_line, "{reason}");
+            assert!(
+                reason.starts_with(want),
+                "{reason:?} should start with {want:?}"
+            );
+        }
+        for e in &errors {
+            let text = e.to_string();
+            assert!(text.starts_with(&format!("{}:{}: ", path.display(), e.line)));
+            assert!(!text.contains("Hemlig"), "description in error: {text}");
+        }
+    }
+
+    #[test]
+    fn column_map_overrides_names() {
+        let path = fixture("incidents_wgs84.geojson");
+        let options = ImportOptions {
+            column_map: vec![
+                ("FÄRG".to_owned(), Field::Place),
+                ("plats".to_owned(), Field::Ignore),
+                ("saknas".to_owned(), Field::Source),
+            ],
+            ..ImportOptions::default()
+        };
+        let (rows, _, notes) = read_all(&path, &options);
+        assert_eq!(rows[0].incident.place, None);
+        assert_eq!(rows[2].incident.place.as_deref(), Some("röd"));
+        let notes = notes.join("\n");
+        assert!(
+            notes.contains("--map \"saknas\"=source: no feature has"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn compact_file_lines() {
+        let (rows, errors, _) = read_all(
+            &fixture("incidents_compact.geojson"),
+            &ImportOptions::default(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [4, 5, 6]);
+    }
+
+    #[test]
+    fn legacy_crs_member_converts_sweref() {
+        let path = fixture("incidents_sweref.geojson");
+        let (rows, errors, notes) = read_all(&path, &ImportOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [11, 27]);
+        let p = rows[0].incident.position;
+        assert!(
+            (p.lon - 14.5830).abs() < 1e-6 && (p.lat - 56.0505).abs() < 1e-6,
+            "{p:?}"
+        );
+        let p = rows[1].incident.position;
+        assert!(
+            (p.lon - 14.7045).abs() < 1e-6 && (p.lat - 56.0092).abs() < 1e-6,
+            "{p:?}"
+        );
+        assert_eq!(
+            gpkg_datetime(rows[0].incident.occurred_at),
+            "2025-06-20T21:10:00.000Z"
+        );
+        let notes = notes.join("\n");
+        assert!(
+            notes.contains("SWEREF 99 TM") && notes.contains("crs member"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn forced_crs_wins() {
+        // --crs RT 90 on a file whose crs member names SWEREF 99 TM: the
+        // option wins, and the note says so.
+        let path = fixture("incidents_sweref.geojson");
+        let options = ImportOptions {
+            crs: Some(Crs::RT90_25_GON_V),
+            ..ImportOptions::default()
+        };
+        let (rows, errors, notes) = read_all(&path, &options);
+        assert_eq!(rows.len() + errors.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| (r.incident.position.lon - 14.5830).abs() > 0.01),
+            "{rows:?}"
+        );
+        assert!(
+            notes[0].contains("as --crs says, although the file's crs member names SWEREF 99 TM"),
+            "{notes:?}"
+        );
+        // --crs naming the same system as the file.
+        let options = ImportOptions {
+            crs: Some(Crs::SWEREF99_TM),
+            ..ImportOptions::default()
+        };
+        let (rows, _, notes) = read_all(&path, &options);
+        assert_eq!(rows.len(), 2);
+        assert!(notes[0].contains("(--crs)"), "{notes:?}");
+    }
+
+    #[test]
+    fn legacy_crs_names() {
+        let p = Path::new("x.geojson");
+        let name = |n: &str| serde_json::json!({"type": "name", "properties": {"name": n}});
+        assert_eq!(
+            legacy_crs(p, 1, &name("urn:ogc:def:crs:EPSG::3006")).unwrap(),
+            Some(Crs::SWEREF99_TM)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("EPSG:3021")).unwrap(),
+            Some(Crs::RT90_25_GON_V)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("http://www.opengis.net/def/crs/EPSG/0/3006")).unwrap(),
+            Some(Crs::SWEREF99_TM)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("urn:ogc:def:crs:OGC:1.3:CRS84")).unwrap(),
+            Some(Crs::WGS84)
+        );
+        assert_eq!(
+            legacy_crs(p, 1, &name("EPSG:4326")).unwrap(),
+            Some(Crs::WGS84)
+        );
+        let e = legacy_crs(p, 3, &name("EPSG:2400"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.geojson:3: crs \"EPSG:2400\""), "{e}");
+        assert!(legacy_crs(p, 1, &name("lokalt")).is_err());
+    }
+
+    #[test]
+    fn file_errors() {
+        let err = |name: &str| match reader(&fixture(name), &ImportOptions::default()) {
+            Err(ImportError::File { line, reason, .. }) => (line, reason),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("{name} was read"),
+        };
+        let (line, reason) = err("broken.geojson");
+        assert_eq!(line, Some(5));
+        assert!(
+            reason.starts_with("broken JSON: expected `,` or `]`"),
+            "{reason}"
+        );
+        let (line, reason) = err("single_feature.geojson");
+        assert_eq!(line, Some(2));
+        assert!(
+            reason.contains("not a GeoJSON FeatureCollection: its type is \"Feature\""),
+            "{reason}"
+        );
+        let (line, reason) = err("polisen_blekinge.json");
+        assert_eq!(line, Some(1));
+        assert!(reason.contains("--format polisen"), "{reason}");
+    }
+
+    #[test]
+    fn empty_collection_and_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.geojson");
+        std::fs::write(
+            &p,
+            b"\xEF\xBB\xBF{\"type\": \"FeatureCollection\", \"features\": []}",
+        )
+        .unwrap();
+        assert_eq!(reader(&p, &ImportOptions::default()).unwrap().count(), 0);
+        std::fs::write(&p, b"{\"type\": \"FeatureCollection\"}").unwrap();
+        let Err(ImportError::File { reason, .. }) = reader(&p, &ImportOptions::default()) else {
+            panic!()
+        };
+        assert!(reason.contains("no features member"), "{reason}");
+    }
+}

@@ -6,17 +6,21 @@
 //! conflicts into an [`ImportReport`], and commits — or, with `strict` and any
 //! bad row, with cancellation, or with a file-level error, writes nothing.
 
+pub mod benchdata;
 pub mod csv;
+pub mod encoding;
 pub mod geojson;
 pub mod polisen;
+mod text;
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::crs::Crs;
 use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::{Incident, Source};
-use crate::store::{ImportSession, Store, StoreError};
+use crate::store::{ImportSession, PushOutcome, Store, StoreError};
 
 /// File formats the importer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,7 +37,21 @@ impl Format {
     /// Guesses the format from the file name and its first bytes: a JSON array
     /// is Polisen events, a JSON object is GeoJSON, anything else CSV.
     pub fn detect(path: &Path, head: &[u8]) -> Format {
-        todo!("{path:?} {head:?}")
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => return Format::Csv,
+            "geojson" => return Format::GeoJson,
+            _ => {}
+        }
+        let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Format::Polisen,
+            Some(b'{') => Format::GeoJson,
+            _ => Format::Csv,
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -207,12 +225,44 @@ pub fn open_reader(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<Box<dyn RowReader>, ImportError> {
-    todo!("{path:?} {options:?}")
+    match options.format.map_or_else(|| detect_format(path), Ok)? {
+        Format::Csv => csv::reader(path, options),
+        Format::GeoJson => geojson::reader(path, options),
+        Format::Polisen => polisen::reader(path, options),
+    }
 }
+
+/// [`Format::detect`] on the file's name and first kilobyte.
+fn detect_format(path: &Path) -> Result<Format, ImportError> {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .map_err(|source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(Format::detect(path, &head))
+}
+
+/// Bytes read between progress updates.
+const PROGRESS_STEP_BYTES: u64 = 64 * 1024;
+/// Rows read between cancellation checks.
+const CANCEL_CHECK_ROWS: u64 = 10_000;
 
 /// Imports one file into `store` in one transaction.
 ///
-/// Progress: stage "import" in bytes of the file, then the store's own stages.
+/// Progress: stage "Läser FILE" in bytes of the file, then the store's own
+/// stages while it commits.
+///
+/// # Returns
+/// The report of what was imported, skipped as duplicate, refused as a
+/// conflict or rejected as unreadable. When no row could be imported the
+/// report says `imported: 0` and nothing is committed (no import-log row).
+///
+/// # Errors
+/// File-level problems ([`ImportError::File`], [`ImportError::Io`]), any bad
+/// row with `strict` ([`ImportError::Strict`]), store failures and
+/// cancellation. In every error case the project is left unchanged.
 pub fn import_file(
     store: &mut dyn Store,
     path: &Path,
@@ -220,16 +270,592 @@ pub fn import_file(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ImportReport, ImportError> {
-    let _: Option<&dyn ImportSession> = None;
-    todo!(
-        "{:?} {path:?} {options:?} {:?} {:?}",
-        store.metadata("name").is_ok(),
-        progress.stage("", 0),
-        cancel
-    )
+    let started = Instant::now();
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(path)?,
+    };
+    let options = ImportOptions {
+        format: Some(format),
+        ..options.clone()
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut report = ImportReport {
+        path: path.to_owned(),
+        format,
+        imported: 0,
+        duplicates: 0,
+        conflicts: Vec::new(),
+        rejected: Vec::new(),
+        notes: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+
+    // CSV is read on a second thread while this one feeds the store; the
+    // other readers run inline.
+    let mut session;
+    if format == Format::Csv {
+        let reader = csv::CsvReader::open(path, &options)?;
+        progress.stage(&format!("Läser {file_name}"), file_size(path));
+        session = store.begin_import(&file_name).map_err(store_error)?;
+        report.notes = push_in_background(
+            reader,
+            session.as_mut(),
+            &mut report,
+            &options,
+            progress,
+            cancel,
+        )?;
+    } else {
+        let mut reader = open_reader(path, &options)?;
+        progress.stage(&format!("Läser {file_name}"), file_size(path));
+        session = store.begin_import(&file_name).map_err(store_error)?;
+        let rows = std::iter::from_fn(|| {
+            let item = reader.next()?;
+            Some((item, reader.bytes_read()))
+        });
+        push_rows(
+            rows,
+            session.as_mut(),
+            &mut report,
+            &options,
+            progress,
+            cancel,
+        )?;
+        report.notes = reader.notes();
+    }
+
+    if options.strict && !report.rejected.is_empty() {
+        let rejected = report.rejected.len();
+        let first = report.rejected.swap_remove(0);
+        return Err(ImportError::Strict {
+            path: path.to_owned(),
+            rejected,
+            first: Box::new(first),
+        });
+    }
+    if report.imported > 0 {
+        session.commit(progress, cancel).map_err(store_error)?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
 }
 
-/// Writes rejected rows as CSV (`line,reason,raw`), UTF-8, comma-separated.
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Rows handed from the reading thread to the storing one at a time.
+const BATCH_ROWS: usize = 2048;
+
+/// Rows read on the reading thread, with the bytes read after the last one.
+struct Batch {
+    items: Vec<Result<ParsedRow, RowError>>,
+    bytes_read: u64,
+}
+
+/// Reads `reader` on a scoped thread and pushes its rows here, so parsing
+/// and storing overlap on two cores. Returns the reader's notes.
+fn push_in_background<R: RowReader + Send>(
+    mut reader: R,
+    session: &mut dyn ImportSession,
+    report: &mut ImportReport,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<String>, ImportError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let mut items = Vec::with_capacity(BATCH_ROWS);
+            while let Some(item) = reader.next() {
+                items.push(item);
+                if items.len() == BATCH_ROWS {
+                    let batch = Batch {
+                        items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)),
+                        bytes_read: reader.bytes_read(),
+                    };
+                    if tx.send(batch).is_err() {
+                        // The storing side stopped (error or cancel).
+                        return reader.notes();
+                    }
+                }
+            }
+            let _ = tx.send(Batch {
+                items,
+                bytes_read: reader.bytes_read(),
+            });
+            reader.notes()
+        });
+        let rows = rx.iter().flat_map(|batch| {
+            let bytes = batch.bytes_read;
+            batch.items.into_iter().map(move |item| (item, bytes))
+        });
+        let pushed = push_rows(rows, session, report, options, progress, cancel);
+        // Unblocks the reading thread if it waits to send.
+        drop(rx);
+        let notes = match reading.join() {
+            Ok(notes) => notes,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        pushed.map(|()| notes)
+    })
+}
+
+/// Pushes good rows into the session and collects the outcome in `report`.
+/// `rows` yields each row with the bytes read so far, for progress.
+fn push_rows(
+    rows: impl Iterator<Item = (Result<ParsedRow, RowError>, u64)>,
+    session: &mut dyn ImportSession,
+    report: &mut ImportReport,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(), ImportError> {
+    let mut reported_bytes = 0u64;
+    let mut bytes_read = 0u64;
+    for (n, (item, bytes)) in (1u64..).zip(rows) {
+        bytes_read = bytes;
+        if n.is_multiple_of(CANCEL_CHECK_ROWS) {
+            cancel.check()?;
+        }
+        if bytes >= reported_bytes + PROGRESS_STEP_BYTES {
+            progress.advance(bytes - reported_bytes);
+            reported_bytes = bytes;
+        }
+        match item {
+            Err(e) => report.rejected.push(e),
+            // Under --strict nothing will be written once a row is bad: keep
+            // reading only to count the rejects.
+            Ok(_) if options.strict && !report.rejected.is_empty() => {}
+            Ok(row) => match session.push(&row.incident).map_err(store_error)? {
+                PushOutcome::Inserted => report.imported += 1,
+                PushOutcome::Duplicate { .. } => report.duplicates += 1,
+                PushOutcome::Conflict { fid, reason } => report.conflicts.push(Conflict {
+                    line: row.line,
+                    external_id: row.incident.external_id.unwrap_or_default(),
+                    fid,
+                    reason,
+                }),
+            },
+        }
+    }
+    cancel.check()?;
+    if bytes_read > reported_bytes {
+        progress.advance(bytes_read - reported_bytes);
+    }
+    Ok(())
+}
+
+/// Store errors, with cancellation kept as cancellation.
+fn store_error(e: StoreError) -> ImportError {
+    match e {
+        StoreError::Cancelled(c) => ImportError::Cancelled(c),
+        other => ImportError::Store(other),
+    }
+}
+
+/// Writes rejected rows as CSV (`file,line,reason,raw`), UTF-8, comma-separated,
+/// so that rejects from several files can share one file.
 pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), ImportError> {
-    todo!("{path:?} {}", rejects.len())
+    let io_err = |source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io_err)?;
+    let mut w = ::csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let csv_err = |e: ::csv::Error| match e.into_kind() {
+        ::csv::ErrorKind::Io(source) => io_err(source),
+        other => io_err(std::io::Error::other(format!("{other:?}"))),
+    };
+    w.write_record(["file", "line", "reason", "raw"])
+        .map_err(csv_err)?;
+    for r in rejects {
+        let file_name = r
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        w.write_record([
+            file_name.as_ref(),
+            r.line.to_string().as_str(),
+            r.reason.as_str(),
+            r.raw.as_deref().unwrap_or(""),
+        ])
+        .map_err(csv_err)?;
+    }
+    let mut inner = w
+        .into_inner()
+        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+    inner.flush().map_err(io_err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::jobs::NoProgress;
+    use crate::model::{Filter, Incident};
+    use crate::store::{ImportSession, IncidentPoint, ProjectInfo};
+
+    /// An in-memory store that behaves like the real one for imports:
+    /// duplicates and conflicts by source + external id, and nothing kept
+    /// without commit.
+    #[derive(Default)]
+    struct MemStore {
+        rows: Vec<Incident>,
+        commits: usize,
+    }
+
+    struct MemSession<'a> {
+        store: &'a mut MemStore,
+        pending: Vec<Incident>,
+        /// (source, external id) → (fid, time) of stored and pushed rows.
+        index: std::collections::HashMap<(Source, String), (i64, chrono::DateTime<chrono::Utc>)>,
+    }
+
+    impl ImportSession for MemSession<'_> {
+        fn push(&mut self, incident: &Incident) -> Result<PushOutcome, StoreError> {
+            let fid = (self.store.rows.len() + self.pending.len()) as i64 + 1;
+            if let Some(id) = &incident.external_id {
+                let key = (incident.source, id.clone());
+                if let Some(&(other, at)) = self.index.get(&key) {
+                    return Ok(if at == incident.occurred_at {
+                        PushOutcome::Duplicate { fid: other }
+                    } else {
+                        PushOutcome::Conflict {
+                            fid: other,
+                            reason: "different time".to_owned(),
+                        }
+                    });
+                }
+                self.index.insert(key, (fid, incident.occurred_at));
+            }
+            self.pending.push(incident.clone());
+            Ok(PushOutcome::Inserted)
+        }
+
+        fn commit(
+            self: Box<Self>,
+            _progress: &dyn Progress,
+            _cancel: &CancelToken,
+        ) -> Result<(), StoreError> {
+            self.store.rows.extend(self.pending);
+            self.store.commits += 1;
+            Ok(())
+        }
+    }
+
+    impl Store for MemStore {
+        fn info(&self) -> Result<ProjectInfo, StoreError> {
+            unreachable!("not used by imports")
+        }
+        fn incidents(&self, _: &Filter, _: &CancelToken) -> Result<Vec<Incident>, StoreError> {
+            Ok(self.rows.clone())
+        }
+        fn incident_points(
+            &self,
+            _: &Filter,
+            _: &CancelToken,
+        ) -> Result<Vec<IncidentPoint>, StoreError> {
+            unreachable!("not used by imports")
+        }
+        fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
+            Ok(self.rows.get(fid as usize - 1).cloned())
+        }
+        fn begin_import<'a>(
+            &'a mut self,
+            _file_name: &str,
+        ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
+            let index = self
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let id = r.external_id.clone()?;
+                    Some(((r.source, id), (i as i64 + 1, r.occurred_at)))
+                })
+                .collect();
+            Ok(Box::new(MemSession {
+                store: self,
+                pending: Vec::new(),
+                index,
+            }))
+        }
+        fn metadata(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+        fn set_metadata(&mut self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct RecordedProgress(Mutex<Vec<(String, u64)>>);
+
+    impl Progress for RecordedProgress {
+        fn stage(&self, name: &str, total: u64) {
+            self.0.lock().unwrap().push((name.to_owned(), total));
+        }
+        fn advance(&self, n: u64) {
+            self.0.lock().unwrap().push(("+".to_owned(), n));
+        }
+    }
+
+    const GOOD: &str = "id,lon,lat,time,category\n\
+        1,14.58,56.05,2025-03-14 22:40,vald\n\
+        2,14.59,56.06,2025-03-15 22:40,brand\n";
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn import(
+        store: &mut MemStore,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        import_file(store, path, options, &NoProgress, &CancelToken::new())
+    }
+
+    #[test]
+    fn detects_formats() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(Format::detect(&p("a.CSV"), b"[1]"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.txt"), b"x"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.tsv"), b"x"), Format::Csv);
+        assert_eq!(Format::detect(&p("a.geojson"), b"x"), Format::GeoJson);
+        assert_eq!(
+            Format::detect(&p("a.json"), b"  \n[{\"id\":1}]"),
+            Format::Polisen
+        );
+        assert_eq!(
+            Format::detect(
+                &p("a.json"),
+                b"\xEF\xBB\xBF{\"type\":\"FeatureCollection\"}"
+            ),
+            Format::GeoJson
+        );
+        assert_eq!(
+            Format::detect(&p("export"), b"{\"type\":1}"),
+            Format::GeoJson
+        );
+        assert_eq!(Format::detect(&p("export"), b"id;lon"), Format::Csv);
+    }
+
+    #[test]
+    fn imports_and_reports_duplicates_and_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "a.csv", GOOD);
+        let mut store = MemStore::default();
+        let progress = RecordedProgress::default();
+        let report = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &progress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!((report.imported, report.duplicates), (2, 0));
+        assert_eq!(report.format, Format::Csv);
+        assert_eq!(store.commits, 1);
+        let events = progress.0.lock().unwrap().clone();
+        assert_eq!(events[0], ("Läser a.csv".to_owned(), GOOD.len() as u64));
+        let advanced: u64 = events.iter().filter(|e| e.0 == "+").map(|e| e.1).sum();
+        assert_eq!(advanced, GOOD.len() as u64);
+
+        // Same file again: all duplicates, nothing committed.
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!((report.imported, report.duplicates), (0, 2));
+        assert_eq!(store.commits, 1);
+
+        // Same id with another time: a conflict naming the line.
+        let changed = write(
+            &dir,
+            "b.csv",
+            "id,lon,lat,time\n2,14.59,56.06,2025-03-16 22:40\n3,14.6,56.1,2025-03-16 22:40\n",
+        );
+        let report = import(&mut store, &changed, &ImportOptions::default()).unwrap();
+        assert_eq!(report.imported, 1);
+        assert_eq!(report.conflicts.len(), 1);
+        assert_eq!(report.conflicts[0].line, 2);
+        assert_eq!(report.conflicts[0].external_id, "2");
+        assert_eq!(report.conflicts[0].fid, 2);
+        assert_eq!(store.rows.len(), 3);
+    }
+
+    #[test]
+    fn strict_writes_nothing_and_lax_keeps_good_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "bad.csv",
+            &format!("{GOOD}3,14.58,x,2025-03-14 22:40,vald\n4,14.58,y,2025-03-14 22:40,vald\n"),
+        );
+        let mut store = MemStore::default();
+        let strict = ImportOptions {
+            strict: true,
+            ..ImportOptions::default()
+        };
+        match import(&mut store, &path, &strict) {
+            Err(ImportError::Strict {
+                rejected, first, ..
+            }) => {
+                assert_eq!(rejected, 2);
+                assert_eq!(first.line, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((store.rows.len(), store.commits), (0, 0));
+
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!(report.imported, 2);
+        assert_eq!(report.rejected.len(), 2);
+        assert_eq!(store.rows.len(), 2);
+    }
+
+    #[test]
+    fn all_rows_rejected_is_ok_but_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "x.csv", "lon,lat,time\n1,2,2025-03-14 22:40\n");
+        let mut store = MemStore::default();
+        let report = import(&mut store, &path, &ImportOptions::default()).unwrap();
+        assert_eq!((report.imported, report.rejected.len()), (0, 1));
+        assert_eq!(store.commits, 0);
+    }
+
+    #[test]
+    fn cancelled_import_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "a.csv", GOOD);
+        let mut store = MemStore::default();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let r = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &NoProgress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(ImportError::Cancelled(_))), "{r:?}");
+        assert_eq!((store.rows.len(), store.commits), (0, 0));
+    }
+
+    fn big_file(dir: &tempfile::TempDir, rows: usize) -> PathBuf {
+        let mut text = String::from("id,lon,lat,time\n");
+        for i in 0..rows {
+            text.push_str(&format!("{i},14.58,56.05,2025-03-14 22:40\n"));
+        }
+        write(dir, "big.csv", &text)
+    }
+
+    #[test]
+    fn many_batches_import_with_full_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(&dir, 25_000);
+        let mut store = MemStore::default();
+        let progress = RecordedProgress::default();
+        let report = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &progress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!(report.imported, 25_000);
+        let advanced: u64 = progress
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.0 == "+")
+            .map(|e| e.1)
+            .sum();
+        assert_eq!(advanced, std::fs::metadata(&path).unwrap().len());
+    }
+
+    #[test]
+    fn cancel_while_reading_stops_both_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(&dir, 25_000);
+        let mut store = MemStore::default();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let r = import_file(
+            &mut store,
+            &path,
+            &ImportOptions::default(),
+            &NoProgress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(ImportError::Cancelled(_))), "{r:?}");
+        // Stopped at the first check, after 10,000 rows, not at the end.
+        assert!(store.rows.is_empty());
+        assert_eq!(store.commits, 0);
+    }
+
+    #[test]
+    fn file_errors_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = MemStore::default();
+        let path = write(&dir, "empty.csv", "");
+        let e = import(&mut store, &path, &ImportOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: empty file (0 bytes)", path.display())
+        );
+        assert_eq!(store.commits, 0);
+        let missing = dir.path().join("nope.csv");
+        assert!(matches!(
+            import(&mut store, &missing, &ImportOptions::default()),
+            Err(ImportError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_csv_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rejects.csv");
+        let rejects = vec![
+            RowError {
+                path: PathBuf::from("in.csv"),
+                line: 7,
+                reason: "column \"lat\": \"x\" is not a number".to_owned(),
+                raw: Some("3;14,58;x;\"a \"\"quoted\"\" text\"".to_owned()),
+            },
+            RowError {
+                path: PathBuf::from("in.csv"),
+                line: 9,
+                reason: "cannot read further".to_owned(),
+                raw: None,
+            },
+        ];
+        write_rejects_csv(&out, &rejects).unwrap();
+        let mut r = ::csv::Reader::from_path(&out).unwrap();
+        assert_eq!(r.headers().unwrap(), vec!["file", "line", "reason", "raw"]);
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(
+            rows[0],
+            vec![
+                "in.csv",
+                "7",
+                &rejects[0].reason,
+                rejects[0].raw.as_deref().unwrap()
+            ]
+        );
+        assert_eq!(rows[1], vec!["in.csv", "9", "cannot read further", ""]);
+    }
 }

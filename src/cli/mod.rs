@@ -1,0 +1,102 @@
+//! The command-line interface: a thin layer over the library.
+//!
+//! Exit codes: 0 success; 1 when a command ran but did not do what was asked
+//! (e.g. an import where nothing could be imported); 2 for errors (bad
+//! arguments, unreadable or unwritable project). Errors print as one line with
+//! their whole context chain (`{:#}`).
+
+mod args;
+mod demo;
+mod import;
+mod progress;
+mod stats;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+
+use args::{Cli, Command, FilterArgs};
+use lagesbild::model::{Filter, HourRange, Weekdays};
+
+/// What a command achieved.
+pub enum Outcome {
+    Success,
+    /// Ran, but did not do what was asked; the command printed why.
+    Failed,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("lagesbild: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        None => gui(None),
+        Some(Command::Gui { project }) => gui(project),
+        Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Stats(args)) => stats::run(&args),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn gui(project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
+    lagesbild::gui::run(project)?;
+    Ok(Outcome::Success)
+}
+
+#[cfg(not(feature = "gui"))]
+fn gui(_project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this build has no desktop app (built without the `gui` feature); see --help")
+}
+
+/// Turns the filter flags into a [`Filter`].
+fn filter_from_args(args: &FilterArgs) -> anyhow::Result<Filter> {
+    let filter = Filter {
+        from: args.from.as_deref().map(Filter::parse_date).transpose()?,
+        to: args.to.as_deref().map(Filter::parse_date).transpose()?,
+        categories: args
+            .category
+            .as_deref()
+            .map(Filter::parse_categories)
+            .transpose()?,
+        sources: args
+            .source
+            .as_deref()
+            .map(Filter::parse_sources)
+            .transpose()?,
+        hours: args
+            .hours
+            .as_deref()
+            .map(str::parse::<HourRange>)
+            .transpose()?
+            .filter(|h| !h.is_whole_day()),
+        weekdays: args
+            .weekdays
+            .as_deref()
+            .map(str::parse::<Weekdays>)
+            .transpose()?
+            .filter(|w| !w.is_all()),
+    };
+    filter.validate().context("filter")?;
+    Ok(filter)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,138 @@
+//! Every visible string of the app, in Swedish (default) and English.
+
+use serde::{Deserialize, Serialize};
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    Swedish,
+    English,
+}
+
+/// A translatable string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    AppTitle,
+    Loading,
+    LoadingDemo,
+    OpenFailed,
+    Project,
+    SyntheticBanner,
+    Incidents,
+    CoarseIncidents,
+    Period,
+    Extent,
+    ByCategory,
+    BySource,
+    ByHour,
+    EveningsAndNights,
+    NoIncidents,
+    LanguageLabel,
+    MapComingNote,
+    File,
+    Quit,
+    LocalTime,
+}
+
+pub fn tr(lang: Language, key: Key) -> &'static str {
+    use Key::*;
+    use Language::*;
+    match (lang, key) {
+        (_, AppTitle) => "Lägesbild",
+        (Swedish, Loading) => "Läser projektet …",
+        (English, Loading) => "Reading the project …",
+        (Swedish, LoadingDemo) => "Skapar demoprojektet …",
+        (English, LoadingDemo) => "Creating the demo project …",
+        (Swedish, OpenFailed) => "Projektet kunde inte öppnas",
+        (English, OpenFailed) => "The project could not be opened",
+        (Swedish, Project) => "Projekt",
+        (English, Project) => "Project",
+        (Swedish, SyntheticBanner) => "SYNTETISKA DEMODATA – påhittade händelser, inte verkliga",
+        (English, SyntheticBanner) => "SYNTHETIC DEMO DATA – made-up incidents, not real ones",
+        (Swedish, Incidents) => "Händelser",
+        (English, Incidents) => "Incidents",
+        (Swedish, CoarseIncidents) => "med grov position (t.ex. kommunnivå)",
+        (English, CoarseIncidents) => "with a coarse position (e.g. municipality level)",
+        (Swedish, Period) => "Period",
+        (English, Period) => "Period",
+        (Swedish, Extent) => "Utbredning",
+        (English, Extent) => "Extent",
+        (Swedish, ByCategory) => "Per kategori",
+        (English, ByCategory) => "By category",
+        (Swedish, BySource) => "Per källa",
+        (English, BySource) => "By source",
+        (Swedish, ByHour) => "Per timme (lokal tid)",
+        (English, ByHour) => "By hour (local time)",
+        (Swedish, EveningsAndNights) => "Kvällar och nätter 18–06",
+        (English, EveningsAndNights) => "Evenings and nights 18–06",
+        (Swedish, NoIncidents) => {
+            "Projektet har inga händelser ännu. Importera med: lagesbild import PROJEKT.gpkg FIL.csv"
+        }
+        (English, NoIncidents) => {
+            "The project has no incidents yet. Import with: lagesbild import PROJECT.gpkg FILE.csv"
+        }
+        (Swedish, LanguageLabel) => "Språk",
+        (English, LanguageLabel) => "Language",
+        (Swedish, MapComingNote) => {
+            "Kartan kommer i nästa version; här är projektets sammanfattning."
+        }
+        (English, MapComingNote) => {
+            "The map comes in the next version; here is the project summary."
+        }
+        (Swedish, File) => "Arkiv",
+        (English, File) => "File",
+        (Swedish, Quit) => "Avsluta",
+        (English, Quit) => "Quit",
+        (Swedish, LocalTime) => "lokal tid",
+        (English, LocalTime) => "local time",
+    }
+}
+
+/// Category label in the language.
+pub fn category(lang: Language, c: crate::model::Category) -> &'static str {
+    match lang {
+        Language::Swedish => c.label_sv(),
+        Language::English => c.label_en(),
+    }
+}
+
+/// Source label in the language.
+pub fn source(lang: Language, s: crate::model::Source) -> &'static str {
+    match lang {
+        Language::Swedish => s.label_sv(),
+        Language::English => s.label_en(),
+    }
+}
+
+/// A count with thousands grouped as the language writes it: `12 345`
+/// (Swedish, with a narrow no-break space) or `12,345` (English).
+pub fn count(lang: Language, n: u64) -> String {
+    let sep = match lang {
+        Language::Swedish => '\u{202f}',
+        Language::English => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(count(Language::English, 0), "0");
+        assert_eq!(count(Language::English, 999), "999");
+        assert_eq!(count(Language::English, 1_000), "1,000");
+        assert_eq!(count(Language::English, 1_234_567), "1,234,567");
+        assert_eq!(count(Language::Swedish, 12_345), "12\u{202f}345");
+    }
+}

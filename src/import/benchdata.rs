@@ -1,0 +1,67 @@
+//! A seeded generator for the import benchmark's CSV: incidents around
+//! Sölvesborg with WGS84 lon/lat, the same point in SWEREF 99 TM as x/y, and
+//! ISO 8601 times with the Swedish offset.
+//!
+//! Used by the import benchmark example and by tests; the same `rows` and
+//! `seed` always give the same file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::crs::sweref_from_wgs84;
+use crate::model::{Category, LonLat, Source, time};
+
+/// The area the points fall in: about 14 km east–west and 20 km north–south
+/// around Sölvesborg (56.05 N, 14.58 E), within the municipality.
+pub const AREA: (LonLat, LonLat) = (
+    LonLat {
+        lon: 14.47,
+        lat: 55.97,
+    },
+    LonLat {
+        lon: 14.69,
+        lat: 56.15,
+    },
+);
+
+/// Writes `rows` incidents as CSV with the header
+/// `id,lon,lat,x,y,occurred_at,category,source` (x = easting, y = northing in
+/// SWEREF 99 TM; times like `2025-03-14T22:40:00+01:00`, local Swedish time
+/// with its offset, spread over 2024–2025).
+pub fn write_benchmark_csv(path: &Path, rows: usize, seed: u64) -> std::io::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(out, "id,lon,lat,x,y,occurred_at,category,source")?;
+    let start_secs = 1_704_067_200i64; // 2024-01-01T00:00:00Z
+    let span_secs = 2 * 365 * 86_400i64;
+    let (min, max) = AREA;
+    for i in 0..rows {
+        let p = LonLat::new(
+            rng.random_range(min.lon..max.lon),
+            rng.random_range(min.lat..max.lat),
+        );
+        let s = sweref_from_wgs84(p);
+        let secs = start_secs + rng.random_range(0..span_secs);
+        let utc = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+        let local = time::local(utc);
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
+        let source = Source::ALL[rng.random_range(0..Source::ALL.len())];
+        writeln!(
+            out,
+            "B{i},{:.6},{:.6},{:.2},{:.2},{},{},{}",
+            p.lon,
+            p.lat,
+            s.easting,
+            s.northing,
+            local.format("%Y-%m-%dT%H:%M:%S%:z"),
+            category.key(),
+            source.key()
+        )?;
+    }
+    out.flush()
+}
