@@ -1,14 +1,17 @@
-//! CSV import speed check: writes the seeded benchmark CSV
+//! CSV import benchmark: writes the seeded benchmark CSV
 //! (`id,lon,lat,x,y,occurred_at,category,source`, see
 //! `lagesbild::import::benchdata`) unless it exists, then times reading it
-//! alone and `import_file` into a new project, with each stage's start and
-//! the peak memory. Run in release mode:
+//! alone and `import_file` into a new project (what `lagesbild import` runs),
+//! with each stage's start, rows/s and the peak memory; checks the spatial
+//! index with `rtreecheck`; and times GDAL's `ogr2ogr` on the same file
+//! beside it when ogr2ogr is installed. Run in release mode:
 //!
 //! `cargo run --release --example import_bench -- [ROWS] [FILE.csv]`
 //!
 //! ROWS defaults to 1,000,000. Without FILE a temporary folder is used.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -97,12 +100,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  {:>6.2} s  {name}", at.as_secs_f64());
         }
     }
+    drop(project);
+    let secs = total.as_secs_f64();
+    let (stored, rtree): (i64, String) = {
+        let conn = rusqlite::Connection::open(&project_path)?;
+        (
+            conn.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))?,
+            conn.query_row("SELECT rtreecheck('rtree_incidents_geom')", [], |r| {
+                r.get(0)
+            })?,
+        )
+    };
     println!(
-        "import_file: {:.2} s ({} imported, {} rejected), peak memory {:.0} MB",
-        total.as_secs_f64(),
+        "lagesbild import_file: {secs:.2} s = {:.0} rows/s ({} imported, {} rejected, {stored} stored, rtreecheck {rtree}), peak memory {:.0} MB",
+        report.imported as f64 / secs,
         report.imported,
         report.rejected.len(),
         peak_rss_mb()
     );
+    match ogr2ogr_secs(&csv_path, temp.path()) {
+        Some(ogr) => println!(
+            "ogr2ogr (GDAL) on the same file: {ogr:.2} s = {:.0} rows/s; lagesbild is {:.1}x as fast",
+            rows as f64 / ogr,
+            ogr / secs
+        ),
+        None => println!("ogr2ogr is not installed (Debian gdal-bin): no comparison"),
+    }
     Ok(())
+}
+
+/// Times `ogr2ogr` turning the CSV into a GeoPackage point layer with its
+/// spatial index, as a GDAL user would.
+fn ogr2ogr_secs(csv: &Path, dir: &Path) -> Option<f64> {
+    let out = dir.join("ogr2ogr.gpkg");
+    let t = Instant::now();
+    let status = Command::new("ogr2ogr")
+        .args(["-f", "GPKG"])
+        .arg(&out)
+        .arg(csv)
+        .args(["-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat"])
+        .args(["-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326"])
+        .args(["-nln", "incidents", "-nlt", "POINT"])
+        .status()
+        .ok()?;
+    status.success().then(|| t.elapsed().as_secs_f64())
 }

@@ -26,14 +26,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Timelike, Utc};
 use csv::ByteRecord;
-use rand::{Rng as _, SeedableRng as _};
-use rand_chacha::ChaCha12Rng;
 
 use super::encoding::{self, TextEncoding};
 use super::text::{self, DateOrder, Stamp};
 use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::crs::{ToWgs84, detect};
-use crate::model::{self, Category, Incident, LonLat, Precision, Source, fold_name};
+use crate::model::{self, Category, Incident, LonLat, Precision, Source, UidGenerator, fold_name};
 
 /// Records read ahead to detect the coordinate system and date order.
 pub const SAMPLE_ROWS: usize = 200;
@@ -112,31 +110,7 @@ struct RowParser {
     date_only: u64,
     overlap_noted: bool,
     empty_rows: u64,
-    uids: UidSource,
-}
-
-/// UUID v4 text for new incidents, as [`Incident::new`] makes them, but from a
-/// ChaCha stream seeded once from the operating system: `Uuid::new_v4` asks
-/// the OS for every id, which costs about 0.4 s per million rows.
-struct UidSource(ChaCha12Rng);
-
-impl UidSource {
-    fn new() -> UidSource {
-        let mut seed = [0u8; 32];
-        seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        UidSource(ChaCha12Rng::from_seed(seed))
-    }
-
-    fn next_uid(&mut self) -> String {
-        let bytes: [u8; 16] = self.0.random();
-        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .hyphenated()
-            .encode_lower(&mut buf)
-            .to_owned()
-    }
+    uids: UidGenerator,
 }
 
 /// Header names each field is recognised by, after [`fold_name`].
@@ -708,7 +682,7 @@ impl CsvReader {
             date_only: 0,
             overlap_noted: false,
             empty_rows: 0,
-            uids: UidSource::new(),
+            uids: UidGenerator::new(),
         };
         Ok(CsvReader {
             rdr,
@@ -1165,20 +1139,6 @@ mod tests {
             Err(other) => panic!("{other}"),
             Ok(_) => panic!("opened"),
         }
-    }
-
-    #[test]
-    fn uids_are_version_4_and_distinct() {
-        let mut u = UidSource::new();
-        let (a, b) = (u.next_uid(), u.next_uid());
-        assert_ne!(a, b);
-        for id in [a, b] {
-            let parsed = uuid::Uuid::parse_str(&id).unwrap();
-            assert_eq!(parsed.get_version_num(), 4);
-            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
-            assert_eq!(id, parsed.hyphenated().to_string());
-        }
-        assert_ne!(UidSource::new().next_uid(), UidSource::new().next_uid());
     }
 
     #[test]
