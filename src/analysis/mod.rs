@@ -1,6 +1,9 @@
 //! Analysis over filtered incidents. No egui here.
 
+/// R-tree over incidents in SWEREF 99 TM metres.
+pub mod index;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 
+pub use index::IncidentIndex;
 pub use stats::Stats;
