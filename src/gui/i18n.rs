@@ -33,6 +33,12 @@ pub enum Key {
     File,
     Quit,
     LocalTime,
+    // tiles
+    MapSource,
+    TilesLoading,
+    TilesOffline,
+    TilesUnavailable,
+    TilesConfigError,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -86,6 +92,25 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, Quit) => "Quit",
         (Swedish, LocalTime) => "lokal tid",
         (English, LocalTime) => "local time",
+        // tiles
+        (Swedish, MapSource) => "Bakgrundskarta",
+        (English, MapSource) => "Background map",
+        (Swedish, TilesLoading) => "Hämtar kartbilder …",
+        (English, TilesLoading) => "Loading map tiles …",
+        (Swedish, TilesOffline) => {
+            "Offline: {n} kartrutor kunde inte hämtas. Nytt försök görs automatiskt."
+        }
+        (English, TilesOffline) => {
+            "Offline: {n} map tiles could not be loaded. Retrying automatically."
+        }
+        (Swedish, TilesUnavailable) => "Bakgrundskartan kunde inte öppnas",
+        (English, TilesUnavailable) => "The background map could not be opened",
+        (Swedish, TilesConfigError) => {
+            "Fel i listan över bakgrundskartor (tiles.toml); OpenStreetMap används."
+        }
+        (English, TilesConfigError) => {
+            "Error in the list of background maps (tiles.toml); using OpenStreetMap."
+        }
     }
 }
 
