@@ -11,3 +11,5 @@ mod gui;
 mod import_csv;
 mod import_json;
 mod store;
+#[cfg(feature = "gui")]
+mod tiles;

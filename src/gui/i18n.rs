@@ -69,6 +69,12 @@ pub enum Key {
     Duplicates,
     Conflicts,
     Rejected,
+    // tiles
+    MapSource,
+    TilesLoading,
+    TilesOffline,
+    TilesUnavailable,
+    TilesConfigError,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -202,6 +208,25 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, Conflicts) => "Conflicts",
         (Swedish, Rejected) => "Avvisade",
         (English, Rejected) => "Rejected",
+        // tiles
+        (Swedish, MapSource) => "Bakgrundskarta",
+        (English, MapSource) => "Background map",
+        (Swedish, TilesLoading) => "Hämtar kartbilder …",
+        (English, TilesLoading) => "Loading map tiles …",
+        (Swedish, TilesOffline) => {
+            "Offline: {n} kartrutor kunde inte hämtas. Nytt försök görs automatiskt."
+        }
+        (English, TilesOffline) => {
+            "Offline: {n} map tiles could not be loaded. Retrying automatically."
+        }
+        (Swedish, TilesUnavailable) => "Bakgrundskartan kunde inte öppnas",
+        (English, TilesUnavailable) => "The background map could not be opened",
+        (Swedish, TilesConfigError) => {
+            "Fel i listan över bakgrundskartor (tiles.toml); OpenStreetMap används."
+        }
+        (English, TilesConfigError) => {
+            "Error in the list of background maps (tiles.toml); using OpenStreetMap."
+        }
     }
 }
 

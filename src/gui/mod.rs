@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod i18n;
+pub mod map;
 pub mod scale_bar;
 pub mod tasks;
 pub mod windows;
