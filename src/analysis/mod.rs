@@ -5,5 +5,5 @@ pub mod index;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 
-pub use index::IncidentIndex;
+pub use index::{DensityLevel, DensityPyramid, IncidentIndex};
 pub use stats::Stats;
