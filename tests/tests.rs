@@ -10,6 +10,8 @@ mod demo;
 mod gui;
 mod import_csv;
 mod import_json;
+#[cfg(feature = "gui")]
+mod map_layer;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

@@ -8,5 +8,5 @@ pub mod index;
 pub mod stats;
 
 pub use grid::Grid;
-pub use index::IncidentIndex;
+pub use index::{DensityLevel, DensityPyramid, IncidentIndex};
 pub use stats::Stats;

@@ -75,6 +75,14 @@ pub enum Key {
     TilesOffline,
     TilesUnavailable,
     TilesConfigError,
+    // maplayer
+    MapCoarseGroup,
+    MapCellIncidents,
+    MapPrecision,
+    MapPlace,
+    MapSelected,
+    MapLegendCoarse,
+    MapLegendDensity,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -227,6 +235,21 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, TilesConfigError) => {
             "Error in the list of background maps (tiles.toml); using OpenStreetMap."
         }
+        // maplayer
+        (Swedish, MapCoarseGroup) => "händelser med grov position",
+        (English, MapCoarseGroup) => "incidents with a coarse position",
+        (Swedish, MapCellIncidents) => "händelser i rutan",
+        (English, MapCellIncidents) => "incidents in this cell",
+        (Swedish, MapPrecision) => "Noggrannhet",
+        (English, MapPrecision) => "Precision",
+        (Swedish, MapPlace) => "Plats",
+        (English, MapPlace) => "Place",
+        (Swedish, MapSelected) => "Markerade",
+        (English, MapSelected) => "Selected",
+        (Swedish, MapLegendCoarse) => "Grov position (cirkel = osäkerhet)",
+        (English, MapLegendCoarse) => "Coarse position (circle = uncertainty)",
+        (Swedish, MapLegendDensity) => "Många händelser: antal per ruta",
+        (English, MapLegendDensity) => "Many incidents: count per cell",
     }
 }
 

@@ -1,4 +1,8 @@
-//! The map: background tile sources (`tiles`) and offline MBTiles archives (`mbtiles`).
+//! The map: background tile sources (`tiles`), offline MBTiles archives
+//! (`mbtiles`), and what is drawn on it as walkers plugins (`incidents`,
+//! with the category colours in `palette`).
 
+pub mod incidents;
 pub mod mbtiles;
+pub mod palette;
 pub mod tiles;
