@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod i18n;
+pub mod panels;
 pub mod tasks;
 
 use std::path::PathBuf;
