@@ -10,4 +10,6 @@ mod demo;
 mod gui;
 mod import_csv;
 mod import_json;
+#[cfg(feature = "gui")]
+mod panels;
 mod store;

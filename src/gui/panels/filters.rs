@@ -54,11 +54,11 @@ pub fn quick_range(choice: QuickRange, today: NaiveDate) -> (Option<NaiveDate>, 
     }
 }
 
-/// The hour range in words: "Hela dygnet", "08–17", "18–06, över midnatt".
+/// The hour range in words: "00–24, hela dygnet", "08–17", "18–06, över midnatt".
 pub fn hours_words(lang: Language, hours: Option<HourRange>) -> String {
     match hours {
-        None => tr(lang, Key::WholeDay).to_owned(),
-        Some(h) if h.is_whole_day() => tr(lang, Key::WholeDay).to_owned(),
+        None => tr(lang, Key::WholeDayWords).to_owned(),
+        Some(h) if h.is_whole_day() => tr(lang, Key::WholeDayWords).to_owned(),
         Some(h) if h.end() <= h.start() => format!(
             "{:02}–{:02}, {}",
             h.start(),
@@ -422,13 +422,16 @@ mod tests {
     #[test]
     fn hours_in_words() {
         let sv = Language::Swedish;
-        assert_eq!(hours_words(sv, None), "Hela dygnet");
+        assert_eq!(hours_words(sv, None), "00–24, hela dygnet");
         assert_eq!(
             hours_words(sv, Some(HourRange::EVENINGS_AND_NIGHTS)),
             "18–06, över midnatt"
         );
         assert_eq!(hours_words(sv, HourRange::new(8, 17)), "08–17");
-        assert_eq!(hours_words(sv, Some(HourRange::WHOLE_DAY)), "Hela dygnet");
+        assert_eq!(
+            hours_words(sv, Some(HourRange::WHOLE_DAY)),
+            "00–24, hela dygnet"
+        );
         assert_eq!(
             hours_words(Language::English, HourRange::new(22, 2)),
             "22–02, past midnight"

@@ -78,11 +78,12 @@ struct BarLabels<'a> {
 
 /// The tooltip and accessible name of one bar: "18–19: 42 händelser".
 fn bar_text(lang: Language, name: &str, count: u64) -> String {
-    format!(
-        "{name}: {} {}",
-        i18n::count(lang, count),
-        tr(lang, Key::IncidentsLower)
-    )
+    let noun = if count == 1 {
+        Key::IncidentLower
+    } else {
+        Key::IncidentsLower
+    };
+    format!("{name}: {} {}", i18n::count(lang, count), tr(lang, noun))
 }
 
 fn bar_chart_ui(
@@ -188,5 +189,6 @@ mod tests {
             "18–19: 1\u{202f}234 händelser"
         );
         assert_eq!(bar_text(Language::English, "Fri", 0), "Fri: 0 incidents");
+        assert_eq!(bar_text(Language::Swedish, "Mån", 1), "Mån: 1 händelse");
     }
 }

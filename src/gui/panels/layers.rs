@@ -174,7 +174,7 @@ impl LayersPanel {
                     let up = tr(lang, Key::MoveUp);
                     let down = tr(lang, Key::MoveDown);
                     ui.add_enabled_ui(i > 0, |ui| {
-                        if named_button(ui, "⬆", &format!("{up}: {name}"))
+                        if named_button(ui, tr(lang, Key::Up), &format!("{up}: {name}"))
                             .on_hover_text(up)
                             .clicked()
                         {
@@ -182,7 +182,7 @@ impl LayersPanel {
                         }
                     });
                     ui.add_enabled_ui(i + 1 < count, |ui| {
-                        if named_button(ui, "⬇", &format!("{down}: {name}"))
+                        if named_button(ui, tr(lang, Key::Down), &format!("{down}: {name}"))
                             .on_hover_text(down)
                             .clicked()
                         {
