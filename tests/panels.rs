@@ -524,3 +524,34 @@ fn layer_opacity_slider_reports_changes() {
         }]
     ));
 }
+
+#[test]
+fn hour_sliders_wrap_past_midnight() {
+    let mut h = filter_harness(Language::Swedish);
+    h.run();
+    h.get_by_role_and_label(egui::Role::Slider, "Från kl.")
+        .set_value_accesskit(22.0);
+    h.run();
+    // 22–24 so far.
+    assert_eq!(h.state().filter.hours, HourRange::new(22, 24));
+    h.get_by_role_and_label(egui::Role::Slider, "Till kl.")
+        .set_value_accesskit(2.0);
+    h.run();
+    assert_eq!(h.state().filter.hours, HourRange::new(22, 2));
+    h.get_by_label("22–02, över midnatt");
+
+    // Start equal to end is ambiguous: a hint, and the filter keeps 22–02.
+    h.get_by_role_and_label(egui::Role::Slider, "Till kl.")
+        .set_value_accesskit(22.0);
+    h.run();
+    h.get_by_label("Start och slut kan inte vara samma timme");
+    assert_eq!(h.state().filter.hours, HourRange::new(22, 2));
+
+    // Back to 0–24 is the whole day: no limit.
+    h.get_by_role_and_label(egui::Role::Slider, "Från kl.")
+        .set_value_accesskit(0.0);
+    h.get_by_role_and_label(egui::Role::Slider, "Till kl.")
+        .set_value_accesskit(24.0);
+    h.run();
+    assert_eq!(h.state().filter.hours, None);
+}

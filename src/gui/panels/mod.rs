@@ -13,7 +13,7 @@ pub mod histogram;
 pub mod layers;
 
 pub use details::{DetailsAction, DetailsPanel, precision_words, selection_summary_ui};
-pub use filters::{FilterPanel, quick_range};
+pub use filters::{FilterPanel, QuickRange, hours_words, quick_range};
 pub use histogram::HistogramPanel;
 pub use layers::{LayerChange, LayerEntry, LayerId, LayersPanel, Legend};
 
