@@ -1,42 +1,91 @@
-//! The app state and its drawing: for now a window with the project summary
-//! (the map comes with the next issue).
+//! The app: state, the background tasks it runs, and how it is drawn.
+//!
+//! Drawing reports what the user asked for as [`Action`]s; they are applied
+//! after the frame is drawn. Loading, filtering and importing run as
+//! [`Task`]s off the UI thread; `ui()` only reads prepared data.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use walkers::{MapMemory, Position, lon_lat};
 
 use super::i18n::{self, Key, Language, tr};
-use super::tasks::{self, OpenTarget, ProjectSummary, Task};
-use crate::model::time;
+use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
+use super::windows::file_browser::{FileBrowser, Purpose};
+use crate::crs::sweref_from_wgs84;
+use crate::import::ImportReport;
+use crate::model::{Filter, LonLat};
+
+/// Sölvesborg's town centre: where the map opens without a project extent.
+pub fn solvesborg() -> Position {
+    lon_lat(14.583, 56.0505)
+}
+
+/// How many recent projects the File menu lists.
+const RECENT_MAX: usize = 8;
 
 /// State kept between runs (eframe storage). `#[serde(default)]` so that
 /// files written by older versions still load.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UiState {
     pub language: Language,
     /// The project open when the app last closed.
     pub last_project: Option<PathBuf>,
+    /// Most recent first.
+    pub recent_projects: Vec<PathBuf>,
+    /// The folder the file browser last showed.
+    pub last_folder: Option<PathBuf>,
+    pub filter: Filter,
+    /// The map view; `None` until the first project zooms the map to itself.
+    pub map_memory: Option<MapMemory>,
 }
 
-/// What the central panel shows.
-enum View {
-    Loading(OpenTarget, Task<ProjectSummary>),
-    Ready(Box<ProjectSummary>),
-    Failed(String),
+/// The project shown, once loaded.
+pub struct ProjectView {
+    pub loaded: LoadedProject,
+    /// The filter result currently drawn (the last good one while a new one runs).
+    pub filtered: Option<FilterOutcome>,
 }
 
 /// Something the UI asked for; applied after drawing.
-#[must_use]
-enum Action {
+#[derive(Debug)]
+pub enum Action {
+    Open(OpenTarget),
+    ShowFileBrowser(Purpose),
+    Import(Vec<PathBuf>),
+    CancelTask,
+    ZoomToProject,
     SetLanguage(Language),
+    ToggleFullscreen,
+    CloseImportReport,
     Quit,
+}
+
+/// A finished import, shown in a window until closed.
+struct ImportOutcome {
+    reports: Vec<Result<ImportReport, String>>,
+    /// Where rejected rows were saved, if any.
+    rejects_saved: Vec<(PathBuf, Result<PathBuf, String>)>,
 }
 
 /// The desktop app.
 pub struct LagesbildApp {
     state: UiState,
-    view: View,
+    project: Option<ProjectView>,
+    loading: Option<(OpenTarget, Task<LoadedProject>)>,
+    filtering: Option<Task<FilterOutcome>>,
+    filter_generation: u64,
+    importing: Option<Task<Vec<Result<ImportReport, String>>>>,
+    import_outcome: Option<ImportOutcome>,
+    file_browser: Option<FileBrowser>,
+    /// A message for the user (errors from tasks), shown until dismissed.
+    message: Option<String>,
+    /// Cursor position over the map, WGS84.
+    cursor: Option<LonLat>,
+    /// Zoom to the project's extent on the next frame (size of the map known then).
+    zoom_to_project: bool,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -48,6 +97,11 @@ impl LagesbildApp {
             .storage
             .and_then(|s| eframe::get_value(s, STATE_KEY))
             .unwrap_or_default();
+        Self::with_state(&cc.egui_ctx, state, project)
+    }
+
+    /// As [`LagesbildApp::new`], with the persisted state given (tests).
+    pub fn with_state(ctx: &egui::Context, state: UiState, project: Option<PathBuf>) -> Self {
         let target = match project {
             Some(p) => OpenTarget::Path(p),
             None => match &state.last_project {
@@ -55,16 +109,50 @@ impl LagesbildApp {
                 _ => OpenTarget::Demo,
             },
         };
-        let view = Self::start_loading(&cc.egui_ctx, target);
-        Self { state, view }
+        let mut app = Self {
+            zoom_to_project: state.map_memory.is_none(),
+            state,
+            project: None,
+            loading: None,
+            filtering: None,
+            filter_generation: 0,
+            importing: None,
+            import_outcome: None,
+            file_browser: None,
+            message: None,
+            cursor: None,
+        };
+        app.start_loading(ctx, target);
+        app
     }
 
-    fn start_loading(ctx: &egui::Context, target: OpenTarget) -> View {
+    fn start_loading(&mut self, ctx: &egui::Context, target: OpenTarget) {
+        if let Some((_, task)) = &self.loading {
+            task.cancel();
+        }
         let for_task = target.clone();
-        let task = Task::spawn(ctx, "load-project", move |cancel| {
-            tasks::load_summary(for_task, cancel)
+        let task = Task::spawn(ctx, "load-project", move |progress, cancel| {
+            tasks::load_project(for_task, progress, cancel)
         });
-        View::Loading(target, task)
+        self.loading = Some((target, task));
+    }
+
+    /// Recomputes the filter result off the UI thread; a running one is
+    /// cancelled and its result dropped.
+    fn refilter(&mut self, ctx: &egui::Context) {
+        let Some(view) = &self.project else {
+            return;
+        };
+        if let Some(task) = &self.filtering {
+            task.cancel();
+        }
+        self.filter_generation += 1;
+        let generation = self.filter_generation;
+        let index = view.loaded.index.clone();
+        let filter = self.state.filter.clone();
+        self.filtering = Some(Task::spawn(ctx, "filter", move |_, cancel| {
+            tasks::apply_filter(&index, &filter, generation, cancel)
+        }));
     }
 
     /// The UI language in use.
@@ -72,32 +160,212 @@ impl LagesbildApp {
         self.state.language
     }
 
-    /// True while the project is being read.
+    /// True while a project is being read.
     pub fn is_loading(&self) -> bool {
-        matches!(self.view, View::Loading(..))
+        self.loading.is_some()
     }
 
-    /// The loaded project summary, if any.
-    pub fn summary(&self) -> Option<&ProjectSummary> {
-        match &self.view {
-            View::Ready(s) => Some(s),
-            _ => None,
-        }
+    /// True while any background task runs (load, filter, import).
+    pub fn is_busy(&self) -> bool {
+        self.loading.is_some() || self.filtering.is_some() || self.importing.is_some()
     }
 
-    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+    /// The open project, if any.
+    pub fn project(&self) -> Option<&ProjectView> {
+        self.project.as_ref()
+    }
+
+    /// The filter being applied.
+    pub fn filter(&self) -> &Filter {
+        &self.state.filter
+    }
+
+    /// Changes the filter (as the filter panel does) and recomputes.
+    pub fn set_filter(&mut self, ctx: &egui::Context, filter: Filter) {
+        self.state.filter = filter;
+        self.refilter(ctx);
+    }
+
+    /// The last message shown to the user (errors), if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Applies an action as the menus and buttons do.
+    pub fn apply(&mut self, ctx: &egui::Context, action: Action) {
         match action {
+            Action::Open(target) => self.start_loading(ctx, target),
+            Action::ShowFileBrowser(purpose) => {
+                self.file_browser = Some(FileBrowser::new(purpose, self.state.last_folder.clone()));
+            }
+            Action::Import(files) => self.start_import(ctx, files),
+            Action::CancelTask => {
+                if let Some(t) = &self.importing {
+                    t.cancel();
+                }
+                if let Some((_, t)) = &self.loading {
+                    t.cancel();
+                }
+            }
+            Action::ZoomToProject => self.zoom_to_project = true,
             Action::SetLanguage(lang) => self.state.language = lang,
+            Action::ToggleFullscreen => {
+                let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!full));
+            }
+            Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
 
-    fn top_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    fn start_import(&mut self, ctx: &egui::Context, files: Vec<PathBuf>) {
+        let lang = self.state.language;
+        if self.importing.is_some() {
+            self.message = Some(tr(lang, Key::ImportAlreadyRunning).to_owned());
+            return;
+        }
+        let Some(view) = &self.project else {
+            self.message = Some(tr(lang, Key::OpenAProjectFirst).to_owned());
+            return;
+        };
+        if files.is_empty() {
+            return;
+        }
+        let path = view.loaded.path.clone();
+        self.importing = Some(Task::spawn(ctx, "import", move |progress, cancel| {
+            tasks::import_files(&path, &files, progress, cancel)
+        }));
+    }
+
+    fn remember_project(&mut self, path: &Path) {
+        self.state.last_project = Some(path.to_path_buf());
+        self.state.recent_projects.retain(|p| p != path);
+        self.state.recent_projects.insert(0, path.to_path_buf());
+        self.state.recent_projects.truncate(RECENT_MAX);
+    }
+
+    /// Reads finished tasks.
+    fn poll_tasks(&mut self, ctx: &egui::Context) {
+        let lang = self.state.language;
+        if let Some((target, task)) = &self.loading
+            && let Some(result) = task.try_take()
+        {
+            let target = target.clone();
+            self.loading = None;
+            match result {
+                Ok(loaded) => {
+                    if !matches!(target, OpenTarget::Demo) {
+                        self.remember_project(&loaded.path.clone());
+                    } else {
+                        self.state.last_project = None;
+                    }
+                    let same = self
+                        .project
+                        .as_ref()
+                        .is_some_and(|p| p.loaded.path == loaded.path);
+                    if !same {
+                        self.zoom_to_project |=
+                            self.state.map_memory.is_none() || self.project.is_some();
+                    }
+                    self.project = Some(ProjectView {
+                        loaded,
+                        filtered: None,
+                    });
+                    self.refilter(ctx);
+                }
+                Err(err) => {
+                    self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
+                }
+            }
+        }
+        if let Some(task) = &self.filtering
+            && let Some(result) = task.try_take()
+        {
+            self.filtering = None;
+            match result {
+                Ok(outcome) if outcome.generation == self.filter_generation => {
+                    if let Some(view) = &mut self.project {
+                        view.filtered = Some(outcome);
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => self.message = Some(format!("{err:#}")),
+            }
+        }
+        if let Some(task) = &self.importing
+            && let Some(result) = task.try_take()
+        {
+            self.importing = None;
+            match result {
+                Ok(reports) => {
+                    let rejects_saved = save_rejects(&reports);
+                    let imported: u64 = reports
+                        .iter()
+                        .filter_map(|r| r.as_ref().ok())
+                        .map(|r| r.imported)
+                        .sum();
+                    self.import_outcome = Some(ImportOutcome {
+                        reports,
+                        rejects_saved,
+                    });
+                    if imported > 0
+                        && let Some(view) = &self.project
+                    {
+                        let path = view.loaded.path.clone();
+                        self.start_loading(ctx, OpenTarget::Path(path));
+                    }
+                }
+                Err(err) => {
+                    self.message = Some(format!("{}: {err:#}", tr(lang, Key::ImportFailed)))
+                }
+            }
+        }
+    }
+
+    fn menu_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(tr(lang, Key::File), |ui| {
+                if ui.button(tr(lang, Key::NewProjectMenu)).clicked() {
+                    actions.push(Action::ShowFileBrowser(Purpose::NewProject));
+                }
+                if ui.button(tr(lang, Key::OpenProjectMenu)).clicked() {
+                    actions.push(Action::ShowFileBrowser(Purpose::OpenProject));
+                }
+                ui.menu_button(tr(lang, Key::RecentProjects), |ui| {
+                    if self.state.recent_projects.is_empty() {
+                        ui.weak(tr(lang, Key::NoRecentProjects));
+                    }
+                    for p in &self.state.recent_projects {
+                        if ui.button(p.display().to_string()).clicked() {
+                            actions.push(Action::Open(OpenTarget::Path(p.clone())));
+                        }
+                    }
+                });
+                if ui.button(tr(lang, Key::OpenDemo)).clicked() {
+                    actions.push(Action::Open(OpenTarget::Demo));
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(tr(lang, Key::ImportMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ShowFileBrowser(Purpose::Import));
+                }
+                ui.separator();
                 if ui.button(tr(lang, Key::Quit)).clicked() {
                     actions.push(Action::Quit);
+                }
+            });
+            ui.menu_button(tr(lang, Key::View), |ui| {
+                if ui.button(tr(lang, Key::ZoomToProject)).clicked() {
+                    actions.push(Action::ZoomToProject);
+                }
+                if ui.button(tr(lang, Key::Fullscreen)).clicked() {
+                    actions.push(Action::ToggleFullscreen);
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -114,190 +382,344 @@ impl LagesbildApp {
         });
     }
 
-    fn summary_ui(ui: &mut egui::Ui, lang: Language, s: &ProjectSummary) {
-        let info = &s.info;
-        ui.heading(&info.name);
-        if info.synthetic {
-            egui::Frame::new()
-                .fill(egui::Color32::from_rgb(255, 236, 179))
-                .inner_margin(6.0)
-                .show(ui, |ui| {
-                    ui.colored_label(
-                        egui::Color32::from_rgb(102, 60, 0),
-                        tr(lang, Key::SyntheticBanner),
-                    );
-                });
-        }
-        ui.label(tr(lang, Key::MapComingNote));
-        ui.add_space(8.0);
-        egui::Grid::new("summary")
-            .num_columns(2)
-            .spacing([24.0, 4.0])
-            .show(ui, |ui| {
-                ui.label(tr(lang, Key::Project));
-                ui.label(s.path.display().to_string());
-                ui.end_row();
-                ui.label(tr(lang, Key::Incidents));
-                ui.label(i18n::count(lang, info.incident_count));
-                ui.end_row();
-                if info.coarse_count > 0 {
-                    ui.label("");
-                    ui.label(format!(
-                        "{} {}",
-                        i18n::count(lang, info.coarse_count),
-                        tr(lang, Key::CoarseIncidents)
-                    ));
-                    ui.end_row();
+    fn status_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.state.language;
+        ui.horizontal(|ui| {
+            let running = self
+                .importing
+                .as_ref()
+                .map(|t| t.progress())
+                .or(self.loading.as_ref().map(|(_, t)| t.progress()));
+            if let Some(progress) = running {
+                let (stage, done, total) = progress.snapshot();
+                let bar = if total > 0 {
+                    egui::ProgressBar::new(done as f32 / total as f32)
+                } else {
+                    egui::ProgressBar::new(0.0).animate(true)
+                };
+                ui.add(bar.desired_width(220.0).text(stage));
+                if ui.button(tr(lang, Key::Cancel)).clicked() {
+                    actions.push(Action::CancelTask);
                 }
-                if let Some((first, last)) = info.time_range {
-                    ui.label(tr(lang, Key::Period));
-                    ui.label(format!(
-                        "{} – {} ({})",
-                        time::local(first).format("%Y-%m-%d"),
-                        time::local(last).format("%Y-%m-%d"),
-                        tr(lang, Key::LocalTime)
-                    ));
-                    ui.end_row();
-                }
-                if let Some((min, max)) = info.extent {
-                    ui.label(tr(lang, Key::Extent));
-                    ui.label(format!(
-                        "{:.4}–{:.4} °N, {:.4}–{:.4} °E",
-                        min.lat, max.lat, min.lon, max.lon
-                    ));
-                    ui.end_row();
-                }
-                ui.label(tr(lang, Key::EveningsAndNights));
+                ui.ctx().request_repaint_after(Duration::from_millis(100));
+                ui.separator();
+            }
+            if let Some(view) = &self.project {
+                let total = view.loaded.index.len() as u64;
+                let shown = view.filtered.as_ref().map_or(total, |f| f.stats.total);
                 ui.label(format!(
-                    "{} ({:.0} %)",
-                    i18n::count(lang, s.stats.evening_night),
-                    s.stats.evening_night_share * 100.0
+                    "{} {} {} {}",
+                    i18n::count(lang, shown),
+                    tr(lang, Key::Of),
+                    i18n::count(lang, total),
+                    tr(lang, Key::IncidentsLower)
                 ));
-                ui.end_row();
+                if self.filtering.is_some() {
+                    ui.spinner();
+                }
+                if view.loaded.info.synthetic {
+                    ui.separator();
+                    ui.colored_label(
+                        egui::Color32::from_rgb(200, 120, 0),
+                        tr(lang, Key::SyntheticShort),
+                    );
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(c) = self.cursor {
+                    let s = sweref_from_wgs84(c);
+                    ui.monospace(format!(
+                        "{:.5}° N {:.5}° Ö  |  SWEREF 99 TM N {:.0} E {:.0}",
+                        c.lat, c.lon, s.northing, s.easting
+                    ));
+                }
             });
-        if info.incident_count == 0 {
-            ui.add_space(8.0);
-            ui.label(tr(lang, Key::NoIncidents));
-            return;
-        }
-        ui.add_space(12.0);
-        ui.columns(3, |cols| {
-            cols[0].strong(tr(lang, Key::ByCategory));
-            let rows: Vec<(&str, u64)> = s
-                .stats
-                .by_category
-                .iter()
-                .map(|(c, n)| (i18n::category(lang, *c), *n))
-                .collect();
-            bars_ui(&mut cols[0], lang, "by_category", &rows);
-            cols[1].strong(tr(lang, Key::BySource));
-            let rows: Vec<(&str, u64)> = s
-                .stats
-                .by_source
-                .iter()
-                .map(|(src, n)| (i18n::source(lang, *src), *n))
-                .collect();
-            bars_ui(&mut cols[1], lang, "by_source", &rows);
-            cols[2].strong(tr(lang, Key::ByHour));
-            hour_histogram_ui(&mut cols[2], &s.stats.by_hour);
         });
     }
-}
 
-/// A labelled horizontal bar per row.
-fn bars_ui(ui: &mut egui::Ui, lang: Language, id: &str, rows: &[(&str, u64)]) {
-    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    egui::Grid::new(id).num_columns(3).show(ui, |ui| {
-        for (label, n) in rows {
-            ui.label(*label);
-            ui.label(i18n::count(lang, *n));
-            let width = 120.0 * (*n as f32 / max as f32);
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 10.0), egui::Sense::hover());
-            let bar = egui::Rect::from_min_size(rect.min, egui::vec2(width, rect.height()));
-            ui.painter()
-                .rect_filled(bar, 2.0, ui.visuals().selection.bg_fill);
-            ui.end_row();
+    fn project_header_ui(&self, ui: &mut egui::Ui) {
+        let lang = self.state.language;
+        match &self.project {
+            Some(view) => {
+                ui.heading(&view.loaded.info.name);
+                if view.loaded.info.synthetic {
+                    egui::Frame::new()
+                        .fill(egui::Color32::from_rgb(255, 236, 179))
+                        .inner_margin(6.0)
+                        .show(ui, |ui| {
+                            ui.colored_label(
+                                egui::Color32::from_rgb(102, 60, 0),
+                                tr(lang, Key::SyntheticBanner),
+                            );
+                        });
+                }
+                ui.weak(view.loaded.path.display().to_string());
+                if view.loaded.index.is_empty() {
+                    ui.label(tr(lang, Key::NoIncidentsGui));
+                }
+            }
+            None if self.loading.is_some() => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(match self.loading.as_ref().map(|(t, _)| t) {
+                        Some(OpenTarget::Demo) => tr(lang, Key::LoadingDemo),
+                        _ => tr(lang, Key::Loading),
+                    });
+                });
+            }
+            None => {
+                ui.label(tr(lang, Key::NoProjectOpen));
+            }
         }
-    });
-}
+    }
 
-/// 24 vertical bars, evenings and nights highlighted.
-fn hour_histogram_ui(ui: &mut egui::Ui, by_hour: &[u64; 24]) {
-    let max = by_hour.iter().copied().max().unwrap_or(0).max(1);
-    let size = egui::vec2(ui.available_width().min(360.0), 120.0);
-    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
-    let w = rect.width() / 24.0;
-    let painter = ui.painter();
-    for (h, n) in by_hour.iter().enumerate() {
-        let height = (rect.height() - 14.0) * (*n as f32 / max as f32);
-        let x = rect.left() + h as f32 * w;
-        let bar = egui::Rect::from_min_max(
-            egui::pos2(x + 1.0, rect.bottom() - 14.0 - height),
-            egui::pos2(x + w - 1.0, rect.bottom() - 14.0),
-        );
-        let night = !(6..18).contains(&h);
-        let color = if night {
-            egui::Color32::from_rgb(68, 90, 160)
-        } else {
-            egui::Color32::from_rgb(170, 180, 200)
+    fn map_ui(&mut self, ui: &mut egui::Ui) {
+        let center = self
+            .project
+            .as_ref()
+            .and_then(|p| p.loaded.info.extent)
+            .map_or_else(solvesborg, |(min, max)| {
+                lon_lat((min.lon + max.lon) / 2.0, (min.lat + max.lat) / 2.0)
+            });
+        let memory = self.state.map_memory.get_or_insert_with(MapMemory::default);
+        if self.zoom_to_project {
+            self.zoom_to_project = false;
+            let extent = self.project.as_ref().and_then(|p| p.loaded.info.extent);
+            let size = ui.available_size();
+            memory.center_at(center);
+            let zoom = extent.map_or(13.0, |(min, max)| zoom_to_fit(min, max, size));
+            let _ = memory.set_zoom(zoom);
+        }
+        let keyboard_zoom = ui.input(|i| {
+            if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+                1
+            } else if i.key_pressed(egui::Key::Minus) {
+                -1
+            } else {
+                0
+            }
+        });
+        if keyboard_zoom > 0 {
+            let _ = memory.zoom_in();
+        } else if keyboard_zoom < 0 {
+            let _ = memory.zoom_out();
+        }
+        let pan = ui.input(|i| {
+            let step = 80.0;
+            let mut v = egui::Vec2::ZERO;
+            if i.key_down(egui::Key::ArrowLeft) {
+                v.x -= step;
+            }
+            if i.key_down(egui::Key::ArrowRight) {
+                v.x += step;
+            }
+            if i.key_down(egui::Key::ArrowUp) {
+                v.y -= step;
+            }
+            if i.key_down(egui::Key::ArrowDown) {
+                v.y += step;
+            }
+            v
+        });
+        let output = walkers::Map::new(None, memory, center)
+            .with_plugin(super::scale_bar::ScaleBar {
+                lang: self.state.language,
+            })
+            .show(ui, |_ui, response, projector, _memory| {
+                let hover = response.hover_pos().map(|pos| {
+                    let p = projector.unproject(pos - response.rect.center());
+                    LonLat::new(p.x(), p.y())
+                });
+                let panned = (pan != egui::Vec2::ZERO).then(|| projector.unproject(pan * 0.25));
+                (hover, panned)
+            });
+        let (hover, panned) = output.inner;
+        self.cursor = hover;
+        if let Some(p) = panned {
+            if let Some(m) = &mut self.state.map_memory {
+                m.center_at(p);
+            }
+            ui.ctx().request_repaint();
+        }
+    }
+
+    fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let Some(outcome) = &self.import_outcome else {
+            return;
         };
-        painter.rect_filled(bar, 1.0, color);
-        if h % 6 == 0 {
-            painter.text(
-                egui::pos2(x, rect.bottom()),
-                egui::Align2::LEFT_BOTTOM,
-                format!("{h:02}"),
-                egui::FontId::proportional(10.0),
-                ui.visuals().text_color(),
-            );
+        let lang = self.state.language;
+        let mut open = true;
+        egui::Window::new(tr(lang, Key::ImportReportTitle))
+            .open(&mut open)
+            .default_size([640.0, 360.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for r in &outcome.reports {
+                        match r {
+                            Ok(r) => import_report_entry_ui(ui, lang, r),
+                            Err(e) => {
+                                ui.colored_label(ui.visuals().error_fg_color, e);
+                            }
+                        }
+                        ui.separator();
+                    }
+                    for (file, saved) in &outcome.rejects_saved {
+                        match saved {
+                            Ok(p) => ui.label(format!(
+                                "{} {}: {}",
+                                tr(lang, Key::RejectsSavedTo),
+                                file.display(),
+                                p.display()
+                            )),
+                            Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
+                        };
+                    }
+                });
+                if ui.button(tr(lang, Key::Close)).clicked() {
+                    actions.push(Action::CloseImportReport);
+                }
+            });
+        if !open {
+            actions.push(Action::CloseImportReport);
         }
     }
-    if let Some(pos) = response.hover_pos() {
-        let h = (((pos.x - rect.left()) / w) as usize).min(23);
-        response.on_hover_text(format!("{h:02}–{:02}: {}", (h + 1) % 24, by_hour[h]));
+}
+
+fn import_report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
+    ui.strong(r.path.display().to_string());
+    ui.label(format!(
+        "{}: {}   {}: {}   {}: {}   {}: {}",
+        tr(lang, Key::Imported),
+        i18n::count(lang, r.imported),
+        tr(lang, Key::Duplicates),
+        i18n::count(lang, r.duplicates),
+        tr(lang, Key::Conflicts),
+        i18n::count(lang, r.conflicts.len() as u64),
+        tr(lang, Key::Rejected),
+        i18n::count(lang, r.rejected.len() as u64),
+    ));
+    for note in &r.notes {
+        ui.weak(note);
     }
+    for c in r.conflicts.iter().take(50) {
+        ui.label(format!("{}: {} ({})", c.line, c.reason, c.external_id));
+    }
+    for e in r.rejected.iter().take(50) {
+        ui.label(format!("{}: {}", e.line, e.reason));
+    }
+    if r.rejected.len() > 50 {
+        ui.weak(format!("… {}", r.rejected.len() - 50));
+    }
+}
+
+/// Saves each file's rejected rows beside it as `<name>.avvisade.csv`.
+fn save_rejects(
+    reports: &[Result<ImportReport, String>],
+) -> Vec<(PathBuf, Result<PathBuf, String>)> {
+    reports
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| !r.rejected.is_empty())
+        .map(|r| {
+            let mut name = r
+                .path
+                .file_stem()
+                .map(|s| s.to_os_string())
+                .unwrap_or_default();
+            name.push(".avvisade.csv");
+            let out = r.path.with_file_name(name);
+            let saved = crate::import::write_rejects_csv(&out, &r.rejected)
+                .map(|()| out)
+                .map_err(|e| e.to_string());
+            (r.path.clone(), saved)
+        })
+        .collect()
+}
+
+/// The zoom level at which the box fills a view of `size` points (Web
+/// Mercator, 256-pixel tiles), with a little margin.
+pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
+    let merc_y = |lat: f64| {
+        (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln()
+    };
+    let dlon = (max.lon - min.lon).abs().max(1e-4);
+    let dy = (merc_y(max.lat) - merc_y(min.lat)).abs().max(1e-6);
+    let zx = (f64::from(size.x) * 360.0 / (256.0 * dlon)).log2();
+    let zy = (f64::from(size.y) * std::f64::consts::TAU / (256.0 * dy)).log2();
+    (zx.min(zy) - 0.3).clamp(3.0, 18.0)
 }
 
 impl eframe::App for LagesbildApp {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if let View::Loading(target, task) = &self.view
-            && let Some(result) = task.try_take()
-        {
-            self.view = match result {
-                Ok(summary) => {
-                    if let OpenTarget::Path(p) = target {
-                        self.state.last_project = Some(p.clone());
-                    }
-                    View::Ready(Box::new(summary))
-                }
-                Err(err) => View::Failed(format!("{err:#}")),
-            };
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_tasks(ctx);
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.apply(ctx, Action::Import(dropped));
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F11)) {
+            self.apply(ctx, Action::ToggleFullscreen);
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
+            self.apply(ctx, Action::ShowFileBrowser(Purpose::OpenProject));
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::I)) {
+            self.apply(ctx, Action::ShowFileBrowser(Purpose::Import));
         }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let lang = self.state.language;
-        let mut actions = Vec::new();
-        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| match &self.view {
-                View::Loading(target, _) => {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(match target {
-                            OpenTarget::Demo => tr(lang, Key::LoadingDemo),
-                            OpenTarget::Path(_) => tr(lang, Key::Loading),
-                        });
-                    });
-                }
-                View::Ready(summary) => Self::summary_ui(ui, lang, summary),
-                View::Failed(msg) => {
-                    ui.heading(tr(lang, Key::OpenFailed));
-                    ui.colored_label(ui.visuals().error_fg_color, msg);
-                }
-            });
-        });
         let ctx = ui.ctx().clone();
+        let mut actions = Vec::new();
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut actions));
+        egui::Panel::left("side_panel")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.project_header_ui(ui);
+                    if let Some(msg) = &self.message {
+                        ui.separator();
+                        ui.colored_label(ui.visuals().error_fg_color, msg);
+                    }
+                });
+            });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| self.map_ui(ui));
+        self.import_report_ui(&ctx, &mut actions);
+        if let Some(browser) = &mut self.file_browser {
+            if let Some(paths) = browser.show(&ctx, lang) {
+                let purpose = browser.purpose();
+                self.state.last_folder = Some(browser.dir().to_path_buf());
+                match purpose {
+                    Purpose::OpenProject => {
+                        if let Some(p) = paths.into_iter().next() {
+                            actions.push(Action::Open(OpenTarget::Path(p)));
+                        }
+                    }
+                    Purpose::NewProject => {
+                        if let Some(p) = paths.into_iter().next() {
+                            actions.push(Action::Open(OpenTarget::New(p)));
+                        }
+                    }
+                    Purpose::Import => actions.push(Action::Import(paths)),
+                }
+            }
+            if !browser.is_open() {
+                self.file_browser = None;
+            }
+        }
         for action in actions {
             self.apply(&ctx, action);
         }
@@ -308,8 +730,32 @@ impl eframe::App for LagesbildApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if let View::Loading(_, task) = &self.view {
+        if let Some((_, task)) = &self.loading {
             task.cancel();
         }
+        if let Some(task) = &self.importing {
+            task.cancel();
+        }
+        if let Some(task) = &self.filtering {
+            task.cancel();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_fits_the_municipality() {
+        let z = zoom_to_fit(
+            LonLat::new(14.45, 55.98),
+            LonLat::new(14.80, 56.18),
+            egui::vec2(1000.0, 700.0),
+        );
+        assert!((10.0..12.5).contains(&z), "{z}");
+        // A point-sized extent is clamped, not infinite.
+        let p = LonLat::new(14.58, 56.05);
+        assert_eq!(zoom_to_fit(p, p, egui::vec2(800.0, 600.0)), 18.0);
     }
 }

@@ -1,12 +1,15 @@
 //! The desktop app (feature `gui`): the only module that uses egui.
 //!
-//! `app` holds the app state and draws it; `tasks` runs project loading off
-//! the UI thread; `i18n` holds every visible string (Swedish by default).
+//! `app` holds the app state and draws it; `tasks` runs loading, filtering
+//! and importing off the UI thread; `i18n` holds every visible string
+//! (Swedish by default); `windows` the dialogs; `scale_bar` the map's scale.
 
 pub mod app;
 pub mod i18n;
 pub mod panels;
+pub mod scale_bar;
 pub mod tasks;
+pub mod windows;
 
 use std::path::PathBuf;
 

@@ -647,7 +647,7 @@ impl CsvReader {
         let used: Vec<String> = assign
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| f.map(|f| format!("{:?} → {}", headers[i], field_name(f))))
+            .filter_map(|(i, f)| f.map(|f| format!("{:?} as {}", headers[i], field_name(f))))
             .collect();
         notes.push(format!("Columns: {}", used.join(", ")));
 

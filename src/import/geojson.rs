@@ -643,7 +643,7 @@ impl RowReader for GeoJsonReader {
             let mapped: Vec<String> = self
                 .used_fields
                 .iter()
-                .map(|(name, field)| format!("{name:?} → {}", field_key(*field)))
+                .map(|(name, field)| format!("{name:?} as {}", field_key(*field)))
                 .collect();
             notes.push(format!("Properties read: {}.", mapped.join(", ")));
         }

@@ -1,0 +1,3 @@
+//! Windows the app opens over the map.
+
+pub mod file_browser;
