@@ -12,6 +12,8 @@ mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]
 mod map_layer;
+#[cfg(feature = "gui")]
+mod panels;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod i18n;
 pub mod map;
+pub mod panels;
 pub mod scale_bar;
 pub mod tasks;
 pub mod windows;

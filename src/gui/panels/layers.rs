@@ -1,0 +1,287 @@
+//! The layer panel: the map's layers in drawing order (the first entry is
+//! drawn on top), each with a visibility checkbox, an opacity slider, a
+//! collapsible legend and buttons to move it up or down. Layers the app
+//! cannot draw yet are listed disabled with the hint "kommer".
+//!
+//! The panel edits its entries in place and returns what changed, so the app
+//! can redraw or persist the layer settings.
+
+use egui::{Color32, Ui, WidgetInfo};
+
+use super::named_button;
+use crate::gui::i18n::{Key, Language, tr};
+
+/// Which layer an entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum LayerId {
+    Incidents,
+    Heatmap,
+    Hotspots,
+    StrategicPlaces,
+    PatrolAreas,
+    Routes,
+    /// An imported GeoJSON layer, by its name (usually the file name).
+    GeoJson(String),
+}
+
+impl LayerId {
+    /// The name shown in the panel.
+    pub fn label(&self, lang: Language) -> String {
+        let key = match self {
+            LayerId::Incidents => Key::Incidents,
+            LayerId::Heatmap => Key::LayerHeatmap,
+            LayerId::Hotspots => Key::LayerHotspots,
+            LayerId::StrategicPlaces => Key::LayerStrategicPlaces,
+            LayerId::PatrolAreas => Key::LayerPatrolAreas,
+            LayerId::Routes => Key::LayerRoutes,
+            LayerId::GeoJson(name) => return name.clone(),
+        };
+        tr(lang, key).to_owned()
+    }
+}
+
+/// A layer's legend, drawn under a collapsible header.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Legend {
+    None,
+    /// One swatch per class, e.g. incident categories.
+    Swatches(Vec<(Color32, String)>),
+    /// A continuous colour ramp from low to high, e.g. a heatmap.
+    Ramp(Vec<Color32>),
+}
+
+/// One row of the layer panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerEntry {
+    pub id: LayerId,
+    /// False for layers the app cannot draw yet: shown disabled, "kommer".
+    pub available: bool,
+    pub visible: bool,
+    /// 0 (transparent) to 1 (opaque).
+    pub opacity: f32,
+    pub legend: Legend,
+}
+
+impl LayerEntry {
+    /// A visible, opaque, available layer without a legend.
+    pub fn new(id: LayerId) -> Self {
+        Self {
+            id,
+            available: true,
+            visible: true,
+            opacity: 1.0,
+            legend: Legend::None,
+        }
+    }
+}
+
+/// A change the user made this frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayerChange {
+    Visibility {
+        id: LayerId,
+        visible: bool,
+    },
+    Opacity {
+        id: LayerId,
+        opacity: f32,
+    },
+    /// The layer moved from one place in the order to another (0 = top).
+    Moved {
+        id: LayerId,
+        from: usize,
+        to: usize,
+    },
+}
+
+/// The layer list in drawing order: `layers[0]` is drawn on top.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LayersPanel {
+    pub layers: Vec<LayerEntry>,
+}
+
+impl LayersPanel {
+    /// The built-in layers: incidents available and visible, the others
+    /// listed as coming until the app marks them available.
+    pub fn standard() -> Self {
+        let coming = |id| LayerEntry {
+            available: false,
+            visible: false,
+            ..LayerEntry::new(id)
+        };
+        Self {
+            layers: vec![
+                LayerEntry::new(LayerId::Incidents),
+                coming(LayerId::Hotspots),
+                coming(LayerId::Heatmap),
+                coming(LayerId::StrategicPlaces),
+                coming(LayerId::PatrolAreas),
+                coming(LayerId::Routes),
+            ],
+        }
+    }
+
+    /// The entry for `id`, if listed.
+    pub fn get(&self, id: &LayerId) -> Option<&LayerEntry> {
+        self.layers.iter().find(|l| &l.id == id)
+    }
+
+    /// The entry for `id`, if listed, to change it (e.g. mark it available
+    /// or set its legend).
+    pub fn get_mut(&mut self, id: &LayerId) -> Option<&mut LayerEntry> {
+        self.layers.iter_mut().find(|l| &l.id == id)
+    }
+
+    /// True when the layer is listed, available and visible.
+    pub fn is_shown(&self, id: &LayerId) -> bool {
+        self.get(id).is_some_and(|l| l.available && l.visible)
+    }
+
+    /// Moves the layer at `from` to `to` (0 = top), if both are in range.
+    pub fn move_layer(&mut self, from: usize, to: usize) -> bool {
+        if from >= self.layers.len() || to >= self.layers.len() || from == to {
+            return false;
+        }
+        let entry = self.layers.remove(from);
+        self.layers.insert(to, entry);
+        true
+    }
+
+    /// Draws the list and returns this frame's changes.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Language) -> Vec<LayerChange> {
+        let mut changes = Vec::new();
+        let mut move_request = None;
+        let count = self.layers.len();
+        ui.strong(tr(lang, Key::LayersTitle));
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let name = layer.id.label(lang);
+            ui.push_id(&layer.id, |ui| {
+                ui.horizontal(|ui| {
+                    ui.add_enabled_ui(layer.available, |ui| {
+                        let response = ui.checkbox(&mut layer.visible, &name);
+                        if response.changed() {
+                            changes.push(LayerChange::Visibility {
+                                id: layer.id.clone(),
+                                visible: layer.visible,
+                            });
+                        }
+                        response.on_disabled_hover_text(tr(lang, Key::ComingLaterHint));
+                    });
+                    if !layer.available {
+                        ui.weak(format!("({})", tr(lang, Key::ComingLater)));
+                        return;
+                    }
+                    let up = tr(lang, Key::MoveUp);
+                    let down = tr(lang, Key::MoveDown);
+                    ui.add_enabled_ui(i > 0, |ui| {
+                        if named_button(ui, tr(lang, Key::Up), &format!("{up}: {name}"))
+                            .on_hover_text(up)
+                            .clicked()
+                        {
+                            move_request = Some((i, i - 1));
+                        }
+                    });
+                    ui.add_enabled_ui(i + 1 < count, |ui| {
+                        if named_button(ui, tr(lang, Key::Down), &format!("{down}: {name}"))
+                            .on_hover_text(down)
+                            .clicked()
+                        {
+                            move_request = Some((i, i + 1));
+                        }
+                    });
+                });
+                if !layer.available {
+                    return;
+                }
+                ui.add_enabled_ui(layer.visible, |ui| {
+                    let opacity_name = format!("{}: {name}", tr(lang, Key::Opacity));
+                    let response = ui.add(
+                        egui::Slider::new(&mut layer.opacity, 0.0..=1.0)
+                            .text(tr(lang, Key::Opacity))
+                            .custom_formatter(|v, _| format!("{:.0} %", v * 100.0)),
+                    );
+                    let enabled = response.enabled();
+                    let value = f64::from(layer.opacity);
+                    response.widget_info(|| WidgetInfo::slider(enabled, value, &opacity_name));
+                    if response.changed() {
+                        changes.push(LayerChange::Opacity {
+                            id: layer.id.clone(),
+                            opacity: layer.opacity,
+                        });
+                    }
+                });
+                if layer.legend != Legend::None {
+                    egui::CollapsingHeader::new(tr(lang, Key::Legend))
+                        .id_salt("legend")
+                        .default_open(true)
+                        .show(ui, |ui| legend_ui(ui, lang, &layer.legend));
+                }
+            });
+            ui.separator();
+        }
+        if let Some((from, to)) = move_request
+            && self.move_layer(from, to)
+        {
+            changes.push(LayerChange::Moved {
+                id: self.layers[to].id.clone(),
+                from,
+                to,
+            });
+        }
+        changes
+    }
+}
+
+fn legend_ui(ui: &mut Ui, lang: Language, legend: &Legend) {
+    match legend {
+        Legend::None => {}
+        Legend::Swatches(items) => {
+            for (color, label) in items {
+                ui.horizontal(|ui| {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 2.0, *color);
+                    ui.label(label);
+                });
+            }
+        }
+        Legend::Ramp(colors) => {
+            ui.horizontal(|ui| {
+                ui.weak(tr(lang, Key::LegendLow));
+                let step_w = 12.0;
+                let (rect, _) = ui.allocate_exact_size(
+                    egui::vec2(step_w * colors.len() as f32, 12.0),
+                    egui::Sense::hover(),
+                );
+                for (i, color) in colors.iter().enumerate() {
+                    let cell = egui::Rect::from_min_size(
+                        rect.min + egui::vec2(step_w * i as f32, 0.0),
+                        egui::vec2(step_w, 12.0),
+                    );
+                    ui.painter().rect_filled(cell, 0.0, *color);
+                }
+                ui.weak(tr(lang, Key::LegendHigh));
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_layers_keeps_the_rest_in_order() {
+        let mut p = LayersPanel::standard();
+        assert!(p.is_shown(&LayerId::Incidents));
+        assert!(!p.is_shown(&LayerId::Heatmap));
+        assert!(p.move_layer(0, 2));
+        let ids: Vec<_> = p.layers.iter().map(|l| l.id.clone()).collect();
+        assert_eq!(
+            ids[..3],
+            [LayerId::Hotspots, LayerId::Heatmap, LayerId::Incidents]
+        );
+        assert!(!p.move_layer(0, 99));
+        assert!(!p.move_layer(1, 1));
+    }
+}
