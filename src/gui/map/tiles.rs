@@ -667,7 +667,10 @@ impl HttpEntry {
         let fresh = build_http_tiles(&self.source, self.cache_dir.clone(), ctx);
         let old = std::mem::replace(&mut self.tiles, fresh);
         let had = std::mem::take(&mut self.shown);
-        if let Some((older, _)) = self.previous.replace((old, had)) {
+        if had.is_empty() && self.previous.is_some() {
+            // The failed instance delivered nothing: the one before it still has the tiles.
+            drop_in_background(old);
+        } else if let Some((older, _)) = self.previous.replace((old, had)) {
             drop_in_background(older);
         }
         self.tracker.rebuilt(now, failed);
