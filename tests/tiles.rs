@@ -197,7 +197,7 @@ fn write_tiles_toml(dir: &Dir, url: &str) -> PathBuf {
 /// The map in a harness: the manager is built on the first frame, as the app does.
 struct MapState {
     catalog: Option<TileCatalog>,
-    cache_root: PathBuf,
+    cache_root: Option<PathBuf>,
     policy: OfflinePolicy,
     tiles: Option<TileManager>,
     memory: MapMemory,
@@ -205,14 +205,14 @@ struct MapState {
 
 fn map_harness(
     catalog: TileCatalog,
-    cache_root: &Path,
+    cache_root: Option<&Path>,
     policy: OfflinePolicy,
 ) -> Harness<'static, MapState> {
     let mut memory = MapMemory::default();
     memory.set_zoom(12.0).expect("zoom");
     let state = MapState {
         catalog: Some(catalog),
-        cache_root: cache_root.to_owned(),
+        cache_root: cache_root.map(Path::to_owned),
         policy,
         tiles: None,
         memory,
@@ -225,7 +225,7 @@ fn map_harness(
                     && let Some(catalog) = s.catalog.take()
                 {
                     s.tiles = Some(
-                        TileManager::new(ui.ctx(), catalog, Some(s.cache_root.clone()))
+                        TileManager::new(ui.ctx(), catalog, s.cache_root.clone())
                             .with_policy(s.policy),
                     );
                 }
@@ -303,7 +303,7 @@ fn tiles_are_downloaded_politely_drawn_cached_and_reused_with_the_server_stopped
 
     let catalog = TileCatalog::load_or_fallback(&toml);
     assert!(catalog.error.is_none(), "{:?}", catalog.error);
-    let mut h = map_harness(catalog, &cache_root, OfflinePolicy::default());
+    let mut h = map_harness(catalog, Some(&cache_root), OfflinePolicy::default());
     let ready = step_until(&mut h, Duration::from_secs(20), |h| {
         let loaded = h.state().tiles.as_ref().map_or(0, |t| t.loaded_tiles());
         loaded > 0 && status(h) == TileStatus::Ready
@@ -346,7 +346,7 @@ fn tiles_are_downloaded_politely_drawn_cached_and_reused_with_the_server_stopped
     // Second run: the server is gone; the same view comes from the disk cache.
     let mut h = map_harness(
         TileCatalog::load_or_fallback(&toml),
-        &cache_root,
+        Some(&cache_root),
         OfflinePolicy::default(),
     );
     let ready = step_until(&mut h, Duration::from_secs(20), |h| {
@@ -378,7 +378,7 @@ fn an_unreachable_server_shows_offline_without_hanging_and_recovers_when_it_retu
     };
     let mut h = map_harness(
         TileCatalog::load_or_fallback(&toml),
-        &dir.path("cache"),
+        Some(&dir.path("cache")),
         policy,
     );
     let offline = step_until(
@@ -650,4 +650,43 @@ fn attribution_and_source_picker_ui() {
     h.get_by_label(
         "Kartdata: © OpenStreetMap-bidragsgivare, SRTM | Kartstil: © OpenTopoMap (CC-BY-SA)",
     );
+}
+
+#[test]
+fn a_retry_while_offline_does_not_blank_the_tiles_already_shown() {
+    let dir = Dir::new();
+    let server = TileServer::start(0, Duration::ZERO);
+    let toml = write_tiles_toml(&dir, &server.url_template());
+    let policy = OfflinePolicy {
+        grace: Duration::from_millis(300),
+        stall: Duration::from_secs(5),
+        retry_every: Duration::from_millis(1000),
+    };
+    // No disk cache: after a retry only the old instance has the tiles.
+    let mut h = map_harness(TileCatalog::load_or_fallback(&toml), None, policy);
+    let ready = step_until(&mut h, Duration::from_secs(15), |h| {
+        let loaded = h.state().tiles.as_ref().map_or(0, |t| t.loaded_tiles());
+        loaded > 0 && status(h) == TileStatus::Ready
+    });
+    assert!(ready, "{:?}", status(&mut h));
+    drop(server);
+
+    // Pan east by half a tile: a new column comes into view and cannot be loaded.
+    h.state_mut()
+        .memory
+        .center_at(walkers::lon_lat(14.585 + 0.045, 56.051));
+    let offline = step_until(&mut h, Duration::from_secs(10), |h| {
+        matches!(status(h), TileStatus::Offline { .. })
+    });
+    assert!(offline, "{:?}", status(&mut h));
+    h.step();
+    let shown = textured_meshes(&h);
+    assert!(shown >= 1, "old tiles still drawn: {shown}");
+    let mut fewest = usize::MAX;
+    let retried = step_until(&mut h, Duration::from_secs(10), |h| {
+        fewest = fewest.min(textured_meshes(h));
+        h.state().tiles.as_ref().unwrap().retries() >= 2
+    });
+    assert!(retried);
+    assert_eq!(fewest, shown, "tiles blanked during a retry");
 }

@@ -166,6 +166,8 @@ impl MbTiles {
         self.decoded_this_pass += 1;
         let tile = match self.tile_data(tile_id) {
             Ok(Some(bytes)) => {
+                // A unit struct unless walkers' `vector` feature is on.
+                #[allow(clippy::default_constructed_unit_structs)]
                 let style = walkers::Style::default();
                 let tile = Tile::new(&bytes, &style, tile_id.zoom, 256, &self.ctx).ok();
                 if tile.is_none() {
@@ -205,9 +207,8 @@ impl Tiles for MbTiles {
                 return None;
             }
             let (donor, uv) = piece_of_lower_zoom(tile_id, zoom);
-            match self.cached_or_load(donor) {
-                Ok(Some(tile)) => return Some(TilePiece::new(tile, uv)),
-                Ok(None) | Err(()) => {}
+            if let Ok(Some(tile)) = self.cached_or_load(donor) {
+                return Some(TilePiece::new(tile, uv));
             }
             zoom = zoom.checked_sub(1)?;
         }

@@ -15,7 +15,7 @@
 //! [`OfflinePolicy::retry_every`] (the disk cache survives) so tiles load again when the
 //! network returns, without a restart. Failed downloads are not logged by us.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -557,7 +557,15 @@ struct HttpEntry {
     tracker: Tracker,
     last_eval: Option<(Instant, usize, usize)>,
     rebuilds: u32,
+    /// Tiles the current `HttpTiles` has delivered whole (bounded, see [`SHOWN_LIMIT`]).
+    shown: HashSet<TileId>,
+    /// The `HttpTiles` before the last rebuild and the tiles it had: it keeps drawing
+    /// those until the new one has them, so a retry never blanks the map.
+    previous: Option<(HttpTiles, HashSet<TileId>)>,
 }
+
+/// Tiles remembered as delivered (walkers keeps 256 in memory).
+const SHOWN_LIMIT: usize = 1024;
 
 impl HttpEntry {
     fn new(
@@ -583,6 +591,8 @@ impl HttpEntry {
             tracker: Tracker::new(Instant::now()),
             last_eval: None,
             rebuilds: 0,
+            shown: HashSet::new(),
+            previous: None,
         }
     }
 
@@ -618,25 +628,51 @@ impl HttpEntry {
             // Let the status move on (grace, stall) even when nothing else repaints.
             ctx.request_repaint_after(policy.grace / 2);
         }
-        let piece = self.tiles.at(tile_id);
+        let mut piece = self.tiles.at(tile_id);
+        let max_zoom = self.source.max_zoom;
+        let mut exact = piece
+            .as_ref()
+            .is_some_and(|p| is_exact(p, tile_id, max_zoom));
+        if exact {
+            // The new instance delivers again: the old one is not needed, and must not
+            // download alongside it (at most 2 parallel downloads in all).
+            if let Some((old, _)) = self.previous.take() {
+                drop_in_background(old);
+            }
+            if self.shown.len() >= SHOWN_LIMIT {
+                self.shown.clear();
+            }
+            self.shown.insert(tile_id);
+        } else if let Some((old, had)) = &mut self.previous
+            && had.contains(&tile_id)
+        {
+            // The old instance has this tile in memory: no download is started.
+            if let Some(old_piece) = old.at(tile_id)
+                && is_exact(&old_piece, tile_id, max_zoom)
+            {
+                piece = Some(old_piece);
+                exact = true;
+            }
+        }
         if is_valid(tile_id) {
-            let loaded = piece
-                .as_ref()
-                .is_some_and(|p| is_exact(p, tile_id, self.source.max_zoom));
-            self.tracker.record(tile_id, loaded, now);
+            self.tracker.record(tile_id, exact, now);
         }
         piece
     }
 
-    /// A fresh `HttpTiles` (walkers keeps failed tiles failed); the old one is dropped on
-    /// a thread of its own, as its download thread may be stuck in a slow lookup.
+    /// A fresh `HttpTiles` (walkers keeps failed tiles failed); the old one keeps drawing
+    /// the tiles it has until the new one delivers (it is offline meanwhile, so it
+    /// downloads nothing).
     fn rebuild(&mut self, now: Instant, failed: usize, ctx: &egui::Context) {
         let fresh = build_http_tiles(&self.source, self.cache_dir.clone(), ctx);
         let old = std::mem::replace(&mut self.tiles, fresh);
-        // If no thread can be started, the old tiles are dropped here instead.
-        let _ = std::thread::Builder::new()
-            .name("lagesbild-tiles-drop".to_owned())
-            .spawn(move || drop(old));
+        let had = std::mem::take(&mut self.shown);
+        if had.is_empty() && self.previous.is_some() {
+            // The failed instance delivered nothing: the one before it still has the tiles.
+            drop_in_background(old);
+        } else if let Some((older, _)) = self.previous.replace((old, had)) {
+            drop_in_background(older);
+        }
         self.tracker.rebuilt(now, failed);
         self.last_eval = None;
         self.rebuilds += 1;
@@ -655,6 +691,15 @@ impl HttpEntry {
             TileStatus::Ready
         }
     }
+}
+
+/// Drops `tiles` on a thread of its own: its download thread may be stuck in a slow
+/// lookup, and joining it must not hold up a frame.
+fn drop_in_background(tiles: HttpTiles) {
+    // If no thread can be started, the tiles are dropped here instead.
+    let _ = std::thread::Builder::new()
+        .name("lagesbild-tiles-drop".to_owned())
+        .spawn(move || drop(tiles));
 }
 
 fn build_http_tiles(
