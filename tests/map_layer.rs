@@ -171,6 +171,7 @@ fn shift_drag_selects_the_box_without_panning() {
     let (a, b) = (h.state().screen[0], h.state().screen[3]);
     let start = pos2(a.x.min(b.x) - 10.0, a.y.max(b.y) + 10.0);
     let end = pos2(a.x.max(b.x) + 10.0, a.y.min(b.y) - 10.0);
+    // egui keeps modifiers between frames until the next change.
     step(&mut h, Event::ModifiersChanged(Modifiers::SHIFT));
     step(&mut h, Event::PointerMoved(start));
     step(

@@ -710,7 +710,7 @@ impl IncidentLayer {
 
     fn tooltip(&self, ui: &Ui, data: &IncidentLayerData, hovered: Hovered, pointer: Pos2) {
         let lang = self.lang;
-        egui::Area::new(ui.id().with("incident_tooltip"))
+        egui::Area::new(ui.scope_id().with("incident_tooltip"))
             .order(Order::Tooltip)
             .fixed_pos(pointer + vec2(14.0, 14.0))
             .interactable(false)
