@@ -54,6 +54,11 @@ pub fn quick_range(choice: QuickRange, today: NaiveDate) -> (Option<NaiveDate>, 
     }
 }
 
+/// Today's date in Swedish local time, for the quick date choices.
+pub fn today_local() -> NaiveDate {
+    crate::model::time::local(chrono::Utc::now()).date_naive()
+}
+
 /// The hour range in words: "00–24, hela dygnet", "08–17", "18–06, över midnatt".
 pub fn hours_words(lang: Language, hours: Option<HourRange>) -> String {
     match hours {

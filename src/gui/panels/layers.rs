@@ -9,7 +9,8 @@
 use egui::{Color32, Ui, WidgetInfo};
 
 use super::named_button;
-use crate::gui::i18n::{Key, Language, tr};
+use crate::gui::i18n::{self, Key, Language, tr};
+use crate::model::Category;
 
 /// Which layer an entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -48,6 +49,18 @@ pub enum Legend {
     Swatches(Vec<(Color32, String)>),
     /// A continuous colour ramp from low to high, e.g. a heatmap.
     Ramp(Vec<Color32>),
+}
+
+impl Legend {
+    /// One swatch per category, in [`Category::ALL`] order, labelled in `lang`.
+    pub fn categories(lang: Language, colors: &dyn Fn(Category) -> Color32) -> Legend {
+        Legend::Swatches(
+            Category::ALL
+                .into_iter()
+                .map(|c| (colors(c), i18n::category(lang, c).to_owned()))
+                .collect(),
+        )
+    }
 }
 
 /// One row of the layer panel.
@@ -283,5 +296,15 @@ mod tests {
         );
         assert!(!p.move_layer(0, 99));
         assert!(!p.move_layer(1, 1));
+    }
+
+    #[test]
+    fn category_legend_lists_every_category() {
+        let legend = Legend::categories(Language::Swedish, &|c| Color32::from_gray(c as u8));
+        let Legend::Swatches(items) = legend else {
+            panic!("swatches expected");
+        };
+        assert_eq!(items.len(), Category::ALL.len());
+        assert_eq!(items[2], (Color32::from_gray(2), "Våld".to_owned()));
     }
 }

@@ -6,6 +6,27 @@
 //! can drive it in an `egui_kittest::Harness`. Panels never act on the
 //! project themselves: they edit a [`crate::model::Filter`] in place or return
 //! what the user asked for, and the app acts after drawing.
+//!
+//! # Examples
+//! ```no_run
+//! use lagesbild::gui::i18n::Language;
+//! use lagesbild::gui::panels::{FilterPanel, LayersPanel, today_local};
+//! use lagesbild::model::Filter;
+//!
+//! let mut filter_panel = FilterPanel::default();
+//! let mut layers = LayersPanel::standard();
+//! let mut filter = Filter::default();
+//! egui::__run_test_ui(|ui| {
+//!     let lang = Language::Swedish;
+//!     if filter_panel.ui(ui, lang, &mut filter, today_local(), None) {
+//!         // The app recomputes the map and counts for the new filter here.
+//!     }
+//!     for change in layers.ui(ui, lang) {
+//!         // The app redraws or saves the layer settings here.
+//!         let _ = change;
+//!     }
+//! });
+//! ```
 
 pub mod details;
 pub mod filters;
@@ -13,7 +34,7 @@ pub mod histogram;
 pub mod layers;
 
 pub use details::{DetailsAction, DetailsPanel, precision_words, selection_summary_ui};
-pub use filters::{FilterPanel, QuickRange, hours_words, quick_range};
+pub use filters::{FilterPanel, QuickRange, hours_words, quick_range, today_local};
 pub use histogram::HistogramPanel;
 pub use layers::{LayerChange, LayerEntry, LayerId, LayersPanel, Legend};
 
