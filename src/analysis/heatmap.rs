@@ -595,3 +595,315 @@ fn jenks(sorted: &[f64], classes: usize) -> Vec<f64> {
     }
     breaks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const C: [f64; 2] = [474_000.0, 6_211_000.0];
+
+    fn run(xy: &[[f64; 2]], params: &HeatmapParams) -> Result<Heatmap, AnalysisError> {
+        heatmap(xy, &[], params, &CancelToken::new())
+    }
+
+    /// The exact kernel sum at a point, per km².
+    fn exact(xy: &[[f64; 2]], p: [f64; 2], params: &HeatmapParams) -> f64 {
+        xy.iter()
+            .map(|q| {
+                let d2 = (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2);
+                params.kernel.value_per_m2(params.bandwidth_m, d2) * M2_PER_KM2
+            })
+            .sum()
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    #[test]
+    fn no_incidents_without_extent_is_an_error() {
+        assert_eq!(
+            run(&[], &HeatmapParams::default()),
+            Err(AnalysisError::NoIncidents)
+        );
+        assert_eq!(
+            run(&[[f64::NAN, 1.0]], &HeatmapParams::default()),
+            Err(AnalysisError::NoIncidents)
+        );
+    }
+
+    #[test]
+    fn no_incidents_with_extent_is_all_zero() {
+        let params = HeatmapParams {
+            extent: Some((C, [C[0] + 1000.0, C[1] + 500.0])),
+            ..HeatmapParams::default()
+        };
+        let map = run(&[], &params).unwrap();
+        assert_eq!((map.grid.nx, map.grid.ny), (50, 25));
+        assert_eq!(map.grid.x0, C[0]);
+        assert!(map.grid.values.iter().all(|v| *v == 0.0));
+        assert_eq!(map.incidents_used, 0);
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        for bandwidth_m in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+            let params = HeatmapParams {
+                bandwidth_m,
+                ..HeatmapParams::default()
+            };
+            assert!(matches!(
+                run(&[C], &params),
+                Err(AnalysisError::InvalidParam {
+                    name: "bandwidth_m",
+                    ..
+                })
+            ));
+        }
+        let params = HeatmapParams {
+            cell_m: Some(0.0),
+            ..HeatmapParams::default()
+        };
+        assert!(matches!(
+            run(&[C], &params),
+            Err(AnalysisError::InvalidParam { name: "cell_m", .. })
+        ));
+        let params = HeatmapParams {
+            extent: Some((C, C)),
+            ..HeatmapParams::default()
+        };
+        assert!(matches!(
+            run(&[C], &params),
+            Err(AnalysisError::InvalidParam { name: "extent", .. })
+        ));
+        let params = HeatmapParams {
+            weights: Some([1.0; 8]),
+            ..HeatmapParams::default()
+        };
+        assert!(matches!(
+            run(&[C], &params),
+            Err(AnalysisError::InvalidParam {
+                name: "categories",
+                ..
+            })
+        ));
+        let mut weights = [1.0; 8];
+        weights[3] = -1.0;
+        let params = HeatmapParams {
+            weights: Some(weights),
+            ..HeatmapParams::default()
+        };
+        assert!(matches!(
+            heatmap(&[C], &[Category::Vald], &params, &CancelToken::new()),
+            Err(AnalysisError::InvalidParam {
+                name: "weights",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn too_many_cells_is_refused() {
+        let params = HeatmapParams {
+            cell_m: Some(1.0),
+            max_cells: 1000,
+            ..HeatmapParams::default()
+        };
+        // 200 m margin on each side of one point: 400 × 400 cells.
+        assert_eq!(
+            run(&[C], &params),
+            Err(AnalysisError::TooLarge {
+                cells: 160_000,
+                max_cells: 1000
+            })
+        );
+    }
+
+    #[test]
+    fn cancelled_work_stops() {
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        assert_eq!(
+            heatmap(&[C], &[], &HeatmapParams::default(), &cancel),
+            Err(AnalysisError::Cancelled)
+        );
+    }
+
+    #[test]
+    fn single_point_kernel_integrates_to_one() {
+        for kernel in [Kernel::Quartic, Kernel::Gaussian] {
+            for p in [C, [C[0] + 7.3, C[1] - 3.9]] {
+                let params = HeatmapParams {
+                    kernel,
+                    // The Gaussian reaches 4σ: give it room.
+                    extent: Some((
+                        [C[0] - 1000.0, C[1] - 1000.0],
+                        [C[0] + 1000.0, C[1] + 1000.0],
+                    )),
+                    ..HeatmapParams::default()
+                };
+                let map = run(&[p], &params).unwrap();
+                let cell_km2 = map.grid.cell_m * map.grid.cell_m / M2_PER_KM2;
+                let mass = map.grid.values.iter().sum::<f64>() * cell_km2;
+                assert!((mass - 1.0).abs() < 0.01, "{kernel:?} at {p:?}: {mass}");
+                assert_eq!(map.incidents_used, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn default_extent_is_bbox_plus_bandwidth() {
+        let map = run(
+            &[C, [C[0] + 1000.0, C[1] + 400.0]],
+            &HeatmapParams::default(),
+        )
+        .unwrap();
+        assert_eq!((map.grid.x0, map.grid.y0), (C[0] - 200.0, C[1] - 200.0));
+        assert_eq!((map.grid.nx, map.grid.ny), (70, 40));
+        assert_eq!(map.grid.cell_m, 20.0);
+    }
+
+    #[test]
+    fn peak_of_a_point_on_a_cell_centre_is_the_kernel_maximum() {
+        // A point exactly at a cell centre bins wholly into that cell.
+        let p = [C[0] + 10.0, C[1] + 10.0];
+        let params = HeatmapParams {
+            extent: Some((
+                [C[0] - 1000.0, C[1] - 1000.0],
+                [C[0] + 1000.0, C[1] + 1000.0],
+            )),
+            ..HeatmapParams::default()
+        };
+        let map = run(&[p], &params).unwrap();
+        let (ix, iy) = map.grid.cell_of(p).unwrap();
+        let want = 3.0 / (std::f64::consts::PI * 200.0 * 200.0) * M2_PER_KM2;
+        assert!((map.grid.get(ix, iy) - want).abs() < 1e-9 * want);
+        let (lo, hi) = map.grid.min_max().unwrap();
+        assert_eq!((lo, hi), (0.0, map.grid.get(ix, iy)));
+    }
+
+    #[test]
+    fn matches_exact_kernel_sum() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut xy = Vec::new();
+        for _ in 0..5 {
+            let c = [
+                C[0] + rng.random_range(0.0..2000.0),
+                C[1] + rng.random_range(0.0..2000.0),
+            ];
+            for _ in 0..200 {
+                xy.push([
+                    c[0] + rng.random_range(-300.0..300.0),
+                    c[1] + rng.random_range(-300.0..300.0),
+                ]);
+            }
+        }
+        for kernel in [Kernel::Quartic, Kernel::Gaussian] {
+            let params = HeatmapParams {
+                kernel,
+                ..HeatmapParams::default()
+            };
+            let map = run(&xy, &params).unwrap();
+            let mut errors = Vec::new();
+            for iy in (0..map.grid.ny).step_by(3) {
+                for ix in (0..map.grid.nx).step_by(3) {
+                    let want = exact(&xy, map.grid.cell_center(ix, iy), &params);
+                    if want > 0.0 {
+                        errors.push((map.grid.get(ix, iy) - want).abs() / want);
+                    }
+                }
+            }
+            assert!(errors.len() > 1000);
+            let m = median(errors);
+            assert!(m < 0.01, "{kernel:?}: median relative error {m}");
+        }
+    }
+
+    #[test]
+    fn category_weights_scale_contributions() {
+        let xy = [C, [C[0] + 5000.0, C[1]]];
+        let cats = [Category::Vald, Category::Narkotika];
+        let mut weights = [1.0; 8];
+        weights[Category::Vald as usize] = 2.0;
+        weights[Category::Narkotika as usize] = 0.0;
+        let params = HeatmapParams {
+            weights: Some(weights),
+            ..HeatmapParams::default()
+        };
+        let map = heatmap(&xy, &cats, &params, &CancelToken::new()).unwrap();
+        let plain = run(&xy, &HeatmapParams::default()).unwrap();
+        let (a, _) = map.grid.cell_of(C).unwrap();
+        let (b, _) = map.grid.cell_of(xy[1]).unwrap();
+        let iy = map.grid.cell_of(C).unwrap().1;
+        assert!((map.grid.get(a, iy) - 2.0 * plain.grid.get(a, iy)).abs() < 1e-9);
+        assert_eq!(map.grid.get(b, iy), 0.0);
+        assert!(plain.grid.get(b, iy) > 0.0);
+    }
+
+    #[test]
+    fn points_outside_the_extent_still_reach_into_it() {
+        let params = HeatmapParams {
+            extent: Some((C, [C[0] + 400.0, C[1] + 400.0])),
+            ..HeatmapParams::default()
+        };
+        let map = run(
+            &[[C[0] - 100.0, C[1] + 200.0], [C[0] - 900.0, C[1]]],
+            &params,
+        )
+        .unwrap();
+        assert_eq!(map.incidents_used, 1);
+        assert!(map.grid.get(0, 10) > 0.0);
+        assert_eq!(map.grid.get(10, 10), 0.0);
+    }
+
+    #[test]
+    fn class_breaks_edge_cases() {
+        assert!(class_breaks(&[], 5, ClassMethod::Quantiles).is_empty());
+        assert!(class_breaks(&[1.0], 0, ClassMethod::NaturalBreaks).is_empty());
+        assert!(class_breaks(&[f64::NAN], 3, ClassMethod::Quantiles).is_empty());
+        assert_eq!(class_breaks(&[3.0; 10], 4, ClassMethod::Quantiles), [3.0]);
+        assert_eq!(
+            class_breaks(&[3.0; 10], 4, ClassMethod::NaturalBreaks),
+            [3.0]
+        );
+        assert_eq!(
+            class_breaks(&[1.0, 1.0, 5.0], 5, ClassMethod::NaturalBreaks),
+            [1.0, 5.0]
+        );
+    }
+
+    #[test]
+    fn class_breaks_quantiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(
+            class_breaks(&v, 4, ClassMethod::Quantiles),
+            [25.0, 50.0, 75.0, 100.0]
+        );
+        assert_eq!(
+            class_breaks(&v, 3, ClassMethod::Quantiles),
+            [34.0, 67.0, 100.0]
+        );
+    }
+
+    #[test]
+    fn natural_breaks_find_obvious_groups() {
+        let v = [1.0, 2.0, 3.0, 20.0, 21.0, 22.0, 100.0, 101.0];
+        assert_eq!(
+            class_breaks(&v, 3, ClassMethod::NaturalBreaks),
+            [3.0, 22.0, 101.0]
+        );
+        // Many values: sampled, groups still found.
+        let mut many = Vec::new();
+        for base in [10.0, 500.0, 2000.0] {
+            many.extend((0..5000).map(|i| base + (i % 50) as f64 * 0.1));
+        }
+        let b = class_breaks(&many, 3, ClassMethod::NaturalBreaks);
+        assert_eq!(b.len(), 3);
+        assert!((10.0..15.0).contains(&b[0]), "{b:?}");
+        assert!((500.0..505.0).contains(&b[1]), "{b:?}");
+        assert_eq!(b[2], 2004.9);
+    }
+}

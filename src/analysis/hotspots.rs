@@ -584,3 +584,298 @@ fn scaled_exp_neg_sq(y: f64) -> f64 {
     let del = (y - ysq) * (y + ysq);
     (-ysq * ysq).exp() * (-del).exp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn run(xy: &[[f64; 2]], params: &HotspotParams) -> Hotspots {
+        hotspots(xy, params, &CancelToken::new()).unwrap()
+    }
+
+    /// Gi* straight from the formula, over all pairs of cells.
+    fn gi_star_naive(counts: &[u32], nx: usize, cell_m: f64, band_m: f64) -> Vec<f64> {
+        let n = counts.len();
+        let x: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        let mean = x.iter().sum::<f64>() / n as f64;
+        let s = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+        (0..n)
+            .map(|i| {
+                let (xi, yi) = ((i % nx) as f64 * cell_m, (i / nx) as f64 * cell_m);
+                let mut w = 0.0;
+                let mut sum = 0.0;
+                for j in 0..n {
+                    let (xj, yj) = ((j % nx) as f64 * cell_m, (j / nx) as f64 * cell_m);
+                    if ((xi - xj).powi(2) + (yi - yj).powi(2)).sqrt() <= band_m + 1e-6 {
+                        w += 1.0;
+                        sum += x[j];
+                    }
+                }
+                let nf = n as f64;
+                (sum - mean * w) / (s * ((nf * w - w * w) / (nf - 1.0)).sqrt())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_incidents_is_an_error() {
+        assert_eq!(
+            hotspots(&[], &HotspotParams::default(), &CancelToken::new()),
+            Err(AnalysisError::NoIncidents)
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        let p = HotspotParams {
+            band_m: 0.0,
+            ..HotspotParams::default()
+        };
+        assert!(matches!(
+            hotspots(&[[1.0, 1.0]], &p, &CancelToken::new()),
+            Err(AnalysisError::InvalidParam { name: "band_m", .. })
+        ));
+        let p = HotspotParams {
+            cell_m: f64::NAN,
+            ..HotspotParams::default()
+        };
+        assert!(matches!(
+            hotspots(&[[1.0, 1.0]], &p, &CancelToken::new()),
+            Err(AnalysisError::InvalidParam { name: "cell_m", .. })
+        ));
+        let p = HotspotParams {
+            cell_m: 0.001,
+            ..HotspotParams::default()
+        };
+        assert!(matches!(
+            hotspots(&[[0.0, 0.0], [1000.0, 1000.0]], &p, &CancelToken::new()),
+            Err(AnalysisError::TooLarge { .. })
+        ));
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        assert_eq!(
+            hotspots(&[[1.0, 1.0]], &HotspotParams::default(), &cancel),
+            Err(AnalysisError::Cancelled)
+        );
+    }
+
+    #[test]
+    fn one_cell_or_equal_counts_give_zero_z() {
+        let h = run(&[[474_010.0, 6_211_010.0]], &HotspotParams::default());
+        assert_eq!((h.nx, h.ny, h.cells.len()), (1, 1, 1));
+        assert_eq!((h.cells[0].z, h.cells[0].p), (0.0, 1.0));
+        assert_eq!(h.cells[0].class, HotspotClass::NotSignificant);
+        let h = run(&[[50.0, 50.0], [150.0, 50.0]], &HotspotParams::default());
+        assert!(h.cells.iter().all(|c| c.z == 0.0 && c.p == 1.0));
+    }
+
+    #[test]
+    fn grid_follows_the_rule() {
+        let h = run(
+            &[[-150.0, 1.0], [120.0, -0.5], [199.999, 99.0]],
+            &HotspotParams::default(),
+        );
+        assert_eq!((h.x0, h.y0), (-200.0, -100.0));
+        assert_eq!((h.nx, h.ny), (4, 2));
+        assert_eq!(h.cells[1 * 4 + 0].count, 1);
+        assert_eq!(h.cells[0 * 4 + 3].count, 1);
+        assert_eq!(h.cells[1 * 4 + 3].count, 1);
+        let h = run(
+            &[[474_050.0, 6_211_000.0], [474_299.9, 6_211_100.0]],
+            &HotspotParams::default(),
+        );
+        assert_eq!((h.x0, h.y0, h.nx, h.ny), (474_000.0, 6_211_000.0, 3, 2));
+        let count = |ix: usize, iy: usize| h.cells[iy * h.nx + ix].count;
+        assert_eq!((count(0, 0), count(2, 1), count(1, 0)), (1, 1, 0));
+        assert_eq!(h.cells.len(), 6);
+        assert!(
+            h.cells
+                .iter()
+                .enumerate()
+                .all(|(i, c)| (c.ix, c.iy) == (i % 3, i / 3))
+        );
+        assert_eq!(h.incidents_used, 2);
+        assert_eq!(
+            h.cell_bounds(2, 1),
+            ([474_200.0, 6_211_100.0], [474_300.0, 6_211_200.0])
+        );
+        assert_eq!(h.cell_center(0, 0), [474_050.0, 6_211_050.0]);
+    }
+
+    #[test]
+    fn study_area_fixes_the_grid() {
+        let params = HotspotParams {
+            study_area: Some(([1000.0, 2000.0], [1950.0, 2450.0])),
+            ..HotspotParams::default()
+        };
+        let h = run(&[[1500.0, 2100.0], [5000.0, 5000.0]], &params);
+        assert_eq!((h.x0, h.y0, h.nx, h.ny), (1000.0, 2000.0, 10, 5));
+        assert_eq!(h.incidents_used, 1);
+        assert_eq!(h.cells[1 * 10 + 5].count, 1);
+    }
+
+    #[test]
+    fn hand_worked_row_of_three() {
+        // Counts 0, 3, 0; band = one cell, so neighbours are the cell and its
+        // left and right. n = 3, mean 1, s = √2.
+        // End cells: W = 2, Σ = 3: z = (3 − 2)/(√2·√((6 − 4)/2)) = 1/√2.
+        // Middle: W = 3, Σ = 3: z = 0.
+        let params = HotspotParams {
+            band_m: 100.0,
+            study_area: Some(([0.0, 0.0], [299.0, 99.0])),
+            ..HotspotParams::default()
+        };
+        let h = run(&[[150.0, 50.0]; 3], &params);
+        let z: Vec<f64> = h.cells.iter().map(|c| c.z).collect();
+        let want = [0.5f64.sqrt(), 0.0, 0.5f64.sqrt()];
+        for (a, b) in z.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{z:?}");
+        }
+    }
+
+    #[test]
+    fn hand_worked_five_by_five() {
+        // 25 incidents in the centre cell of a 5×5 grid, band = one cell (the
+        // cell and its four edge neighbours). n = 25, mean 1, s = √24.
+        // Centre and its 4 neighbours: W = 5, Σ = 25: z = 20/(√24·√(100/24)) = 2.
+        // Corner: W = 3, Σ = 0: z = −3/√66. Edge middle (not next to centre)
+        // W = 4: z = −4/√84. Diagonal to centre: W = 5: z = −0.5.
+        let params = HotspotParams {
+            band_m: 100.0,
+            fdr: false,
+            study_area: Some(([0.0, 0.0], [499.0, 499.0])),
+            ..HotspotParams::default()
+        };
+        let h = run(&[[250.0, 250.0]; 25], &params);
+        let z = |ix: usize, iy: usize| h.cells[iy * 5 + ix].z;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(z(2, 2), 2.0) && close(z(2, 1), 2.0) && close(z(3, 2), 2.0));
+        assert!(close(z(0, 0), -3.0 / 66f64.sqrt()));
+        assert!(close(z(4, 4), -3.0 / 66f64.sqrt()));
+        assert!(close(z(2, 0), -4.0 / 84f64.sqrt()));
+        assert!(close(z(1, 1), -0.5));
+        // p(|z| = 2) = 0.0455: hot at 95 % without FDR ...
+        let c = h.cells[2 * 5 + 2];
+        assert!((c.p - 0.045_500_263_896_358_41).abs() < 1e-12, "{}", c.p);
+        assert_eq!(c.class, HotspotClass::Hot95);
+        assert_eq!(h.cells[0].class, HotspotClass::NotSignificant);
+        // ... but with FDR over 25 cells, 5 p-values of 0.0455 are not enough
+        // (BH needs p_(5) ≤ 5·0.10/25 = 0.02 even at 90 %).
+        let h = run(
+            &[[250.0, 250.0]; 25],
+            &HotspotParams {
+                fdr: true,
+                ..params
+            },
+        );
+        assert!(
+            h.cells
+                .iter()
+                .all(|c| c.class == HotspotClass::NotSignificant)
+        );
+    }
+
+    #[test]
+    fn matches_naive_gi_star() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut xy = Vec::new();
+        for _ in 0..3 {
+            let c = [rng.random_range(0.0..2000.0), rng.random_range(0.0..1500.0)];
+            for _ in 0..300 {
+                xy.push([
+                    c[0] + rng.random_range(-250.0..250.0),
+                    c[1] + rng.random_range(-250.0..250.0),
+                ]);
+            }
+        }
+        for _ in 0..200 {
+            xy.push([rng.random_range(0.0..2000.0), rng.random_range(0.0..1500.0)]);
+        }
+        for (cell_m, band_m) in [
+            (100.0, 300.0),
+            (100.0, 100.0),
+            (50.0, 220.0),
+            (100.0, 141.42135623730951),
+        ] {
+            let params = HotspotParams {
+                cell_m,
+                band_m,
+                ..HotspotParams::default()
+            };
+            let h = run(&xy, &params);
+            let counts: Vec<u32> = h.cells.iter().map(|c| c.count).collect();
+            let want = gi_star_naive(&counts, h.nx, cell_m, band_m);
+            for (c, w) in h.cells.iter().zip(&want) {
+                assert!((c.z - w).abs() < 1e-9, "{cell_m} {band_m}: {} vs {w}", c.z);
+                assert!((c.p - p_two_sided(*w)).abs() < 1e-12);
+            }
+            assert_eq!(counts.iter().sum::<u32>() as usize, xy.len());
+            assert!(h.cells.iter().any(|c| c.class == HotspotClass::Hot99));
+        }
+    }
+
+    #[test]
+    fn erfc_matches_reference_values() {
+        // Reference values: CPython's math.erfc (correctly rounded to ~1 ulp).
+        let cases = [
+            (0.0, 1.0),
+            (0.1, 0.8875370839817152),
+            (0.3, 0.6713732405408726),
+            (0.46875, 0.507386526782062),
+            (0.5, 0.4795001221869535),
+            (1.0, 0.15729920705028513),
+            (2.0, 0.004677734981047265),
+            (3.0, 2.2090496998585438e-05),
+            (4.0, 1.541725790028002e-08),
+            (4.5, 1.9661604415428873e-10),
+            (5.0, 1.5374597944280351e-12),
+            (6.0, 2.1519736712498916e-17),
+            (10.0, 2.088487583762545e-45),
+            (-1.0, 1.842700792949715),
+        ];
+        for (x, want) in cases {
+            let got = erfc(x);
+            assert!(
+                ((got - want) / want).abs() < 1e-14,
+                "erfc({x}) = {got}, want {want}"
+            );
+        }
+        assert_eq!(erfc(30.0), 0.0);
+        assert!(erfc(f64::NAN).is_nan());
+        assert!((p_two_sided(1.959_963_984_540_054) - 0.05).abs() < 1e-15);
+        assert!((p_two_sided(-2.575_829_303_548_900_4) - 0.01).abs() < 1e-15);
+    }
+
+    #[test]
+    fn fdr_cutoffs_follow_benjamini_hochberg() {
+        // n = 10: at α = 0.05 the thresholds are 0.005, 0.01, …; p_(3) = 0.012
+        // ≤ 0.015 is the largest that passes, so p_(1..3) are significant.
+        let p = [0.001, 0.008, 0.012, 0.3, 0.04, 0.5, 0.6, 0.7, 0.8, 0.9];
+        let [c99, c95, c90] = fdr_cutoffs(&p);
+        assert_eq!(c95, 0.012);
+        // α = 0.01: thresholds 0.001, 0.002, …: only p_(1) = 0.001.
+        assert_eq!(c99, 0.001);
+        // α = 0.10: 0.04 ≤ 4·0.01 = 0.04 passes.
+        assert_eq!(c90, 0.04);
+        assert_eq!(fdr_cutoffs(&[0.5, 0.9]), [-1.0, -1.0, -1.0]);
+    }
+
+    #[test]
+    fn classes_have_keys_and_labels() {
+        let keys: Vec<&str> = HotspotClass::ALL.iter().map(|c| c.key()).collect();
+        assert_eq!(keys[0], "hot_99");
+        assert_eq!(keys[6], "cold_99");
+        assert!(HotspotClass::ALL.iter().all(|c| !c.label_sv().is_empty()));
+        assert_eq!(
+            classify(-3.0, 0.001, &CONFIDENCE_ALPHAS),
+            HotspotClass::Cold99
+        );
+        assert_eq!(classify(1.8, 0.07, &CONFIDENCE_ALPHAS), HotspotClass::Hot90);
+        assert_eq!(
+            classify(0.0, 0.0, &CONFIDENCE_ALPHAS),
+            HotspotClass::NotSignificant
+        );
+    }
+}
