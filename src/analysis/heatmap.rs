@@ -544,6 +544,7 @@ pub fn class_breaks(values: &[f64], classes: usize, method: ClassMethod) -> Vec<
 }
 
 /// Jenks natural breaks on sorted values: the upper limit of each class.
+#[allow(clippy::needless_range_loop)] // the recurrence reads clearer with indices
 fn jenks(sorted: &[f64], classes: usize) -> Vec<f64> {
     let n = sorted.len();
     let mut distinct = sorted.to_vec();

@@ -485,11 +485,11 @@ impl<'a> State<'a> {
                     }
                 }
             }
-            for j in 0..p.m() {
+            for (j, (g, e)) in self.gain.iter().zip(&extra).enumerate() {
                 if self.is_chosen[j] {
                     continue;
                 }
-                let delta = self.gain[j] + extra[j] - loss;
+                let delta = g + e - loss;
                 if delta > 1e-9 * p.total.max(1.0) && best.is_none_or(|(b, _, _)| delta > b) {
                     best = Some((delta, out, j));
                 }
