@@ -296,13 +296,21 @@ fn exact_floor_div(a: f64, b: f64, guess: f64) -> f64 {
 /// ```
 /// use lagesbild::analysis::{HotspotClass, HotspotParams, hotspots};
 /// use lagesbild::jobs::CancelToken;
-/// let mut xy = vec![[50.0, 50.0], [950.0, 950.0]];
-/// xy.extend(std::iter::repeat([450.0, 450.0]).take(30));
+/// // One incident in each corner of a 2 × 2 km box, 30 in each of the
+/// // 3 × 3 cells around (1050, 1050).
+/// let mut xy = vec![[50.0, 50.0], [1950.0, 1950.0]];
+/// for dx in [-100.0, 0.0, 100.0] {
+///     for dy in [-100.0, 0.0, 100.0] {
+///         xy.extend(std::iter::repeat_n([1050.0 + dx, 1050.0 + dy], 30));
+///     }
+/// }
 /// let h = hotspots(&xy, &HotspotParams::default(), &CancelToken::new()).unwrap();
-/// assert_eq!((h.nx, h.ny), (10, 10));
-/// let centre = &h.cells[4 * 10 + 4];
+/// assert_eq!((h.nx, h.ny), (20, 20));
+/// let centre = &h.cells[10 * 20 + 10];
 /// assert_eq!(centre.count, 30);
+/// assert!((centre.z - 10.833_660_368).abs() < 1e-6);
 /// assert_eq!(centre.class, HotspotClass::Hot99);
+/// assert_eq!(h.cells[0].class, HotspotClass::NotSignificant);
 /// ```
 pub fn hotspots(
     xy: &[[f64; 2]],

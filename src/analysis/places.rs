@@ -120,6 +120,8 @@ impl Places {
 /// (b) the Lagrangian relaxation of the coverage constraints y_d ≤ Σ_{j∋d} x_j,
 /// L(λ) = Σ_d max(0, w_d − λ_d) + (sum of the k largest Σ_{d∈C(j)} λ_d),
 /// minimised by subgradient steps (every L(λ) with λ ≥ 0 bounds OPT).
+/// The k best places under each step's prices λ are a solution too; the best
+/// three of them are also improved by the swap search, and the best result wins.
 ///
 /// # Notes
 /// Cost: O(n) binning, O(nnz) greedy where nnz is the total size of the
