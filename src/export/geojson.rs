@@ -265,6 +265,9 @@ mod tests {
             made_from: made_from(),
         };
         let err = to_string(&layer, Path::new("out.geojson")).unwrap_err();
-        assert!(err.to_string().starts_with("out.geojson: feature 1:"), "{err}");
+        assert!(
+            err.to_string().starts_with("out.geojson: feature 1:"),
+            "{err}"
+        );
     }
 }

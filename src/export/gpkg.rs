@@ -181,10 +181,12 @@ pub fn write_layer(layer: &Layer, path: &Path) -> Result<(), ExportError> {
         }
         return built;
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .map_err(|e| ExportError::Invalid {
-            path: path.to_owned(),
-            reason: format!("cannot open as a GeoPackage: {e}"),
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
+            ExportError::Invalid {
+                path: path.to_owned(),
+                reason: format!("cannot open as a GeoPackage: {e}"),
+            }
         })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(sql)?;
@@ -278,8 +280,9 @@ fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
             None => "GEOMETRY",
         }
     };
-    let description = serde_json::json!({"title": layer.title, "made_from": layer.made_from.to_json()})
-        .to_string();
+    let description =
+        serde_json::json!({"title": layer.title, "made_from": layer.made_from.to_json()})
+            .to_string();
     create_feature_layer(
         conn,
         &FeatureLayer {
@@ -309,7 +312,12 @@ fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
         if let Some(e) = envelope(&f.geometry) {
             bounds = Some(match bounds {
                 None => e,
-                Some(b) => [b[0].min(e[0]), b[1].max(e[1]), b[2].min(e[2]), b[3].max(e[3])],
+                Some(b) => [
+                    b[0].min(e[0]),
+                    b[1].max(e[1]),
+                    b[2].min(e[2]),
+                    b[3].max(e[3]),
+                ],
             });
         }
         let values = std::iter::once(rusqlite::types::Value::Blob(blob))

@@ -31,9 +31,9 @@ pub type Polygon = Vec<Vec<[f64; 2]>>;
 pub struct Band {
     /// 1-based class number, lowest density first.
     pub class: usize,
-    /// Lower edge (inclusive) of the class's values.
+    /// Lower limit of the class's values (exclusive except for class 1).
     pub min: f64,
-    /// Upper edge of the class's values (exclusive except for the top class).
+    /// Upper limit of the class's values (inclusive).
     pub max: f64,
     pub polygons: Vec<Polygon>,
 }
@@ -44,9 +44,11 @@ const W: u8 = 2;
 const S: u8 = 3;
 
 /// The class of each value for class edges `edges` (ascending, n + 1 edges
-/// for n classes): class i (1-based) holds `edges[i-1] <= v < edges[i]`, the
-/// top class also `v == edges[n]`; values below the first edge, above the last,
-/// not finite, or zero have class 0 (none).
+/// for n classes; `edges[1..]` are the upper limits that
+/// [`crate::analysis::class_breaks`] gives): class i (1-based) holds
+/// `edges[i-1] < v <= edges[i]`, the first class also `v == edges[0]`; values
+/// below the first edge, above the last, not finite, or zero have class 0
+/// (none).
 pub fn classify(values: &[f64], edges: &[f64]) -> Vec<u8> {
     let n = edges.len().saturating_sub(1);
     values
@@ -55,9 +57,9 @@ pub fn classify(values: &[f64], edges: &[f64]) -> Vec<u8> {
             if !v.is_finite() || v <= 0.0 || n == 0 || v < edges[0] || v > edges[n] {
                 return 0;
             }
-            // Index of the first edge above v, clamped to the top class.
-            let above = edges[1..].partition_point(|&e| e <= v);
-            (above.min(n - 1) + 1) as u8
+            // Number of upper limits below v.
+            let below = edges[1..].partition_point(|&e| e < v);
+            (below.min(n - 1) + 1) as u8
         })
         .collect()
 }
@@ -171,7 +173,12 @@ pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
         if ring.len() > 1 && prev_d == Some(d0) {
             ring.remove(0);
         }
-        rings.push((ring, left_cell));
+        // Where two cells of one region touch only at a corner, the walk can
+        // pass a vertex twice; split such a ring there into simple rings (the
+        // loop becomes a hole touching the shell at that point).
+        for piece in split_at_repeats(ring) {
+            rings.push((piece, left_cell));
+        }
     }
 
     let labels = components(mask, nx, ny);
@@ -191,10 +198,7 @@ pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
         }
         let label = labels[cy * nx + cx];
         if super::geojson::signed_area2(&pts) > 0.0 {
-            shell_of_label
-                .entry(label)
-                .or_default()
-                .push(shells.len());
+            shell_of_label.entry(label).or_default().push(shells.len());
             shells.push(vec![pts]);
         } else {
             let centre = grid.cell_center(cx, cy);
@@ -215,6 +219,27 @@ pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
         }
     }
     shells
+}
+
+/// Splits a ring (vertices, not closed) at every vertex it visits twice
+/// into simple rings.
+fn split_at_repeats(ring: Vec<(usize, usize)>) -> Vec<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(usize, usize)> = Vec::with_capacity(ring.len());
+    let mut at: HashMap<(usize, usize), usize> = HashMap::new();
+    for v in ring {
+        if let Some(&i) = at.get(&v) {
+            let piece: Vec<(usize, usize)> = stack.drain(i..).collect();
+            for q in &piece {
+                at.remove(q);
+            }
+            out.push(piece);
+        }
+        at.insert(v, stack.len());
+        stack.push(v);
+    }
+    out.push(stack);
+    out
 }
 
 /// 4-connected component label of each cell (0 outside the mask).
@@ -308,7 +333,13 @@ mod tests {
         assert_eq!(p[0].len(), 1);
         assert_eq!(
             p[0][0],
-            vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]]
+            vec![
+                [0.0, 0.0],
+                [10.0, 0.0],
+                [10.0, 10.0],
+                [0.0, 10.0],
+                [0.0, 0.0]
+            ]
         );
     }
 
@@ -380,7 +411,7 @@ mod tests {
         let edges = [1.0, 2.0, 4.0];
         assert_eq!(
             classify(&[0.0, 0.5, 1.0, 1.9, 2.0, 4.0, 4.1, f64::NAN], &edges),
-            vec![0, 0, 1, 1, 2, 2, 0, 0]
+            vec![0, 0, 1, 1, 1, 2, 0, 0]
         );
         let mut g = Grid::zeros(0.0, 0.0, 10.0, 3, 1);
         g.values = vec![1.0, 3.0, 3.5];

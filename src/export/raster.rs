@@ -110,7 +110,10 @@ fn dims(grid: &Grid, path: &Path) -> Result<(u32, u32), ExportError> {
         reason,
     };
     if grid.nx == 0 || grid.ny == 0 || grid.values.len() != grid.nx * grid.ny {
-        return Err(bad(format!("empty or inconsistent grid {} × {}", grid.nx, grid.ny)));
+        return Err(bad(format!(
+            "empty or inconsistent grid {} × {}",
+            grid.nx, grid.ny
+        )));
     }
     if !(grid.cell_m.is_finite() && grid.cell_m > 0.0) {
         return Err(bad(format!("cell size {} m is not positive", grid.cell_m)));
@@ -170,21 +173,91 @@ pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
         })
         .collect();
     let mut entries = vec![
-        Entry { tag: 256, typ: LONG, count: 1, data: longs(&[width]) },
-        Entry { tag: 257, typ: LONG, count: 1, data: longs(&[height]) },
-        Entry { tag: 258, typ: SHORT, count: 1, data: shorts(&[32]) },
-        Entry { tag: 259, typ: SHORT, count: 1, data: shorts(&[1]) },
-        Entry { tag: 262, typ: SHORT, count: 1, data: shorts(&[1]) },
+        Entry {
+            tag: 256,
+            typ: LONG,
+            count: 1,
+            data: longs(&[width]),
+        },
+        Entry {
+            tag: 257,
+            typ: LONG,
+            count: 1,
+            data: longs(&[height]),
+        },
+        Entry {
+            tag: 258,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[32]),
+        },
+        Entry {
+            tag: 259,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 262,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
         // 273 StripOffsets: filled in below.
-        Entry { tag: 273, typ: LONG, count: strips as u32, data: vec![0; 4 * strips] },
-        Entry { tag: 277, typ: SHORT, count: 1, data: shorts(&[1]) },
-        Entry { tag: 278, typ: LONG, count: 1, data: longs(&[rows_per_strip as u32]) },
-        Entry { tag: 279, typ: LONG, count: strips as u32, data: longs(&strip_counts) },
-        Entry { tag: 284, typ: SHORT, count: 1, data: shorts(&[1]) },
-        Entry { tag: 339, typ: SHORT, count: 1, data: shorts(&[3]) },
-        Entry { tag: 33550, typ: DOUBLE, count: 3, data: doubles(&scale) },
-        Entry { tag: 33922, typ: DOUBLE, count: 6, data: doubles(&tiepoint) },
-        Entry { tag: 34735, typ: SHORT, count: geokeys.len() as u32, data: shorts(&geokeys) },
+        Entry {
+            tag: 273,
+            typ: LONG,
+            count: strips as u32,
+            data: vec![0; 4 * strips],
+        },
+        Entry {
+            tag: 277,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 278,
+            typ: LONG,
+            count: 1,
+            data: longs(&[rows_per_strip as u32]),
+        },
+        Entry {
+            tag: 279,
+            typ: LONG,
+            count: strips as u32,
+            data: longs(&strip_counts),
+        },
+        Entry {
+            tag: 284,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 339,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[3]),
+        },
+        Entry {
+            tag: 33550,
+            typ: DOUBLE,
+            count: 3,
+            data: doubles(&scale),
+        },
+        Entry {
+            tag: 33922,
+            typ: DOUBLE,
+            count: 6,
+            data: doubles(&tiepoint),
+        },
+        Entry {
+            tag: 34735,
+            typ: SHORT,
+            count: geokeys.len() as u32,
+            data: shorts(&geokeys),
+        },
     ];
     let ifd_len = 2 + 12 * entries.len() + 4;
     let mut extra_offset = 8 + ifd_len;
