@@ -38,6 +38,9 @@ pub struct Band {
     pub polygons: Vec<Polygon>,
 }
 
+/// A grid vertex (i, j): the lower-left corner of cell (i, j).
+type Vertex = (usize, usize);
+
 const E: u8 = 0;
 const N: u8 = 1;
 const W: u8 = 2;
@@ -136,7 +139,7 @@ pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
     };
     // Rings as vertex lists (grid vertex indices), with the cell on the left
     // of their first edge.
-    let mut rings: Vec<(Vec<(usize, usize)>, (usize, usize))> = Vec::new();
+    let mut rings: Vec<(Vec<Vertex>, Vertex)> = Vec::new();
     for &(si, sj) in &starts {
         let bits = out[vid(si, sj)];
         if bits == 0 {
