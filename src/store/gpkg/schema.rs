@@ -24,7 +24,8 @@ const WKT_4326: &str = concat!(
     r#"AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#
 );
 
-const WKT_3006: &str = concat!(
+/// SWEREF 99 TM (EPSG:3006) as the OGC WKT stored in `gpkg_spatial_ref_sys`.
+pub const WKT_3006: &str = concat!(
     r#"PROJCS["SWEREF99 TM",GEOGCS["SWEREF99",DATUM["SWEREF99",SPHEROID["GRS 1980",6378137,"#,
     r#"298.257222101,AUTHORITY["EPSG","7019"]],AUTHORITY["EPSG","6619"]],PRIMEM["Greenwich",0,"#,
     r#"AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],"#,
@@ -149,8 +150,9 @@ pub fn set_gpkg_identity(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Creates the core tables with the required spatial reference systems
-/// (-1, 0, 4326) and SWEREF 99 TM (3006).
-fn create_core(conn: &Connection) -> rusqlite::Result<()> {
+/// (-1, 0, 4326) and SWEREF 99 TM (3006). Public so that exports can write a
+/// plain GeoPackage (no app tables).
+pub fn create_core(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(CORE_TABLES)?;
     let mut insert = conn.prepare(
         "INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, \

@@ -1,0 +1,231 @@
+//! Exports of analysis results: GeoJSON (RFC 7946), PNG with a world file,
+//! GeoTIFF and GeoPackage layers. No egui here; the CLI and the app call the
+//! same functions.
+//!
+//! Every vector export goes through one plain form, a [`Layer`]: features
+//! with geometry in SWEREF 99 TM metres (EPSG:3006) and flat properties, plus
+//! [`MadeFrom`], which says what the layer was made from. The writers convert
+//! to WGS84 (GeoJSON) or keep SWEREF 99 TM (GeoPackage). Only aggregated
+//! results are exported: never incident descriptions or any per-incident data.
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `geojson.rs` | the RFC 7946 writer |
+//! | `isobands.rs` | density classes of a grid traced into polygons with holes |
+//! | `layers.rs` | heatmap, hotspot and places results as [`Layer`]s |
+//! | `raster.rs` | PNG + world file + `.prj`, GeoTIFF |
+//! | `gpkg.rs` | layers into a new or existing GeoPackage |
+
+pub mod geojson;
+pub mod gpkg;
+pub mod isobands;
+pub mod layers;
+pub mod raster;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::{Filter, time};
+use crate::store::IncidentPoint;
+
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: database error: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{path}: PNG encoding failed: {reason}")]
+    Png { path: PathBuf, reason: String },
+    #[error("{path}: a layer named {layer:?} exists already; choose another --layer name")]
+    LayerExists { path: PathBuf, layer: String },
+}
+
+pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A geometry in SWEREF 99 TM metres.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Geometry {
+    Point([f64; 2]),
+    /// Rings: the exterior first, then holes; each ring closed (first point
+    /// repeated at the end).
+    Polygon(Vec<Vec<[f64; 2]>>),
+    MultiPolygon(Vec<Vec<Vec<[f64; 2]>>>),
+}
+
+impl Geometry {
+    /// GeoPackage / OGC geometry type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Geometry::Point(_) => "POINT",
+            Geometry::Polygon(_) => "POLYGON",
+            Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+        }
+    }
+}
+
+/// One feature: a geometry and flat properties (numbers, strings, booleans;
+/// a property missing from a feature is written as absent / NULL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    pub geometry: Geometry,
+    pub properties: Map<String, Value>,
+}
+
+/// What a layer was made from; written as the foreign member `lagesbild`
+/// of a GeoJSON FeatureCollection and as the layer description in a
+/// GeoPackage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MadeFrom {
+    /// The project's name.
+    pub project: String,
+    /// True when the project is the synthetic demo.
+    pub synthetic: bool,
+    /// [`Filter::describe`] of the filter used (with the time window).
+    pub filter: String,
+    /// First and last local date of the incidents used.
+    pub period: Option<[NaiveDate; 2]>,
+    /// Incidents that went into the analysis.
+    pub incidents: usize,
+    /// Incidents left out for a coarse position.
+    pub coarse_excluded: usize,
+    /// The analysis and its parameters, e.g. `{"analysis": "hotspots", "cell_m": 100}`.
+    pub parameters: Value,
+    /// The app that wrote it, e.g. `Lagesbild/0.1.0`.
+    pub made_by: String,
+}
+
+impl MadeFrom {
+    /// Describes `points` (the incidents that passed `filter`), of which
+    /// `incidents` went into the analysis and `coarse_excluded` were left out.
+    pub fn new(
+        project: &str,
+        synthetic: bool,
+        filter: &Filter,
+        points: &[IncidentPoint],
+        incidents: usize,
+        coarse_excluded: usize,
+        parameters: Value,
+    ) -> MadeFrom {
+        MadeFrom {
+            project: project.to_owned(),
+            synthetic,
+            filter: filter.describe(),
+            period: period(points.iter().map(|p| p.occurred_at)),
+            incidents,
+            coarse_excluded,
+            parameters,
+            made_by: crate::APP_NAME_VERSION.to_owned(),
+        }
+    }
+
+    /// As JSON, for the GeoJSON foreign member.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// First and last local date of the instants.
+pub fn period(times: impl Iterator<Item = DateTime<Utc>>) -> Option<[NaiveDate; 2]> {
+    let (first, last) = times.fold(None, |acc: Option<(DateTime<Utc>, DateTime<Utc>)>, t| {
+        Some(match acc {
+            None => (t, t),
+            Some((a, b)) => (a.min(t), b.max(t)),
+        })
+    })?;
+    Some([
+        time::local(first).date_naive(),
+        time::local(last).date_naive(),
+    ])
+}
+
+/// A layer ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Table name in a GeoPackage, e.g. `hotspots`.
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    pub features: Vec<Feature>,
+    pub made_from: MadeFrom,
+}
+
+/// The output formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    GeoJson,
+    GeoPackage,
+    Png,
+    GeoTiff,
+}
+
+impl OutputKind {
+    /// From the file name's extension (case-insensitive): .geojson/.json,
+    /// .gpkg, .png, .tif/.tiff.
+    pub fn from_path(path: &std::path::Path) -> Option<OutputKind> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "geojson" | "json" => OutputKind::GeoJson,
+            "gpkg" => OutputKind::GeoPackage,
+            "png" => OutputKind::Png,
+            "tif" | "tiff" => OutputKind::GeoTiff,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn period_is_in_local_dates() {
+        assert_eq!(period(std::iter::empty()), None);
+        // 23:30 UTC on 31 Dec is 00:30 local on 1 Jan.
+        let a = Utc.with_ymd_and_hms(2024, 12, 31, 23, 30, 0).unwrap();
+        let b = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+        let p = period([a, b].into_iter()).unwrap();
+        assert_eq!(p[0], NaiveDate::from_ymd_opt(2024, 6, 1).unwrap());
+        assert_eq!(p[1], NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+    }
+
+    #[test]
+    fn kinds_from_extensions() {
+        use std::path::Path;
+        assert_eq!(
+            OutputKind::from_path(Path::new("a/heat.TIF")),
+            Some(OutputKind::GeoTiff)
+        );
+        assert_eq!(
+            OutputKind::from_path(Path::new("h.geojson")),
+            Some(OutputKind::GeoJson)
+        );
+        assert_eq!(
+            OutputKind::from_path(Path::new("h.gpkg")),
+            Some(OutputKind::GeoPackage)
+        );
+        assert_eq!(
+            OutputKind::from_path(Path::new("h.png")),
+            Some(OutputKind::Png)
+        );
+        assert_eq!(OutputKind::from_path(Path::new("h.shp")), None);
+        assert_eq!(OutputKind::from_path(Path::new("h")), None);
+    }
+}

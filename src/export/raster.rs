@@ -1,0 +1,365 @@
+//! Raster exports of a [`Grid`] in SWEREF 99 TM (EPSG:3006):
+//!
+//! - a PNG with a colour ramp (transparent where the value is zero), a world
+//!   file (`.pgw`) and a `.prj` (a world file names no CRS);
+//! - a GeoTIFF with float32 values (for a heatmap: incidents per km²),
+//!   written here as a minimal baseline TIFF (uncompressed strips,
+//!   SampleFormat 3) with the GeoTIFF tags ModelPixelScale (33550),
+//!   ModelTiepoint (33922) and GeoKeyDirectory (34735: projected, PixelIsArea,
+//!   EPSG:3006, metres).
+//!
+//! Row 0 of an image is the northernmost row of the grid (the grid's row 0 is
+//! the southernmost).
+
+use std::path::{Path, PathBuf};
+
+use super::geojson::write_atomically;
+use super::{ExportError, io_err};
+use crate::analysis::Grid;
+
+/// SWEREF 99 TM as ESRI WKT (what `gdalsrsinfo -o wkt_esri EPSG:3006`
+/// prints), for `.prj` files.
+pub const PRJ_SWEREF99_TM: &str = concat!(
+    r#"PROJCS["SWEREF99_TM",GEOGCS["GCS_SWEREF99",DATUM["D_SWEREF99","#,
+    r#"SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],"#,
+    r#"UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],"#,
+    r#"PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],"#,
+    r#"PARAMETER["Central_Meridian",15.0],PARAMETER["Scale_Factor",0.9996],"#,
+    r#"PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#
+);
+
+/// The six lines of a world file for `grid`: pixel size in x, two rotation
+/// terms (0), minus the pixel size in y, then x and y of the CENTRE of the
+/// upper-left pixel.
+pub fn world_file(grid: &Grid) -> String {
+    let c = grid.cell_m;
+    let x = grid.x0 + c / 2.0;
+    let y = grid.y0 + grid.ny as f64 * c - c / 2.0;
+    format!("{c}\n0\n0\n{}\n{x}\n{y}\n", -c)
+}
+
+/// The colour ramp (light yellow → orange → dark red) at `t` in [0, 1], as
+/// RGBA; alpha grows from about 40 % to 85 %.
+pub fn ramp(t: f64) -> [u8; 4] {
+    const STOPS: [[f64; 3]; 5] = [
+        [255.0, 255.0, 178.0],
+        [254.0, 204.0, 92.0],
+        [253.0, 141.0, 60.0],
+        [240.0, 59.0, 32.0],
+        [189.0, 0.0, 38.0],
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let pos = t * (STOPS.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(STOPS.len() - 2);
+    let f = pos - i as f64;
+    let mix = |k: usize| (STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * f).round() as u8;
+    [mix(0), mix(1), mix(2), (100.0 + 117.0 * t).round() as u8]
+}
+
+/// RGBA pixels of `grid`, north row first: zero (or not finite) is fully
+/// transparent, the rest goes through [`ramp`] scaled to the largest value.
+pub fn rgba(grid: &Grid) -> Vec<u8> {
+    let max = grid.min_max().map_or(0.0, |(_, hi)| hi);
+    let mut px = Vec::with_capacity(grid.nx * grid.ny * 4);
+    for iy in (0..grid.ny).rev() {
+        for ix in 0..grid.nx {
+            let v = grid.get(ix, iy);
+            if v.is_finite() && v > 0.0 && max > 0.0 {
+                px.extend_from_slice(&ramp(v / max));
+            } else {
+                px.extend_from_slice(&[0, 0, 0, 0]);
+            }
+        }
+    }
+    px
+}
+
+/// The side files written with a PNG: `heat.pgw` and `heat.prj` beside
+/// `heat.png`.
+pub fn side_files(png: &Path) -> (PathBuf, PathBuf) {
+    (png.with_extension("pgw"), png.with_extension("prj"))
+}
+
+/// Writes `grid` as a PNG with its world file and `.prj` beside it; returns
+/// the paths of the side files.
+pub fn write_png(grid: &Grid, path: &Path) -> Result<(PathBuf, PathBuf), ExportError> {
+    let (width, height) = dims(grid, path)?;
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let png_err = |e: png::EncodingError| ExportError::Png {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        let mut writer = encoder.write_header().map_err(png_err)?;
+        writer.write_image_data(&rgba(grid)).map_err(png_err)?;
+        writer.finish().map_err(png_err)?;
+    }
+    write_atomically(path, &bytes)?;
+    let (pgw, prj) = side_files(path);
+    std::fs::write(&pgw, world_file(grid)).map_err(io_err(&pgw))?;
+    std::fs::write(&prj, PRJ_SWEREF99_TM).map_err(io_err(&prj))?;
+    Ok((pgw, prj))
+}
+
+fn dims(grid: &Grid, path: &Path) -> Result<(u32, u32), ExportError> {
+    let bad = |reason: String| ExportError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    if grid.nx == 0 || grid.ny == 0 || grid.values.len() != grid.nx * grid.ny {
+        return Err(bad(format!(
+            "empty or inconsistent grid {} × {}",
+            grid.nx, grid.ny
+        )));
+    }
+    if !(grid.cell_m.is_finite() && grid.cell_m > 0.0) {
+        return Err(bad(format!("cell size {} m is not positive", grid.cell_m)));
+    }
+    let w = u32::try_from(grid.nx).map_err(|_| bad("grid too wide".into()))?;
+    let h = u32::try_from(grid.ny).map_err(|_| bad("grid too tall".into()))?;
+    Ok((w, h))
+}
+
+const SHORT: u16 = 3;
+const LONG: u16 = 4;
+const DOUBLE: u16 = 12;
+
+/// A GeoTIFF (float32, EPSG:3006, PixelIsArea) of `grid` as bytes.
+pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
+    let (width, height) = dims(grid, path)?;
+    let row_bytes = grid.nx * 4;
+    let data_len = row_bytes * grid.ny;
+    if data_len > (u32::MAX as usize) / 2 {
+        return Err(ExportError::Invalid {
+            path: path.to_owned(),
+            reason: format!(
+                "grid {} × {} is too large for a plain TIFF",
+                grid.nx, grid.ny
+            ),
+        });
+    }
+    // Strips of about 64 KiB.
+    let rows_per_strip = (65_536 / row_bytes).clamp(1, grid.ny);
+    let strips = grid.ny.div_ceil(rows_per_strip);
+
+    let c = grid.cell_m;
+    let top = grid.y0 + grid.ny as f64 * c;
+    let scale = [c, c, 0.0];
+    let tiepoint = [0.0, 0.0, 0.0, grid.x0, top, 0.0];
+    // GeoKeyDirectory: version 1.1.0, 4 keys: GTModelType = projected (1),
+    // GTRasterType = PixelIsArea (1), ProjectedCSType = 3006,
+    // ProjLinearUnits = metre (9001).
+    let geokeys: [u16; 20] = [
+        1, 1, 0, 4, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 3006, 3076, 0, 1, 9001,
+    ];
+
+    // Layout: header (8) | IFD | out-of-line values | strip data.
+    struct Entry {
+        tag: u16,
+        typ: u16,
+        count: u32,
+        data: Vec<u8>,
+    }
+    let shorts = |v: &[u16]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
+    let longs = |v: &[u32]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
+    let doubles = |v: &[f64]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
+    let strip_counts: Vec<u32> = (0..strips)
+        .map(|s| {
+            let rows = rows_per_strip.min(grid.ny - s * rows_per_strip);
+            (rows * row_bytes) as u32
+        })
+        .collect();
+    let mut entries = vec![
+        Entry {
+            tag: 256,
+            typ: LONG,
+            count: 1,
+            data: longs(&[width]),
+        },
+        Entry {
+            tag: 257,
+            typ: LONG,
+            count: 1,
+            data: longs(&[height]),
+        },
+        Entry {
+            tag: 258,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[32]),
+        },
+        Entry {
+            tag: 259,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 262,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        // 273 StripOffsets: filled in below.
+        Entry {
+            tag: 273,
+            typ: LONG,
+            count: strips as u32,
+            data: vec![0; 4 * strips],
+        },
+        Entry {
+            tag: 277,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 278,
+            typ: LONG,
+            count: 1,
+            data: longs(&[rows_per_strip as u32]),
+        },
+        Entry {
+            tag: 279,
+            typ: LONG,
+            count: strips as u32,
+            data: longs(&strip_counts),
+        },
+        Entry {
+            tag: 284,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[1]),
+        },
+        Entry {
+            tag: 339,
+            typ: SHORT,
+            count: 1,
+            data: shorts(&[3]),
+        },
+        Entry {
+            tag: 33550,
+            typ: DOUBLE,
+            count: 3,
+            data: doubles(&scale),
+        },
+        Entry {
+            tag: 33922,
+            typ: DOUBLE,
+            count: 6,
+            data: doubles(&tiepoint),
+        },
+        Entry {
+            tag: 34735,
+            typ: SHORT,
+            count: geokeys.len() as u32,
+            data: shorts(&geokeys),
+        },
+    ];
+    let ifd_len = 2 + 12 * entries.len() + 4;
+    let mut extra_offset = 8 + ifd_len;
+    let mut offsets = Vec::with_capacity(entries.len());
+    for e in &entries {
+        if e.data.len() > 4 {
+            offsets.push(Some(extra_offset as u32));
+            extra_offset += e.data.len() + e.data.len() % 2;
+        } else {
+            offsets.push(None);
+        }
+    }
+    let data_start = extra_offset;
+    let strip_offsets: Vec<u32> = (0..strips)
+        .map(|s| (data_start + s * rows_per_strip * row_bytes) as u32)
+        .collect();
+    if let Some(e) = entries.iter_mut().find(|e| e.tag == 273) {
+        e.data = longs(&strip_offsets);
+    }
+
+    let mut out = Vec::with_capacity(data_start + data_len);
+    out.extend_from_slice(b"II");
+    out.extend_from_slice(&42u16.to_le_bytes());
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (e, off) in entries.iter().zip(&offsets) {
+        out.extend_from_slice(&e.tag.to_le_bytes());
+        out.extend_from_slice(&e.typ.to_le_bytes());
+        out.extend_from_slice(&e.count.to_le_bytes());
+        match off {
+            Some(o) => out.extend_from_slice(&o.to_le_bytes()),
+            None => {
+                let mut v = [0u8; 4];
+                v[..e.data.len()].copy_from_slice(&e.data);
+                out.extend_from_slice(&v);
+            }
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    for (e, off) in entries.iter().zip(&offsets) {
+        if off.is_some() {
+            out.extend_from_slice(&e.data);
+            if e.data.len() % 2 == 1 {
+                out.push(0);
+            }
+        }
+    }
+    debug_assert_eq!(out.len(), data_start);
+    for iy in (0..grid.ny).rev() {
+        let row = &grid.values[iy * grid.nx..(iy + 1) * grid.nx];
+        for v in row {
+            out.extend_from_slice(&(*v as f32).to_le_bytes());
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `grid` as a GeoTIFF (float32, EPSG:3006).
+pub fn write_geotiff(grid: &Grid, path: &Path) -> Result<(), ExportError> {
+    let bytes = geotiff_bytes(grid, path)?;
+    write_atomically(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> Grid {
+        let mut g = Grid::zeros(470_000.0, 6_200_000.0, 20.0, 3, 2);
+        g.values = vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+        g
+    }
+
+    #[test]
+    fn world_file_names_the_upper_left_pixel_centre() {
+        let w = world_file(&grid());
+        let v: Vec<f64> = w.lines().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(v, [20.0, 0.0, 0.0, -20.0, 470_010.0, 6_200_030.0]);
+    }
+
+    #[test]
+    fn zero_is_transparent_and_rows_run_north_first() {
+        let px = rgba(&grid());
+        assert_eq!(px.len(), 6 * 4);
+        // North row first: values 3, 4, 5, then 0, 1, 2.
+        assert_eq!(&px[12..16], &[0, 0, 0, 0]);
+        assert_eq!(&px[8..12], &ramp(1.0));
+        assert!(px[3] > 0);
+        assert_eq!(ramp(0.0)[..3], [255, 255, 178]);
+    }
+
+    #[test]
+    fn geotiff_layout() {
+        let b = geotiff_bytes(&grid(), Path::new("t.tif")).unwrap();
+        assert_eq!(&b[..4], b"II*\0");
+        // The data ends with the south row: 0, 1, 2 as f32.
+        let tail: Vec<f32> = b[b.len() - 12..]
+            .chunks(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        assert_eq!(tail, [0.0, 1.0, 2.0]);
+        let empty = Grid::zeros(0.0, 0.0, 1.0, 0, 0);
+        assert!(geotiff_bytes(&empty, Path::new("e.tif")).is_err());
+    }
+}
