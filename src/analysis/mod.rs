@@ -22,10 +22,9 @@ pub mod places;
 pub mod stats;
 
 pub use grid::Grid;
-pub use index::{DensityLevel, DensityPyramid, IncidentIndex};
 pub use heatmap::{ClassMethod, Heatmap, HeatmapParams, Kernel, class_breaks, heatmap};
 pub use hotspots::{HotspotCell, HotspotClass, HotspotParams, Hotspots, hotspots};
-pub use index::IncidentIndex;
+pub use index::{DensityLevel, DensityPyramid, IncidentIndex};
 pub use places::{Candidate, ChosenPlace, Places, PlacesParams, strategic_places};
 pub use stats::Stats;
 
