@@ -26,6 +26,7 @@ fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(move |cc| {
             LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
+                .without_map_tiles()
         })
 }
 
@@ -123,4 +124,40 @@ fn a_broken_project_shows_a_clear_error() {
         .to_owned();
     assert!(msg.contains("broken.gpkg"), "{msg}");
     assert!(msg.starts_with("Projektet kunde inte öppnas"), "{msg}");
+}
+
+#[test]
+fn the_filter_panel_drives_the_map_and_counts() {
+    let dir = Dir::new();
+    let mut harness = app_on(demo(&dir, "800"));
+    settle(&mut harness);
+    let evening = harness
+        .state()
+        .project()
+        .and_then(|p| p.filtered.as_ref())
+        .map(|f| f.stats.evening_night)
+        .unwrap();
+    assert!(
+        harness.state().incident_layer().data().is_some(),
+        "layer has data"
+    );
+
+    harness.get_by_label("Kvällar och nätter 18–06").click();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().filter().hours,
+        Some(HourRange::EVENINGS_AND_NIGHTS)
+    );
+    assert_eq!(shown_count(&harness), evening);
+    // The incident layer follows the same filter result.
+    let counted: u64 = harness
+        .state()
+        .incident_layer()
+        .data()
+        .unwrap()
+        .counts_per_category()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(counted, evening);
 }

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use walkers::{MapMemory, Position, lon_lat};
 
 use super::i18n::{self, Key, Language, tr};
+use super::map::incidents::IncidentLayer;
+use super::map::palette;
+use super::map::tiles::{self, TileCatalog, TileManager};
+use super::panels::{FilterPanel, HistogramPanel, today_local};
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
 use crate::crs::sweref_from_wgs84;
@@ -86,6 +90,12 @@ pub struct LagesbildApp {
     cursor: Option<LonLat>,
     /// Zoom to the project's extent on the next frame (size of the map known then).
     zoom_to_project: bool,
+    /// Background map tiles, made on the first map frame; `None` without tiles.
+    tiles: Option<TileManager>,
+    tiles_enabled: bool,
+    incident_layer: IncidentLayer,
+    filter_panel: FilterPanel,
+    histogram: HistogramPanel,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -121,6 +131,11 @@ impl LagesbildApp {
             file_browser: None,
             message: None,
             cursor: None,
+            tiles: None,
+            tiles_enabled: true,
+            incident_layer: IncidentLayer::default(),
+            filter_panel: FilterPanel::default(),
+            histogram: HistogramPanel,
         };
         app.start_loading(ctx, target);
         app
@@ -153,6 +168,18 @@ impl LagesbildApp {
         self.filtering = Some(Task::spawn(ctx, "filter", move |_, cancel| {
             tasks::apply_filter(&index, &filter, generation, cancel)
         }));
+    }
+
+    /// Draws the map without background tiles (tests, no network at all).
+    pub fn without_map_tiles(mut self) -> Self {
+        self.tiles_enabled = false;
+        self.tiles = None;
+        self
+    }
+
+    /// The incident layer (selection, what it drew).
+    pub fn incident_layer(&self) -> &IncidentLayer {
+        &self.incident_layer
     }
 
     /// The UI language in use.
@@ -284,6 +311,7 @@ impl LagesbildApp {
             self.filtering = None;
             match result {
                 Ok(outcome) if outcome.generation == self.filter_generation => {
+                    self.incident_layer.set_data(outcome.layer.clone());
                     if let Some(view) = &mut self.project {
                         view.filtered = Some(outcome);
                     }
@@ -481,7 +509,22 @@ impl LagesbildApp {
             .map_or_else(solvesborg, |(min, max)| {
                 lon_lat((min.lon + max.lon) / 2.0, (min.lat + max.lat) / 2.0)
             });
-        let memory = self.state.map_memory.get_or_insert_with(MapMemory::default);
+        if self.tiles_enabled && self.tiles.is_none() {
+            self.tiles = Some(TileManager::new(
+                ui.ctx(),
+                TileCatalog::discover(),
+                tiles::default_cache_root(),
+            ));
+        }
+        let lang = self.state.language;
+        self.incident_layer.lang = lang;
+        let Self {
+            state,
+            tiles,
+            incident_layer,
+            ..
+        } = self;
+        let memory = state.map_memory.get_or_insert_with(MapMemory::default);
         if self.zoom_to_project {
             self.zoom_to_project = false;
             let extent = self.project.as_ref().and_then(|p| p.loaded.info.extent);
@@ -521,26 +564,55 @@ impl LagesbildApp {
             }
             v
         });
-        let output = walkers::Map::new(None, memory, center)
-            .with_plugin(super::scale_bar::ScaleBar {
-                lang: self.state.language,
-            })
-            .show(ui, |_ui, response, projector, _memory| {
-                let hover = response.hover_pos().map(|pos| {
-                    let p = projector.unproject(pos - response.rect.center());
-                    LonLat::new(p.x(), p.y())
+        let source = tiles.as_ref().map(|t| t.active_source().clone());
+        let status = tiles.as_mut().map(|t| t.status());
+        let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        let output = walkers::Map::new(
+            tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
+            memory,
+            center,
+        )
+        .drag_pan_buttons(pan_buttons)
+        .with_plugin(&mut *incident_layer)
+        .with_plugin(super::scale_bar::ScaleBar { lang })
+        .show(ui, |ui, response, projector, _memory| {
+            let rect = response.rect;
+            if let Some(source) = &source {
+                let attr = egui::Rect::from_min_max(
+                    rect.right_bottom() - egui::vec2(520.0, 30.0),
+                    rect.right_bottom() - egui::vec2(4.0, 4.0),
+                );
+                ui.scope_builder(
+                    egui::UiBuilder::new()
+                        .max_rect(attr)
+                        .layout(egui::Layout::right_to_left(egui::Align::Max)),
+                    |ui| tiles::attribution_ui(ui, source),
+                );
+            }
+            if let Some(status) = &status {
+                let note = egui::Rect::from_min_size(
+                    rect.left_top() + egui::vec2(8.0, 8.0),
+                    egui::vec2(420.0, 60.0),
+                );
+                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                    tiles::status_ui(ui, lang, status)
                 });
-                let panned = (pan != egui::Vec2::ZERO).then(|| projector.unproject(pan * 0.25));
-                (hover, panned)
+            }
+            let hover = response.hover_pos().map(|pos| {
+                let p = projector.unproject(pos - response.rect.center());
+                LonLat::new(p.x(), p.y())
             });
+            let panned = (pan != egui::Vec2::ZERO).then(|| projector.unproject(pan * 0.25));
+            (hover, panned)
+        });
         let (hover, panned) = output.inner;
-        self.cursor = hover;
         if let Some(p) = panned {
-            if let Some(m) = &mut self.state.map_memory {
+            if let Some(m) = &mut state.map_memory {
                 m.center_at(p);
             }
             ui.ctx().request_repaint();
         }
+        self.cursor = hover;
     }
 
     fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -680,6 +752,7 @@ impl eframe::App for LagesbildApp {
         let lang = self.state.language;
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
+        let mut filter_changed = None;
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut actions));
         egui::Panel::left("side_panel")
@@ -691,6 +764,32 @@ impl eframe::App for LagesbildApp {
                     if let Some(msg) = &self.message {
                         ui.separator();
                         ui.colored_label(ui.visuals().error_fg_color, msg);
+                    }
+                    if self.project.is_some() {
+                        ui.separator();
+                        let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
+                            &palette::category_color;
+                        let mut filter = self.state.filter.clone();
+                        if self
+                            .filter_panel
+                            .ui(ui, lang, &mut filter, today_local(), Some(colors))
+                        {
+                            filter_changed = Some(filter);
+                        }
+                        ui.separator();
+                        if let Some(data) = self.incident_layer.data() {
+                            ui.strong(tr(lang, Key::Legend));
+                            palette::legend_ui(
+                                ui,
+                                lang,
+                                data.counts_per_category(),
+                                data.coarse_count(),
+                            );
+                        }
+                        if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
+                            ui.separator();
+                            self.histogram.ui(ui, lang, &f.stats);
+                        }
                     }
                 });
             });
@@ -719,6 +818,9 @@ impl eframe::App for LagesbildApp {
             if !browser.is_open() {
                 self.file_browser = None;
             }
+        }
+        if let Some(filter) = filter_changed {
+            self.set_filter(&ctx, filter);
         }
         for action in actions {
             self.apply(&ctx, action);
