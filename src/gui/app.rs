@@ -599,10 +599,11 @@ impl LagesbildApp {
                 });
             }
             let hover = response.hover_pos().map(|pos| {
-                let p = projector.unproject(pos - response.rect.center());
+                let p = projector.unproject(pos.to_vec2());
                 LonLat::new(p.x(), p.y())
             });
-            let panned = (pan != egui::Vec2::ZERO).then(|| projector.unproject(pan * 0.25));
+            let panned = (pan != egui::Vec2::ZERO)
+                .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
             (hover, panned)
         });
         let (hover, panned) = output.inner;

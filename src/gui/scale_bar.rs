@@ -48,7 +48,8 @@ impl Plugin for ScaleBar {
         _memory: &MapMemory,
     ) {
         let rect = response.rect;
-        let center = projector.unproject(egui::Vec2::ZERO);
+        // `unproject` takes a screen position, not an offset from the centre.
+        let center = projector.unproject(rect.center().to_vec2());
         let px_per_m = f64::from(projector.scale_pixel_per_meter(center));
         let Some((len_m, len_px)) = nice_length(px_per_m, 120.0) else {
             return;
