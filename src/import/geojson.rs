@@ -612,6 +612,26 @@ impl GeoJsonReader {
     }
 }
 
+/// The row for the JSON object at `start..end` of `bytes`: the incident `read`
+/// made of it, or a row error keeping the object's raw text for `--rejects`.
+pub(crate) fn row_from_span(
+    path: &Path,
+    bytes: &[u8],
+    (start, end): (usize, usize),
+    line: u64,
+    read: Result<Incident, String>,
+) -> Result<ParsedRow, RowError> {
+    match read {
+        Ok(incident) => Ok(ParsedRow { line, incident }),
+        Err(reason) => Err(RowError {
+            path: path.to_path_buf(),
+            line,
+            reason,
+            raw: Some(String::from_utf8_lossy(&bytes[start..end]).into_owned()),
+        }),
+    }
+}
+
 impl Iterator for GeoJsonReader {
     type Item = Result<ParsedRow, RowError>;
 
@@ -624,15 +644,13 @@ impl Iterator for GeoJsonReader {
             Ok(v) => self.feature(v),
             Err(e) => Err(json_reason(&e)),
         };
-        Some(match result {
-            Ok(incident) => Ok(ParsedRow { line, incident }),
-            Err(reason) => Err(RowError {
-                path: self.path.clone(),
-                line,
-                reason,
-                raw: Some(String::from_utf8_lossy(&self.bytes[start..end]).into_owned()),
-            }),
-        })
+        Some(row_from_span(
+            &self.path,
+            &self.bytes,
+            (start, end),
+            line,
+            result,
+        ))
     }
 }
 

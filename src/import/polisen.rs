@@ -42,7 +42,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value;
 
-use super::geojson::{LineCounter, file_error, file_name, json_reason, read_json_file, scan};
+use super::geojson::{
+    LineCounter, file_error, file_name, json_reason, read_json_file, row_from_span, scan,
+};
 use super::{ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
 
@@ -307,15 +309,13 @@ impl Iterator for PolisenReader {
             Ok(v) => self.event(v),
             Err(e) => Err(json_reason(&e)),
         };
-        Some(match result {
-            Ok(incident) => Ok(ParsedRow { line, incident }),
-            Err(reason) => Err(RowError {
-                path: self.path.clone(),
-                line,
-                reason,
-                raw: Some(String::from_utf8_lossy(&self.bytes[start..end]).into_owned()),
-            }),
-        })
+        Some(row_from_span(
+            &self.path,
+            &self.bytes,
+            (start, end),
+            line,
+            result,
+        ))
     }
 }
 
