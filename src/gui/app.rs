@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use walkers::{MapMemory, Position, lon_lat};
 
+use super::analysis::{AnalysisState, ExportTarget};
 use super::i18n::{self, Key, Language, tr};
 use super::map::incidents::IncidentLayer;
 use super::map::palette;
@@ -65,6 +66,11 @@ pub enum Action {
     ToggleFullscreen,
     CloseImportReport,
     Quit,
+    /// Write an analysis result to a file (File > Export, after the file browser).
+    Export(ExportTarget, PathBuf),
+    /// Centre the map on a strategic place (index = rank - 1) and select
+    /// the incidents it covers.
+    FocusPlace(usize),
 }
 
 /// A finished import, shown in a window until closed.
@@ -96,6 +102,8 @@ pub struct LagesbildApp {
     incident_layer: IncidentLayer,
     filter_panel: FilterPanel,
     histogram: HistogramPanel,
+    /// Heatmap, hotspots and strategic places: computation, layers, panel.
+    analysis: AnalysisState,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -136,6 +144,7 @@ impl LagesbildApp {
             incident_layer: IncidentLayer::default(),
             filter_panel: FilterPanel::default(),
             histogram: HistogramPanel,
+            analysis: AnalysisState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -182,6 +191,16 @@ impl LagesbildApp {
         &self.incident_layer
     }
 
+    /// The analysis (parameters, last result, layer styles).
+    pub fn analysis(&self) -> &AnalysisState {
+        &self.analysis
+    }
+
+    /// The analysis, to change parameters or styles as the panel does.
+    pub fn analysis_mut(&mut self) -> &mut AnalysisState {
+        &mut self.analysis
+    }
+
     /// The UI language in use.
     pub fn language(&self) -> Language {
         self.state.language
@@ -194,7 +213,10 @@ impl LagesbildApp {
 
     /// True while any background task runs (load, filter, import).
     pub fn is_busy(&self) -> bool {
-        self.loading.is_some() || self.filtering.is_some() || self.importing.is_some()
+        self.loading.is_some()
+            || self.filtering.is_some()
+            || self.importing.is_some()
+            || self.analysis.is_busy()
     }
 
     /// The open project, if any.
@@ -210,6 +232,7 @@ impl LagesbildApp {
     /// Changes the filter (as the filter panel does) and recomputes.
     pub fn set_filter(&mut self, ctx: &egui::Context, filter: Filter) {
         self.state.filter = filter;
+        self.analysis.cancel();
         self.refilter(ctx);
     }
 
@@ -242,6 +265,15 @@ impl LagesbildApp {
             }
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Action::Export(target, path) => {
+                self.analysis
+                    .start_export(ctx, self.state.language, target, path)
+            }
+            Action::FocusPlace(i) => self.analysis.focus_place(
+                i,
+                &mut self.incident_layer,
+                self.state.map_memory.as_mut(),
+            ),
         }
     }
 
@@ -315,6 +347,7 @@ impl LagesbildApp {
                     if let Some(view) = &mut self.project {
                         view.filtered = Some(outcome);
                     }
+                    self.analysis.filter_changed();
                 }
                 Ok(_) => {}
                 Err(err) => self.message = Some(format!("{err:#}")),
@@ -348,6 +381,13 @@ impl LagesbildApp {
                 }
             }
         }
+        self.analysis.poll(
+            ctx,
+            lang,
+            self.project.as_ref().map(|p| &p.loaded),
+            &self.state.filter,
+            self.filtering.is_some(),
+        );
     }
 
     fn menu_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
@@ -383,6 +423,20 @@ impl LagesbildApp {
                 {
                     actions.push(Action::ShowFileBrowser(Purpose::Import));
                 }
+                ui.menu_button(tr(lang, Key::ExportMenu), |ui| {
+                    if self.analysis.output().is_none() {
+                        ui.weak(tr(lang, Key::AnExportNothing));
+                    }
+                    for target in ExportTarget::ALL {
+                        let enabled = self.analysis.export_available(target);
+                        if ui
+                            .add_enabled(enabled, egui::Button::new(target.label(lang)))
+                            .clicked()
+                        {
+                            actions.push(Action::ShowFileBrowser(Purpose::SaveAs(target)));
+                        }
+                    }
+                });
                 ui.separator();
                 if ui.button(tr(lang, Key::Quit)).clicked() {
                     actions.push(Action::Quit);
@@ -522,8 +576,10 @@ impl LagesbildApp {
             state,
             tiles,
             incident_layer,
+            analysis,
             ..
         } = self;
+        let (heat_layer, hotspot_layer, places_layer) = analysis.plugins(lang);
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
         if self.zoom_to_project {
             self.zoom_to_project = false;
@@ -573,7 +629,10 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
+        .with_plugin(heat_layer)
+        .with_plugin(hotspot_layer)
         .with_plugin(&mut *incident_layer)
+        .with_plugin(places_layer)
         .with_plugin(super::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
@@ -791,12 +850,24 @@ impl eframe::App for LagesbildApp {
                             ui.separator();
                             self.histogram.ui(ui, lang, &f.stats);
                         }
+                        ui.separator();
+                        egui::CollapsingHeader::new(tr(lang, Key::AnalysisTitle))
+                            .default_open(true)
+                            .show(ui, |ui| {
+                                if let Some(i) = self.analysis.panel_ui(ui, lang) {
+                                    actions.push(Action::FocusPlace(i));
+                                }
+                            });
                     }
                 });
             });
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
+        if let Some(i) = self.analysis.take_clicked_place() {
+            actions.push(Action::FocusPlace(i));
+        }
+        self.analysis.export_notice_ui(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
@@ -814,6 +885,11 @@ impl eframe::App for LagesbildApp {
                         }
                     }
                     Purpose::Import => actions.push(Action::Import(paths)),
+                    Purpose::SaveAs(target) => {
+                        if let Some(p) = paths.into_iter().next() {
+                            actions.push(Action::Export(target, p));
+                        }
+                    }
                 }
             }
             if !browser.is_open() {
@@ -842,6 +918,7 @@ impl eframe::App for LagesbildApp {
         if let Some(task) = &self.filtering {
             task.cancel();
         }
+        self.analysis.cancel();
     }
 }
 

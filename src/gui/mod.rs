@@ -4,6 +4,7 @@
 //! and importing off the UI thread; `i18n` holds every visible string
 //! (Swedish by default); `windows` the dialogs; `scale_bar` the map's scale.
 
+pub mod analysis;
 pub mod app;
 pub mod i18n;
 pub mod map;

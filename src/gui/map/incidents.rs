@@ -289,6 +289,14 @@ impl IncidentLayer {
         &self.box_counts
     }
 
+    /// Replaces the selection with these incidents (indices into the
+    /// index's points, e.g. those a strategic place covers), as a box
+    /// selection would.
+    pub fn set_selection(&mut self, incidents: Vec<usize>) {
+        self.selected = None;
+        self.set_box_selection(incidents);
+    }
+
     pub fn clear_selection(&mut self) {
         self.selected = None;
         self.set_box_selection(Vec::new());

@@ -2,6 +2,7 @@
 //! (`mbtiles`), and what is drawn on it as walkers plugins (`incidents`,
 //! with the category colours in `palette`).
 
+pub mod analysis_layers;
 pub mod incidents;
 pub mod mbtiles;
 pub mod palette;

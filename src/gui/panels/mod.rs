@@ -28,6 +28,7 @@
 //! });
 //! ```
 
+pub mod analysis;
 pub mod details;
 pub mod filters;
 pub mod histogram;

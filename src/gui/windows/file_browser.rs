@@ -15,6 +15,9 @@ pub enum Purpose {
     NewProject,
     /// One or more files to import (.csv, .txt, .tsv, .geojson, .json).
     Import,
+    /// A file name to export to (typed or picked); an existing file is
+    /// refused, except a GeoPackage, which gets the layer added.
+    SaveAs(crate::gui::analysis::ExportTarget),
 }
 
 impl Purpose {
@@ -26,7 +29,17 @@ impl Purpose {
         match self {
             Purpose::OpenProject | Purpose::NewProject => ext == "gpkg",
             Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
+            Purpose::SaveAs(target) => {
+                let kind = crate::export::OutputKind::from_path;
+                kind(path).is_some()
+                    && kind(path) == kind(Path::new(&format!("x.{}", target.extension())))
+            }
         }
+    }
+
+    /// Types a file name: a new project or an export.
+    fn names_a_file(self) -> bool {
+        matches!(self, Purpose::NewProject | Purpose::SaveAs(_))
     }
 }
 
@@ -53,10 +66,10 @@ impl FileBrowser {
             dir,
             entries: Vec::new(),
             selected: Vec::new(),
-            file_name: if purpose == Purpose::NewProject {
-                "projekt.gpkg".to_owned()
-            } else {
-                String::new()
+            file_name: match purpose {
+                Purpose::NewProject => "projekt.gpkg".to_owned(),
+                Purpose::SaveAs(target) => target.default_file_name(),
+                _ => String::new(),
             },
             error: None,
             open: true,
@@ -121,6 +134,7 @@ impl FileBrowser {
             Purpose::OpenProject => tr(lang, Key::OpenProjectTitle),
             Purpose::NewProject => tr(lang, Key::NewProjectTitle),
             Purpose::Import => tr(lang, Key::ImportTitle),
+            Purpose::SaveAs(_) => tr(lang, Key::SaveAsTitle),
         };
         let mut open = self.open;
         let mut chosen = None;
@@ -189,7 +203,7 @@ impl FileBrowser {
                         } else {
                             self.selected.push(path.clone());
                         }
-                        if self.purpose == Purpose::NewProject {
+                        if self.purpose.names_a_file() {
                             self.file_name = name;
                         }
                     } else if response.clicked() {
@@ -205,7 +219,7 @@ impl FileBrowser {
             return self.confirm(vec![path], lang);
         }
         ui.separator();
-        if self.purpose == Purpose::NewProject {
+        if self.purpose.names_a_file() {
             ui.horizontal(|ui| {
                 ui.label(tr(lang, Key::FileName));
                 ui.text_edit_singleline(&mut self.file_name);
@@ -217,9 +231,10 @@ impl FileBrowser {
                 Purpose::OpenProject => tr(lang, Key::Open),
                 Purpose::NewProject => tr(lang, Key::Create),
                 Purpose::Import => tr(lang, Key::ImportButton),
+                Purpose::SaveAs(_) => tr(lang, Key::Save),
             };
             let ready = match self.purpose {
-                Purpose::NewProject => !self.file_name.trim().is_empty(),
+                Purpose::NewProject | Purpose::SaveAs(_) => !self.file_name.trim().is_empty(),
                 _ => !self.selected.is_empty(),
             };
             if ui.add_enabled(ready, egui::Button::new(label)).clicked() {
@@ -230,6 +245,9 @@ impl FileBrowser {
                             name.push_str(".gpkg");
                         }
                         vec![self.dir.join(name)]
+                    }
+                    Purpose::SaveAs(target) => {
+                        vec![target.with_extension(&self.dir.join(self.file_name.trim()))]
                     }
                     _ => self.selected.clone(),
                 };
@@ -246,6 +264,14 @@ impl FileBrowser {
         if self.purpose == Purpose::NewProject
             && let Some(p) = paths.first()
             && p.exists()
+        {
+            self.error = Some(format!("{}: {}", p.display(), tr(lang, Key::AlreadyExists)));
+            return None;
+        }
+        if let Purpose::SaveAs(target) = self.purpose
+            && let Some(p) = paths.first()
+            && p.exists()
+            && target.extension() != "gpkg"
         {
             self.error = Some(format!("{}: {}", p.display(), tr(lang, Key::AlreadyExists)));
             return None;

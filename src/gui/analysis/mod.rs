@@ -1,0 +1,437 @@
+//! The analysis in the app: heatmap, hotspots and strategic places computed
+//! off the UI thread whenever the filter result or a parameter changes, the
+//! map layers that draw them, and exports of the current results.
+//!
+//! [`AnalysisState`] is the one piece the app holds. The app calls
+//! [`AnalysisState::filter_changed`] when a new filter result arrives and
+//! [`AnalysisState::poll`] every frame; parameter changes from the panel are
+//! debounced ([`DEBOUNCE`]) so dragging a slider starts one run, not fifty. A
+//! new run cancels the one in progress. The last good result stays on the map
+//! until the next one is ready.
+//!
+//! Layer visibility and opacity live in [`AnalysisState::styles`] (one
+//! [`AnalysisLayerStyle`] per layer): the single place to switch to the layer
+//! panel's entries.
+
+pub mod export;
+pub mod task;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use walkers::MapMemory;
+
+pub use export::{AppExportError, ExportTarget, write_export};
+pub use task::{AnalysisInput, AnalysisOutput, AnalysisParams, compute, covered_incidents};
+
+use crate::analysis::AnalysisError;
+use crate::gui::i18n::{Key, Language, tr};
+use crate::gui::map::analysis_layers::{
+    AnalysisLayerStyle, HeatmapPlugin, HotspotPlugin, PlacesInteraction, PlacesPlugin,
+};
+use crate::gui::map::incidents::IncidentLayer;
+use crate::gui::panels::analysis::{AnalysisPanel, PanelRequest};
+use crate::gui::tasks::{LoadedProject, Task};
+use crate::model::Filter;
+
+/// How long parameters must stay unchanged before a run starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Visibility and opacity of the three analysis layers.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AnalysisStyles {
+    pub heatmap: AnalysisLayerStyle,
+    pub hotspots: AnalysisLayerStyle,
+    pub places: AnalysisLayerStyle,
+}
+
+impl Default for AnalysisStyles {
+    fn default() -> Self {
+        AnalysisStyles {
+            heatmap: AnalysisLayerStyle {
+                visible: true,
+                opacity: 0.85,
+            },
+            hotspots: AnalysisLayerStyle {
+                visible: false,
+                opacity: 0.8,
+            },
+            places: AnalysisLayerStyle::default(),
+        }
+    }
+}
+
+/// The analysis's state in the app.
+pub struct AnalysisState {
+    params: AnalysisParams,
+    /// Visibility and opacity per layer (read by the map plugins).
+    pub styles: AnalysisStyles,
+    task: Option<Task<AnalysisOutput>>,
+    /// When set, a run starts once this instant has passed.
+    due: Option<Instant>,
+    output: Option<Arc<AnalysisOutput>>,
+    heat_texture: Option<egui::TextureHandle>,
+    error: Option<String>,
+    export_task: Option<Task<Vec<PathBuf>>>,
+    export_notice: Option<Result<Vec<PathBuf>, String>>,
+    /// Index (rank − 1) of the place chosen in the list.
+    focused: Option<usize>,
+    interaction: PlacesInteraction,
+    panel: AnalysisPanel,
+}
+
+impl Default for AnalysisState {
+    fn default() -> Self {
+        AnalysisState {
+            params: AnalysisParams::default(),
+            styles: AnalysisStyles::default(),
+            task: None,
+            due: None,
+            output: None,
+            heat_texture: None,
+            error: None,
+            export_task: None,
+            export_notice: None,
+            focused: None,
+            interaction: PlacesInteraction::default(),
+            panel: AnalysisPanel::default(),
+        }
+    }
+}
+
+impl AnalysisState {
+    pub fn params(&self) -> &AnalysisParams {
+        &self.params
+    }
+
+    /// Changes the parameters (as the panel's sliders do); a run starts
+    /// [`DEBOUNCE`] after the last change, and the running one is cancelled.
+    pub fn set_params(&mut self, params: AnalysisParams) {
+        if params != self.params {
+            self.params = params;
+            self.schedule(DEBOUNCE);
+        }
+    }
+
+    /// A new filter result: recompute as soon as possible.
+    pub fn filter_changed(&mut self) {
+        self.schedule(Duration::ZERO);
+    }
+
+    fn schedule(&mut self, after: Duration) {
+        if let Some(t) = self.task.take() {
+            t.cancel();
+        }
+        self.due = Some(Instant::now() + after);
+    }
+
+    /// Cancels the running run and any scheduled one.
+    pub fn cancel(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.cancel();
+        }
+        self.due = None;
+    }
+
+    /// True while a run is scheduled or running, or an export is written.
+    pub fn is_busy(&self) -> bool {
+        self.task.is_some() || self.due.is_some() || self.export_task.is_some()
+    }
+
+    /// True while a run is scheduled or running.
+    pub fn is_computing(&self) -> bool {
+        self.task.is_some() || self.due.is_some()
+    }
+
+    /// The last finished result.
+    pub fn output(&self) -> Option<&Arc<AnalysisOutput>> {
+        self.output.as_ref()
+    }
+
+    /// The last run's failure, if it failed.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Progress of the running run: (stage, done, total).
+    pub fn progress(&self) -> Option<(String, u64, u64)> {
+        self.task.as_ref().map(|t| t.progress().snapshot())
+    }
+
+    /// The place chosen in the list (index = rank − 1).
+    pub fn focused_place(&self) -> Option<usize> {
+        self.focused
+    }
+
+    /// The last export's outcome: the files written, or the error.
+    pub fn export_notice(&self) -> Option<&Result<Vec<PathBuf>, String>> {
+        self.export_notice.as_ref()
+    }
+
+    /// Takes a marker click from the map (index = rank − 1).
+    pub fn take_clicked_place(&mut self) -> Option<usize> {
+        self.interaction.clicked.take()
+    }
+
+    /// Reads finished work and starts a scheduled run once its time has come
+    /// and no filter is being computed. Call every frame.
+    pub fn poll(
+        &mut self,
+        ctx: &egui::Context,
+        lang: Language,
+        project: Option<&LoadedProject>,
+        filter: &Filter,
+        filter_busy: bool,
+    ) {
+        let Some(project) = project else {
+            self.cancel();
+            self.output = None;
+            self.heat_texture = None;
+            return;
+        };
+        if self
+            .output
+            .as_ref()
+            .is_some_and(|o| !Arc::ptr_eq(&o.index, &project.index))
+        {
+            self.output = None;
+            self.heat_texture = None;
+            self.focused = None;
+        }
+        if let Some(task) = &self.task
+            && let Some(result) = task.try_take()
+        {
+            self.task = None;
+            match result {
+                Ok(out) => {
+                    self.heat_texture = out.heatmap.as_ref().ok().map(|h| {
+                        ctx.load_texture(
+                            "analysis-heatmap",
+                            h.image.clone(),
+                            egui::TextureOptions::LINEAR,
+                        )
+                    });
+                    if self.focused.is_some_and(|i| {
+                        out.places
+                            .as_ref()
+                            .map_or(true, |p| i >= p.places.places.len())
+                    }) {
+                        self.focused = None;
+                    }
+                    self.output = Some(Arc::new(out));
+                    self.error = None;
+                }
+                Err(e) => {
+                    if !matches!(
+                        e.downcast_ref::<AnalysisError>(),
+                        Some(AnalysisError::Cancelled)
+                    ) {
+                        self.error = Some(format!("{}: {e:#}", tr(lang, Key::AnFailed)));
+                    }
+                }
+            }
+        }
+        if let Some(due) = self.due {
+            let now = Instant::now();
+            if now >= due && !filter_busy {
+                self.due = None;
+                let input = AnalysisInput {
+                    index: project.index.clone(),
+                    filter: filter.clone(),
+                    params: self.params.clone(),
+                    project_name: project.info.name.clone(),
+                    synthetic: project.info.synthetic,
+                };
+                self.task = Some(Task::spawn(ctx, "analysis", move |progress, cancel| {
+                    compute(&input, lang, progress, cancel).map_err(anyhow::Error::from)
+                }));
+            } else {
+                ctx.request_repaint_after(
+                    due.saturating_duration_since(now)
+                        .max(Duration::from_millis(20)),
+                );
+            }
+        }
+        if self.task.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if let Some(task) = &self.export_task
+            && let Some(result) = task.try_take()
+        {
+            self.export_task = None;
+            self.export_notice =
+                Some(result.map_err(|e| format!("{}: {e:#}", tr(lang, Key::AnExportFailed))));
+        }
+    }
+
+    /// Writes `target` from the current result to `path` in a task; the
+    /// outcome shows in [`AnalysisState::export_notice_ui`].
+    pub fn start_export(
+        &mut self,
+        ctx: &egui::Context,
+        lang: Language,
+        target: ExportTarget,
+        path: PathBuf,
+    ) {
+        let Some(output) = self.output.clone() else {
+            self.export_notice = Some(Err(tr(lang, Key::AnNoResultYet).to_owned()));
+            return;
+        };
+        self.export_notice = None;
+        self.export_task = Some(Task::spawn(ctx, "export", move |_, _| {
+            write_export(&output, target, &path).map_err(anyhow::Error::from)
+        }));
+    }
+
+    /// Centres the map on place `i` (rank − 1) and selects the incidents it
+    /// covers (filter and time window honoured, R-tree query).
+    pub fn focus_place(
+        &mut self,
+        i: usize,
+        layer: &mut IncidentLayer,
+        memory: Option<&mut MapMemory>,
+    ) {
+        let Some(out) = &self.output else {
+            return;
+        };
+        let Ok(places) = &out.places else {
+            return;
+        };
+        let (Some(place), Some(pos)) = (places.places.places.get(i), places.positions.get(i))
+        else {
+            return;
+        };
+        self.focused = Some(i);
+        let covered = covered_incidents(
+            &out.index,
+            &out.filter,
+            out.params.places_hours,
+            place.xy,
+            places.places.params.radius_m,
+        );
+        // The layer's data must be of the same index to select in it.
+        if layer
+            .data()
+            .is_some_and(|d| Arc::ptr_eq(d.index(), &out.index))
+        {
+            layer.set_selection(covered);
+        }
+        if let Some(m) = memory {
+            m.center_at(walkers::lon_lat(pos.lon, pos.lat));
+        }
+    }
+
+    /// The three map plugins: heatmap and hotspots (draw them below the
+    /// incidents) and places (above, so the numbered markers stay readable).
+    pub fn plugins(
+        &mut self,
+        lang: Language,
+    ) -> (HeatmapPlugin<'_>, HotspotPlugin<'_>, PlacesPlugin<'_>) {
+        let out = self.output.as_deref();
+        let heat = HeatmapPlugin {
+            view: out.and_then(|o| o.heatmap.as_ref().ok()),
+            texture: self.heat_texture.as_ref().map(|t| t.id()),
+            style: self.styles.heatmap,
+        };
+        let hot = HotspotPlugin {
+            view: out.and_then(|o| o.hotspots.as_ref().ok()),
+            style: self.styles.hotspots,
+        };
+        let places = PlacesPlugin {
+            view: out.and_then(|o| o.places.as_ref().ok()),
+            style: self.styles.places,
+            focused: self.focused,
+            interaction: &mut self.interaction,
+            lang,
+        };
+        (heat, hot, places)
+    }
+
+    /// The analysis panel (parameters, legends, places list). Returns the
+    /// place (index = rank − 1) the user clicked in the list.
+    pub fn panel_ui(&mut self, ui: &mut egui::Ui, lang: Language) -> Option<usize> {
+        let mut params = self.params.clone();
+        let mut styles = self.styles;
+        let status = panel_status(self);
+        let request = self.panel.ui(
+            ui,
+            lang,
+            &mut params,
+            &mut styles,
+            self.output.as_deref(),
+            &status,
+        );
+        self.styles = styles;
+        self.set_params(params);
+        match request {
+            Some(PanelRequest::FocusPlace(i)) => Some(i),
+            Some(PanelRequest::Cancel) => {
+                self.cancel();
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Which exports the File menu can offer now.
+    pub fn export_available(&self, target: ExportTarget) -> bool {
+        self.output.as_ref().is_some_and(|o| target.available(o))
+    }
+
+    /// A small window saying where the export was written (or why not).
+    pub fn export_notice_ui(&mut self, ctx: &egui::Context, lang: Language) {
+        let running = self.export_task.is_some();
+        if self.export_notice.is_none() && !running {
+            return;
+        }
+        let mut open = true;
+        let mut close = false;
+        egui::Window::new(tr(lang, Key::AnExportTitle))
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                if running {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(tr(lang, Key::AnExporting));
+                    });
+                }
+                match &self.export_notice {
+                    Some(Ok(paths)) => {
+                        ui.label(tr(lang, Key::AnExportedTo));
+                        for p in paths {
+                            ui.monospace(p.display().to_string());
+                        }
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    None => {}
+                }
+                if !running && ui.button(tr(lang, Key::Close)).clicked() {
+                    close = true;
+                }
+            });
+        if (!open || close) && !running {
+            self.export_notice = None;
+        }
+    }
+}
+
+/// What the panel shows about the run in progress.
+pub struct PanelStatus {
+    pub computing: bool,
+    /// (stage, done, total) of the running run.
+    pub progress: Option<(String, u64, u64)>,
+    pub error: Option<String>,
+}
+
+fn panel_status(s: &AnalysisState) -> PanelStatus {
+    PanelStatus {
+        computing: s.is_computing(),
+        progress: s.progress(),
+        error: s.error.clone(),
+    }
+}
