@@ -149,6 +149,12 @@ impl AnalysisState {
         self.output.as_ref()
     }
 
+    /// The heatmap's texture, once a result is loaded (tests check that the
+    /// map draws it).
+    pub fn heat_texture_id(&self) -> Option<egui::TextureId> {
+        self.heat_texture.as_ref().map(|t| t.id())
+    }
+
     /// The last run's failure, if it failed.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()

@@ -1,0 +1,227 @@
+//! The analysis in the app (task "heatgui"): heatmap, hotspots and strategic
+//! places computed off the UI thread, drawn on the map, listed in the panel
+//! and exported through the same path as File > Export.
+
+use egui::epaint::Shape;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use lagesbild::gui::LagesbildApp;
+use lagesbild::gui::analysis::{AnalysisParams, ExportTarget, covered_incidents};
+use lagesbild::gui::app::{Action, UiState};
+
+use crate::util::{Dir, assert_exit, run_cli_in};
+
+fn settle(harness: &mut Harness<'_, LagesbildApp>) {
+    for _ in 0..2000 {
+        harness.run_steps(1);
+        if !harness.state().is_busy() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the app did not finish its background work");
+}
+
+fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 3200.0))
+        .build_eframe(move |cc| {
+            LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
+                .without_map_tiles()
+        })
+}
+
+fn demo(dir: &Dir, count: &str) -> std::path::PathBuf {
+    assert_exit(
+        &run_cli_in(
+            dir.root(),
+            &["demo", "--out", "demo.gpkg", "--count", count],
+        ),
+        0,
+    );
+    dir.path("demo.gpkg")
+}
+
+/// Rows of the ranked places list ("Plats 1: …").
+fn listed_places(harness: &Harness<'_, LagesbildApp>) -> usize {
+    harness.query_all_by_label_contains("Plats ").count()
+}
+
+/// Does the last frame paint a mesh with the heatmap's texture?
+fn heatmap_drawn(harness: &Harness<'_, LagesbildApp>) -> bool {
+    let Some(id) = harness.state().analysis().heat_texture_id() else {
+        return false;
+    };
+    harness.output().shapes.iter().any(|s| match &s.shape {
+        Shape::Mesh(m) => m.texture_id == id && !m.indices.is_empty(),
+        _ => false,
+    })
+}
+
+#[test]
+fn analysis_lists_k_places_and_recomputes_when_k_changes() {
+    let dir = Dir::new();
+    let mut harness = app_on(demo(&dir, "1500"));
+    settle(&mut harness);
+    let out = harness
+        .state()
+        .analysis()
+        .output()
+        .expect("a result")
+        .clone();
+    let places = out.places.as_ref().expect("places");
+    assert_eq!(places.places.places.len(), 6);
+    assert!(places.places.covered > 0.0 && places.places.covered <= places.places.total);
+    assert!(places.places.upper_bound >= places.places.covered);
+    assert_eq!(listed_places(&harness), 6);
+    harness.get_by_label_contains("Täckning: ");
+    assert!(out.heatmap.is_ok() && out.hotspots.is_ok());
+
+    let params = AnalysisParams {
+        k: 3,
+        ..harness.state().analysis().params().clone()
+    };
+    harness.state_mut().analysis_mut().set_params(params);
+    assert!(harness.state().is_busy(), "a change schedules a run");
+    settle(&mut harness);
+    let out = harness.state().analysis().output().unwrap().clone();
+    assert_eq!(out.params.k, 3);
+    assert_eq!(out.places.as_ref().unwrap().places.places.len(), 3);
+    assert_eq!(listed_places(&harness), 3);
+}
+
+#[test]
+fn toggling_the_heatmap_hides_it() {
+    let dir = Dir::new();
+    let mut harness = app_on(demo(&dir, "800"));
+    settle(&mut harness);
+    assert!(heatmap_drawn(&harness), "the heatmap is on the map");
+    harness.get_by_label("Visa värmekarta").click();
+    harness.run_steps(2);
+    assert!(!harness.state().analysis().styles.heatmap.visible);
+    assert!(!heatmap_drawn(&harness), "the heatmap is hidden");
+    harness.get_by_label("Visa värmekarta").click();
+    harness.run_steps(2);
+    assert!(heatmap_drawn(&harness));
+}
+
+#[test]
+fn clicking_a_place_selects_the_incidents_it_covers() {
+    let dir = Dir::new();
+    let mut harness = app_on(demo(&dir, "1500"));
+    settle(&mut harness);
+    let out = harness.state().analysis().output().unwrap().clone();
+    let places = out.places.as_ref().unwrap();
+    let first = &places.places.places[0];
+    let expected = covered_incidents(
+        &out.index,
+        &out.filter,
+        out.params.places_hours,
+        first.xy,
+        out.params.radius_m,
+    );
+    assert!(!expected.is_empty());
+    harness.get_by_label_contains("Plats 1: ").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().analysis().focused_place(), Some(0));
+    assert_eq!(harness.state().incident_layer().box_selection(), expected);
+    // Every selected incident is in the evening/night window.
+    for &i in &expected {
+        let at = out.index.points()[i].occurred_at;
+        assert!(lagesbild::gui::analysis::task::in_window(
+            out.params.places_hours,
+            at
+        ));
+    }
+}
+
+#[test]
+fn exports_write_geojson_with_provenance() {
+    let dir = Dir::new();
+    let mut harness = app_on(demo(&dir, "1500"));
+    settle(&mut harness);
+    let ctx = harness.ctx.clone();
+
+    // Typed without extension: it is added.
+    let places_path = dir.path("platser");
+    harness.state_mut().apply(
+        &ctx,
+        Action::Export(ExportTarget::PlacesGeoJson, places_path),
+    );
+    settle(&mut harness);
+    let written = dir.path("platser.geojson");
+    let notice = harness.state().analysis().export_notice().cloned();
+    assert_eq!(notice, Some(Ok(vec![written.clone()])));
+    harness.get_by_label("Exporterat till:");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    assert_eq!(json["type"], "FeatureCollection");
+    let features = json["features"].as_array().unwrap();
+    assert_eq!(features.len(), 6);
+    for (i, f) in features.iter().enumerate() {
+        assert_eq!(f["geometry"]["type"], "Point");
+        assert_eq!(f["properties"]["rank"], i + 1);
+        let lon = f["geometry"]["coordinates"][0].as_f64().unwrap();
+        let lat = f["geometry"]["coordinates"][1].as_f64().unwrap();
+        assert!(
+            (14.0..15.5).contains(&lon) && (55.5..56.5).contains(&lat),
+            "{lon} {lat}"
+        );
+    }
+    let made = &json["lagesbild"]["made_from"];
+    assert_eq!(made["synthetic"], true);
+    assert_eq!(made["parameters"]["k"], 6);
+    assert!(made["filter"].as_str().unwrap().contains("18-6"), "{made}");
+    assert!(!json.to_string().contains("description"));
+
+    let hot = dir.path("branpunkter.geojson");
+    harness.state_mut().apply(
+        &ctx,
+        Action::Export(ExportTarget::HotspotsGeoJson, hot.clone()),
+    );
+    settle(&mut harness);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&hot).unwrap()).unwrap();
+    let n_significant = harness
+        .state()
+        .analysis()
+        .output()
+        .unwrap()
+        .hotspots
+        .as_ref()
+        .unwrap()
+        .cells
+        .len();
+    assert_eq!(json["features"].as_array().unwrap().len(), n_significant);
+    assert_eq!(
+        json["lagesbild"]["made_from"]["parameters"]["analysis"],
+        "hotspots"
+    );
+
+    let tif = dir.path("heat.tif");
+    harness.state_mut().apply(
+        &ctx,
+        Action::Export(ExportTarget::HeatmapGeoTiff, tif.clone()),
+    );
+    settle(&mut harness);
+    let bytes = std::fs::read(&tif).unwrap();
+    assert_eq!(&bytes[..4], b"II*\0");
+
+    // An existing GeoJSON is not overwritten by the browser; the export
+    // itself of an existing GeoPackage adds the layer.
+    let gpkg = dir.path("lager.gpkg");
+    harness
+        .state_mut()
+        .apply(&ctx, Action::Export(ExportTarget::PlacesGpkg, gpkg.clone()));
+    settle(&mut harness);
+    harness.state_mut().apply(
+        &ctx,
+        Action::Export(ExportTarget::HotspotsGpkg, gpkg.clone()),
+    );
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().analysis().export_notice().cloned(),
+        Some(Ok(vec![gpkg]))
+    );
+}
