@@ -53,6 +53,8 @@ impl Default for AnalysisStyles {
                 visible: true,
                 opacity: 0.85,
             },
+            // Off at first: on top of the heatmap the cells hide its
+            // gradient; one click shows them.
             hotspots: AnalysisLayerStyle {
                 visible: false,
                 opacity: 0.8,

@@ -13,9 +13,8 @@ use chrono::{DateTime, Timelike as _, Utc};
 use serde_json::json;
 
 use crate::analysis::{
-    AnalysisError, ClassMethod, Heatmap, HeatmapParams, HotspotClass, HotspotParams, Hotspots,
-    IncidentIndex, Kernel, Places, PlacesParams, analysis_points, class_breaks, heatmap, hotspots,
-    strategic_places,
+    AnalysisError, Heatmap, HeatmapParams, HotspotClass, HotspotParams, Hotspots, IncidentIndex,
+    Kernel, Places, PlacesParams, analysis_points, heatmap, hotspots, strategic_places,
 };
 use crate::crs::{Sweref99Tm, wgs84_from_sweref};
 use crate::export::{MadeFrom, period};
@@ -30,7 +29,7 @@ pub const AUTO_MAX_CELLS: f64 = 3_000_000.0;
 pub const MAX_TEXTURE_SIDE: usize = 4096;
 /// Subdivisions per side of the mesh that carries the heatmap texture.
 pub const MESH_STEPS: usize = 32;
-/// Legend classes of the heatmap (natural breaks of the values above zero).
+/// Legend classes of the heatmap (quantiles of the values above zero).
 pub const HEAT_CLASSES: usize = 5;
 
 /// Every parameter the user can set in the analysis panel.
@@ -388,39 +387,31 @@ fn to_lonlat(xy: [f64; 2]) -> LonLat {
 }
 
 /// Heatmap legend edges: the smallest value above zero, then the upper
-/// limits of natural-breaks classes of the values above zero.
-pub fn heat_edges(values: &[f64]) -> Vec<f64> {
-    let positive: Vec<f64> = values
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    let Some(min) = positive.iter().copied().reduce(f64::min) else {
-        return Vec::new();
-    };
-    let breaks = class_breaks(&positive, HEAT_CLASSES, ClassMethod::NaturalBreaks);
-    std::iter::once(min).chain(breaks).collect()
+/// limits of quantile classes of the values above zero — the same classes
+/// as the isobands the command line and the GeoJSON export write
+/// ([`crate::export::layers::heatmap_edges`]). Quantiles rather than natural
+/// breaks: incidents concentrate so strongly in town centres that natural
+/// breaks put nearly the whole map in the lowest class.
+pub fn heat_edges(grid: &crate::analysis::Grid) -> Vec<f64> {
+    crate::export::layers::heatmap_edges(grid, HEAT_CLASSES)
 }
 
-/// The ramp position of `v` in [0, 1]: each class of `edges` takes an equal
-/// share, linear within a class. `None` for zero, non-finite or no edges.
+/// The ramp position of `v` in [0, 1] on a logarithmic scale,
+/// ln(1 + v/v0) / ln(1 + max/v0), with v0 the upper limit of the lowest
+/// class and max the largest value (the last edge): the faint outskirts of
+/// a kernel stay pale, and the cores of very dense places still show their
+/// structure instead of one flat red. `None` for zero, non-finite or no edges.
 pub fn heat_position(v: f64, edges: &[f64]) -> Option<f32> {
     if !(v.is_finite() && v > 0.0) || edges.len() < 2 {
         return None;
     }
-    let classes = edges.len() - 1;
-    let i = edges[1..]
-        .iter()
-        .position(|&b| v <= b)
-        .unwrap_or(classes - 1);
-    let lo = if i == 0 { 0.0 } else { edges[i] };
-    let hi = edges[i + 1];
-    let f = if hi > lo {
-        ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    Some(((i as f64 + f) / classes as f64) as f32)
+    let max = edges[edges.len() - 1];
+    if max <= 0.0 {
+        return None;
+    }
+    let v0 = edges[1].min(max).max(f64::MIN_POSITIVE);
+    let t = (v / v0).ln_1p() / (max / v0).ln_1p();
+    Some(t.clamp(0.0, 1.0) as f32)
 }
 
 /// Colour stops of the heatmap ramp, low to high (pale yellow to dark red).
@@ -463,7 +454,7 @@ pub fn heat_color(v: f64, edges: &[f64]) -> egui::Color32 {
 
 fn heatmap_view(h: Heatmap, made_from: MadeFrom) -> HeatmapView {
     let grid = &h.grid;
-    let edges = heat_edges(&grid.values);
+    let edges = heat_edges(grid);
     // Reduce by an integer factor (block maximum) to fit the texture limit.
     let factor = grid.nx.max(grid.ny).div_ceil(MAX_TEXTURE_SIDE).max(1);
     let w = grid.nx.div_ceil(factor);
@@ -683,9 +674,15 @@ mod tests {
         let edges = [1.0, 2.0, 4.0, 8.0];
         assert_eq!(heat_position(0.0, &edges), None);
         assert_eq!(heat_position(f64::NAN, &edges), None);
-        assert_eq!(heat_position(2.0, &edges), Some(1.0 / 3.0));
-        assert_eq!(heat_position(6.0, &edges), Some(2.5 / 3.0));
+        // ln(1 + 2/2) / ln(1 + 8/2) = ln 2 / ln 5.
+        let t = heat_position(2.0, &edges).unwrap();
+        assert!((f64::from(t) - 2f64.ln() / 5f64.ln()).abs() < 1e-6, "{t}");
         assert_eq!(heat_position(8.0, &edges), Some(1.0));
+        let ts: Vec<f32> = [0.5, 1.0, 3.0, 6.0, 7.9]
+            .iter()
+            .map(|&v| heat_position(v, &edges).unwrap())
+            .collect();
+        assert!(ts.windows(2).all(|w| w[0] < w[1]), "{ts:?}");
         assert_eq!(heat_rgba(0.0)[3], 0);
         assert!(heat_rgba(1.0)[3] > 220);
     }

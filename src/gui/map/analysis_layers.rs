@@ -192,7 +192,7 @@ impl Plugin for HotspotPlugin<'_> {
             }
             let pts = cell.corners.map(|p| screen(projector, p));
             let color = hotspot_color(cell.class);
-            let fill = color.gamma_multiply(0.62 * opacity);
+            let fill = color.gamma_multiply(0.4 * opacity);
             let base = mesh.vertices.len() as u32;
             for p in pts {
                 mesh.colored_vertex(p, fill);
@@ -207,7 +207,7 @@ impl Plugin for HotspotPlugin<'_> {
                 );
                 outlines.push(Shape::closed_line(
                     pts.to_vec(),
-                    Stroke::new(1.0, dark.gamma_multiply(0.8 * opacity)),
+                    Stroke::new(1.0, dark.gamma_multiply(0.5 * opacity)),
                 ));
             }
         }

@@ -9,7 +9,7 @@ use egui::{Color32, Ui, WidgetInfo};
 
 use super::named_button;
 use crate::analysis::{AnalysisError, HotspotClass, Kernel};
-use crate::gui::analysis::task::{HEAT_CLASSES, heat_rgba};
+use crate::gui::analysis::task::{HEAT_CLASSES, heat_position, heat_rgba};
 use crate::gui::analysis::{AnalysisOutput, AnalysisParams, AnalysisStyles, PanelStatus};
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_color, percent};
@@ -348,11 +348,12 @@ fn heat_legend_ui(ui: &mut Ui, lang: Language, edges: &[f64]) {
     ui.weak(tr(lang, Key::AnDensityUnit));
     let classes = edges.len() - 1;
     for i in (0..classes).rev() {
-        let t = (i as f32 + 0.75) / classes as f32;
-        let [r, g, b, _] = heat_rgba(t);
+        let lo = if i == 0 { 0.0 } else { edges[i] };
+        // The colour the map gives the class's middle value, made opaque.
+        let t = heat_position((lo + edges[i + 1]) / 2.0, edges).unwrap_or(0.0);
+        let [r, g, b, _] = heat_rgba(t.max(0.1));
         ui.horizontal(|ui| {
             swatch(ui, Color32::from_rgb(r, g, b));
-            let lo = if i == 0 { 0.0 } else { edges[i] };
             ui.label(format!(
                 "{}–{}",
                 number(lang, lo),
