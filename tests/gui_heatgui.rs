@@ -225,3 +225,80 @@ fn exports_write_geojson_with_provenance() {
         Some(Ok(vec![gpkg]))
     );
 }
+
+#[test]
+fn the_save_dialog_of_the_export_menu_writes_the_file() {
+    let dir = Dir::new();
+    let path = demo(&dir, "800");
+    let folder = dir.root().to_path_buf();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1200.0))
+        .build_eframe(move |cc| {
+            let state = UiState {
+                last_folder: Some(folder.clone()),
+                ..UiState::default()
+            };
+            LagesbildApp::with_state(&cc.egui_ctx, state, Some(path.clone())).without_map_tiles()
+        });
+    settle(&mut harness);
+    harness.get_by_label("Arkiv").click();
+    harness.run_steps(2);
+    harness.get_by_label("Exportera").click();
+    harness.run_steps(2);
+    // The menu offers every export of the finished result.
+    for target in ExportTarget::ALL {
+        assert!(
+            harness
+                .query_by_label(target.label(lagesbild::gui::i18n::Language::Swedish))
+                .is_some(),
+            "{target:?}"
+        );
+    }
+    // The menu entry opens the save dialog (the action it pushes).
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(
+        &ctx,
+        Action::ShowFileBrowser(lagesbild::gui::windows::file_browser::Purpose::SaveAs(
+            ExportTarget::HeatmapGeoJson,
+        )),
+    );
+    harness.run_steps(2);
+    harness.get_by_label("Spara som");
+    harness.get_by_label("Spara").click();
+    settle(&mut harness);
+    let written = dir.path("varmekarta_klasser.geojson");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    let features = json["features"].as_array().unwrap();
+    assert!(
+        !features.is_empty() && features.len() <= 5,
+        "{}",
+        features.len()
+    );
+    for f in features {
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        assert!(
+            f["properties"]["min"].as_f64().unwrap() < f["properties"]["max"].as_f64().unwrap()
+        );
+    }
+    assert_eq!(
+        json["lagesbild"]["made_from"]["parameters"]["bandwidth_m"],
+        200.0
+    );
+    harness.get_by_label(&written.display().to_string());
+
+    // The same name again: the dialog refuses to overwrite it.
+    harness.get_by_label("Stäng").click();
+    harness.run_steps(2);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(
+        &ctx,
+        Action::ShowFileBrowser(lagesbild::gui::windows::file_browser::Purpose::SaveAs(
+            ExportTarget::HeatmapGeoJson,
+        )),
+    );
+    harness.run_steps(2);
+    harness.get_by_label("Spara").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("finns redan");
+}
