@@ -65,6 +65,7 @@ impl Default for AnalysisStyles {
 }
 
 /// The analysis's state in the app.
+#[derive(Default)]
 pub struct AnalysisState {
     params: AnalysisParams,
     /// Visibility and opacity per layer (read by the map plugins).
@@ -81,25 +82,6 @@ pub struct AnalysisState {
     focused: Option<usize>,
     interaction: PlacesInteraction,
     panel: AnalysisPanel,
-}
-
-impl Default for AnalysisState {
-    fn default() -> Self {
-        AnalysisState {
-            params: AnalysisParams::default(),
-            styles: AnalysisStyles::default(),
-            task: None,
-            due: None,
-            output: None,
-            heat_texture: None,
-            error: None,
-            export_task: None,
-            export_notice: None,
-            focused: None,
-            interaction: PlacesInteraction::default(),
-            panel: AnalysisPanel::default(),
-        }
-    }
 }
 
 impl AnalysisState {

@@ -317,10 +317,11 @@ pub fn places_points(
     let mut times = Vec::new();
     let mut coarse = 0;
     for (p, q) in index.points().iter().zip(index.xy()) {
-        if !filter.matches_parts(p.occurred_at, p.category, p.source)
-            || !in_window(hours, p.occurred_at)
-            || !(q[0].is_finite() && q[1].is_finite())
-        {
+        let passes = filter.matches_parts(p.occurred_at, p.category, p.source)
+            && in_window(hours, p.occurred_at)
+            && q[0].is_finite()
+            && q[1].is_finite();
+        if !passes {
             continue;
         }
         if p.precision_m > Precision::COARSE_ABOVE_M {

@@ -43,9 +43,9 @@ pub fn number(lang: Language, v: f64) -> String {
 }
 
 /// A slider whose accessible name is `name` (its visible text is `text`).
-fn slider<'a>(
+fn slider(
     ui: &mut Ui,
-    value: &'a mut f64,
+    value: &mut f64,
     range: std::ops::RangeInclusive<f64>,
     text: &str,
     name: &str,
