@@ -32,6 +32,7 @@ use crate::gui::map::analysis_layers::{
 };
 use crate::gui::map::incidents::IncidentLayer;
 use crate::gui::panels::analysis::{AnalysisPanel, PanelRequest};
+use crate::gui::panels::{LayerId, LayersPanel, Legend};
 use crate::gui::tasks::{LoadedProject, Task};
 use crate::model::Filter;
 
@@ -364,6 +365,29 @@ impl AnalysisState {
         }
     }
 
+    /// For the layer panel: marks the three analysis entries available, gives
+    /// them their legends, and takes visibility and opacity from them — the
+    /// one call that replaces this module's own checkboxes and sliders
+    /// (`AnalysisState::styles`) once the app shows a `LayersPanel`.
+    pub fn sync_with_layers_panel(&mut self, lang: Language, panel: &mut LayersPanel) {
+        for (id, style) in [
+            (LayerId::Heatmap, &mut self.styles.heatmap),
+            (LayerId::Hotspots, &mut self.styles.hotspots),
+            (LayerId::StrategicPlaces, &mut self.styles.places),
+        ] {
+            if let Some(entry) = panel.get_mut(&id) {
+                if !entry.available {
+                    entry.available = true;
+                    entry.visible = style.visible;
+                    entry.opacity = style.opacity;
+                }
+                entry.legend = layer_legend(lang, &id);
+                style.visible = entry.visible;
+                style.opacity = entry.opacity;
+            }
+        }
+    }
+
     /// Which exports the File menu can offer now.
     pub fn export_available(&self, target: ExportTarget) -> bool {
         self.output.as_ref().is_some_and(|o| target.available(o))
@@ -410,6 +434,41 @@ impl AnalysisState {
     }
 }
 
+/// The layer panel's legend of an analysis layer: the heatmap's colour ramp,
+/// the hotspot classes, the places' marker.
+pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
+    use crate::analysis::HotspotClass;
+    use crate::gui::map::analysis_layers::{PLACE_COLOR, hotspot_color};
+    match id {
+        LayerId::Heatmap => Legend::Ramp(
+            (0..=8)
+                .map(|i| {
+                    let [r, g, b, _] = task::heat_rgba((0.2 + 0.1 * i as f32).min(1.0));
+                    egui::Color32::from_rgb(r, g, b)
+                })
+                .collect(),
+        ),
+        LayerId::Hotspots => Legend::Swatches(
+            HotspotClass::ALL
+                .into_iter()
+                .filter(|c| c.is_significant())
+                .map(|c| {
+                    let label = match lang {
+                        Language::Swedish => c.label_sv(),
+                        Language::English => c.label_en(),
+                    };
+                    (hotspot_color(c), label.to_owned())
+                })
+                .collect(),
+        ),
+        LayerId::StrategicPlaces => Legend::Swatches(vec![(
+            PLACE_COLOR,
+            tr(lang, Key::LayerStrategicPlaces).to_owned(),
+        )]),
+        _ => Legend::None,
+    }
+}
+
 /// What the panel shows about the run in progress.
 pub struct PanelStatus {
     pub computing: bool,
@@ -423,5 +482,51 @@ fn panel_status(s: &AnalysisState) -> PanelStatus {
         computing: s.is_computing(),
         progress: s.progress(),
         error: s.error.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layers_panel_drives_the_styles() {
+        let mut state = AnalysisState::default();
+        let mut panel = LayersPanel::standard();
+        state.sync_with_layers_panel(Language::Swedish, &mut panel);
+        let heat = panel.get(&LayerId::Heatmap).unwrap();
+        assert!(heat.available && heat.visible);
+        assert!(matches!(heat.legend, Legend::Ramp(_)));
+        assert!(!panel.get(&LayerId::Hotspots).unwrap().visible);
+        // The user hides the heatmap and shows the hotspots in the panel.
+        panel.get_mut(&LayerId::Heatmap).unwrap().visible = false;
+        let hot = panel.get_mut(&LayerId::Hotspots).unwrap();
+        hot.visible = true;
+        hot.opacity = 0.5;
+        state.sync_with_layers_panel(Language::Swedish, &mut panel);
+        assert!(!state.styles.heatmap.visible);
+        assert!(state.styles.hotspots.visible);
+        assert_eq!(state.styles.hotspots.opacity, 0.5);
+        assert!(!panel.get(&LayerId::PatrolAreas).unwrap().available);
+    }
+
+    #[test]
+    fn parameter_changes_are_debounced() {
+        let mut state = AnalysisState::default();
+        assert!(!state.is_busy());
+        let p = AnalysisParams {
+            k: 9,
+            ..AnalysisParams::default()
+        };
+        state.set_params(p.clone());
+        let due = state.due.unwrap();
+        assert!(due > Instant::now() + DEBOUNCE / 2);
+        // The same parameters again schedule nothing new.
+        state.set_params(p);
+        assert_eq!(state.due, Some(due));
+        state.filter_changed();
+        assert!(state.due.unwrap() <= Instant::now());
+        state.cancel();
+        assert!(!state.is_busy());
     }
 }
