@@ -24,7 +24,7 @@ use lagesbild::export::layers::{
 use lagesbild::export::{self, Layer, MadeFrom, OutputKind};
 use lagesbild::jobs::{CancelToken, Progress as _};
 use lagesbild::model::{Filter, HourRange, Precision};
-use lagesbild::store::{IncidentPoint, Project, ProjectInfo, Store as _};
+use lagesbild::store::{IncidentPoint, Project, Store as _};
 use serde_json::{Value, json};
 
 use super::args::{AnalysisInput, HeatmapArgs, HotspotsArgs, KernelArg, PlacesArgs};
@@ -40,9 +40,43 @@ pub const STUDY_AREA_FILE_KEY: &str = "study_area_file";
 /// Most density classes `heatmap --classes` accepts.
 const MAX_CLASSES: usize = 20;
 
+/// Wall-clock time of each step on stderr when `LAGESBILD_TIMINGS=1`, to
+/// see where a whole command's time goes.
+struct Timings {
+    enabled: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        let now = std::time::Instant::now();
+        Timings {
+            enabled: std::env::var("LAGESBILD_TIMINGS").as_deref() == Ok("1"),
+            start: now,
+            last: now,
+        }
+    }
+
+    fn lap(&mut self, step: &str) {
+        let now = std::time::Instant::now();
+        if self.enabled {
+            eprintln!(
+                "timing: {step:<28} {:>8.1} ms (total {:.1} ms)",
+                (now - self.last).as_secs_f64() * 1e3,
+                (now - self.start).as_secs_f64() * 1e3
+            );
+        }
+        self.last = now;
+    }
+}
+
 /// The filtered incidents an analysis runs on.
 struct Loaded {
-    info: ProjectInfo,
+    /// The project's name.
+    name: String,
+    /// True for the synthetic demo.
+    synthetic: bool,
     /// SWEREF 99 TM metres of the incidents used.
     xy: Vec<[f64; 2]>,
     /// First and last local date of the incidents used.
@@ -58,8 +92,8 @@ struct Loaded {
 impl Loaded {
     fn made_from(&self, filter: &Filter, incidents: usize, parameters: Value) -> MadeFrom {
         MadeFrom {
-            project: self.info.name.clone(),
-            synthetic: self.info.synthetic,
+            project: self.name.clone(),
+            synthetic: self.synthetic,
             filter: filter.describe(),
             period: self.period,
             incidents,
@@ -147,12 +181,22 @@ fn load(
     filter: &Filter,
     include_coarse: bool,
     progress: &TerminalProgress,
+    timings: &mut Timings,
 ) -> anyhow::Result<Loaded> {
-    let info = project.info()?;
+    // Name and synthetic flag only: `Store::info` would scan every incident.
+    let name = match project.metadata("name")? {
+        Some(n) => n,
+        None => file_name(project.path()),
+    };
+    let synthetic = project
+        .metadata("synthetic")?
+        .is_some_and(|v| v.trim() == "true");
     progress.stage("Loading incidents", 0);
     let points = project.incident_points(filter, &CancelToken::new())?;
+    timings.lap("load incidents");
     progress.stage("Projecting", 0);
     let parts = project_parallel(&points, include_coarse);
+    timings.lap("project to SWEREF 99 TM");
     let mut xy = Vec::with_capacity(parts.iter().map(|p| p.xy.len()).sum());
     let mut first = None;
     let mut last = None;
@@ -166,7 +210,8 @@ fn load(
     }
     let period = export::period(first.into_iter().chain(last));
     Ok(Loaded {
-        info,
+        name,
+        synthetic,
         xy,
         period,
         matched: points.len(),
@@ -289,8 +334,16 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
     }
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
+    let mut timings = Timings::new();
     let project = open_project(&input.project)?;
-    let loaded = load(&project, &filter, input.include_coarse, &progress)?;
+    timings.lap("open project");
+    let loaded = load(
+        &project,
+        &filter,
+        input.include_coarse,
+        &progress,
+        &mut timings,
+    )?;
     drop(project);
     loaded.print_notes();
     let params = HeatmapParams {
@@ -310,6 +363,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             return analysis_failed(e, &loaded);
         }
     };
+    timings.lap("heatmap");
     let grid = &map.grid;
     progress.stage("Writing", 0);
     let mut parameters = json!({
@@ -347,6 +401,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         }
     }
     progress.finish();
+    timings.lap("write output");
 
     let max = grid.min_max().map_or(0.0, |(_, hi)| hi);
     let mut out = std::io::stdout().lock();
@@ -466,9 +521,17 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     let band_m = positive_m("--band", args.band)?;
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
+    let mut timings = Timings::new();
     let mut project = open_project(&input.project)?;
+    timings.lap("open project");
     let area = study_area(&mut project, args)?;
-    let loaded = load(&project, &filter, input.include_coarse, &progress)?;
+    let loaded = load(
+        &project,
+        &filter,
+        input.include_coarse,
+        &progress,
+        &mut timings,
+    )?;
     drop(project);
     loaded.print_notes();
     let params = HotspotParams {
@@ -485,6 +548,7 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
             return analysis_failed(e, &loaded);
         }
     };
+    timings.lap("hotspots");
     if area.is_some() && h.incidents_used < loaded.xy.len() {
         eprintln!(
             "note: {} incident(s) outside the study area left out",
@@ -512,6 +576,7 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
     progress.finish();
+    timings.lap("write output");
 
     let mut by_class = [0usize; 7];
     for c in &h.cells {
@@ -579,8 +644,16 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         );
     }
     let progress = TerminalProgress::new();
+    let mut timings = Timings::new();
     let project = open_project(&input.project)?;
-    let loaded = load(&project, &filter, input.include_coarse, &progress)?;
+    timings.lap("open project");
+    let loaded = load(
+        &project,
+        &filter,
+        input.include_coarse,
+        &progress,
+        &mut timings,
+    )?;
     drop(project);
     loaded.print_notes();
     let params = PlacesParams {
@@ -602,6 +675,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
             return analysis_failed(e, &loaded);
         }
     };
+    timings.lap("strategic places");
     let candidates_desc = match &args.candidates {
         Some(p) => json!(file_name(p)),
         None => json!("grid cells with incidents"),
@@ -623,6 +697,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
     progress.finish();
+    timings.lap("write output");
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -649,8 +724,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
             .collect();
         let value = json!({
             "project": input.project,
-            "name": loaded.info.name,
-            "synthetic": loaded.info.synthetic,
+            "name": loaded.name,
+            "synthetic": loaded.synthetic,
             "filter": filter.describe(),
             "incidents": places.incidents_used,
             "coarse_excluded": loaded.coarse_excluded,
