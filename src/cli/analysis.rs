@@ -23,7 +23,7 @@ use lagesbild::export::layers::{
 };
 use lagesbild::export::{self, Layer, MadeFrom, OutputKind};
 use lagesbild::jobs::{CancelToken, Progress as _};
-use lagesbild::model::{Filter, HourRange, Precision};
+use lagesbild::model::{Filter, HourRange, Precision, time};
 use lagesbild::store::{IncidentPoint, Project, Store as _};
 use serde_json::{Value, json};
 
@@ -192,11 +192,52 @@ fn load(
         .metadata("synthetic")?
         .is_some_and(|v| v.trim() == "true");
     progress.stage("Loading incidents", 0);
-    let points = project.incident_points(filter, &CancelToken::new())?;
-    timings.lap("load incidents");
-    progress.stage("Projecting", 0);
-    let parts = project_parallel(&points, include_coarse);
-    timings.lap("project to SWEREF 99 TM");
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_LOAD_THREADS);
+    let spans = match stored_dates(project)? {
+        Some((first, last)) => split_by_date(filter, first, last, threads),
+        None => None,
+    };
+    let (parts, matched) = match spans {
+        Some(spans) => {
+            let path = project.path();
+            let results: Vec<anyhow::Result<(Part, usize)>> = std::thread::scope(|s| {
+                let handles: Vec<_> = spans
+                    .iter()
+                    .map(|span| {
+                        s.spawn(move || -> anyhow::Result<(Part, usize)> {
+                            // A connection is not Sync: each thread opens its own.
+                            let own = Project::open(path)?;
+                            let points = own.incident_points(span, &CancelToken::new())?;
+                            Ok((project_chunk(&points, include_coarse), points.len()))
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            });
+            let mut parts = Vec::with_capacity(results.len());
+            let mut matched = 0;
+            for r in results {
+                let (part, n) = r?;
+                parts.push(part);
+                matched += n;
+            }
+            timings.lap(&format!("load + project ({} threads)", spans.len()));
+            (parts, matched)
+        }
+        None => {
+            let points = project.incident_points(filter, &CancelToken::new())?;
+            timings.lap("load incidents");
+            progress.stage("Projecting", 0);
+            let parts = project_parallel(&points, include_coarse);
+            timings.lap("project to SWEREF 99 TM");
+            (parts, points.len())
+        }
+    };
     let mut xy = Vec::with_capacity(parts.iter().map(|p| p.xy.len()).sum());
     let mut first = None;
     let mut last = None;
@@ -214,7 +255,7 @@ fn load(
         synthetic,
         xy,
         period,
-        matched: points.len(),
+        matched,
         coarse_excluded,
         unprojectable,
     })
@@ -229,6 +270,86 @@ struct Part {
     unprojectable: usize,
 }
 
+/// Projects `points` to SWEREF 99 TM on this thread, leaving out coarse ones
+/// (unless `include_coarse`) and those that cannot be projected.
+fn project_chunk(points: &[IncidentPoint], include_coarse: bool) -> Part {
+    let mut part = Part {
+        xy: Vec::with_capacity(points.len()),
+        first: None,
+        last: None,
+        coarse: 0,
+        unprojectable: 0,
+    };
+    for p in points {
+        if !include_coarse && p.precision_m > Precision::COARSE_ABOVE_M {
+            part.coarse += 1;
+            continue;
+        }
+        let Sweref99Tm { easting, northing } = sweref_from_wgs84(p.position);
+        if !(easting.is_finite() && northing.is_finite()) {
+            part.unprojectable += 1;
+            continue;
+        }
+        part.xy.push([easting, northing]);
+        part.first = Some(part.first.map_or(p.occurred_at, |t| t.min(p.occurred_at)));
+        part.last = Some(part.last.map_or(p.occurred_at, |t| t.max(p.occurred_at)));
+    }
+    part
+}
+
+/// Most threads that load a project's incidents at once.
+const MAX_LOAD_THREADS: usize = 4;
+
+/// Local dates of the project's first and last incident (from the
+/// `occurred_at` index), or `None` when it has none.
+fn stored_dates(project: &Project) -> anyhow::Result<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<String>, Option<String>) = project
+        .connection()
+        .query_row(
+            "SELECT min(occurred_at), max(occurred_at) FROM incidents",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .with_context(|| project.path().display().to_string())?;
+    let date = |t: Option<String>| {
+        t.as_deref()
+            .and_then(time::parse_gpkg_datetime)
+            .map(|t| time::local(t).date_naive())
+    };
+    Ok(date(first).zip(date(last)))
+}
+
+/// The filter split into `n` filters over consecutive spans of whole local
+/// days between `first` and `last` (the stored incidents' dates), so that
+/// `n` threads can each load one span; together they match exactly what
+/// `filter` matches, oldest span first. `None` when there is nothing to split.
+fn split_by_date(
+    filter: &Filter,
+    first: NaiveDate,
+    last: NaiveDate,
+    n: usize,
+) -> Option<Vec<Filter>> {
+    let lo = filter.from.map_or(first, |d| d.max(first));
+    let hi = filter.to.map_or(last, |d| d.min(last));
+    let days = (hi - lo).num_days() + 1;
+    let n_i = i64::try_from(n).ok()?;
+    if n < 2 || days < n_i {
+        return None;
+    }
+    let day = |k: i64| lo.checked_add_days(chrono::Days::new(u64::try_from(days * k / n_i).ok()?));
+    (0..n_i)
+        .map(|k| {
+            let from = day(k)?;
+            let to = day(k + 1)?.pred_opt()?;
+            Some(Filter {
+                from: Some(from),
+                to: Some(to),
+                ..filter.clone()
+            })
+        })
+        .collect()
+}
+
 /// Projects the points on every core, in order, leaving out coarse ones
 /// (unless `include_coarse`) and those that cannot be projected.
 fn project_parallel(points: &[IncidentPoint], include_coarse: bool) -> Vec<Part> {
@@ -236,30 +357,7 @@ fn project_parallel(points: &[IncidentPoint], include_coarse: bool) -> Vec<Part>
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = points.len().div_ceil(threads).max(50_000);
-    let work = |chunk: &[IncidentPoint]| {
-        let mut part = Part {
-            xy: Vec::with_capacity(chunk.len()),
-            first: None,
-            last: None,
-            coarse: 0,
-            unprojectable: 0,
-        };
-        for p in chunk {
-            if !include_coarse && p.precision_m > Precision::COARSE_ABOVE_M {
-                part.coarse += 1;
-                continue;
-            }
-            let Sweref99Tm { easting, northing } = sweref_from_wgs84(p.position);
-            if !(easting.is_finite() && northing.is_finite()) {
-                part.unprojectable += 1;
-                continue;
-            }
-            part.xy.push([easting, northing]);
-            part.first = Some(part.first.map_or(p.occurred_at, |t| t.min(p.occurred_at)));
-            part.last = Some(part.last.map_or(p.occurred_at, |t| t.max(p.occurred_at)));
-        }
-        part
-    };
+    let work = |chunk: &[IncidentPoint]| project_chunk(chunk, include_coarse);
     if points.len() <= chunk {
         return vec![work(points)];
     }
@@ -851,6 +949,40 @@ mod tests {
             with_coarse.iter().map(|p| p.xy.len()).sum::<usize>(),
             120_000 - 1
         );
+    }
+
+    #[test]
+    fn date_spans_partition_the_filter() {
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let filter = Filter {
+            hours: Some(HourRange::EVENINGS_AND_NIGHTS),
+            ..Filter::default()
+        };
+        let spans = split_by_date(&filter, d(1, 1), d(1, 10), 3).unwrap();
+        let ranges: Vec<_> = spans
+            .iter()
+            .map(|f| (f.from.unwrap(), f.to.unwrap()))
+            .collect();
+        assert_eq!(
+            ranges,
+            [(d(1, 1), d(1, 3)), (d(1, 4), d(1, 6)), (d(1, 7), d(1, 10))]
+        );
+        assert!(spans.iter().all(|f| f.hours == filter.hours));
+        // The user's own dates narrow the range.
+        let narrow = Filter {
+            from: Some(d(1, 5)),
+            to: Some(d(3, 1)),
+            ..Filter::default()
+        };
+        let spans = split_by_date(&narrow, d(1, 1), d(1, 10), 2).unwrap();
+        assert_eq!(spans[0].from, Some(d(1, 5)));
+        assert_eq!(spans[0].to, Some(d(1, 7)));
+        assert_eq!(spans[1].from, Some(d(1, 8)));
+        assert_eq!(spans[1].to, Some(d(1, 10)));
+        // Too few days, one thread, or an empty range: no split.
+        assert!(split_by_date(&filter, d(1, 1), d(1, 1), 2).is_none());
+        assert!(split_by_date(&filter, d(1, 1), d(1, 10), 1).is_none());
+        assert!(split_by_date(&narrow, d(4, 1), d(5, 1), 2).is_none());
     }
 
     #[test]
