@@ -12,6 +12,7 @@ mod geo_input;
 mod import;
 mod progress;
 mod stats;
+mod tm;
 
 use std::process::ExitCode;
 
