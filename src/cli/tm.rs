@@ -1,7 +1,9 @@
 //! WGS84 → SWEREF 99 TM for a million points at a time: Krüger's series as
 //! Lantmäteriet publishes them ("Gauss Conformal Projection (Transverse
-//! Mercator), Krüger's formulas"), about three times as fast as the general
-//! [`sweref_from_wgs84`] and within a millimetre of it over Sweden (tested).
+//! Mercator), Krüger's formulas"), a few floating-point functions per point,
+//! much faster than the general
+//! [`sweref_from_wgs84`] and within 0.01 mm of it over Sweden (8 µm at worst
+//! on a 0.25° grid over 10–25° E, 55–70° N; tested).
 //! Positions outside a box around Scandinavia go to [`sweref_from_wgs84`],
 //! so odd input gives exactly what it gives.
 
@@ -112,7 +114,7 @@ mod tests {
                 worst = worst.max((a[0] - b[0]).abs()).max((a[1] - b[1]).abs());
             }
         }
-        assert!(worst < 0.001, "worst difference {worst} m");
+        assert!(worst < 2e-5, "worst difference {worst} m");
         // Stortorget in Sölvesborg, to 0.1 mm.
         let p = LonLat::new(14.5801768, 56.0493356);
         let (a, b) = (tm.forward(p), general(p));
