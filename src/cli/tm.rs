@@ -1,9 +1,9 @@
 //! WGS84 → SWEREF 99 TM for a million points at a time: Krüger's series as
 //! Lantmäteriet publishes them ("Gauss Conformal Projection (Transverse
-//! Mercator), Krüger's formulas"), a few floating-point functions per point,
-//! much faster than the general
-//! [`sweref_from_wgs84`] and within 0.01 mm of it over Sweden (8 µm at worst
-//! on a 0.25° grid over 10–25° E, 55–70° N; tested).
+//! Mercator), Krüger's formulas"): a few floating-point functions per point,
+//! much faster than the general [`sweref_from_wgs84`], and within 0.01 mm of
+//! it over Sweden (8 µm at worst on a 0.25° grid over 10–25° E, 55–70° N;
+//! tested).
 //! Positions outside a box around Scandinavia go to [`sweref_from_wgs84`],
 //! so odd input gives exactly what it gives.
 
