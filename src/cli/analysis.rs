@@ -305,14 +305,16 @@ const MAX_LOAD_THREADS: usize = 4;
 /// Local dates of the project's first and last incident (from the
 /// `occurred_at` index), or `None` when it has none.
 fn stored_dates(project: &Project) -> anyhow::Result<Option<(NaiveDate, NaiveDate)>> {
-    let (first, last): (Option<String>, Option<String>) = project
-        .connection()
-        .query_row(
-            "SELECT min(occurred_at), max(occurred_at) FROM incidents",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .with_context(|| project.path().display().to_string())?;
+    // Two queries: SQLite answers a lone min() or max() from the index, but
+    // scans the whole table for both in one SELECT.
+    let ask = |sql: &str| -> anyhow::Result<Option<String>> {
+        project
+            .connection()
+            .query_row(sql, [], |r| r.get(0))
+            .with_context(|| project.path().display().to_string())
+    };
+    let first = ask("SELECT min(occurred_at) FROM incidents")?;
+    let last = ask("SELECT max(occurred_at) FROM incidents")?;
     let date = |t: Option<String>| {
         t.as_deref()
             .and_then(time::parse_gpkg_datetime)
