@@ -7,6 +7,7 @@ mod analysis;
 mod cli;
 mod crs;
 mod demo;
+mod edit;
 #[cfg(feature = "gui")]
 mod gui;
 mod import_csv;
