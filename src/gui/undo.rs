@@ -145,6 +145,64 @@ fn read_back<S: Store + ?Sized>(store: &S, fid: i64) -> Result<Incident, StoreEr
     })
 }
 
+/// One store call the app runs off the UI thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditJob {
+    /// Add a new incident.
+    Add(Box<Incident>),
+    /// Replace incident `fid`.
+    Update(i64, Box<Incident>),
+    /// Delete incident `fid`.
+    Delete(i64),
+    /// Reverse an edit taken out with [`History::begin_undo`].
+    Undo(Edit),
+    /// Apply again an edit taken out with [`History::begin_redo`].
+    Redo(Edit),
+}
+
+/// What a finished [`EditJob`] gives back.
+#[derive(Debug)]
+pub struct EditDone {
+    pub step: Step,
+    /// The edit to file with [`History::finish`]; or the error, with the edit
+    /// to put back with [`History::restore`] (undo and redo only).
+    pub result: Result<Edit, (Option<Edit>, StoreError)>,
+}
+
+/// Opens the project at `path` and runs `job` (one transaction).
+pub fn run_job(path: &std::path::Path, job: EditJob) -> EditDone {
+    let step = match &job {
+        EditJob::Add(_) | EditJob::Update(..) | EditJob::Delete(_) => Step::Do,
+        EditJob::Undo(_) => Step::Undo,
+        EditJob::Redo(_) => Step::Redo,
+    };
+    let mut project = match crate::store::Project::open(path) {
+        Ok(p) => p,
+        Err(e) => {
+            let edit = match job {
+                EditJob::Undo(e) | EditJob::Redo(e) => Some(e),
+                _ => None,
+            };
+            return EditDone {
+                step,
+                result: Err((edit, e)),
+            };
+        }
+    };
+    let result = match job {
+        EditJob::Add(incident) => add(&mut project, &incident).map_err(|e| (None, e)),
+        EditJob::Update(fid, incident) => {
+            update(&mut project, fid, &incident).map_err(|e| (None, e))
+        }
+        EditJob::Delete(fid) => delete(&mut project, fid).map_err(|e| (None, e)),
+        EditJob::Undo(edit) | EditJob::Redo(edit) => match edit.run(&mut project, step) {
+            Ok(()) => Ok(edit),
+            Err(e) => Err((Some(edit), e)),
+        },
+    };
+    EditDone { step, result }
+}
+
 /// The undo and redo stacks.
 #[derive(Debug, Default)]
 pub struct History {

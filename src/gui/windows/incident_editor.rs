@@ -560,6 +560,28 @@ impl IncidentEditor {
     }
 }
 
+/// The map's context menu at `pos`: "Lägg till händelse här" (returns the
+/// position to add at) and "Kopiera koordinater" (to the clipboard, as
+/// `lat, lon` in decimal degrees).
+pub fn map_context_menu_ui(ui: &mut Ui, lang: Language, pos: LonLat) -> Option<LonLat> {
+    let mut add = None;
+    ui.weak(format!("{:.5}° N {:.5}° Ö", pos.lat, pos.lon));
+    if ui.button(tr(lang, Key::EditAddHere)).clicked() {
+        add = Some(pos);
+        ui.close();
+    }
+    if ui.button(tr(lang, Key::EditCopyCoords)).clicked() {
+        ui.ctx().copy_text(coordinates_text(pos));
+        ui.close();
+    }
+    add
+}
+
+/// `56.050500, 14.583000` (latitude first, as map services take it).
+pub fn coordinates_text(pos: LonLat) -> String {
+    format!("{:.6}, {:.6}", pos.lat, pos.lon)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
