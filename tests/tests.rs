@@ -10,6 +10,8 @@ mod demo;
 mod edit;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_edit;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]
