@@ -385,6 +385,9 @@ impl IncidentEditor {
             .collapsible(false)
             .resizable(false)
             .default_width(380.0)
+            // Over the middle of the window, clear of the side panel.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .show(ctx, |ui| outcome = self.ui(ui, lang));
         if !open {
             return Some(EditorOutcome::Cancel);
