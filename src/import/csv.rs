@@ -1121,16 +1121,7 @@ mod tests {
         path: &Path,
         options: &ImportOptions,
     ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
-        let mut r = CsvReader::open(path, options).unwrap();
-        let (mut ok, mut bad) = (Vec::new(), Vec::new());
-        for item in &mut r {
-            match item {
-                Ok(row) => ok.push(row),
-                Err(e) => bad.push(e),
-            }
-        }
-        let notes = r.notes();
-        (ok, bad, notes)
+        crate::import::test_support::drain(Box::new(CsvReader::open(path, options).unwrap()))
     }
 
     /// Writes `bytes` as `name` in a fresh folder and reads every row.

@@ -632,6 +632,17 @@ pub(crate) fn row_from_span(
     }
 }
 
+/// Bytes consumed once the first `next` of the object `spans` have been read
+/// from a file of `total` bytes: the end of the last one read, or the whole
+/// file after the last span (trailing whitespace and brackets included).
+pub(crate) fn spans_bytes_read(spans: &[(usize, usize)], next: usize, total: usize) -> u64 {
+    match next {
+        0 => 0,
+        n if n >= spans.len() => total as u64,
+        n => spans[n - 1].1 as u64,
+    }
+}
+
 impl Iterator for GeoJsonReader {
     type Item = Result<ParsedRow, RowError>;
 
@@ -698,11 +709,7 @@ impl RowReader for GeoJsonReader {
     }
 
     fn bytes_read(&self) -> u64 {
-        match self.next {
-            0 => 0,
-            n if n >= self.features.len() => self.bytes.len() as u64,
-            n => self.features[n - 1].1 as u64,
-        }
+        spans_bytes_read(&self.features, self.next, self.bytes.len())
     }
 }
 
@@ -713,25 +720,13 @@ mod tests {
     use super::*;
     use crate::model::time::gpkg_datetime;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/json")
-            .join(name)
-    }
+    use crate::import::test_support::{drain, json_fixture as fixture};
 
     fn read_all(
         path: &Path,
         options: &ImportOptions,
     ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
-        let mut reader = reader(path, options).unwrap();
-        let (mut rows, mut errors) = (Vec::new(), Vec::new());
-        for r in reader.by_ref() {
-            match r {
-                Ok(row) => rows.push(row),
-                Err(e) => errors.push(e),
-            }
-        }
-        (rows, errors, reader.notes())
+        drain(reader(path, options).unwrap())
     }
 
     #[test]

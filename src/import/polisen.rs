@@ -44,6 +44,7 @@ use serde_json::Value;
 
 use super::geojson::{
     LineCounter, file_error, file_name, json_reason, read_json_file, row_from_span, scan,
+    spans_bytes_read,
 };
 use super::{ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
@@ -351,11 +352,7 @@ impl RowReader for PolisenReader {
     }
 
     fn bytes_read(&self) -> u64 {
-        match self.next {
-            0 => 0,
-            n if n >= self.events.len() => self.bytes.len() as u64,
-            n => self.events[n - 1].1 as u64,
-        }
+        spans_bytes_read(&self.events, self.next, self.bytes.len())
     }
 }
 
@@ -364,11 +361,7 @@ mod tests {
     use super::*;
     use crate::model::time::gpkg_datetime;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/json")
-            .join(name)
-    }
+    use crate::import::test_support::json_fixture as fixture;
 
     fn published(text: &str) -> DateTime<FixedOffset> {
         parse_published(text).unwrap()
