@@ -305,7 +305,7 @@ fn value_number(v: &Value) -> Option<f64> {
 // The GeoJSON reader.
 
 /// The coordinate system of a legacy `crs` member, if any.
-fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<Crs>, ImportError> {
+pub(crate) fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<Crs>, ImportError> {
     let name = crs
         .get("properties")
         .and_then(|p| p.get("name"))

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod encoding;
 pub mod geojson;
 pub mod polisen;
+pub mod shapes;
 mod text;
 
 use std::io::{Read, Write};
