@@ -632,6 +632,21 @@ pub(crate) fn row_from_span(
     }
 }
 
+/// The object at `spans[*next]` (advancing `next`), its line, and its JSON
+/// value or why it is not JSON.
+pub(crate) fn next_span(
+    bytes: &[u8],
+    spans: &[(usize, usize)],
+    next: &mut usize,
+    lines: &mut LineCounter,
+) -> Option<((usize, usize), u64, Result<Value, String>)> {
+    let &(start, end) = spans.get(*next)?;
+    *next += 1;
+    let line = lines.line_at(bytes, start);
+    let parsed = serde_json::from_slice::<Value>(&bytes[start..end]).map_err(|e| json_reason(&e));
+    Some(((start, end), line, parsed))
+}
+
 /// Bytes consumed once the first `next` of the object `spans` have been read
 /// from a file of `total` bytes: the end of the last one read, or the whole
 /// file after the last span (trailing whitespace and brackets included).
@@ -647,21 +662,10 @@ impl Iterator for GeoJsonReader {
     type Item = Result<ParsedRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &(start, end) = self.features.get(self.next)?;
-        self.next += 1;
-        let line = self.lines.line_at(&self.bytes, start);
-        let parsed = serde_json::from_slice::<Value>(&self.bytes[start..end]);
-        let result = match parsed {
-            Ok(v) => self.feature(v),
-            Err(e) => Err(json_reason(&e)),
-        };
-        Some(row_from_span(
-            &self.path,
-            &self.bytes,
-            (start, end),
-            line,
-            result,
-        ))
+        let (span, line, parsed) =
+            next_span(&self.bytes, &self.features, &mut self.next, &mut self.lines)?;
+        let result = parsed.and_then(|v| self.feature(v));
+        Some(row_from_span(&self.path, &self.bytes, span, line, result))
     }
 }
 

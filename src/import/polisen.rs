@@ -43,7 +43,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use serde_json::Value;
 
 use super::geojson::{
-    LineCounter, file_error, file_name, json_reason, read_json_file, row_from_span, scan,
+    LineCounter, file_error, file_name, next_span, read_json_file, row_from_span, scan,
     spans_bytes_read,
 };
 use super::{ImportError, ImportOptions, ParsedRow, RowError, RowReader};
@@ -302,21 +302,10 @@ impl Iterator for PolisenReader {
     type Item = Result<ParsedRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &(start, end) = self.events.get(self.next)?;
-        self.next += 1;
-        let line = self.lines.line_at(&self.bytes, start);
-        let parsed = serde_json::from_slice::<Value>(&self.bytes[start..end]);
-        let result = match parsed {
-            Ok(v) => self.event(v),
-            Err(e) => Err(json_reason(&e)),
-        };
-        Some(row_from_span(
-            &self.path,
-            &self.bytes,
-            (start, end),
-            line,
-            result,
-        ))
+        let (span, line, parsed) =
+            next_span(&self.bytes, &self.events, &mut self.next, &mut self.lines)?;
+        let result = parsed.and_then(|v| self.event(v));
+        Some(row_from_span(&self.path, &self.bytes, span, line, result))
     }
 }
 
