@@ -632,6 +632,10 @@ pub(crate) fn row_from_span(
     }
 }
 
+/// An object's span in the file, its line, and its JSON value or why it is
+/// not JSON.
+pub(crate) type SpanValue = ((usize, usize), u64, Result<Value, String>);
+
 /// The object at `spans[*next]` (advancing `next`), its line, and its JSON
 /// value or why it is not JSON.
 pub(crate) fn next_span(
@@ -639,7 +643,7 @@ pub(crate) fn next_span(
     spans: &[(usize, usize)],
     next: &mut usize,
     lines: &mut LineCounter,
-) -> Option<((usize, usize), u64, Result<Value, String>)> {
+) -> Option<SpanValue> {
     let &(start, end) = spans.get(*next)?;
     *next += 1;
     let line = lines.line_at(bytes, start);
