@@ -9,6 +9,7 @@
 //! project exactly as it was.
 
 pub mod gpkg;
+pub mod overlays;
 
 use std::path::PathBuf;
 
