@@ -287,6 +287,12 @@ fn delete_asks_first_and_undo_restores_the_same_uid() {
     );
     harness.run_steps(2);
     harness.get_by_label("Ta bort händelsen?");
+    let point = harness.state().project().unwrap().loaded.index.points()[5];
+    harness.get_by_label(&format!(
+        "{}, {}",
+        point.category.label_sv(),
+        lagesbild::model::time::local(point.occurred_at).format("%Y-%m-%d %H:%M")
+    ));
     // Avbryt keeps it.
     harness.get_by_label("Avbryt").click();
     harness.run_steps(2);

@@ -26,6 +26,8 @@ pub(super) struct EditState {
     pub(super) editor: Option<IncidentEditor>,
     /// The incident the delete confirmation is about.
     pub(super) confirm_delete: Option<i64>,
+    /// Its category and local time, shown in the confirmation.
+    pub(super) confirm_summary: String,
     /// Select this incident once the project has been read again.
     pub(super) select_fid: Option<i64>,
     /// Where the map was last right-clicked (its context menu's position).
@@ -57,7 +59,7 @@ impl LagesbildApp {
                 }
             }
             Action::CloseEditor => self.edit.editor = None,
-            Action::AskDelete(fid) => self.edit.confirm_delete = Some(fid),
+            Action::AskDelete(fid) => self.ask_delete(fid),
             Action::DeleteIncident(fid) => {
                 self.edit.confirm_delete = None;
                 self.start_edit(ctx, EditJob::Delete(fid));
@@ -93,6 +95,19 @@ impl LagesbildApp {
 
     /// Asks for confirmation to delete incident `fid` (then it can be undone).
     pub fn ask_delete(&mut self, fid: i64) {
+        let lang = self.state.language;
+        self.edit.confirm_summary = self
+            .project
+            .as_ref()
+            .and_then(|v| v.loaded.index.points().iter().find(|p| p.fid == fid))
+            .map(|p| {
+                format!(
+                    "{}, {}",
+                    crate::gui::i18n::category(lang, p.category),
+                    crate::model::time::local(p.occurred_at).format("%Y-%m-%d %H:%M")
+                )
+            })
+            .unwrap_or_default();
         self.edit.confirm_delete = Some(fid);
     }
 
@@ -347,9 +362,13 @@ impl LagesbildApp {
             }
         }
         if let Some(fid) = self.edit.confirm_delete {
+            let summary = self.edit.confirm_summary.as_str();
             let modal = egui::Modal::new(egui::Id::unique("confirm_delete")).show(ctx, |ui| {
                 ui.set_max_width(360.0);
                 ui.heading(tr(lang, Key::EditDeleteTitle));
+                if !summary.is_empty() {
+                    ui.strong(summary);
+                }
                 ui.label(tr(lang, Key::EditDeleteText));
                 ui.add_space(6.0);
                 ui.horizontal(|ui| {
