@@ -7,9 +7,12 @@ mod analysis;
 mod cli;
 mod crs;
 mod demo;
+mod edit;
 mod export;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_edit;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]

@@ -17,9 +17,12 @@ use super::map::tiles::{self, TileCatalog, TileManager};
 use super::panels::{FilterPanel, HistogramPanel, today_local};
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
+use super::windows::incident_editor;
 use crate::crs::sweref_from_wgs84;
 use crate::import::ImportReport;
-use crate::model::{Filter, LonLat};
+use crate::model::{Filter, Incident, LonLat};
+
+mod edit;
 
 /// Sölvesborg's town centre: where the map opens without a project extent.
 pub fn solvesborg() -> Position {
@@ -65,6 +68,25 @@ pub enum Action {
     ToggleFullscreen,
     CloseImportReport,
     Quit,
+    /// Opens the editor for a new incident at this position (map context menu).
+    AddIncidentAt(LonLat),
+    /// Opens the editor on stored incident `fid`.
+    EditIncident(i64),
+    /// Saves the editor's incident: new (`fid` None) or a change of `fid`.
+    SaveIncident {
+        fid: Option<i64>,
+        incident: Box<Incident>,
+    },
+    CloseEditor,
+    /// Asks whether to delete incident `fid`.
+    AskDelete(i64),
+    /// Deletes incident `fid` (confirmed; can be undone).
+    DeleteIncident(i64),
+    CancelDelete,
+    Undo,
+    Redo,
+    /// What the details panel asked for.
+    Details(super::panels::DetailsAction),
 }
 
 /// A finished import, shown in a window until closed.
@@ -96,6 +118,8 @@ pub struct LagesbildApp {
     incident_layer: IncidentLayer,
     filter_panel: FilterPanel,
     histogram: HistogramPanel,
+    /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
+    edit: edit::EditState,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -136,6 +160,7 @@ impl LagesbildApp {
             incident_layer: IncidentLayer::default(),
             filter_panel: FilterPanel::default(),
             histogram: HistogramPanel,
+            edit: edit::EditState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -194,7 +219,10 @@ impl LagesbildApp {
 
     /// True while any background task runs (load, filter, import).
     pub fn is_busy(&self) -> bool {
-        self.loading.is_some() || self.filtering.is_some() || self.importing.is_some()
+        self.loading.is_some()
+            || self.filtering.is_some()
+            || self.importing.is_some()
+            || self.edit.is_busy()
     }
 
     /// The open project, if any.
@@ -242,6 +270,33 @@ impl LagesbildApp {
             }
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Action::Details(a) => self.on_details_action(ctx, a),
+            a @ (Action::AddIncidentAt(_)
+            | Action::EditIncident(_)
+            | Action::SaveIncident { .. }
+            | Action::CloseEditor
+            | Action::AskDelete(_)
+            | Action::DeleteIncident(_)
+            | Action::CancelDelete
+            | Action::Undo
+            | Action::Redo) => self.apply_edit_action(ctx, a),
+        }
+    }
+
+    /// Carries out what the details panel asked for: edit opens the
+    /// editor, delete asks for confirmation first (and can be undone).
+    pub fn on_details_action(
+        &mut self,
+        ctx: &egui::Context,
+        action: crate::gui::panels::details::DetailsAction,
+    ) {
+        use crate::gui::panels::details::DetailsAction;
+        match action {
+            DetailsAction::Edit { fid: Some(fid), .. } => self.edit_incident(ctx, fid),
+            DetailsAction::Delete { fid: Some(fid), .. } => self.ask_delete(fid),
+            DetailsAction::Edit { fid: None, .. } | DetailsAction::Delete { fid: None, .. } => {
+                self.message = Some(tr(self.state.language, Key::EditNotFound).to_owned());
+            }
         }
     }
 
@@ -293,6 +348,7 @@ impl LagesbildApp {
                     if !same {
                         self.zoom_to_project |=
                             self.state.map_memory.is_none() || self.project.is_some();
+                        self.edit.history.clear();
                     }
                     self.project = Some(ProjectView {
                         loaded,
@@ -312,6 +368,7 @@ impl LagesbildApp {
             match result {
                 Ok(outcome) if outcome.generation == self.filter_generation => {
                     self.incident_layer.set_data(outcome.layer.clone());
+                    self.reselect_after_edit();
                     if let Some(view) = &mut self.project {
                         view.filtered = Some(outcome);
                     }
@@ -388,6 +445,7 @@ impl LagesbildApp {
                     actions.push(Action::Quit);
                 }
             });
+            ui.menu_button(tr(lang, Key::EditMenu), |ui| self.edit_menu_ui(ui, actions));
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui.button(tr(lang, Key::ZoomToProject)).clicked() {
                     actions.push(Action::ZoomToProject);
@@ -567,6 +625,7 @@ impl LagesbildApp {
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        let context_pos = self.edit.context_pos;
         let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
             memory,
@@ -604,9 +663,28 @@ impl LagesbildApp {
             });
             let panned = (pan != egui::Vec2::ZERO)
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
-            (hover, panned)
+            // The context menu acts on the right-clicked place: unproject the
+            // absolute pointer position of the click.
+            let right_clicked = response
+                .secondary_clicked()
+                .then(|| response.interact_pointer_pos())
+                .flatten()
+                .map(|pos| {
+                    let p = projector.unproject(pos.to_vec2());
+                    LonLat::new(p.x(), p.y())
+                });
+            let mut add_here = None;
+            if let Some(pos) = right_clicked.or(context_pos) {
+                response.context_menu(|ui| {
+                    add_here = incident_editor::map_context_menu_ui(ui, lang, pos);
+                });
+            }
+            (hover, panned, right_clicked, add_here)
         });
-        let (hover, panned) = output.inner;
+        let (hover, panned, right_clicked, add_here) = output.inner;
+        if right_clicked.is_some() {
+            self.edit.context_pos = right_clicked;
+        }
         if let Some(p) = panned {
             if let Some(m) = &mut state.map_memory {
                 m.center_at(p);
@@ -614,6 +692,9 @@ impl LagesbildApp {
             ui.ctx().request_repaint();
         }
         self.cursor = hover;
+        if let Some(pos) = add_here {
+            self.add_incident_at(pos);
+        }
     }
 
     fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -727,6 +808,8 @@ pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
 impl eframe::App for LagesbildApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_tasks(ctx);
+        self.poll_edit_tasks(ctx);
+        self.edit_shortcuts(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -798,6 +881,7 @@ impl eframe::App for LagesbildApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
         self.import_report_ui(&ctx, &mut actions);
+        self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();

@@ -165,6 +165,41 @@ pub enum Key {
     Down,
     LegendLow,
     LegendHigh,
+    // edit
+    EditMenu,
+    EditUndo,
+    EditRedo,
+    EditKindAdd,
+    EditKindUpdate,
+    EditKindDelete,
+    EditAddHere,
+    EditCopyCoords,
+    NewIncidentTitle,
+    EditIncidentTitle,
+    EditDate,
+    EditClock,
+    EditClockHint,
+    EditPrecision,
+    EditLatitude,
+    EditLongitude,
+    EditSensitiveHint,
+    EditFixFields,
+    EditSaving,
+    EditSave,
+    EditErrDate,
+    EditErrTime,
+    EditErrTimeGap,
+    EditErrNumber,
+    EditErrNegative,
+    EditErrLatitude,
+    EditErrLongitude,
+    EditDeleteTitle,
+    EditDeleteText,
+    EditFailed,
+    EditUndoFailed,
+    EditRedoFailed,
+    EditBusy,
+    EditNotFound,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -499,6 +534,85 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, LegendLow) => "low",
         (Swedish, LegendHigh) => "hög",
         (English, LegendHigh) => "high",
+        // edit
+        (Swedish, EditMenu) => "Redigera",
+        (English, EditMenu) => "Edit",
+        (Swedish, EditUndo) => "Ångra",
+        (English, EditUndo) => "Undo",
+        (Swedish, EditRedo) => "Gör om",
+        (English, EditRedo) => "Redo",
+        (Swedish, EditKindAdd) => "ny händelse",
+        (English, EditKindAdd) => "new incident",
+        (Swedish, EditKindUpdate) => "ändring",
+        (English, EditKindUpdate) => "change",
+        (Swedish, EditKindDelete) => "borttagning",
+        (English, EditKindDelete) => "deletion",
+        (Swedish, EditAddHere) => "Lägg till händelse här",
+        (English, EditAddHere) => "Add incident here",
+        (Swedish, EditCopyCoords) => "Kopiera koordinater",
+        (English, EditCopyCoords) => "Copy coordinates",
+        (Swedish, NewIncidentTitle) => "Ny händelse",
+        (English, NewIncidentTitle) => "New incident",
+        (Swedish, EditIncidentTitle) => "Redigera händelse",
+        (English, EditIncidentTitle) => "Edit incident",
+        (Swedish, EditDate) => "Datum",
+        (English, EditDate) => "Date",
+        (Swedish, EditClock) => "Klockslag",
+        (English, EditClock) => "Time",
+        (Swedish, EditClockHint) => "TT:MM",
+        (English, EditClockHint) => "HH:MM",
+        (Swedish, EditPrecision) => "Lägesnoggrannhet (m)",
+        (English, EditPrecision) => "Position precision (m)",
+        (Swedish, EditLatitude) => "Latitud (N)",
+        (English, EditLatitude) => "Latitude (N)",
+        (Swedish, EditLongitude) => "Longitud (Ö)",
+        (English, EditLongitude) => "Longitude (E)",
+        (Swedish, EditSensitiveHint) => {
+            "Känsliga uppgifter: skriv bara det som behövs, inga personnummer."
+        }
+        (English, EditSensitiveHint) => {
+            "Sensitive: write only what is needed, no personal identity numbers."
+        }
+        (Swedish, EditFixFields) => "Rätta de markerade fälten och spara igen.",
+        (English, EditFixFields) => "Correct the marked fields and save again.",
+        (Swedish, EditSaving) => "Sparar …",
+        (English, EditSaving) => "Saving …",
+        (Swedish, EditSave) => "Spara",
+        (English, EditSave) => "Save",
+        (Swedish, EditErrDate) => "Skriv datumet som ÅÅÅÅ-MM-DD",
+        (English, EditErrDate) => "Write the date as YYYY-MM-DD",
+        (Swedish, EditErrTime) => "Skriv klockslaget som TT:MM, t.ex. 22:15",
+        (English, EditErrTime) => "Write the time as HH:MM, e.g. 22:15",
+        (Swedish, EditErrTimeGap) => {
+            "Klockslaget finns inte den dagen (sommartiden börjar, klockan hoppar från 02:00 till 03:00)"
+        }
+        (English, EditErrTimeGap) => {
+            "That time does not exist on that day (summer time starts, clocks jump from 02:00 to 03:00)"
+        }
+        (Swedish, EditErrNumber) => "Skriv ett tal, t.ex. 25 eller 56,05",
+        (English, EditErrNumber) => "Write a number, e.g. 25 or 56.05",
+        (Swedish, EditErrNegative) => "Noggrannheten kan inte vara mindre än 0 m",
+        (English, EditErrNegative) => "The precision cannot be less than 0 m",
+        (Swedish, EditErrLatitude) => "Latituden ligger utanför Sverige (54,8–69,5)",
+        (English, EditErrLatitude) => "The latitude is outside Sweden (54.8–69.5)",
+        (Swedish, EditErrLongitude) => "Longituden ligger utanför Sverige (10,0–24,9)",
+        (English, EditErrLongitude) => "The longitude is outside Sweden (10.0–24.9)",
+        (Swedish, EditDeleteTitle) => "Ta bort händelsen?",
+        (English, EditDeleteTitle) => "Delete the incident?",
+        (Swedish, EditDeleteText) => "Händelsen tas bort ur projektet. Du kan ångra med Ctrl+Z.",
+        (English, EditDeleteText) => {
+            "The incident is removed from the project. You can undo with Ctrl+Z."
+        }
+        (Swedish, EditFailed) => "Ändringen kunde inte sparas",
+        (English, EditFailed) => "The change could not be saved",
+        (Swedish, EditUndoFailed) => "Det gick inte att ångra",
+        (English, EditUndoFailed) => "Could not undo",
+        (Swedish, EditRedoFailed) => "Det gick inte att göra om",
+        (English, EditRedoFailed) => "Could not redo",
+        (Swedish, EditBusy) => "En ändring sparas redan; vänta ett ögonblick.",
+        (English, EditBusy) => "A change is being saved; wait a moment.",
+        (Swedish, EditNotFound) => "Händelsen finns inte längre i projektet.",
+        (English, EditNotFound) => "The incident is no longer in the project.",
     }
 }
 
