@@ -572,6 +572,24 @@ fn hotspots_study_area_is_kept_in_the_project() {
     };
     let h = hotspots(&xy, &params, &CancelToken::new()).unwrap();
     assert_eq!((h.x0, h.y0, h.nx, h.ny), (470_000.0, 6_205_000.0, 120, 130));
+    // What it was made from is the layer's description.
+    let conn = rusqlite::Connection::open(dir.path("a.gpkg")).unwrap();
+    let description: String = conn
+        .query_row(
+            "SELECT description FROM gpkg_contents WHERE table_name = 'hotspots'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let description: Value = serde_json::from_str(&description).unwrap();
+    let made_from = &description["made_from"];
+    assert_eq!(made_from["synthetic"], true);
+    assert_eq!(made_from["incidents"], h.incidents_used);
+    assert_eq!(
+        made_from["parameters"]["study_area"]["min"],
+        serde_json::json!([470_050.0, 6_205_020.0])
+    );
+    drop(conn);
     if let Some(summary) = ogrinfo_summary(&dir.path("a.gpkg")) {
         assert_eq!(ogr_count(&summary), 120 * 130);
         assert!(
