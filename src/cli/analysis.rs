@@ -17,7 +17,7 @@ use lagesbild::analysis::{
     AnalysisError, Candidate, HeatmapParams, HotspotClass, HotspotParams, Kernel, PlacesParams,
     heatmap, hotspots, strategic_places,
 };
-use lagesbild::crs::{Sweref99Tm, wgs84_from_sweref};
+use lagesbild::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
 use lagesbild::export::layers::{
     HotspotExport, heatmap_edges, heatmap_layer, hotspot_layer, places_layer,
 };
@@ -30,7 +30,6 @@ use serde_json::{Value, json};
 use super::args::{AnalysisInput, HeatmapArgs, HotspotsArgs, KernelArg, PlacesArgs};
 use super::geo_input::{self, StudyArea};
 use super::progress::TerminalProgress;
-use super::tm::SwerefTm;
 use super::{Outcome, filter_from_args};
 
 /// Project metadata key holding the study area's GeoJSON text.
@@ -274,7 +273,6 @@ struct Part {
 /// Projects `points` to SWEREF 99 TM on this thread, leaving out coarse ones
 /// (unless `include_coarse`) and those that cannot be projected.
 fn project_chunk(points: &[IncidentPoint], include_coarse: bool) -> Part {
-    let tm = SwerefTm::new();
     let mut part = Part {
         xy: Vec::with_capacity(points.len()),
         first: None,
@@ -287,7 +285,7 @@ fn project_chunk(points: &[IncidentPoint], include_coarse: bool) -> Part {
             part.coarse += 1;
             continue;
         }
-        let [easting, northing] = tm.forward(p.position);
+        let Sweref99Tm { easting, northing } = sweref_from_wgs84(p.position);
         if !(easting.is_finite() && northing.is_finite()) {
             part.unprojectable += 1;
             continue;

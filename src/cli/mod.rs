@@ -12,7 +12,6 @@ mod geo_input;
 mod import;
 mod progress;
 mod stats;
-mod tm;
 
 use std::process::ExitCode;
 
