@@ -9,6 +9,8 @@ mod crs;
 mod demo;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_mapui;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]
