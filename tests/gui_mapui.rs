@@ -143,3 +143,100 @@ fn density_cells_and_the_scale_bar_match_the_projection() {
         assert_eq!(stats.cell_m, want_m, "zoom {zoom}");
     }
 }
+
+// ---- The app ----
+
+use egui_kittest::kittest::Queryable as _;
+use lagesbild::gui::LagesbildApp;
+use lagesbild::gui::app::{Action, UiState};
+
+use crate::util::{Dir, assert_exit, run_cli_in};
+
+/// Steps the harness until the app has no background work left.
+fn settle(harness: &mut Harness<'_, LagesbildApp>) {
+    for _ in 0..1000 {
+        harness.run_steps(1);
+        if !harness.state().is_busy() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the app did not finish its background work");
+}
+
+fn app_with(
+    path: std::path::PathBuf,
+    state: UiState,
+    size: egui::Vec2,
+) -> Harness<'static, LagesbildApp> {
+    let state = std::cell::RefCell::new(Some(state));
+    Harness::builder().with_size(size).build_eframe(move |cc| {
+        let state = state.borrow_mut().take().unwrap_or_default();
+        LagesbildApp::with_state(&cc.egui_ctx, state, Some(path.clone())).without_map_tiles()
+    })
+}
+
+fn demo(dir: &Dir, count: &str) -> std::path::PathBuf {
+    assert_exit(
+        &run_cli_in(
+            dir.root(),
+            &["demo", "--out", "demo.gpkg", "--count", count],
+        ),
+        0,
+    );
+    dir.path("demo.gpkg")
+}
+
+/// Screen rectangle of the box `min`–`max` in the app's current map view.
+fn extent_on_screen(app: &LagesbildApp, min: LonLat, max: LonLat) -> (Rect, Rect) {
+    let rect = app.map_rect().expect("map drawn");
+    let memory = app.map_memory().expect("map view");
+    let projection = walkers::MercatorProjection;
+    let projector = Projector::new(rect, &projection, memory, lon_lat(0.0, 0.0));
+    let a = projector.project(lon_lat(min.lon, min.lat)).to_pos2();
+    let b = projector.project(lon_lat(max.lon, max.lat)).to_pos2();
+    (rect, Rect::from_two_pos(a, b))
+}
+
+fn assert_fits(app: &LagesbildApp, min: LonLat, max: LonLat) {
+    let (map, shown) = extent_on_screen(app, min, max);
+    assert!(
+        map.contains_rect(shown),
+        "extent {shown:?} not inside the map {map:?}"
+    );
+    // Tight: one side fills at least 60 % of the map.
+    let fill = (shown.width() / map.width()).max(shown.height() / map.height());
+    assert!(fill > 0.6, "extent {shown:?} fills only {fill} of {map:?}");
+}
+
+#[test]
+fn zoom_to_project_fits_the_municipality() {
+    let dir = Dir::new();
+    let path = demo(&dir, "2000");
+    for size in [vec2(1280.0, 800.0), vec2(800.0, 1000.0)] {
+        let mut h = app_with(path.clone(), UiState::default(), size);
+        settle(&mut h);
+        let (min, max) = h
+            .state()
+            .project()
+            .unwrap()
+            .loaded
+            .info
+            .extent
+            .expect("extent");
+        assert_fits(h.state(), min, max);
+
+        // Zoomed in with the keyboard, then "Zooma till projekt" again.
+        for _ in 0..3 {
+            h.key_press(egui::Key::Plus);
+            h.run_steps(1);
+        }
+        let (map, shown) = extent_on_screen(h.state(), min, max);
+        assert!(!map.contains_rect(shown), "zoomed in: {shown:?}");
+        let ctx = h.ctx.clone();
+        h.state_mut().apply(&ctx, Action::ZoomToProject);
+        h.run_steps(2);
+        assert_fits(h.state(), min, max);
+    }
+}

@@ -88,8 +88,16 @@ pub struct LagesbildApp {
     message: Option<String>,
     /// Cursor position over the map, WGS84.
     cursor: Option<LonLat>,
-    /// Zoom to the project's extent on the next frame (size of the map known then).
+    /// Zoom to the project's extent on the first frame after loading ends
+    /// (the size of the map is known then).
     zoom_to_project: bool,
+    /// A view to show on the next map frame (zoom to project / selection).
+    view_request: Option<ViewRequest>,
+    /// The last view fitted, refitted while the map's size settles (side
+    /// panel, window manager) as long as the user has not moved the map.
+    fitted: Option<FittedView>,
+    /// Where the map was drawn last frame.
+    map_rect: Option<egui::Rect>,
     /// Background map tiles, made on the first map frame; `None` without tiles.
     tiles: Option<TileManager>,
     tiles_enabled: bool,
@@ -121,6 +129,9 @@ impl LagesbildApp {
         };
         let mut app = Self {
             zoom_to_project: state.map_memory.is_none(),
+            view_request: None,
+            fitted: None,
+            map_rect: None,
             state,
             project: None,
             loading: None,
@@ -180,6 +191,16 @@ impl LagesbildApp {
     /// The incident layer (selection, what it drew).
     pub fn incident_layer(&self) -> &IncidentLayer {
         &self.incident_layer
+    }
+
+    /// The map's view (centre and zoom), once the map has been drawn.
+    pub fn map_memory(&self) -> Option<&MapMemory> {
+        self.state.map_memory.as_ref()
+    }
+
+    /// Where the map was drawn in the last frame.
+    pub fn map_rect(&self) -> Option<egui::Rect> {
+        self.map_rect
     }
 
     /// The UI language in use.
@@ -525,13 +546,29 @@ impl LagesbildApp {
             ..
         } = self;
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
-        if self.zoom_to_project {
+        // Not while a project loads: its extent is not known yet.
+        if self.zoom_to_project && self.loading.is_none() {
             self.zoom_to_project = false;
             let extent = self.project.as_ref().and_then(|p| p.loaded.info.extent);
-            let size = ui.available_size();
+            self.view_request = Some(extent.map_or(
+                ViewRequest::Point(LonLat::new(center.x(), center.y()), 13.0),
+                |(min, max)| ViewRequest::Extent(min, max),
+            ));
+        }
+        let size = ui.available_size();
+        let refit = self.fitted.as_ref().filter(|f| {
+            f.size != size && f.zoom == memory.zoom() && memory.detached() == Some(f.center)
+        });
+        if let Some(request) = self.view_request.take().or(refit.map(|f| f.request)) {
+            let (center, zoom) = request.view(size);
             memory.center_at(center);
-            let zoom = extent.map_or(13.0, |(min, max)| zoom_to_fit(min, max, size));
             let _ = memory.set_zoom(zoom);
+            self.fitted = Some(FittedView {
+                request,
+                size,
+                center,
+                zoom: memory.zoom(),
+            });
         }
         let keyboard_zoom = ui.input(|i| {
             if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
@@ -606,6 +643,7 @@ impl LagesbildApp {
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
             (hover, panned)
         });
+        self.map_rect = Some(output.response.rect);
         let (hover, panned) = output.inner;
         if let Some(p) = panned {
             if let Some(m) = &mut state.map_memory {
@@ -709,14 +747,50 @@ fn save_rejects(
         .collect()
 }
 
+/// A view the map is asked to show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ViewRequest {
+    /// Fit this box (south-west, north-east corner).
+    Extent(LonLat, LonLat),
+    /// Centre on a point at this zoom.
+    Point(LonLat, f64),
+}
+
+impl ViewRequest {
+    /// Centre and zoom for a map of `size` points.
+    pub fn view(self, size: egui::Vec2) -> (Position, f64) {
+        match self {
+            ViewRequest::Point(p, zoom) => (lon_lat(p.lon, p.lat), zoom),
+            ViewRequest::Extent(min, max) => {
+                // The middle in Web Mercator y, not in latitude.
+                let y = (merc_y(min.lat) + merc_y(max.lat)) / 2.0;
+                let lat = y.sinh().atan().to_degrees();
+                (
+                    lon_lat((min.lon + max.lon) / 2.0, lat),
+                    zoom_to_fit(min, max, size),
+                )
+            }
+        }
+    }
+}
+
+/// The view last fitted and the map size it was fitted to.
+struct FittedView {
+    request: ViewRequest,
+    size: egui::Vec2,
+    center: Position,
+    zoom: f64,
+}
+
+fn merc_y(lat: f64) -> f64 {
+    (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+        .tan()
+        .ln()
+}
+
 /// The zoom level at which the box fills a view of `size` points (Web
 /// Mercator, 256-pixel tiles), with a little margin.
 pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
-    let merc_y = |lat: f64| {
-        (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-            .tan()
-            .ln()
-    };
     let dlon = (max.lon - min.lon).abs().max(1e-4);
     let dy = (merc_y(max.lat) - merc_y(min.lat)).abs().max(1e-6);
     let zx = (f64::from(size.x) * 360.0 / (256.0 * dlon)).log2();
