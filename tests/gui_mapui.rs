@@ -240,3 +240,40 @@ fn zoom_to_project_fits_the_municipality() {
         assert_fits(h.state(), min, max);
     }
 }
+
+#[test]
+fn the_layer_panel_hides_the_incident_layer() {
+    use lagesbild::gui::panels::LayerId;
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "500"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    assert!(h.state().layers().is_shown(&LayerId::Incidents));
+    let drawn = |h: &Harness<'_, LagesbildApp>| {
+        let s = h.state().incident_layer().last_frame_stats();
+        s.points_drawn + s.cells_drawn + s.coarse_groups_drawn
+    };
+    assert!(drawn(&h) > 0, "incidents drawn");
+
+    h.get_by_label("Händelser").click();
+    h.run_steps(3);
+    assert!(!h.state().layers().is_shown(&LayerId::Incidents));
+    // Hidden: the layer no longer runs on the map.
+    let before = h.state().incident_layer().frames_drawn();
+    h.run_steps(3);
+    assert_eq!(h.state().incident_layer().frames_drawn(), before);
+
+    h.get_by_label("Händelser").click();
+    h.run_steps(3);
+    assert!(h.state().layers().is_shown(&LayerId::Incidents));
+    assert!(h.state().incident_layer().frames_drawn() > before);
+    assert!(drawn(&h) > 0);
+
+    // The opacity set in the panel is the one the layer draws with.
+    h.state_mut()
+        .layers_mut()
+        .get_mut(&LayerId::Incidents)
+        .unwrap()
+        .opacity = 0.25;
+    h.run_steps(2);
+    assert_eq!(h.state().incident_layer().opacity, 0.25);
+}

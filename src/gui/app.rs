@@ -14,7 +14,9 @@ use super::i18n::{self, Key, Language, tr};
 use super::map::incidents::IncidentLayer;
 use super::map::palette;
 use super::map::tiles::{self, TileCatalog, TileManager};
-use super::panels::{FilterPanel, HistogramPanel, today_local};
+use super::panels::{
+    FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting, LayersPanel, today_local,
+};
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
 use crate::crs::sweref_from_wgs84;
@@ -44,6 +46,8 @@ pub struct UiState {
     pub filter: Filter,
     /// The map view; `None` until the first project zooms the map to itself.
     pub map_memory: Option<MapMemory>,
+    /// The layer panel: order (top first), visibility, opacity.
+    pub layers: Vec<LayerSetting>,
 }
 
 /// The project shown, once loaded.
@@ -104,6 +108,7 @@ pub struct LagesbildApp {
     incident_layer: IncidentLayer,
     filter_panel: FilterPanel,
     histogram: HistogramPanel,
+    layers: LayersPanel,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -127,7 +132,10 @@ impl LagesbildApp {
                 _ => OpenTarget::Demo,
             },
         };
+        let mut layers = LayersPanel::standard();
+        layers.apply_settings(&state.layers);
         let mut app = Self {
+            layers,
             zoom_to_project: state.map_memory.is_none(),
             view_request: None,
             fitted: None,
@@ -201,6 +209,16 @@ impl LagesbildApp {
     /// Where the map was drawn in the last frame.
     pub fn map_rect(&self) -> Option<egui::Rect> {
         self.map_rect
+    }
+
+    /// The layer panel (order, visibility, opacity of each map layer).
+    pub fn layers(&self) -> &LayersPanel {
+        &self.layers
+    }
+
+    /// The layer panel, to mark layers available or set their legends.
+    pub fn layers_mut(&mut self) -> &mut LayersPanel {
+        &mut self.layers
     }
 
     /// The UI language in use.
@@ -543,6 +561,7 @@ impl LagesbildApp {
             state,
             tiles,
             incident_layer,
+            layers,
             ..
         } = self;
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
@@ -604,45 +623,61 @@ impl LagesbildApp {
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
-        let output = walkers::Map::new(
+        if let Some(entry) = layers.get(&LayerId::Incidents) {
+            incident_layer.opacity = entry.opacity;
+        }
+        let mut map = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
             memory,
             center,
         )
-        .drag_pan_buttons(pan_buttons)
-        .with_plugin(&mut *incident_layer)
-        .with_plugin(super::scale_bar::ScaleBar { lang })
-        .show(ui, |ui, response, projector, _memory| {
-            let rect = response.rect;
-            if let Some(source) = &source {
-                let attr = egui::Rect::from_min_max(
-                    rect.right_bottom() - egui::vec2(520.0, 30.0),
-                    rect.right_bottom() - egui::vec2(4.0, 4.0),
-                );
-                ui.scope_builder(
-                    egui::UiBuilder::new()
-                        .max_rect(attr)
-                        .layout(egui::Layout::right_to_left(egui::Align::Max)),
-                    |ui| tiles::attribution_ui(ui, source),
-                );
+        .drag_pan_buttons(pan_buttons);
+        // Bottom layer first; hidden and unavailable layers are not drawn.
+        let mut incident_plugin = Some(&mut *incident_layer);
+        for entry in layers.layers.iter().rev() {
+            if !(entry.available && entry.visible) {
+                continue;
             }
-            if let Some(status) = &status {
-                let note = egui::Rect::from_min_size(
-                    rect.left_top() + egui::vec2(8.0, 8.0),
-                    egui::vec2(420.0, 60.0),
-                );
-                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
-                    tiles::status_ui(ui, lang, status)
+            if entry.id == LayerId::Incidents
+                && let Some(p) = incident_plugin.take()
+            {
+                map = map.with_plugin(p);
+            }
+        }
+        let output = map.with_plugin(super::scale_bar::ScaleBar { lang }).show(
+            ui,
+            |ui, response, projector, _memory| {
+                let rect = response.rect;
+                if let Some(source) = &source {
+                    let attr = egui::Rect::from_min_max(
+                        rect.right_bottom() - egui::vec2(520.0, 30.0),
+                        rect.right_bottom() - egui::vec2(4.0, 4.0),
+                    );
+                    ui.scope_builder(
+                        egui::UiBuilder::new()
+                            .max_rect(attr)
+                            .layout(egui::Layout::right_to_left(egui::Align::Max)),
+                        |ui| tiles::attribution_ui(ui, source),
+                    );
+                }
+                if let Some(status) = &status {
+                    let note = egui::Rect::from_min_size(
+                        rect.left_top() + egui::vec2(8.0, 8.0),
+                        egui::vec2(420.0, 60.0),
+                    );
+                    ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                        tiles::status_ui(ui, lang, status)
+                    });
+                }
+                let hover = response.hover_pos().map(|pos| {
+                    let p = projector.unproject(pos.to_vec2());
+                    LonLat::new(p.x(), p.y())
                 });
-            }
-            let hover = response.hover_pos().map(|pos| {
-                let p = projector.unproject(pos.to_vec2());
-                LonLat::new(p.x(), p.y())
-            });
-            let panned = (pan != egui::Vec2::ZERO)
-                .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
-            (hover, panned)
-        });
+                let panned = (pan != egui::Vec2::ZERO)
+                    .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
+                (hover, panned)
+            },
+        );
         self.map_rect = Some(output.response.rect);
         let (hover, panned) = output.inner;
         if let Some(p) = panned {
@@ -842,16 +877,24 @@ impl eframe::App for LagesbildApp {
                     }
                     if self.project.is_some() {
                         ui.separator();
-                        let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
-                            &palette::category_color;
-                        let mut filter = self.state.filter.clone();
-                        if self
-                            .filter_panel
-                            .ui(ui, lang, &mut filter, today_local(), Some(colors))
-                        {
-                            filter_changed = Some(filter);
-                        }
-                        ui.separator();
+                        egui::CollapsingHeader::new(tr(lang, Key::LayersTitle))
+                            .id_salt("layers_panel")
+                            .default_open(true)
+                            .show(ui, |ui| {
+                                let changes = self.layers.list_ui(ui, lang);
+                                for change in &changes {
+                                    if let LayerChange::Visibility {
+                                        id: LayerId::Incidents,
+                                        visible: false,
+                                    } = change
+                                    {
+                                        self.incident_layer.clear_selection();
+                                    }
+                                }
+                                if !changes.is_empty() {
+                                    self.state.layers = self.layers.settings();
+                                }
+                            });
                         if let Some(data) = self.incident_layer.data() {
                             ui.strong(tr(lang, Key::Legend));
                             palette::legend_ui(
@@ -860,6 +903,16 @@ impl eframe::App for LagesbildApp {
                                 data.counts_per_category(),
                                 data.coarse_count(),
                             );
+                        }
+                        ui.separator();
+                        let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
+                            &palette::category_color;
+                        let mut filter = self.state.filter.clone();
+                        if self
+                            .filter_panel
+                            .ui(ui, lang, &mut filter, today_local(), Some(colors))
+                        {
+                            filter_changed = Some(filter);
                         }
                         if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
                             ui.separator();
@@ -903,6 +956,7 @@ impl eframe::App for LagesbildApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.state.layers = self.layers.settings();
         eframe::set_value(storage, STATE_KEY, &self.state);
     }
 

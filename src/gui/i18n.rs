@@ -165,6 +165,12 @@ pub enum Key {
     Down,
     LegendLow,
     LegendHigh,
+    // mapui
+    ZoomToSelection,
+    LoadingIncident,
+    IncidentGone,
+    IncidentReadFailed,
+    EditNotYet,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -499,6 +505,17 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, LegendLow) => "low",
         (Swedish, LegendHigh) => "hög",
         (English, LegendHigh) => "high",
+        // mapui
+        (Swedish, ZoomToSelection) => "Zooma till markering",
+        (English, ZoomToSelection) => "Zoom to selection",
+        (Swedish, LoadingIncident) => "Läser händelsen …",
+        (English, LoadingIncident) => "Reading the incident …",
+        (Swedish, IncidentGone) => "Händelsen finns inte längre i projektet.",
+        (English, IncidentGone) => "The incident is no longer in the project.",
+        (Swedish, IncidentReadFailed) => "Händelsen kunde inte läsas",
+        (English, IncidentReadFailed) => "The incident could not be read",
+        (Swedish, EditNotYet) => "Redigera och ta bort kommer i nästa version.",
+        (English, EditNotYet) => "Editing and deleting come in the next version.",
     }
 }
 

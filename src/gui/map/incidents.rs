@@ -218,6 +218,7 @@ pub struct IncidentLayer {
     box_drag: Option<(Pos2, Pos2)>,
     hovered: Option<Hovered>,
     stats: FrameStats,
+    frames: u64,
 }
 
 impl Default for IncidentLayer {
@@ -240,6 +241,7 @@ impl IncidentLayer {
             box_drag: None,
             hovered: None,
             stats: FrameStats::default(),
+            frames: 0,
         }
     }
 
@@ -299,6 +301,12 @@ impl IncidentLayer {
 
     pub fn last_frame_stats(&self) -> FrameStats {
         self.stats
+    }
+
+    /// How many frames the layer has run on a map (it does not run while
+    /// the layer is hidden).
+    pub fn frames_drawn(&self) -> u64 {
+        self.frames
     }
 
     /// True while a shift+drag box is being drawn.
@@ -409,6 +417,7 @@ impl Plugin for &mut IncidentLayer {
 impl IncidentLayer {
     fn run_frame(&mut self, ui: &mut Ui, response: &Response, projector: &Projector) {
         self.stats = FrameStats::default();
+        self.frames += 1;
         self.hovered = None;
         let rect = projector.clip_rect();
         let center = projector.unproject(rect.center().to_vec2());
