@@ -277,3 +277,87 @@ fn the_layer_panel_hides_the_incident_layer() {
     h.run_steps(2);
     assert_eq!(h.state().incident_layer().opacity, 0.25);
 }
+
+/// The first precise incident of the project that has a description.
+fn incident_with_description(app: &LagesbildApp) -> (usize, lagesbild::model::Incident) {
+    use lagesbild::store::Store as _;
+    let view = app.project().expect("project");
+    let project = lagesbild::store::Project::open(&view.loaded.path).unwrap();
+    view.loaded
+        .index
+        .points()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.precision_m <= 25.0)
+        .find_map(|(i, p)| {
+            let incident = project.incident(p.fid).unwrap()?;
+            incident
+                .description
+                .as_ref()
+                .is_some_and(|d| !d.trim().is_empty())
+                .then_some((i, incident))
+        })
+        .expect("a demo incident with a description")
+}
+
+#[test]
+fn selecting_an_incident_opens_its_details() {
+    use lagesbild::gui::i18n::{self, Key, tr};
+    use lagesbild::model::time;
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "1500"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    let (i, incident) = incident_with_description(h.state());
+    let category = i18n::category(Language::Swedish, incident.category);
+    let time_text = format!(
+        "{} (lokal tid)",
+        time::local(incident.occurred_at).format("%Y-%m-%d %H:%M")
+    );
+    let description = incident.description.clone().unwrap();
+    let before = h.query_all_by_label(category).count();
+    assert!(h.query_by_label(&time_text).is_none());
+
+    h.state_mut().select_incident(Some(i));
+    settle(&mut h);
+    assert_eq!(
+        h.state().selected_incident().map(|x| &x.uid),
+        Some(&incident.uid)
+    );
+    assert!(
+        h.query_all_by_label(tr(Language::Swedish, Key::DetailsTitle))
+            .count()
+            >= 1
+    );
+    h.get_by_label(&time_text);
+    assert_eq!(
+        h.query_all_by_label(category).count(),
+        before + 1,
+        "{category}"
+    );
+    // The description only after "Visa beskrivning".
+    assert!(
+        h.query_by_label(&description).is_none(),
+        "description shown unasked"
+    );
+    h.get_by_label("Visa beskrivning").click();
+    h.run_steps(2);
+    h.get_by_label(&description);
+    h.get_by_label("Dölj beskrivning");
+
+    // Edit/Delete are not in this branch: a clear note, nothing else.
+    h.get_by_label("Redigera").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .message()
+            .is_some_and(|m| m.contains("nästa version"))
+    );
+
+    // Esc clears the selection and hides the panel (and the description).
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().incident_layer().selected().is_none());
+    assert!(h.state().selected_incident().is_none());
+    assert!(h.query_by_label(&time_text).is_none());
+    assert!(h.query_by_label(&description).is_none());
+}

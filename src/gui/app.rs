@@ -15,13 +15,14 @@ use super::map::incidents::IncidentLayer;
 use super::map::palette;
 use super::map::tiles::{self, TileCatalog, TileManager};
 use super::panels::{
-    FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting, LayersPanel, today_local,
+    DetailsAction, DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting,
+    LayersPanel, selection_summary_ui, today_local,
 };
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
 use crate::crs::sweref_from_wgs84;
 use crate::import::ImportReport;
-use crate::model::{Filter, LonLat};
+use crate::model::{Filter, Incident, LonLat};
 
 /// Sölvesborg's town centre: where the map opens without a project extent.
 pub fn solvesborg() -> Position {
@@ -69,6 +70,18 @@ pub enum Action {
     ToggleFullscreen,
     CloseImportReport,
     Quit,
+    /// Edit or delete, asked for in the details panel.
+    Details(DetailsAction),
+}
+
+/// The incident shown in the details panel, read from the project file.
+struct DetailView {
+    /// Index into the loaded index's points, and its storage id.
+    index: usize,
+    fid: i64,
+    reading: Option<Task<Option<Incident>>>,
+    /// `Ok(None)`: no longer in the project.
+    incident: Option<Result<Option<Incident>, String>>,
 }
 
 /// A finished import, shown in a window until closed.
@@ -109,6 +122,8 @@ pub struct LagesbildApp {
     filter_panel: FilterPanel,
     histogram: HistogramPanel,
     layers: LayersPanel,
+    details: DetailsPanel,
+    detail: Option<DetailView>,
 }
 
 const STATE_KEY: &str = "lagesbild_state";
@@ -136,6 +151,8 @@ impl LagesbildApp {
         layers.apply_settings(&state.layers);
         let mut app = Self {
             layers,
+            details: DetailsPanel::default(),
+            detail: None,
             zoom_to_project: state.map_memory.is_none(),
             view_request: None,
             fitted: None,
@@ -231,9 +248,170 @@ impl LagesbildApp {
         self.loading.is_some()
     }
 
-    /// True while any background task runs (load, filter, import).
+    /// True while any background task runs (load, filter, import, reading
+    /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.loading.is_some() || self.filtering.is_some() || self.importing.is_some()
+        self.loading.is_some()
+            || self.filtering.is_some()
+            || self.importing.is_some()
+            || self.detail.as_ref().is_some_and(|d| d.reading.is_some())
+    }
+
+    /// Selects incident `i` (an index into the loaded index's points) as a
+    /// click on the map does, or clears the selection with `None`.
+    pub fn select_incident(&mut self, i: Option<usize>) {
+        self.incident_layer.clear_selection();
+        self.incident_layer.select(i);
+    }
+
+    /// The incident the details panel shows, once read from the project.
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        match &self.detail {
+            Some(DetailView {
+                incident: Some(Ok(Some(incident))),
+                ..
+            }) => Some(incident),
+            _ => None,
+        }
+    }
+
+    /// Reads the selected incident from the project when the selection
+    /// changed, and hides the panel when it was cleared.
+    fn sync_details(&mut self, ctx: &egui::Context) {
+        let wanted = self.incident_layer.selected().and_then(|i| {
+            let view = self.project.as_ref()?;
+            let fid = view.loaded.index.points().get(i)?.fid;
+            Some((i, fid, view.loaded.path.clone()))
+        });
+        match wanted {
+            None => {
+                if let Some(old) = self.detail.take() {
+                    if let Some(task) = old.reading {
+                        task.cancel();
+                    }
+                    self.details.hide_description();
+                }
+            }
+            Some((index, fid, path)) => {
+                if self
+                    .detail
+                    .as_ref()
+                    .is_none_or(|d| d.index != index || d.fid != fid)
+                {
+                    if let Some(task) = self.detail.take().and_then(|d| d.reading) {
+                        task.cancel();
+                    }
+                    let reading = Task::spawn(ctx, "incident-details", move |_, _| {
+                        use crate::store::Store as _;
+                        let project = crate::store::Project::open(&path)?;
+                        Ok(project.incident(fid)?)
+                    });
+                    self.detail = Some(DetailView {
+                        index,
+                        fid,
+                        reading: Some(reading),
+                        incident: None,
+                    });
+                }
+            }
+        }
+        if let Some(d) = &mut self.detail
+            && let Some(result) = d.reading.as_ref().and_then(|t| t.try_take())
+        {
+            d.reading = None;
+            d.incident = Some(result.map_err(|e| format!("{e:#}")));
+        }
+    }
+
+    /// Edit or delete from the details panel (not in this version).
+    fn on_details_action(&mut self, _ctx: &egui::Context, _action: DetailsAction) {
+        self.message = Some(tr(self.state.language, Key::EditNotYet).to_owned());
+    }
+
+    /// The right-hand panel: the layer list ("Lager") and the incident legend.
+    fn layers_side_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.state.language;
+        egui::CollapsingHeader::new(tr(lang, Key::LayersTitle))
+            .id_salt("layers_panel")
+            .default_open(true)
+            .show(ui, |ui| {
+                let changes = self.layers.list_ui(ui, lang);
+                for change in &changes {
+                    if let LayerChange::Visibility {
+                        id: LayerId::Incidents,
+                        visible: false,
+                    } = change
+                    {
+                        self.incident_layer.clear_selection();
+                    }
+                }
+                if !changes.is_empty() {
+                    self.state.layers = self.layers.settings();
+                }
+            });
+        if let Some(data) = self.incident_layer.data() {
+            ui.separator();
+            ui.strong(tr(lang, Key::Legend));
+            palette::legend_ui(ui, lang, data.counts_per_category(), data.coarse_count());
+        }
+    }
+
+    /// The details of the selection in a window over the map's top-right
+    /// corner (the map keeps its size, so nothing moves under the pointer).
+    fn details_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if self.detail.is_none() && self.incident_layer.box_selection().is_empty() {
+            return;
+        }
+        let top_right = self.map_rect.map_or(egui::vec2(-10.0, 40.0), |r| {
+            egui::vec2(
+                r.right() - ctx.content_rect().right() - 10.0,
+                r.top() + 10.0,
+            )
+        });
+        egui::Window::new(tr(self.state.language, Key::DetailsTitle))
+            .title_bar(false)
+            .resizable(false)
+            .anchor(egui::Align2::RIGHT_TOP, top_right)
+            .default_width(300.0)
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(ctx.content_rect().height() * 0.7)
+                    .show(ui, |ui| self.details_ui(ui, actions));
+                if ui.button(tr(self.state.language, Key::Close)).clicked() {
+                    self.incident_layer.clear_selection();
+                }
+            });
+    }
+
+    fn details_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.state.language;
+        if let Some(d) = &self.detail {
+            match &d.incident {
+                Some(Ok(Some(incident))) => {
+                    if let Some(a) = self.details.ui(ui, lang, incident) {
+                        actions.push(Action::Details(a));
+                    }
+                }
+                Some(Ok(None)) => {
+                    ui.weak(tr(lang, Key::IncidentGone));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("{}: {e}", tr(lang, Key::IncidentReadFailed)),
+                    );
+                }
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(tr(lang, Key::LoadingIncident));
+                    });
+                }
+            }
+        } else if !self.incident_layer.box_selection().is_empty() {
+            let colors: &dyn Fn(crate::model::Category) -> egui::Color32 = &palette::category_color;
+            selection_summary_ui(ui, lang, self.incident_layer.box_counts(), Some(colors));
+        }
     }
 
     /// The open project, if any.
@@ -281,6 +459,7 @@ impl LagesbildApp {
             }
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Action::Details(a) => self.on_details_action(ctx, a),
         }
     }
 
@@ -836,6 +1015,12 @@ pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
 impl eframe::App for LagesbildApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_tasks(ctx);
+        if self.file_browser.is_none()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            self.incident_layer.clear_selection();
+        }
+        self.sync_details(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -877,34 +1062,6 @@ impl eframe::App for LagesbildApp {
                     }
                     if self.project.is_some() {
                         ui.separator();
-                        egui::CollapsingHeader::new(tr(lang, Key::LayersTitle))
-                            .id_salt("layers_panel")
-                            .default_open(true)
-                            .show(ui, |ui| {
-                                let changes = self.layers.list_ui(ui, lang);
-                                for change in &changes {
-                                    if let LayerChange::Visibility {
-                                        id: LayerId::Incidents,
-                                        visible: false,
-                                    } = change
-                                    {
-                                        self.incident_layer.clear_selection();
-                                    }
-                                }
-                                if !changes.is_empty() {
-                                    self.state.layers = self.layers.settings();
-                                }
-                            });
-                        if let Some(data) = self.incident_layer.data() {
-                            ui.strong(tr(lang, Key::Legend));
-                            palette::legend_ui(
-                                ui,
-                                lang,
-                                data.counts_per_category(),
-                                data.coarse_count(),
-                            );
-                        }
-                        ui.separator();
                         let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
                             &palette::category_color;
                         let mut filter = self.state.filter.clone();
@@ -921,9 +1078,18 @@ impl eframe::App for LagesbildApp {
                     }
                 });
             });
+        if self.project.is_some() {
+            egui::Panel::right("layers_panel")
+                .resizable(true)
+                .default_size(250.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| self.layers_side_ui(ui))
+                });
+        }
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
+        self.details_window(&ctx, &mut actions);
         self.import_report_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
@@ -953,6 +1119,8 @@ impl eframe::App for LagesbildApp {
         for action in actions {
             self.apply(&ctx, action);
         }
+        // A click on the map this frame selects: start reading it now.
+        self.sync_details(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
