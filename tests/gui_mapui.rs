@@ -361,3 +361,154 @@ fn selecting_an_incident_opens_its_details() {
     assert!(h.query_by_label(&time_text).is_none());
     assert!(h.query_by_label(&description).is_none());
 }
+
+fn click_at(h: &mut Harness<'_, LagesbildApp>, pos: egui::Pos2, modifiers: egui::Modifiers) {
+    h.event(egui::Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(1);
+}
+
+#[test]
+fn zoom_to_selection_and_click_to_select_on_the_map() {
+    use lagesbild::gui::app::SELECTION_ZOOM;
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "1500"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    let zoom_before = h.state().map_memory().unwrap().zoom();
+    // Nothing selected: Z does nothing.
+    h.key_press(egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().map_memory().unwrap().zoom(), zoom_before);
+
+    let (i, incident) = incident_with_description(h.state());
+    h.state_mut().select_incident(Some(i));
+    settle(&mut h);
+    h.key_press(egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().map_memory().unwrap().zoom(), SELECTION_ZOOM);
+    let p = incident.position;
+    let (map, at) = extent_on_screen(h.state(), p, p);
+    assert!(
+        at.center().distance(map.center()) < 1.0,
+        "{at:?} not at the centre of {map:?}"
+    );
+
+    // Clear, then click the incident's position on the map: an incident
+    // there is selected (stacked ones: the first) and its details open.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().has_selection());
+    click_at(&mut h, at.center(), egui::Modifiers::NONE);
+    settle(&mut h);
+    let picked = h
+        .state()
+        .selected_incident()
+        .expect("clicked incident")
+        .clone();
+    let screen = |q: LonLat| extent_on_screen(h.state(), q, q).1.center();
+    assert!(screen(picked.position).distance(at.center()) <= 8.0);
+
+    // A click on empty map far from any incident clears it.
+    h.key_press(egui::Key::Home);
+    h.run_steps(3);
+    let corner = h.state().map_rect().unwrap().left_top() + vec2(60.0, 120.0);
+    click_at(&mut h, corner, egui::Modifiers::NONE);
+    settle(&mut h);
+    assert!(!h.state().has_selection());
+    assert!(h.state().selected_incident().is_none());
+}
+
+fn shift_drag(h: &mut Harness<'_, LagesbildApp>, start: egui::Pos2, end: egui::Pos2) {
+    use egui::{Event, Modifiers, PointerButton};
+    let mut step = |h: &mut Harness<'_, LagesbildApp>, e: Event| {
+        h.event(e);
+        h.run_steps(1);
+    };
+    step(h, Event::ModifiersChanged(Modifiers::SHIFT));
+    step(h, Event::PointerMoved(start));
+    step(
+        h,
+        Event::PointerButton {
+            pos: start,
+            button: PointerButton::Primary,
+            pressed: true,
+            modifiers: Modifiers::SHIFT,
+        },
+    );
+    for k in 1..=10 {
+        step(
+            h,
+            Event::PointerMoved(start + (end - start) * (k as f32 / 10.0)),
+        );
+    }
+    step(
+        h,
+        Event::PointerButton {
+            pos: end,
+            button: PointerButton::Primary,
+            pressed: false,
+            modifiers: Modifiers::SHIFT,
+        },
+    );
+    step(h, Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+}
+
+#[test]
+fn a_box_selection_shows_its_counts_and_zooms_to_its_extent() {
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "1500"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    let project_zoom = h.state().map_memory().unwrap().zoom();
+    let (_, incident) = incident_with_description(h.state());
+    let p = incident.position;
+    let c = extent_on_screen(h.state(), p, p).1.center();
+    shift_drag(&mut h, c - vec2(60.0, 40.0), c + vec2(60.0, 40.0));
+    settle(&mut h);
+    let selected = h.state().incident_layer().box_selection().to_vec();
+    assert!(selected.len() > 1, "{} selected", selected.len());
+    assert!(h.state().selected_incident().is_none());
+    // The summary: "N markerade händelser".
+    h.get_by_label(&format!(
+        "{} markerade händelser",
+        lagesbild::gui::i18n::count(Language::Swedish, selected.len() as u64)
+    ));
+
+    h.key_press(egui::Key::Z);
+    h.run_steps(2);
+    assert!(h.state().map_memory().unwrap().zoom() > project_zoom);
+    let positions: Vec<LonLat> = {
+        let points = h.state().project().unwrap().loaded.index.points();
+        selected.iter().map(|&i| points[i].position).collect()
+    };
+    let min = LonLat::new(
+        positions
+            .iter()
+            .map(|p| p.lon)
+            .fold(f64::INFINITY, f64::min),
+        positions
+            .iter()
+            .map(|p| p.lat)
+            .fold(f64::INFINITY, f64::min),
+    );
+    let max = LonLat::new(
+        positions
+            .iter()
+            .map(|p| p.lon)
+            .fold(f64::NEG_INFINITY, f64::max),
+        positions
+            .iter()
+            .map(|p| p.lat)
+            .fold(f64::NEG_INFINITY, f64::max),
+    );
+    assert_fits(h.state(), min, max);
+}

@@ -29,6 +29,13 @@ pub fn solvesborg() -> Position {
     lon_lat(14.583, 56.0505)
 }
 
+/// Zoom level "zoom to selection" shows a single incident at.
+pub const SELECTION_ZOOM: f64 = 16.0;
+
+/// Quits the app (File menu).
+pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+
 /// How many recent projects the File menu lists.
 const RECENT_MAX: usize = 8;
 
@@ -66,6 +73,8 @@ pub enum Action {
     Import(Vec<PathBuf>),
     CancelTask,
     ZoomToProject,
+    /// Fit the map to the selected incident(s); nothing without a selection.
+    ZoomToSelection,
     SetLanguage(Language),
     ToggleFullscreen,
     CloseImportReport,
@@ -323,6 +332,39 @@ impl LagesbildApp {
         }
     }
 
+    /// True when an incident is selected, by click or box.
+    pub fn has_selection(&self) -> bool {
+        self.incident_layer.selected().is_some() || !self.incident_layer.box_selection().is_empty()
+    }
+
+    /// The view showing the selection: one incident centred at zoom
+    /// [`SELECTION_ZOOM`], a box selection fitted to its incidents' extent.
+    fn selection_view(&self) -> Option<ViewRequest> {
+        let data = self.incident_layer.data()?;
+        let points = data.index().points();
+        if let Some(i) = self.incident_layer.selected() {
+            return Some(ViewRequest::Point(points.get(i)?.position, SELECTION_ZOOM));
+        }
+        let mut min = LonLat::new(f64::INFINITY, f64::INFINITY);
+        let mut max = LonLat::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in self
+            .incident_layer
+            .box_selection()
+            .iter()
+            .filter_map(|&i| points.get(i))
+        {
+            min = LonLat::new(min.lon.min(p.position.lon), min.lat.min(p.position.lat));
+            max = LonLat::new(max.lon.max(p.position.lon), max.lat.max(p.position.lat));
+        }
+        if !(min.is_finite() && max.is_finite()) {
+            return None;
+        }
+        if min == max {
+            return Some(ViewRequest::Point(min, SELECTION_ZOOM));
+        }
+        Some(ViewRequest::Extent(min, max))
+    }
+
     /// Edit or delete from the details panel (not in this version).
     fn on_details_action(&mut self, _ctx: &egui::Context, _action: DetailsAction) {
         self.message = Some(tr(self.state.language, Key::EditNotYet).to_owned());
@@ -452,6 +494,11 @@ impl LagesbildApp {
                 }
             }
             Action::ZoomToProject => self.zoom_to_project = true,
+            Action::ZoomToSelection => {
+                if let Some(request) = self.selection_view() {
+                    self.view_request = Some(request);
+                }
+            }
             Action::SetLanguage(lang) => self.state.language = lang,
             Action::ToggleFullscreen => {
                 let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
@@ -602,15 +649,34 @@ impl LagesbildApp {
                     actions.push(Action::ShowFileBrowser(Purpose::Import));
                 }
                 ui.separator();
-                if ui.button(tr(lang, Key::Quit)).clicked() {
+                let quit = ui.ctx().format_shortcut(&QUIT_SHORTCUT);
+                if ui
+                    .add(egui::Button::new(tr(lang, Key::Quit)).shortcut_text(quit))
+                    .clicked()
+                {
                     actions.push(Action::Quit);
                 }
             });
             ui.menu_button(tr(lang, Key::View), |ui| {
-                if ui.button(tr(lang, Key::ZoomToProject)).clicked() {
+                if ui
+                    .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
+                    .clicked()
+                {
                     actions.push(Action::ZoomToProject);
                 }
-                if ui.button(tr(lang, Key::Fullscreen)).clicked() {
+                if ui
+                    .add_enabled(
+                        self.has_selection(),
+                        egui::Button::new(tr(lang, Key::ZoomToSelection)).shortcut_text("Z"),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ZoomToSelection);
+                }
+                if ui
+                    .add(egui::Button::new(tr(lang, Key::Fullscreen)).shortcut_text("F11"))
+                    .clicked()
+                {
                     actions.push(Action::ToggleFullscreen);
                 }
             });
@@ -1031,6 +1097,18 @@ impl eframe::App for LagesbildApp {
         });
         if !dropped.is_empty() {
             self.apply(ctx, Action::Import(dropped));
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&QUIT_SHORTCUT)) {
+            self.apply(ctx, Action::Quit);
+        }
+        // Single keys only when no text field has the keyboard.
+        if !ctx.egui_wants_keyboard_input() {
+            if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Home)) {
+                self.apply(ctx, Action::ZoomToProject);
+            }
+            if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Z)) {
+                self.apply(ctx, Action::ZoomToSelection);
+            }
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F11)) {
             self.apply(ctx, Action::ToggleFullscreen);
