@@ -429,7 +429,7 @@ fn zoom_to_selection_and_click_to_select_on_the_map() {
 
 fn shift_drag(h: &mut Harness<'_, LagesbildApp>, start: egui::Pos2, end: egui::Pos2) {
     use egui::{Event, Modifiers, PointerButton};
-    let mut step = |h: &mut Harness<'_, LagesbildApp>, e: Event| {
+    let step = |h: &mut Harness<'_, LagesbildApp>, e: Event| {
         h.event(e);
         h.run_steps(1);
     };
@@ -511,4 +511,84 @@ fn a_box_selection_shows_its_counts_and_zooms_to_its_extent() {
             .fold(f64::NEG_INFINITY, f64::max),
     );
     assert_fits(h.state(), min, max);
+}
+
+/// eframe's storage in memory: the same RON text `eframe::set_value` writes
+/// to `app.ron`.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn the_view_filter_and_layers_survive_a_restart() {
+    use eframe::App as _;
+    use lagesbild::gui::app::STATE_KEY;
+    use lagesbild::gui::panels::LayerId;
+    use lagesbild::model::HourRange;
+    let dir = Dir::new();
+    let path = demo(&dir, "800");
+    let mut h = app_with(path.clone(), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    // Change the view, the filter and the layers as a user would.
+    for _ in 0..2 {
+        h.key_press(egui::Key::Plus);
+        h.run_steps(1);
+    }
+    h.get_by_label("Kvällar och nätter 18–06").click();
+    settle(&mut h);
+    h.get_by_label("Händelser").click();
+    h.run_steps(2);
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    let zoom = h.state().map_memory().unwrap().zoom();
+    let center = h.state().map_memory().unwrap().detached().unwrap();
+    let mut storage = MemoryStorage::default();
+    h.state_mut().save(&mut storage);
+    let ron = storage.0.get(STATE_KEY).expect("state saved").clone();
+    assert!(ron.contains("last_project"), "{ron}");
+
+    // Restart from what was stored.
+    let restored: UiState = eframe::get_value(&storage, STATE_KEY).expect("state reads back");
+    assert_eq!(restored.last_project.as_deref(), Some(path.as_path()));
+    assert_eq!(restored.recent_projects.first(), Some(&path));
+    let mut h2 = Harness::builder()
+        .with_size(vec2(1280.0, 800.0))
+        .build_eframe(move |cc| {
+            LagesbildApp::with_state(&cc.egui_ctx, restored, None).without_map_tiles()
+        });
+    settle(&mut h2);
+    h2.run_steps(3);
+    let app = h2.state();
+    assert_eq!(
+        app.project().unwrap().loaded.path,
+        path,
+        "last project reopened"
+    );
+    assert_eq!(app.filter().hours, Some(HourRange::EVENINGS_AND_NIGHTS));
+    assert_eq!(app.language(), Language::English);
+    assert!(!app.layers().is_shown(&LayerId::Incidents));
+    let memory = app.map_memory().unwrap();
+    assert_eq!(
+        memory.zoom(),
+        zoom,
+        "zoom kept, not refitted to the project"
+    );
+    let kept = memory.detached().unwrap();
+    assert!((kept.x() - center.x()).abs() < 1e-9 && (kept.y() - center.y()).abs() < 1e-9);
+    // And a second save writes the same text.
+    let mut again = MemoryStorage::default();
+    h2.state_mut().save(&mut again);
+    assert_eq!(again.0.get(STATE_KEY), Some(&ron));
 }

@@ -135,7 +135,8 @@ pub struct LagesbildApp {
     detail: Option<DetailView>,
 }
 
-const STATE_KEY: &str = "lagesbild_state";
+/// The key of [`UiState`] in eframe's storage.
+pub const STATE_KEY: &str = "lagesbild_state";
 
 impl LagesbildApp {
     /// Opens `project`, or the last project, or the demo project.
