@@ -371,8 +371,9 @@ impl LagesbildApp {
         self.message = Some(tr(self.state.language, Key::EditNotYet).to_owned());
     }
 
-    /// The right-hand panel: the layer list ("Lager") and the incident legend.
-    fn layers_side_ui(&mut self, ui: &mut egui::Ui) {
+    /// The right-hand panel: the layer list ("Lager"), the details of the
+    /// selection (when there is one) and the incident legend.
+    fn layers_side_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
         egui::CollapsingHeader::new(tr(lang, Key::LayersTitle))
             .id_salt("layers_panel")
@@ -392,6 +393,7 @@ impl LagesbildApp {
                     self.state.layers = self.layers.settings();
                 }
             });
+        self.details_ui(ui, actions);
         if let Some(data) = self.incident_layer.data() {
             ui.separator();
             ui.strong(tr(lang, Key::Legend));
@@ -399,35 +401,13 @@ impl LagesbildApp {
         }
     }
 
-    /// The details of the selection in a window over the map's top-right
-    /// corner (the map keeps its size, so nothing moves under the pointer).
-    fn details_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if self.detail.is_none() && self.incident_layer.box_selection().is_empty() {
-            return;
-        }
-        let top_right = self.map_rect.map_or(egui::vec2(-10.0, 40.0), |r| {
-            egui::vec2(
-                r.right() - ctx.content_rect().right() - 10.0,
-                r.top() + 10.0,
-            )
-        });
-        egui::Window::new(tr(self.state.language, Key::DetailsTitle))
-            .title_bar(false)
-            .resizable(false)
-            .anchor(egui::Align2::RIGHT_TOP, top_right)
-            .default_width(300.0)
-            .show(ctx, |ui| {
-                egui::ScrollArea::vertical()
-                    .max_height(ctx.content_rect().height() * 0.7)
-                    .show(ui, |ui| self.details_ui(ui, actions));
-                if ui.button(tr(self.state.language, Key::Close)).clicked() {
-                    self.incident_layer.clear_selection();
-                }
-            });
-    }
-
+    /// The selected incident's details, or the summary of a box selection;
+    /// nothing without a selection.
     fn details_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
+        if self.detail.is_some() || !self.incident_layer.box_selection().is_empty() {
+            ui.separator();
+        }
         if let Some(d) = &self.detail {
             match &d.incident {
                 Some(Ok(Some(incident))) => {
@@ -1162,13 +1142,14 @@ impl eframe::App for LagesbildApp {
                 .resizable(true)
                 .default_size(250.0)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| self.layers_side_ui(ui))
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.layers_side_ui(ui, &mut actions);
+                    })
                 });
         }
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
-        self.details_window(&ctx, &mut actions);
         self.import_report_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
