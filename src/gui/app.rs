@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use walkers::{MapMemory, Position, lon_lat};
 
 use super::i18n::{self, Key, Language, tr};
-use super::map::incidents::IncidentLayer;
+use super::map::incidents::{IncidentLayer, ShownIf};
 use super::map::palette;
 use super::map::tiles::{self, TileCatalog, TileManager};
 use super::panels::{
@@ -849,61 +849,50 @@ impl LagesbildApp {
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        // The layer panel decides whether and how opaque the incidents are drawn.
+        let incidents_shown = layers.is_shown(&LayerId::Incidents);
         if let Some(entry) = layers.get(&LayerId::Incidents) {
             incident_layer.opacity = entry.opacity;
         }
-        let mut map = walkers::Map::new(
+        let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
             memory,
             center,
         )
-        .drag_pan_buttons(pan_buttons);
-        // Bottom layer first; hidden and unavailable layers are not drawn.
-        let mut incident_plugin = Some(&mut *incident_layer);
-        for entry in layers.layers.iter().rev() {
-            if !(entry.available && entry.visible) {
-                continue;
+        .drag_pan_buttons(pan_buttons)
+        .with_plugin(ShownIf(incidents_shown.then_some(&mut *incident_layer)))
+        .with_plugin(super::scale_bar::ScaleBar { lang })
+        .show(ui, |ui, response, projector, _memory| {
+            let rect = response.rect;
+            if let Some(source) = &source {
+                let attr = egui::Rect::from_min_max(
+                    rect.right_bottom() - egui::vec2(520.0, 30.0),
+                    rect.right_bottom() - egui::vec2(4.0, 4.0),
+                );
+                ui.scope_builder(
+                    egui::UiBuilder::new()
+                        .max_rect(attr)
+                        .layout(egui::Layout::right_to_left(egui::Align::Max)),
+                    |ui| tiles::attribution_ui(ui, source),
+                );
             }
-            if entry.id == LayerId::Incidents
-                && let Some(p) = incident_plugin.take()
-            {
-                map = map.with_plugin(p);
-            }
-        }
-        let output = map.with_plugin(super::scale_bar::ScaleBar { lang }).show(
-            ui,
-            |ui, response, projector, _memory| {
-                let rect = response.rect;
-                if let Some(source) = &source {
-                    let attr = egui::Rect::from_min_max(
-                        rect.right_bottom() - egui::vec2(520.0, 30.0),
-                        rect.right_bottom() - egui::vec2(4.0, 4.0),
-                    );
-                    ui.scope_builder(
-                        egui::UiBuilder::new()
-                            .max_rect(attr)
-                            .layout(egui::Layout::right_to_left(egui::Align::Max)),
-                        |ui| tiles::attribution_ui(ui, source),
-                    );
-                }
-                if let Some(status) = &status {
-                    let note = egui::Rect::from_min_size(
-                        rect.left_top() + egui::vec2(8.0, 8.0),
-                        egui::vec2(420.0, 60.0),
-                    );
-                    ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
-                        tiles::status_ui(ui, lang, status)
-                    });
-                }
-                let hover = response.hover_pos().map(|pos| {
-                    let p = projector.unproject(pos.to_vec2());
-                    LonLat::new(p.x(), p.y())
+            if let Some(status) = &status {
+                let note = egui::Rect::from_min_size(
+                    rect.left_top() + egui::vec2(8.0, 8.0),
+                    egui::vec2(420.0, 60.0),
+                );
+                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                    tiles::status_ui(ui, lang, status)
                 });
-                let panned = (pan != egui::Vec2::ZERO)
-                    .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
-                (hover, panned)
-            },
-        );
+            }
+            let hover = response.hover_pos().map(|pos| {
+                let p = projector.unproject(pos.to_vec2());
+                LonLat::new(p.x(), p.y())
+            });
+            let panned = (pan != egui::Vec2::ZERO)
+                .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
+            (hover, panned)
+        });
         self.map_rect = Some(output.response.rect);
         let (hover, panned) = output.inner;
         if let Some(p) = panned {

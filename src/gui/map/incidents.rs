@@ -414,6 +414,24 @@ impl Plugin for &mut IncidentLayer {
     }
 }
 
+/// A plugin drawn only when present: `ShownIf(visible.then_some(plugin))`
+/// keeps a hidden layer (layer panel) out of the map in one builder chain.
+pub struct ShownIf<P>(pub Option<P>);
+
+impl<P: Plugin> Plugin for ShownIf<P> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        memory: &MapMemory,
+    ) {
+        if let Some(plugin) = self.0 {
+            Box::new(plugin).run(ui, response, projector, memory);
+        }
+    }
+}
+
 impl IncidentLayer {
     fn run_frame(&mut self, ui: &mut Ui, response: &Response, projector: &Projector) {
         self.stats = FrameStats::default();
