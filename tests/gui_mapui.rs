@@ -344,14 +344,15 @@ fn selecting_an_incident_opens_its_details() {
     h.get_by_label(&description);
     h.get_by_label("Dölj beskrivning");
 
-    // Edit/Delete are not in this branch: a clear note, nothing else.
-    h.get_by_label("Redigera").click();
+    // "Redigera" in the panel opens the editor on this incident; Esc then
+    // closes the editor and keeps the selection.
+    h.get_by_label("Redigera händelsen").click();
+    settle(&mut h);
+    assert!(h.state().incident_editor().is_some(), "editor open");
+    h.key_press(egui::Key::Escape);
     h.run_steps(2);
-    assert!(
-        h.state()
-            .message()
-            .is_some_and(|m| m.contains("nästa version"))
-    );
+    assert!(h.state().incident_editor().is_none(), "editor closed");
+    assert_eq!(h.state().incident_layer().selected(), Some(i));
 
     // Esc clears the selection and hides the panel (and the description).
     h.key_press(egui::Key::Escape);

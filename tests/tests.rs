@@ -7,8 +7,11 @@ mod analysis;
 mod cli;
 mod crs;
 mod demo;
+mod edit;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_edit;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 mod import_csv;

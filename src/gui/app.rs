@@ -15,14 +15,17 @@ use super::map::incidents::{IncidentLayer, ShownIf};
 use super::map::palette;
 use super::map::tiles::{self, TileCatalog, TileManager};
 use super::panels::{
-    DetailsAction, DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting,
-    LayersPanel, selection_summary_ui, today_local,
+    DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting, LayersPanel,
+    selection_summary_ui, today_local,
 };
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
+use super::windows::incident_editor;
 use crate::crs::sweref_from_wgs84;
 use crate::import::ImportReport;
 use crate::model::{Filter, Incident, LonLat};
+
+mod edit;
 
 /// Sölvesborg's town centre: where the map opens without a project extent.
 pub fn solvesborg() -> Position {
@@ -79,8 +82,25 @@ pub enum Action {
     ToggleFullscreen,
     CloseImportReport,
     Quit,
-    /// Edit or delete, asked for in the details panel.
-    Details(DetailsAction),
+    /// Opens the editor for a new incident at this position (map context menu).
+    AddIncidentAt(LonLat),
+    /// Opens the editor on stored incident `fid`.
+    EditIncident(i64),
+    /// Saves the editor's incident: new (`fid` None) or a change of `fid`.
+    SaveIncident {
+        fid: Option<i64>,
+        incident: Box<Incident>,
+    },
+    CloseEditor,
+    /// Asks whether to delete incident `fid`.
+    AskDelete(i64),
+    /// Deletes incident `fid` (confirmed; can be undone).
+    DeleteIncident(i64),
+    CancelDelete,
+    Undo,
+    Redo,
+    /// What the details panel asked for.
+    Details(super::panels::DetailsAction),
 }
 
 /// The incident shown in the details panel, read from the project file.
@@ -133,6 +153,8 @@ pub struct LagesbildApp {
     layers: LayersPanel,
     details: DetailsPanel,
     detail: Option<DetailView>,
+    /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
+    edit: edit::EditState,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -182,6 +204,7 @@ impl LagesbildApp {
             incident_layer: IncidentLayer::default(),
             filter_panel: FilterPanel::default(),
             histogram: HistogramPanel,
+            edit: edit::EditState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -264,6 +287,7 @@ impl LagesbildApp {
         self.loading.is_some()
             || self.filtering.is_some()
             || self.importing.is_some()
+            || self.edit.is_busy()
             || self.detail.as_ref().is_some_and(|d| d.reading.is_some())
     }
 
@@ -364,11 +388,6 @@ impl LagesbildApp {
             return Some(ViewRequest::Point(min, SELECTION_ZOOM));
         }
         Some(ViewRequest::Extent(min, max))
-    }
-
-    /// Edit or delete from the details panel (not in this version).
-    fn on_details_action(&mut self, _ctx: &egui::Context, _action: DetailsAction) {
-        self.message = Some(tr(self.state.language, Key::EditNotYet).to_owned());
     }
 
     /// The right-hand panel: the layer list ("Lager"), the details of the
@@ -488,6 +507,32 @@ impl LagesbildApp {
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::Details(a) => self.on_details_action(ctx, a),
+            a @ (Action::AddIncidentAt(_)
+            | Action::EditIncident(_)
+            | Action::SaveIncident { .. }
+            | Action::CloseEditor
+            | Action::AskDelete(_)
+            | Action::DeleteIncident(_)
+            | Action::CancelDelete
+            | Action::Undo
+            | Action::Redo) => self.apply_edit_action(ctx, a),
+        }
+    }
+
+    /// Carries out what the details panel asked for: edit opens the
+    /// editor, delete asks for confirmation first (and can be undone).
+    pub fn on_details_action(
+        &mut self,
+        ctx: &egui::Context,
+        action: crate::gui::panels::details::DetailsAction,
+    ) {
+        use crate::gui::panels::details::DetailsAction;
+        match action {
+            DetailsAction::Edit { fid: Some(fid), .. } => self.edit_incident(ctx, fid),
+            DetailsAction::Delete { fid: Some(fid), .. } => self.ask_delete(fid),
+            DetailsAction::Edit { fid: None, .. } | DetailsAction::Delete { fid: None, .. } => {
+                self.message = Some(tr(self.state.language, Key::EditNotFound).to_owned());
+            }
         }
     }
 
@@ -539,6 +584,7 @@ impl LagesbildApp {
                     if !same {
                         self.zoom_to_project |=
                             self.state.map_memory.is_none() || self.project.is_some();
+                        self.edit.history.clear();
                     }
                     self.project = Some(ProjectView {
                         loaded,
@@ -558,6 +604,7 @@ impl LagesbildApp {
             match result {
                 Ok(outcome) if outcome.generation == self.filter_generation => {
                     self.incident_layer.set_data(outcome.layer.clone());
+                    self.reselect_after_edit();
                     if let Some(view) = &mut self.project {
                         view.filtered = Some(outcome);
                     }
@@ -638,6 +685,7 @@ impl LagesbildApp {
                     actions.push(Action::Quit);
                 }
             });
+            ui.menu_button(tr(lang, Key::EditMenu), |ui| self.edit_menu_ui(ui, actions));
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui
                     .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
@@ -854,6 +902,7 @@ impl LagesbildApp {
         if let Some(entry) = layers.get(&LayerId::Incidents) {
             incident_layer.opacity = entry.opacity;
         }
+        let context_pos = self.edit.context_pos;
         let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
             memory,
@@ -891,10 +940,29 @@ impl LagesbildApp {
             });
             let panned = (pan != egui::Vec2::ZERO)
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
-            (hover, panned)
+            // The context menu acts on the right-clicked place: unproject the
+            // absolute pointer position of the click.
+            let right_clicked = response
+                .secondary_clicked()
+                .then(|| response.interact_pointer_pos())
+                .flatten()
+                .map(|pos| {
+                    let p = projector.unproject(pos.to_vec2());
+                    LonLat::new(p.x(), p.y())
+                });
+            let mut add_here = None;
+            if let Some(pos) = right_clicked.or(context_pos) {
+                response.context_menu(|ui| {
+                    add_here = incident_editor::map_context_menu_ui(ui, lang, pos);
+                });
+            }
+            (hover, panned, right_clicked, add_here)
         });
         self.map_rect = Some(output.response.rect);
-        let (hover, panned) = output.inner;
+        let (hover, panned, right_clicked, add_here) = output.inner;
+        if right_clicked.is_some() {
+            self.edit.context_pos = right_clicked;
+        }
         if let Some(p) = panned {
             if let Some(m) = &mut state.map_memory {
                 m.center_at(p);
@@ -902,6 +970,9 @@ impl LagesbildApp {
             ui.ctx().request_repaint();
         }
         self.cursor = hover;
+        if let Some(pos) = add_here {
+            self.add_incident_at(pos);
+        }
     }
 
     fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -1051,8 +1122,13 @@ pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
 impl eframe::App for LagesbildApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_tasks(ctx);
+        self.poll_edit_tasks(ctx);
+        self.edit_shortcuts(ctx);
+        // Esc clears the selection unless a dialog takes it (it closes that).
         if self.file_browser.is_none()
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+            && self.incident_editor().is_none()
+            && self.delete_pending().is_none()
+            && ctx.input(|i| i.key_pressed(egui::Key::Escape))
         {
             self.incident_layer.clear_selection();
         }
@@ -1140,6 +1216,7 @@ impl eframe::App for LagesbildApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
         self.import_report_ui(&ctx, &mut actions);
+        self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();

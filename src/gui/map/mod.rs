@@ -4,5 +4,6 @@
 
 pub mod incidents;
 pub mod mbtiles;
+pub mod overlays;
 pub mod palette;
 pub mod tiles;
