@@ -593,3 +593,25 @@ fn the_view_filter_and_layers_survive_a_restart() {
     h2.state_mut().save(&mut again);
     assert_eq!(again.0.get(STATE_KEY), Some(&ron));
 }
+
+#[test]
+fn selecting_does_not_move_the_fitted_map() {
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "1500"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    // Let the layout settle past the refit window.
+    h.run_steps(180);
+    let view = |h: &Harness<'_, LagesbildApp>| {
+        let m = h.state().map_memory().unwrap();
+        (m.zoom(), m.detached(), h.state().map_rect().unwrap())
+    };
+    let before = view(&h);
+    let (i, _) = incident_with_description(h.state());
+    h.state_mut().select_incident(Some(i));
+    settle(&mut h);
+    assert!(h.state().selected_incident().is_some());
+    let after = view(&h);
+    assert_eq!(before.0, after.0, "zoom kept");
+    assert_eq!(before.1, after.1, "centre kept");
+    assert_eq!(before.2, after.2, "the map keeps its size");
+}

@@ -849,10 +849,20 @@ impl LagesbildApp {
             ));
         }
         let size = ui.available_size();
+        let now_s = ui.input(|i| i.time);
+        // Refit only while the layout settles after the request, so that a
+        // panel growing later (e.g. with the details) does not move the map.
         let refit = self.fitted.as_ref().filter(|f| {
-            f.size != size && f.zoom == memory.zoom() && memory.detached() == Some(f.center)
+            f.size != size
+                && now_s - f.requested_at_s < REFIT_WINDOW_S
+                && f.zoom == memory.zoom()
+                && memory.detached() == Some(f.center)
         });
-        if let Some(request) = self.view_request.take().or(refit.map(|f| f.request)) {
+        let next = match self.view_request.take() {
+            Some(request) => Some((request, now_s)),
+            None => refit.map(|f| (f.request, f.requested_at_s)),
+        };
+        if let Some((request, requested_at_s)) = next {
             let (center, zoom) = request.view(size);
             memory.center_at(center);
             let _ = memory.set_zoom(zoom);
@@ -861,6 +871,7 @@ impl LagesbildApp {
                 size,
                 center,
                 zoom: memory.zoom(),
+                requested_at_s,
             });
         }
         let keyboard_zoom = ui.input(|i| {
@@ -1101,7 +1112,12 @@ struct FittedView {
     size: egui::Vec2,
     center: Position,
     zoom: f64,
+    /// When the view was asked for (egui input time, seconds).
+    requested_at_s: f64,
 }
+
+/// How long after a fit the map refits while its size settles.
+const REFIT_WINDOW_S: f64 = 2.0;
 
 fn merc_y(lat: f64) -> f64 {
     (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)

@@ -146,7 +146,9 @@ impl DetailsPanel {
 
 fn row_ui(ui: &mut Ui, name: &str, value: &str) {
     ui.label(name);
-    ui.label(value);
+    // Long values (place names, original texts) wrap instead of widening
+    // the panel the details are shown in.
+    ui.add(egui::Label::new(value).wrap());
     ui.end_row();
 }
 
