@@ -702,10 +702,7 @@ impl LagesbildApp {
                 {
                     actions.push(Action::ZoomToSelection);
                 }
-                if ui
-                    .add(egui::Button::new(tr(lang, Key::Fullscreen)).shortcut_text("F11"))
-                    .clicked()
-                {
+                if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
                 }
             });
