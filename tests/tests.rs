@@ -13,6 +13,8 @@ mod export;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_edit;
+#[cfg(feature = "gui")]
+mod gui_mapui;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]

@@ -200,6 +200,13 @@ pub enum Key {
     EditRedoFailed,
     EditBusy,
     EditNotFound,
+    // mapui
+    ZoomToSelection,
+    LoadingIncident,
+    IncidentGone,
+    IncidentReadFailed,
+    EditThisIncident,
+    DeleteThisIncident,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -613,6 +620,19 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, EditBusy) => "A change is being saved; wait a moment.",
         (Swedish, EditNotFound) => "Händelsen finns inte längre i projektet.",
         (English, EditNotFound) => "The incident is no longer in the project.",
+        // mapui
+        (Swedish, ZoomToSelection) => "Zooma till markering",
+        (English, ZoomToSelection) => "Zoom to selection",
+        (Swedish, LoadingIncident) => "Läser händelsen …",
+        (English, LoadingIncident) => "Reading the incident …",
+        (Swedish, IncidentGone) => "Händelsen finns inte längre i projektet.",
+        (English, IncidentGone) => "The incident is no longer in the project.",
+        (Swedish, IncidentReadFailed) => "Händelsen kunde inte läsas",
+        (English, IncidentReadFailed) => "The incident could not be read",
+        (Swedish, EditThisIncident) => "Redigera händelsen",
+        (English, EditThisIncident) => "Edit the incident",
+        (Swedish, DeleteThisIncident) => "Ta bort händelsen",
+        (English, DeleteThisIncident) => "Delete the incident",
     }
 }
 
