@@ -97,11 +97,17 @@ fn toggling_the_heatmap_hides_it() {
     let mut harness = app_on(demo(&dir, "800"));
     settle(&mut harness);
     assert!(heatmap_drawn(&harness), "the heatmap is on the map");
-    harness.get_by_label("Visa värmekarta").click();
+    // The heatmap's checkbox in the layer panel ("Lager").
+    let checkbox = || egui::accesskit::Role::CheckBox;
+    harness
+        .get_by_role_and_label(checkbox(), "Värmekarta")
+        .click();
     harness.run_steps(2);
     assert!(!harness.state().analysis().styles.heatmap.visible);
     assert!(!heatmap_drawn(&harness), "the heatmap is hidden");
-    harness.get_by_label("Visa värmekarta").click();
+    harness
+        .get_by_role_and_label(checkbox(), "Värmekarta")
+        .click();
     harness.run_steps(2);
     assert!(heatmap_drawn(&harness));
 }

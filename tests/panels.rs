@@ -359,9 +359,9 @@ fn details_hide_the_description_until_asked_and_per_incident() {
     h.run();
     assert!(h.query_by_label("Man i röd jacka vid kiosken").is_none());
 
-    h.get_by_label("Redigera").click();
+    h.get_by_label("Redigera händelsen").click();
     h.run();
-    h.get_by_label("Ta bort").click();
+    h.get_by_label("Ta bort händelsen").click();
     h.run();
     assert_eq!(
         h.state().actions,

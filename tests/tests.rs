@@ -7,10 +7,16 @@ mod analysis;
 mod cli;
 mod crs;
 mod demo;
+mod edit;
+mod export;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_edit;
+#[cfg(feature = "gui")]
 mod gui_heatgui;
+#[cfg(feature = "gui")]
+mod gui_mapui;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]

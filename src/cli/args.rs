@@ -29,6 +29,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// Counts by category, source, hour of day and weekday.
     Stats(StatsArgs),
+    /// Kernel density heatmap of the filtered incidents, written as a
+    /// GeoTIFF (incidents per km²), a PNG with world file and .prj, or the
+    /// density classes as GeoJSON / GeoPackage polygons.
+    Heatmap(HeatmapArgs),
+    /// Getis–Ord Gi* hotspots on a square grid, written as GeoJSON or
+    /// GeoPackage polygons (by default only significant cells).
+    Hotspots(HotspotsArgs),
+    /// Strategic places for host presence (maximal covering location), by
+    /// default for evenings and nights (18–06); prints the coverage summary.
+    Places(PlacesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,4 +131,97 @@ pub struct FilterArgs {
     /// Weekdays, e.g. fri,sat or mon-fri (Swedish names work too).
     #[arg(long, value_name = "LIST")]
     pub weekdays: Option<String>,
+}
+
+/// What every analysis command reads and where it writes.
+#[derive(Debug, Args)]
+pub struct AnalysisInput {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Keep incidents with a coarse position (e.g. the police's
+    /// municipality-level events); by default they are left out and counted.
+    #[arg(long)]
+    pub include_coarse: bool,
+    /// Output file; its extension picks the format.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Table name when writing into a GeoPackage (default: the analysis name).
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KernelArg {
+    Quartic,
+    Gaussian,
+}
+
+#[derive(Debug, Args)]
+pub struct HeatmapArgs {
+    #[command(flatten)]
+    pub input: AnalysisInput,
+    /// Bandwidth in metres: the quartic kernel's radius, the Gaussian's σ.
+    #[arg(long, value_name = "M", default_value_t = 200.0)]
+    pub bandwidth: f64,
+    /// Cell size in metres (default: bandwidth / 10).
+    #[arg(long, value_name = "M")]
+    pub cell: Option<f64>,
+    #[arg(long, value_enum, default_value = "quartic")]
+    pub kernel: KernelArg,
+    /// Density classes (quantiles of the cells above zero) for GeoJSON and
+    /// GeoPackage output.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub classes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct HotspotsArgs {
+    #[command(flatten)]
+    pub input: AnalysisInput,
+    /// Side of a grid cell in metres.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    pub cell: f64,
+    /// Distance band in metres: cells whose centres lie within it are neighbours.
+    #[arg(long, value_name = "M", default_value_t = 300.0)]
+    pub band: f64,
+    /// No false-discovery-rate correction (plain p-value cut-offs).
+    #[arg(long)]
+    pub no_fdr: bool,
+    /// Write every cell of the grid, not only the significant ones.
+    #[arg(long)]
+    pub all_cells: bool,
+    /// Cells with fewer incidents carry neither count, z nor p (only their class).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
+    /// Study area (GeoJSON Polygon/MultiPolygon, WGS84 or EPSG:3006) whose
+    /// bounding box fixes the grid; kept in the project for later runs.
+    #[arg(long, value_name = "FILE.geojson", conflicts_with = "no_area")]
+    pub area: Option<PathBuf>,
+    /// Ignore the study area kept in the project.
+    #[arg(long)]
+    pub no_area: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlacesArgs {
+    #[command(flatten)]
+    pub input: AnalysisInput,
+    /// Number of places to choose, one per host.
+    #[arg(long, value_name = "K", default_value_t = 6)]
+    pub hosts: usize,
+    /// Walking radius in metres.
+    #[arg(long, value_name = "M", default_value_t = 300.0)]
+    pub radius: f64,
+    /// Side of the demand grid's cells in metres.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    pub cell: f64,
+    /// Places to choose from: GeoJSON Point features, named by a `name` or
+    /// `namn` property (default: centres of grid cells with incidents).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub candidates: Option<PathBuf>,
+    /// Print the coverage summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

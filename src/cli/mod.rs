@@ -5,8 +5,10 @@
 //! arguments, unreadable or unwritable project). Errors print as one line with
 //! their whole context chain (`{:#}`).
 
+mod analysis;
 mod args;
 mod demo;
+mod geo_input;
 mod import;
 mod progress;
 mod stats;
@@ -48,6 +50,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Stats(args)) => stats::run(&args),
+        Some(Command::Heatmap(args)) => analysis::run_heatmap(&args),
+        Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
+        Some(Command::Places(args)) => analysis::run_places(&args),
     }
 }
 

@@ -45,6 +45,7 @@
 //! reachable from the build machine.
 
 pub mod detect;
+mod tm;
 
 use std::sync::LazyLock;
 
@@ -309,8 +310,23 @@ static SWEREF99_TM_PAIR: LazyLock<Option<ProjPair>> =
 /// kilometres further out (Poder/Engsager series). For non-finite input, or
 /// input the projection cannot handle (|lat| > 90°, a longitude about 90° or
 /// more from 15° E), both coordinates are NaN; callers that accept arbitrary
-/// input should check `easting.is_finite()`. About 0.3 µs per point.
+/// input should check `easting.is_finite()`. Inside 0–35° E, 50–75° N it
+/// uses Krüger's series as Lantmäteriet publishes them (a few times faster
+/// than the general projection, which it matches to 0.01 mm there).
 pub fn sweref_from_wgs84(p: LonLat) -> Sweref99Tm {
+    if tm::SwerefTm::covers(p) {
+        let [easting, northing] = KRUGER.forward(p);
+        return Sweref99Tm { easting, northing };
+    }
+    sweref_from_wgs84_general(p)
+}
+
+/// Krüger's series for SWEREF 99 TM, worked out once.
+static KRUGER: std::sync::LazyLock<tm::SwerefTm> = std::sync::LazyLock::new(tm::SwerefTm::new);
+
+/// [`sweref_from_wgs84`] through the general proj4rs projection (used
+/// outside the box Krüger's series is tested in).
+pub(crate) fn sweref_from_wgs84_general(p: LonLat) -> Sweref99Tm {
     let projected = SWEREF99_TM_PAIR
         .as_ref()
         .and_then(|pair| pair.forward_deg(p.lon, p.lat).ok())

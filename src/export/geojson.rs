@@ -165,7 +165,10 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportEr
             reason: "not a file path".to_owned(),
         })?;
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io_err(path))?;
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err(path)(e));
+    }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         ExportError::Io {

@@ -13,8 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ExportError;
 use super::geojson::write_atomically;
-use super::{ExportError, io_err};
 use crate::analysis::Grid;
 
 /// SWEREF 99 TM as ESRI WKT (what `gdalsrsinfo -o wkt_esri EPSG:3006`
@@ -80,9 +80,74 @@ pub fn side_files(png: &Path) -> (PathBuf, PathBuf) {
     (png.with_extension("pgw"), png.with_extension("prj"))
 }
 
+/// The GDAL side file (`heat.png.aux.xml`) that carries a PNG's coordinate
+/// system: GDAL reads the world file for the georeferencing but not the
+/// `.prj`, so without it `gdalinfo` reports no CRS.
+pub fn aux_xml_path(png: &Path) -> PathBuf {
+    let mut name = png.as_os_str().to_owned();
+    name.push(".aux.xml");
+    PathBuf::from(name)
+}
+
+/// Escapes text for XML content and attributes.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// GDAL metadata items as `<Item>` / `<MDI>` lines.
+fn metadata_items(items: &[(&str, String)], tag: &str) -> String {
+    items
+        .iter()
+        .map(|(k, v)| {
+            if tag == "Item" {
+                format!("<Item name=\"{}\">{}</Item>", xml_escape(k), xml_escape(v))
+            } else {
+                format!("<MDI key=\"{}\">{}</MDI>", xml_escape(k), xml_escape(v))
+            }
+        })
+        .collect()
+}
+
+/// The `.aux.xml` text for a PNG: EPSG:3006 and `metadata` items.
+pub fn png_aux_xml(metadata: &[(&str, String)]) -> String {
+    let mut out = String::from("<PAMDataset>\n");
+    out.push_str("  <SRS dataAxisToSRSAxisMapping=\"2,1\">");
+    out.push_str(&xml_escape(crate::store::gpkg::schema::WKT_3006));
+    out.push_str("</SRS>\n");
+    if !metadata.is_empty() {
+        out.push_str("  <Metadata>");
+        out.push_str(&metadata_items(metadata, "MDI"));
+        out.push_str("</Metadata>\n");
+    }
+    out.push_str("</PAMDataset>\n");
+    out
+}
+
 /// Writes `grid` as a PNG with its world file and `.prj` beside it; returns
 /// the paths of the side files.
 pub fn write_png(grid: &Grid, path: &Path) -> Result<(PathBuf, PathBuf), ExportError> {
+    write_png_with_metadata(grid, path, &[])
+}
+
+/// [`write_png`], plus `metadata` items (e.g. what the map was made from) in
+/// the `.png.aux.xml` that GDAL reads beside the PNG, which also names
+/// EPSG:3006. Every file goes through a temporary file renamed into place.
+pub fn write_png_with_metadata(
+    grid: &Grid,
+    path: &Path,
+    metadata: &[(&str, String)],
+) -> Result<(PathBuf, PathBuf), ExportError> {
     let (width, height) = dims(grid, path)?;
     let mut bytes = Vec::new();
     {
@@ -97,10 +162,12 @@ pub fn write_png(grid: &Grid, path: &Path) -> Result<(PathBuf, PathBuf), ExportE
         writer.write_image_data(&rgba(grid)).map_err(png_err)?;
         writer.finish().map_err(png_err)?;
     }
-    write_atomically(path, &bytes)?;
     let (pgw, prj) = side_files(path);
-    std::fs::write(&pgw, world_file(grid)).map_err(io_err(&pgw))?;
-    std::fs::write(&prj, PRJ_SWEREF99_TM).map_err(io_err(&prj))?;
+    write_atomically(&pgw, world_file(grid).as_bytes())?;
+    write_atomically(&prj, PRJ_SWEREF99_TM.as_bytes())?;
+    write_atomically(&aux_xml_path(path), png_aux_xml(metadata).as_bytes())?;
+    // The PNG last: once it is there, its side files are too.
+    write_atomically(path, &bytes)?;
     Ok((pgw, prj))
 }
 
@@ -123,12 +190,24 @@ fn dims(grid: &Grid, path: &Path) -> Result<(u32, u32), ExportError> {
     Ok((w, h))
 }
 
+const ASCII: u16 = 2;
 const SHORT: u16 = 3;
 const LONG: u16 = 4;
 const DOUBLE: u16 = 12;
 
 /// A GeoTIFF (float32, EPSG:3006, PixelIsArea) of `grid` as bytes.
 pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
+    geotiff_bytes_with_metadata(grid, path, &[], None)
+}
+
+/// [`geotiff_bytes`] with dataset `metadata` items and the band's unit (e.g.
+/// `incidents/km2`) in the GDAL_METADATA tag (42112), which `gdalinfo` shows.
+pub fn geotiff_bytes_with_metadata(
+    grid: &Grid,
+    path: &Path,
+    metadata: &[(&str, String)],
+    unit: Option<&str>,
+) -> Result<Vec<u8>, ExportError> {
     let (width, height) = dims(grid, path)?;
     let row_bytes = grid.nx * 4;
     let data_len = row_bytes * grid.ny;
@@ -259,6 +338,25 @@ pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
             data: shorts(&geokeys),
         },
     ];
+    if !metadata.is_empty() || unit.is_some() {
+        let mut xml = String::from("<GDALMetadata>");
+        xml.push_str(&metadata_items(metadata, "Item"));
+        if let Some(u) = unit {
+            xml.push_str(&format!(
+                "<Item name=\"UNITTYPE\" sample=\"0\" role=\"unittype\">{}</Item>",
+                xml_escape(u)
+            ));
+        }
+        xml.push_str("</GDALMetadata>");
+        let mut data = xml.into_bytes();
+        data.push(0);
+        entries.push(Entry {
+            tag: 42112,
+            typ: ASCII,
+            count: data.len() as u32,
+            data,
+        });
+    }
     let ifd_len = 2 + 12 * entries.len() + 4;
     let mut extra_offset = 8 + ifd_len;
     let mut offsets = Vec::with_capacity(entries.len());
@@ -321,6 +419,18 @@ pub fn write_geotiff(grid: &Grid, path: &Path) -> Result<(), ExportError> {
     write_atomically(path, &bytes)
 }
 
+/// [`write_geotiff`] with metadata items and the band's unit (see
+/// [`geotiff_bytes_with_metadata`]).
+pub fn write_geotiff_with_metadata(
+    grid: &Grid,
+    path: &Path,
+    metadata: &[(&str, String)],
+    unit: Option<&str>,
+) -> Result<(), ExportError> {
+    let bytes = geotiff_bytes_with_metadata(grid, path, metadata, unit)?;
+    write_atomically(path, &bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +457,30 @@ mod tests {
         assert_eq!(&px[8..12], &ramp(1.0));
         assert!(px[3] > 0);
         assert_eq!(ramp(0.0)[..3], [255, 255, 178]);
+    }
+
+    #[test]
+    fn metadata_is_escaped_and_png_aux_names_epsg_3006() {
+        let items = [("MADE_FROM", r#"{"a":"<b> & 'c'"}"#.to_owned())];
+        let aux = png_aux_xml(&items);
+        assert!(
+            aux.contains(r#"AUTHORITY[&quot;EPSG&quot;,&quot;3006&quot;]]</SRS>"#),
+            "{aux}"
+        );
+        assert!(aux.contains("<MDI key=\"MADE_FROM\">{&quot;a&quot;:&quot;&lt;b&gt; &amp; &apos;c&apos;&quot;}</MDI>"), "{aux}");
+        let b =
+            geotiff_bytes_with_metadata(&grid(), Path::new("t.tif"), &items, Some("incidents/km2"))
+                .unwrap();
+        let text = String::from_utf8_lossy(&b);
+        assert!(
+            text.contains("<GDALMetadata><Item name=\"MADE_FROM\">"),
+            "GDAL_METADATA tag"
+        );
+        assert!(text.contains("role=\"unittype\">incidents/km2</Item></GDALMetadata>\0"));
+        assert_eq!(
+            aux_xml_path(Path::new("a/h.png")),
+            Path::new("a/h.png.aux.xml")
+        );
     }
 
     #[test]

@@ -12,20 +12,33 @@ use walkers::{MapMemory, Position, lon_lat};
 
 use super::analysis::{AnalysisState, ExportTarget};
 use super::i18n::{self, Key, Language, tr};
-use super::map::incidents::IncidentLayer;
+use super::map::incidents::{IncidentLayer, ShownIf};
 use super::map::palette;
 use super::map::tiles::{self, TileCatalog, TileManager};
-use super::panels::{FilterPanel, HistogramPanel, today_local};
+use super::panels::{
+    DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting, LayersPanel,
+    selection_summary_ui, today_local,
+};
 use super::tasks::{self, FilterOutcome, LoadedProject, OpenTarget, Task};
 use super::windows::file_browser::{FileBrowser, Purpose};
+use super::windows::incident_editor;
 use crate::crs::sweref_from_wgs84;
 use crate::import::ImportReport;
-use crate::model::{Filter, LonLat};
+use crate::model::{Filter, Incident, LonLat};
+
+mod edit;
 
 /// Sölvesborg's town centre: where the map opens without a project extent.
 pub fn solvesborg() -> Position {
     lon_lat(14.583, 56.0505)
 }
+
+/// Zoom level "zoom to selection" shows a single incident at.
+pub const SELECTION_ZOOM: f64 = 16.0;
+
+/// Quits the app (File menu).
+pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
 
 /// How many recent projects the File menu lists.
 const RECENT_MAX: usize = 8;
@@ -45,6 +58,8 @@ pub struct UiState {
     pub filter: Filter,
     /// The map view; `None` until the first project zooms the map to itself.
     pub map_memory: Option<MapMemory>,
+    /// The layer panel: order (top first), visibility, opacity.
+    pub layers: Vec<LayerSetting>,
 }
 
 /// The project shown, once loaded.
@@ -62,6 +77,8 @@ pub enum Action {
     Import(Vec<PathBuf>),
     CancelTask,
     ZoomToProject,
+    /// Fit the map to the selected incident(s); nothing without a selection.
+    ZoomToSelection,
     SetLanguage(Language),
     ToggleFullscreen,
     CloseImportReport,
@@ -71,6 +88,35 @@ pub enum Action {
     /// Centre the map on a strategic place (index = rank - 1) and select
     /// the incidents it covers.
     FocusPlace(usize),
+    /// Opens the editor for a new incident at this position (map context menu).
+    AddIncidentAt(LonLat),
+    /// Opens the editor on stored incident `fid`.
+    EditIncident(i64),
+    /// Saves the editor's incident: new (`fid` None) or a change of `fid`.
+    SaveIncident {
+        fid: Option<i64>,
+        incident: Box<Incident>,
+    },
+    CloseEditor,
+    /// Asks whether to delete incident `fid`.
+    AskDelete(i64),
+    /// Deletes incident `fid` (confirmed; can be undone).
+    DeleteIncident(i64),
+    CancelDelete,
+    Undo,
+    Redo,
+    /// What the details panel asked for.
+    Details(super::panels::DetailsAction),
+}
+
+/// The incident shown in the details panel, read from the project file.
+struct DetailView {
+    /// Index into the loaded index's points, and its storage id.
+    index: usize,
+    fid: i64,
+    reading: Option<Task<Option<Incident>>>,
+    /// `Ok(None)`: no longer in the project.
+    incident: Option<Result<Option<Incident>, String>>,
 }
 
 /// A finished import, shown in a window until closed.
@@ -94,8 +140,16 @@ pub struct LagesbildApp {
     message: Option<String>,
     /// Cursor position over the map, WGS84.
     cursor: Option<LonLat>,
-    /// Zoom to the project's extent on the next frame (size of the map known then).
+    /// Zoom to the project's extent on the first frame after loading ends
+    /// (the size of the map is known then).
     zoom_to_project: bool,
+    /// A view to show on the next map frame (zoom to project / selection).
+    view_request: Option<ViewRequest>,
+    /// The last view fitted, refitted while the map's size settles (side
+    /// panel, window manager) as long as the user has not moved the map.
+    fitted: Option<FittedView>,
+    /// Where the map was drawn last frame.
+    map_rect: Option<egui::Rect>,
     /// Background map tiles, made on the first map frame; `None` without tiles.
     tiles: Option<TileManager>,
     tiles_enabled: bool,
@@ -104,9 +158,15 @@ pub struct LagesbildApp {
     histogram: HistogramPanel,
     /// Heatmap, hotspots and strategic places: computation, layers, panel.
     analysis: AnalysisState,
+    layers: LayersPanel,
+    details: DetailsPanel,
+    detail: Option<DetailView>,
+    /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
+    edit: edit::EditState,
 }
 
-const STATE_KEY: &str = "lagesbild_state";
+/// The key of [`UiState`] in eframe's storage.
+pub const STATE_KEY: &str = "lagesbild_state";
 
 impl LagesbildApp {
     /// Opens `project`, or the last project, or the demo project.
@@ -127,8 +187,16 @@ impl LagesbildApp {
                 _ => OpenTarget::Demo,
             },
         };
+        let mut layers = LayersPanel::standard();
+        layers.apply_settings(&state.layers);
         let mut app = Self {
+            layers,
+            details: DetailsPanel::default(),
+            detail: None,
             zoom_to_project: state.map_memory.is_none(),
+            view_request: None,
+            fitted: None,
+            map_rect: None,
             state,
             project: None,
             loading: None,
@@ -145,6 +213,7 @@ impl LagesbildApp {
             filter_panel: FilterPanel::default(),
             histogram: HistogramPanel,
             analysis: AnalysisState::default(),
+            edit: edit::EditState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -201,6 +270,26 @@ impl LagesbildApp {
         &mut self.analysis
     }
 
+    /// The map's view (centre and zoom), once the map has been drawn.
+    pub fn map_memory(&self) -> Option<&MapMemory> {
+        self.state.map_memory.as_ref()
+    }
+
+    /// Where the map was drawn in the last frame.
+    pub fn map_rect(&self) -> Option<egui::Rect> {
+        self.map_rect
+    }
+
+    /// The layer panel (order, visibility, opacity of each map layer).
+    pub fn layers(&self) -> &LayersPanel {
+        &self.layers
+    }
+
+    /// The layer panel, to mark layers available or set their legends.
+    pub fn layers_mut(&mut self) -> &mut LayersPanel {
+        &mut self.layers
+    }
+
     /// The UI language in use.
     pub fn language(&self) -> Language {
         self.state.language
@@ -211,12 +300,180 @@ impl LagesbildApp {
         self.loading.is_some()
     }
 
-    /// True while any background task runs (load, filter, import).
+    /// True while any background task runs (load, filter, import, reading
+    /// the selected incident).
     pub fn is_busy(&self) -> bool {
         self.loading.is_some()
             || self.filtering.is_some()
             || self.importing.is_some()
             || self.analysis.is_busy()
+            || self.edit.is_busy()
+            || self.detail.as_ref().is_some_and(|d| d.reading.is_some())
+    }
+
+    /// Selects incident `i` (an index into the loaded index's points) as a
+    /// click on the map does, or clears the selection with `None`.
+    pub fn select_incident(&mut self, i: Option<usize>) {
+        self.incident_layer.clear_selection();
+        self.incident_layer.select(i);
+    }
+
+    /// The incident the details panel shows, once read from the project.
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        match &self.detail {
+            Some(DetailView {
+                incident: Some(Ok(Some(incident))),
+                ..
+            }) => Some(incident),
+            _ => None,
+        }
+    }
+
+    /// Reads the selected incident from the project when the selection
+    /// changed, and hides the panel when it was cleared.
+    fn sync_details(&mut self, ctx: &egui::Context) {
+        let wanted = self.incident_layer.selected().and_then(|i| {
+            let view = self.project.as_ref()?;
+            let fid = view.loaded.index.points().get(i)?.fid;
+            Some((i, fid, view.loaded.path.clone()))
+        });
+        match wanted {
+            None => {
+                if let Some(old) = self.detail.take() {
+                    if let Some(task) = old.reading {
+                        task.cancel();
+                    }
+                    self.details.hide_description();
+                }
+            }
+            Some((index, fid, path)) => {
+                if self
+                    .detail
+                    .as_ref()
+                    .is_none_or(|d| d.index != index || d.fid != fid)
+                {
+                    if let Some(task) = self.detail.take().and_then(|d| d.reading) {
+                        task.cancel();
+                    }
+                    let reading = Task::spawn(ctx, "incident-details", move |_, _| {
+                        use crate::store::Store as _;
+                        let project = crate::store::Project::open(&path)?;
+                        Ok(project.incident(fid)?)
+                    });
+                    self.detail = Some(DetailView {
+                        index,
+                        fid,
+                        reading: Some(reading),
+                        incident: None,
+                    });
+                }
+            }
+        }
+        if let Some(d) = &mut self.detail
+            && let Some(result) = d.reading.as_ref().and_then(|t| t.try_take())
+        {
+            d.reading = None;
+            d.incident = Some(result.map_err(|e| format!("{e:#}")));
+        }
+    }
+
+    /// True when an incident is selected, by click or box.
+    pub fn has_selection(&self) -> bool {
+        self.incident_layer.selected().is_some() || !self.incident_layer.box_selection().is_empty()
+    }
+
+    /// The view showing the selection: one incident centred at zoom
+    /// [`SELECTION_ZOOM`], a box selection fitted to its incidents' extent.
+    fn selection_view(&self) -> Option<ViewRequest> {
+        let data = self.incident_layer.data()?;
+        let points = data.index().points();
+        if let Some(i) = self.incident_layer.selected() {
+            return Some(ViewRequest::Point(points.get(i)?.position, SELECTION_ZOOM));
+        }
+        let mut min = LonLat::new(f64::INFINITY, f64::INFINITY);
+        let mut max = LonLat::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in self
+            .incident_layer
+            .box_selection()
+            .iter()
+            .filter_map(|&i| points.get(i))
+        {
+            min = LonLat::new(min.lon.min(p.position.lon), min.lat.min(p.position.lat));
+            max = LonLat::new(max.lon.max(p.position.lon), max.lat.max(p.position.lat));
+        }
+        if !(min.is_finite() && max.is_finite()) {
+            return None;
+        }
+        if min == max {
+            return Some(ViewRequest::Point(min, SELECTION_ZOOM));
+        }
+        Some(ViewRequest::Extent(min, max))
+    }
+
+    /// The right-hand panel: the layer list ("Lager"), the details of the
+    /// selection (when there is one) and the incident legend.
+    fn layers_side_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.state.language;
+        egui::CollapsingHeader::new(tr(lang, Key::LayersTitle))
+            .id_salt("layers_panel")
+            .default_open(true)
+            .show(ui, |ui| {
+                let changes = self.layers.list_ui(ui, lang);
+                for change in &changes {
+                    if let LayerChange::Visibility {
+                        id: LayerId::Incidents,
+                        visible: false,
+                    } = change
+                    {
+                        self.incident_layer.clear_selection();
+                    }
+                }
+                if !changes.is_empty() {
+                    self.state.layers = self.layers.settings();
+                }
+            });
+        self.details_ui(ui, actions);
+        if let Some(data) = self.incident_layer.data() {
+            ui.separator();
+            ui.strong(tr(lang, Key::Legend));
+            palette::legend_ui(ui, lang, data.counts_per_category(), data.coarse_count());
+        }
+    }
+
+    /// The selected incident's details, or the summary of a box selection;
+    /// nothing without a selection.
+    fn details_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.state.language;
+        if self.detail.is_some() || !self.incident_layer.box_selection().is_empty() {
+            ui.separator();
+        }
+        if let Some(d) = &self.detail {
+            match &d.incident {
+                Some(Ok(Some(incident))) => {
+                    if let Some(a) = self.details.ui(ui, lang, incident) {
+                        actions.push(Action::Details(a));
+                    }
+                }
+                Some(Ok(None)) => {
+                    ui.weak(tr(lang, Key::IncidentGone));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("{}: {e}", tr(lang, Key::IncidentReadFailed)),
+                    );
+                }
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(tr(lang, Key::LoadingIncident));
+                    });
+                }
+            }
+        } else if !self.incident_layer.box_selection().is_empty() {
+            let colors: &dyn Fn(crate::model::Category) -> egui::Color32 = &palette::category_color;
+            selection_summary_ui(ui, lang, self.incident_layer.box_counts(), Some(colors));
+        }
     }
 
     /// The open project, if any.
@@ -258,6 +515,11 @@ impl LagesbildApp {
                 }
             }
             Action::ZoomToProject => self.zoom_to_project = true,
+            Action::ZoomToSelection => {
+                if let Some(request) = self.selection_view() {
+                    self.view_request = Some(request);
+                }
+            }
             Action::SetLanguage(lang) => self.state.language = lang,
             Action::ToggleFullscreen => {
                 let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
@@ -274,6 +536,33 @@ impl LagesbildApp {
                 &mut self.incident_layer,
                 self.state.map_memory.as_mut(),
             ),
+            Action::Details(a) => self.on_details_action(ctx, a),
+            a @ (Action::AddIncidentAt(_)
+            | Action::EditIncident(_)
+            | Action::SaveIncident { .. }
+            | Action::CloseEditor
+            | Action::AskDelete(_)
+            | Action::DeleteIncident(_)
+            | Action::CancelDelete
+            | Action::Undo
+            | Action::Redo) => self.apply_edit_action(ctx, a),
+        }
+    }
+
+    /// Carries out what the details panel asked for: edit opens the
+    /// editor, delete asks for confirmation first (and can be undone).
+    pub fn on_details_action(
+        &mut self,
+        ctx: &egui::Context,
+        action: crate::gui::panels::details::DetailsAction,
+    ) {
+        use crate::gui::panels::details::DetailsAction;
+        match action {
+            DetailsAction::Edit { fid: Some(fid), .. } => self.edit_incident(ctx, fid),
+            DetailsAction::Delete { fid: Some(fid), .. } => self.ask_delete(fid),
+            DetailsAction::Edit { fid: None, .. } | DetailsAction::Delete { fid: None, .. } => {
+                self.message = Some(tr(self.state.language, Key::EditNotFound).to_owned());
+            }
         }
     }
 
@@ -325,6 +614,7 @@ impl LagesbildApp {
                     if !same {
                         self.zoom_to_project |=
                             self.state.map_memory.is_none() || self.project.is_some();
+                        self.edit.history.clear();
                     }
                     self.project = Some(ProjectView {
                         loaded,
@@ -344,6 +634,7 @@ impl LagesbildApp {
             match result {
                 Ok(outcome) if outcome.generation == self.filter_generation => {
                     self.incident_layer.set_data(outcome.layer.clone());
+                    self.reselect_after_edit();
                     if let Some(view) = &mut self.project {
                         view.filtered = Some(outcome);
                     }
@@ -438,13 +729,30 @@ impl LagesbildApp {
                     }
                 });
                 ui.separator();
-                if ui.button(tr(lang, Key::Quit)).clicked() {
+                let quit = ui.ctx().format_shortcut(&QUIT_SHORTCUT);
+                if ui
+                    .add(egui::Button::new(tr(lang, Key::Quit)).shortcut_text(quit))
+                    .clicked()
+                {
                     actions.push(Action::Quit);
                 }
             });
+            ui.menu_button(tr(lang, Key::EditMenu), |ui| self.edit_menu_ui(ui, actions));
             ui.menu_button(tr(lang, Key::View), |ui| {
-                if ui.button(tr(lang, Key::ZoomToProject)).clicked() {
+                if ui
+                    .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
+                    .clicked()
+                {
                     actions.push(Action::ZoomToProject);
+                }
+                if ui
+                    .add_enabled(
+                        self.has_selection(),
+                        egui::Button::new(tr(lang, Key::ZoomToSelection)).shortcut_text("Z"),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ZoomToSelection);
                 }
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
@@ -577,17 +885,45 @@ impl LagesbildApp {
             tiles,
             incident_layer,
             analysis,
+            layers,
             ..
         } = self;
         let (heat_layer, hotspot_layer, places_layer) = analysis.plugins(lang);
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
-        if self.zoom_to_project {
+        // Not while a project loads: its extent is not known yet.
+        if self.zoom_to_project && self.loading.is_none() {
             self.zoom_to_project = false;
             let extent = self.project.as_ref().and_then(|p| p.loaded.info.extent);
-            let size = ui.available_size();
+            self.view_request = Some(extent.map_or(
+                ViewRequest::Point(LonLat::new(center.x(), center.y()), 13.0),
+                |(min, max)| ViewRequest::Extent(min, max),
+            ));
+        }
+        let size = ui.available_size();
+        let now_s = ui.input(|i| i.time);
+        // Refit only while the layout settles after the request, so that a
+        // panel growing later (e.g. with the details) does not move the map.
+        let refit = self.fitted.as_ref().filter(|f| {
+            f.size != size
+                && now_s - f.requested_at_s < REFIT_WINDOW_S
+                && f.zoom == memory.zoom()
+                && memory.detached() == Some(f.center)
+        });
+        let next = match self.view_request.take() {
+            Some(request) => Some((request, now_s)),
+            None => refit.map(|f| (f.request, f.requested_at_s)),
+        };
+        if let Some((request, requested_at_s)) = next {
+            let (center, zoom) = request.view(size);
             memory.center_at(center);
-            let zoom = extent.map_or(13.0, |(min, max)| zoom_to_fit(min, max, size));
             let _ = memory.set_zoom(zoom);
+            self.fitted = Some(FittedView {
+                request,
+                size,
+                center,
+                zoom: memory.zoom(),
+                requested_at_s,
+            });
         }
         let keyboard_zoom = ui.input(|i| {
             if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
@@ -623,6 +959,12 @@ impl LagesbildApp {
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        // The layer panel decides whether and how opaque the incidents are drawn.
+        let incidents_shown = layers.is_shown(&LayerId::Incidents);
+        if let Some(entry) = layers.get(&LayerId::Incidents) {
+            incident_layer.opacity = entry.opacity;
+        }
+        let context_pos = self.edit.context_pos;
         let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
             memory,
@@ -631,7 +973,7 @@ impl LagesbildApp {
         .drag_pan_buttons(pan_buttons)
         .with_plugin(heat_layer)
         .with_plugin(hotspot_layer)
-        .with_plugin(&mut *incident_layer)
+        .with_plugin(ShownIf(incidents_shown.then_some(&mut *incident_layer)))
         .with_plugin(places_layer)
         .with_plugin(super::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
@@ -663,9 +1005,29 @@ impl LagesbildApp {
             });
             let panned = (pan != egui::Vec2::ZERO)
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
-            (hover, panned)
+            // The context menu acts on the right-clicked place: unproject the
+            // absolute pointer position of the click.
+            let right_clicked = response
+                .secondary_clicked()
+                .then(|| response.interact_pointer_pos())
+                .flatten()
+                .map(|pos| {
+                    let p = projector.unproject(pos.to_vec2());
+                    LonLat::new(p.x(), p.y())
+                });
+            let mut add_here = None;
+            if let Some(pos) = right_clicked.or(context_pos) {
+                response.context_menu(|ui| {
+                    add_here = incident_editor::map_context_menu_ui(ui, lang, pos);
+                });
+            }
+            (hover, panned, right_clicked, add_here)
         });
-        let (hover, panned) = output.inner;
+        self.map_rect = Some(output.response.rect);
+        let (hover, panned, right_clicked, add_here) = output.inner;
+        if right_clicked.is_some() {
+            self.edit.context_pos = right_clicked;
+        }
         if let Some(p) = panned {
             if let Some(m) = &mut state.map_memory {
                 m.center_at(p);
@@ -673,6 +1035,9 @@ impl LagesbildApp {
             ui.ctx().request_repaint();
         }
         self.cursor = hover;
+        if let Some(pos) = add_here {
+            self.add_incident_at(pos);
+        }
     }
 
     fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -768,14 +1133,55 @@ fn save_rejects(
         .collect()
 }
 
+/// A view the map is asked to show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ViewRequest {
+    /// Fit this box (south-west, north-east corner).
+    Extent(LonLat, LonLat),
+    /// Centre on a point at this zoom.
+    Point(LonLat, f64),
+}
+
+impl ViewRequest {
+    /// Centre and zoom for a map of `size` points.
+    pub fn view(self, size: egui::Vec2) -> (Position, f64) {
+        match self {
+            ViewRequest::Point(p, zoom) => (lon_lat(p.lon, p.lat), zoom),
+            ViewRequest::Extent(min, max) => {
+                // The middle in Web Mercator y, not in latitude.
+                let y = (merc_y(min.lat) + merc_y(max.lat)) / 2.0;
+                let lat = y.sinh().atan().to_degrees();
+                (
+                    lon_lat((min.lon + max.lon) / 2.0, lat),
+                    zoom_to_fit(min, max, size),
+                )
+            }
+        }
+    }
+}
+
+/// The view last fitted and the map size it was fitted to.
+struct FittedView {
+    request: ViewRequest,
+    size: egui::Vec2,
+    center: Position,
+    zoom: f64,
+    /// When the view was asked for (egui input time, seconds).
+    requested_at_s: f64,
+}
+
+/// How long after a fit the map refits while its size settles.
+const REFIT_WINDOW_S: f64 = 2.0;
+
+fn merc_y(lat: f64) -> f64 {
+    (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+        .tan()
+        .ln()
+}
+
 /// The zoom level at which the box fills a view of `size` points (Web
 /// Mercator, 256-pixel tiles), with a little margin.
 pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
-    let merc_y = |lat: f64| {
-        (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-            .tan()
-            .ln()
-    };
     let dlon = (max.lon - min.lon).abs().max(1e-4);
     let dy = (merc_y(max.lat) - merc_y(min.lat)).abs().max(1e-6);
     let zx = (f64::from(size.x) * 360.0 / (256.0 * dlon)).log2();
@@ -786,6 +1192,17 @@ pub fn zoom_to_fit(min: LonLat, max: LonLat, size: egui::Vec2) -> f64 {
 impl eframe::App for LagesbildApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_tasks(ctx);
+        self.poll_edit_tasks(ctx);
+        self.edit_shortcuts(ctx);
+        // Esc clears the selection unless a dialog takes it (it closes that).
+        if self.file_browser.is_none()
+            && self.incident_editor().is_none()
+            && self.delete_pending().is_none()
+            && ctx.input(|i| i.key_pressed(egui::Key::Escape))
+        {
+            self.incident_layer.clear_selection();
+        }
+        self.sync_details(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -796,6 +1213,18 @@ impl eframe::App for LagesbildApp {
         });
         if !dropped.is_empty() {
             self.apply(ctx, Action::Import(dropped));
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&QUIT_SHORTCUT)) {
+            self.apply(ctx, Action::Quit);
+        }
+        // Single keys only when no text field has the keyboard.
+        if !ctx.egui_wants_keyboard_input() {
+            if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Home)) {
+                self.apply(ctx, Action::ZoomToProject);
+            }
+            if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Z)) {
+                self.apply(ctx, Action::ZoomToSelection);
+            }
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F11)) {
             self.apply(ctx, Action::ToggleFullscreen);
@@ -813,6 +1242,8 @@ impl eframe::App for LagesbildApp {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
         let mut filter_changed = None;
+        // The layer panel owns the analysis layers' visibility and opacity.
+        self.analysis.sync_with_layers_panel(lang, &mut self.layers);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut actions));
         egui::Panel::left("side_panel")
@@ -836,16 +1267,6 @@ impl eframe::App for LagesbildApp {
                         {
                             filter_changed = Some(filter);
                         }
-                        ui.separator();
-                        if let Some(data) = self.incident_layer.data() {
-                            ui.strong(tr(lang, Key::Legend));
-                            palette::legend_ui(
-                                ui,
-                                lang,
-                                data.counts_per_category(),
-                                data.coarse_count(),
-                            );
-                        }
                         if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
                             ui.separator();
                             self.histogram.ui(ui, lang, &f.stats);
@@ -861,6 +1282,16 @@ impl eframe::App for LagesbildApp {
                     }
                 });
             });
+        if self.project.is_some() {
+            egui::Panel::right("layers_panel")
+                .resizable(true)
+                .default_size(250.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.layers_side_ui(ui, &mut actions);
+                    })
+                });
+        }
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui));
@@ -869,6 +1300,7 @@ impl eframe::App for LagesbildApp {
         }
         self.analysis.export_notice_ui(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
+        self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();
@@ -902,9 +1334,12 @@ impl eframe::App for LagesbildApp {
         for action in actions {
             self.apply(&ctx, action);
         }
+        // A click on the map this frame selects: start reading it now.
+        self.sync_details(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.state.layers = self.layers.settings();
         eframe::set_value(storage, STATE_KEY, &self.state);
     }
 

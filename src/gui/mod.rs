@@ -2,7 +2,8 @@
 //!
 //! `app` holds the app state and draws it; `tasks` runs loading, filtering
 //! and importing off the UI thread; `i18n` holds every visible string
-//! (Swedish by default); `windows` the dialogs; `scale_bar` the map's scale.
+//! (Swedish by default); `windows` the dialogs; `scale_bar` the map's scale;
+//! `undo` the history of incident edits.
 
 pub mod analysis;
 pub mod app;
@@ -11,6 +12,7 @@ pub mod map;
 pub mod panels;
 pub mod scale_bar;
 pub mod tasks;
+pub mod undo;
 pub mod windows;
 
 use std::path::PathBuf;

@@ -39,6 +39,20 @@ pub fn format_length(m: f64) -> String {
     }
 }
 
+/// Longest bar drawn, screen points.
+pub const MAX_BAR_PX: f64 = 120.0;
+
+/// The bar for the view `projector` shows: its length in metres and in
+/// screen points, measured at the centre of `rect` (the map's rectangle).
+pub fn bar_for_view(projector: &Projector, rect: egui::Rect) -> Option<(f64, f64)> {
+    // `unproject` takes a screen position, not an offset from the centre.
+    let center = projector.unproject(rect.center().to_vec2());
+    nice_length(
+        f64::from(projector.scale_pixel_per_meter(center)),
+        MAX_BAR_PX,
+    )
+}
+
 impl Plugin for ScaleBar {
     fn run(
         self: Box<Self>,
@@ -48,10 +62,7 @@ impl Plugin for ScaleBar {
         _memory: &MapMemory,
     ) {
         let rect = response.rect;
-        // `unproject` takes a screen position, not an offset from the centre.
-        let center = projector.unproject(rect.center().to_vec2());
-        let px_per_m = f64::from(projector.scale_pixel_per_meter(center));
-        let Some((len_m, len_px)) = nice_length(px_per_m, 120.0) else {
+        let Some((len_m, len_px)) = bar_for_view(projector, rect) else {
             return;
         };
         let _ = self.lang;

@@ -1121,16 +1121,17 @@ mod tests {
         path: &Path,
         options: &ImportOptions,
     ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
-        let mut r = CsvReader::open(path, options).unwrap();
-        let (mut ok, mut bad) = (Vec::new(), Vec::new());
-        for item in &mut r {
-            match item {
-                Ok(row) => ok.push(row),
-                Err(e) => bad.push(e),
-            }
-        }
-        let notes = r.notes();
-        (ok, bad, notes)
+        crate::import::test_support::drain(Box::new(CsvReader::open(path, options).unwrap()))
+    }
+
+    /// Writes `bytes` as `name` in a fresh folder and reads every row.
+    fn read_bytes(
+        name: &str,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        read_all(&write(&dir, name, bytes), options)
     }
 
     fn file_error(path: &Path, options: &ImportOptions) -> String {
@@ -1168,17 +1169,15 @@ mod tests {
 
     #[test]
     fn wgs84_comma_utf8() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, notes) = read_bytes(
             "a.csv",
             "id,lon,lat,occurred_at,category,source,plats,beskrivning\n\
              A1,14.5862,56.0510,2025-03-14T22:40:00+01:00,skadegorelse,trygghetsvard,Stortorget,Krossad ruta\n\
              A2,14.60,56.06,2025-07-04 23:30,Misshandel,Polisen,,\n\
              A3,14.61,56.07,2025-07-05 01:00,Rattfylleri,Kustbevakningen,,\n"
                 .as_bytes(),
+            &ImportOptions::default(),
         );
-        let (ok, bad, notes) = read_all(&p, &ImportOptions::default());
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(ok.len(), 3);
         let a = &ok[0].incident;
@@ -1218,19 +1217,17 @@ mod tests {
 
     #[test]
     fn semicolon_decimal_comma_windows_1252() {
-        let dir = tempfile::tempdir().unwrap();
         // "Källa", "Tidpunkt", "Stöld" and "Ö" in Windows-1252.
-        let p = write(
-            &dir,
-            "b.csv",
-            b"Id;Longitud;Latitud;Tidpunkt;Kategori;K\xE4lla;Plats\r\n\
-              1;14,5862;56,0510;14.3.2025 22.40;St\xF6ld;Trygghetsv\xE4rd;\xD6stra torget\r\n",
-        );
         let options = ImportOptions {
             default_source: Some(Source::Skola),
             ..ImportOptions::default()
         };
-        let (ok, bad, notes) = read_all(&p, &options);
+        let (ok, bad, notes) = read_bytes(
+            "b.csv",
+            b"Id;Longitud;Latitud;Tidpunkt;Kategori;K\xE4lla;Plats\r\n\
+              1;14,5862;56,0510;14.3.2025 22.40;St\xF6ld;Trygghetsv\xE4rd;\xD6stra torget\r\n",
+            &options,
+        );
         assert!(bad.is_empty(), "{bad:?}");
         let a = &ok[0].incident;
         assert_eq!(a.position, LonLat::new(14.5862, 56.0510));
@@ -1253,17 +1250,15 @@ mod tests {
 
     #[test]
     fn default_source_applies_without_a_source_column() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
-            "c.csv",
-            b"lat,lon,time\n56.05,14.58,2025-01-01 12:00\n",
-        );
         let options = ImportOptions {
             default_source: Some(Source::Skola),
             ..ImportOptions::default()
         };
-        let (ok, _, _) = read_all(&p, &options);
+        let (ok, _, _) = read_bytes(
+            "c.csv",
+            b"lat,lon,time\n56.05,14.58,2025-01-01 12:00\n",
+            &options,
+        );
         assert_eq!(ok[0].incident.source, Source::Skola);
         assert_eq!(ok[0].incident.category, Category::Ovrigt);
     }
@@ -1329,17 +1324,15 @@ mod tests {
 
     #[test]
     fn broken_quoting_is_a_row_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, _) = read_bytes(
             "q.csv",
             b"id,lon,lat,time,beskrivning\n\
               1,14.58,56.05,2025-03-14 22:40,\"ok\"\n\
               2,14.58,56.05,2025-03-14 22:40,\"never closed\n\
               3,14.58,56.05,2025-03-14 22:40,x\n\
               4,14.58,56.05,2025-03-14 22:40,x\n",
+            &ImportOptions::default(),
         );
-        let (ok, bad, _) = read_all(&p, &ImportOptions::default());
         assert_eq!(ok.len(), 1);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 3);
@@ -1353,15 +1346,13 @@ mod tests {
 
     #[test]
     fn unclosed_quote_in_an_inner_field_is_broken_quoting() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, _) = read_bytes(
             "q2.csv",
             b"id,beskrivning,lon,lat,time\n\
               1,\"never closed,14.58,56.05,2025-03-14 22:40\n\
               2,x,14.58,56.05,2025-03-14 22:40\n",
+            &ImportOptions::default(),
         );
-        let (ok, bad, _) = read_all(&p, &ImportOptions::default());
         assert!(ok.is_empty());
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 2);
@@ -1396,13 +1387,11 @@ mod tests {
 
     #[test]
     fn dst_autumn_overlap_is_noted_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, notes) = read_bytes(
             "o.csv",
             b"lon,lat,tid\n14.58,56.05,2025-10-26 02:30\n14.58,56.05,2025-10-26 02:45\n",
+            &ImportOptions::default(),
         );
-        let (ok, bad, notes) = read_all(&p, &ImportOptions::default());
         assert!(bad.is_empty());
         assert_eq!(
             gpkg_datetime(ok[0].incident.occurred_at),
@@ -1475,13 +1464,11 @@ mod tests {
 
     #[test]
     fn separate_date_and_time_columns() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, notes) = read_bytes(
             "dt.csv",
             "Datum;Tid;Lat;Lon\n2025-03-14;22:40;56,05;14,58\n2025-03-15;;56,05;14,58\n".as_bytes(),
+            &ImportOptions::default(),
         );
-        let (ok, bad, notes) = read_all(&p, &ImportOptions::default());
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(
             gpkg_datetime(ok[0].incident.occurred_at),
@@ -1555,14 +1542,12 @@ mod tests {
 
     #[test]
     fn precision_column_bom_and_empty_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
+        let (ok, bad, notes) = read_bytes(
             "p.csv",
             "\u{feff}lon;lat;tid;noggrannhet\n14,58;56,05;2025-03-14 22:40;250\n;;;\n14,58;56,05;2025-03-14 22:40;\n"
                 .as_bytes(),
+            &ImportOptions::default(),
         );
-        let (ok, bad, notes) = read_all(&p, &ImportOptions::default());
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(ok[0].incident.precision_m, 250.0);
         assert_eq!(ok[1].incident.precision_m, Precision::EXACT_M);

@@ -305,7 +305,7 @@ fn value_number(v: &Value) -> Option<f64> {
 // The GeoJSON reader.
 
 /// The coordinate system of a legacy `crs` member, if any.
-fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<Crs>, ImportError> {
+pub(crate) fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<Crs>, ImportError> {
     let name = crs
         .get("properties")
         .and_then(|p| p.get("name"))
@@ -632,25 +632,44 @@ pub(crate) fn row_from_span(
     }
 }
 
+/// An object's span in the file, its line, and its JSON value or why it is
+/// not JSON.
+pub(crate) type SpanValue = ((usize, usize), u64, Result<Value, String>);
+
+/// The object at `spans[*next]` (advancing `next`), its line, and its JSON
+/// value or why it is not JSON.
+pub(crate) fn next_span(
+    bytes: &[u8],
+    spans: &[(usize, usize)],
+    next: &mut usize,
+    lines: &mut LineCounter,
+) -> Option<SpanValue> {
+    let &(start, end) = spans.get(*next)?;
+    *next += 1;
+    let line = lines.line_at(bytes, start);
+    let parsed = serde_json::from_slice::<Value>(&bytes[start..end]).map_err(|e| json_reason(&e));
+    Some(((start, end), line, parsed))
+}
+
+/// Bytes consumed once the first `next` of the object `spans` have been read
+/// from a file of `total` bytes: the end of the last one read, or the whole
+/// file after the last span (trailing whitespace and brackets included).
+pub(crate) fn spans_bytes_read(spans: &[(usize, usize)], next: usize, total: usize) -> u64 {
+    match next {
+        0 => 0,
+        n if n >= spans.len() => total as u64,
+        n => spans[n - 1].1 as u64,
+    }
+}
+
 impl Iterator for GeoJsonReader {
     type Item = Result<ParsedRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &(start, end) = self.features.get(self.next)?;
-        self.next += 1;
-        let line = self.lines.line_at(&self.bytes, start);
-        let parsed = serde_json::from_slice::<Value>(&self.bytes[start..end]);
-        let result = match parsed {
-            Ok(v) => self.feature(v),
-            Err(e) => Err(json_reason(&e)),
-        };
-        Some(row_from_span(
-            &self.path,
-            &self.bytes,
-            (start, end),
-            line,
-            result,
-        ))
+        let (span, line, parsed) =
+            next_span(&self.bytes, &self.features, &mut self.next, &mut self.lines)?;
+        let result = parsed.and_then(|v| self.feature(v));
+        Some(row_from_span(&self.path, &self.bytes, span, line, result))
     }
 }
 
@@ -698,11 +717,7 @@ impl RowReader for GeoJsonReader {
     }
 
     fn bytes_read(&self) -> u64 {
-        match self.next {
-            0 => 0,
-            n if n >= self.features.len() => self.bytes.len() as u64,
-            n => self.features[n - 1].1 as u64,
-        }
+        spans_bytes_read(&self.features, self.next, self.bytes.len())
     }
 }
 
@@ -713,25 +728,13 @@ mod tests {
     use super::*;
     use crate::model::time::gpkg_datetime;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/json")
-            .join(name)
-    }
+    use crate::import::test_support::{drain, json_fixture as fixture};
 
     fn read_all(
         path: &Path,
         options: &ImportOptions,
     ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
-        let mut reader = reader(path, options).unwrap();
-        let (mut rows, mut errors) = (Vec::new(), Vec::new());
-        for r in reader.by_ref() {
-            match r {
-                Ok(row) => rows.push(row),
-                Err(e) => errors.push(e),
-            }
-        }
-        (rows, errors, reader.notes())
+        drain(reader(path, options).unwrap())
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod encoding;
 pub mod geojson;
 pub mod polisen;
+pub mod shapes;
 mod text;
 
 use std::io::{Read, Write};
@@ -492,6 +493,36 @@ pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), Import
         .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
     inner.flush().map_err(io_err)?;
     Ok(())
+}
+
+/// Helpers shared by the readers' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    use super::{ParsedRow, RowError, RowReader};
+
+    /// A file in `tests/fixtures/json`.
+    pub fn json_fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/json")
+            .join(name)
+    }
+
+    /// Every row of `reader`, good and bad, and its notes at the end.
+    pub fn drain<R: RowReader + ?Sized>(
+        mut reader: Box<R>,
+    ) -> (Vec<ParsedRow>, Vec<RowError>, Vec<String>) {
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        for r in reader.by_ref() {
+            match r {
+                Ok(row) => rows.push(row),
+                Err(e) => errors.push(e),
+            }
+        }
+        let notes = reader.notes();
+        (rows, errors, notes)
+    }
 }
 
 #[cfg(test)]

@@ -43,7 +43,8 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use serde_json::Value;
 
 use super::geojson::{
-    LineCounter, file_error, file_name, json_reason, read_json_file, row_from_span, scan,
+    LineCounter, file_error, file_name, next_span, read_json_file, row_from_span, scan,
+    spans_bytes_read,
 };
 use super::{ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
@@ -301,21 +302,10 @@ impl Iterator for PolisenReader {
     type Item = Result<ParsedRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &(start, end) = self.events.get(self.next)?;
-        self.next += 1;
-        let line = self.lines.line_at(&self.bytes, start);
-        let parsed = serde_json::from_slice::<Value>(&self.bytes[start..end]);
-        let result = match parsed {
-            Ok(v) => self.event(v),
-            Err(e) => Err(json_reason(&e)),
-        };
-        Some(row_from_span(
-            &self.path,
-            &self.bytes,
-            (start, end),
-            line,
-            result,
-        ))
+        let (span, line, parsed) =
+            next_span(&self.bytes, &self.events, &mut self.next, &mut self.lines)?;
+        let result = parsed.and_then(|v| self.event(v));
+        Some(row_from_span(&self.path, &self.bytes, span, line, result))
     }
 }
 
@@ -351,11 +341,7 @@ impl RowReader for PolisenReader {
     }
 
     fn bytes_read(&self) -> u64 {
-        match self.next {
-            0 => 0,
-            n if n >= self.events.len() => self.bytes.len() as u64,
-            n => self.events[n - 1].1 as u64,
-        }
+        spans_bytes_read(&self.events, self.next, self.bytes.len())
     }
 }
 
@@ -364,11 +350,7 @@ mod tests {
     use super::*;
     use crate::model::time::gpkg_datetime;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/json")
-            .join(name)
-    }
+    use crate::import::test_support::json_fixture as fixture;
 
     fn published(text: &str) -> DateTime<FixedOffset> {
         parse_published(text).unwrap()

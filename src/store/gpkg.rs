@@ -3,7 +3,7 @@
 //! A project is one OGC GeoPackage 1.3 file (SQLite, journal mode DELETE, so
 //! no side files) that QGIS and GDAL open as it is: the point layer
 //! `incidents` in WGS 84 with an R-tree spatial index, plus the app's own
-//! plain tables `lagesbild_meta` and `lagesbild_imports`.
+//! plain tables `lagesbild_meta`, `lagesbild_imports` and `lagesbild_edits`.
 //!
 //! | file | what it holds |
 //! |------|---------------|
@@ -11,8 +11,10 @@
 //! | `blob.rs` | GeoPackage point geometry blobs |
 //! | `rtree.rs` | bulk loading of the R-tree spatial index |
 //! | `session.rs` | the import session: duplicate rules, fast commit |
+//! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
 
 pub mod blob;
+mod edit;
 pub mod rtree;
 pub mod schema;
 mod session;
@@ -721,6 +723,18 @@ impl Store for Project {
 
     fn set_metadata(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         set_meta_value(&self.conn, key, value).at(&self.path)
+    }
+
+    fn add_incident(&mut self, incident: &Incident) -> Result<i64, StoreError> {
+        self.add_one(incident)
+    }
+
+    fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {
+        self.update_one(fid, incident)
+    }
+
+    fn delete_incident(&mut self, fid: i64) -> Result<Incident, StoreError> {
+        self.delete_one(fid)
     }
 }
 

@@ -9,6 +9,7 @@
 //! project exactly as it was.
 
 pub mod gpkg;
+pub mod overlays;
 
 use std::path::PathBuf;
 
@@ -51,6 +52,12 @@ pub enum StoreError {
     /// that is not a finite number). The reason never quotes free text.
     #[error("{path}: incident not stored: {reason}")]
     InvalidIncident { path: PathBuf, reason: String },
+    /// No incident has this storage id (e.g. deleted meanwhile).
+    #[error("{path}: no incident with fid {fid}")]
+    NoSuchIncident { path: PathBuf, fid: i64 },
+    /// The store cannot do this (e.g. a read-only store asked to edit).
+    #[error("this store does not support {what}")]
+    Unsupported { what: &'static str },
     #[error(transparent)]
     Cancelled(#[from] Cancelled),
 }
@@ -150,4 +157,37 @@ pub trait Store {
 
     /// Sets app metadata, in its own transaction.
     fn set_metadata(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    // The three edits below have default bodies that refuse, so read-only
+    // stores (and test doubles) need not implement them.
+
+    /// Adds one incident (e.g. a host's observation entered in the window)
+    /// in its own transaction and returns its fid. An empty `uid` gets a new
+    /// one; a given uid must not be in use. A given `fid` (restoring a
+    /// deleted incident, as undo does) is used when free; `None` gets a new
+    /// fid. Invalid values give [`StoreError::InvalidIncident`].
+    fn add_incident(&mut self, incident: &Incident) -> Result<i64, StoreError> {
+        let _ = incident;
+        Err(StoreError::Unsupported {
+            what: "adding incidents",
+        })
+    }
+
+    /// Replaces every field of incident `fid` (position included) except its
+    /// fid and uid, in one transaction, and returns the incident as it was.
+    fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {
+        let _ = (fid, incident);
+        Err(StoreError::Unsupported {
+            what: "editing incidents",
+        })
+    }
+
+    /// Deletes incident `fid` in one transaction and returns it as it was
+    /// (with fid and uid), so [`Store::add_incident`] can restore it.
+    fn delete_incident(&mut self, fid: i64) -> Result<Incident, StoreError> {
+        let _ = fid;
+        Err(StoreError::Unsupported {
+            what: "deleting incidents",
+        })
+    }
 }

@@ -83,6 +83,9 @@ pub struct AnalysisState {
     focused: Option<usize>,
     interaction: PlacesInteraction,
     panel: AnalysisPanel,
+    /// True once [`AnalysisState::sync_with_layers_panel`] has run: the layer
+    /// panel then owns visibility and opacity, and this panel hides its own.
+    styles_from_layers_panel: bool,
 }
 
 impl AnalysisState {
@@ -349,7 +352,7 @@ impl AnalysisState {
             ui,
             lang,
             &mut params,
-            &mut styles,
+            (!self.styles_from_layers_panel).then_some(&mut styles),
             self.output.as_deref(),
             &status,
         );
@@ -370,6 +373,7 @@ impl AnalysisState {
     /// one call that replaces this module's own checkboxes and sliders
     /// (`AnalysisState::styles`) once the app shows a `LayersPanel`.
     pub fn sync_with_layers_panel(&mut self, lang: Language, panel: &mut LayersPanel) {
+        self.styles_from_layers_panel = true;
         for (id, style) in [
             (LayerId::Heatmap, &mut self.styles.heatmap),
             (LayerId::Hotspots, &mut self.styles.hotspots),
@@ -381,9 +385,15 @@ impl AnalysisState {
                     entry.visible = style.visible;
                     entry.opacity = style.opacity;
                 }
-                entry.legend = layer_legend(lang, &id);
                 style.visible = entry.visible;
                 style.opacity = entry.opacity;
+                // Legends only of shown layers, to keep the panel short (the
+                // analysis panel has the full legends with their numbers).
+                entry.legend = if entry.visible {
+                    layer_legend(lang, &id)
+                } else {
+                    Legend::None
+                };
             }
         }
     }
@@ -438,7 +448,7 @@ impl AnalysisState {
 /// the hotspot classes, the places' marker.
 pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
     use crate::analysis::HotspotClass;
-    use crate::gui::map::analysis_layers::{PLACE_COLOR, hotspot_color};
+    use crate::gui::map::analysis_layers::hotspot_color;
     match id {
         LayerId::Heatmap => Legend::Ramp(
             (0..=8)
@@ -461,10 +471,7 @@ pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
                 })
                 .collect(),
         ),
-        LayerId::StrategicPlaces => Legend::Swatches(vec![(
-            PLACE_COLOR,
-            tr(lang, Key::LayerStrategicPlaces).to_owned(),
-        )]),
+        // The numbered markers explain themselves.
         _ => Legend::None,
     }
 }

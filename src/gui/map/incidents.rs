@@ -189,6 +189,9 @@ pub struct FrameStats {
     pub coarse_groups_drawn: usize,
     /// Side of the density cells used, metres (0 when none).
     pub cell_m: f64,
+    /// Side of the first density cell drawn, screen points, measured from
+    /// its projected corners (0 when none): `cell_m` times the map's scale.
+    pub cell_px: f32,
 }
 
 /// What the pointer is over.
@@ -215,6 +218,7 @@ pub struct IncidentLayer {
     box_drag: Option<(Pos2, Pos2)>,
     hovered: Option<Hovered>,
     stats: FrameStats,
+    frames: u64,
 }
 
 impl Default for IncidentLayer {
@@ -237,6 +241,7 @@ impl IncidentLayer {
             box_drag: None,
             hovered: None,
             stats: FrameStats::default(),
+            frames: 0,
         }
     }
 
@@ -304,6 +309,12 @@ impl IncidentLayer {
 
     pub fn last_frame_stats(&self) -> FrameStats {
         self.stats
+    }
+
+    /// How many frames the layer has run on a map (it does not run while
+    /// the layer is hidden).
+    pub fn frames_drawn(&self) -> u64 {
+        self.frames
     }
 
     /// True while a shift+drag box is being drawn.
@@ -411,9 +422,28 @@ impl Plugin for &mut IncidentLayer {
     }
 }
 
+/// A plugin drawn only when present: `ShownIf(visible.then_some(plugin))`
+/// keeps a hidden layer (layer panel) out of the map in one builder chain.
+pub struct ShownIf<P>(pub Option<P>);
+
+impl<P: Plugin> Plugin for ShownIf<P> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        memory: &MapMemory,
+    ) {
+        if let Some(plugin) = self.0 {
+            Box::new(plugin).run(ui, response, projector, memory);
+        }
+    }
+}
+
 impl IncidentLayer {
     fn run_frame(&mut self, ui: &mut Ui, response: &Response, projector: &Projector) {
         self.stats = FrameStats::default();
+        self.frames += 1;
         self.hovered = None;
         let rect = projector.clip_rect();
         let center = projector.unproject(rect.center().to_vec2());
@@ -436,7 +466,7 @@ impl IncidentLayer {
 
         self.draw_coarse(&painter, &view, &data, pointer);
 
-        let level = data.pyramid.level_at_most(MAX_CELL_PX / view.px_per_m);
+        let level = cell_level(&data.pyramid, view.px_per_m);
         let estimate = level.map_or(0, |l| l.count_touching(min, max));
         self.stats.in_view_estimate = estimate;
         if let Some(level) = level
@@ -636,6 +666,9 @@ impl IncidentLayer {
                 }
                 mesh.add_triangle(base, base + 1, base + 2);
                 mesh.add_triangle(base, base + 2, base + 3);
+                if self.stats.cells_drawn == 0 {
+                    self.stats.cell_px = quad[0].distance(quad[1]);
+                }
                 self.stats.cells_drawn += 1;
                 let center = Rect::from_two_pos(quad[0], quad[2]).center();
                 if quad[0].distance(quad[1]) >= 18.0 {
@@ -765,6 +798,13 @@ impl IncidentLayer {
                 });
             });
     }
+}
+
+/// The density level drawn at `px_per_m` screen points per metre: the
+/// coarsest whose cells are at most [`MAX_CELL_PX`] on screen (so 20–40 px
+/// when a finer level exists), else the finest.
+pub fn cell_level(pyramid: &DensityPyramid, px_per_m: f64) -> Option<&DensityLevel> {
+    pyramid.level_at_most(MAX_CELL_PX / px_per_m)
 }
 
 /// "850", "12k", "1.2M": short enough for a 20 px cell.

@@ -5,5 +5,6 @@
 pub mod analysis_layers;
 pub mod incidents;
 pub mod mbtiles;
+pub mod overlays;
 pub mod palette;
 pub mod tiles;

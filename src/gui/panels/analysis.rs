@@ -3,7 +3,9 @@
 //! places with the incidents each covers, and the coverage summary.
 //!
 //! It edits the parameters and styles in place and returns what else the
-//! user asked for (a place clicked in the list, cancelling the run).
+//! user asked for (a place clicked in the list, cancelling the run). Without
+//! styles (the app's layer panel owns visibility and opacity) it shows no
+//! checkbox or opacity slider of its own.
 
 use egui::{Color32, Ui, WidgetInfo};
 
@@ -108,7 +110,7 @@ impl AnalysisPanel {
         ui: &mut Ui,
         lang: Language,
         params: &mut AnalysisParams,
-        styles: &mut AnalysisStyles,
+        mut styles: Option<&mut AnalysisStyles>,
         output: Option<&AnalysisOutput>,
         status: &PanelStatus,
     ) -> Option<PanelRequest> {
@@ -158,7 +160,9 @@ impl AnalysisPanel {
             .id_salt("an_heat")
             .default_open(true)
             .show(ui, |ui| {
-                style_ui(ui, lang, &mut styles.heatmap, heat_name);
+                if let Some(s) = styles.as_deref_mut() {
+                    style_ui(ui, lang, &mut s.heatmap, heat_name);
+                }
                 slider(
                     ui,
                     &mut params.bandwidth_m,
@@ -193,8 +197,7 @@ impl AnalysisPanel {
                     ));
                 }
                 ui.horizontal(|ui| {
-                    ui.label(tr(lang, Key::AnKernel));
-                    egui::ComboBox::from_id_salt("an_kernel")
+                    egui::ComboBox::from_label(tr(lang, Key::AnKernel))
                         .selected_text(kernel_name(lang, params.kernel))
                         .show_ui(ui, |ui| {
                             for k in [Kernel::Quartic, Kernel::Gaussian] {
@@ -216,7 +219,9 @@ impl AnalysisPanel {
             .id_salt("an_hot")
             .default_open(true)
             .show(ui, |ui| {
-                style_ui(ui, lang, &mut styles.hotspots, hot_name);
+                if let Some(s) = styles.as_deref_mut() {
+                    style_ui(ui, lang, &mut s.hotspots, hot_name);
+                }
                 let name = format!("{}: {hot_name}", tr(lang, Key::AnCellSize));
                 slider(
                     ui,
@@ -267,7 +272,9 @@ impl AnalysisPanel {
             .id_salt("an_places")
             .default_open(true)
             .show(ui, |ui| {
-                style_ui(ui, lang, &mut styles.places, places_name);
+                if let Some(s) = styles {
+                    style_ui(ui, lang, &mut s.places, places_name);
+                }
                 slider(
                     ui,
                     &mut params.radius_m,
@@ -328,10 +335,14 @@ fn hours_ui(ui: &mut Ui, lang: Language, hours: &mut HourRange) {
     ui.horizontal(|ui| {
         let mut start = hours.start();
         let mut end = hours.end();
-        ui.label(tr(lang, Key::HourStart));
-        let a = ui.add(egui::DragValue::new(&mut start).range(0..=23));
-        ui.label(tr(lang, Key::HourEnd));
-        let b = ui.add(egui::DragValue::new(&mut end).range(1..=24));
+        let l = ui.label(tr(lang, Key::HourStart));
+        let a = ui
+            .add(egui::DragValue::new(&mut start).range(0..=23))
+            .labelled_by(l.id);
+        let l = ui.label(tr(lang, Key::HourEnd));
+        let b = ui
+            .add(egui::DragValue::new(&mut end).range(1..=24))
+            .labelled_by(l.id);
         if (a.changed() || b.changed())
             && let Some(h) = HourRange::new(start, end)
         {

@@ -7,7 +7,7 @@
 
 use egui::{RichText, Ui};
 
-use super::CategoryColors;
+use super::{CategoryColors, named_button};
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::model::{Category, Incident, Precision, time};
 
@@ -124,13 +124,16 @@ impl DetailsPanel {
 
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            if ui.button(tr(lang, Key::Edit)).clicked() {
+            // Short visible words; the accessible names say what they act on,
+            // apart from the app's Edit menu and the delete dialog's button.
+            if named_button(ui, tr(lang, Key::Edit), tr(lang, Key::EditThisIncident)).clicked() {
                 action = Some(DetailsAction::Edit {
                     fid: incident.fid,
                     uid: incident.uid.clone(),
                 });
             }
-            if ui.button(tr(lang, Key::Delete)).clicked() {
+            if named_button(ui, tr(lang, Key::Delete), tr(lang, Key::DeleteThisIncident)).clicked()
+            {
                 action = Some(DetailsAction::Delete {
                     fid: incident.fid,
                     uid: incident.uid.clone(),
@@ -143,7 +146,9 @@ impl DetailsPanel {
 
 fn row_ui(ui: &mut Ui, name: &str, value: &str) {
     ui.label(name);
-    ui.label(value);
+    // Long values (place names, original texts) wrap instead of widening
+    // the panel the details are shown in.
+    ui.add(egui::Label::new(value).wrap());
     ui.end_row();
 }
 

@@ -310,12 +310,21 @@ fn sources_ui(ui: &mut Ui, lang: Language, filter: &mut Filter) {
             filter.sources = Some(BTreeSet::new());
         }
     });
-    for s in Source::ALL {
-        let mut checked = filter.sources.as_ref().is_none_or(|set| set.contains(&s));
-        if ui.checkbox(&mut checked, i18n::source(lang, s)).changed() {
-            filter.sources = toggled(&filter.sources, s, checked, &Source::ALL);
-        }
-    }
+    // Two columns: the short source names fit, and the hour and weekday
+    // controls below stay in view on an 800-pixel-high screen.
+    egui::Grid::new("filter_sources")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (k, s) in Source::ALL.into_iter().enumerate() {
+                let mut checked = filter.sources.as_ref().is_none_or(|set| set.contains(&s));
+                if ui.checkbox(&mut checked, i18n::source(lang, s)).changed() {
+                    filter.sources = toggled(&filter.sources, s, checked, &Source::ALL);
+                }
+                if k % 2 == 1 {
+                    ui.end_row();
+                }
+            }
+        });
     if filter.sources.as_ref().is_some_and(BTreeSet::is_empty) {
         nothing_selected_ui(ui, lang);
     }

@@ -88,6 +88,15 @@ impl LayerEntry {
     }
 }
 
+/// What is kept of a layer between runs: its place (by order in the list),
+/// visibility and opacity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerSetting {
+    pub id: LayerId,
+    pub visible: bool,
+    pub opacity: f32,
+}
+
 /// A change the user made this frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerChange {
@@ -160,12 +169,50 @@ impl LayersPanel {
         true
     }
 
-    /// Draws the list and returns this frame's changes.
+    /// The settings to persist, in drawing order (top first).
+    pub fn settings(&self) -> Vec<LayerSetting> {
+        self.layers
+            .iter()
+            .map(|l| LayerSetting {
+                id: l.id.clone(),
+                visible: l.visible,
+                opacity: l.opacity,
+            })
+            .collect()
+    }
+
+    /// Applies persisted settings: listed layers take the saved visibility,
+    /// opacity (clamped to 0–1) and order; saved layers no longer listed are
+    /// ignored, and listed layers the settings do not name keep their place
+    /// after the named ones. Availability is not persisted.
+    pub fn apply_settings(&mut self, settings: &[LayerSetting]) {
+        let mut ordered = Vec::with_capacity(self.layers.len());
+        for setting in settings {
+            if let Some(k) = self.layers.iter().position(|l| l.id == setting.id) {
+                let mut entry = self.layers.remove(k);
+                entry.visible = setting.visible;
+                if setting.opacity.is_finite() {
+                    entry.opacity = setting.opacity.clamp(0.0, 1.0);
+                }
+                ordered.push(entry);
+            }
+        }
+        ordered.append(&mut self.layers);
+        self.layers = ordered;
+    }
+
+    /// Draws the list under a "Lager" heading and returns this frame's changes.
     pub fn ui(&mut self, ui: &mut Ui, lang: Language) -> Vec<LayerChange> {
+        ui.strong(tr(lang, Key::LayersTitle));
+        self.list_ui(ui, lang)
+    }
+
+    /// Draws the list without a heading (e.g. under a collapsing header) and
+    /// returns this frame's changes.
+    pub fn list_ui(&mut self, ui: &mut Ui, lang: Language) -> Vec<LayerChange> {
         let mut changes = Vec::new();
         let mut move_request = None;
         let count = self.layers.len();
-        ui.strong(tr(lang, Key::LayersTitle));
         for (i, layer) in self.layers.iter_mut().enumerate() {
             let name = layer.id.label(lang);
             ui.push_id(&layer.id, |ui| {
@@ -296,6 +343,50 @@ mod tests {
         );
         assert!(!p.move_layer(0, 99));
         assert!(!p.move_layer(1, 1));
+    }
+
+    #[test]
+    fn settings_round_trip_order_visibility_and_opacity() {
+        let mut p = LayersPanel::standard();
+        assert!(p.move_layer(0, 2));
+        p.get_mut(&LayerId::Incidents).unwrap().visible = false;
+        p.get_mut(&LayerId::Incidents).unwrap().opacity = 0.4;
+        let saved = p.settings();
+        let json = serde_json::to_string(&saved).unwrap();
+        let back: Vec<LayerSetting> = serde_json::from_str(&json).unwrap();
+        let mut fresh = LayersPanel::standard();
+        fresh.apply_settings(&back);
+        assert_eq!(fresh.settings(), saved);
+        assert!(!fresh.is_shown(&LayerId::Incidents));
+
+        // Unknown saved layers are ignored, unnamed ones keep their place
+        // after the named ones, bad opacities are clamped or ignored.
+        let mut q = LayersPanel::standard();
+        q.apply_settings(&[
+            LayerSetting {
+                id: LayerId::GeoJson("gone.geojson".into()),
+                visible: true,
+                opacity: 1.0,
+            },
+            LayerSetting {
+                id: LayerId::Routes,
+                visible: true,
+                opacity: 7.0,
+            },
+            LayerSetting {
+                id: LayerId::Incidents,
+                visible: true,
+                opacity: f32::NAN,
+            },
+        ]);
+        let ids: Vec<_> = q.layers.iter().map(|l| l.id.clone()).collect();
+        assert_eq!(
+            ids[..3],
+            [LayerId::Routes, LayerId::Incidents, LayerId::Hotspots]
+        );
+        assert_eq!(ids.len(), 6);
+        assert_eq!(q.get(&LayerId::Routes).unwrap().opacity, 1.0);
+        assert_eq!(q.get(&LayerId::Incidents).unwrap().opacity, 1.0);
     }
 
     #[test]

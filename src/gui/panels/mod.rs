@@ -37,7 +37,7 @@ pub mod layers;
 pub use details::{DetailsAction, DetailsPanel, precision_words, selection_summary_ui};
 pub use filters::{FilterPanel, QuickRange, hours_words, quick_range, today_local};
 pub use histogram::HistogramPanel;
-pub use layers::{LayerChange, LayerEntry, LayerId, LayersPanel, Legend};
+pub use layers::{LayerChange, LayerEntry, LayerId, LayerSetting, LayersPanel, Legend};
 
 use chrono::Weekday;
 use egui::{Response, Ui, WidgetInfo};

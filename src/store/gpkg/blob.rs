@@ -62,30 +62,54 @@ fn read_f64(bytes: &[u8], little: bool) -> f64 {
     }
 }
 
+/// The 8-byte GeoPackage binary header (and the envelope after it).
+struct Header {
+    /// The envelope's byte order (the WKB has its own).
+    little: bool,
+    /// Bytes of envelope after the 8-byte header.
+    envelope_len: usize,
+    empty: bool,
+}
+
+impl Header {
+    /// Reads and checks the header; the blob holds at least the envelope.
+    fn read(blob: &[u8]) -> Result<Header, BlobError> {
+        if blob.len() < 8 {
+            return Err(BlobError::TooShort(blob.len()));
+        }
+        if &blob[0..2] != b"GP" {
+            return Err(BlobError::Magic);
+        }
+        let flags = blob[3];
+        if flags & 0b0010_0000 != 0 {
+            return Err(BlobError::Extended);
+        }
+        let envelope_len = match (flags >> 1) & 0b111 {
+            0 => 0,
+            1 => 32,
+            2 | 3 => 48,
+            4 => 64,
+            other => return Err(BlobError::Envelope(other)),
+        };
+        if blob.len() < 8 + envelope_len {
+            return Err(BlobError::TooShort(blob.len()));
+        }
+        Ok(Header {
+            little: flags & 1 == 1,
+            envelope_len,
+            empty: flags & 0b0001_0000 != 0,
+        })
+    }
+}
+
 /// The (x, y) of a GeoPackage point blob.
 pub fn parse_point(blob: &[u8]) -> Result<(f64, f64), BlobError> {
-    if blob.len() < 8 {
-        return Err(BlobError::TooShort(blob.len()));
-    }
-    if &blob[0..2] != b"GP" {
-        return Err(BlobError::Magic);
-    }
-    let flags = blob[3];
-    if flags & 0b0010_0000 != 0 {
-        return Err(BlobError::Extended);
-    }
-    if flags & 0b0001_0000 != 0 {
+    let header = Header::read(blob)?;
+    if header.empty {
         return Err(BlobError::Empty);
     }
-    let envelope_len = match (flags >> 1) & 0b111 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        other => return Err(BlobError::Envelope(other)),
-    };
-    let wkb = &blob[8 + envelope_len.min(blob.len() - 8)..];
-    if blob.len() < 8 + envelope_len || wkb.len() < 21 {
+    let wkb = &blob[8 + header.envelope_len..];
+    if wkb.len() < 21 {
         return Err(BlobError::TooShort(blob.len()));
     }
     let little = match wkb[0] {
@@ -111,32 +135,12 @@ pub fn parse_point(blob: &[u8]) -> Result<(f64, f64), BlobError> {
 /// `None` for an empty geometry. Uses the header's envelope when it has one,
 /// else walks the WKB (all OGC simple feature types, with Z/M).
 pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
-    if blob.len() < 8 {
-        return Err(BlobError::TooShort(blob.len()));
-    }
-    if &blob[0..2] != b"GP" {
-        return Err(BlobError::Magic);
-    }
-    let flags = blob[3];
-    if flags & 0b0010_0000 != 0 {
-        return Err(BlobError::Extended);
-    }
-    if flags & 0b0001_0000 != 0 {
+    let header = Header::read(blob)?;
+    if header.empty {
         return Ok(None);
     }
-    let little = flags & 1 == 1;
-    let envelope_len = match (flags >> 1) & 0b111 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        other => return Err(BlobError::Envelope(other)),
-    };
-    if blob.len() < 8 + envelope_len {
-        return Err(BlobError::TooShort(blob.len()));
-    }
-    if envelope_len > 0 {
-        let v = |i: usize| read_f64(&blob[8 + 8 * i..], little);
+    if header.envelope_len > 0 {
+        let v = |i: usize| read_f64(&blob[8 + 8 * i..], header.little);
         return Ok(Some([v(0), v(1), v(2), v(3)]));
     }
     let mut env = [
