@@ -217,6 +217,7 @@ pub enum Key {
     AnAtLeast,
     AnListHint,
     AnGainShort,
+    AnDemandNote,
     // edit
     EditMenu,
     EditUndo,
@@ -706,6 +707,12 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         }
         (Swedish, AnGainShort) => "tillför",
         (English, AnGainShort) => "adds",
+        (Swedish, AnDemandNote) => {
+            "Räknat på rutornas mittpunkter (rutstorlek som brännpunkternas); markeringen tar de enskilda händelserna inom radien."
+        }
+        (English, AnDemandNote) => {
+            "Counted at the centres of grid cells (the hotspot cell size); the selection takes the individual incidents within the radius."
+        }
         // edit
         (Swedish, EditMenu) => "Redigera",
         (English, EditMenu) => "Edit",

@@ -406,6 +406,7 @@ fn places_list_ui(
         ));
     }
     ui.weak(tr(lang, Key::AnListHint));
+    ui.weak(tr(lang, Key::AnDemandNote));
     for (i, place) in p.places.iter().enumerate() {
         let text = format!(
             "{} {}: {} {} ({} {})",
