@@ -15,6 +15,7 @@ mod gui;
 mod gui_edit;
 #[cfg(feature = "gui")]
 mod gui_heatgui;
+mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 mod import_csv;

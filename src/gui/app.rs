@@ -13,7 +13,9 @@ use walkers::{MapMemory, Position, lon_lat};
 use super::analysis::{AnalysisState, ExportTarget};
 use super::i18n::{self, Key, Language, tr};
 use super::map::incidents::{IncidentLayer, ShownIf};
+use super::map::overlays::OverlayPlugin;
 use super::map::palette;
+use super::map::stack::LayerStack;
 use super::map::tiles::{self, TileCatalog, TileManager};
 use super::panels::{
     DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerId, LayerSetting, LayersPanel,
@@ -27,6 +29,7 @@ use crate::import::ImportReport;
 use crate::model::{Filter, Incident, LonLat};
 
 mod edit;
+mod overlays;
 
 /// Sölvesborg's town centre: where the map opens without a project extent.
 pub fn solvesborg() -> Position {
@@ -107,6 +110,10 @@ pub enum Action {
     Redo,
     /// What the details panel asked for.
     Details(super::panels::DetailsAction),
+    /// Add a GeoJSON file to the project as a map layer.
+    AddShapeLayer(PathBuf),
+    /// Remove the named map layer from the project.
+    RemoveShapeLayer(String),
 }
 
 /// The incident shown in the details panel, read from the project file.
@@ -163,6 +170,7 @@ pub struct LagesbildApp {
     detail: Option<DetailView>,
     /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
     edit: edit::EditState,
+    overlays: overlays::OverlayState,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -187,7 +195,11 @@ impl LagesbildApp {
                 _ => OpenTarget::Demo,
             },
         };
+        // The analysis layers are listed with their default look first, so
+        // that the saved settings then win over those defaults.
+        let mut analysis = AnalysisState::default();
         let mut layers = LayersPanel::standard();
+        analysis.sync_with_layers_panel(state.language, &mut layers);
         layers.apply_settings(&state.layers);
         let mut app = Self {
             layers,
@@ -212,8 +224,9 @@ impl LagesbildApp {
             incident_layer: IncidentLayer::default(),
             filter_panel: FilterPanel::default(),
             histogram: HistogramPanel,
-            analysis: AnalysisState::default(),
+            analysis,
             edit: edit::EditState::default(),
+            overlays: overlays::OverlayState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -308,6 +321,7 @@ impl LagesbildApp {
             || self.importing.is_some()
             || self.analysis.is_busy()
             || self.edit.is_busy()
+            || self.overlays.job.is_some()
             || self.detail.as_ref().is_some_and(|d| d.reading.is_some())
     }
 
@@ -420,6 +434,12 @@ impl LagesbildApp {
             .show(ui, |ui| {
                 let changes = self.layers.list_ui(ui, lang);
                 for change in &changes {
+                    if let LayerChange::Remove {
+                        id: LayerId::GeoJson(name),
+                    } = change
+                    {
+                        actions.push(Action::RemoveShapeLayer(name.clone()));
+                    }
                     if let LayerChange::Visibility {
                         id: LayerId::Incidents,
                         visible: false,
@@ -537,6 +557,8 @@ impl LagesbildApp {
                 self.state.map_memory.as_mut(),
             ),
             Action::Details(a) => self.on_details_action(ctx, a),
+            Action::AddShapeLayer(file) => self.add_shape_layer(ctx, file),
+            Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }
@@ -595,6 +617,7 @@ impl LagesbildApp {
     /// Reads finished tasks.
     fn poll_tasks(&mut self, ctx: &egui::Context) {
         let lang = self.state.language;
+        self.poll_shape_job();
         if let Some((target, task)) = &self.loading
             && let Some(result) = task.try_take()
         {
@@ -616,6 +639,7 @@ impl LagesbildApp {
                             self.state.map_memory.is_none() || self.project.is_some();
                         self.edit.history.clear();
                     }
+                    self.set_shape_layers(loaded.overlays.clone());
                     self.project = Some(ProjectView {
                         loaded,
                         filtered: None,
@@ -713,6 +737,15 @@ impl LagesbildApp {
                     .clicked()
                 {
                     actions.push(Action::ShowFileBrowser(Purpose::Import));
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some() && self.overlays.job.is_none(),
+                        egui::Button::new(tr(lang, Key::AddShapeLayerMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ShowFileBrowser(Purpose::AddLayer));
                 }
                 ui.menu_button(tr(lang, Key::ExportMenu), |ui| {
                     if self.analysis.output().is_none() {
@@ -886,6 +919,7 @@ impl LagesbildApp {
             incident_layer,
             analysis,
             layers,
+            overlays,
             ..
         } = self;
         let (heat_layer, hotspot_layer, places_layer) = analysis.plugins(lang);
@@ -964,6 +998,28 @@ impl LagesbildApp {
         if let Some(entry) = layers.get(&LayerId::Incidents) {
             incident_layer.opacity = entry.opacity;
         }
+        // Every layer in the layer panel's order (its first entry on top).
+        let mut plugins: Vec<(LayerId, Box<dyn walkers::Plugin + '_>)> = vec![
+            (LayerId::Heatmap, Box::new(heat_layer)),
+            (LayerId::Hotspots, Box::new(hotspot_layer)),
+            (
+                LayerId::Incidents,
+                Box::new(ShownIf(incidents_shown.then_some(&mut *incident_layer))),
+            ),
+            (LayerId::StrategicPlaces, Box::new(places_layer)),
+        ];
+        for overlay in &mut overlays.layers {
+            let id = LayerId::GeoJson(overlay.name().to_owned());
+            overlay.visible = layers.is_shown(&id);
+            if let Some(entry) = layers.get(&id) {
+                overlay.opacity = entry.opacity;
+            }
+        }
+        for overlay in &overlays.layers {
+            let id = LayerId::GeoJson(overlay.name().to_owned());
+            plugins.push((id, Box::new(OverlayPlugin::new([overlay]))));
+        }
+        let stack = LayerStack::ordered(plugins, layers);
         let context_pos = self.edit.context_pos;
         let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
@@ -971,10 +1027,7 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
-        .with_plugin(heat_layer)
-        .with_plugin(hotspot_layer)
-        .with_plugin(ShownIf(incidents_shown.then_some(&mut *incident_layer)))
-        .with_plugin(places_layer)
+        .with_plugin(stack)
         .with_plugin(super::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
@@ -1317,6 +1370,11 @@ impl eframe::App for LagesbildApp {
                         }
                     }
                     Purpose::Import => actions.push(Action::Import(paths)),
+                    Purpose::AddLayer => {
+                        if let Some(p) = paths.into_iter().next() {
+                            actions.push(Action::AddShapeLayer(p));
+                        }
+                    }
                     Purpose::SaveAs(target) => {
                         if let Some(p) = paths.into_iter().next() {
                             actions.push(Action::Export(target, p));

@@ -260,6 +260,15 @@ pub enum Key {
     IncidentReadFailed,
     EditThisIncident,
     DeleteThisIncident,
+    // shape layers
+    RemoveLayer,
+    AddShapeLayerMenu,
+    AddShapeLayerTitle,
+    AddLayerButton,
+    ShapeLayerAdded,
+    ShapeLayerRemoved,
+    ShapeLayerFailed,
+    ShapesUnit,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -805,6 +814,23 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, EditThisIncident) => "Edit the incident",
         (Swedish, DeleteThisIncident) => "Ta bort händelsen",
         (English, DeleteThisIncident) => "Delete the incident",
+        // shape layers
+        (Swedish, RemoveLayer) => "Ta bort",
+        (English, RemoveLayer) => "Remove",
+        (Swedish, AddShapeLayerMenu) => "Lägg till kartlager (GeoJSON) …",
+        (English, AddShapeLayerMenu) => "Add map layer (GeoJSON) …",
+        (Swedish, AddShapeLayerTitle) => "Lägg till kartlager",
+        (English, AddShapeLayerTitle) => "Add map layer",
+        (Swedish, AddLayerButton) => "Lägg till",
+        (English, AddLayerButton) => "Add",
+        (Swedish, ShapeLayerAdded) => "Kartlagret lades till i projektet",
+        (English, ShapeLayerAdded) => "The map layer was added to the project",
+        (Swedish, ShapeLayerRemoved) => "Kartlagret togs bort ur projektet",
+        (English, ShapeLayerRemoved) => "The map layer was removed from the project",
+        (Swedish, ShapeLayerFailed) => "Kartlagret kunde inte läggas till",
+        (English, ShapeLayerFailed) => "The map layer could not be added",
+        (Swedish, ShapesUnit) => "former (ytor, linjer, punkter)",
+        (English, ShapesUnit) => "shapes (areas, lines, points)",
     }
 }
 

@@ -11,6 +11,7 @@ use crate::analysis::{IncidentIndex, Stats};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
+use crate::model::shape::Shapes;
 use crate::store::{Project, ProjectInfo, Store as _};
 
 /// Progress of a task, written by the worker and read by the UI.
@@ -120,6 +121,8 @@ pub struct LoadedProject {
     pub path: PathBuf,
     pub info: ProjectInfo,
     pub index: Arc<IncidentIndex>,
+    /// The shape layers kept in the project (added GeoJSON layers).
+    pub overlays: Vec<Shapes>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -146,7 +149,13 @@ pub fn load_project(
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);
     let index = Arc::new(IncidentIndex::build(points));
-    Ok(LoadedProject { path, info, index })
+    let overlays = crate::store::overlays::overlays(&project)?;
+    Ok(LoadedProject {
+        path,
+        info,
+        index,
+        overlays,
+    })
 }
 
 /// Which incidents pass the filter, and their counts.
@@ -217,4 +226,22 @@ pub fn import_files(
         }
     }
     Ok(reports)
+}
+
+/// Reads the GeoJSON `file` and keeps it in the project at `project` as a
+/// map layer (replacing a layer of the same name), in one transaction.
+/// Returns the project's layers afterwards and the added layer's name.
+pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shapes>, String)> {
+    let shapes = crate::import::shapes::read_shapes(file, None)?;
+    let name = shapes.name.clone();
+    let mut store = Project::open(project)?;
+    crate::store::overlays::add_overlay(&mut store, shapes)?;
+    Ok((crate::store::overlays::overlays(&store)?, name))
+}
+
+/// Removes the map layer `name` from the project; returns the layers left.
+pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<Shapes>> {
+    let mut store = Project::open(project)?;
+    crate::store::overlays::remove_overlay(&mut store, name)?;
+    Ok(crate::store::overlays::overlays(&store)?)
 }

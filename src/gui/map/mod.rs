@@ -7,4 +7,5 @@ pub mod incidents;
 pub mod mbtiles;
 pub mod overlays;
 pub mod palette;
+pub mod stack;
 pub mod tiles;

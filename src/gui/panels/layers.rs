@@ -108,6 +108,10 @@ pub enum LayerChange {
         id: LayerId,
         opacity: f32,
     },
+    /// The user asked to remove an added (GeoJSON) layer from the project.
+    Remove {
+        id: LayerId,
+    },
     /// The layer moved from one place in the order to another (0 = top).
     Moved {
         id: LayerId,
@@ -133,10 +137,12 @@ impl LayersPanel {
         };
         Self {
             layers: vec![
+                // Numbered place markers over the points they cover, the
+                // heatmap at the bottom so everything reads over it.
+                coming(LayerId::StrategicPlaces),
                 LayerEntry::new(LayerId::Incidents),
                 coming(LayerId::Hotspots),
                 coming(LayerId::Heatmap),
-                coming(LayerId::StrategicPlaces),
                 coming(LayerId::PatrolAreas),
                 coming(LayerId::Routes),
             ],
@@ -201,6 +207,41 @@ impl LayersPanel {
         self.layers = ordered;
     }
 
+    /// Makes the added (GeoJSON) layers listed exactly `shapes` (name,
+    /// colour, legend text): entries no longer there go, new ones come in just below the
+    /// incidents, taking their `saved` visibility and opacity if any.
+    pub fn sync_shape_layers(
+        &mut self,
+        shapes: &[(String, Color32, String)],
+        saved: &[LayerSetting],
+    ) {
+        let names: Vec<&str> = shapes.iter().map(|(n, _, _)| n.as_str()).collect();
+        self.layers
+            .retain(|l| !matches!(&l.id, LayerId::GeoJson(n) if !names.contains(&n.as_str())));
+        for (name, color, text) in shapes {
+            let id = LayerId::GeoJson(name.clone());
+            let legend = Legend::Swatches(vec![(*color, text.clone())]);
+            if let Some(entry) = self.get_mut(&id) {
+                entry.legend = legend;
+                continue;
+            }
+            let mut entry = LayerEntry::new(id);
+            entry.legend = legend;
+            if let Some(s) = saved.iter().find(|s| s.id == entry.id) {
+                entry.visible = s.visible;
+                if s.opacity.is_finite() {
+                    entry.opacity = s.opacity.clamp(0.0, 1.0);
+                }
+            }
+            let at = self
+                .layers
+                .iter()
+                .position(|l| l.id == LayerId::Incidents)
+                .map_or(0, |i| i + 1);
+            self.layers.insert(at, entry);
+        }
+    }
+
     /// Draws the list under a "Lager" heading and returns this frame's changes.
     pub fn ui(&mut self, ui: &mut Ui, lang: Language) -> Vec<LayerChange> {
         ui.strong(tr(lang, Key::LayersTitle));
@@ -249,6 +290,14 @@ impl LayersPanel {
                             move_request = Some((i, i + 1));
                         }
                     });
+                    if matches!(layer.id, LayerId::GeoJson(_)) {
+                        let remove = tr(lang, Key::RemoveLayer);
+                        if named_button(ui, remove, &format!("{remove}: {name}")).clicked() {
+                            changes.push(LayerChange::Remove {
+                                id: layer.id.clone(),
+                            });
+                        }
+                    }
                 });
                 if !layer.available {
                     return;
@@ -335,11 +384,16 @@ mod tests {
         let mut p = LayersPanel::standard();
         assert!(p.is_shown(&LayerId::Incidents));
         assert!(!p.is_shown(&LayerId::Heatmap));
-        assert!(p.move_layer(0, 2));
+        assert!(p.move_layer(1, 3));
         let ids: Vec<_> = p.layers.iter().map(|l| l.id.clone()).collect();
         assert_eq!(
-            ids[..3],
-            [LayerId::Hotspots, LayerId::Heatmap, LayerId::Incidents]
+            ids[..4],
+            [
+                LayerId::StrategicPlaces,
+                LayerId::Hotspots,
+                LayerId::Heatmap,
+                LayerId::Incidents
+            ]
         );
         assert!(!p.move_layer(0, 99));
         assert!(!p.move_layer(1, 1));
@@ -382,7 +436,11 @@ mod tests {
         let ids: Vec<_> = q.layers.iter().map(|l| l.id.clone()).collect();
         assert_eq!(
             ids[..3],
-            [LayerId::Routes, LayerId::Incidents, LayerId::Hotspots]
+            [
+                LayerId::Routes,
+                LayerId::Incidents,
+                LayerId::StrategicPlaces
+            ]
         );
         assert_eq!(ids.len(), 6);
         assert_eq!(q.get(&LayerId::Routes).unwrap().opacity, 1.0);

@@ -15,6 +15,8 @@ pub enum Purpose {
     NewProject,
     /// One or more files to import (.csv, .txt, .tsv, .geojson, .json).
     Import,
+    /// A GeoJSON file of shapes to add to the project as a map layer.
+    AddLayer,
     /// A file name to export to (typed or picked); an existing file is
     /// refused, except a GeoPackage, which gets the layer added.
     SaveAs(crate::gui::analysis::ExportTarget),
@@ -29,6 +31,7 @@ impl Purpose {
         match self {
             Purpose::OpenProject | Purpose::NewProject => ext == "gpkg",
             Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
+            Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json"),
             Purpose::SaveAs(target) => {
                 let kind = crate::export::OutputKind::from_path;
                 kind(path).is_some()
@@ -134,6 +137,7 @@ impl FileBrowser {
             Purpose::OpenProject => tr(lang, Key::OpenProjectTitle),
             Purpose::NewProject => tr(lang, Key::NewProjectTitle),
             Purpose::Import => tr(lang, Key::ImportTitle),
+            Purpose::AddLayer => tr(lang, Key::AddShapeLayerTitle),
             Purpose::SaveAs(_) => tr(lang, Key::SaveAsTitle),
         };
         let mut open = self.open;
@@ -231,6 +235,7 @@ impl FileBrowser {
                 Purpose::OpenProject => tr(lang, Key::Open),
                 Purpose::NewProject => tr(lang, Key::Create),
                 Purpose::Import => tr(lang, Key::ImportButton),
+                Purpose::AddLayer => tr(lang, Key::AddLayerButton),
                 Purpose::SaveAs(_) => tr(lang, Key::Save),
             };
             let ready = match self.purpose {

@@ -1,0 +1,178 @@
+//! Added map layers (GeoJSON shapes kept in the project) in the desktop app:
+//! added through the same path as File > "Lägg till kartlager", listed in
+//! the layer panel, hidden and removed from there, kept across a reopen, and
+//! a bad file refused with its line and reason, the project unchanged. Driven through egui_kittest.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use lagesbild::gui::LagesbildApp;
+use lagesbild::gui::app::UiState;
+use lagesbild::gui::panels::{LayerId, LayerSetting};
+use lagesbild::store::Project;
+use lagesbild::store::overlays::overlays;
+
+use crate::util::{Dir, assert_exit, run_cli_in};
+
+fn settle(harness: &mut Harness<'_, LagesbildApp>) {
+    for _ in 0..2000 {
+        harness.run_steps(1);
+        if !harness.state().is_busy() {
+            harness.run_steps(2);
+            if !harness.state().is_busy() {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the app did not finish its background work");
+}
+
+fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| {
+            LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
+                .without_map_tiles()
+        });
+    settle(&mut h);
+    h
+}
+
+const AREAS: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"namn":"Centrum"},"geometry":{"type":"Polygon","coordinates":[[[14.575,56.045],[14.595,56.045],[14.595,56.056],[14.575,56.056],[14.575,56.045]]]}},
+{"type":"Feature","properties":{"namn":"Runda"},"geometry":{"type":"LineString","coordinates":[[14.58,56.05],[14.59,56.052]]}}
+]}"#;
+
+#[test]
+fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
+    let dir = Dir::new();
+    assert_exit(
+        &run_cli_in(
+            dir.root(),
+            &["demo", "--out", "demo.gpkg", "--count", "300"],
+        ),
+        0,
+    );
+    let project = dir.path("demo.gpkg");
+    let file = dir.write("patrullomraden.geojson", AREAS);
+    let mut h = app_on(project.clone());
+    let id = LayerId::GeoJson("patrullomraden".to_owned());
+    assert!(h.state().layers().get(&id).is_none());
+
+    let ctx = h.ctx.clone();
+    h.state_mut().add_shape_layer(&ctx, file);
+    settle(&mut h);
+    assert_eq!(h.state().shape_layers().len(), 1);
+    assert_eq!(h.state().shape_layers()[0].shapes.shapes.len(), 2);
+    assert!(h.state().layers().is_shown(&id), "{:?}", h.state().layers());
+    let msg = h.state().message().unwrap_or_default().to_owned();
+    assert!(msg.contains("patrullomraden"), "{msg}");
+    // The map moved to the new layer: Centrum's box is in view.
+    let view = h.state().map_memory().expect("map view").zoom();
+    assert!(view > 13.0, "zoom {view}");
+
+    // Hidden from the layer panel by its label, like any layer.
+    h.get_by_label("patrullomraden").click();
+    h.run_steps(2);
+    assert!(!h.state().layers().is_shown(&id));
+    assert!(!h.state().shape_layers()[0].visible);
+
+    // Kept in the project: a reopened app lists it again, still hidden.
+    let saved = h.state().layers().settings();
+    drop(h);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe({
+            let project = project.clone();
+            move |cc| {
+                let state = UiState {
+                    layers: saved.clone(),
+                    ..UiState::default()
+                };
+                LagesbildApp::with_state(&cc.egui_ctx, state, Some(project.clone()))
+                    .without_map_tiles()
+            }
+        });
+    settle(&mut h);
+    assert_eq!(h.state().shape_layers().len(), 1);
+    assert!(h.state().layers().get(&id).is_some_and(|l| !l.visible));
+
+    // Removed with its button: gone from the panel, the map and the file.
+    h.get_by_label("Ta bort: patrullomraden").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().layers().get(&id).is_none());
+    assert!(h.state().shape_layers().is_empty());
+    drop(h);
+    assert!(
+        overlays(&Project::open(&project).unwrap())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_bad_layer_file_is_refused_with_its_line_and_nothing_changes() {
+    let dir = Dir::new();
+    assert_exit(
+        &run_cli_in(dir.root(), &["demo", "--out", "demo.gpkg", "--count", "50"]),
+        0,
+    );
+    let project = dir.path("demo.gpkg");
+    let file = dir.write(
+        "fel.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[474000,6211000]}}]}",
+    );
+    let mut h = app_on(project.clone());
+    let ctx = h.ctx.clone();
+    h.state_mut().add_shape_layer(&ctx, file);
+    settle(&mut h);
+    let msg = h.state().message().unwrap_or_default().to_owned();
+    assert!(msg.contains("fel.geojson:2"), "{msg}");
+    assert!(msg.contains("not longitude, latitude"), "{msg}");
+    assert!(h.state().shape_layers().is_empty());
+    drop(h);
+    assert!(
+        overlays(&Project::open(&project).unwrap())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn saved_analysis_layer_settings_win_over_their_defaults() {
+    let dir = Dir::new();
+    assert_exit(
+        &run_cli_in(dir.root(), &["demo", "--out", "demo.gpkg", "--count", "50"]),
+        0,
+    );
+    let project = dir.path("demo.gpkg");
+    let saved = vec![
+        LayerSetting {
+            id: LayerId::Heatmap,
+            visible: false,
+            opacity: 0.4,
+        },
+        LayerSetting {
+            id: LayerId::Hotspots,
+            visible: true,
+            opacity: 0.6,
+        },
+    ];
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| {
+            let state = UiState {
+                layers: saved.clone(),
+                ..UiState::default()
+            };
+            LagesbildApp::with_state(&cc.egui_ctx, state, Some(project.clone())).without_map_tiles()
+        });
+    settle(&mut h);
+    let layers = h.state().layers();
+    assert!(!layers.is_shown(&LayerId::Heatmap));
+    assert!(layers.is_shown(&LayerId::Hotspots));
+    assert_eq!(layers.get(&LayerId::Hotspots).unwrap().opacity, 0.6);
+    // Saved order: the heatmap first (on top), then the hotspots.
+    assert_eq!(layers.layers[0].id, LayerId::Heatmap);
+}
