@@ -4,47 +4,12 @@
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use lagesbild::gui::LagesbildApp;
-use lagesbild::gui::app::UiState;
 use lagesbild::gui::panels::DetailsAction;
 use lagesbild::model::{Category, LonLat, Source};
 use lagesbild::store::{Project, Store as _};
 
-use crate::util::{Dir, assert_exit, run_cli_in};
-
-/// Steps the harness until the app has no background work left.
-fn settle(harness: &mut Harness<'_, LagesbildApp>) {
-    for _ in 0..2000 {
-        harness.run_steps(1);
-        if !harness.state().is_busy() {
-            harness.run_steps(2);
-            if !harness.state().is_busy() {
-                return;
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    panic!("the app did not finish its background work");
-}
-
-fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| {
-            LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
-                .without_map_tiles()
-        })
-}
-
-fn demo(dir: &Dir, count: &str) -> std::path::PathBuf {
-    assert_exit(
-        &run_cli_in(
-            dir.root(),
-            &["demo", "--out", "demo.gpkg", "--count", count],
-        ),
-        0,
-    );
-    dir.path("demo.gpkg")
-}
+use crate::gui_util::{app_on, demo, settle};
+use crate::util::Dir;
 
 fn loaded_count(harness: &Harness<'_, LagesbildApp>) -> usize {
     harness

@@ -9,38 +9,12 @@ use lagesbild::gui::LagesbildApp;
 use lagesbild::gui::analysis::{AnalysisParams, ExportTarget, covered_incidents};
 use lagesbild::gui::app::{Action, UiState};
 
-use crate::util::{Dir, assert_exit, run_cli_in};
+use crate::gui_util::{app_with, demo, settle};
+use crate::util::Dir;
 
-fn settle(harness: &mut Harness<'_, LagesbildApp>) {
-    for _ in 0..2000 {
-        harness.run_steps(1);
-        if !harness.state().is_busy() {
-            harness.run_steps(2);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    panic!("the app did not finish its background work");
-}
-
-fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 3200.0))
-        .build_eframe(move |cc| {
-            LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
-                .without_map_tiles()
-        })
-}
-
-fn demo(dir: &Dir, count: &str) -> std::path::PathBuf {
-    assert_exit(
-        &run_cli_in(
-            dir.root(),
-            &["demo", "--out", "demo.gpkg", "--count", count],
-        ),
-        0,
-    );
-    dir.path("demo.gpkg")
+/// The app in a window tall enough for the whole analysis panel.
+fn tall_app(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
+    app_with(path, UiState::default(), egui::vec2(1280.0, 3200.0))
 }
 
 /// Rows of the ranked places list ("Plats 1: …").
@@ -62,7 +36,7 @@ fn heatmap_drawn(harness: &Harness<'_, LagesbildApp>) -> bool {
 #[test]
 fn analysis_lists_k_places_and_recomputes_when_k_changes() {
     let dir = Dir::new();
-    let mut harness = app_on(demo(&dir, "1500"));
+    let mut harness = tall_app(demo(&dir, "1500"));
     settle(&mut harness);
     let out = harness
         .state()
@@ -94,7 +68,7 @@ fn analysis_lists_k_places_and_recomputes_when_k_changes() {
 #[test]
 fn toggling_the_heatmap_hides_it() {
     let dir = Dir::new();
-    let mut harness = app_on(demo(&dir, "800"));
+    let mut harness = tall_app(demo(&dir, "800"));
     settle(&mut harness);
     assert!(heatmap_drawn(&harness), "the heatmap is on the map");
     // The heatmap's checkbox in the layer panel ("Lager").
@@ -115,7 +89,7 @@ fn toggling_the_heatmap_hides_it() {
 #[test]
 fn clicking_a_place_selects_the_incidents_it_covers() {
     let dir = Dir::new();
-    let mut harness = app_on(demo(&dir, "1500"));
+    let mut harness = tall_app(demo(&dir, "1500"));
     settle(&mut harness);
     let out = harness.state().analysis().output().unwrap().clone();
     let places = out.places.as_ref().unwrap();
@@ -145,7 +119,7 @@ fn clicking_a_place_selects_the_incidents_it_covers() {
 #[test]
 fn exports_write_geojson_with_provenance() {
     let dir = Dir::new();
-    let mut harness = app_on(demo(&dir, "1500"));
+    let mut harness = tall_app(demo(&dir, "1500"));
     settle(&mut harness);
     let ctx = harness.ctx.clone();
 

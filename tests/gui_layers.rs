@@ -1,42 +1,17 @@
 //! Added map layers (GeoJSON shapes kept in the project) in the desktop app:
 //! added through the same path as File > "Lägg till kartlager", listed in
 //! the layer panel, hidden and removed from there, kept across a reopen, and
-//! a bad file refused with its line and reason, the project unchanged. Driven through egui_kittest.
+//! a bad file refused with its line and reason, the project unchanged.
+//! Driven through egui_kittest.
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use lagesbild::gui::LagesbildApp;
 use lagesbild::gui::app::UiState;
 use lagesbild::gui::panels::{LayerId, LayerSetting};
 use lagesbild::store::Project;
 use lagesbild::store::overlays::overlays;
 
-use crate::util::{Dir, assert_exit, run_cli_in};
-
-fn settle(harness: &mut Harness<'_, LagesbildApp>) {
-    for _ in 0..2000 {
-        harness.run_steps(1);
-        if !harness.state().is_busy() {
-            harness.run_steps(2);
-            if !harness.state().is_busy() {
-                return;
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    panic!("the app did not finish its background work");
-}
-
-fn app_on(path: std::path::PathBuf) -> Harness<'static, LagesbildApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| {
-            LagesbildApp::with_state(&cc.egui_ctx, UiState::default(), Some(path.clone()))
-                .without_map_tiles()
-        });
-    settle(&mut h);
-    h
-}
+use crate::gui_util::{app_on, app_with, demo, settle};
+use crate::util::Dir;
 
 const AREAS: &str = r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"namn":"Centrum"},"geometry":{"type":"Polygon","coordinates":[[[14.575,56.045],[14.595,56.045],[14.595,56.056],[14.575,56.056],[14.575,56.045]]]}},
@@ -46,16 +21,10 @@ const AREAS: &str = r#"{"type":"FeatureCollection","features":[
 #[test]
 fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
     let dir = Dir::new();
-    assert_exit(
-        &run_cli_in(
-            dir.root(),
-            &["demo", "--out", "demo.gpkg", "--count", "300"],
-        ),
-        0,
-    );
-    let project = dir.path("demo.gpkg");
+    let project = demo(&dir, "300");
     let file = dir.write("patrullomraden.geojson", AREAS);
     let mut h = app_on(project.clone());
+    settle(&mut h);
     let id = LayerId::GeoJson("patrullomraden".to_owned());
     assert!(h.state().layers().get(&id).is_none());
 
@@ -80,19 +49,11 @@ fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
     // Kept in the project: a reopened app lists it again, still hidden.
     let saved = h.state().layers().settings();
     drop(h);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe({
-            let project = project.clone();
-            move |cc| {
-                let state = UiState {
-                    layers: saved.clone(),
-                    ..UiState::default()
-                };
-                LagesbildApp::with_state(&cc.egui_ctx, state, Some(project.clone()))
-                    .without_map_tiles()
-            }
-        });
+    let state = UiState {
+        layers: saved.clone(),
+        ..UiState::default()
+    };
+    let mut h = app_with(project.clone(), state, egui::vec2(1280.0, 800.0));
     settle(&mut h);
     assert_eq!(h.state().shape_layers().len(), 1);
     assert!(h.state().layers().get(&id).is_some_and(|l| !l.visible));
@@ -114,16 +75,13 @@ fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
 #[test]
 fn a_bad_layer_file_is_refused_with_its_line_and_nothing_changes() {
     let dir = Dir::new();
-    assert_exit(
-        &run_cli_in(dir.root(), &["demo", "--out", "demo.gpkg", "--count", "50"]),
-        0,
-    );
-    let project = dir.path("demo.gpkg");
+    let project = demo(&dir, "50");
     let file = dir.write(
         "fel.geojson",
         "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[474000,6211000]}}]}",
     );
     let mut h = app_on(project.clone());
+    settle(&mut h);
     let ctx = h.ctx.clone();
     h.state_mut().add_shape_layer(&ctx, file);
     settle(&mut h);
@@ -142,11 +100,7 @@ fn a_bad_layer_file_is_refused_with_its_line_and_nothing_changes() {
 #[test]
 fn saved_analysis_layer_settings_win_over_their_defaults() {
     let dir = Dir::new();
-    assert_exit(
-        &run_cli_in(dir.root(), &["demo", "--out", "demo.gpkg", "--count", "50"]),
-        0,
-    );
-    let project = dir.path("demo.gpkg");
+    let project = demo(&dir, "50");
     let saved = vec![
         LayerSetting {
             id: LayerId::Heatmap,
@@ -159,15 +113,11 @@ fn saved_analysis_layer_settings_win_over_their_defaults() {
             opacity: 0.6,
         },
     ];
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| {
-            let state = UiState {
-                layers: saved.clone(),
-                ..UiState::default()
-            };
-            LagesbildApp::with_state(&cc.egui_ctx, state, Some(project.clone())).without_map_tiles()
-        });
+    let state = UiState {
+        layers: saved.clone(),
+        ..UiState::default()
+    };
+    let mut h = app_with(project.clone(), state, egui::vec2(1280.0, 800.0));
     settle(&mut h);
     let layers = h.state().layers();
     assert!(!layers.is_shown(&LayerId::Heatmap));

@@ -150,43 +150,8 @@ use egui_kittest::kittest::Queryable as _;
 use lagesbild::gui::LagesbildApp;
 use lagesbild::gui::app::{Action, UiState};
 
-use crate::util::{Dir, assert_exit, run_cli_in};
-
-/// Steps the harness until the app has no background work left.
-fn settle(harness: &mut Harness<'_, LagesbildApp>) {
-    for _ in 0..1000 {
-        harness.run_steps(1);
-        if !harness.state().is_busy() {
-            harness.run_steps(2);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    panic!("the app did not finish its background work");
-}
-
-fn app_with(
-    path: std::path::PathBuf,
-    state: UiState,
-    size: egui::Vec2,
-) -> Harness<'static, LagesbildApp> {
-    let state = std::cell::RefCell::new(Some(state));
-    Harness::builder().with_size(size).build_eframe(move |cc| {
-        let state = state.borrow_mut().take().unwrap_or_default();
-        LagesbildApp::with_state(&cc.egui_ctx, state, Some(path.clone())).without_map_tiles()
-    })
-}
-
-fn demo(dir: &Dir, count: &str) -> std::path::PathBuf {
-    assert_exit(
-        &run_cli_in(
-            dir.root(),
-            &["demo", "--out", "demo.gpkg", "--count", count],
-        ),
-        0,
-    );
-    dir.path("demo.gpkg")
-}
+use crate::gui_util::{app_with, demo, settle};
+use crate::util::Dir;
 
 /// Screen rectangle of the box `min`–`max` in the app's current map view.
 fn extent_on_screen(app: &LagesbildApp, min: LonLat, max: LonLat) -> (Rect, Rect) {

@@ -15,9 +15,12 @@ mod gui;
 mod gui_edit;
 #[cfg(feature = "gui")]
 mod gui_heatgui;
+#[cfg(feature = "gui")]
 mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
+#[cfg(feature = "gui")]
+mod gui_util;
 mod import_csv;
 mod import_json;
 #[cfg(feature = "gui")]
