@@ -14,11 +14,15 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use lagesbild::gui::i18n::Language;
+use lagesbild::gui::map::area_download::{
+    AreaDownloadError, BboxWgs84, MAX_AREA_TILES, count_tiles, download_area, tile_range,
+};
 use lagesbild::gui::map::mbtiles::{MbTiles, tms_row_from_xyz};
 use lagesbild::gui::map::tiles::{
     OfflinePolicy, SourceKind, TileCatalog, TileManager, TileSourceConfig, TileStatus, USER_AGENT,
     attribution_ui, source_picker_ui, status_text,
 };
+use lagesbild::jobs::{CancelToken, NoProgress};
 use walkers::{MapMemory, TileId, Tiles as _};
 
 use crate::util::Dir;
@@ -689,4 +693,244 @@ fn a_retry_while_offline_does_not_blank_the_tiles_already_shown() {
     });
     assert!(retried);
     assert_eq!(fewest, shown, "tiles blanked during a retry");
+}
+
+/// A source in `tiles.toml` that allows area downloads, served by `server`.
+fn downloadable_source(dir: &Dir, url: &str) -> TileSourceConfig {
+    let path = dir.write(
+        "tiles.toml",
+        format!(
+            "[[source]]\nname = \"Testkarta\"\nkind = \"xyz\"\nurl = \"{url}\"\n\
+             attribution = \"© Testkartan\"\nattribution_url = \"https://example.org/\"\n\
+             max_zoom = 18\nallow_area_download = true\n"
+        ),
+    );
+    let mut sources = TileCatalog::load(&path).expect("catalogue");
+    assert!(sources[0].allow_area_download);
+    sources.remove(0)
+}
+
+/// Around Sölvesborg's centre (a handful of tiles at zooms 12..=14).
+fn solvesborg_centre() -> BboxWgs84 {
+    BboxWgs84 {
+        west_deg: 14.56,
+        south_deg: 56.04,
+        east_deg: 14.60,
+        north_deg: 56.06,
+    }
+}
+
+#[test]
+fn an_area_download_writes_an_mbtiles_archive_the_reader_and_gdal_open() {
+    let server = TileServer::start(0, Duration::from_millis(20));
+    let dir = Dir::new();
+    let source = downloadable_source(&dir, &server.url_template());
+    let out = dir.path("maps").join("centrum.mbtiles");
+    let bbox = solvesborg_centre();
+    let expected = count_tiles(&bbox, 12..=14);
+    let report = download_area(
+        &source,
+        bbox,
+        12..=14,
+        &out,
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    assert_eq!(report.tiles_written, expected);
+    assert_eq!(report.tiles_failed, 0);
+    assert!(out.is_file());
+    // No temporary file is left next to it.
+    assert_eq!(files_under(&dir.path("maps")), 1);
+
+    // Politely: every request with the app's User-Agent, never more than 2 at once.
+    assert_eq!(server.requests().len() as u64, expected);
+    assert!(server.requests().iter().all(|(_, ua)| ua == USER_AGENT));
+    assert!(server.max_in_flight() <= 2, "{}", server.max_in_flight());
+    assert!(server.max_in_flight() >= 1);
+
+    // Rows are TMS: every downloaded XYZ tile is stored at the flipped row, and is the
+    // server's image for that tile.
+    let conn = rusqlite::Connection::open(&out).unwrap();
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM tiles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored as u64, expected);
+    for (path, _) in server.requests() {
+        let n: Vec<u32> = path
+            .trim_start_matches('/')
+            .trim_end_matches(".png")
+            .split('/')
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let (z, x, y) = (n[0] as u8, n[1], n[2]);
+        let data: Vec<u8> = conn
+            .query_row(
+                "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+                rusqlite::params![z, x, tms_row_from_xyz(z, y)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            data,
+            png_tile([(z % 251).wrapping_mul(20), (x % 251) as u8, (y % 251) as u8])
+        );
+    }
+    let meta: HashSet<(String, String)> = conn
+        .prepare("SELECT name, value FROM metadata")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (k, v) in [
+        ("name", "Testkarta"),
+        ("format", "png"),
+        ("minzoom", "12"),
+        ("maxzoom", "14"),
+        ("attribution", "© Testkartan"),
+        ("bounds", "14.56,56.04,14.6,56.06"),
+    ] {
+        assert!(
+            meta.contains(&(k.to_owned(), v.to_owned())),
+            "{k}: {meta:?}"
+        );
+    }
+    drop(conn);
+
+    // The app's own reader opens it and finds a tile at the centre.
+    let ctx = egui::Context::default();
+    let archive = MbTiles::open(&out, &ctx).unwrap();
+    assert_eq!(
+        (archive.metadata().min_zoom, archive.metadata().max_zoom),
+        (12, 14)
+    );
+    assert_eq!(archive.unreadable_tiles(), 0);
+    let (x0, _, y0, _) = tile_range(&bbox, 13);
+    assert!(
+        archive
+            .tile_data(TileId {
+                x: x0,
+                y: y0,
+                zoom: 13
+            })
+            .unwrap()
+            .is_some()
+    );
+
+    // And GDAL reads it as a raster in Web Mercator.
+    if let Some(gdalinfo) = crate::util::gdal_tool("gdalinfo") {
+        let out = std::process::Command::new(gdalinfo)
+            .arg(&out)
+            .output()
+            .expect("run gdalinfo");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("Driver: MBTiles"), "{text}");
+        assert!(
+            text.contains("Pseudo-Mercator") || text.contains("3857"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn area_downloads_are_refused_for_openstreetmap_and_for_too_many_tiles() {
+    let dir = Dir::new();
+    let out = dir.path("x.mbtiles");
+    let osm = TileSourceConfig::openstreetmap();
+    let err = download_area(
+        &osm,
+        solvesborg_centre(),
+        12..=14,
+        &out,
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, AreaDownloadError::NotAllowed { .. }), "{err}");
+    assert!(err.to_string().contains("allow_area_download"), "{err}");
+
+    // Refused before any request (the address is never contacted): the whole municipality
+    // down to zoom 18 is some 40,000 tiles.
+    let municipality = BboxWgs84 {
+        west_deg: 14.40,
+        south_deg: 56.00,
+        east_deg: 14.70,
+        north_deg: 56.15,
+    };
+    let source = downloadable_source(&dir, "http://127.0.0.1:9/{z}/{x}/{y}.png");
+    let err = download_area(
+        &source,
+        municipality,
+        10..=18,
+        &out,
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap_err();
+    let AreaDownloadError::TooManyTiles { count, max } = err else {
+        panic!("{err}");
+    };
+    assert_eq!(count, count_tiles(&municipality, 10..=18));
+    assert!(count > max && max == MAX_AREA_TILES);
+    assert!(!out.exists());
+    assert_eq!(files_under(dir.root()), 1); // only tiles.toml
+}
+
+#[test]
+fn a_cancelled_or_failed_area_download_leaves_no_file() {
+    let server = TileServer::start(0, Duration::from_millis(100));
+    let dir = Dir::new();
+    let source = downloadable_source(&dir, &server.url_template());
+    let out = dir.path("centrum.mbtiles");
+    let cancel = CancelToken::new();
+    let c2 = cancel.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        c2.cancel();
+    });
+    let err = download_area(
+        &source,
+        solvesborg_centre(),
+        12..=14,
+        &out,
+        &NoProgress,
+        &cancel,
+    )
+    .unwrap_err();
+    canceller.join().unwrap();
+    assert!(matches!(err, AreaDownloadError::Cancelled), "{err}");
+    let asked = server.requests().len();
+    assert!(asked >= 1 && (asked as u64) < count_tiles(&solvesborg_centre(), 12..=14));
+    assert!(!out.exists());
+    assert_eq!(files_under(dir.root()), 1); // only tiles.toml, no temp file
+
+    // A server that answers 404 to every tile: each is tried twice, then the error.
+    let broken_url = server
+        .url_template()
+        .replace("/{z}/{x}/{y}.png", "/missing/{z}/{x}/{y}.png");
+    let broken = downloadable_source(&dir, &broken_url);
+    let before = server.requests().len();
+    let err = download_area(
+        &broken,
+        solvesborg_centre(),
+        12..=12,
+        &out,
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap_err();
+    let n = count_tiles(&solvesborg_centre(), 12..=12);
+    assert!(
+        matches!(err, AreaDownloadError::AllFailed { count } if count == n),
+        "{err}"
+    );
+    assert_eq!((server.requests().len() - before) as u64, 2 * n);
+    assert!(!out.exists());
+    assert_eq!(files_under(dir.root()), 1);
 }

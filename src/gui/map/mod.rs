@@ -3,6 +3,7 @@
 //! with the category colours in `palette`).
 
 pub mod analysis_layers;
+pub mod area_download;
 pub mod incidents;
 pub mod mbtiles;
 pub mod overlays;
