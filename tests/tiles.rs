@@ -818,6 +818,20 @@ fn an_area_download_writes_an_mbtiles_archive_the_reader_and_gdal_open() {
             .is_some()
     );
 
+    // The catalogue offers archives lying in a maps folder (not an unfinished `.part`).
+    std::fs::write(dir.path("maps").join(".half.mbtiles.part"), b"x").unwrap();
+    std::fs::write(dir.path("maps").join(".hidden.mbtiles"), b"x").unwrap();
+    let catalog = TileCatalog::builtin().with_archives_in(&dir.path("maps"));
+    let offline: Vec<&TileSourceConfig> = catalog
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::MbTiles { .. }))
+        .collect();
+    assert_eq!(offline.len(), 1, "{offline:?}");
+    assert_eq!(offline[0].name, "Offline: centrum");
+    assert_eq!(offline[0].kind, SourceKind::MbTiles { path: out.clone() });
+    assert!(!offline[0].allow_area_download);
+
     // And GDAL reads it as a raster in Web Mercator.
     if let Some(gdalinfo) = crate::util::gdal_tool("gdalinfo") {
         let out = std::process::Command::new(gdalinfo)

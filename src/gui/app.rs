@@ -12,6 +12,10 @@ use walkers::{MapMemory, Position, lon_lat};
 
 use super::analysis::{AnalysisState, ExportTarget};
 use super::i18n::{self, Key, Language, tr};
+use super::map::area_download::{
+    self,
+    dialog::{AreaDownloadDialog, DialogEvent},
+};
 use super::map::incidents::{IncidentLayer, ShownIf};
 use super::map::overlays::OverlayPlugin;
 use super::map::palette;
@@ -114,6 +118,8 @@ pub enum Action {
     AddShapeLayer(PathBuf),
     /// Remove the named map layer from the project.
     RemoveShapeLayer(String),
+    /// Open the "download map area for offline use" window for the view shown.
+    OpenAreaDownload,
 }
 
 /// The incident shown in the details panel, read from the project file.
@@ -171,6 +177,8 @@ pub struct LagesbildApp {
     /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
     edit: edit::EditState,
     overlays: overlays::OverlayState,
+    /// The "download map area" window, while open.
+    area_download: Option<AreaDownloadDialog>,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -227,6 +235,7 @@ impl LagesbildApp {
             analysis,
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
+            area_download: None,
         };
         app.start_loading(ctx, target);
         app
@@ -558,6 +567,7 @@ impl LagesbildApp {
             ),
             Action::Details(a) => self.on_details_action(ctx, a),
             Action::AddShapeLayer(file) => self.add_shape_layer(ctx, file),
+            Action::OpenAreaDownload => self.open_area_download(),
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
@@ -605,6 +615,57 @@ impl LagesbildApp {
         self.importing = Some(Task::spawn(ctx, "import", move |progress, cancel| {
             tasks::import_files(&path, &files, progress, cancel)
         }));
+    }
+
+    /// Opens the area download window for the map view shown now.
+    fn open_area_download(&mut self) {
+        let (Some(tiles), Some(rect)) = (&self.tiles, self.map_rect) else {
+            return;
+        };
+        let source = tiles.active_source().clone();
+        if !source.allow_area_download {
+            return;
+        }
+        let memory = self.state.map_memory.as_ref();
+        let zoom = memory.map_or(13.0, MapMemory::zoom);
+        let centre = memory.and_then(MapMemory::detached).unwrap_or_else(|| {
+            self.project
+                .as_ref()
+                .and_then(|p| p.loaded.info.extent)
+                .map_or_else(solvesborg, |(min, max)| {
+                    lon_lat((min.lon + max.lon) / 2.0, (min.lat + max.lat) / 2.0)
+                })
+        });
+        let bbox = area_download::view_bbox(
+            centre.x(),
+            centre.y(),
+            zoom,
+            f64::from(rect.width()),
+            f64::from(rect.height()),
+        );
+        let maps_dir = tiles::user_maps_dir().unwrap_or_else(|| PathBuf::from("maps"));
+        self.area_download = Some(AreaDownloadDialog::new(
+            source,
+            bbox,
+            zoom.floor().clamp(0.0, 22.0) as u8,
+            &maps_dir,
+        ));
+    }
+
+    /// Draws the area download window; a finished archive joins the map chooser.
+    fn area_download_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.area_download else {
+            return;
+        };
+        match dialog.show(ctx, self.state.language) {
+            DialogEvent::Open => {}
+            DialogEvent::Close => self.area_download = None,
+            DialogEvent::Downloaded(source) => {
+                if let Some(tiles) = &mut self.tiles {
+                    tiles.add_source(source);
+                }
+            }
+        }
     }
 
     fn remember_project(&mut self, path: &Path) {
@@ -789,6 +850,15 @@ impl LagesbildApp {
                 }
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
+                }
+                let allowed =
+                    (self.tiles.as_ref()).is_some_and(|t| t.active_source().allow_area_download);
+                if ui
+                    .add_enabled(allowed, egui::Button::new(tr(lang, Key::AreaDownloadMenu)))
+                    .on_disabled_hover_text(tr(lang, Key::AreaDownloadNotAllowed))
+                    .clicked()
+                {
+                    actions.push(Action::OpenAreaDownload);
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -1353,6 +1423,7 @@ impl eframe::App for LagesbildApp {
         }
         self.analysis.export_notice_ui(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
+        self.area_download_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {

@@ -269,6 +269,23 @@ pub enum Key {
     ShapeLayerRemoved,
     ShapeLayerFailed,
     ShapesUnit,
+    // areadl
+    AreaDownloadMenu,
+    AreaDownloadNotAllowed,
+    AreaDownloadTitle,
+    AreaDownloadSource,
+    AreaDownloadZooms,
+    AreaDownloadTiles,
+    AreaDownloadTooMany,
+    AreaDownloadFile,
+    AreaDownloadStart,
+    AreaDownloadCancel,
+    AreaDownloadClose,
+    AreaDownloadSaved,
+    AreaDownloadMissingTiles,
+    AreaDownloadFailed,
+    AreaDownloadOffered,
+    TilesUnit,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -831,6 +848,49 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, ShapeLayerFailed) => "The map layer could not be added",
         (Swedish, ShapesUnit) => "former (ytor, linjer, punkter)",
         (English, ShapesUnit) => "shapes (areas, lines, points)",
+        // areadl
+        (Swedish, AreaDownloadMenu) => "Ladda ner kartområde för offlinebruk …",
+        (English, AreaDownloadMenu) => "Download map area for offline use …",
+        (Swedish, AreaDownloadNotAllowed) => {
+            "Den valda bakgrundskartans villkor tillåter inte nedladdning av områden (OpenStreetMaps regler förbjuder det). Välj en källa med allow_area_download = true i tiles.toml."
+        }
+        (English, AreaDownloadNotAllowed) => {
+            "The chosen background map's terms do not allow area downloads (OpenStreetMap's policy forbids them). Choose a source with allow_area_download = true in tiles.toml."
+        }
+        (Swedish, AreaDownloadTitle) => "Ladda ner kartområde",
+        (English, AreaDownloadTitle) => "Download map area",
+        (Swedish, AreaDownloadSource) => "Källa",
+        (English, AreaDownloadSource) => "Source",
+        (Swedish, AreaDownloadZooms) => "Zoomnivåer",
+        (English, AreaDownloadZooms) => "Zoom levels",
+        (Swedish, AreaDownloadTiles) => "Kartrutor att hämta",
+        (English, AreaDownloadTiles) => "Tiles to download",
+        (Swedish, AreaDownloadTooMany) => {
+            "För många kartrutor: välj färre zoomnivåer eller ett mindre område"
+        }
+        (English, AreaDownloadTooMany) => {
+            "Too many tiles: choose fewer zoom levels or a smaller area"
+        }
+        (Swedish, AreaDownloadFile) => "Fil",
+        (English, AreaDownloadFile) => "File",
+        (Swedish, AreaDownloadStart) => "Starta",
+        (English, AreaDownloadStart) => "Start",
+        (Swedish, AreaDownloadCancel) => "Avbryt",
+        (English, AreaDownloadCancel) => "Cancel",
+        (Swedish, AreaDownloadClose) => "Stäng",
+        (English, AreaDownloadClose) => "Close",
+        (Swedish, AreaDownloadSaved) => "Kartområdet sparades i",
+        (English, AreaDownloadSaved) => "The map area was saved in",
+        (Swedish, AreaDownloadMissingTiles) => "kartrutor kunde inte hämtas och saknas",
+        (English, AreaDownloadMissingTiles) => "tiles could not be downloaded and are missing",
+        (Swedish, AreaDownloadFailed) => "Nedladdningen misslyckades",
+        (English, AreaDownloadFailed) => "The download failed",
+        (Swedish, AreaDownloadOffered) => "Det finns nu som bakgrundskarta i kartväljaren.",
+        (English, AreaDownloadOffered) => {
+            "It is now offered as a background map in the map chooser."
+        }
+        (Swedish, TilesUnit) => "kartrutor",
+        (English, TilesUnit) => "tiles",
     }
 }
 

@@ -18,6 +18,8 @@ use super::mbtiles::tms_row_from_xyz;
 use super::tiles::{MAX_PARALLEL_DOWNLOADS, SourceKind, TileSourceConfig, USER_AGENT};
 use crate::jobs::{CancelToken, Progress};
 
+pub mod dialog;
+
 /// The most tiles one area download may fetch.
 pub const MAX_AREA_TILES: u64 = 20_000;
 
@@ -108,6 +110,29 @@ pub fn tile_range(bbox: &BboxWgs84, zoom: u8) -> (u32, u32, u32, u32) {
     let (x0, x1) = (x(bbox.west_deg), x(bbox.east_deg));
     let (y0, y1) = (y(bbox.north_deg), y(bbox.south_deg));
     (x0.min(x1), x0.max(x1), y0.min(y1), y0.max(y1))
+}
+
+/// The area a map view of `width` × `height` points shows around (`lon_deg`, `lat_deg`) at
+/// `zoom` (Web Mercator, 256-point tiles, as walkers draws them).
+pub fn view_bbox(lon_deg: f64, lat_deg: f64, zoom: f64, width: f64, height: f64) -> BboxWgs84 {
+    let world = 256.0 * zoom.exp2();
+    let lat = lat_deg.clamp(-MAX_LAT_DEG, MAX_LAT_DEG).to_radians();
+    let cx = (lon_deg + 180.0) / 360.0 * world;
+    let cy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
+    let lon = |x: f64| (x / world * 360.0 - 180.0).clamp(-180.0, 180.0);
+    let lat = |y: f64| {
+        let n = std::f64::consts::PI * (1.0 - 2.0 * y / world);
+        n.sinh()
+            .atan()
+            .to_degrees()
+            .clamp(-MAX_LAT_DEG, MAX_LAT_DEG)
+    };
+    BboxWgs84 {
+        west_deg: lon(cx - width / 2.0),
+        south_deg: lat(cy + height / 2.0),
+        east_deg: lon(cx + width / 2.0),
+        north_deg: lat(cy - height / 2.0),
+    }
 }
 
 /// How many tiles cover `bbox` at the zoom levels `zooms`.
@@ -407,6 +432,23 @@ mod tests {
         assert!(x0 <= 553 && 553 <= x1, "{x0}..{x1}");
         assert!(y0 <= 318 && 318 <= y1, "{y0}..{y1}");
         assert!(count_tiles(&solvesborg(), 10..=12) < 100);
+    }
+
+    #[test]
+    fn a_view_of_one_tile_at_zoom_1_is_the_north_west_quarter() {
+        // Centre of tile 1/0/0 is (-90, 66.51326) and the tile is 256 points square.
+        let b = view_bbox(-90.0, 66.513_260_443_111_86, 1.0, 256.0, 256.0);
+        assert!(
+            (b.west_deg + 180.0).abs() < 1e-9 && b.east_deg.abs() < 1e-9,
+            "{b:?}"
+        );
+        assert!(b.south_deg.abs() < 1e-9, "{b:?}");
+        assert!((b.north_deg - MAX_LAT_DEG).abs() < 1e-9, "{b:?}");
+        // A slightly smaller view lies inside that one tile, and in 4 tiles at zoom 2.
+        let inner = view_bbox(-90.0, 66.513_260_443_111_86, 1.0, 250.0, 250.0);
+        assert_eq!(count_tiles(&inner, 1..=1), 1);
+        assert_eq!(tile_range(&inner, 1), (0, 0, 0, 0));
+        assert_eq!(count_tiles(&inner, 2..=2), 4);
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub const MAX_PARALLEL_DOWNLOADS: usize = 2;
 /// The default catalogue, compiled in so the app always has OpenStreetMap.
 pub const DEFAULT_TILES_TOML: &str = include_str!("../../../maps/tiles.toml");
 
+/// The user's own maps folder (`<data dir>/lagesbild/maps`), where area downloads go.
+pub fn user_maps_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("lagesbild").join("maps"))
+}
+
 /// The file name looked for in the maps folders.
 pub const TILES_TOML: &str = "tiles.toml";
 
@@ -120,11 +125,66 @@ impl TileCatalog {
     /// Finds `tiles.toml` (see [`find_tiles_toml`]) and reads it; never fails: a broken
     /// file gives the built-in OpenStreetMap entry plus the error, a missing one the
     /// built-in catalogue.
+    /// Archives (`*.mbtiles`) lying in the folder of `tiles.toml` or in [`user_maps_dir`]
+    /// (where area downloads go) are added too, see [`TileCatalog::with_archives_in`].
     pub fn discover() -> Self {
-        match find_tiles_toml() {
-            Some(path) => Self::load_or_fallback(&path),
+        let found = find_tiles_toml();
+        let mut catalog = match &found {
+            Some(path) => Self::load_or_fallback(path),
             None => Self::builtin(),
+        };
+        let toml_dir = found
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        for dir in toml_dir.into_iter().chain(user_maps_dir()) {
+            catalog = catalog.with_archives_in(&dir);
         }
+        catalog
+    }
+
+    /// Adds every `*.mbtiles` file in `dir` that no source lists yet, named
+    /// "Offline: <file stem>", with attribution and zoom levels from the archive's own
+    /// metadata. Hidden files (an unfinished download's `.part`) are skipped.
+    pub fn with_archives_in(mut self, dir: &Path) -> Self {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return self;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("mbtiles"))
+                    && p.file_name()
+                        .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+                    && p.is_file()
+            })
+            .collect();
+        found.sort();
+        for path in found {
+            let listed = self.sources.iter().any(|s| {
+                matches!(&s.kind, SourceKind::MbTiles { path: p }
+                    if p == &path || p.canonicalize().ok() == path.canonicalize().ok())
+            });
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = format!("Offline: {stem}");
+            if listed || self.sources.iter().any(|s| s.name == name) {
+                continue;
+            }
+            self.sources.push(TileSourceConfig {
+                name,
+                kind: SourceKind::MbTiles { path },
+                attribution: String::new(),
+                attribution_url: String::new(),
+                max_zoom: 19,
+                allow_area_download: false,
+            });
+        }
+        self
     }
 
     /// Reads `path`; on error, the built-in OpenStreetMap entry plus the error.
@@ -817,6 +877,28 @@ impl TileManager {
     pub fn select(&mut self, index: usize) {
         if index < self.catalog.sources.len() {
             self.selected = index;
+        }
+    }
+
+    /// Adds `source` to the chooser (replacing a source of the same name) and returns its
+    /// index; it is built on first use. Used for an archive just downloaded.
+    pub fn add_source(&mut self, source: TileSourceConfig) -> usize {
+        match self
+            .catalog
+            .sources
+            .iter()
+            .position(|s| s.name == source.name)
+        {
+            Some(i) => {
+                self.catalog.sources[i] = source;
+                self.entries[i] = Entry::NotBuilt;
+                i
+            }
+            None => {
+                self.catalog.sources.push(source);
+                self.entries.push(Entry::NotBuilt);
+                self.catalog.sources.len() - 1
+            }
         }
     }
 
