@@ -12,6 +12,8 @@ mod export;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_areadl;
+#[cfg(feature = "gui")]
 mod gui_edit;
 #[cfg(feature = "gui")]
 mod gui_heatgui;

@@ -277,6 +277,13 @@ impl LagesbildApp {
         self
     }
 
+    /// Uses `tiles` for the background map (tests give a catalogue of their own).
+    pub fn with_tile_manager(mut self, tiles: TileManager) -> Self {
+        self.tiles_enabled = true;
+        self.tiles = Some(tiles);
+        self
+    }
+
     /// The incident layer (selection, what it drew).
     pub fn incident_layer(&self) -> &IncidentLayer {
         &self.incident_layer
