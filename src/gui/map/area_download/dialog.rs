@@ -104,6 +104,10 @@ impl AreaDownloadDialog {
                 Err(err) => self.outcome = Some(Err(format!("{err:#}"))),
             }
         }
+        if self.task.is_some() {
+            // The progress bar moves while the task runs.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
         let mut open = true;
         egui::Window::new(tr(lang, Key::AreaDownloadTitle))
             .collapsible(false)
