@@ -286,6 +286,7 @@ pub enum Key {
     AreaDownloadFailed,
     AreaDownloadOffered,
     TilesUnit,
+    AreaDownloadCancelled,
 }
 
 pub fn tr(lang: Language, key: Key) -> &'static str {
@@ -891,6 +892,8 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         }
         (Swedish, TilesUnit) => "kartrutor",
         (English, TilesUnit) => "tiles",
+        (Swedish, AreaDownloadCancelled) => "Nedladdningen avbröts; ingen fil sparades.",
+        (English, AreaDownloadCancelled) => "The download was cancelled; no file was saved.",
     }
 }
 

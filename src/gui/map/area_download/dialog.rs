@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AreaDownloadReport, BboxWgs84, MAX_AREA_TILES, count_tiles, download_area};
+use super::{
+    AreaDownloadError, AreaDownloadReport, BboxWgs84, MAX_AREA_TILES, count_tiles, download_area,
+};
 use crate::gui::i18n::{Key, Language, count, tr};
 use crate::gui::map::tiles::{SourceKind, TileSourceConfig, cache_dir_name};
 use crate::gui::tasks::Task;
@@ -101,7 +103,18 @@ impl AreaDownloadDialog {
                     event = DialogEvent::Downloaded(self.archive_source(&report.path));
                     self.outcome = Some(Ok(report));
                 }
-                Err(err) => self.outcome = Some(Err(format!("{err:#}"))),
+                Err(err) => {
+                    self.outcome = Some(Err(
+                        if matches!(
+                            err.downcast_ref::<AreaDownloadError>(),
+                            Some(AreaDownloadError::Cancelled)
+                        ) {
+                            tr(lang, Key::AreaDownloadCancelled).to_owned()
+                        } else {
+                            format!("{}: {err:#}", tr(lang, Key::AreaDownloadFailed))
+                        },
+                    ))
+                }
             }
         }
         if self.task.is_some() {
@@ -226,10 +239,7 @@ impl AreaDownloadDialog {
                 }
             }
             Some(Err(err)) => {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    format!("{}: {err}", tr(lang, Key::AreaDownloadFailed)),
-                );
+                ui.colored_label(ui.visuals().error_fg_color, err);
             }
             None => {}
         }
