@@ -758,7 +758,7 @@ fn lagrangian(
 
 /// The decomposition stops refining its bounds once the solution is certified
 /// within this fraction of the bound.
-const DECOMPOSE_TARGET: f64 = 0.999;
+const DECOMPOSE_TARGET: f64 = 0.997;
 
 /// What [`decompose`] found.
 struct Decomposed {
