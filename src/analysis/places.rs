@@ -122,6 +122,12 @@ impl Places {
 /// minimised by subgradient steps (every L(λ) with λ ≥ 0 bounds OPT).
 /// The k best places under each step's prices λ are a solution too; the best
 /// three of them are also improved by the swap search, and the best result wins.
+/// When that is not yet certified within 99.7 %, candidates are split into
+/// groups that share no demand (clusters far apart), each group is solved and
+/// bounded for every number of places up to k, and dynamic programming shares
+/// the k places among the groups, once over the coverages (a solution) and
+/// once over the bounds (a bound at least as tight as the LP's best fractional
+/// sharing of places between clusters); see `decompose`.
 ///
 /// # Notes
 /// Cost: O(n) binning, O(nnz) greedy where nnz is the total size of the
