@@ -637,18 +637,26 @@ struct Effort {
     iterations: usize,
     /// Steps without a better bound before the step size is halved.
     patience: usize,
+    /// Stop once the bound is within this much of the best known coverage.
+    enough: f64,
+    /// Stop once the step size has been halved below this.
+    min_theta: f64,
 }
 
 /// For the whole instance.
 const GLOBAL_EFFORT: Effort = Effort {
     iterations: 300,
     patience: 10,
+    enough: 0.0,
+    min_theta: 1e-6,
 };
 
 /// For one group of [`decompose`]: small, so it can afford more.
 const GROUP_EFFORT: Effort = Effort {
     iterations: 2000,
     patience: 40,
+    enough: 0.0,
+    min_theta: 1e-3,
 };
 
 /// How many Lagrangian solutions are kept for local search.
@@ -732,7 +740,9 @@ fn lagrangian(
                 since_improved = 0;
             }
         }
-        if best - best_known <= 1e-9 * best.max(1.0) || theta < 1e-6 {
+        if best - best_known <= (1e-9 * best.max(1.0)).max(effort.enough)
+            || theta < effort.min_theta
+        {
             break;
         }
         // Subgradient of L at λ: −1[λ_d < w_d] + #{chosen j covering d}.
@@ -858,6 +868,13 @@ fn decompose(p: &Problem, k: usize, cancel: &CancelToken) -> Result<Decomposed, 
         if lb >= DECOMPOSE_TARGET * ub {
             break;
         }
+        // Each group's share of the slack the target leaves: a closer bound
+        // there would not change the certificate much.
+        let groups_used = alloc.iter().filter(|&&i| i > 0).count().max(1);
+        let effort = Effort {
+            enough: (1.0 - DECOMPOSE_TARGET) * ub / (4 * groups_used) as f64,
+            ..GROUP_EFFORT
+        };
         let mut refined_any = false;
         for (curve, &i) in curves.iter_mut().zip(&alloc) {
             if i == 0 || curve.refined[i] {
@@ -865,7 +882,7 @@ fn decompose(p: &Problem, k: usize, cancel: &CancelToken) -> Result<Decomposed, 
             }
             refined_any = true;
             curve.refined[i] = true;
-            let lagrange = lagrangian(&curve.sub, i, curve.lower[i], GROUP_EFFORT, cancel)?;
+            let lagrange = lagrangian(&curve.sub, i, curve.lower[i], effort, cancel)?;
             curve.upper[i] = curve.upper[i].min(lagrange.bound);
             for start in &lagrange.solutions {
                 let mut other = State::new(&curve.sub);
