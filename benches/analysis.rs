@@ -6,7 +6,8 @@
 //!
 //! Before the timings it prints the heatmap's median relative error against
 //! the exact kernel sum on 1,000 sampled cells at 1,000,000 incidents, and the
-//! places' coverage over the upper bound for k = 1..30 at 100,000.
+//! places' coverage over the upper bound for k = 1..30 at 100,000 and
+//! 1,000,000 (the issue asks for ≥ 99.5 % of the optimum up to k = 30).
 //!
 //! Run: `cargo bench --bench analysis` (add `-- heatmap` etc. to pick one).
 
@@ -146,9 +147,14 @@ fn report_places_quality(xy: &[[f64; 2]]) {
         }
     }
     println!(
-        "places at {} incidents, k = 1..30: worst covered / upper bound = {:.3} %",
+        "places at {} incidents, k = 1..30: worst covered / upper bound = {:.3} % ({})",
         xy.len(),
-        worst * 100.0
+        worst * 100.0,
+        if worst >= 0.995 {
+            "certified ≥ 99.5 % of the optimum"
+        } else {
+            "NOT certified to 99.5 %"
+        }
     );
 }
 
@@ -173,6 +179,7 @@ fn bench(c: &mut Criterion) {
     let data: Vec<Vec<[f64; 2]>> = SIZES.iter().map(|&n| synthetic(n, 2026)).collect();
     report_heatmap_accuracy(&data[2]);
     report_places_quality(&data[1]);
+    report_places_quality(&data[2]);
     let cancel = CancelToken::new();
 
     let mut g = c.benchmark_group("analysis");

@@ -145,10 +145,15 @@ pub struct Heatmap {
 /// # Algorithm
 /// Each incident is split linearly between the four cell centres around it
 /// (linear binning, Wand & Jones 1995, which keeps the error second order in
-/// the cell size), then the binned grid is convolved with the kernel sampled at
-/// cell-centre offsets: directly for the quartic kernel (a disc of radius
-/// h/cell cells, row by row with vector FMA, rows split over the cores) and
-/// separably (rows, then columns) for the Gaussian.
+/// the cell size); the incidents are first sorted into bands of rows that fit
+/// in a core's cache and each band is binned on its own, so the scattered
+/// additions stay local. Then the binned grid is convolved with the kernel
+/// sampled at cell-centre offsets: directly for the quartic kernel (a disc of
+/// radius h/cell cells; the kernel's four-fold symmetry lets one multiply serve
+/// four cells, blocks of outputs are summed in vector registers, columns and
+/// rows no incident reaches are skipped) and separably (rows, then columns)
+/// for the Gaussian. Binning and the quartic convolution run on all cores;
+/// the result does not depend on how many there are.
 ///
 /// # Notes
 /// Cost: O(n) for binning plus O(cells · (h/cell)²) for the quartic and
@@ -199,50 +204,25 @@ pub fn heatmap(
 
     // Stencil radius in cells, and the padded binning grid around the output.
     let r = (reach_m / cell_m).ceil() as usize;
-    let width = nx + 2 * r;
-    let height = ny + 2 * r;
-    let mut binned = vec![0.0f64; width * height];
-    let mut used = 0usize;
-    let (lo_x, hi_x) = (x0 - reach_m, x0 + nx as f64 * cell_m + reach_m);
-    let (lo_y, hi_y) = (y0 - reach_m, y0 + ny as f64 * cell_m + reach_m);
-    for (i, p) in xy.iter().enumerate() {
-        if !(p[0] >= lo_x && p[0] <= hi_x && p[1] >= lo_y && p[1] <= hi_y) {
-            continue; // also skips NaN
-        }
-        let weight = match &params.weights {
-            Some(w) => w[categories[i] as usize],
-            None => 1.0,
-        };
-        used += 1;
-        if weight == 0.0 {
-            continue;
-        }
-        // Coordinates in cell units where integer k is the centre of padded column k.
-        let fx = (p[0] - x0) / cell_m - 0.5 + r as f64;
-        let fy = (p[1] - y0) / cell_m - 0.5 + r as f64;
-        let ix = fx.floor();
-        let iy = fy.floor();
-        let tx = fx - ix;
-        let ty = fy - iy;
-        let (ix, iy) = (ix as i64, iy as i64);
-        for (jy, wy) in [(iy, 1.0 - ty), (iy + 1, ty)] {
-            if jy < 0 || jy >= height as i64 {
-                continue;
-            }
-            for (jx, wx) in [(ix, 1.0 - tx), (ix + 1, tx)] {
-                if jx < 0 || jx >= width as i64 {
-                    continue;
-                }
-                binned[jy as usize * width + jx as usize] += weight * wx * wy;
-            }
-        }
-    }
+    let frame = BinFrame {
+        x0,
+        y0,
+        cell_m,
+        reach_m,
+        r,
+        width: nx + 2 * r,
+        height: ny + 2 * r,
+        nx,
+        ny,
+    };
+    let threads = worker_threads();
+    let binned = bin_linear(xy, categories, params.weights.as_ref(), &frame, threads)?;
     cancel.check()?;
 
     let values = match params.kernel {
         Kernel::Quartic => {
-            let stencil = DiscStencil::quartic(params.bandwidth_m, cell_m, r);
-            convolve_disc(&binned, width, nx, ny, r, &stencil, cancel)?
+            let stencil = QuadrantStencil::quartic(params.bandwidth_m, cell_m, r);
+            convolve_quartic(&binned, &frame, &stencil, threads, cancel)?
         }
         Kernel::Gaussian => {
             let taps: Vec<f64> = (-(r as i64)..=r as i64)
@@ -253,9 +233,10 @@ pub fn heatmap(
                 .collect();
             let scale =
                 M2_PER_KM2 / (2.0 * std::f64::consts::PI * params.bandwidth_m * params.bandwidth_m);
-            convolve_separable(&binned, width, height, nx, ny, r, &taps, scale, cancel)?
+            convolve_separable(&binned.values, &frame, &taps, scale, cancel)?
         }
     };
+    let used = binned.used;
     Ok(Heatmap {
         grid: Grid {
             x0,
@@ -319,83 +300,364 @@ fn grid_frame(
     Ok((min[0], min[1], nx as usize, ny as usize))
 }
 
-/// A radially symmetric kernel sampled at cell offsets, one row per `dy`
-/// in `-r..=r`, each row holding the taps for `dx` in `-half..=half`.
-struct DiscStencil {
-    rows: Vec<Vec<f64>>,
+/// Threads for binning and convolution: the cores there are, at most 8.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
 }
 
-impl DiscStencil {
-    /// The quartic kernel in incidents per km² per unit of binned weight.
-    fn quartic(bandwidth_m: f64, cell_m: f64, r: usize) -> DiscStencil {
-        let r = r as i64;
-        let rows = (-r..=r)
-            .map(|dy| {
-                let taps: Vec<f64> = (-r..=r)
-                    .map(|dx| {
-                        let d2 = ((dx * dx + dy * dy) as f64) * cell_m * cell_m;
-                        Kernel::Quartic.value_per_m2(bandwidth_m, d2) * M2_PER_KM2
-                    })
-                    .collect();
-                // Trim the zero taps at both ends (the disc is narrower off the centre row).
-                let half = taps
-                    .iter()
-                    .position(|v| *v != 0.0)
-                    .map_or(0, |first| r as usize - first);
-                let start = r as usize - half;
-                taps[start..=r as usize + half].to_vec()
-            })
-            .map(|row| {
-                if row.iter().all(|v| *v == 0.0) {
-                    Vec::new()
-                } else {
-                    row
-                }
-            })
-            .collect();
-        DiscStencil { rows }
-    }
-}
-
-/// `out[y][x] = Σ stencil[dy][dx] · binned[y + r + dy][x + r + dx]` over the disc.
-fn convolve_disc(
-    binned: &[f64],
+/// The output grid and the binning grid padded by `r` cells on every side.
+struct BinFrame {
+    /// Lower-left corner of the output grid, metres.
+    x0: f64,
+    y0: f64,
+    cell_m: f64,
+    /// How far one incident's kernel reaches, metres.
+    reach_m: f64,
+    /// Padding in cells: the kernel's reach rounded up.
+    r: usize,
+    /// Padded size: `nx + 2r` by `ny + 2r`.
     width: usize,
+    height: usize,
+    /// Output size in cells.
     nx: usize,
     ny: usize,
-    r: usize,
-    stencil: &DiscStencil,
-    cancel: &CancelToken,
-) -> Result<Vec<f64>, AnalysisError> {
-    let mut out = vec![0.0f64; nx * ny];
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let rows_per = ny.div_ceil(threads).max(1);
-    let results: Vec<Result<(), AnalysisError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = out
-            .chunks_mut(rows_per * nx)
-            .enumerate()
-            .map(|(chunk, out_rows)| {
+}
+
+/// Incidents split linearly onto the padded grid's cell centres.
+struct Binned {
+    /// `height × width`, row-major, row 0 southernmost.
+    values: Vec<f64>,
+    /// Per padded row, the columns `first..last + 1` that may be non-zero
+    /// (`0..0` when the row is empty).
+    spans: Vec<(usize, usize)>,
+    /// Incidents close enough to the grid to add to it.
+    used: usize,
+}
+
+/// One incident's share of the four cells around it, ready to add to a band.
+#[derive(Clone, Copy)]
+struct Share {
+    /// Padded column and row of the lower-left of the four cells; the four
+    /// are always inside the padded grid (shares falling outside are moved in
+    /// as zeros).
+    ix: u32,
+    iy: u32,
+    /// Weight times the share of the left and right column.
+    left: f32,
+    right: f32,
+    /// Share of the upper row (the lower row gets `1 − up`).
+    up: f32,
+}
+
+/// log2 of the padded grid rows binned together: about 256 KiB of cells, so a
+/// band stays in the core's cache while its incidents are added.
+fn band_shift(width: usize) -> u32 {
+    (32_768 / width.max(1)).max(1).ilog2()
+}
+
+/// Linear binning (each incident split between the four cell centres around
+/// it), in two steps that keep memory access local: the incidents, split over
+/// the threads, are first sorted into bands of rows, then each band is binned
+/// on its own (bands spread over the threads). An incident whose two rows lie
+/// in two bands goes into both and each adds only its own row. Every cell's
+/// sum comes out in the incidents' order whatever the number of threads.
+fn bin_linear(
+    xy: &[[f64; 2]],
+    categories: &[Category],
+    weights: Option<&[f64; 8]>,
+    f: &BinFrame,
+    threads: usize,
+) -> Result<Binned, AnalysisError> {
+    let (width, height) = (f.width, f.height);
+    if width < 2 || height < 2 || width > u32::MAX as usize || height > u32::MAX as usize {
+        return Err(AnalysisError::TooLarge {
+            cells: (width as u64).saturating_mul(height as u64),
+            max_cells: u32::MAX as u64,
+        });
+    }
+    let shift = band_shift(width);
+    let rows_per_band = 1usize << shift;
+    let bands = height.div_ceil(rows_per_band);
+    let (lo_x, hi_x) = (f.x0 - f.reach_m, f.x0 + f.nx as f64 * f.cell_m + f.reach_m);
+    let (lo_y, hi_y) = (f.y0 - f.reach_m, f.y0 + f.ny as f64 * f.cell_m + f.reach_m);
+    let pad = f.r as f64;
+    let (last_x, last_y) = (width as i64 - 1, height as i64 - 1);
+    // The share of incident i, if it reaches the grid.
+    let share_of = |i: usize| -> Option<Share> {
+        let p = xy[i];
+        if !(p[0] >= lo_x && p[0] <= hi_x && p[1] >= lo_y && p[1] <= hi_y) {
+            return None; // also skips NaN
+        }
+        // Cell units where integer k is the centre of padded column/row k; the
+        // range test keeps them above −1, so truncation after +1 is floor.
+        let fx = (p[0] - f.x0) / f.cell_m - 0.5 + pad;
+        let fy = (p[1] - f.y0) / f.cell_m - 0.5 + pad;
+        let mut ix = (fx + 1.0) as i64 - 1;
+        let mut iy = (fy + 1.0) as i64 - 1;
+        let tx = fx - ix as f64;
+        let ty = fy - iy as f64;
+        let weight = match weights {
+            Some(w) => w[categories[i] as usize],
+            None => 1.0,
+        };
+        let (mut left, mut right) = (weight * (1.0 - tx), weight * tx);
+        let mut up = ty;
+        // Cells past the edge get nothing: move the pair in, the outer share zero.
+        if ix < 0 {
+            (ix, left, right) = (0, right, 0.0);
+        } else if ix >= last_x {
+            (ix, left, right) = (last_x - 1, 0.0, left);
+        }
+        if iy < 0 {
+            (iy, left, right, up) = (0, left * ty, right * ty, 0.0);
+        } else if iy >= last_y {
+            (iy, left, right, up) = (last_y - 1, left * (1.0 - ty), right * (1.0 - ty), 1.0);
+        }
+        Some(Share {
+            ix: ix as u32,
+            iy: iy as u32,
+            left: left as f32,
+            right: right as f32,
+            up: up as f32,
+        })
+    };
+
+    // Step 1: each thread sorts its part of the incidents into bands, in order.
+    let part = xy.len().div_ceil(threads).max(1);
+    let sorted: Vec<(Vec<Vec<Share>>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * part).min(xy.len())..((t + 1) * part).min(xy.len());
                 s.spawn(move || {
-                    for (k, out_row) in out_rows.chunks_mut(nx).enumerate() {
-                        let y = chunk * rows_per + k;
-                        if k % 32 == 0 {
-                            cancel.check()?;
-                        }
-                        for (dy, taps) in stencil.rows.iter().enumerate() {
-                            if taps.is_empty() {
-                                continue;
-                            }
-                            let src_row = &binned[(y + dy) * width..(y + dy + 1) * width];
-                            let half = taps.len() / 2;
-                            for (t, &kv) in taps.iter().enumerate() {
-                                let off = r - half + t;
-                                axpy(out_row, kv, &src_row[off..off + nx]);
+                    let guess = range.len() / bands + 16;
+                    let mut by_band: Vec<Vec<Share>> =
+                        (0..bands).map(|_| Vec::with_capacity(guess)).collect();
+                    let mut used = 0usize;
+                    for i in range {
+                        if let Some(share) = share_of(i) {
+                            used += 1;
+                            let a = (share.iy >> shift) as usize;
+                            let b = ((share.iy + 1) >> shift) as usize;
+                            by_band[a].push(share);
+                            if b != a {
+                                by_band[b].push(share);
                             }
                         }
                     }
-                    Ok(())
+                    (by_band, used)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| (Vec::new(), 0)))
+            .collect()
+    });
+    let used = sorted.iter().map(|s| s.1).sum();
+
+    // Step 2: bin each band, bands handed out to the threads.
+    let mut values = vec![0.0f64; width * height];
+    let mut spans = vec![(0usize, 0usize); height];
+    let tasks = std::sync::Mutex::new(
+        values
+            .chunks_mut(rows_per_band * width)
+            .zip(spans.chunks_mut(rows_per_band))
+            .enumerate(),
+    );
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(bands) {
+            let (tasks, sorted) = (&tasks, &sorted);
+            s.spawn(move || {
+                loop {
+                    let next = match tasks.lock() {
+                        Ok(mut it) => it.next(),
+                        Err(poisoned) => poisoned.into_inner().next(),
+                    };
+                    let Some((band, (cells, band_spans))) = next else {
+                        return;
+                    };
+                    let row0 = band * rows_per_band;
+                    let row1 = row0 + band_spans.len();
+                    for (by_band, _) in sorted {
+                        let Some(list) = by_band.get(band) else {
+                            continue;
+                        };
+                        for sh in list {
+                            let (ix, iy) = (sh.ix as usize, sh.iy as usize);
+                            let (left, right) = (f64::from(sh.left), f64::from(sh.right));
+                            let up = f64::from(sh.up);
+                            for (jy, wy) in [(iy, 1.0 - up), (iy + 1, up)] {
+                                if jy < row0 || jy >= row1 {
+                                    continue;
+                                }
+                                let base = (jy - row0) * width + ix;
+                                cells[base] += left * wy;
+                                cells[base + 1] += right * wy;
+                            }
+                        }
+                    }
+                    for (row, span) in cells.chunks(width).zip(band_spans.iter_mut()) {
+                        if let Some(first) = row.iter().position(|v| *v != 0.0) {
+                            let last = row.iter().rposition(|v| *v != 0.0).unwrap_or(first);
+                            *span = (first, last + 1);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    Ok(Binned {
+        values,
+        spans,
+        used,
+    })
+}
+
+/// One quadrant of a radially symmetric kernel sampled at cell offsets:
+/// `taps[dy][t]` for `dy` in `0..taps.len()` and `t` in `0..taps[dy].len()`
+/// is the value at offset (±t, ±dy). Zero taps at the ends are dropped.
+struct QuadrantStencil {
+    taps: Vec<Vec<f64>>,
+}
+
+impl QuadrantStencil {
+    /// The quartic kernel in incidents per km² per unit of binned weight.
+    fn quartic(bandwidth_m: f64, cell_m: f64, r: usize) -> QuadrantStencil {
+        let mut taps: Vec<Vec<f64>> = (0..=r)
+            .map(|dy| {
+                let mut row: Vec<f64> = (0..=r)
+                    .map(|t| {
+                        let d2 = ((t * t + dy * dy) as f64) * cell_m * cell_m;
+                        Kernel::Quartic.value_per_m2(bandwidth_m, d2) * M2_PER_KM2
+                    })
+                    .collect();
+                while row.last() == Some(&0.0) {
+                    row.pop();
+                }
+                row
+            })
+            .collect();
+        while taps.last().is_some_and(|row| row.is_empty()) {
+            taps.pop();
+        }
+        QuadrantStencil { taps }
+    }
+
+    /// Largest horizontal offset with a non-zero tap.
+    fn reach_cells(&self) -> usize {
+        self.taps
+            .iter()
+            .map(|row| row.len().saturating_sub(1))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Output values computed together in registers.
+const LANES: usize = 16;
+
+/// Rows of output handed to a thread at a time.
+const ROWS_PER_TASK: usize = 8;
+
+/// `out[y][x] = Σ taps[|dy|][|dx|] · binned[y + r + dy][x + r + dx]` over the
+/// disc. Per output row the binned rows at ±dy are first added together, then
+/// each block of [`LANES`] outputs sums the folded rows at ±t in registers, so
+/// every multiply serves up to four binned cells and nothing is written back
+/// until the block is done. Columns no incident reaches are skipped. Rows are
+/// handed out to the threads in small tasks.
+fn convolve_quartic(
+    binned: &Binned,
+    f: &BinFrame,
+    stencil: &QuadrantStencil,
+    threads: usize,
+    cancel: &CancelToken,
+) -> Result<Vec<f64>, AnalysisError> {
+    let (nx, ny, r, width) = (f.nx, f.ny, f.r, f.width);
+    let mut out = vec![0.0f64; nx * ny];
+    if nx == 0 || ny == 0 || stencil.taps.is_empty() {
+        return Ok(out);
+    }
+    let reach_x = stencil.reach_cells();
+    let reach_y = stencil.taps.len() - 1;
+    let tasks = std::sync::Mutex::new(out.chunks_mut(ROWS_PER_TASK * nx).enumerate());
+    let results: Vec<Result<(), AnalysisError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(ny.div_ceil(ROWS_PER_TASK)))
+            .map(|_| {
+                let tasks = &tasks;
+                s.spawn(move || {
+                    let fold_w = width + LANES;
+                    let mut fold = vec![0.0f64; (reach_y + 1) * fold_w];
+                    let mut active = vec![false; reach_y + 1];
+                    let mut row_out = vec![0.0f64; nx + LANES];
+                    loop {
+                        let next = match tasks.lock() {
+                            Ok(mut it) => it.next(),
+                            Err(poisoned) => poisoned.into_inner().next(),
+                        };
+                        let Some((task, out_rows)) = next else {
+                            return Ok(());
+                        };
+                        cancel.check()?;
+                        for (k, out_row) in out_rows.chunks_mut(nx).enumerate() {
+                            let y = task * ROWS_PER_TASK + k;
+                            let centre = y + r;
+                            // Padded columns with incidents in the rows this output row reads.
+                            let (mut lo, mut hi) = (usize::MAX, 0usize);
+                            for row in centre - reach_y..=centre + reach_y {
+                                let (a, b) = binned.spans[row];
+                                if a < b {
+                                    lo = lo.min(a);
+                                    hi = hi.max(b);
+                                }
+                            }
+                            if lo >= hi {
+                                continue; // nothing reaches this row: it stays 0
+                            }
+                            // Output x reads padded columns x + r ± reach_x.
+                            let x_lo = lo.saturating_sub(r + reach_x).min(nx);
+                            let x_hi = (hi + reach_x).saturating_sub(r).min(nx);
+                            if x_lo >= x_hi {
+                                continue;
+                            }
+                            let blocks = (x_hi - x_lo).div_ceil(LANES);
+                            // Folded rows over the padded columns the blocks read.
+                            let c_lo = x_lo + r - reach_x;
+                            let c_hi = (x_lo + blocks * LANES + r + reach_x).min(width);
+                            for dy in 0..=reach_y {
+                                let up = centre + dy;
+                                let down = centre - dy;
+                                let dst = &mut fold[dy * fold_w + c_lo..dy * fold_w + c_hi];
+                                let src_up = &binned.values[up * width + c_lo..up * width + c_hi];
+                                let busy = |row: usize| binned.spans[row].0 < binned.spans[row].1;
+                                active[dy] = busy(up) || busy(down);
+                                if !active[dy] {
+                                    continue;
+                                }
+                                if dy == 0 {
+                                    dst.copy_from_slice(src_up);
+                                } else {
+                                    let src_down =
+                                        &binned.values[down * width + c_lo..down * width + c_hi];
+                                    for ((d, a), b) in dst.iter_mut().zip(src_up).zip(src_down) {
+                                        *d = a + b;
+                                    }
+                                }
+                            }
+                            quartic_blocks(
+                                &fold,
+                                fold_w,
+                                &stencil.taps,
+                                &active,
+                                r,
+                                x_lo,
+                                blocks,
+                                &mut row_out,
+                            );
+                            out_row[x_lo..x_hi].copy_from_slice(&row_out[x_lo..x_hi]);
+                        }
+                    }
                 })
             })
             .collect();
@@ -404,10 +666,96 @@ fn convolve_disc(
             .map(|h| h.join().unwrap_or(Err(AnalysisError::Cancelled)))
             .collect()
     });
-    for r in results {
-        r?;
+    for res in results {
+        res?;
     }
     Ok(out)
+}
+
+/// Dispatches [`quartic_blocks_body`] to a build with AVX2 and FMA when the
+/// processor has them.
+#[allow(clippy::too_many_arguments)]
+fn quartic_blocks(
+    fold: &[f64],
+    fold_w: usize,
+    taps: &[Vec<f64>],
+    active: &[bool],
+    r: usize,
+    x_lo: usize,
+    blocks: usize,
+    row_out: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the features were detected at run time just above.
+            unsafe { quartic_blocks_avx2(fold, fold_w, taps, active, r, x_lo, blocks, row_out) };
+            return;
+        }
+    }
+    quartic_blocks_body::<false>(fold, fold_w, taps, active, r, x_lo, blocks, row_out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn quartic_blocks_avx2(
+    fold: &[f64],
+    fold_w: usize,
+    taps: &[Vec<f64>],
+    active: &[bool],
+    r: usize,
+    x_lo: usize,
+    blocks: usize,
+    row_out: &mut [f64],
+) {
+    quartic_blocks_body::<true>(fold, fold_w, taps, active, r, x_lo, blocks, row_out);
+}
+
+/// `blocks` blocks of [`LANES`] outputs from `x_lo` on:
+/// `row_out[x] = Σ_dy Σ_t taps[dy][t] · (fold[dy][x + r + t] + fold[dy][x + r − t])`
+/// (the centre tap once), accumulated in registers.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn quartic_blocks_body<const FMA: bool>(
+    fold: &[f64],
+    fold_w: usize,
+    taps: &[Vec<f64>],
+    active: &[bool],
+    r: usize,
+    x_lo: usize,
+    blocks: usize,
+    row_out: &mut [f64],
+) {
+    #[inline(always)]
+    fn madd<const FMA: bool>(k: f64, v: f64, acc: f64) -> f64 {
+        if FMA { k.mul_add(v, acc) } else { acc + k * v }
+    }
+    for b in 0..blocks {
+        let x = x_lo + b * LANES;
+        let c = x + r;
+        let mut acc = [0.0f64; LANES];
+        for (dy, row_taps) in taps.iter().enumerate() {
+            if !active[dy] {
+                continue;
+            }
+            let s = &fold[dy * fold_w..(dy + 1) * fold_w];
+            let mid = &s[c..c + LANES];
+            let k0 = row_taps[0];
+            for i in 0..LANES {
+                acc[i] = madd::<FMA>(k0, mid[i], acc[i]);
+            }
+            for (t, &k) in row_taps.iter().enumerate().skip(1) {
+                let right = &s[c + t..c + t + LANES];
+                let left = &s[c - t..c - t + LANES];
+                for i in 0..LANES {
+                    acc[i] = madd::<FMA>(k, right[i] + left[i], acc[i]);
+                }
+            }
+        }
+        row_out[x..x + LANES].copy_from_slice(&acc);
+    }
 }
 
 /// `y += a · x`, with AVX + FMA when the processor has them.
@@ -440,18 +788,14 @@ fn axpy_avx_fma(y: &mut [f64], a: f64, x: &[f64]) {
 
 /// Separable convolution with `taps` (length 2r+1) along rows, then columns,
 /// times `scale`.
-#[allow(clippy::too_many_arguments)]
 fn convolve_separable(
     binned: &[f64],
-    width: usize,
-    height: usize,
-    nx: usize,
-    ny: usize,
-    r: usize,
+    f: &BinFrame,
     taps: &[f64],
     scale: f64,
     cancel: &CancelToken,
 ) -> Result<Vec<f64>, AnalysisError> {
+    let (width, height, nx, ny) = (f.width, f.height, f.nx, f.ny);
     // Rows: height × nx.
     let mut rows = vec![0.0f64; height * nx];
     for y in 0..height {
@@ -476,7 +820,6 @@ fn convolve_separable(
             axpy(dst, kv * scale, src);
         }
     }
-    let _ = r;
     Ok(out)
 }
 
@@ -858,6 +1201,158 @@ mod tests {
         assert_eq!(map.incidents_used, 1);
         assert!(map.grid.get(0, 10) > 0.0);
         assert_eq!(map.grid.get(10, 10), 0.0);
+    }
+
+    /// Straightforward linear binning and direct convolution over the whole
+    /// disc, in f64: what the fast path must reproduce.
+    fn reference_quartic(xy: &[[f64; 2]], weights: &[f64], params: &HeatmapParams) -> Grid {
+        let cell_m = params.effective_cell_m();
+        let (x0, y0, nx, ny) = grid_frame(xy, params, cell_m).unwrap();
+        let h = params.bandwidth_m;
+        let r = (h / cell_m).ceil() as i64;
+        let (w, hgt) = (nx as i64 + 2 * r, ny as i64 + 2 * r);
+        let mut binned = vec![0.0f64; (w * hgt) as usize];
+        for (p, wt) in xy.iter().zip(weights) {
+            // Incidents farther than the kernel's reach from the grid add nothing.
+            let inside =
+                |v: f64, lo: f64, cells: usize| v >= lo - h && v <= lo + cells as f64 * cell_m + h;
+            if !(inside(p[0], x0, nx) && inside(p[1], y0, ny)) {
+                continue;
+            }
+            let fx = (p[0] - x0) / cell_m - 0.5 + r as f64;
+            let fy = (p[1] - y0) / cell_m - 0.5 + r as f64;
+            let (ix, iy) = (fx.floor() as i64, fy.floor() as i64);
+            let (tx, ty) = (fx - ix as f64, fy - iy as f64);
+            for (jy, wy) in [(iy, 1.0 - ty), (iy + 1, ty)] {
+                for (jx, wx) in [(ix, 1.0 - tx), (ix + 1, tx)] {
+                    if (0..w).contains(&jx) && (0..hgt).contains(&jy) {
+                        binned[(jy * w + jx) as usize] += wt * wx * wy;
+                    }
+                }
+            }
+        }
+        let mut grid = Grid::zeros(x0, y0, cell_m, nx, ny);
+        for y in 0..ny as i64 {
+            for x in 0..nx as i64 {
+                let mut v = 0.0;
+                for dy in -r..=r {
+                    for dx in -r..=r {
+                        let d2 = ((dx * dx + dy * dy) as f64) * cell_m * cell_m;
+                        let k = Kernel::Quartic.value_per_m2(h, d2) * M2_PER_KM2;
+                        v += k * binned[((y + r + dy) * w + x + r + dx) as usize];
+                    }
+                }
+                grid.values[(y * nx as i64 + x) as usize] = v;
+            }
+        }
+        grid
+    }
+
+    #[test]
+    fn fast_quartic_matches_direct_convolution() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        // Clusters, a lone far point (rows and columns with nothing between),
+        // points outside the extent that still reach into it, odd grid sizes
+        // (some narrower than a block of lanes).
+        for (trial, size) in [
+            (0, [730.0, 410.0]),
+            (1, [150.0, 990.0]),
+            (2, [2210.0, 1630.0]),
+        ] {
+            let mut xy = Vec::new();
+            let mut cats = Vec::new();
+            for _ in 0..400 {
+                xy.push([
+                    C[0] + rng.random_range(-300.0..size[0] + 300.0),
+                    C[1] + rng.random_range(-300.0..size[1] + 300.0),
+                ]);
+                cats.push(Category::ALL[rng.random_range(0..8)]);
+            }
+            xy.push([C[0] + size[0] - 5.0, C[1] + size[1] - 5.0]);
+            cats.push(Category::Vald);
+            xy.push([f64::NAN, C[1]]);
+            cats.push(Category::Vald);
+            let mut weights = [1.0; 8];
+            weights[2] = 0.0;
+            weights[5] = 2.5;
+            for (cell_m, use_weights) in [(20.0, false), (17.0, true), (45.0, false)] {
+                let params = HeatmapParams {
+                    cell_m: Some(cell_m),
+                    weights: use_weights.then_some(weights),
+                    extent: Some((C, [C[0] + size[0], C[1] + size[1]])),
+                    ..HeatmapParams::default()
+                };
+                let map = heatmap(&xy, &cats, &params, &CancelToken::new()).unwrap();
+                let w: Vec<f64> = cats
+                    .iter()
+                    .map(|c| {
+                        if use_weights {
+                            weights[*c as usize]
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect();
+                let want = reference_quartic(&xy, &w, &params);
+                assert_eq!((map.grid.nx, map.grid.ny), (want.nx, want.ny));
+                let peak = want.min_max().unwrap().1;
+                assert!(peak > 0.0);
+                for (i, (got, exp)) in map.grid.values.iter().zip(&want.values).enumerate() {
+                    // Shares are stored in f32: agreement to about 1e-7 of the peak.
+                    assert!(
+                        (got - exp).abs() <= 1e-6 * peak,
+                        "trial {trial}, cell {cell_m} m, index {i}: {got} vs {exp}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn binning_does_not_depend_on_the_number_of_threads() {
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        let xy: Vec<[f64; 2]> = (0..5000)
+            .map(|_| {
+                [
+                    C[0] + rng.random_range(-190.0..8190.0),
+                    C[1] + rng.random_range(-190.0..9190.0),
+                ]
+            })
+            .collect();
+        let params = HeatmapParams {
+            extent: Some((C, [C[0] + 8000.0, C[1] + 9000.0])),
+            ..HeatmapParams::default()
+        };
+        let cell_m = params.effective_cell_m();
+        let (x0, y0, nx, ny) = grid_frame(&xy, &params, cell_m).unwrap();
+        let r = 10;
+        let frame = BinFrame {
+            x0,
+            y0,
+            cell_m,
+            reach_m: 200.0,
+            r,
+            width: nx + 2 * r,
+            height: ny + 2 * r,
+            nx,
+            ny,
+        };
+        let one = bin_linear(&xy, &[], None, &frame, 1).unwrap();
+        assert_eq!(one.used, xy.len());
+        // Several bands of rows, so incidents straddle band edges.
+        assert!(frame.height > 4 << band_shift(frame.width));
+        for threads in [2, 3, 8] {
+            let many = bin_linear(&xy, &[], None, &frame, threads).unwrap();
+            assert_eq!(many.used, one.used);
+            assert!(many.values == one.values, "{threads} threads");
+            assert_eq!(many.spans, one.spans);
+            let stencil = QuadrantStencil::quartic(200.0, cell_m, r);
+            let a = convolve_quartic(&one, &frame, &stencil, 1, &CancelToken::new()).unwrap();
+            let b = convolve_quartic(&many, &frame, &stencil, threads, &CancelToken::new());
+            assert!(b.unwrap() == a, "{threads} threads");
+        }
+        let mass: f64 = one.values.iter().sum();
+        assert!((mass - xy.len() as f64).abs() < 1e-3, "{mass}");
     }
 
     #[test]
