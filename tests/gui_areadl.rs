@@ -20,7 +20,7 @@ fn app_with_source(
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(move |cc| {
             let catalog = TileCatalog {
-                sources: vec![source.clone()],
+                sources: vec![source.clone(), TileSourceConfig::openstreetmap()],
                 path: None,
                 error: None,
             };
@@ -70,4 +70,17 @@ fn the_view_menu_offers_area_download_only_when_the_source_allows_it() {
     h.get_by_label("Stäng").click();
     h.run_steps(3);
     assert!(h.query_by_label("Kartrutor att hämta").is_none());
+
+    // Switching to OpenStreetMap in View > Bakgrundskarta disables it.
+    h.get_by_label("Visa").click();
+    h.run_steps(2);
+    h.get_by_label("Bakgrundskarta").click();
+    h.run_steps(2);
+    h.get_by_label("OpenStreetMap").click();
+    h.run_steps(3);
+    if h.query_by_label(MENU).is_none() {
+        h.get_by_label("Visa").click();
+        h.run_steps(2);
+    }
+    assert!(h.get_by_label(MENU).accesskit_node().is_disabled());
 }

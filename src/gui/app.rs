@@ -120,6 +120,8 @@ pub enum Action {
     RemoveShapeLayer(String),
     /// Open the "download map area for offline use" window for the view shown.
     OpenAreaDownload,
+    /// Show background map source `index` (View > Background map).
+    SelectMapSource(usize),
 }
 
 /// The incident shown in the details panel, read from the project file.
@@ -575,6 +577,11 @@ impl LagesbildApp {
             Action::Details(a) => self.on_details_action(ctx, a),
             Action::AddShapeLayer(file) => self.add_shape_layer(ctx, file),
             Action::OpenAreaDownload => self.open_area_download(),
+            Action::SelectMapSource(i) => {
+                if let Some(tiles) = &mut self.tiles {
+                    tiles.select(i);
+                }
+            }
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
@@ -857,6 +864,18 @@ impl LagesbildApp {
                 }
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
+                }
+                if let Some(tiles) = &self.tiles {
+                    ui.menu_button(tr(lang, Key::MapSource), |ui| {
+                        for (i, source) in tiles.sources().iter().enumerate() {
+                            if ui
+                                .selectable_label(i == tiles.selected(), &source.name)
+                                .clicked()
+                            {
+                                actions.push(Action::SelectMapSource(i));
+                            }
+                        }
+                    });
                 }
                 let allowed =
                     (self.tiles.as_ref()).is_some_and(|t| t.active_source().allow_area_download);
