@@ -1319,8 +1319,11 @@ struct FittedView {
     requested_at_s: f64,
 }
 
-/// How long after a fit the map refits while its size settles.
-const REFIT_WINDOW_S: f64 = 2.0;
+/// How long after a fit the map refits while its size settles (panels
+/// filling in as the filter and the analysis finish, which on a large project
+/// or a busy machine takes a few seconds), as long as the user has not moved
+/// the map.
+const REFIT_WINDOW_S: f64 = 10.0;
 
 fn merc_y(lat: f64) -> f64 {
     (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
