@@ -17,8 +17,8 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
 
+use lagesbild::analysis::synthetic::{CENTRE, clustered_xy as synthetic};
 use lagesbild::analysis::{
     HeatmapParams, HotspotParams, IncidentIndex, Kernel, PlacesParams, heatmap, hotspots,
     strategic_places,
@@ -28,56 +28,7 @@ use lagesbild::jobs::CancelToken;
 use lagesbild::model::{Category, Source};
 use lagesbild::store::IncidentPoint;
 
-const CENTRE: [f64; 2] = [474_000.0, 6_211_000.0];
-const HALF_W_M: f64 = 7_000.0;
-const HALF_H_M: f64 = 10_000.0;
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
-
-/// Seeded clustered incidents: 80 % in 40 Gaussian clusters (σ 80–600 m,
-/// uneven sizes), 20 % spread evenly; all inside the 14 × 20 km box.
-fn synthetic(n: usize, seed: u64) -> Vec<[f64; 2]> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let clusters: Vec<([f64; 2], f64, f64)> = (0..40)
-        .map(|_| {
-            let c = [
-                CENTRE[0] + rng.random_range(-HALF_W_M * 0.9..HALF_W_M * 0.9),
-                CENTRE[1] + rng.random_range(-HALF_H_M * 0.9..HALF_H_M * 0.9),
-            ];
-            let sigma = rng.random_range(80.0..600.0);
-            let weight: f64 = rng.random_range(0.2..1.0f64).powi(3);
-            (c, sigma, weight)
-        })
-        .collect();
-    let total_w: f64 = clusters.iter().map(|c| c.2).sum();
-    let unit = Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!());
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        let p = if rng.random_bool(0.2) {
-            [
-                CENTRE[0] + rng.random_range(-HALF_W_M..HALF_W_M),
-                CENTRE[1] + rng.random_range(-HALF_H_M..HALF_H_M),
-            ]
-        } else {
-            let mut pick = rng.random_range(0.0..total_w);
-            let mut chosen = &clusters[0];
-            for c in &clusters {
-                if pick < c.2 {
-                    chosen = c;
-                    break;
-                }
-                pick -= c.2;
-            }
-            [
-                chosen.0[0] + chosen.1 * unit.sample(&mut rng),
-                chosen.0[1] + chosen.1 * unit.sample(&mut rng),
-            ]
-        };
-        if (p[0] - CENTRE[0]).abs() < HALF_W_M && (p[1] - CENTRE[1]).abs() < HALF_H_M {
-            out.push(p);
-        }
-    }
-    out
-}
 
 fn heat_params() -> HeatmapParams {
     // 1000 × 1000 cells of 20 m (the default for 200 m) over 20 × 20 km.

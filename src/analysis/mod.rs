@@ -20,6 +20,7 @@ pub mod index;
 pub mod places;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
+pub mod synthetic;
 
 pub use grid::Grid;
 pub use heatmap::{ClassMethod, Heatmap, HeatmapParams, Kernel, class_breaks, heatmap};

@@ -952,7 +952,6 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-    use rand_distr::{Distribution, Normal};
 
     fn run(xy: &[[f64; 2]], params: &PlacesParams) -> Places {
         strategic_places(xy, None, params, &CancelToken::new()).unwrap()
@@ -1204,56 +1203,7 @@ mod tests {
         }
     }
 
-    const CENTRE: [f64; 2] = [474_000.0, 6_211_000.0];
-    const HALF_W_M: f64 = 7_000.0;
-    const HALF_H_M: f64 = 10_000.0;
-
-    /// The benchmark's seeded clustered incidents (benches/analysis.rs): 80 %
-    /// in 40 Gaussian clusters (σ 80–600 m, uneven sizes), 20 % spread evenly
-    /// over 14 × 20 km.
-    fn synthetic(n: usize, seed: u64) -> Vec<[f64; 2]> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let clusters: Vec<([f64; 2], f64, f64)> = (0..40)
-            .map(|_| {
-                let c = [
-                    CENTRE[0] + rng.random_range(-HALF_W_M * 0.9..HALF_W_M * 0.9),
-                    CENTRE[1] + rng.random_range(-HALF_H_M * 0.9..HALF_H_M * 0.9),
-                ];
-                let sigma = rng.random_range(80.0..600.0);
-                let weight: f64 = rng.random_range(0.2..1.0f64).powi(3);
-                (c, sigma, weight)
-            })
-            .collect();
-        let total_w: f64 = clusters.iter().map(|c| c.2).sum();
-        let unit = Normal::new(0.0, 1.0).unwrap();
-        let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            let p = if rng.random_bool(0.2) {
-                [
-                    CENTRE[0] + rng.random_range(-HALF_W_M..HALF_W_M),
-                    CENTRE[1] + rng.random_range(-HALF_H_M..HALF_H_M),
-                ]
-            } else {
-                let mut pick = rng.random_range(0.0..total_w);
-                let mut chosen = &clusters[0];
-                for c in &clusters {
-                    if pick < c.2 {
-                        chosen = c;
-                        break;
-                    }
-                    pick -= c.2;
-                }
-                [
-                    chosen.0[0] + chosen.1 * unit.sample(&mut rng),
-                    chosen.0[1] + chosen.1 * unit.sample(&mut rng),
-                ]
-            };
-            if (p[0] - CENTRE[0]).abs() < HALF_W_M && (p[1] - CENTRE[1]).abs() < HALF_H_M {
-                out.push(p);
-            }
-        }
-        out
-    }
+    use crate::analysis::synthetic::clustered_xy as synthetic;
 
     /// Checks covered / upper bound ≥ 0.995 for each k.
     fn assert_certified(xy: &[[f64; 2]], ks: impl IntoIterator<Item = usize>) {
