@@ -488,7 +488,9 @@ impl IncidentLayer {
                 None => self.clear_selection(),
             }
         }
+        // Not over an open menu (e.g. the map's right-click menu).
         if self.box_drag.is_none()
+            && !egui::Popup::is_any_open(ui.ctx())
             && let (Some(hovered), Some(p)) = (self.hovered, pointer)
         {
             self.tooltip(ui, &data, hovered, p);
