@@ -175,6 +175,25 @@ fn open_project(path: &Path) -> anyhow::Result<Project> {
     Ok(Project::open(path)?)
 }
 
+/// Opens the command's project, lets `prepare` read or keep what it needs
+/// there (the study area), loads the incidents passing `filter`, closes the
+/// project and prints the notes on what was left out.
+fn open_and_load<T>(
+    input: &AnalysisInput,
+    filter: &Filter,
+    progress: &TerminalProgress,
+    timings: &mut Timings,
+    prepare: impl FnOnce(&mut Project) -> anyhow::Result<T>,
+) -> anyhow::Result<(Loaded, T)> {
+    let mut project = open_project(&input.project)?;
+    timings.lap("open project");
+    let prepared = prepare(&mut project)?;
+    let loaded = load(&project, filter, input.include_coarse, progress, timings)?;
+    drop(project);
+    loaded.print_notes();
+    Ok((loaded, prepared))
+}
+
 /// Loads the incidents passing `filter` and projects them to SWEREF 99 TM.
 fn load(
     project: &Project,
@@ -435,17 +454,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let project = open_project(&input.project)?;
-    timings.lap("open project");
-    let loaded = load(
-        &project,
-        &filter,
-        input.include_coarse,
-        &progress,
-        &mut timings,
-    )?;
-    drop(project);
-    loaded.print_notes();
+    let (loaded, ()) = open_and_load(input, &filter, &progress, &mut timings, |_| Ok(()))?;
     let params = HeatmapParams {
         bandwidth_m,
         cell_m,
@@ -622,18 +631,9 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let mut project = open_project(&input.project)?;
-    timings.lap("open project");
-    let area = study_area(&mut project, args)?;
-    let loaded = load(
-        &project,
-        &filter,
-        input.include_coarse,
-        &progress,
-        &mut timings,
-    )?;
-    drop(project);
-    loaded.print_notes();
+    let (loaded, area) = open_and_load(input, &filter, &progress, &mut timings, |project| {
+        study_area(project, args)
+    })?;
     let params = HotspotParams {
         cell_m,
         band_m,
@@ -745,17 +745,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     }
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let project = open_project(&input.project)?;
-    timings.lap("open project");
-    let loaded = load(
-        &project,
-        &filter,
-        input.include_coarse,
-        &progress,
-        &mut timings,
-    )?;
-    drop(project);
-    loaded.print_notes();
+    let (loaded, ()) = open_and_load(input, &filter, &progress, &mut timings, |_| Ok(()))?;
     let params = PlacesParams {
         k: args.hosts,
         radius_m,
