@@ -13,6 +13,11 @@ use lagesbild::store::overlays::overlays;
 use crate::gui_util::{app_on, app_with, demo, settle};
 use crate::util::Dir;
 
+/// How many map layers the project file keeps.
+fn stored_layers(project: &std::path::Path) -> usize {
+    overlays(&Project::open(project).unwrap()).unwrap().len()
+}
+
 const AREAS: &str = r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"namn":"Centrum"},"geometry":{"type":"Polygon","coordinates":[[[14.575,56.045],[14.595,56.045],[14.595,56.056],[14.575,56.056],[14.575,56.045]]]}},
 {"type":"Feature","properties":{"namn":"Runda"},"geometry":{"type":"LineString","coordinates":[[14.58,56.05],[14.59,56.052]]}}
@@ -65,11 +70,7 @@ fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
     assert!(h.state().layers().get(&id).is_none());
     assert!(h.state().shape_layers().is_empty());
     drop(h);
-    assert!(
-        overlays(&Project::open(&project).unwrap())
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(stored_layers(&project), 0);
 }
 
 #[test]
@@ -90,11 +91,7 @@ fn a_bad_layer_file_is_refused_with_its_line_and_nothing_changes() {
     assert!(msg.contains("not longitude, latitude"), "{msg}");
     assert!(h.state().shape_layers().is_empty());
     drop(h);
-    assert!(
-        overlays(&Project::open(&project).unwrap())
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(stored_layers(&project), 0);
 }
 
 #[test]
