@@ -1160,21 +1160,36 @@ mod tests {
         assert_eq!(p.places[0].xy[0], 1050.0);
     }
 
+    /// 2–5 square clusters with centres in `0..size`, each of up to
+    /// `max_per` points (at least 5) spread up to 50..`max_spread` metres.
+    fn random_clusters(
+        rng: &mut ChaCha8Rng,
+        size: [f64; 2],
+        max_spread: f64,
+        max_per: i32,
+    ) -> Vec<[f64; 2]> {
+        let mut xy = Vec::new();
+        for _ in 0..rng.random_range(2..6) {
+            let c = [
+                rng.random_range(0.0..size[0]),
+                rng.random_range(0.0..size[1]),
+            ];
+            let spread = rng.random_range(50.0..max_spread);
+            for _ in 0..rng.random_range(5..max_per) {
+                xy.push([
+                    c[0] + rng.random_range(-spread..spread),
+                    c[1] + rng.random_range(-spread..spread),
+                ]);
+            }
+        }
+        xy
+    }
+
     #[test]
     fn near_optimal_and_bound_valid_on_small_random_instances() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for trial in 0..30 {
-            let mut xy = Vec::new();
-            for _ in 0..rng.random_range(2..6) {
-                let c = [rng.random_range(0.0..2000.0), rng.random_range(0.0..2000.0)];
-                let spread = rng.random_range(50.0..400.0);
-                for _ in 0..rng.random_range(5..60) {
-                    xy.push([
-                        c[0] + rng.random_range(-spread..spread),
-                        c[1] + rng.random_range(-spread..spread),
-                    ]);
-                }
-            }
+            let xy = random_clusters(&mut rng, [2000.0, 2000.0], 400.0, 60);
             let k = rng.random_range(1..5);
             let params = PlacesParams {
                 k,
@@ -1244,17 +1259,7 @@ mod tests {
         let mut decomposed_groups = 0;
         for trial in 0..40 {
             // Clusters far apart (separate groups) and some close (shared demand).
-            let mut xy = Vec::new();
-            for _ in 0..rng.random_range(2..6) {
-                let c = [rng.random_range(0.0..5000.0), rng.random_range(0.0..1500.0)];
-                let spread = rng.random_range(50.0..500.0);
-                for _ in 0..rng.random_range(5..80) {
-                    xy.push([
-                        c[0] + rng.random_range(-spread..spread),
-                        c[1] + rng.random_range(-spread..spread),
-                    ]);
-                }
-            }
+            let xy = random_clusters(&mut rng, [5000.0, 1500.0], 500.0, 80);
             let k = rng.random_range(1..5);
             let params = PlacesParams {
                 k,
