@@ -7,6 +7,26 @@ use serde::{Deserialize, Serialize};
 
 use super::LonLat;
 
+/// One feature of a map layer: a `geo` geometry in WGS84 (x = longitude,
+/// y = latitude) and the feature's attributes as they came from the file.
+///
+/// This is the core's one in-memory form of a layer feature: readers
+/// ([`crate::import::shapes`]) produce it, the project's layer tables store it
+/// and the map draws it. Anything measured is first projected to SWEREF 99 TM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    pub geometry: geo::Geometry<f64>,
+    pub properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The features of one layer (one file or one layer table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureSet {
+    /// The layer's name, e.g. the file name without extension.
+    pub name: String,
+    pub features: Vec<Feature>,
+}
+
 /// One geometry in WGS84.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "coordinates")]
