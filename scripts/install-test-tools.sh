@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests check our output with: GDAL's ogrinfo
 # and gdalinfo (Debian gdal-bin) and its GeoPackage validator (python3-gdal).
-# Idempotent and quick when they are already there.
+# Idempotent and quick when they are already there. Fails (exit 1) when a tool
+# is missing and cannot be installed, so that CI never runs without them.
 set -euo pipefail
 
 need=()
@@ -19,9 +20,22 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
   SUDO="sudo"
 else
-  echo "Cannot install ${need[*]}: not root and no sudo. GDAL checks will be skipped." >&2
-  exit 0
+  echo "install-test-tools.sh: cannot install ${need[*]}: not root and no sudo." >&2
+  echo "Install them with: apt-get install -y ${need[*]}" >&2
+  exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }; then
+  echo "install-test-tools.sh: apt-get could not install ${need[*]}" >&2
+  exit 1
+fi
+for tool in ogrinfo gdalinfo python3; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "install-test-tools.sh: $tool still missing after installing ${need[*]}" >&2
+    exit 1
+  }
+done
+[ -f /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py ] || {
+  echo "install-test-tools.sh: validate_gpkg.py still missing after installing ${need[*]}" >&2
+  exit 1
+}

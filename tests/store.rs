@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lagesbild::jobs::{CancelToken, NoProgress};
 use lagesbild::model::{Category, Filter, HourRange, Incident, LonLat, Source, Weekdays, time};
 use lagesbild::store::{Project, PushOutcome, Store, StoreError};
+
+use crate::util::{VALIDATE_GPKG, run_gdal, validate_gpkg_script};
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     let naive = NaiveDate::from_ymd_opt(y, m, d)
@@ -724,26 +725,6 @@ fn reads_stop_when_cancelled() {
     assert!(project.incidents(&Filter::default(), &cancel).is_err());
 }
 
-/// Runs a GDAL tool, or says why not: `None` means "skip" (GDAL missing and
-/// not required). With `LAGESBILD_REQUIRE_GDAL=1` a missing tool fails.
-fn run_gdal(program: &str, args: &[&str]) -> Option<std::process::Output> {
-    match Command::new(program).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) => {
-            let required = std::env::var("LAGESBILD_REQUIRE_GDAL").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "{program} is needed (LAGESBILD_REQUIRE_GDAL=1) but could not run: {e}; \
-                 install gdal-bin and python3-gdal"
-            );
-            eprintln!("skipping GDAL check: {program} could not run: {e}");
-            None
-        }
-    }
-}
-
-const VALIDATE_GPKG: &str = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
-
 fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
     let file = path.to_str().unwrap();
     if let Some(out) = run_gdal("ogrinfo", &["-ro", "-al", "-so", file]) {
@@ -765,14 +746,7 @@ fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
             assert!(text.contains(extent), "{text}");
         }
     }
-    let validator = Path::new(VALIDATE_GPKG);
-    if !validator.exists() {
-        let required = std::env::var("LAGESBILD_REQUIRE_GDAL").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "{VALIDATE_GPKG} is missing; install python3-gdal"
-        );
-        eprintln!("skipping validate_gpkg.py: {VALIDATE_GPKG} is missing");
+    if validate_gpkg_script().is_none() {
         return;
     }
     if let Some(out) = run_gdal("python3", &[VALIDATE_GPKG, file]) {

@@ -72,8 +72,13 @@ pub fn assert_exit(out: &Output, code: i32) {
     );
 }
 
-/// A GDAL command-line tool, or `None` (skip) when it is not installed.
-/// With `LAGESBILD_REQUIRE_GDAL=1` (set by CI) a missing tool fails the test.
+/// How to get the GDAL reference tools, said by every test that misses one.
+pub const GDAL_INSTALL_HINT: &str = "run scripts/install-test-tools.sh \
+     (or: sudo apt-get install gdal-bin python3-gdal)";
+
+/// A GDAL command-line tool. A missing tool fails the test, saying how to install it (CI sets
+/// `LAGESBILD_REQUIRE_GDAL=1`). Only an explicit `LAGESBILD_REQUIRE_GDAL=0` turns that into
+/// `None` (skip), for a developer's machine without GDAL.
 pub fn gdal_tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -85,20 +90,44 @@ pub fn gdal_tool(name: &str) -> Option<PathBuf> {
 
 /// GDAL's GeoPackage validator (Debian `python3-gdal`), like [`gdal_tool`].
 pub fn validate_gpkg_script() -> Option<PathBuf> {
-    let p = PathBuf::from("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py");
+    let p = PathBuf::from(VALIDATE_GPKG);
     require_or_skip("validate_gpkg.py", p.is_file().then_some(p))
+}
+
+/// Where Debian's `python3-gdal` puts GDAL's GeoPackage validator.
+pub const VALIDATE_GPKG: &str =
+    "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
+
+/// True only when `LAGESBILD_REQUIRE_GDAL=0` explicitly allows skipping the GDAL checks.
+fn gdal_checks_may_skip() -> bool {
+    std::env::var("LAGESBILD_REQUIRE_GDAL").as_deref() == Ok("0")
 }
 
 fn require_or_skip(name: &str, found: Option<PathBuf>) -> Option<PathBuf> {
     if found.is_none() {
-        if std::env::var("LAGESBILD_REQUIRE_GDAL").as_deref() == Ok("1") {
-            panic!(
-                "{name} is required (LAGESBILD_REQUIRE_GDAL=1) but not installed; run scripts/install-test-tools.sh"
-            );
-        }
-        eprintln!("skipping: {name} is not installed (scripts/install-test-tools.sh installs it)");
+        assert!(
+            gdal_checks_may_skip(),
+            "{name} is needed to check this output but is not installed: {GDAL_INSTALL_HINT}"
+        );
+        eprintln!("skipping (LAGESBILD_REQUIRE_GDAL=0): {name} is not installed");
     }
     found
+}
+
+/// Runs `program` (a GDAL tool or python3 for the validator); `None` only when it cannot start
+/// and `LAGESBILD_REQUIRE_GDAL=0` allows skipping, else a failure saying how to install GDAL.
+pub fn run_gdal(program: &str, args: &[&str]) -> Option<Output> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) => {
+            assert!(
+                gdal_checks_may_skip(),
+                "{program} is needed to check this output but could not run ({e}): {GDAL_INSTALL_HINT}"
+            );
+            eprintln!("skipping (LAGESBILD_REQUIRE_GDAL=0): {program} could not run: {e}");
+            None
+        }
+    }
 }
 
 /// `ogrinfo -ro -al -so FILE` output, or `None` when ogrinfo is missing.
