@@ -3,7 +3,7 @@
 //! - a PNG with a colour ramp (transparent where the value is zero), a world
 //!   file (`.pgw`) and a `.prj` (a world file names no CRS);
 //! - a GeoTIFF with float32 values (for a heatmap: incidents per km²),
-//!   written here as a minimal baseline TIFF (uncompressed strips,
+//!   written with the `tiff` crate as a baseline TIFF (uncompressed strips,
 //!   SampleFormat 3) with the GeoTIFF tags ModelPixelScale (33550),
 //!   ModelTiepoint (33922) and GeoKeyDirectory (34735: projected, PixelIsArea,
 //!   EPSG:3006, metres).
@@ -190,10 +190,8 @@ fn dims(grid: &Grid, path: &Path) -> Result<(u32, u32), ExportError> {
     Ok((w, h))
 }
 
-const ASCII: u16 = 2;
-const SHORT: u16 = 3;
-const LONG: u16 = 4;
-const DOUBLE: u16 = 12;
+/// GDAL's private TIFF tag holding dataset and band metadata as XML.
+const TAG_GDAL_METADATA: u16 = 42112;
 
 /// A GeoTIFF (float32, EPSG:3006, PixelIsArea) of `grid` as bytes.
 pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
@@ -202,15 +200,20 @@ pub fn geotiff_bytes(grid: &Grid, path: &Path) -> Result<Vec<u8>, ExportError> {
 
 /// [`geotiff_bytes`] with dataset `metadata` items and the band's unit (e.g.
 /// `incidents/km2`) in the GDAL_METADATA tag (42112), which `gdalinfo` shows.
+///
+/// The baseline TIFF (uncompressed float32 strips) is written by the `tiff`
+/// crate; the GeoTIFF tags go in as plain tags of its directory encoder.
 pub fn geotiff_bytes_with_metadata(
     grid: &Grid,
     path: &Path,
     metadata: &[(&str, String)],
     unit: Option<&str>,
 ) -> Result<Vec<u8>, ExportError> {
+    use tiff::encoder::{TiffEncoder, colortype::Gray32Float};
+    use tiff::tags::{Tag, Type};
+
     let (width, height) = dims(grid, path)?;
-    let row_bytes = grid.nx * 4;
-    let data_len = row_bytes * grid.ny;
+    let data_len = grid.nx * 4 * grid.ny;
     if data_len > (u32::MAX as usize) / 2 {
         return Err(ExportError::Invalid {
             path: path.to_owned(),
@@ -220,10 +223,6 @@ pub fn geotiff_bytes_with_metadata(
             ),
         });
     }
-    // Strips of about 64 KiB.
-    let rows_per_strip = (65_536 / row_bytes).clamp(1, grid.ny);
-    let strips = grid.ny.div_ceil(rows_per_strip);
-
     let c = grid.cell_m;
     let top = grid.y0 + grid.ny as f64 * c;
     let scale = [c, c, 0.0];
@@ -234,183 +233,54 @@ pub fn geotiff_bytes_with_metadata(
     let geokeys: [u16; 20] = [
         1, 1, 0, 4, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 3006, 3076, 0, 1, 9001,
     ];
-
-    // Layout: header (8) | IFD | out-of-line values | strip data.
-    struct Entry {
-        tag: u16,
-        typ: u16,
-        count: u32,
-        data: Vec<u8>,
-    }
-    let shorts = |v: &[u16]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
-    let longs = |v: &[u32]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
-    let doubles = |v: &[f64]| v.iter().flat_map(|s| s.to_le_bytes()).collect::<Vec<u8>>();
-    let strip_counts: Vec<u32> = (0..strips)
-        .map(|s| {
-            let rows = rows_per_strip.min(grid.ny - s * rows_per_strip);
-            (rows * row_bytes) as u32
-        })
+    // North row first.
+    let pixels: Vec<f32> = (0..grid.ny)
+        .rev()
+        .flat_map(|iy| grid.values[iy * grid.nx..(iy + 1) * grid.nx].iter())
+        .map(|&v| v as f32)
         .collect();
-    let mut entries = vec![
-        Entry {
-            tag: 256,
-            typ: LONG,
-            count: 1,
-            data: longs(&[width]),
-        },
-        Entry {
-            tag: 257,
-            typ: LONG,
-            count: 1,
-            data: longs(&[height]),
-        },
-        Entry {
-            tag: 258,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[32]),
-        },
-        Entry {
-            tag: 259,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[1]),
-        },
-        Entry {
-            tag: 262,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[1]),
-        },
-        // 273 StripOffsets: filled in below.
-        Entry {
-            tag: 273,
-            typ: LONG,
-            count: strips as u32,
-            data: vec![0; 4 * strips],
-        },
-        Entry {
-            tag: 277,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[1]),
-        },
-        Entry {
-            tag: 278,
-            typ: LONG,
-            count: 1,
-            data: longs(&[rows_per_strip as u32]),
-        },
-        Entry {
-            tag: 279,
-            typ: LONG,
-            count: strips as u32,
-            data: longs(&strip_counts),
-        },
-        Entry {
-            tag: 284,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[1]),
-        },
-        Entry {
-            tag: 339,
-            typ: SHORT,
-            count: 1,
-            data: shorts(&[3]),
-        },
-        Entry {
-            tag: 33550,
-            typ: DOUBLE,
-            count: 3,
-            data: doubles(&scale),
-        },
-        Entry {
-            tag: 33922,
-            typ: DOUBLE,
-            count: 6,
-            data: doubles(&tiepoint),
-        },
-        Entry {
-            tag: 34735,
-            typ: SHORT,
-            count: geokeys.len() as u32,
-            data: shorts(&geokeys),
-        },
-    ];
-    if !metadata.is_empty() || unit.is_some() {
-        let mut xml = String::from("<GDALMetadata>");
-        xml.push_str(&metadata_items(metadata, "Item"));
-        if let Some(u) = unit {
-            xml.push_str(&format!(
-                "<Item name=\"UNITTYPE\" sample=\"0\" role=\"unittype\">{}</Item>",
-                xml_escape(u)
-            ));
-        }
-        xml.push_str("</GDALMetadata>");
-        let mut data = xml.into_bytes();
-        data.push(0);
-        entries.push(Entry {
-            tag: 42112,
-            typ: ASCII,
-            count: data.len() as u32,
-            data,
-        });
-    }
-    let ifd_len = 2 + 12 * entries.len() + 4;
-    let mut extra_offset = 8 + ifd_len;
-    let mut offsets = Vec::with_capacity(entries.len());
-    for e in &entries {
-        if e.data.len() > 4 {
-            offsets.push(Some(extra_offset as u32));
-            extra_offset += e.data.len() + e.data.len() % 2;
-        } else {
-            offsets.push(None);
-        }
-    }
-    let data_start = extra_offset;
-    let strip_offsets: Vec<u32> = (0..strips)
-        .map(|s| (data_start + s * rows_per_strip * row_bytes) as u32)
-        .collect();
-    if let Some(e) = entries.iter_mut().find(|e| e.tag == 273) {
-        e.data = longs(&strip_offsets);
-    }
 
-    let mut out = Vec::with_capacity(data_start + data_len);
-    out.extend_from_slice(b"II");
-    out.extend_from_slice(&42u16.to_le_bytes());
-    out.extend_from_slice(&8u32.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    for (e, off) in entries.iter().zip(&offsets) {
-        out.extend_from_slice(&e.tag.to_le_bytes());
-        out.extend_from_slice(&e.typ.to_le_bytes());
-        out.extend_from_slice(&e.count.to_le_bytes());
-        match off {
-            Some(o) => out.extend_from_slice(&o.to_le_bytes()),
-            None => {
-                let mut v = [0u8; 4];
-                v[..e.data.len()].copy_from_slice(&e.data);
-                out.extend_from_slice(&v);
+    let tiff_err = |e: tiff::TiffError| ExportError::Invalid {
+        path: path.to_owned(),
+        reason: format!("GeoTIFF encoding failed: {e}"),
+    };
+    let mut out = std::io::Cursor::new(Vec::with_capacity(data_len + 4096));
+    {
+        let mut tiff = TiffEncoder::new(&mut out).map_err(tiff_err)?;
+        let mut image = tiff
+            .new_image::<Gray32Float>(width, height)
+            .map_err(tiff_err)?;
+        let dir = image.encoder();
+        dir.write_tag(Tag::ModelPixelScaleTag, &scale[..])
+            .map_err(tiff_err)?;
+        dir.write_tag(Tag::ModelTiepointTag, &tiepoint[..])
+            .map_err(tiff_err)?;
+        dir.write_tag(Tag::GeoKeyDirectoryTag, &geokeys[..])
+            .map_err(tiff_err)?;
+        if !metadata.is_empty() || unit.is_some() {
+            let mut xml = String::from("<GDALMetadata>");
+            xml.push_str(&metadata_items(metadata, "Item"));
+            if let Some(u) = unit {
+                xml.push_str(&format!(
+                    "<Item name=\"UNITTYPE\" sample=\"0\" role=\"unittype\">{}</Item>",
+                    xml_escape(u)
+                ));
             }
+            xml.push_str("</GDALMetadata>");
+            // As GDAL writes it: UTF-8 in an ASCII field, NUL-terminated (the
+            // crate's `str` value would refuse non-ASCII text such as "Sölvesborg").
+            let mut text = xml.into_bytes();
+            text.push(0);
+            let entry = dir
+                .write_entry_bytes(Type::ASCII, &text)
+                .map_err(tiff_err)?;
+            let mut extra = tiff::Directory::empty();
+            extra.extend([(Tag::Unknown(TAG_GDAL_METADATA), entry)]);
+            dir.extend_from(&extra);
         }
+        image.write_data(&pixels).map_err(tiff_err)?;
     }
-    out.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
-    for (e, off) in entries.iter().zip(&offsets) {
-        if off.is_some() {
-            out.extend_from_slice(&e.data);
-            if e.data.len() % 2 == 1 {
-                out.push(0);
-            }
-        }
-    }
-    debug_assert_eq!(out.len(), data_start);
-    for iy in (0..grid.ny).rev() {
-        let row = &grid.values[iy * grid.nx..(iy + 1) * grid.nx];
-        for v in row {
-            out.extend_from_slice(&(*v as f32).to_le_bytes());
-        }
-    }
-    Ok(out)
+    Ok(out.into_inner())
 }
 
 /// Writes `grid` as a GeoTIFF (float32, EPSG:3006).
@@ -485,14 +355,25 @@ mod tests {
 
     #[test]
     fn geotiff_layout() {
+        use tiff::decoder::{Decoder, DecodingResult};
+        use tiff::tags::Tag;
         let b = geotiff_bytes(&grid(), Path::new("t.tif")).unwrap();
         assert_eq!(&b[..4], b"II*\0");
-        // The data ends with the south row: 0, 1, 2 as f32.
-        let tail: Vec<f32> = b[b.len() - 12..]
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        assert_eq!(tail, [0.0, 1.0, 2.0]);
+        let mut d = Decoder::new(std::io::Cursor::new(&b)).unwrap();
+        assert_eq!(d.dimensions().unwrap(), (3, 2));
+        // North row first: 3, 4, 5, then the south row 0, 1, 2.
+        let DecodingResult::F32(v) = d.read_image().unwrap() else {
+            panic!("not float32");
+        };
+        assert_eq!(v, [3.0, 4.0, 5.0, 0.0, 1.0, 2.0]);
+        let doubles = |d: &mut Decoder<_>, t| d.get_tag_f64_vec(t).unwrap();
+        assert_eq!(doubles(&mut d, Tag::ModelPixelScaleTag), [20.0, 20.0, 0.0]);
+        assert_eq!(
+            doubles(&mut d, Tag::ModelTiepointTag),
+            [0.0, 0.0, 0.0, 470_000.0, 6_200_040.0, 0.0]
+        );
+        let keys = d.get_tag_u16_vec(Tag::GeoKeyDirectoryTag).unwrap();
+        assert_eq!(&keys[12..16], &[3072, 0, 1, 3006], "ProjectedCSType EPSG:3006");
         let empty = Grid::zeros(0.0, 0.0, 1.0, 0, 0);
         assert!(geotiff_bytes(&empty, Path::new("e.tif")).is_err());
     }
