@@ -25,8 +25,8 @@ use lagesbild::analysis::{
 };
 use lagesbild::crs::{Sweref99Tm, wgs84_from_sweref};
 use lagesbild::jobs::CancelToken;
+use lagesbild::model::IncidentPoint;
 use lagesbild::model::{Category, Source};
-use lagesbild::store::IncidentPoint;
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 

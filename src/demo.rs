@@ -44,7 +44,7 @@ use rand_distr::Normal;
 
 use crate::jobs::{CancelToken, NoProgress, Progress};
 use crate::model::{Category, Incident, LonLat, Precision, Source, time};
-use crate::store::{Project, ProjectInfo, Store, StoreError};
+use crate::store::{self, ProjectInfo, StoreError};
 
 /// Parameters of the generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -525,7 +525,7 @@ pub fn write_project(
     cancel: &CancelToken,
 ) -> Result<ProjectInfo, StoreError> {
     let incidents = generate(params);
-    let mut project = Project::create(path, DEMO_NAME)?;
+    let mut project = store::create(path, DEMO_NAME)?;
     project.set_metadata("synthetic", "true")?;
     project.set_metadata("description", DEMO_DESCRIPTION)?;
     {
@@ -579,7 +579,7 @@ fn existing(path: &Path) -> Existing {
     if !path.exists() {
         return Existing::Nothing;
     }
-    match Project::open(path) {
+    match store::open(path) {
         Ok(p) => match p.metadata("synthetic") {
             Ok(Some(v)) if v == "true" => Existing::Demo,
             Ok(_) => Existing::RealProject,

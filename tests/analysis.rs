@@ -7,8 +7,8 @@ use lagesbild::analysis::{
 };
 use lagesbild::crs::{Sweref99Tm, wgs84_from_sweref};
 use lagesbild::jobs::CancelToken;
+use lagesbild::model::IncidentPoint;
 use lagesbild::model::{Category, Filter, Source};
-use lagesbild::store::IncidentPoint;
 
 fn at(e: f64, n: f64, precision_m: f64) -> IncidentPoint {
     IncidentPoint {

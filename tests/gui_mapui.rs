@@ -13,8 +13,8 @@ use lagesbild::gui::i18n::Language;
 use lagesbild::gui::map::incidents::{IncidentLayer, IncidentLayerData};
 use lagesbild::gui::scale_bar::{ScaleBar, bar_for_view};
 use lagesbild::jobs::CancelToken;
+use lagesbild::model::IncidentPoint;
 use lagesbild::model::{Category, LonLat, Source};
-use lagesbild::store::IncidentPoint;
 use walkers::{Map, MapMemory, Projector, lon_lat};
 
 const CENTER: LonLat = LonLat {

@@ -12,8 +12,8 @@ use lagesbild::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
 use lagesbild::gui::i18n::Language;
 use lagesbild::gui::map::incidents::{IncidentLayer, IncidentLayerData};
 use lagesbild::jobs::CancelToken;
+use lagesbild::model::IncidentPoint;
 use lagesbild::model::{Category, LonLat, Source};
-use lagesbild::store::IncidentPoint;
 use walkers::{Map, MapMemory, lon_lat};
 
 const CENTER: LonLat = LonLat {

@@ -12,10 +12,10 @@ use lagesbild::gui::panels::{
     DetailsAction, DetailsPanel, FilterPanel, HistogramPanel, LayerChange, LayerEntry, LayerId,
     LayersPanel, Legend, selection_summary_ui,
 };
+use lagesbild::model::IncidentPoint;
 use lagesbild::model::{
     Category, Filter, HourRange, Incident, LonLat, Precision, Source, Weekdays, time,
 };
-use lagesbild::store::IncidentPoint;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -810,3 +810,52 @@ fn fids_are_never_reused() {
         .collect();
     assert_eq!(fids, vec![5, 6]);
 }
+
+/// The bounding-box query through the store factory gives exactly the
+/// points a full scan finds inside the box (edges included) and passing the
+/// filter, in the same order.
+#[test]
+fn bbox_point_query_matches_a_filtered_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut project) = new_project(dir.path());
+    import(&mut project, &many(3_000));
+    drop(project);
+    let store = lagesbild::store::open(&path).unwrap();
+    let cancel = CancelToken::new();
+    // Edges on stored positions: 14.45 is column 50, 56.002 row 4.
+    let bbox = geo::Rect::new(
+        geo::coord! { x: 14.45, y: 56.001 },
+        geo::coord! { x: 14.5, y: 56.002 },
+    );
+    let filter = Filter {
+        hours: Some(HourRange::new(18, 6).unwrap()),
+        ..Filter::default()
+    };
+    let inside = |p: &lagesbild::model::IncidentPoint| {
+        (14.45..=14.5).contains(&p.position.lon) && (56.001..=56.002).contains(&p.position.lat)
+    };
+    let want: Vec<_> = store
+        .incident_points(&filter, &cancel)
+        .unwrap()
+        .into_iter()
+        .filter(inside)
+        .collect();
+    let got = store.incident_points_in(bbox, &filter, &cancel).unwrap();
+    assert!(!got.is_empty() && got.len() < 3_000 / 10, "{}", got.len());
+    assert_eq!(got, want);
+    let all = store
+        .incident_points_in(bbox, &Filter::default(), &cancel)
+        .unwrap();
+    assert!(all.len() > got.len());
+    assert!(all.iter().all(inside));
+    let far = geo::Rect::new(
+        geo::coord! { x: 15.0, y: 57.0 },
+        geo::coord! { x: 15.1, y: 57.1 },
+    );
+    assert!(
+        store
+            .incident_points_in(far, &Filter::default(), &cancel)
+            .unwrap()
+            .is_empty()
+    );
+}

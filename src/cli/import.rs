@@ -8,7 +8,7 @@ use lagesbild::crs::Crs;
 use lagesbild::import::{self, Field, Format, ImportError, ImportOptions, ImportReport};
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::Source;
-use lagesbild::store::Project;
+use lagesbild::store;
 
 use super::Outcome;
 use super::args::{FormatArg, ImportArgs};
@@ -26,9 +26,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "Lägesbild".to_owned());
-        Project::create(&args.project, &name)?
+        store::create(&args.project, &name)?
     } else {
-        Project::open(&args.project)?
+        store::open(&args.project)?
     };
 
     let cancel = CancelToken::new();
@@ -38,7 +38,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     for file in &args.files {
         let progress = TerminalProgress::new();
-        let result = import::import_file(&mut project, file, &options, &progress, &cancel);
+        let result = import::import_file(project.as_mut(), file, &options, &progress, &cancel);
         progress.finish();
         match result {
             Ok(report) => {

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use lagesbild::analysis::Stats;
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::time;
-use lagesbild::store::{Project, Store as _};
+use lagesbild::store;
 use serde_json::json;
 
 use super::args::StatsArgs;
@@ -15,7 +15,7 @@ const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 pub fn run(args: &StatsArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&args.filter)?;
-    let project = Project::open(&args.project)?;
+    let project = store::open(&args.project)?;
     let info = project.info()?;
     let points = project.incident_points(&filter, &CancelToken::new())?;
     let stats = Stats::compute(&points);

@@ -28,8 +28,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::model::IncidentPoint;
 use crate::model::{Filter, time};
-use crate::store::IncidentPoint;
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -373,7 +373,11 @@ mod tests {
             [0.0, 0.0, 0.0, 470_000.0, 6_200_040.0, 0.0]
         );
         let keys = d.get_tag_u16_vec(Tag::GeoKeyDirectoryTag).unwrap();
-        assert_eq!(&keys[12..16], &[3072, 0, 1, 3006], "ProjectedCSType EPSG:3006");
+        assert_eq!(
+            &keys[12..16],
+            &[3072, 0, 1, 3006],
+            "ProjectedCSType EPSG:3006"
+        );
         let empty = Grid::zeros(0.0, 0.0, 1.0, 0, 0);
         assert!(geotiff_bytes(&empty, Path::new("e.tif")).is_err());
     }

@@ -388,8 +388,7 @@ impl LagesbildApp {
                         task.cancel();
                     }
                     let reading = Task::spawn(ctx, "incident-details", move |_, _| {
-                        use crate::store::Store as _;
-                        let project = crate::store::Project::open(&path)?;
+                        let project = crate::store::open(&path)?;
                         Ok(project.incident(fid)?)
                     });
                     self.detail = Some(DetailView {

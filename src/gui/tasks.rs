@@ -12,7 +12,7 @@ use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
 use crate::model::shape::Shapes;
-use crate::store::{Project, ProjectInfo, Store as _};
+use crate::store::{self, ProjectInfo};
 
 /// Progress of a task, written by the worker and read by the UI.
 #[derive(Default)]
@@ -139,17 +139,17 @@ pub fn load_project(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Lägesbild".to_owned());
-            Project::create(&p, &name)?;
+            store::create(&p, &name)?;
             p
         }
     };
     progress.stage("Läser projektet", 0);
-    let project = Project::open(&path)?;
+    let project = store::open(&path)?;
     let info = project.info()?;
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);
     let index = Arc::new(IncidentIndex::build(points));
-    let overlays = crate::store::overlays::overlays(&project)?;
+    let overlays = crate::store::overlays::overlays(project.as_ref())?;
     Ok(LoadedProject {
         path,
         info,
@@ -209,12 +209,12 @@ pub fn import_files(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> anyhow::Result<Vec<Result<ImportReport, String>>> {
-    let mut project = Project::open(project_path)?;
+    let mut project = store::open(project_path)?;
     let mut reports = Vec::new();
     for file in files {
         cancel.check()?;
         match import::import_file(
-            &mut project,
+            project.as_mut(),
             file,
             &ImportOptions::default(),
             progress,
@@ -234,14 +234,14 @@ pub fn import_files(
 pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shapes>, String)> {
     let shapes = crate::import::shapes::read_shapes(file, None)?;
     let name = shapes.name.clone();
-    let mut store = Project::open(project)?;
-    crate::store::overlays::add_overlay(&mut store, shapes)?;
-    Ok((crate::store::overlays::overlays(&store)?, name))
+    let mut store = store::open(project)?;
+    crate::store::overlays::add_overlay(store.as_mut(), shapes)?;
+    Ok((crate::store::overlays::overlays(store.as_ref())?, name))
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
 pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<Shapes>> {
-    let mut store = Project::open(project)?;
-    crate::store::overlays::remove_overlay(&mut store, name)?;
-    Ok(crate::store::overlays::overlays(&store)?)
+    let mut store = store::open(project)?;
+    crate::store::overlays::remove_overlay(store.as_mut(), name)?;
+    Ok(crate::store::overlays::overlays(store.as_ref())?)
 }

@@ -176,7 +176,7 @@ pub fn run_job(path: &std::path::Path, job: EditJob) -> EditDone {
         EditJob::Undo(_) => Step::Undo,
         EditJob::Redo(_) => Step::Redo,
     };
-    let mut project = match crate::store::Project::open(path) {
+    let mut project = match crate::store::open(path) {
         Ok(p) => p,
         Err(e) => {
             let edit = match job {
@@ -190,12 +190,12 @@ pub fn run_job(path: &std::path::Path, job: EditJob) -> EditDone {
         }
     };
     let result = match job {
-        EditJob::Add(incident) => add(&mut project, &incident).map_err(|e| (None, e)),
+        EditJob::Add(incident) => add(project.as_mut(), &incident).map_err(|e| (None, e)),
         EditJob::Update(fid, incident) => {
-            update(&mut project, fid, &incident).map_err(|e| (None, e))
+            update(project.as_mut(), fid, &incident).map_err(|e| (None, e))
         }
-        EditJob::Delete(fid) => delete(&mut project, fid).map_err(|e| (None, e)),
-        EditJob::Undo(edit) | EditJob::Redo(edit) => match edit.run(&mut project, step) {
+        EditJob::Delete(fid) => delete(project.as_mut(), fid).map_err(|e| (None, e)),
+        EditJob::Undo(edit) | EditJob::Redo(edit) => match edit.run(project.as_mut(), step) {
             Ok(()) => Ok(edit),
             Err(e) => Err((Some(edit), e)),
         },

@@ -531,8 +531,9 @@ mod tests {
 
     use super::*;
     use crate::jobs::NoProgress;
+    use crate::model::IncidentPoint;
     use crate::model::{Filter, Incident};
-    use crate::store::{ImportSession, IncidentPoint, ProjectInfo};
+    use crate::store::{ImportSession, ProjectInfo};
 
     /// An in-memory store that behaves like the real one for imports:
     /// duplicates and conflicts by source + external id, and nothing kept

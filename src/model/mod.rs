@@ -13,7 +13,7 @@ pub mod time;
 
 pub use category::Category;
 pub use filter::{Filter, FilterError, HourRange, Weekdays};
-pub use incident::{Incident, LonLat, Precision, UidGenerator, new_uid};
+pub use incident::{Incident, IncidentPoint, LonLat, Precision, UidGenerator, new_uid};
 pub use source::Source;
 
 /// Lower-case, fold Swedish diacritics to ASCII, and turn every run of

@@ -48,10 +48,15 @@ pub(crate) trait SqlContext<T> {
 
 impl<T> SqlContext<T> for rusqlite::Result<T> {
     fn at(self, path: &Path) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        })
+        self.map_err(|source| sql_err(path, source))
+    }
+}
+
+/// A SQLite error as the backend-neutral [`StoreError::Backend`].
+pub(crate) fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Backend {
+        location: path.display().to_string(),
+        source: Box::new(source),
     }
 }
 
@@ -161,10 +166,7 @@ fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
             "not a Lägesbild project: not an SQLite/GeoPackage file",
         ),
         Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
-        _ => StoreError::Sqlite {
-            path: path.to_owned(),
-            source: e,
-        },
+        _ => sql_err(path, e),
     }
 }
 
@@ -425,17 +427,48 @@ impl Project {
         columns: &str,
         filter: &Filter,
         cancel: &CancelToken,
+        row: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_in(columns, filter, None, cancel, row)
+    }
+
+    /// [`Project::scan`] over only the rows whose R-tree box meets `bbox`
+    /// (when given): a superset of the points inside, for `row` to check.
+    fn scan_in(
+        &self,
+        columns: &str,
+        filter: &Filter,
+        bbox: Option<geo::Rect<f64>>,
+        cancel: &CancelToken,
         mut row: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        use rusqlite::types::Value;
         let (start, end) = filter.utc_bounds();
         let mut sql = format!("SELECT {columns} FROM incidents");
-        let mut args: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        let and =
+            |sql: &mut String, n: usize| sql.push_str(if n == 0 { " WHERE " } else { " AND " });
         for (bound, op) in [(start, ">="), (end, "<")] {
             if let Some(t) = bound {
-                sql.push_str(if args.is_empty() { " WHERE " } else { " AND " });
-                args.push(time::gpkg_datetime(t));
+                and(&mut sql, args.len());
+                args.push(Value::Text(time::gpkg_datetime(t)));
                 sql.push_str(&format!("occurred_at {op} ?{}", args.len()));
             }
+        }
+        if let Some(b) = bbox {
+            and(&mut sql, args.len());
+            let n = args.len();
+            sql.push_str(&format!(
+                "fid IN (SELECT id FROM {} WHERE maxx >= ?{} AND minx <= ?{} \
+                 AND maxy >= ?{} AND miny <= ?{})",
+                schema::rtree_name("incidents", "geom"),
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ));
+            let (lo, hi) = (b.min(), b.max());
+            args.extend([lo.x, hi.x, lo.y, hi.y].map(Value::Real));
         }
         let mut stmt = self.conn.prepare(&sql).at(&self.path)?;
         let mut rows = stmt
@@ -451,6 +484,45 @@ impl Project {
         }
         cancel.check()?;
         Ok(())
+    }
+
+    /// Lean incidents passing the filter (and lying in `bbox`, when given).
+    fn points_in(
+        &self,
+        filter: &Filter,
+        bbox: Option<geo::Rect<f64>>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        let mut out = Vec::new();
+        let path = self.path.as_path();
+        self.scan_in(
+            "fid, occurred_at, category, source, geom, precision_m",
+            filter,
+            bbox,
+            cancel,
+            |r| {
+                let fid: i64 = r.get(0).at(path)?;
+                let occurred_at = self.time_of(fid, r.get_ref(1).at(path)?)?;
+                let category = category_of(r.get_ref(2).at(path)?);
+                let source = source_of(r.get_ref(3).at(path)?);
+                if filter.matches_parts(occurred_at, category, source) {
+                    let position = self.position_of(fid, r.get_ref(4).at(path)?)?;
+                    if bbox.is_none_or(|b| super::in_rect(b, position)) {
+                        out.push(IncidentPoint {
+                            fid,
+                            occurred_at,
+                            category,
+                            source,
+                            position,
+                            precision_m: r.get(5).at(path)?,
+                        });
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        sort_by_time(&mut out, |p| (p.occurred_at, p.fid));
+        Ok(out)
     }
 
     fn time_of(
@@ -667,32 +739,16 @@ impl Store for Project {
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError> {
-        let mut out = Vec::new();
-        let path = self.path.as_path();
-        self.scan(
-            "fid, occurred_at, category, source, geom, precision_m",
-            filter,
-            cancel,
-            |r| {
-                let fid: i64 = r.get(0).at(path)?;
-                let occurred_at = self.time_of(fid, r.get_ref(1).at(path)?)?;
-                let category = category_of(r.get_ref(2).at(path)?);
-                let source = source_of(r.get_ref(3).at(path)?);
-                if filter.matches_parts(occurred_at, category, source) {
-                    out.push(IncidentPoint {
-                        fid,
-                        occurred_at,
-                        category,
-                        source,
-                        position: self.position_of(fid, r.get_ref(4).at(path)?)?,
-                        precision_m: r.get(5).at(path)?,
-                    });
-                }
-                Ok(())
-            },
-        )?;
-        sort_by_time(&mut out, |p| (p.occurred_at, p.fid));
-        Ok(out)
+        self.points_in(filter, None, cancel)
+    }
+
+    fn incident_points_in(
+        &self,
+        bbox: geo::Rect<f64>,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        self.points_in(filter, Some(bbox), cancel)
     }
 
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {

@@ -4,6 +4,11 @@
 //! GeoPackage 1.3 file that QGIS and GDAL open as it is. A later shared
 //! multi-user store (PostgreSQL/PostGIS) implements the same trait.
 //!
+//! The app and the command line open projects only through [`open`] and
+//! [`create`], by [`Location`] (a file path today, a `postgresql://` URL
+//! later), and work with the boxed [`Store`] they return; nothing outside
+//! [`gpkg`] touches SQLite. Errors ([`StoreError`]) name no backend's types.
+//!
 //! Every change to stored data happens in one transaction: an
 //! [`ImportSession`] that is dropped without [`ImportSession::commit`] leaves the
 //! project exactly as it was.
@@ -11,7 +16,7 @@
 pub mod gpkg;
 pub mod overlays;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +24,100 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
+pub use crate::model::IncidentPoint;
 pub use gpkg::Project;
+
+/// An open project store, as [`open`] and [`create`] return it.
+pub type BoxedStore = Box<dyn Store + Send>;
+
+/// Where a project lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A GeoPackage project file.
+    File(PathBuf),
+    /// A shared PostgreSQL/PostGIS database (`postgresql://…` or
+    /// `postgres://…`): not supported yet; [`open`] says so.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads a location as the user gives it: a `postgresql://` or
+    /// `postgres://` URL, otherwise a file path.
+    pub fn parse(text: &str) -> Location {
+        let lower = text.get(..13).unwrap_or(text).to_ascii_lowercase();
+        if lower.starts_with("postgresql://") || lower.starts_with("postgres://") {
+            Location::Postgres(text.to_owned())
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+
+    /// The location for messages: a URL without its user name and password.
+    pub fn display(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Postgres(url) => match url.split_once("://") {
+                Some((scheme, rest)) => {
+                    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                    format!("{scheme}://{host}")
+                }
+                None => url.clone(),
+            },
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        match path.to_str() {
+            Some(text) => Location::parse(text),
+            None => Location::File(path.to_owned()),
+        }
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(path: &PathBuf) -> Location {
+        Location::from(path.as_path())
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Location {
+        Location::from(path.as_path())
+    }
+}
+
+impl From<&str> for Location {
+    fn from(text: &str) -> Location {
+        Location::parse(text)
+    }
+}
+
+/// Opens the existing project at `location` (running schema migrations if it
+/// is older). The one way the app and the command line open a project.
+pub fn open(location: impl Into<Location>) -> Result<BoxedStore, StoreError> {
+    match location.into() {
+        Location::File(path) => Ok(Box::new(Project::open(&path)?)),
+        postgres @ Location::Postgres(_) => Err(postgres_not_supported(&postgres)),
+    }
+}
+
+/// Creates a new, empty project named `name` at `location` (failing if one is
+/// there) and opens it.
+pub fn create(location: impl Into<Location>, name: &str) -> Result<BoxedStore, StoreError> {
+    match location.into() {
+        Location::File(path) => Ok(Box::new(Project::create(&path, name)?)),
+        postgres @ Location::Postgres(_) => Err(postgres_not_supported(&postgres)),
+    }
+}
+
+fn postgres_not_supported(location: &Location) -> StoreError {
+    StoreError::UnsupportedLocation {
+        location: location.display(),
+        reason: "PostgreSQL projects are not supported yet; open a GeoPackage project file (.gpkg)",
+    }
+}
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +131,17 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: database error: {source}")]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
+    /// The storage backend (the database) failed; `source` is its own error.
+    #[error("{location}: database error: {source}")]
+    Backend {
+        location: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// No store can open this location (e.g. a `postgresql://` URL today).
+    #[error("{location}: {reason}")]
+    UnsupportedLocation {
+        location: String,
+        reason: &'static str,
     },
     #[error(
         "{path}: project schema version {found} is newer than this app understands ({supported}); update Lägesbild"
@@ -86,18 +191,6 @@ pub struct ProjectInfo {
     pub by_source: Vec<(Source, u64)>,
 }
 
-/// The lean, `Copy` form of an incident that analysis and the map need
-/// (no strings), so a million of them fit in about 50 MB.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct IncidentPoint {
-    pub fid: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub category: Category,
-    pub source: Source,
-    pub position: LonLat,
-    pub precision_m: f64,
-}
-
 /// What happened to one row pushed into an [`ImportSession`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum PushOutcome {
@@ -127,6 +220,12 @@ pub trait ImportSession {
     ) -> Result<(), StoreError>;
 }
 
+/// True when `p` lies in `bbox` (x = longitude, y = latitude), edges included.
+pub fn in_rect(bbox: geo::Rect<f64>, p: LonLat) -> bool {
+    let (lo, hi) = (bbox.min(), bbox.max());
+    (lo.x..=hi.x).contains(&p.lon) && (lo.y..=hi.y).contains(&p.lat)
+}
+
 /// A project store. Implemented by the GeoPackage file, later by PostGIS.
 pub trait Store {
     /// Summary of the project.
@@ -142,6 +241,21 @@ pub trait Store {
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError>;
+
+    /// Lean incidents whose position lies in `bbox` (WGS 84: x = longitude,
+    /// y = latitude; edges included) and that pass the filter, oldest first.
+    /// The default body filters [`Store::incident_points`]; a store with a
+    /// spatial index answers from it.
+    fn incident_points_in(
+        &self,
+        bbox: geo::Rect<f64>,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        let mut points = self.incident_points(filter, cancel)?;
+        points.retain(|p| in_rect(bbox, p.position));
+        Ok(points)
+    }
 
     /// One incident by storage id.
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError>;
@@ -189,5 +303,61 @@ pub trait Store {
         Err(StoreError::Unsupported {
             what: "deleting incidents",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_paths_or_postgres_urls() {
+        assert_eq!(
+            Location::parse("projekt.gpkg"),
+            Location::File(PathBuf::from("projekt.gpkg"))
+        );
+        assert_eq!(
+            Location::from(Path::new("POSTGRESQL://db.kommun.se/lagesbild")),
+            Location::Postgres("POSTGRESQL://db.kommun.se/lagesbild".to_owned())
+        );
+        let url = Location::parse("postgres://anna:hemligt@db.kommun.se:5432/lagesbild");
+        assert_eq!(url.display(), "postgres://db.kommun.se:5432/lagesbild");
+    }
+
+    #[test]
+    fn a_postgres_url_is_refused_clearly_without_its_password() {
+        for result in [
+            open("postgresql://anna:hemligt@db.kommun.se/lagesbild").map(|_| ()),
+            create("postgresql://anna:hemligt@db.kommun.se/lagesbild", "x").map(|_| ()),
+        ] {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, StoreError::UnsupportedLocation { .. }),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("not supported yet"), "{text}");
+            assert!(text.contains("db.kommun.se/lagesbild"), "{text}");
+            assert!(
+                !text.contains("hemligt") && !text.contains("anna"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_factory_creates_and_opens_file_projects() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut store = create(&path, "Test").unwrap();
+        store.set_metadata("k", "v").unwrap();
+        drop(store);
+        let store = open(&path).unwrap();
+        assert_eq!(store.metadata("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(store.info().unwrap().name, "Test");
+        assert!(matches!(
+            create(&path, "Again").map(|_| ()),
+            Err(StoreError::AlreadyExists { .. })
+        ));
     }
 }

@@ -88,8 +88,7 @@ impl LagesbildApp {
         };
         let path = view.loaded.path.clone();
         self.edit.opening_editor = Some(Task::spawn(ctx, "read-incident", move |_, _| {
-            use crate::store::Store as _;
-            Ok(crate::store::Project::open(&path)?.incident(fid)?)
+            Ok(crate::store::open(&path)?.incident(fid)?)
         }));
     }
 

@@ -831,8 +831,8 @@ fn distance_text(m: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::IncidentPoint;
     use crate::model::Source;
-    use crate::store::IncidentPoint;
 
     fn point(lon: f64, lat: f64, category: Category, precision_m: f64) -> IncidentPoint {
         IncidentPoint {

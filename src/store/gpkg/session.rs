@@ -867,10 +867,7 @@ fn finished(path: &Path) -> StoreError {
 
 fn rtree_err(path: &Path, e: RtreeError) -> StoreError {
     match e {
-        RtreeError::Sqlite(source) => StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        },
+        RtreeError::Sqlite(source) => super::sql_err(path, source),
         e @ (RtreeError::BadRoot(_) | RtreeError::NodeOverflow(_)) => StoreError::Corrupt {
             path: path.to_owned(),
             reason: e.to_string(),
