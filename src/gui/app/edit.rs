@@ -19,10 +19,6 @@ use crate::model::LonLat;
 pub(super) struct EditState {
     /// Incident edits that can be undone and redone.
     pub(super) history: History,
-    /// The store call of an edit, undo or redo, while it runs.
-    pub(super) editing: Option<Task<EditDone>>,
-    /// Reading an incident to open in the editor.
-    pub(super) opening_editor: Option<Task<Option<crate::model::Incident>>>,
     pub(super) editor: Option<IncidentEditor>,
     /// The incident the delete confirmation is about.
     pub(super) confirm_delete: Option<i64>,
@@ -32,13 +28,6 @@ pub(super) struct EditState {
     pub(super) select_fid: Option<i64>,
     /// Where the map was last right-clicked (its context menu's position).
     pub(super) context_pos: Option<LonLat>,
-}
-
-impl EditState {
-    /// True while a store call or an editor load runs.
-    pub(super) fn is_busy(&self) -> bool {
-        self.editing.is_some() || self.opening_editor.is_some()
-    }
 }
 
 impl LagesbildApp {
@@ -87,7 +76,7 @@ impl LagesbildApp {
             return;
         };
         let path = view.loaded.path.clone();
-        self.edit.opening_editor = Some(Task::spawn(ctx, "read-incident", move |_, _| {
+        self.tasks.opening_editor = Some(Task::spawn(ctx, "read-incident", move |_, _| {
             Ok(crate::store::open(&path)?.incident(fid)?)
         }));
     }
@@ -175,7 +164,7 @@ impl LagesbildApp {
     /// True (with a message) when an edit cannot start now.
     fn edit_refused(&mut self) -> bool {
         let lang = self.state.language;
-        if self.edit.editing.is_some() || self.importing.is_some() {
+        if self.tasks.editing.is_some() || self.tasks.importing.is_some() {
             self.message = Some(tr(lang, Key::EditBusy).to_owned());
             return true;
         }
@@ -201,7 +190,7 @@ impl LagesbildApp {
                 return false;
             }
         };
-        self.edit.editing = Some(Task::spawn(ctx, "edit", move |_, _| {
+        self.tasks.editing = Some(Task::spawn(ctx, "edit", move |_, _| {
             Ok(crate::gui::undo::run_job(&path, job))
         }));
         true
@@ -252,16 +241,16 @@ impl LagesbildApp {
 
     /// Reads finished incident edits and editor loads (called from `logic`).
     pub(super) fn poll_edit_tasks(&mut self, ctx: &egui::Context) {
-        if let Some(task) = &self.edit.editing
+        if let Some(task) = &self.tasks.editing
             && let Some(result) = task.try_take()
         {
-            self.edit.editing = None;
+            self.tasks.editing = None;
             self.on_edit_done(ctx, result);
         }
-        if let Some(task) = &self.edit.opening_editor
+        if let Some(task) = &self.tasks.opening_editor
             && let Some(result) = task.try_take()
         {
-            self.edit.opening_editor = None;
+            self.tasks.opening_editor = None;
             let lang = self.state.language;
             match result {
                 Ok(Some(incident)) => {
@@ -276,7 +265,7 @@ impl LagesbildApp {
     /// Selects the edited incident once the reloaded project's filter result
     /// is in (called when a filter result is swapped in).
     pub(super) fn reselect_after_edit(&mut self) {
-        if self.loading.is_none()
+        if self.tasks.loading.is_none()
             && let Some(fid) = self.edit.select_fid.take()
         {
             self.select_fid(fid);
@@ -305,7 +294,7 @@ impl LagesbildApp {
     /// The Edit menu: undo and redo, named after what they act on.
     pub(super) fn edit_menu_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
-        let idle = self.edit.editing.is_none();
+        let idle = self.tasks.editing.is_none();
         let kind_word = |kind: EditKind| {
             tr(
                 lang,
