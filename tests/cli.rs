@@ -254,3 +254,25 @@ fn bad_arguments_exit_2_with_a_reason() {
     let out = run_cli_in(dir.root(), &["stats", "notes.txt"]);
     assert_exit(&out, 2);
 }
+
+/// A project given as a `postgresql://` URL is refused with a clear "not
+/// supported yet" (exit 2), never shows the URL's password and writes nothing.
+#[test]
+fn a_postgres_project_url_is_not_supported_yet() {
+    let dir = Dir::new();
+    std::fs::write(dir.path("rader.csv"), GOOD_CSV).unwrap();
+    let url = "postgresql://anna:hemligt@db.kommun.se/lagesbild";
+    for args in [vec!["stats", url], vec!["import", url, "rader.csv"]] {
+        let out = run_cli_in(dir.root(), &args);
+        assert_exit(&out, 2);
+        let (_, err) = text(&out);
+        assert!(err.contains("not supported yet"), "{err}");
+        assert!(err.contains("postgresql://db.kommun.se/lagesbild"), "{err}");
+        assert!(!err.contains("hemligt"), "{err}");
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["rader.csv"], "nothing else written");
+}
