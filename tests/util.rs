@@ -148,11 +148,12 @@ pub fn assert_valid_gpkg(path: &Path) {
     let Some(script) = validate_gpkg_script() else {
         return;
     };
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("run validate_gpkg.py");
+    let (Some(script), Some(file)) = (script.to_str(), path.to_str()) else {
+        panic!("non-UTF-8 path {}", path.display());
+    };
+    let Some(out) = run_gdal("python3", &[script, file]) else {
+        return;
+    };
     let (o, e) = text(&out);
     assert!(
         out.status.success() && e.trim().is_empty(),
