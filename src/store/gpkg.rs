@@ -15,6 +15,8 @@
 
 pub mod blob;
 mod edit;
+/// The compact point cache the analyses read.
+pub mod points;
 pub mod rtree;
 pub mod schema;
 mod session;
@@ -693,6 +695,14 @@ impl Store for Project {
         )?;
         sort_by_time(&mut out, |p| (p.occurred_at, p.fid));
         Ok(out)
+    }
+
+    fn analysis_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<crate::store::SwerefPoint>, StoreError> {
+        points::analysis_points(self, filter, cancel)
     }
 
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {

@@ -10,6 +10,7 @@
 
 pub mod gpkg;
 pub mod overlays;
+pub mod points;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,7 @@ use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
 pub use gpkg::Project;
+pub use points::SwerefPoint;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +144,21 @@ pub trait Store {
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError>;
+
+    /// Incidents passing the filter as analysis points (SWEREF 99 TM, local
+    /// date and hour), oldest first. The default projects
+    /// [`Store::incident_points`]; a store may keep them ready.
+    fn analysis_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<SwerefPoint>, StoreError> {
+        Ok(self
+            .incident_points(filter, cancel)?
+            .iter()
+            .map(SwerefPoint::from_incident_point)
+            .collect())
+    }
 
     /// One incident by storage id.
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError>;
