@@ -82,7 +82,7 @@ pub fn area_from_features(set: &FeatureSet, source: &str) -> Result<StudyArea, S
             geo::Geometry::MultiPolygon(m) => parts.extend(m.0.iter().cloned()),
             other => {
                 return Err(format!(
-                    "feature {}: a study area needs Polygon or MultiPolygon features, not {}",
+                    "feature {}: geometry type {} is not an area",
                     i + 1,
                     geometry_name(other)
                 ));
@@ -101,7 +101,7 @@ pub fn candidates_from_features(set: &FeatureSet) -> Result<Vec<Candidate>, Stri
     for (i, f) in set.features.iter().enumerate() {
         let geo::Geometry::Point(p) = &f.geometry else {
             return Err(format!(
-                "feature {}: candidate places must be Point features, not {}",
+                "feature {}: geometry type {} is not a place",
                 i + 1,
                 geometry_name(&f.geometry)
             ));

@@ -24,7 +24,7 @@ use lagesbild::export::layers::{
 use lagesbild::export::{self, Layer, OutputKind};
 use lagesbild::jobs::{CancelToken, Progress as _};
 use lagesbild::model::{Filter, HourRange};
-use lagesbild::store::{Project, Store as _};
+use lagesbild::store::Project;
 use serde_json::{Value, json};
 
 use super::args::{AnalysisInput, HeatmapArgs, HotspotsArgs, KernelArg, PlacesArgs};
