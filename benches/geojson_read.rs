@@ -12,7 +12,7 @@
 //! crate-based importer would take; the span-scanner path does the whole
 //! import read. Issue 15 keeps the scanner only if it clearly pays here.
 //!
-//! Run: `cargo bench --bench geojson_read --no-default-features`.
+//! Run: `cargo bench --bench geojson_read`.
 
 use std::hint::black_box;
 use std::io::BufReader;

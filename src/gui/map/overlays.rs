@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use egui::epaint::{Mesh, PathShape, PathStroke};
 use egui::{Color32, Pos2, Rect, Response, Shape as EguiShape, Stroke, Ui};
-use geo::{Geometry, LineString, Point, Polygon};
+use geo::{Geometry, Intersects as _, LineString, Point, Polygon};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
 use crate::model::LonLat;
@@ -38,7 +38,8 @@ pub struct OverlayLayer {
     /// vertex indices into the polygon's rings, flattened in ring order, each
     /// ring without its closing vertex.
     triangles: Vec<Vec<u32>>,
-    extent: Option<(LonLat, LonLat)>,
+    /// The WGS84 box of every vertex.
+    extent: Option<geo::Rect<f64>>,
 }
 
 impl OverlayLayer {
@@ -53,12 +54,7 @@ impl OverlayLayer {
                 }
             });
         }
-        let extent = features.extent().map(|r| {
-            (
-                LonLat::new(r.min().x, r.min().y),
-                LonLat::new(r.max().x, r.max().y),
-            )
-        });
+        let extent = features.extent();
         OverlayLayer {
             features,
             color,
@@ -76,7 +72,12 @@ impl OverlayLayer {
 
     /// Lower-left and upper-right corner of the layer.
     pub fn extent(&self) -> Option<(LonLat, LonLat)> {
-        self.extent
+        self.extent.map(|r| {
+            (
+                LonLat::new(r.min().x, r.min().y),
+                LonLat::new(r.max().x, r.max().y),
+            )
+        })
     }
 
     /// Number of triangles filling the layer's polygons.
@@ -166,16 +167,14 @@ impl Plugin for OverlayPlugin<'_> {
 }
 
 /// The WGS84 box the map shows.
-fn view_extent(projector: &Projector, rect: Rect) -> (LonLat, LonLat) {
+fn view_extent(projector: &Projector, rect: Rect) -> geo::Rect<f64> {
     let a = projector.unproject(rect.left_bottom().to_vec2());
     let b = projector.unproject(rect.right_top().to_vec2());
-    (LonLat::new(a.x(), a.y()), LonLat::new(b.x(), b.y()))
+    geo::Rect::new(a.0, b.0)
 }
 
-fn overlaps(extent: Option<(LonLat, LonLat)>, view: (LonLat, LonLat)) -> bool {
-    extent.is_some_and(|(lo, hi)| {
-        lo.lon <= view.1.lon && hi.lon >= view.0.lon && lo.lat <= view.1.lat && hi.lat >= view.0.lat
-    })
+fn overlaps(extent: Option<geo::Rect<f64>>, view: geo::Rect<f64>) -> bool {
+    extent.is_some_and(|e| e.intersects(&view))
 }
 
 /// The egui shapes drawing `layer` with `projector`.
@@ -346,9 +345,12 @@ mod tests {
 
     #[test]
     fn layers_outside_the_view_are_skipped() {
-        let view = (LonLat::new(14.5, 56.0), LonLat::new(14.7, 56.1));
-        let inside = Some((LonLat::new(14.6, 56.05), LonLat::new(14.9, 56.2)));
-        let outside = Some((LonLat::new(15.0, 56.05), LonLat::new(15.2, 56.2)));
+        let rect = |a: (f64, f64), b: (f64, f64)| geo::Rect::new(a, b);
+        let view = rect((14.5, 56.0), (14.7, 56.1));
+        let inside = Some(rect((14.6, 56.05), (14.9, 56.2)));
+        let outside = Some(rect((15.0, 56.05), (15.2, 56.2)));
+        let touching = Some(rect((14.7, 56.1), (14.8, 56.2)));
+        assert!(overlaps(touching, view));
         assert!(overlaps(inside, view));
         assert!(!overlaps(outside, view));
         assert!(!overlaps(None, view));
