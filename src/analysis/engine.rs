@@ -34,6 +34,8 @@ pub const STUDY_AREA_KEY: &str = "study_area";
 /// Project metadata key of the study area as kept by earlier versions (the
 /// text of the GeoJSON file it was read from).
 pub const LEGACY_STUDY_AREA_KEY: &str = "study_area_geojson";
+/// Project metadata key of the file name earlier versions kept beside it.
+pub const LEGACY_STUDY_AREA_FILE_KEY: &str = "study_area_file";
 
 /// Largest heatmap grid when the cell size is automatic: the cell grows
 /// beyond bandwidth / 10 to stay under it.
@@ -96,10 +98,13 @@ pub fn stored_area(store: &dyn Store) -> Result<Option<StudyArea>, EngineError> 
             .map(Some)
             .map_err(EngineError::StoredArea);
     }
-    if store.metadata(LEGACY_STUDY_AREA_KEY)?.is_some() {
-        return Err(EngineError::StoredArea(
-            "it was kept by an earlier version as a box; set it again from its file".into(),
-        ));
+    if let Some(text) = store.metadata(LEGACY_STUDY_AREA_KEY)? {
+        let source = store
+            .metadata(LEGACY_STUDY_AREA_FILE_KEY)?
+            .unwrap_or_else(|| "an earlier run".to_owned());
+        return crate::analysis::inputs::area_from_geojson_text(&text, &source)
+            .map(Some)
+            .map_err(EngineError::StoredArea);
     }
     Ok(None)
 }
@@ -402,6 +407,36 @@ pub fn auto_cell_m(xy: &[[f64; 2]], area: Option<&StudyArea>, bandwidth_m: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Project;
+
+    #[test]
+    fn study_areas_are_kept_forgotten_and_read_from_earlier_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut project = Project::create(&dir.path().join("p.gpkg"), "P").unwrap();
+        assert_eq!(stored_area(&project).unwrap(), None);
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        keep_area(&mut project, &area).unwrap();
+        assert_eq!(stored_area(&project).unwrap(), Some(area));
+        forget_area(&mut project).unwrap();
+        assert_eq!(stored_area(&project).unwrap(), None);
+
+        // An earlier version kept the file's text (here SWEREF 99 TM with the
+        // old crs member) and its name.
+        let dir2 = tempfile::tempdir().unwrap();
+        let mut old = Project::create(&dir2.path().join("o.gpkg"), "O").unwrap();
+        let text = r#"{"type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}},
+            "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+            "coordinates": [[[470000, 6205000], [472000, 6205000], [472000, 6206000],
+            [470000, 6206000], [470000, 6205000]]]}}]}"#;
+        old.set_metadata(LEGACY_STUDY_AREA_KEY, text).unwrap();
+        old.set_metadata(LEGACY_STUDY_AREA_FILE_KEY, "omr.geojson").unwrap();
+        let a = stored_area(&old).unwrap().unwrap();
+        assert_eq!(a.source, "omr.geojson");
+        assert!((a.area_km2() - 2.0).abs() < 1e-6, "{}", a.area_km2());
+        old.set_metadata(LEGACY_STUDY_AREA_KEY, "{ broken").unwrap();
+        assert!(matches!(stored_area(&old), Err(EngineError::StoredArea(_))));
+    }
 
     #[test]
     fn auto_cell_grows_for_large_areas() {

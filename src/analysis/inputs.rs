@@ -23,31 +23,6 @@ pub enum InputError {
     Content { path: String, reason: String },
 }
 
-// Interim, until helper geom's `import::shapes::read_features` is merged:
-// the same FeatureSet from today's reader.
-fn read_features(path: &Path) -> Result<FeatureSet, crate::import::ImportError> {
-    use crate::model::shape::{Feature, ShapeGeometry};
-    let shapes = crate::import::shapes::read_shapes(path, None)?;
-    let ring = |r: &Vec<LonLat>| geo::LineString::from(r.iter().map(|p| (p.lon, p.lat)).collect::<Vec<_>>());
-    let mut features = Vec::new();
-    for s in shapes.shapes {
-        let geometry = match &s.geometry {
-            ShapeGeometry::Point(p) => geo::Geometry::Point(geo::Point::new(p.lon, p.lat)),
-            ShapeGeometry::LineString(l) => geo::Geometry::LineString(ring(l)),
-            ShapeGeometry::Polygon(rings) => geo::Geometry::Polygon(geo::Polygon::new(
-                ring(&rings[0]),
-                rings[1..].iter().map(ring).collect(),
-            )),
-        };
-        let mut properties = serde_json::Map::new();
-        if let Some(l) = s.label {
-            properties.insert("name".into(), l.into());
-        }
-        features.push(Feature { geometry, properties });
-    }
-    Ok(FeatureSet { name: shapes.name, features })
-}
-
 fn file_label(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -57,7 +32,7 @@ fn file_label(path: &Path) -> String {
 
 /// Reads a study area: every Polygon and MultiPolygon of the file, together.
 pub fn read_area(path: &Path) -> Result<StudyArea, InputError> {
-    let set = read_features(path)?;
+    let set = crate::import::shapes::read_features(path, None)?;
     area_from_features(&set, &file_label(path)).map_err(|reason| InputError::Content {
         path: path.display().to_string(),
         reason,
@@ -66,7 +41,7 @@ pub fn read_area(path: &Path) -> Result<StudyArea, InputError> {
 
 /// Reads candidate places: Point features, named by a `name` or `namn` property.
 pub fn read_candidates(path: &Path) -> Result<Vec<Candidate>, InputError> {
-    let set = read_features(path)?;
+    let set = crate::import::shapes::read_features(path, None)?;
     candidates_from_features(&set).map_err(|reason| InputError::Content {
         path: path.display().to_string(),
         reason,
@@ -147,6 +122,22 @@ fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::Rect(_) => "Rect",
         geo::Geometry::Triangle(_) => "Triangle",
     }
+}
+
+/// A study area kept by earlier versions: the text of the GeoJSON file it
+/// was read from (legacy `crs` members included), read by the one reader
+/// through a temporary file.
+pub fn area_from_geojson_text(text: &str, source: &str) -> Result<StudyArea, String> {
+    let tmp = std::env::temp_dir().join(format!(
+        "lagesbild-area-{}-{}.geojson",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
+    let read = crate::import::shapes::read_features(&tmp, None);
+    let _ = std::fs::remove_file(&tmp);
+    let set = read.map_err(|e| e.to_string())?;
+    area_from_features(&set, source)
 }
 
 /// The default study area shipped in `data/`: Sölvesborgs kommun's

@@ -201,3 +201,91 @@ fn write(tx: &rusqlite::Transaction<'_>, points: &[SwerefPoint]) -> rusqlite::Re
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Incident, LonLat, Source};
+    use crate::store::Store;
+    use chrono::TimeZone as _;
+
+    fn incident(lon: f64, day: u32) -> Incident {
+        Incident::new(
+            chrono::Utc.with_ymd_and_hms(2025, 5, day, 20, 0, 0).unwrap(),
+            Category::Vald,
+            Source::Polis,
+            LonLat::new(lon, 56.05),
+            10.0,
+        )
+    }
+
+    #[test]
+    fn the_cache_follows_every_change_of_the_incidents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut project = Project::create(&path, "P").unwrap();
+        let fid = project.add_incident(&incident(14.58, 2)).unwrap();
+        project.add_incident(&incident(14.59, 1)).unwrap();
+        let cancel = CancelToken::new();
+        assert!(!is_valid(&project).unwrap());
+        let first = project.analysis_points(&Filter::default(), &cancel).unwrap();
+        assert_eq!(first.len(), 2);
+        // Oldest first, as incident_points has them.
+        assert!(first[0].occurred_at < first[1].occurred_at);
+        assert!(is_valid(&project).unwrap());
+        // Read again from the cache: the same points.
+        assert_eq!(project.analysis_points(&Filter::default(), &cancel).unwrap(), first);
+
+        // An edit marks it stale in its own transaction; the next read has it.
+        let mut moved = project.incident(fid).unwrap().unwrap();
+        moved.position = LonLat::new(14.70, 56.05);
+        project.update_incident(fid, &moved).unwrap();
+        assert!(!is_valid(&project).unwrap());
+        let after = project.analysis_points(&Filter::default(), &cancel).unwrap();
+        let want = SwerefPoint::from_incident_point(&crate::store::IncidentPoint {
+            fid,
+            occurred_at: moved.occurred_at,
+            category: moved.category,
+            source: moved.source,
+            position: moved.position,
+            precision_m: moved.precision_m,
+        });
+        assert_eq!(after[1], want);
+        // Another program's insert (raw SQL, as QGIS would) and a delete.
+        project
+            .conn
+            .execute("DELETE FROM incidents WHERE fid = ?1", [fid])
+            .unwrap();
+        assert!(!is_valid(&project).unwrap());
+        assert_eq!(project.analysis_points(&Filter::default(), &cancel).unwrap().len(), 1);
+        // An import, committed or rolled back.
+        {
+            let mut session = project.begin_import("x.csv").unwrap();
+            session.push(&incident(14.60, 3)).unwrap();
+        }
+        assert!(is_valid(&project).unwrap(), "a rolled-back import changes nothing");
+        {
+            let mut session = project.begin_import("x.csv").unwrap();
+            session.push(&incident(14.60, 3)).unwrap();
+            session
+                .commit(&crate::jobs::NoProgress, &CancelToken::new())
+                .unwrap();
+        }
+        assert!(!is_valid(&project).unwrap());
+        let filter = Filter {
+            from: chrono::NaiveDate::from_ymd_opt(2025, 5, 3),
+            ..Filter::default()
+        };
+        assert_eq!(project.analysis_points(&filter, &cancel).unwrap().len(), 1);
+        // The cache is not a GeoPackage layer.
+        let listed: i64 = project
+            .conn
+            .query_row(
+                "SELECT count(*) FROM gpkg_contents WHERE table_name LIKE 'lagesbild_point%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(listed, 0);
+    }
+}
