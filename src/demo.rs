@@ -529,10 +529,7 @@ pub fn write_project(
     let mut project = Project::create(path, DEMO_NAME)?;
     project.set_metadata("synthetic", "true")?;
     project.set_metadata("description", DEMO_DESCRIPTION)?;
-    crate::analysis::engine::keep_area(
-        &mut project,
-        &crate::analysis::inputs::default_boundary(),
-    )?;
+    crate::analysis::engine::keep_area(&mut project, &crate::analysis::inputs::default_boundary())?;
     {
         let mut session = project.begin_import(DEMO_IMPORT_FILE)?;
         progress.stage("demo", incidents.len() as u64);

@@ -35,7 +35,15 @@ fn app_and_command_line_agree_on_one_request() {
     let dir = Dir::new();
     run_ok(
         &dir,
-        &["demo", "--out", "demo.gpkg", "--count", "4000", "--seed", "5"],
+        &[
+            "demo",
+            "--out",
+            "demo.gpkg",
+            "--count",
+            "4000",
+            "--seed",
+            "5",
+        ],
     );
     let path = dir.path("demo.gpkg");
 
@@ -66,25 +74,47 @@ fn app_and_command_line_agree_on_one_request() {
     };
     let app = compute(&input, Language::English, &NoProgress, &CancelToken::new()).unwrap();
     let area = app.area.as_ref().expect("the demo keeps a study area");
-    assert!(area.source.contains("solvesborgs_kommun"), "{}", area.source);
+    assert!(
+        area.source.contains("solvesborgs_kommun"),
+        "{}",
+        area.source
+    );
 
     // Places: `places --json`.
     let (stdout, stderr) = run_ok(
         &dir,
         &[
-            "places", "demo.gpkg", "--hosts", "4", "--radius", "300", "--hours", "0-24", "--json",
-            "--out", "p.geojson",
+            "places",
+            "demo.gpkg",
+            "--hosts",
+            "4",
+            "--radius",
+            "300",
+            "--hours",
+            "0-24",
+            "--json",
+            "--out",
+            "p.geojson",
         ],
     );
-    assert!(stderr.contains("Using the study area kept in the project"), "{stderr}");
+    assert!(
+        stderr.contains("Using the study area kept in the project"),
+        "{stderr}"
+    );
     let cli: Value = serde_json::from_str(&stdout).unwrap();
     let places = &app.places.as_ref().unwrap().places;
     assert_eq!(cli["incidents"], places.incidents_used);
     assert_eq!(cli["outside_area"], places.outside_area);
-    assert!(places.outside_area > 0, "the demo has incidents at sea or outside");
+    assert!(
+        places.outside_area > 0,
+        "the demo has incidents at sea or outside"
+    );
     assert!(close(cli["covered"].as_f64().unwrap(), places.covered));
     assert!(close(cli["total"].as_f64().unwrap(), places.total));
-    assert!(close(cli["upper_bound"].as_f64().unwrap(), places.upper_bound));
+    assert!(close(
+        cli["upper_bound"].as_f64().unwrap(),
+        places.upper_bound
+    ));
     let list = cli["places"].as_array().unwrap();
     assert_eq!(list.len(), places.places.len());
     for (c, a) in list.iter().zip(&places.places) {
@@ -97,25 +127,34 @@ fn app_and_command_line_agree_on_one_request() {
     run_ok(
         &dir,
         &[
-            "hotspots", "demo.gpkg", "--all-cells", "--min-count", "0", "--out", "h.geojson",
+            "hotspots",
+            "demo.gpkg",
+            "--all-cells",
+            "--min-count",
+            "0",
+            "--out",
+            "h.geojson",
         ],
     );
     let v: Value = serde_json::from_slice(&std::fs::read(dir.path("h.geojson")).unwrap()).unwrap();
     let features = v["features"].as_array().unwrap();
     let hot = &app.hotspots.as_ref().unwrap().hotspots;
     assert_eq!(features.len(), hot.cells.len());
-    assert!(hot.cells.len() < hot.nx * hot.ny, "cells outside the area take no part");
+    assert!(
+        hot.cells.len() < hot.nx * hot.ny,
+        "cells outside the area take no part"
+    );
     for (f, c) in features.iter().zip(&hot.cells) {
         let p = &f["properties"];
-        assert_eq!((p["ix"].as_u64(), p["iy"].as_u64()), (Some(c.ix as u64), Some(c.iy as u64)));
+        assert_eq!(
+            (p["ix"].as_u64(), p["iy"].as_u64()),
+            (Some(c.ix as u64), Some(c.iy as u64))
+        );
         assert_eq!(p["count"], c.count);
         assert!(close(p["z"].as_f64().unwrap(), c.z), "{p} vs {}", c.z);
         assert_eq!(p["class"], c.class.key());
     }
-    assert_eq!(
-        v["lagesbild"]["made_from"]["incidents"],
-        hot.incidents_used
-    );
+    assert_eq!(v["lagesbild"]["made_from"]["incidents"], hot.incidents_used);
 
     // Heatmap: the summary line names the incidents, grid and peak.
     let (stdout, _) = run_ok(&dir, &["heatmap", "demo.gpkg", "--out", "h.tif"]);
@@ -127,5 +166,8 @@ fn app_and_command_line_agree_on_one_request() {
         heat.incidents_used, g.nx, g.ny, g.cell_m, max
     );
     assert!(stdout.contains(&want), "{stdout}\nwant: {want}");
-    assert!(g.values.iter().any(|v| v.is_nan()), "cells outside carry no value");
+    assert!(
+        g.values.iter().any(|v| v.is_nan()),
+        "cells outside carry no value"
+    );
 }

@@ -581,7 +581,11 @@ fn hotspots_study_area_is_kept_in_the_project() {
     let h = hotspots(&xy, &params, &CancelToken::new()).unwrap();
     assert_eq!((h.x0, h.y0, h.nx, h.ny), (470_000.0, 6_205_000.0, 120, 130));
     // Column 119's centres (481950) lie east of the area: 118 or 119 columns.
-    assert!((118 * 130..=119 * 130).contains(&h.cells.len()), "{}", h.cells.len());
+    assert!(
+        (118 * 130..=119 * 130).contains(&h.cells.len()),
+        "{}",
+        h.cells.len()
+    );
     assert!(h.outside_area > 0);
     // What it was made from is the layer's description.
     let conn = rusqlite::Connection::open(dir.path("a.gpkg")).unwrap();
@@ -598,7 +602,10 @@ fn hotspots_study_area_is_kept_in_the_project() {
     assert_eq!(made_from["incidents"], h.incidents_used);
     let min = &made_from["parameters"]["study_area"]["min"];
     assert!((min[0].as_f64().unwrap() - 470_050.0).abs() < 0.01, "{min}");
-    assert!((min[1].as_f64().unwrap() - 6_205_020.0).abs() < 0.01, "{min}");
+    assert!(
+        (min[1].as_f64().unwrap() - 6_205_020.0).abs() < 0.01,
+        "{min}"
+    );
     assert_eq!(made_from["parameters"]["outside_area"], h.outside_area);
     drop(conn);
     if let Some(summary) = ogrinfo_summary(&dir.path("a.gpkg")) {

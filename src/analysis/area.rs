@@ -186,13 +186,12 @@ impl StudyArea {
         if stored.crs != "EPSG:3006" {
             return Err(format!("unknown crs {:?}", stored.crs));
         }
-        let polygons = match geo::Geometry::<f64>::try_from(stored.geometry)
-            .map_err(|e| e.to_string())?
-        {
-            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
-            geo::Geometry::MultiPolygon(m) => m,
-            _ => return Err("not a polygon".into()),
-        };
+        let polygons =
+            match geo::Geometry::<f64>::try_from(stored.geometry).map_err(|e| e.to_string())? {
+                geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+                geo::Geometry::MultiPolygon(m) => m,
+                _ => return Err("not a polygon".into()),
+            };
         StudyArea::new(polygons, stored.source).map_err(|e| e.to_string())
     }
 }
@@ -391,7 +390,11 @@ pub(crate) mod tests {
             for iy in 0..ny {
                 for ix in 0..nx {
                     let c = [x0 + (ix as f64 + 0.5) * cell, y0 + (iy as f64 + 0.5) * cell];
-                    assert_eq!(mask.cell_inside(ix, iy), area.contains(c), "{cell} {ix} {iy}");
+                    assert_eq!(
+                        mask.cell_inside(ix, iy),
+                        area.contains(c),
+                        "{cell} {ix} {iy}"
+                    );
                 }
             }
             // Points anywhere (not only centres) agree with the exact test.

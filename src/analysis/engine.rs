@@ -126,7 +126,9 @@ pub fn load(
     location: &str,
     cancel: &CancelToken,
 ) -> Result<Loaded, EngineError> {
-    let name = store.metadata("name")?.unwrap_or_else(|| location.to_owned());
+    let name = store
+        .metadata("name")?
+        .unwrap_or_else(|| location.to_owned());
     let synthetic = store
         .metadata("synthetic")?
         .is_some_and(|v| v.trim() == "true");
@@ -430,7 +432,8 @@ mod tests {
             "coordinates": [[[470000, 6205000], [472000, 6205000], [472000, 6206000],
             [470000, 6206000], [470000, 6205000]]]}}]}"#;
         old.set_metadata(LEGACY_STUDY_AREA_KEY, text).unwrap();
-        old.set_metadata(LEGACY_STUDY_AREA_FILE_KEY, "omr.geojson").unwrap();
+        old.set_metadata(LEGACY_STUDY_AREA_FILE_KEY, "omr.geojson")
+            .unwrap();
         let a = stored_area(&old).unwrap().unwrap();
         assert_eq!(a.source, "omr.geojson");
         assert!((a.area_km2() - 2.0).abs() < 1e-6, "{}", a.area_km2());

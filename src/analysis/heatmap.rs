@@ -230,7 +230,10 @@ pub fn heatmap(
         (kept_xy, kept_cat)
     });
     let outside_area = kept.as_ref().map_or(0, |(k, _)| {
-        xy.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).count() - k.len()
+        xy.iter()
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .count()
+            - k.len()
     });
     let (xy, categories) = match &kept {
         Some((k, c)) => (k.as_slice(), c.as_slice()),
@@ -305,8 +308,12 @@ fn grid_frame(
     if let Some(area) = &params.study_area {
         let origin = area.grid_origin(cell_m);
         let max = area.bounds().1;
-        let nx = (((max[0] - origin[0]) / cell_m) * (1.0 - 1e-12)).ceil().max(1.0);
-        let ny = (((max[1] - origin[1]) / cell_m) * (1.0 - 1e-12)).ceil().max(1.0);
+        let nx = (((max[0] - origin[0]) / cell_m) * (1.0 - 1e-12))
+            .ceil()
+            .max(1.0);
+        let ny = (((max[1] - origin[1]) / cell_m) * (1.0 - 1e-12))
+            .ceil()
+            .max(1.0);
         if nx * ny > params.max_cells as f64 {
             return Err(AnalysisError::TooLarge {
                 cells: (nx * ny).min(u64::MAX as f64) as u64,

@@ -556,7 +556,10 @@ mod tests {
 
     /// A rectangular study area.
     fn rect(min: [f64; 2], max: [f64; 2]) -> Option<StudyArea> {
-        let r = geo::Rect::new(geo::coord! {x: min[0], y: min[1]}, geo::coord! {x: max[0], y: max[1]});
+        let r = geo::Rect::new(
+            geo::coord! {x: min[0], y: min[1]},
+            geo::coord! {x: max[0], y: max[1]},
+        );
         Some(StudyArea::new(geo::MultiPolygon(vec![r.to_polygon()]), "test").unwrap())
     }
 
@@ -832,7 +835,10 @@ mod tests {
         let mut inside = Vec::new();
         for iy in 0..ny {
             for ix in 0..nx {
-                let c = [x0 + (ix as f64 + 0.5) * cell_m, y0 + (iy as f64 + 0.5) * cell_m];
+                let c = [
+                    x0 + (ix as f64 + 0.5) * cell_m,
+                    y0 + (iy as f64 + 0.5) * cell_m,
+                ];
                 if geo::Contains::contains(&area.polygons, &geo::coord! {x: c[0], y: c[1]}) {
                     inside.push((ix, iy, c));
                 }
@@ -869,9 +875,19 @@ mod tests {
         assert!(outside > 300, "{outside}");
         assert_eq!((h.x0, h.y0, h.nx, h.ny), (x0, y0, nx, ny));
         assert_eq!(h.cells.len(), inside.len());
-        assert!(h.cells.len() < nx * ny * 3 / 4, "{} of {}", h.cells.len(), nx * ny);
-        assert_eq!((h.incidents_used, h.outside_area), (xy.len() - outside, outside));
-        for ((c, &(ix, iy, _)), (z, count)) in h.cells.iter().zip(&inside).zip(want.iter().zip(&counts)) {
+        assert!(
+            h.cells.len() < nx * ny * 3 / 4,
+            "{} of {}",
+            h.cells.len(),
+            nx * ny
+        );
+        assert_eq!(
+            (h.incidents_used, h.outside_area),
+            (xy.len() - outside, outside)
+        );
+        for ((c, &(ix, iy, _)), (z, count)) in
+            h.cells.iter().zip(&inside).zip(want.iter().zip(&counts))
+        {
             assert_eq!((c.ix, c.iy, c.count as f64), (ix, iy, *count));
             assert!((c.z - z).abs() < 1e-9, "({ix}, {iy}): {} vs {z}", c.z);
             assert!((c.p - p_two_sided(*z)).abs() < 1e-12);
@@ -879,7 +895,13 @@ mod tests {
         assert!(h.cells.iter().any(|c| c.class == HotspotClass::Hot99));
         // The same incidents without the area give other z-scores: the cells
         // outside would shift them.
-        let plain = run(&xy, &HotspotParams { study_area: None, ..params });
+        let plain = run(
+            &xy,
+            &HotspotParams {
+                study_area: None,
+                ..params
+            },
+        );
         assert_ne!(plain.cells.len(), h.cells.len());
     }
 

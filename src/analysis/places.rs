@@ -198,7 +198,11 @@ pub fn strategic_places(
     cancel.check()?;
     let inside: Option<Vec<Candidate>> = match (candidates, &params.study_area) {
         (Some(list), Some(area)) => {
-            let kept: Vec<Candidate> = list.iter().filter(|c| area.contains(c.xy)).cloned().collect();
+            let kept: Vec<Candidate> = list
+                .iter()
+                .filter(|c| area.contains(c.xy))
+                .cloned()
+                .collect();
             if kept.is_empty() {
                 return Err(AnalysisError::InvalidParam {
                     name: "candidates",

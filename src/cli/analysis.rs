@@ -13,8 +13,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use lagesbild::analysis::engine::{
-    self, AreaChoice, Counts, EngineError, HeatmapRequest, HotspotRequest, Loaded,
-    PlacesRequest, Selection,
+    self, AreaChoice, Counts, EngineError, HeatmapRequest, HotspotRequest, Loaded, PlacesRequest,
+    Selection,
 };
 use lagesbild::analysis::{AnalysisError, HotspotClass, Kernel, StudyArea, inputs};
 use lagesbild::crs::{Sweref99Tm, wgs84_from_sweref};

@@ -765,12 +765,8 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnAreaUseFile) => "Use file",
         (Swedish, AnAreaDraw) => "Rita på kartan",
         (English, AnAreaDraw) => "Draw on the map",
-        (Swedish, AnAreaDrawHint) => {
-            "Klicka hörn; dubbelklick eller Enter avslutar, Esc avbryter"
-        }
-        (English, AnAreaDrawHint) => {
-            "Click corners; double-click or Enter finishes, Esc cancels"
-        }
+        (Swedish, AnAreaDrawHint) => "Klicka hörn; dubbelklick eller Enter avslutar, Esc avbryter",
+        (English, AnAreaDrawHint) => "Click corners; double-click or Enter finishes, Esc cancels",
         (Swedish, AnAreaRemove) => "Ta bort området",
         (English, AnAreaRemove) => "Remove the area",
         (Swedish, AnDemandNote) => {

@@ -184,13 +184,20 @@ mod tests {
             };
             let s = SwerefPoint::from_incident_point(&p);
             for f in &filters {
-                assert_eq!(s.matches(f), f.matches_parts(at, p.category, p.source), "{at} {f:?}");
+                assert_eq!(
+                    s.matches(f),
+                    f.matches_parts(at, p.category, p.source),
+                    "{at} {f:?}"
+                );
             }
             let mut bytes = Vec::new();
             s.encode(&mut bytes);
             assert_eq!(bytes.len(), ENCODED_LEN);
             assert_eq!(SwerefPoint::decode(&bytes), Some(s));
-            assert_eq!(s.time(), Some(at - chrono::Duration::nanoseconds(at.timestamp_subsec_nanos().into())));
+            assert_eq!(
+                s.time(),
+                Some(at - chrono::Duration::nanoseconds(at.timestamp_subsec_nanos().into()))
+            );
         }
     }
 }

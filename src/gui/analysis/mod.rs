@@ -30,7 +30,6 @@ pub use task::{AnalysisInput, AnalysisOutput, AnalysisParams, compute, covered_i
 
 use crate::analysis::AnalysisError;
 use crate::analysis::engine::EngineError;
-use crate::store::StoreError;
 use crate::gui::i18n::{Key, Language, tr};
 use crate::gui::map::analysis_layers::{
     AnalysisLayerStyle, HeatmapPlugin, HotspotPlugin, PlacesInteraction, PlacesPlugin,
@@ -40,6 +39,7 @@ use crate::gui::map::incidents::IncidentLayer;
 use crate::gui::panels::{LayerId, LayersPanel, Legend};
 use crate::gui::tasks::{LoadedProject, Task};
 use crate::model::Filter;
+use crate::store::StoreError;
 
 /// How long parameters must stay unchanged before a run starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -459,7 +459,9 @@ impl AnalysisState {
             drawing: self.draft.active,
             error: self.area_error.clone(),
         };
-        let area_request = self.panel.area_ui(ui, lang, &mut self.area_path, &area_status);
+        let area_request = self
+            .panel
+            .area_ui(ui, lang, &mut self.area_path, &area_status);
         match area_request {
             Some(AreaRequest::FromFile(p)) => self.change_area(AreaChange::FromFile(p)),
             Some(AreaRequest::Draw) => self.start_drawing_area(),

@@ -12,9 +12,9 @@ use egui::{Color32, Ui, WidgetInfo};
 use super::task::{HEAT_CLASSES, PlacesView, heat_position, heat_rgba};
 use super::{AnalysisOutput, AnalysisParams, AnalysisStyles, AreaRequest, AreaStatus, PanelStatus};
 use crate::analysis::{AnalysisError, HotspotClass, Kernel};
-use crate::gui::panels::named_button;
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_color, percent};
+use crate::gui::panels::named_button;
 use crate::model::HourRange;
 
 /// What the user asked for besides editing parameters.
@@ -121,11 +121,7 @@ impl AnalysisPanel {
             .show(ui, |ui| {
                 match &status.area {
                     Some(a) => {
-                        ui.label(format!(
-                            "{} ({} km²)",
-                            a.source,
-                            number(lang, a.area_km2())
-                        ));
+                        ui.label(format!("{} ({} km²)", a.source, number(lang, a.area_km2())));
                         if a.source == crate::analysis::inputs::DEFAULT_BOUNDARY_SOURCE {
                             ui.colored_label(
                                 ui.visuals().warn_fg_color,
@@ -453,11 +449,7 @@ fn heat_legend_ui(ui: &mut Ui, lang: Language, edges: &[f64]) {
 }
 
 /// The ranked list and the coverage summary; returns a clicked place.
-fn places_list_ui(
-    ui: &mut Ui,
-    lang: Language,
-    view: &PlacesView,
-) -> Option<usize> {
+fn places_list_ui(ui: &mut Ui, lang: Language, view: &PlacesView) -> Option<usize> {
     let p = &view.places;
     let mut clicked = None;
     ui.strong(format!(

@@ -572,13 +572,7 @@ mod tests {
             ..AnalysisParams::default()
         };
         let (_dir, input) = project_input(params);
-        let out = compute(
-            &input,
-            Language::Swedish,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let out = compute(&input, Language::Swedish, &NoProgress, &CancelToken::new()).unwrap();
         assert_eq!(out.incidents, 50);
         assert_eq!(out.coarse_excluded, 1);
         let places = out.places.as_ref().unwrap();
@@ -598,13 +592,7 @@ mod tests {
             ..AnalysisParams::default()
         };
         let (_dir, input) = project_input(whole);
-        let out = compute(
-            &input,
-            Language::Swedish,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let out = compute(&input, Language::Swedish, &NoProgress, &CancelToken::new()).unwrap();
         let places = out.places.as_ref().unwrap();
         assert_eq!((places.incidents, places.places.covered), (50, 50.0));
         assert_eq!(places.positions.len(), 2);
@@ -613,13 +601,7 @@ mod tests {
     #[test]
     fn heatmap_image_and_mesh_match_the_grid() {
         let (_dir, input) = project_input(AnalysisParams::default());
-        let out = compute(
-            &input,
-            Language::English,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let out = compute(&input, Language::English, &NoProgress, &CancelToken::new()).unwrap();
         let heat = out.heatmap.as_ref().unwrap();
         let g = &heat.heatmap.grid;
         assert_eq!(heat.image.size, [g.nx, g.ny]);

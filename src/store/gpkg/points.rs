@@ -211,7 +211,9 @@ mod tests {
 
     fn incident(lon: f64, day: u32) -> Incident {
         Incident::new(
-            chrono::Utc.with_ymd_and_hms(2025, 5, day, 20, 0, 0).unwrap(),
+            chrono::Utc
+                .with_ymd_and_hms(2025, 5, day, 20, 0, 0)
+                .unwrap(),
             Category::Vald,
             Source::Polis,
             LonLat::new(lon, 56.05),
@@ -228,20 +230,29 @@ mod tests {
         project.add_incident(&incident(14.59, 1)).unwrap();
         let cancel = CancelToken::new();
         assert!(!is_valid(&project).unwrap());
-        let first = project.analysis_points(&Filter::default(), &cancel).unwrap();
+        let first = project
+            .analysis_points(&Filter::default(), &cancel)
+            .unwrap();
         assert_eq!(first.len(), 2);
         // Oldest first, as incident_points has them.
         assert!(first[0].occurred_at < first[1].occurred_at);
         assert!(is_valid(&project).unwrap());
         // Read again from the cache: the same points.
-        assert_eq!(project.analysis_points(&Filter::default(), &cancel).unwrap(), first);
+        assert_eq!(
+            project
+                .analysis_points(&Filter::default(), &cancel)
+                .unwrap(),
+            first
+        );
 
         // An edit marks it stale in its own transaction; the next read has it.
         let mut moved = project.incident(fid).unwrap().unwrap();
         moved.position = LonLat::new(14.70, 56.05);
         project.update_incident(fid, &moved).unwrap();
         assert!(!is_valid(&project).unwrap());
-        let after = project.analysis_points(&Filter::default(), &cancel).unwrap();
+        let after = project
+            .analysis_points(&Filter::default(), &cancel)
+            .unwrap();
         let want = SwerefPoint::from_incident_point(&crate::store::IncidentPoint {
             fid,
             occurred_at: moved.occurred_at,
@@ -257,13 +268,22 @@ mod tests {
             .execute("DELETE FROM incidents WHERE fid = ?1", [fid])
             .unwrap();
         assert!(!is_valid(&project).unwrap());
-        assert_eq!(project.analysis_points(&Filter::default(), &cancel).unwrap().len(), 1);
+        assert_eq!(
+            project
+                .analysis_points(&Filter::default(), &cancel)
+                .unwrap()
+                .len(),
+            1
+        );
         // An import, committed or rolled back.
         {
             let mut session = project.begin_import("x.csv").unwrap();
             session.push(&incident(14.60, 3)).unwrap();
         }
-        assert!(is_valid(&project).unwrap(), "a rolled-back import changes nothing");
+        assert!(
+            is_valid(&project).unwrap(),
+            "a rolled-back import changes nothing"
+        );
         {
             let mut session = project.begin_import("x.csv").unwrap();
             session.push(&incident(14.60, 3)).unwrap();
