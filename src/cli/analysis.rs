@@ -1,12 +1,14 @@
 //! `lagesbild heatmap | hotspots | places PROJECT.gpkg [filters] … --out FILE`
 //!
-//! Each command loads the filtered incidents itself (coarse ones left out
-//! unless `--include-coarse`), runs one analysis of [`lagesbild::analysis`]
-//! and writes the result with [`lagesbild::export`], in the format the
-//! output's extension names. Writers go through a temporary file in the same
-//! folder, so a failed run never leaves a half-written file. Every vector
-//! output says what it was made from ([`MadeFrom`]); notes go to stderr, the
-//! summary to stdout (with `places --json` only the JSON).
+//! Each command settles the study area (`--area`, `--no-area` or the one
+//! kept in the project), loads and analyses through the one analysis engine
+//! the app uses too ([`lagesbild::analysis::engine`]: coarse incidents left
+//! out unless `--include-coarse`), and writes the result with
+//! [`lagesbild::export`], in the format the output's extension names. Writers
+//! go through a temporary file in the same folder, so a failed run never
+//! leaves a half-written file. Every vector output says what it was made from
+//! ([`lagesbild::export::MadeFrom`]); notes go to stderr, the summary to
+//! stdout (with `places --json` only the JSON).
 
 use std::io::Write as _;
 use std::path::Path;

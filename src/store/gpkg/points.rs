@@ -118,6 +118,8 @@ fn read(
     cancel: &CancelToken,
 ) -> Result<Option<Vec<SwerefPoint>>, StoreError> {
     let path = project.path.as_path();
+    // Large BLOBs read through memory mapping rather than a read call per page.
+    let _ = project.conn.execute_batch("PRAGMA mmap_size = 1073741824");
     // One read transaction, so a writer cannot slip in between the check and the data.
     project.conn.execute_batch("BEGIN").at(path)?;
     let result = (|| {
@@ -129,7 +131,8 @@ fn read(
             .prepare("SELECT data FROM lagesbild_point_cache ORDER BY chunk")
             .at(path)?;
         let mut rows = stmt.query([]).at(path)?;
-        let mut blobs: Vec<Vec<u8>> = Vec::new();
+        let mut out = Vec::new();
+        // Decoded straight from SQLite's buffer: no copy of the BLOBs.
         while let Some(r) = rows.next().at(path)? {
             cancel.check()?;
             let data = r.get_ref(0).at(path)?;
@@ -137,26 +140,7 @@ fn read(
             if bytes.len() % ENCODED_LEN != 0 {
                 return Err(corrupt(project));
             }
-            blobs.push(bytes.to_vec());
-        }
-        // Decoding and filtering run on every core, chunk by chunk, in order.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        let per = blobs.len().div_ceil(threads).max(1);
-        let parts: Vec<Option<Vec<SwerefPoint>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = blobs
-                .chunks(per)
-                .map(|group| s.spawn(move || decode(group, filter)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
-        for part in parts {
-            out.extend(part.ok_or_else(|| corrupt(project))?);
+            decode_into(bytes, filter, &mut out).ok_or_else(|| corrupt(project))?;
         }
         Ok(Some(out))
     })();
@@ -164,19 +148,17 @@ fn read(
     result
 }
 
-/// The points of `blobs` passing `filter`; `None` when one is not a point.
-fn decode(blobs: &[Vec<u8>], filter: &Filter) -> Option<Vec<SwerefPoint>> {
+/// Appends the points of `bytes` passing `filter`; `None` when one is not a point.
+fn decode_into(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) -> Option<()> {
     let keep_all = filter.is_empty();
-    let mut out = Vec::with_capacity(blobs.iter().map(|b| b.len() / ENCODED_LEN).sum());
-    for bytes in blobs {
-        for b in bytes.chunks_exact(ENCODED_LEN) {
-            let p = SwerefPoint::decode(b)?;
-            if keep_all || p.matches(filter) {
-                out.push(p);
-            }
+    out.reserve(bytes.len() / ENCODED_LEN);
+    for b in bytes.chunks_exact(ENCODED_LEN) {
+        let p = SwerefPoint::decode(b)?;
+        if keep_all || p.matches(filter) {
+            out.push(p);
         }
     }
-    Some(out)
+    Some(())
 }
 
 fn corrupt(project: &Project) -> StoreError {
