@@ -46,7 +46,8 @@ impl StudyArea {
         let Some(rect) = polygons.bounding_rect() else {
             return Err(invalid("it holds no polygon".into()));
         };
-        if !(polygons.unsigned_area() > 0.0) {
+        let area = polygons.unsigned_area();
+        if area.is_nan() || area <= 0.0 {
             return Err(invalid("its polygons enclose no area".into()));
         }
         Ok(StudyArea {
