@@ -151,9 +151,14 @@ impl AnalysisState {
         self.due = None;
     }
 
-    /// True while a run is scheduled or running, or an export is written.
+    /// True while a run is scheduled or running, an export or a study area
+    /// change is written.
     pub fn is_busy(&self) -> bool {
-        self.task.is_some() || self.due.is_some() || self.export_task.is_some()
+        self.task.is_some()
+            || self.due.is_some()
+            || self.export_task.is_some()
+            || self.area_task.is_some()
+            || self.area_change.is_some()
     }
 
     /// True while a run is scheduled or running.
