@@ -1012,6 +1012,39 @@ mod tests {
 
     const C: [f64; 2] = [474_000.0, 6_211_000.0];
 
+    #[test]
+    fn a_study_area_fixes_the_grid_and_masks_the_cells() {
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        // 30 incidents in the upper arm, 40 in the notch (outside).
+        let mut xy = vec![[474_400.0, 6_212_700.0]; 30];
+        xy.extend(vec![[475_600.0, 6_212_050.0]; 40]);
+        let params = HeatmapParams {
+            study_area: Some(area.clone()),
+            ..HeatmapParams::default()
+        };
+        let h = heatmap(&xy, &[], &params, &CancelToken::new()).unwrap();
+        let g = &h.grid;
+        // Origin: the box's corner floored to 20 m; the grid covers the box.
+        assert_eq!((g.x0, g.y0), (474_000.0, 6_211_000.0));
+        assert_eq!((g.nx, g.ny), (103, 103));
+        assert_eq!((h.incidents_used, h.outside_area), (30, 40));
+        for iy in 0..g.ny {
+            for ix in 0..g.nx {
+                let v = g.get(ix, iy);
+                assert_eq!(
+                    v.is_nan(),
+                    !area.contains(g.cell_center(ix, iy)),
+                    "{ix} {iy}"
+                );
+            }
+        }
+        // The notch carries no value, the arm's cluster does.
+        let (ix, iy) = g.cell_of([475_600.0, 6_212_050.0]).unwrap();
+        assert!(g.get(ix, iy).is_nan());
+        let (ix, iy) = g.cell_of([474_400.0, 6_212_700.0]).unwrap();
+        assert!(g.get(ix, iy) > 0.0);
+    }
+
     fn run(xy: &[[f64; 2]], params: &HeatmapParams) -> Result<Heatmap, AnalysisError> {
         heatmap(xy, &[], params, &CancelToken::new())
     }

@@ -995,6 +995,54 @@ mod tests {
         strategic_places(xy, None, params, &CancelToken::new()).unwrap()
     }
 
+    #[test]
+    fn a_study_area_limits_demand_and_candidates() {
+        // The concave area with a hole; 50 incidents in its notch (outside),
+        // 20 in its upper arm (inside).
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        let mut xy = vec![[475_600.0, 6_212_050.0]; 50];
+        xy.extend(vec![[474_400.0, 6_212_700.0]; 20]);
+        let params = PlacesParams {
+            k: 1,
+            study_area: Some(area.clone()),
+            ..PlacesParams::default()
+        };
+        let p = run(&xy, &params);
+        assert_eq!((p.total, p.covered, p.outside_area), (20.0, 20.0, 50));
+        assert!(area.contains(p.places[0].xy), "{:?}", p.places[0].xy);
+        // Without the area the notch wins.
+        let plain = run(
+            &xy,
+            &PlacesParams {
+                study_area: None,
+                ..params.clone()
+            },
+        );
+        assert_eq!(plain.covered, 50.0);
+        // A given candidate outside is left out and counted.
+        let candidates = [
+            Candidate {
+                xy: [475_600.0, 6_212_050.0],
+                name: Some("notch".into()),
+            },
+            Candidate {
+                xy: [474_400.0, 6_212_650.0],
+                name: Some("arm".into()),
+            },
+        ];
+        let p = strategic_places(&xy, Some(&candidates), &params, &CancelToken::new()).unwrap();
+        assert_eq!(p.candidates_outside, 1);
+        assert_eq!(p.places[0].name.as_deref(), Some("arm"));
+        let outside = &candidates[..1];
+        assert!(matches!(
+            strategic_places(&xy, Some(outside), &params, &CancelToken::new()),
+            Err(AnalysisError::InvalidParam {
+                name: "candidates",
+                ..
+            })
+        ));
+    }
+
     /// Points at cell centres along a row (cell 100 m): `(x, count)`.
     fn row(cells: &[(f64, usize)]) -> Vec<[f64; 2]> {
         cells
