@@ -1,8 +1,9 @@
 //! Benchmarks of the analysis engine on seeded, clustered synthetic incidents
 //! over the municipality (about 14 × 20 km around 474 000 E, 6 211 000 N in
 //! SWEREF 99 TM): R-tree build, heatmap (1000 × 1000 cells, quartic, 200 m),
-//! Gi* (100 m cells, 300 m band) and strategic places (k = 6 and 30, 300 m)
-//! at 10,000, 100,000 and 1,000,000 incidents.
+//! Gi* (100 m cells, 300 m band, on the incidents' grid and inside the
+//! municipality's boundary from `data/`) and strategic places (k = 6 and 30,
+//! 300 m) at 10,000, 100,000 and 1,000,000 incidents.
 //!
 //! Before the timings it prints the heatmap's median relative error against
 //! the exact kernel sum on 1,000 sampled cells at 1,000,000 incidents, and the
@@ -155,6 +156,15 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("gi_star_100m_300m", n), xy, |b, xy| {
             b.iter(|| black_box(hotspots(xy, &gp, &cancel)))
         });
+        let masked = HotspotParams {
+            study_area: Some(lagesbild::analysis::inputs::default_boundary()),
+            ..HotspotParams::default()
+        };
+        g.bench_with_input(
+            BenchmarkId::new("gi_star_100m_300m_in_boundary", n),
+            xy,
+            |b, xy| b.iter(|| black_box(hotspots(xy, &masked, &cancel))),
+        );
         for k in [6, 30] {
             let pp = PlacesParams {
                 k,

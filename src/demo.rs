@@ -515,7 +515,8 @@ pub fn generate(params: DemoParams) -> Vec<Incident> {
 }
 
 /// Writes a new demo project at `path` (which must not exist), marked
-/// synthetic in its metadata.
+/// synthetic in its metadata, with the boundary of Sölvesborgs kommun shipped
+/// in `data/` as its study area (coarse; see `data/README.md`).
 ///
 /// Progress: stage "demo" counting incidents, then the store's own stages.
 pub fn write_project(
@@ -528,6 +529,10 @@ pub fn write_project(
     let mut project = store::create(path, DEMO_NAME)?;
     project.set_metadata("synthetic", "true")?;
     project.set_metadata("description", DEMO_DESCRIPTION)?;
+    crate::analysis::engine::keep_area(
+        project.as_mut(),
+        &crate::analysis::inputs::default_boundary(),
+    )?;
     {
         let mut session = project.begin_import(DEMO_IMPORT_FILE)?;
         progress.stage("demo", incidents.len() as u64);

@@ -282,3 +282,63 @@ fn the_save_dialog_of_the_export_menu_writes_the_file() {
     harness.run_steps(2);
     harness.get_by_label_contains("finns redan");
 }
+
+#[test]
+fn a_study_area_drawn_on_the_map_is_kept_and_used() {
+    let dir = Dir::new();
+    let path = demo(&dir, "1500");
+    let mut harness = tall_app(path.clone());
+    settle(&mut harness);
+    // The demo keeps the coarse default boundary, and the panel says so.
+    let area = harness.state().analysis().output().unwrap().area.clone();
+    assert!(area.is_some_and(|a| a.source.contains("solvesborgs_kommun")));
+    harness.get_by_label_contains("Grov standardgräns");
+
+    harness.get_by_label("Rita på kartan").click();
+    harness.run_steps(2);
+    assert!(harness.state().analysis().is_drawing_area());
+    let rect = harness.state().map_rect().expect("the map is shown");
+    let c = rect.center();
+    for (dx, dy) in [
+        (-120.0, -80.0),
+        (120.0, -80.0),
+        (120.0, 80.0),
+        (-120.0, 80.0),
+    ] {
+        let pos = egui::pos2(c.x + dx, c.y + dy);
+        harness.event(egui::Event::PointerMoved(pos));
+        harness.run_steps(1);
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+            harness.run_steps(1);
+        }
+        // Far enough apart in time not to be a double-click.
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        harness.run_steps(1);
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert!(!harness.state().analysis().is_drawing_area());
+    settle(&mut harness);
+    let out = harness.state().analysis().output().unwrap().clone();
+    let area = out.area.as_ref().expect("the drawn area is used");
+    assert_eq!(area.source, "drawn in the app");
+    assert!(area.area_km2() > 0.0);
+    // Kept in the project, as the command line's --area does.
+    let project = lagesbild::store::Project::open(&path).unwrap();
+    let kept = lagesbild::analysis::engine::stored_area(&project).unwrap();
+    assert_eq!(kept.as_ref(), Some(area));
+    // Only cells inside take part: fewer hotspot cells than the grid has.
+    let hot = &out.hotspots.as_ref().unwrap().hotspots;
+    assert!(hot.cells.len() <= hot.nx * hot.ny);
+    assert!(
+        hot.cells
+            .iter()
+            .all(|c| area.contains(hot.cell_center(c.ix, c.iy)))
+    );
+}

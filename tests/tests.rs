@@ -8,6 +8,8 @@ mod cli;
 mod crs;
 mod demo;
 mod edit;
+#[cfg(feature = "gui")]
+mod engine;
 mod export;
 #[cfg(feature = "gui")]
 mod gui;

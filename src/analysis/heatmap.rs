@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::area::{CellMask, StudyArea};
 use crate::analysis::{AnalysisError, Grid, check_positive_m};
 use crate::jobs::CancelToken;
 use crate::model::Category;
@@ -89,6 +90,12 @@ pub struct HeatmapParams {
     pub extent: Option<([f64; 2], [f64; 2])>,
     /// Refuse grids with more cells than this.
     pub max_cells: usize,
+    /// A study area (SWEREF 99 TM polygons): the grid covers its box from the
+    /// box's lower-left corner floored to a multiple of the cell size (the
+    /// `extent` is then ignored), incidents outside it are left out and
+    /// cells whose centre lies outside it carry no value (NaN).
+    #[serde(skip)]
+    pub study_area: Option<StudyArea>,
 }
 
 impl Default for HeatmapParams {
@@ -100,6 +107,7 @@ impl Default for HeatmapParams {
             weights: None,
             extent: None,
             max_cells: 4_000_000,
+            study_area: None,
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct Heatmap {
     /// Coarse incidents left out by the caller (see
     /// [`crate::analysis::analysis_points`]); [`heatmap`] sets 0, the caller fills it in.
     pub coarse_excluded: usize,
+    /// Incidents left out for lying outside the study area.
+    pub outside_area: usize,
 }
 
 /// Kernel density of incidents on a regular grid, in incidents per km² at
@@ -201,6 +211,34 @@ pub fn heatmap(
     let reach_m = params.kernel.reach_m(params.bandwidth_m);
     let (x0, y0, nx, ny) = grid_frame(xy, params, cell_m)?;
     cancel.check()?;
+    // With a study area: the cells taking part, and only the incidents inside.
+    let mask = params
+        .study_area
+        .as_ref()
+        .map(|a| (a, CellMask::build(a, x0, y0, cell_m, nx, ny)));
+    let kept: Option<(Vec<[f64; 2]>, Vec<Category>)> = mask.as_ref().map(|(area, m)| {
+        let mut kept_xy = Vec::with_capacity(xy.len());
+        let mut kept_cat = Vec::new();
+        for (i, p) in xy.iter().enumerate() {
+            if m.point_inside(area, *p) {
+                kept_xy.push(*p);
+                if params.weights.is_some() {
+                    kept_cat.push(categories[i]);
+                }
+            }
+        }
+        (kept_xy, kept_cat)
+    });
+    let outside_area = kept.as_ref().map_or(0, |(k, _)| {
+        xy.iter()
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .count()
+            - k.len()
+    });
+    let (xy, categories) = match &kept {
+        Some((k, c)) => (k.as_slice(), c.as_slice()),
+        None => (xy, categories),
+    };
 
     // Stencil radius in cells, and the padded binning grid around the output.
     let r = (reach_m / cell_m).ceil() as usize;
@@ -237,6 +275,14 @@ pub fn heatmap(
         }
     };
     let used = binned.used;
+    let mut values = values;
+    if let Some((_, m)) = &mask {
+        for (v, inside) in values.iter_mut().zip(&m.inside) {
+            if !inside {
+                *v = f64::NAN;
+            }
+        }
+    }
     Ok(Heatmap {
         grid: Grid {
             x0,
@@ -249,6 +295,7 @@ pub fn heatmap(
         params: params.clone(),
         incidents_used: used,
         coarse_excluded: 0,
+        outside_area,
     })
 }
 
@@ -258,6 +305,23 @@ fn grid_frame(
     params: &HeatmapParams,
     cell_m: f64,
 ) -> Result<(f64, f64, usize, usize), AnalysisError> {
+    if let Some(area) = &params.study_area {
+        let origin = area.grid_origin(cell_m);
+        let max = area.bounds().1;
+        let nx = (((max[0] - origin[0]) / cell_m) * (1.0 - 1e-12))
+            .ceil()
+            .max(1.0);
+        let ny = (((max[1] - origin[1]) / cell_m) * (1.0 - 1e-12))
+            .ceil()
+            .max(1.0);
+        if nx * ny > params.max_cells as f64 {
+            return Err(AnalysisError::TooLarge {
+                cells: (nx * ny).min(u64::MAX as f64) as u64,
+                max_cells: params.max_cells as u64,
+            });
+        }
+        return Ok((origin[0], origin[1], nx as usize, ny as usize));
+    }
     let (min, max) = match params.extent {
         Some((min, max)) => {
             if !(min.iter().chain(&max).all(|v| v.is_finite())
@@ -947,6 +1011,39 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     const C: [f64; 2] = [474_000.0, 6_211_000.0];
+
+    #[test]
+    fn a_study_area_fixes_the_grid_and_masks_the_cells() {
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        // 30 incidents in the upper arm, 40 in the notch (outside).
+        let mut xy = vec![[474_400.0, 6_212_700.0]; 30];
+        xy.extend(vec![[475_600.0, 6_212_050.0]; 40]);
+        let params = HeatmapParams {
+            study_area: Some(area.clone()),
+            ..HeatmapParams::default()
+        };
+        let h = heatmap(&xy, &[], &params, &CancelToken::new()).unwrap();
+        let g = &h.grid;
+        // Origin: the box's corner floored to 20 m; the grid covers the box.
+        assert_eq!((g.x0, g.y0), (474_000.0, 6_211_000.0));
+        assert_eq!((g.nx, g.ny), (103, 103));
+        assert_eq!((h.incidents_used, h.outside_area), (30, 40));
+        for iy in 0..g.ny {
+            for ix in 0..g.nx {
+                let v = g.get(ix, iy);
+                assert_eq!(
+                    v.is_nan(),
+                    !area.contains(g.cell_center(ix, iy)),
+                    "{ix} {iy}"
+                );
+            }
+        }
+        // The notch carries no value, the arm's cluster does.
+        let (ix, iy) = g.cell_of([475_600.0, 6_212_050.0]).unwrap();
+        assert!(g.get(ix, iy).is_nan());
+        let (ix, iy) = g.cell_of([474_400.0, 6_212_700.0]).unwrap();
+        assert!(g.get(ix, iy) > 0.0);
+    }
 
     fn run(xy: &[[f64; 2]], params: &HeatmapParams) -> Result<Heatmap, AnalysisError> {
         heatmap(xy, &[], params, &CancelToken::new())

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::area::{CellMask, StudyArea, cells_to_cover};
 use crate::analysis::{AnalysisError, check_positive_m};
 use crate::jobs::CancelToken;
 
@@ -20,10 +21,11 @@ pub struct HotspotParams {
     pub band_m: f64,
     /// Benjamini–Hochberg false-discovery-rate correction (default on).
     pub fdr: bool,
-    /// Lower-left and upper-right corner of a study area (SWEREF 99 TM metres)
-    /// that fixes the grid; `None` = the smallest rectangle of cells holding
-    /// the incidents.
-    pub study_area: Option<([f64; 2], [f64; 2])>,
+    /// A study area (SWEREF 99 TM polygons) that fixes the grid and says which
+    /// cells take part; `None` = the smallest rectangle of cells holding the
+    /// incidents, every cell taking part.
+    #[serde(skip)]
+    pub study_area: Option<StudyArea>,
 }
 
 impl Default for HotspotParams {
@@ -127,10 +129,15 @@ pub struct Hotspots {
     pub nx: usize,
     pub ny: usize,
     pub params: HotspotParams,
-    /// Every cell, row-major from the south-west (`iy * nx + ix`).
+    /// Every cell that takes part, row-major from the south-west: without a
+    /// study area every cell of the grid (`iy * nx + ix`), with one the cells
+    /// whose centre lies inside it.
     pub cells: Vec<HotspotCell>,
-    /// Incidents inside the grid.
+    /// Incidents in cells that take part.
     pub incidents_used: usize,
+    /// Incidents left out for lying outside the study area (in a cell whose
+    /// centre lies outside it, or outside its box).
+    pub outside_area: usize,
 }
 
 impl Hotspots {
@@ -158,34 +165,32 @@ pub(crate) struct CountGrid {
     pub cell_m: f64,
     pub nx: usize,
     pub ny: usize,
-    /// Row-major counts.
+    /// Row-major counts (0 in cells that do not take part).
     pub counts: Vec<u32>,
+    /// Row-major: does the cell take part? `None` = every cell does.
+    pub mask: Option<Vec<bool>>,
     pub used: usize,
+    /// Incidents left out: outside the grid or in a cell that does not take part.
+    pub outside: usize,
 }
 
 impl CountGrid {
     /// Bins incidents by the rule: x0 = floor(min_x / cell)·cell (same
     /// for y), cell index floor((x − x0) / cell), the smallest rectangle of
-    /// cells holding them all; or the same rule on the study area's box.
+    /// cells holding them all; or the same rule on the study area's box, where
+    /// only cells whose centre lies inside the area take part (incidents in
+    /// the others are left out and counted).
     pub(crate) fn build(
         xy: &[[f64; 2]],
         cell_m: f64,
-        study_area: Option<([f64; 2], [f64; 2])>,
+        study_area: Option<&StudyArea>,
         max_cells: usize,
     ) -> Result<CountGrid, AnalysisError> {
         check_positive_m("cell_m", cell_m)?;
-        let (min, max) = match study_area {
-            Some((min, max)) => {
-                if !(min.iter().chain(&max).all(|v| v.is_finite())
-                    && max[0] >= min[0]
-                    && max[1] >= min[1])
-                {
-                    return Err(AnalysisError::InvalidParam {
-                        name: "study_area",
-                        reason: format!("needs finite corners with max ≥ min, got {min:?} {max:?}"),
-                    });
-                }
-                (min, max)
+        let (origin, size) = match study_area {
+            Some(area) => {
+                let origin = area.grid_origin(cell_m);
+                (origin, cells_to_cover(origin, area.bounds().1, cell_m))
             }
             None => {
                 let mut min = [f64::INFINITY; 2];
@@ -201,13 +206,15 @@ impl CountGrid {
                 if min[0] > max[0] {
                     return Err(AnalysisError::NoIncidents);
                 }
-                (min, max)
+                let origin = [
+                    (min[0] / cell_m).floor() * cell_m,
+                    (min[1] / cell_m).floor() * cell_m,
+                ];
+                (origin, cells_to_cover(origin, max, cell_m))
             }
         };
-        let x0 = (min[0] / cell_m).floor() * cell_m;
-        let y0 = (min[1] / cell_m).floor() * cell_m;
-        let nx = ((max[0] - x0) / cell_m).floor() + 1.0;
-        let ny = ((max[1] - y0) / cell_m).floor() + 1.0;
+        let [x0, y0] = origin;
+        let [nx, ny] = size;
         if nx * ny > max_cells as f64 {
             return Err(AnalysisError::TooLarge {
                 cells: (nx * ny).min(u64::MAX as f64) as u64,
@@ -215,10 +222,15 @@ impl CountGrid {
             });
         }
         let (nx, ny) = (nx as usize, ny as usize);
+        let mask = study_area.map(|a| CellMask::build(a, x0, y0, cell_m, nx, ny).inside);
         let mut counts = vec![0u32; nx * ny];
         let mut used = 0;
+        let mut outside = 0;
         let inv = 1.0 / cell_m;
         for p in xy {
+            if !(p[0].is_finite() && p[1].is_finite()) {
+                continue;
+            }
             let fx = ((p[0] - x0) * inv).floor();
             let fy = ((p[1] - y0) * inv).floor();
             // Division may round onto the next cell where multiplication by
@@ -226,9 +238,14 @@ impl CountGrid {
             let fx = exact_floor_div(p[0] - x0, cell_m, fx);
             let fy = exact_floor_div(p[1] - y0, cell_m, fy);
             if fx >= 0.0 && fy >= 0.0 && fx < nx as f64 && fy < ny as f64 {
-                counts[fy as usize * nx + fx as usize] += 1;
-                used += 1;
+                let i = fy as usize * nx + fx as usize;
+                if mask.as_ref().is_none_or(|m| m[i]) {
+                    counts[i] += 1;
+                    used += 1;
+                    continue;
+                }
             }
+            outside += 1;
         }
         Ok(CountGrid {
             x0,
@@ -237,8 +254,15 @@ impl CountGrid {
             nx,
             ny,
             counts,
+            mask,
             used,
+            outside,
         })
+    }
+
+    /// Does cell `i` take part?
+    pub(crate) fn takes_part(&self, i: usize) -> bool {
+        self.mask.as_ref().is_none_or(|m| m[i])
     }
 }
 
@@ -267,18 +291,22 @@ fn exact_floor_div(a: f64, b: f64, guess: f64) -> f64 {
 /// - `cancel`: checked between stages.
 ///
 /// # Returns
-/// [`Hotspots`] with every cell of the grid, empty ones included.
+/// [`Hotspots`] with every cell that takes part, empty ones included.
 ///
 /// # Algorithm
 /// Grid: cell (0, 0) has its lower-left corner at (floor(min_x / cell)·cell,
 /// floor(min_y / cell)·cell); an incident at (x, y) falls in cell
 /// (floor((x − x0)/cell), floor((y − y0)/cell)); the grid is the smallest
 /// rectangle of cells holding all incidents, or, with a study area, the same
-/// rule applied to the area's box (incidents outside it are left out).
-/// Neighbours of cell i: cells whose centres lie within `band_m` of its centre
-/// (inclusive, with a relative tolerance of 1e-9), i itself included, binary
-/// weights. With n cells, x̄ and s the mean and population standard deviation
-/// of all counts and W_i the number of neighbours inside the grid:
+/// rule applied to the area's box. With a study area only the cells whose
+/// centre lies inside it take part: the others are neither observations nor
+/// neighbours, and incidents in them are left out (counted in
+/// [`Hotspots::outside_area`]).
+/// Neighbours of cell i: cells taking part whose centres lie within `band_m`
+/// of its centre (inclusive, with a relative tolerance of 1e-9), i itself
+/// included, binary weights. With n cells taking part, x̄ and s the mean and
+/// population standard deviation of their counts and W_i the number of
+/// neighbours:
 /// z_i = (Σ_j w_ij x_j − x̄ W_i) / (s · sqrt((n W_i − W_i²) / (n − 1))).
 /// p_i = erfc(|z_i| / √2) (two-sided). Classes: significant at 90/95/99 %
 /// confidence when p ≤ 0.10/0.05/0.01; with FDR, each level's cutoff is the
@@ -318,21 +346,28 @@ pub fn hotspots(
     cancel: &CancelToken,
 ) -> Result<Hotspots, AnalysisError> {
     check_positive_m("band_m", params.band_m)?;
-    let grid = CountGrid::build(xy, params.cell_m, params.study_area, MAX_CELLS)?;
+    let grid = CountGrid::build(xy, params.cell_m, params.study_area.as_ref(), MAX_CELLS)?;
     cancel.check()?;
     let (nx, ny) = (grid.nx, grid.ny);
-    let n = nx * ny;
-    let (sums, weights) = band_sums(&grid.counts, nx, ny, params.band_m / params.cell_m);
+    let (sums, weights) = band_sums(
+        &grid.counts,
+        grid.mask.as_deref(),
+        nx,
+        ny,
+        params.band_m / params.cell_m,
+    );
     cancel.check()?;
 
-    let total: f64 = grid.counts.iter().map(|&c| c as f64).sum();
+    // Only the cells that take part are observations.
+    let part: Vec<usize> = (0..nx * ny).filter(|&i| grid.takes_part(i)).collect();
+    let n = part.len();
+    let total: f64 = part.iter().map(|&i| grid.counts[i] as f64).sum();
     let nf = n as f64;
     let mean = total / nf;
-    let var = grid
-        .counts
+    let var = part
         .iter()
-        .map(|&c| {
-            let d = c as f64 - mean;
+        .map(|&i| {
+            let d = grid.counts[i] as f64 - mean;
             d * d
         })
         .sum::<f64>()
@@ -342,12 +377,12 @@ pub fn hotspots(
     let mut z = vec![0.0f64; n];
     let mut p = vec![1.0f64; n];
     if !degenerate {
-        for i in 0..n {
+        for (k, &i) in part.iter().enumerate() {
             let w = weights[i] as f64;
             let denom = s * ((nf * w - w * w) / (nf - 1.0)).sqrt();
             if denom > 0.0 {
-                z[i] = (sums[i] as f64 - mean * w) / denom;
-                p[i] = p_two_sided(z[i]);
+                z[k] = (sums[i] as f64 - mean * w) / denom;
+                p[k] = p_two_sided(z[k]);
             }
         }
     }
@@ -358,14 +393,16 @@ pub fn hotspots(
     } else {
         CONFIDENCE_ALPHAS
     };
-    let cells = (0..n)
-        .map(|i| HotspotCell {
+    let cells = part
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| HotspotCell {
             ix: i % nx,
             iy: i / nx,
             count: grid.counts[i],
-            z: z[i],
-            p: p[i],
-            class: classify(z[i], p[i], &cutoffs),
+            z: z[k],
+            p: p[k],
+            class: classify(z[k], p[k], &cutoffs),
         })
         .collect();
     Ok(Hotspots {
@@ -377,6 +414,7 @@ pub fn hotspots(
         params: params.clone(),
         cells,
         incidents_used: grid.used,
+        outside_area: grid.outside,
     })
 }
 
@@ -413,8 +451,15 @@ fn fdr_cutoffs(p: &[f64]) -> [f64; 3] {
 }
 
 /// Neighbour sums Σ_j w_ij x_j and neighbour counts W_i for binary weights
-/// over the cells whose centres lie within `band_cells` cell sides.
-fn band_sums(counts: &[u32], nx: usize, ny: usize, band_cells: f64) -> (Vec<u64>, Vec<u32>) {
+/// over the cells whose centres lie within `band_cells` cell sides; with a
+/// mask only cells that take part are neighbours (their counts outside are 0).
+fn band_sums(
+    counts: &[u32],
+    mask: Option<&[bool]>,
+    nx: usize,
+    ny: usize,
+    band_cells: f64,
+) -> (Vec<u64>, Vec<u32>) {
     // Half-widths of the disc per row offset dy: |dx| ≤ half[|dy|].
     let limit = band_cells * band_cells * (1.0 + 1e-9);
     let r = band_cells.floor() as usize;
@@ -436,8 +481,10 @@ fn band_sums(counts: &[u32], nx: usize, ny: usize, band_cells: f64) -> (Vec<u64>
             w
         })
         .collect();
-    // Row prefix sums: pre[y * (nx + 1) + x] = Σ counts[y][..x].
+    // Row prefix sums: pre[y * (nx + 1) + x] = Σ counts[y][..x], and the same
+    // of the mask (cells taking part) when there is one.
     let mut pre = vec![0u64; ny * (nx + 1)];
+    let mut pre_mask = mask.map(|_| vec![0u32; ny * (nx + 1)]);
     for y in 0..ny {
         let row = &counts[y * nx..(y + 1) * nx];
         let dst = &mut pre[y * (nx + 1)..(y + 1) * (nx + 1)];
@@ -445,6 +492,14 @@ fn band_sums(counts: &[u32], nx: usize, ny: usize, band_cells: f64) -> (Vec<u64>
         for (x, &c) in row.iter().enumerate() {
             acc += c as u64;
             dst[x + 1] = acc;
+        }
+        if let (Some(m), Some(pm)) = (mask, pre_mask.as_mut()) {
+            let dst = &mut pm[y * (nx + 1)..(y + 1) * (nx + 1)];
+            let mut acc = 0u32;
+            for (x, &inside) in m[y * nx..(y + 1) * nx].iter().enumerate() {
+                acc += u32::from(inside);
+                dst[x + 1] = acc;
+            }
         }
     }
     let mut sums = vec![0u64; nx * ny];
@@ -455,13 +510,19 @@ fn band_sums(counts: &[u32], nx: usize, ny: usize, band_cells: f64) -> (Vec<u64>
         for yy in y_lo..=y_hi {
             let w = half[y.abs_diff(yy)];
             let pre_row = &pre[yy * (nx + 1)..(yy + 1) * (nx + 1)];
+            let mask_row = pre_mask
+                .as_ref()
+                .map(|pm| &pm[yy * (nx + 1)..(yy + 1) * (nx + 1)]);
             let out = &mut sums[y * nx..(y + 1) * nx];
             let wout = &mut weights[y * nx..(y + 1) * nx];
             for x in 0..nx {
                 let lo = x.saturating_sub(w);
                 let hi = (x + w + 1).min(nx);
                 out[x] += pre_row[hi] - pre_row[lo];
-                wout[x] += (hi - lo) as u32;
+                wout[x] += match mask_row {
+                    Some(m) => m[hi] - m[lo],
+                    None => (hi - lo) as u32,
+                };
             }
         }
     }
@@ -476,124 +537,10 @@ pub fn p_two_sided(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2).min(1.0)
 }
 
-/// Complementary error function, W. J. Cody's rational Chebyshev
-/// approximations (Math. Comp. 23 (1969) 631–637; the CALERF routine of
-/// SPECFUN), relative error about 1e-15 or better.
+/// Complementary error function (libm's, a port of FreeBSD's msun: error
+/// under 1 ulp).
 pub fn erfc(x: f64) -> f64 {
-    if x.is_nan() {
-        return f64::NAN;
-    }
-    let y = x.abs();
-    let result = if y <= 0.46875 {
-        return 1.0 - erf_small(x);
-    } else if y <= 4.0 {
-        erfc_mid(y)
-    } else {
-        erfc_large(y)
-    };
-    if x < 0.0 { 2.0 - result } else { result }
-}
-
-/// erf(x) for |x| ≤ 0.46875.
-#[allow(clippy::excessive_precision, clippy::needless_range_loop)] // Cody's published digits and loops
-fn erf_small(x: f64) -> f64 {
-    const A: [f64; 5] = [
-        3.161_123_743_870_565_6e0,
-        1.138_641_541_510_501_6e2,
-        3.774_852_376_853_020_2e2,
-        3.209_377_589_138_469_5e3,
-        1.857_777_061_846_031_5e-1,
-    ];
-    const B: [f64; 4] = [
-        2.360_129_095_234_412_1e1,
-        2.440_246_379_344_441_7e2,
-        1.282_616_526_077_372_3e3,
-        2.844_236_833_439_170_6e3,
-    ];
-    let y = x.abs();
-    let z = if y > 1.11e-16 { y * y } else { 0.0 };
-    let mut num = A[4] * z;
-    let mut den = z;
-    for i in 0..3 {
-        num = (num + A[i]) * z;
-        den = (den + B[i]) * z;
-    }
-    x * (num + A[3]) / (den + B[3])
-}
-
-/// erfc(y) for 0.46875 < y ≤ 4.
-#[allow(clippy::excessive_precision, clippy::needless_range_loop)] // Cody's published digits and loops
-fn erfc_mid(y: f64) -> f64 {
-    const C: [f64; 9] = [
-        5.641_884_969_886_700_9e-1,
-        8.883_149_794_388_375_9e0,
-        6.611_919_063_714_163e1,
-        2.986_351_381_974_001_3e2,
-        8.819_522_212_417_691e2,
-        1.712_047_612_634_070_6e3,
-        2.051_078_377_826_071_5e3,
-        1.230_339_354_797_997_2e3,
-        2.153_115_354_744_038_5e-8,
-    ];
-    const D: [f64; 8] = [
-        1.574_492_611_070_983_5e1,
-        1.176_939_508_913_125e2,
-        5.371_811_018_620_098_6e2,
-        1.621_389_574_566_690_2e3,
-        3.290_799_235_733_459_7e3,
-        4.362_619_090_143_247e3,
-        3.439_367_674_143_721_6e3,
-        1.230_339_354_803_749_4e3,
-    ];
-    let mut num = C[8] * y;
-    let mut den = y;
-    for i in 0..7 {
-        num = (num + C[i]) * y;
-        den = (den + D[i]) * y;
-    }
-    let r = (num + C[7]) / (den + D[7]);
-    scaled_exp_neg_sq(y) * r
-}
-
-/// erfc(y) for y > 4.
-#[allow(clippy::excessive_precision, clippy::needless_range_loop)] // Cody's published digits and loops
-fn erfc_large(y: f64) -> f64 {
-    const P: [f64; 6] = [
-        3.053_266_349_612_323_4e-1,
-        3.603_448_999_498_044_4e-1,
-        1.257_817_261_112_292_5e-1,
-        1.608_378_514_874_227_7e-2,
-        6.587_491_615_298_378_5e-4,
-        1.631_538_713_730_709_6e-2,
-    ];
-    const Q: [f64; 5] = [
-        2.568_520_192_289_822_4e0,
-        1.872_952_849_923_460_4e0,
-        5.279_051_029_514_284_1e-1,
-        6.051_834_131_244_131_9e-2,
-        2.335_204_976_268_691_9e-3,
-    ];
-    const SQRPI: f64 = 5.641_895_835_477_562_9e-1; // 1/√π
-    if y >= 26.543 {
-        return 0.0;
-    }
-    let z = 1.0 / (y * y);
-    let mut num = P[5] * z;
-    let mut den = z;
-    for i in 0..4 {
-        num = (num + P[i]) * z;
-        den = (den + Q[i]) * z;
-    }
-    let r = z * (num + P[4]) / (den + Q[4]);
-    let r = (SQRPI - r) / y;
-    scaled_exp_neg_sq(y) * r
-}
-
-/// exp(−y²) computed as Cody does, splitting y to keep y² exact.
-fn scaled_exp_neg_sq(y: f64) -> f64 {
-    let ysq = (y * 16.0).trunc() / 16.0;
-    let del = (y - ysq) * (y + ysq);
-    (-ysq * ysq).exp() * (-del).exp()
+    libm::erfc(x)
 }
 
 #[cfg(test)]
@@ -605,6 +552,15 @@ mod tests {
 
     fn run(xy: &[[f64; 2]], params: &HotspotParams) -> Hotspots {
         hotspots(xy, params, &CancelToken::new()).unwrap()
+    }
+
+    /// A rectangular study area.
+    fn rect(min: [f64; 2], max: [f64; 2]) -> Option<StudyArea> {
+        let r = geo::Rect::new(
+            geo::coord! {x: min[0], y: min[1]},
+            geo::coord! {x: max[0], y: max[1]},
+        );
+        Some(StudyArea::new(geo::MultiPolygon(vec![r.to_polygon()]), "test").unwrap())
     }
 
     /// Gi* straight from the formula, over all pairs of cells.
@@ -719,13 +675,22 @@ mod tests {
     #[test]
     fn study_area_fixes_the_grid() {
         let params = HotspotParams {
-            study_area: Some(([1000.0, 2000.0], [1950.0, 2450.0])),
+            study_area: rect([1000.0, 2000.0], [1990.0, 2490.0]),
             ..HotspotParams::default()
         };
         let h = run(&[[1500.0, 2100.0], [5000.0, 5000.0]], &params);
         assert_eq!((h.x0, h.y0, h.nx, h.ny), (1000.0, 2000.0, 10, 5));
-        assert_eq!(h.incidents_used, 1);
+        assert_eq!((h.incidents_used, h.outside_area), (1, 1));
         assert_eq!(h.cells[1 * 10 + 5].count, 1);
+        // A box ending on the last centres: those centres lie on the
+        // boundary, not inside, so that column and row do not take part.
+        let params = HotspotParams {
+            study_area: rect([1000.0, 2000.0], [1950.0, 2450.0]),
+            ..HotspotParams::default()
+        };
+        let h = run(&[[1500.0, 2100.0], [1960.0, 2100.0]], &params);
+        assert_eq!((h.nx, h.ny, h.cells.len()), (10, 5, 9 * 4));
+        assert_eq!((h.incidents_used, h.outside_area), (1, 1));
     }
 
     #[test]
@@ -736,7 +701,7 @@ mod tests {
         // Middle: W = 3, Σ = 3: z = 0.
         let params = HotspotParams {
             band_m: 100.0,
-            study_area: Some(([0.0, 0.0], [299.0, 99.0])),
+            study_area: rect([0.0, 0.0], [299.0, 99.0]),
             ..HotspotParams::default()
         };
         let h = run(&[[150.0, 50.0]; 3], &params);
@@ -757,7 +722,7 @@ mod tests {
         let params = HotspotParams {
             band_m: 100.0,
             fdr: false,
-            study_area: Some(([0.0, 0.0], [499.0, 499.0])),
+            study_area: rect([0.0, 0.0], [499.0, 499.0]),
             ..HotspotParams::default()
         };
         let h = run(&[[250.0, 250.0]; 25], &params);
@@ -826,6 +791,118 @@ mod tests {
             assert_eq!(counts.iter().sum::<u32>() as usize, xy.len());
             assert!(h.cells.iter().any(|c| c.class == HotspotClass::Hot99));
         }
+    }
+
+    #[test]
+    fn gi_star_over_a_concave_area_with_a_hole_uses_only_the_inside_cells() {
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut xy = Vec::new();
+        // A cluster in the upper arm, one in the notch (outside), spread elsewhere.
+        for _ in 0..400 {
+            xy.push([
+                474_400.0 + rng.random_range(-200.0..200.0),
+                6_212_700.0 + rng.random_range(-150.0..150.0),
+            ]);
+            xy.push([
+                475_600.0 + rng.random_range(-300.0..300.0),
+                6_212_050.0 + rng.random_range(-200.0..200.0),
+            ]);
+        }
+        for _ in 0..600 {
+            xy.push([
+                rng.random_range(473_900.0..476_200.0),
+                rng.random_range(6_210_900.0..6_213_200.0),
+            ]);
+        }
+        let (cell_m, band_m) = (100.0, 250.0);
+        let params = HotspotParams {
+            cell_m,
+            band_m,
+            fdr: false,
+            study_area: Some(area.clone()),
+        };
+        let h = run(&xy, &params);
+
+        // Independently: the grid from the box's floored corner, the cells whose
+        // centre the polygon contains, the incidents in them, and Gi* from the
+        // formula over those cells only.
+        let (min, max) = area.bounds();
+        let x0 = (min[0] / cell_m).floor() * cell_m;
+        let y0 = (min[1] / cell_m).floor() * cell_m;
+        let nx = ((max[0] - x0) / cell_m).floor() as usize + 1;
+        let ny = ((max[1] - y0) / cell_m).floor() as usize + 1;
+        let mut inside = Vec::new();
+        for iy in 0..ny {
+            for ix in 0..nx {
+                let c = [
+                    x0 + (ix as f64 + 0.5) * cell_m,
+                    y0 + (iy as f64 + 0.5) * cell_m,
+                ];
+                if geo::Contains::contains(&area.polygons, &geo::coord! {x: c[0], y: c[1]}) {
+                    inside.push((ix, iy, c));
+                }
+            }
+        }
+        let mut counts = vec![0.0f64; inside.len()];
+        let mut outside = 0;
+        for p in &xy {
+            let ix = ((p[0] - x0) / cell_m).floor();
+            let iy = ((p[1] - y0) / cell_m).floor();
+            match inside
+                .iter()
+                .position(|&(cx, cy, _)| cx as f64 == ix && cy as f64 == iy)
+            {
+                Some(k) => counts[k] += 1.0,
+                None => outside += 1,
+            }
+        }
+        let n = inside.len() as f64;
+        let mean = counts.iter().sum::<f64>() / n;
+        let s = (counts.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let mut want = Vec::new();
+        for &(_, _, ci) in &inside {
+            let (mut w, mut sum) = (0.0, 0.0);
+            for (k, &(_, _, cj)) in inside.iter().enumerate() {
+                if ((ci[0] - cj[0]).powi(2) + (ci[1] - cj[1]).powi(2)).sqrt() <= band_m {
+                    w += 1.0;
+                    sum += counts[k];
+                }
+            }
+            want.push((sum - mean * w) / (s * ((n * w - w * w) / (n - 1.0)).sqrt()));
+        }
+
+        assert!(outside > 300, "{outside}");
+        assert_eq!((h.x0, h.y0, h.nx, h.ny), (x0, y0, nx, ny));
+        assert_eq!(h.cells.len(), inside.len());
+        assert!(
+            h.cells.len() < nx * ny * 3 / 4,
+            "{} of {}",
+            h.cells.len(),
+            nx * ny
+        );
+        assert_eq!(
+            (h.incidents_used, h.outside_area),
+            (xy.len() - outside, outside)
+        );
+        for ((c, &(ix, iy, _)), (z, count)) in
+            h.cells.iter().zip(&inside).zip(want.iter().zip(&counts))
+        {
+            assert_eq!((c.ix, c.iy, c.count as f64), (ix, iy, *count));
+            assert!((c.z - z).abs() < 1e-9, "({ix}, {iy}): {} vs {z}", c.z);
+            assert!((c.p - p_two_sided(*z)).abs() < 1e-12);
+        }
+        assert!(h.cells.iter().any(|c| c.class == HotspotClass::Hot99));
+        // The same incidents without the area give other z-scores: the cells
+        // outside would shift them.
+        let plain = run(
+            &xy,
+            &HotspotParams {
+                study_area: None,
+                ..params
+            },
+        );
+        assert_ne!(plain.cells.len(), h.cells.len());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rstar::{AABB, RTree};
 
 use crate::crs::{Sweref99Tm, sweref_from_wgs84};
 use crate::jobs::{CancelToken, Cancelled};
-use crate::store::IncidentPoint;
+use crate::model::IncidentPoint;
 
 type Entry = GeomWithData<[f64; 2], u32>;
 

@@ -8,6 +8,10 @@
 use crate::jobs::Cancelled;
 use crate::model::{Category, Filter, Precision};
 
+/// Study areas (polygons in SWEREF 99 TM metres) and the cells they take in.
+pub mod area;
+/// The one entry point of the app and the command line: load from a store, run an analysis.
+pub mod engine;
 /// A regular grid of values in SWEREF 99 TM metres.
 pub mod grid;
 /// Kernel density of incidents on a regular grid (quartic or Gaussian), and legend class breaks.
@@ -16,12 +20,15 @@ pub mod heatmap;
 pub mod hotspots;
 /// R-tree over incidents in SWEREF 99 TM metres.
 pub mod index;
+/// The user's study-area and candidate files, and the default boundary in `data/`.
+pub mod inputs;
 /// Strategic places for host presence: maximal covering location (greedy + swap search).
 pub mod places;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 pub mod synthetic;
 
+pub use area::StudyArea;
 pub use grid::Grid;
 pub use heatmap::{ClassMethod, Heatmap, HeatmapParams, Kernel, class_breaks, heatmap};
 pub use hotspots::{HotspotCell, HotspotClass, HotspotParams, Hotspots, hotspots};
@@ -103,8 +110,8 @@ pub fn analysis_points(
 mod tests {
     use super::*;
     use crate::crs::{Sweref99Tm, wgs84_from_sweref};
+    use crate::model::IncidentPoint;
     use crate::model::Source;
-    use crate::store::IncidentPoint;
     use std::collections::BTreeSet;
 
     fn at(e: f64, n: f64, category: Category, precision_m: f64) -> IncidentPoint {

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::analysis::area::StudyArea;
 use crate::analysis::hotspots::CountGrid;
 use crate::analysis::{AnalysisError, check_positive_m};
 use crate::jobs::CancelToken;
@@ -32,6 +33,11 @@ pub struct PlacesParams {
     /// When no candidates are given, the centres of at most this many cells
     /// with the most incidents are the candidates (default 2,000).
     pub max_candidates: usize,
+    /// A study area: only grid cells whose centre lies inside it are demand
+    /// or candidates, and given candidates outside it are left out. The grid
+    /// then starts at the area's box's floored lower-left corner.
+    #[serde(skip)]
+    pub study_area: Option<StudyArea>,
 }
 
 impl Default for PlacesParams {
@@ -41,6 +47,7 @@ impl Default for PlacesParams {
             radius_m: 300.0,
             cell_m: 100.0,
             max_candidates: 2000,
+            study_area: None,
         }
     }
 }
@@ -76,6 +83,10 @@ pub struct Places {
     pub upper_bound: f64,
     pub params: PlacesParams,
     pub incidents_used: usize,
+    /// Incidents left out for lying outside the study area's cells.
+    pub outside_area: usize,
+    /// Given candidates left out for lying outside the study area.
+    pub candidates_outside: usize,
 }
 
 impl Places {
@@ -183,8 +194,33 @@ pub fn strategic_places(
             reason: "must allow at least one candidate".into(),
         });
     }
-    let grid = CountGrid::build(xy, params.cell_m, None, MAX_CELLS)?;
+    let grid = CountGrid::build(xy, params.cell_m, params.study_area.as_ref(), MAX_CELLS)?;
     cancel.check()?;
+    let inside: Option<Vec<Candidate>> = match (candidates, &params.study_area) {
+        (Some(list), Some(area)) => {
+            let kept: Vec<Candidate> = list
+                .iter()
+                .filter(|c| area.contains(c.xy))
+                .cloned()
+                .collect();
+            if kept.is_empty() {
+                return Err(AnalysisError::InvalidParam {
+                    name: "candidates",
+                    reason: format!(
+                        "none of the {} candidate places lies inside the study area",
+                        list.len()
+                    ),
+                });
+            }
+            Some(kept)
+        }
+        _ => None,
+    };
+    let candidates_outside = match (&inside, candidates) {
+        (Some(kept), Some(list)) => list.len() - kept.len(),
+        _ => 0,
+    };
+    let candidates = inside.as_deref().or(candidates);
     let problem = Problem::build(&grid, candidates, params);
     cancel.check()?;
     let k = params.k.min(problem.m());
@@ -284,6 +320,8 @@ pub fn strategic_places(
         upper_bound: bound.max(covered),
         params: params.clone(),
         incidents_used: grid.used,
+        outside_area: grid.outside,
+        candidates_outside,
     })
 }
 
@@ -955,6 +993,54 @@ mod tests {
 
     fn run(xy: &[[f64; 2]], params: &PlacesParams) -> Places {
         strategic_places(xy, None, params, &CancelToken::new()).unwrap()
+    }
+
+    #[test]
+    fn a_study_area_limits_demand_and_candidates() {
+        // The concave area with a hole; 50 incidents in its notch (outside),
+        // 20 in its upper arm (inside).
+        let area = crate::analysis::area::tests::c_with_hole(474_015.0, 6_211_015.0);
+        let mut xy = vec![[475_600.0, 6_212_050.0]; 50];
+        xy.extend(vec![[474_400.0, 6_212_700.0]; 20]);
+        let params = PlacesParams {
+            k: 1,
+            study_area: Some(area.clone()),
+            ..PlacesParams::default()
+        };
+        let p = run(&xy, &params);
+        assert_eq!((p.total, p.covered, p.outside_area), (20.0, 20.0, 50));
+        assert!(area.contains(p.places[0].xy), "{:?}", p.places[0].xy);
+        // Without the area the notch wins.
+        let plain = run(
+            &xy,
+            &PlacesParams {
+                study_area: None,
+                ..params.clone()
+            },
+        );
+        assert_eq!(plain.covered, 50.0);
+        // A given candidate outside is left out and counted.
+        let candidates = [
+            Candidate {
+                xy: [475_600.0, 6_212_050.0],
+                name: Some("notch".into()),
+            },
+            Candidate {
+                xy: [474_400.0, 6_212_650.0],
+                name: Some("arm".into()),
+            },
+        ];
+        let p = strategic_places(&xy, Some(&candidates), &params, &CancelToken::new()).unwrap();
+        assert_eq!(p.candidates_outside, 1);
+        assert_eq!(p.places[0].name.as_deref(), Some("arm"));
+        let outside = &candidates[..1];
+        assert!(matches!(
+            strategic_places(&xy, Some(outside), &params, &CancelToken::new()),
+            Err(AnalysisError::InvalidParam {
+                name: "candidates",
+                ..
+            })
+        ));
     }
 
     /// Points at cell centres along a row (cell 100 m): `(x, count)`.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 
+use crate::model::IncidentPoint;
 use crate::model::{Category, HourRange, Source, time};
-use crate::store::IncidentPoint;
 
 /// Summary counts over a set of incidents. Hours and weekdays are local
 /// (Europe/Stockholm).

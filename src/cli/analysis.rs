@@ -1,41 +1,37 @@
 //! `lagesbild heatmap | hotspots | places PROJECT.gpkg [filters] … --out FILE`
 //!
-//! Each command loads the filtered incidents itself (coarse ones left out
-//! unless `--include-coarse`), runs one analysis of [`lagesbild::analysis`]
-//! and writes the result with [`lagesbild::export`], in the format the
-//! output's extension names. Writers go through a temporary file in the same
-//! folder, so a failed run never leaves a half-written file. Every vector
-//! output says what it was made from ([`MadeFrom`]); notes go to stderr, the
-//! summary to stdout (with `places --json` only the JSON).
+//! Each command settles the study area (`--area`, `--no-area` or the one
+//! kept in the project), loads and analyses through the one analysis engine
+//! the app uses too ([`lagesbild::analysis::engine`]: coarse incidents left
+//! out unless `--include-coarse`), and writes the result with
+//! [`lagesbild::export`], in the format the output's extension names. Writers
+//! go through a temporary file in the same folder, so a failed run never
+//! leaves a half-written file. Every vector output says what it was made from
+//! ([`lagesbild::export::MadeFrom`]); notes go to stderr, the summary to
+//! stdout (with `places --json` only the JSON).
 
 use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
-use lagesbild::analysis::{
-    AnalysisError, Candidate, HeatmapParams, HotspotClass, HotspotParams, Kernel, PlacesParams,
-    heatmap, hotspots, strategic_places,
+use lagesbild::analysis::engine::{
+    self, AreaChoice, Counts, EngineError, HeatmapRequest, HotspotRequest, Loaded, PlacesRequest,
+    Selection,
 };
-use lagesbild::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
+use lagesbild::analysis::{AnalysisError, HotspotClass, Kernel, StudyArea, inputs};
+use lagesbild::crs::{Sweref99Tm, wgs84_from_sweref};
 use lagesbild::export::layers::{
     HotspotExport, heatmap_edges, heatmap_layer, hotspot_layer, places_layer,
 };
-use lagesbild::export::{self, Layer, MadeFrom, OutputKind};
+use lagesbild::export::{self, Layer, OutputKind};
 use lagesbild::jobs::{CancelToken, Progress as _};
-use lagesbild::model::{Filter, HourRange, Precision, time};
-use lagesbild::store::{IncidentPoint, Project, Store as _};
+use lagesbild::model::{Filter, HourRange};
+use lagesbild::store::{self, BoxedStore};
 use serde_json::{Value, json};
 
 use super::args::{AnalysisInput, HeatmapArgs, HotspotsArgs, KernelArg, PlacesArgs};
-use super::geo_input::{self, StudyArea};
 use super::progress::TerminalProgress;
 use super::{Outcome, filter_from_args};
-
-/// Project metadata key holding the study area's GeoJSON text.
-pub const STUDY_AREA_KEY: &str = "study_area_geojson";
-/// Project metadata key holding the name of the file the study area came from.
-pub const STUDY_AREA_FILE_KEY: &str = "study_area_file";
 
 /// Most density classes `heatmap --classes` accepts.
 const MAX_CLASSES: usize = 20;
@@ -68,55 +64,6 @@ impl Timings {
             );
         }
         self.last = now;
-    }
-}
-
-/// The filtered incidents an analysis runs on.
-struct Loaded {
-    /// The project's name.
-    name: String,
-    /// True for the synthetic demo.
-    synthetic: bool,
-    /// SWEREF 99 TM metres of the incidents used.
-    xy: Vec<[f64; 2]>,
-    /// First and last local date of the incidents used.
-    period: Option<[NaiveDate; 2]>,
-    /// Incidents that passed the filter.
-    matched: usize,
-    /// Of those, left out for a coarse position.
-    coarse_excluded: usize,
-    /// Of those, left out because their position cannot be projected.
-    unprojectable: usize,
-}
-
-impl Loaded {
-    fn made_from(&self, filter: &Filter, incidents: usize, parameters: Value) -> MadeFrom {
-        MadeFrom {
-            project: self.name.clone(),
-            synthetic: self.synthetic,
-            filter: filter.describe(),
-            period: self.period,
-            incidents,
-            coarse_excluded: self.coarse_excluded,
-            parameters,
-            made_by: lagesbild::APP_NAME_VERSION.to_owned(),
-        }
-    }
-
-    /// Notes on stderr about incidents left out.
-    fn print_notes(&self) {
-        if self.coarse_excluded > 0 {
-            eprintln!(
-                "note: {} coarse incident(s) (e.g. the police's municipality-level events) left out; --include-coarse keeps them",
-                self.coarse_excluded
-            );
-        }
-        if self.unprojectable > 0 {
-            eprintln!(
-                "note: {} incident(s) left out: their position cannot be converted to SWEREF 99 TM",
-                self.unprojectable
-            );
-        }
     }
 }
 
@@ -168,250 +115,129 @@ fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
     }
 }
 
-fn open_project(path: &Path) -> anyhow::Result<Project> {
+fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
     if !path.exists() {
         anyhow::bail!("{}: no such project file", path.display());
     }
-    Ok(Project::open(path)?)
+    Ok(store::open(path)?)
 }
 
-/// Opens the command's project, lets `prepare` read or keep what it needs
-/// there (the study area), loads the incidents passing `filter`, closes the
-/// project and prints the notes on what was left out.
-fn open_and_load<T>(
+/// Opens the command's project, settles the study area (`--area` keeps a new
+/// one in the project, `--no-area` ignores the kept one), loads the incidents
+/// through the engine, closes the project and prints the notes on what was
+/// left out.
+fn open_and_load(
     input: &AnalysisInput,
     filter: &Filter,
     progress: &TerminalProgress,
     timings: &mut Timings,
-    prepare: impl FnOnce(&mut Project) -> anyhow::Result<T>,
-) -> anyhow::Result<(Loaded, T)> {
+) -> anyhow::Result<Loaded> {
     let mut project = open_project(&input.project)?;
     timings.lap("open project");
-    let prepared = prepare(&mut project)?;
-    let loaded = load(&project, filter, input.include_coarse, progress, timings)?;
-    drop(project);
-    loaded.print_notes();
-    Ok((loaded, prepared))
-}
-
-/// Loads the incidents passing `filter` and projects them to SWEREF 99 TM.
-fn load(
-    project: &Project,
-    filter: &Filter,
-    include_coarse: bool,
-    progress: &TerminalProgress,
-    timings: &mut Timings,
-) -> anyhow::Result<Loaded> {
-    // Name and synthetic flag only: `Store::info` would scan every incident.
-    let name = match project.metadata("name")? {
-        Some(n) => n,
-        None => file_name(project.path()),
-    };
-    let synthetic = project
-        .metadata("synthetic")?
-        .is_some_and(|v| v.trim() == "true");
+    let area = study_area(project.as_mut(), input)?;
     progress.stage("Loading incidents", 0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_LOAD_THREADS);
-    let spans = match stored_dates(project)? {
-        Some((first, last)) => split_by_date(filter, first, last, threads),
-        None => None,
+    let selection = Selection {
+        filter: filter.clone(),
+        include_coarse: input.include_coarse,
+        area,
     };
-    let (parts, matched) = match spans {
-        Some(spans) => {
-            let path = project.path();
-            let results: Vec<anyhow::Result<(Part, usize)>> = std::thread::scope(|s| {
-                let handles: Vec<_> = spans
-                    .iter()
-                    .map(|span| {
-                        s.spawn(move || -> anyhow::Result<(Part, usize)> {
-                            // A connection is not Sync: each thread opens its own.
-                            let own = Project::open(path)?;
-                            let points = own.incident_points(span, &CancelToken::new())?;
-                            Ok((project_chunk(&points, include_coarse), points.len()))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            });
-            let mut parts = Vec::with_capacity(results.len());
-            let mut matched = 0;
-            for r in results {
-                let (part, n) = r?;
-                parts.push(part);
-                matched += n;
+    let loaded = engine::load(
+        project.as_ref(),
+        &selection,
+        &file_name(&input.project),
+        &CancelToken::new(),
+    )
+    .map_err(|e| stored_area_hint(e, input))?;
+    drop(project);
+    timings.lap("load incidents");
+    print_notes(&loaded.counts());
+    Ok(loaded)
+}
+
+fn stored_area_hint(e: EngineError, input: &AnalysisInput) -> anyhow::Error {
+    match e {
+        EngineError::StoredArea(_) => anyhow::anyhow!(
+            "{}: {e}; give --area FILE or --no-area",
+            input.project.display()
+        ),
+        other => other.into(),
+    }
+}
+
+/// The study area: from `--area` (then kept in the project), else the one
+/// kept in the project unless `--no-area`.
+fn study_area(project: &mut dyn store::Store, input: &AnalysisInput) -> anyhow::Result<AreaChoice> {
+    if let Some(path) = &input.area {
+        let area = inputs::read_area(path)?;
+        engine::keep_area(project, &area).context("keeping the study area in the project")?;
+        eprintln!(
+            "Study area from {} ({}) kept in the project; later runs use it unless --no-area",
+            path.display(),
+            area_size(&area)
+        );
+        return Ok(AreaChoice::Given(area));
+    }
+    if input.no_area {
+        return Ok(AreaChoice::NoArea);
+    }
+    match engine::stored_area(project).map_err(|e| stored_area_hint(e, input))? {
+        Some(area) => {
+            eprintln!(
+                "Using the study area kept in the project (from {}, {}); --no-area ignores it",
+                area.source,
+                area_size(&area)
+            );
+            if area.source == inputs::DEFAULT_BOUNDARY_SOURCE {
+                eprintln!(
+                    "note: this is the coarse default boundary shipped with Lägesbild (off by up to a few hundred metres along the coast); replace it with your GIS unit's own with --area FILE"
+                );
             }
-            timings.lap(&format!("load + project ({} threads)", spans.len()));
-            (parts, matched)
+            Ok(AreaChoice::Given(area))
         }
-        None => {
-            let points = project.incident_points(filter, &CancelToken::new())?;
-            timings.lap("load incidents");
-            progress.stage("Projecting", 0);
-            let parts = project_parallel(&points, include_coarse);
-            timings.lap("project to SWEREF 99 TM");
-            (parts, points.len())
-        }
-    };
-    let mut xy = Vec::with_capacity(parts.iter().map(|p| p.xy.len()).sum());
-    let mut first = None;
-    let mut last = None;
-    let (mut coarse_excluded, mut unprojectable) = (0, 0);
-    for part in parts {
-        xy.extend_from_slice(&part.xy);
-        coarse_excluded += part.coarse;
-        unprojectable += part.unprojectable;
-        first = first.into_iter().chain(part.first).min();
-        last = last.into_iter().chain(part.last).max();
+        None => Ok(AreaChoice::NoArea),
     }
-    let period = export::period(first.into_iter().chain(last));
-    Ok(Loaded {
-        name,
-        synthetic,
-        xy,
-        period,
-        matched,
-        coarse_excluded,
-        unprojectable,
-    })
 }
 
-/// One thread's share of [`project_parallel`].
-struct Part {
-    xy: Vec<[f64; 2]>,
-    first: Option<chrono::DateTime<chrono::Utc>>,
-    last: Option<chrono::DateTime<chrono::Utc>>,
-    coarse: usize,
-    unprojectable: usize,
+fn area_size(area: &StudyArea) -> String {
+    let [w, h] = area.size_km();
+    format!("{w:.1} × {h:.1} km, {:.1} km²", area.area_km2())
 }
 
-/// Projects `points` to SWEREF 99 TM on this thread, leaving out coarse ones
-/// (unless `include_coarse`) and those that cannot be projected.
-fn project_chunk(points: &[IncidentPoint], include_coarse: bool) -> Part {
-    let mut part = Part {
-        xy: Vec::with_capacity(points.len()),
-        first: None,
-        last: None,
-        coarse: 0,
-        unprojectable: 0,
-    };
-    for p in points {
-        if !include_coarse && p.precision_m > Precision::COARSE_ABOVE_M {
-            part.coarse += 1;
-            continue;
-        }
-        let Sweref99Tm { easting, northing } = sweref_from_wgs84(p.position);
-        if !(easting.is_finite() && northing.is_finite()) {
-            part.unprojectable += 1;
-            continue;
-        }
-        part.xy.push([easting, northing]);
-        part.first = Some(part.first.map_or(p.occurred_at, |t| t.min(p.occurred_at)));
-        part.last = Some(part.last.map_or(p.occurred_at, |t| t.max(p.occurred_at)));
+/// Notes on stderr about incidents left out.
+fn print_notes(c: &Counts) {
+    if c.coarse_excluded > 0 {
+        eprintln!(
+            "note: {} coarse incident(s) (e.g. the police's municipality-level events) left out; --include-coarse keeps them",
+            c.coarse_excluded
+        );
     }
-    part
-}
-
-/// Most threads that load a project's incidents at once.
-const MAX_LOAD_THREADS: usize = 4;
-
-/// Local dates of the project's first and last incident (from the
-/// `occurred_at` index), or `None` when it has none.
-fn stored_dates(project: &Project) -> anyhow::Result<Option<(NaiveDate, NaiveDate)>> {
-    // Two queries: SQLite answers a lone min() or max() from the index, but
-    // scans the whole table for both in one SELECT.
-    let ask = |sql: &str| -> anyhow::Result<Option<String>> {
-        project
-            .connection()
-            .query_row(sql, [], |r| r.get(0))
-            .with_context(|| project.path().display().to_string())
-    };
-    let first = ask("SELECT min(occurred_at) FROM incidents")?;
-    let last = ask("SELECT max(occurred_at) FROM incidents")?;
-    let date = |t: Option<String>| {
-        t.as_deref()
-            .and_then(time::parse_gpkg_datetime)
-            .map(|t| time::local(t).date_naive())
-    };
-    Ok(date(first).zip(date(last)))
-}
-
-/// The filter split into `n` filters over consecutive spans of whole local
-/// days between `first` and `last` (the stored incidents' dates), so that
-/// `n` threads can each load one span; together they match exactly what
-/// `filter` matches, oldest span first. `None` when there is nothing to split.
-fn split_by_date(
-    filter: &Filter,
-    first: NaiveDate,
-    last: NaiveDate,
-    n: usize,
-) -> Option<Vec<Filter>> {
-    let lo = filter.from.map_or(first, |d| d.max(first));
-    let hi = filter.to.map_or(last, |d| d.min(last));
-    let days = (hi - lo).num_days() + 1;
-    let n_i = i64::try_from(n).ok()?;
-    if n < 2 || days < n_i {
-        return None;
+    if c.unprojectable > 0 {
+        eprintln!(
+            "note: {} incident(s) left out: their position cannot be converted to SWEREF 99 TM",
+            c.unprojectable
+        );
     }
-    let day = |k: i64| lo.checked_add_days(chrono::Days::new(u64::try_from(days * k / n_i).ok()?));
-    (0..n_i)
-        .map(|k| {
-            let from = day(k)?;
-            let to = day(k + 1)?.pred_opt()?;
-            Some(Filter {
-                from: Some(from),
-                to: Some(to),
-                ..filter.clone()
-            })
-        })
-        .collect()
 }
 
-/// Projects the points on every core, in order, leaving out coarse ones
-/// (unless `include_coarse`) and those that cannot be projected.
-fn project_parallel(points: &[IncidentPoint], include_coarse: bool) -> Vec<Part> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = points.len().div_ceil(threads).max(50_000);
-    let work = |chunk: &[IncidentPoint]| project_chunk(chunk, include_coarse);
-    if points.len() <= chunk {
-        return vec![work(points)];
+fn print_outside(outside: usize) {
+    if outside > 0 {
+        eprintln!("note: {outside} incident(s) outside the study area left out");
     }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = points
-            .chunks(chunk)
-            .map(|c| s.spawn(move || work(c)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// Turns an analysis error into the command's outcome: nothing to analyse
 /// is a failed run (exit 1) with a message, the rest are errors.
-fn analysis_failed(err: AnalysisError, loaded: &Loaded) -> anyhow::Result<Outcome> {
+fn analysis_failed(err: AnalysisError, counts: &Counts) -> anyhow::Result<Outcome> {
     match err {
         AnalysisError::NoIncidents => {
-            no_incidents(loaded);
+            eprintln!(
+                "No incidents to analyse: {} match the filter, {} of them with a precise position. Nothing written.",
+                counts.matched, counts.used
+            );
             Ok(Outcome::Failed)
         }
         other => Err(other.into()),
     }
-}
-
-fn no_incidents(loaded: &Loaded) {
-    eprintln!(
-        "No incidents to analyse: {} match the filter, {} of them with a precise position. Nothing written.",
-        loaded.matched,
-        loaded.xy.len()
-    );
 }
 
 /// Writes a vector layer as GeoJSON or into a GeoPackage.
@@ -454,25 +280,34 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let (loaded, ()) = open_and_load(input, &filter, &progress, &mut timings, |_| Ok(()))?;
-    let params = HeatmapParams {
+    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let request = HeatmapRequest {
         bandwidth_m,
         cell_m,
         kernel: match args.kernel {
             KernelArg::Quartic => Kernel::Quartic,
             KernelArg::Gaussian => Kernel::Gaussian,
         },
-        ..HeatmapParams::default()
     };
     progress.stage("Computing heatmap", 0);
-    let map = match heatmap(&loaded.xy, &[], &params, &CancelToken::new()) {
+    let result = match loaded.heatmap(&request, &CancelToken::new()) {
         Ok(m) => m,
         Err(e) => {
             progress.finish();
-            return analysis_failed(e, &loaded);
+            return analysis_failed(e, &loaded.counts());
         }
     };
     timings.lap("heatmap");
+    let map = &result.heatmap;
+    print_outside(map.outside_area);
+    if result.cell_enlarged {
+        eprintln!(
+            "note: cells of {} m (not bandwidth / 10) keep the grid under {} million cells; --cell sets them",
+            map.grid.cell_m,
+            engine::AUTO_MAX_CELLS / 1e6
+        );
+    }
+    let params = &map.params;
     let grid = &map.grid;
     progress.stage("Writing", 0);
     let mut parameters = json!({
@@ -481,11 +316,13 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         "bandwidth_m": bandwidth_m,
         "cell_m": grid.cell_m,
         "unit": "incidents per km²",
+        "study_area": loaded.area_json(),
+        "outside_area": map.outside_area,
     });
     let mut classes = None;
     match kind {
         OutputKind::GeoTiff | OutputKind::Png => {
-            let made_from = loaded.made_from(&filter, map.incidents_used, parameters);
+            let made_from = loaded.made_from(&filter.describe(), map.incidents_used, parameters);
             let items = [("LAGESBILD_MADE_FROM", ascii_json(&made_from.to_json()))];
             if kind == OutputKind::GeoTiff {
                 export::raster::write_geotiff_with_metadata(
@@ -502,7 +339,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             let edges = heatmap_edges(grid, args.classes);
             parameters["classes"] = json!(edges.len().saturating_sub(1));
             parameters["class_method"] = json!("quantiles");
-            let made_from = loaded.made_from(&filter, map.incidents_used, parameters);
+            let made_from = loaded.made_from(&filter.describe(), map.incidents_used, parameters);
             let mut layer = heatmap_layer(grid, &edges, made_from);
             layer.name = layer_name;
             classes = Some(layer.features.len());
@@ -577,46 +414,6 @@ fn file_name(p: &Path) -> String {
     )
 }
 
-/// The study area for `hotspots`: from `--area` (then kept in the project),
-/// else the one kept in the project unless `--no-area`.
-fn study_area(project: &mut Project, args: &HotspotsArgs) -> anyhow::Result<Option<StudyArea>> {
-    if let Some(path) = &args.area {
-        let (area, text) = geo_input::read_area(path)?;
-        project
-            .set_metadata(STUDY_AREA_KEY, &text)
-            .context("keeping the study area in the project")?;
-        project
-            .set_metadata(STUDY_AREA_FILE_KEY, &file_name(path))
-            .context("keeping the study area in the project")?;
-        let [w, h] = area.size_km();
-        eprintln!(
-            "Study area from {} ({w:.1} × {h:.1} km) kept in the project; later runs use it unless --no-area",
-            path.display()
-        );
-        return Ok(Some(area));
-    }
-    if args.no_area {
-        return Ok(None);
-    }
-    let Some(text) = project.metadata(STUDY_AREA_KEY)? else {
-        return Ok(None);
-    };
-    let from = project
-        .metadata(STUDY_AREA_FILE_KEY)?
-        .unwrap_or_else(|| "an earlier run".to_owned());
-    let area = geo_input::parse_area(&text).with_context(|| {
-        format!(
-            "{}: the study area kept in the project (from {from}) cannot be read; give --area FILE or --no-area",
-            args.input.project.display()
-        )
-    })?;
-    let [w, h] = area.size_km();
-    eprintln!(
-        "Using the study area kept in the project (from {from}, {w:.1} × {h:.1} km); --no-area ignores it"
-    );
-    Ok(Some(area))
-}
-
 /// `lagesbild hotspots`.
 pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     let input = &args.input;
@@ -631,30 +428,22 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let (loaded, area) = open_and_load(input, &filter, &progress, &mut timings, |project| {
-        study_area(project, args)
-    })?;
-    let params = HotspotParams {
+    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let params = HotspotRequest {
         cell_m,
         band_m,
         fdr: !args.no_fdr,
-        study_area: area.map(|a| (a.min, a.max)),
     };
     progress.stage("Computing hotspots", 0);
-    let h = match hotspots(&loaded.xy, &params, &CancelToken::new()) {
+    let h = match loaded.hotspots(&params, &CancelToken::new()) {
         Ok(h) => h,
         Err(e) => {
             progress.finish();
-            return analysis_failed(e, &loaded);
+            return analysis_failed(e, &loaded.counts());
         }
     };
     timings.lap("hotspots");
-    if area.is_some() && h.incidents_used < loaded.xy.len() {
-        eprintln!(
-            "note: {} incident(s) outside the study area left out",
-            loaded.xy.len() - h.incidents_used
-        );
-    }
+    print_outside(h.outside_area);
     let options = HotspotExport {
         all_cells: args.all_cells,
         min_count: args.min_count,
@@ -667,10 +456,11 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
         "fdr": params.fdr,
         "all_cells": options.all_cells,
         "min_count": options.min_count,
-        "grid": {"x0": h.x0, "y0": h.y0, "nx": h.nx, "ny": h.ny, "crs": "EPSG:3006"},
-        "study_area": area.map(|a| json!({"min": a.min, "max": a.max})),
+        "grid": {"x0": h.x0, "y0": h.y0, "nx": h.nx, "ny": h.ny, "cells_in_area": h.cells.len(), "crs": "EPSG:3006"},
+        "study_area": loaded.area_json(),
+        "outside_area": h.outside_area,
     });
-    let made_from = loaded.made_from(&filter, h.incidents_used, parameters);
+    let made_from = loaded.made_from(&filter.describe(), h.incidents_used, parameters);
     let mut layer = hotspot_layer(&h, options, made_from);
     layer.name = layer_name;
     progress.stage("Writing", 0);
@@ -729,10 +519,10 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         filter.hours = Some(HourRange::EVENINGS_AND_NIGHTS);
         eprintln!("Time window 18-6 (evenings and nights); --hours 0-24 takes the whole day");
     }
-    let candidates: Option<Vec<Candidate>> = args
+    let candidates = args
         .candidates
         .as_deref()
-        .map(geo_input::read_candidates)
+        .map(inputs::read_candidates)
         .transpose()?;
     if let Some(c) = &candidates
         && c.len() < args.hosts
@@ -745,27 +535,33 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     }
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let (loaded, ()) = open_and_load(input, &filter, &progress, &mut timings, |_| Ok(()))?;
-    let params = PlacesParams {
+    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let request = PlacesRequest {
         k: args.hosts,
         radius_m,
         cell_m,
-        ..PlacesParams::default()
+        // The time window is in the filter already.
+        hours: None,
+        candidates,
     };
     progress.stage("Choosing places", 0);
-    let places = match strategic_places(
-        &loaded.xy,
-        candidates.as_deref(),
-        &params,
-        &CancelToken::new(),
-    ) {
+    let result = match loaded.places(&request, &CancelToken::new()) {
         Ok(p) => p,
         Err(e) => {
             progress.finish();
-            return analysis_failed(e, &loaded);
+            return analysis_failed(e, &loaded.counts());
         }
     };
     timings.lap("strategic places");
+    let places = &result.places;
+    let params = &places.params;
+    print_outside(places.outside_area);
+    if places.candidates_outside > 0 {
+        eprintln!(
+            "note: {} candidate place(s) outside the study area left out",
+            places.candidates_outside
+        );
+    }
     let candidates_desc = match &args.candidates {
         Some(p) => json!(file_name(p)),
         None => json!("grid cells with incidents"),
@@ -780,9 +576,11 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         "total": places.total,
         "share": places.share,
         "upper_bound": places.upper_bound,
+        "study_area": loaded.area_json(),
+        "outside_area": places.outside_area,
     });
-    let made_from = loaded.made_from(&filter, places.incidents_used, parameters);
-    let mut layer = places_layer(&places, made_from);
+    let made_from = loaded.made_from(&filter.describe(), places.incidents_used, parameters);
+    let mut layer = places_layer(places, made_from);
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
@@ -818,7 +616,10 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
             "synthetic": loaded.synthetic,
             "filter": filter.describe(),
             "incidents": places.incidents_used,
-            "coarse_excluded": loaded.coarse_excluded,
+            "coarse_excluded": result.coarse_excluded,
+            "outside_area": places.outside_area,
+            "candidates_outside": places.candidates_outside,
+            "study_area": loaded.area_json(),
             "hosts": params.k,
             "radius_m": radius_m,
             "cell_m": cell_m,
@@ -893,89 +694,6 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone as _;
-    use lagesbild::crs::wgs84_from_sweref;
-    use lagesbild::model::{Category, Source};
-
-    fn point(e: f64, n: f64, precision_m: f64, day: u32) -> IncidentPoint {
-        IncidentPoint {
-            fid: 0,
-            occurred_at: chrono::Utc
-                .with_ymd_and_hms(2025, 3, day, 12, 0, 0)
-                .unwrap(),
-            category: Category::Vald,
-            source: Source::Polis,
-            position: wgs84_from_sweref(Sweref99Tm {
-                easting: e,
-                northing: n,
-            }),
-            precision_m,
-        }
-    }
-
-    #[test]
-    fn projection_keeps_order_and_counts_what_it_leaves_out() {
-        let mut points: Vec<IncidentPoint> = (0..120_000)
-            .map(|i| {
-                point(
-                    470_000.0 + i as f64 * 0.1,
-                    6_211_000.0,
-                    10.0,
-                    1 + (i % 28) as u32,
-                )
-            })
-            .collect();
-        points[5].precision_m = 20_000.0;
-        points[7].position = lagesbild::model::LonLat::new(f64::NAN, 0.0);
-        let parts = project_parallel(&points, false);
-        assert!(!parts.is_empty());
-        let xy: Vec<[f64; 2]> = parts.iter().flat_map(|p| p.xy.iter().copied()).collect();
-        assert_eq!(xy.len(), 120_000 - 2);
-        assert_eq!(parts.iter().map(|p| p.coarse).sum::<usize>(), 1);
-        assert_eq!(parts.iter().map(|p| p.unprojectable).sum::<usize>(), 1);
-        // In order: eastings grow.
-        assert!(xy.windows(2).all(|w| w[1][0] > w[0][0]));
-        assert!((xy.last().unwrap()[0] - (470_000.0 + 119_999.0 * 0.1)).abs() < 0.001);
-        let with_coarse = project_parallel(&points, true);
-        assert_eq!(
-            with_coarse.iter().map(|p| p.xy.len()).sum::<usize>(),
-            120_000 - 1
-        );
-    }
-
-    #[test]
-    fn date_spans_partition_the_filter() {
-        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
-        let filter = Filter {
-            hours: Some(HourRange::EVENINGS_AND_NIGHTS),
-            ..Filter::default()
-        };
-        let spans = split_by_date(&filter, d(1, 1), d(1, 10), 3).unwrap();
-        let ranges: Vec<_> = spans
-            .iter()
-            .map(|f| (f.from.unwrap(), f.to.unwrap()))
-            .collect();
-        assert_eq!(
-            ranges,
-            [(d(1, 1), d(1, 3)), (d(1, 4), d(1, 6)), (d(1, 7), d(1, 10))]
-        );
-        assert!(spans.iter().all(|f| f.hours == filter.hours));
-        // The user's own dates narrow the range.
-        let narrow = Filter {
-            from: Some(d(1, 5)),
-            to: Some(d(3, 1)),
-            ..Filter::default()
-        };
-        let spans = split_by_date(&narrow, d(1, 1), d(1, 10), 2).unwrap();
-        assert_eq!(spans[0].from, Some(d(1, 5)));
-        assert_eq!(spans[0].to, Some(d(1, 7)));
-        assert_eq!(spans[1].from, Some(d(1, 8)));
-        assert_eq!(spans[1].to, Some(d(1, 10)));
-        // Too few days, one thread, or an empty range: no split.
-        assert!(split_by_date(&filter, d(1, 1), d(1, 1), 2).is_none());
-        assert!(split_by_date(&filter, d(1, 1), d(1, 10), 1).is_none());
-        assert!(split_by_date(&narrow, d(4, 1), d(5, 1), 2).is_none());
-    }
 
     #[test]
     fn ascii_json_reads_back_the_same() {
@@ -1005,6 +723,8 @@ mod tests {
             include_coarse: false,
             out: "o.gpkg".into(),
             layer: None,
+            area: None,
+            no_area: false,
         };
         assert_eq!(layer_name(&input, "heatmap").unwrap(), "heatmap");
         input.layer = Some("kvall_2025".into());

@@ -150,6 +150,14 @@ pub struct AnalysisInput {
     /// Table name when writing into a GeoPackage (default: the analysis name).
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+    /// Study area (GeoJSON Polygon/MultiPolygon, WGS84 or EPSG:3006): only
+    /// grid cells whose centre lies inside take part, incidents outside are
+    /// left out; kept in the project for later runs.
+    #[arg(long, value_name = "FILE.geojson", conflicts_with = "no_area")]
+    pub area: Option<PathBuf>,
+    /// Ignore the study area kept in the project.
+    #[arg(long)]
+    pub no_area: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,13 +203,6 @@ pub struct HotspotsArgs {
     /// Cells with fewer incidents carry neither count, z nor p (only their class).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub min_count: u32,
-    /// Study area (GeoJSON Polygon/MultiPolygon, WGS84 or EPSG:3006) whose
-    /// bounding box fixes the grid; kept in the project for later runs.
-    #[arg(long, value_name = "FILE.geojson", conflicts_with = "no_area")]
-    pub area: Option<PathBuf>,
-    /// Ignore the study area kept in the project.
-    #[arg(long)]
-    pub no_area: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,6 @@
 mod analysis;
 mod args;
 mod demo;
-mod geo_input;
 mod import;
 mod progress;
 mod stats;

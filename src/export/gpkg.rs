@@ -13,54 +13,69 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use serde_json::Value;
 
-use super::{ExportError, Geometry, Layer};
+use geo::{CoordsIter as _, Geometry};
+
+use super::{ExportError, Layer};
 use crate::store::gpkg::register_gpkg_functions;
 use crate::store::gpkg::schema::{
     FeatureLayer, SRS_SWEREF99_TM, WKT_3006, create_core, create_feature_layer, quote_ident,
     set_gpkg_identity,
 };
 
-fn wkb_ring(out: &mut Vec<u8>, ring: &[[f64; 2]]) {
-    let closed = ring.first() == ring.last();
-    let n = ring.len() + usize::from(!closed && !ring.is_empty());
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-    for p in ring {
-        out.extend_from_slice(&p[0].to_le_bytes());
-        out.extend_from_slice(&p[1].to_le_bytes());
-    }
-    if !closed && let Some(p) = ring.first() {
-        out.extend_from_slice(&p[0].to_le_bytes());
-        out.extend_from_slice(&p[1].to_le_bytes());
+fn wkb_ring(out: &mut Vec<u8>, ring: &geo::LineString<f64>) {
+    // geo closes every polygon ring.
+    out.extend_from_slice(&(ring.0.len() as u32).to_le_bytes());
+    for p in &ring.0 {
+        out.extend_from_slice(&p.x.to_le_bytes());
+        out.extend_from_slice(&p.y.to_le_bytes());
     }
 }
 
-fn wkb_polygon(out: &mut Vec<u8>, rings: &[Vec<[f64; 2]>]) {
+fn wkb_polygon(out: &mut Vec<u8>, polygon: &geo::Polygon<f64>) {
     out.push(1);
     out.extend_from_slice(&3u32.to_le_bytes());
-    out.extend_from_slice(&(rings.len() as u32).to_le_bytes());
-    for r in rings {
+    out.extend_from_slice(&(1 + polygon.interiors().len() as u32).to_le_bytes());
+    wkb_ring(out, polygon.exterior());
+    for r in polygon.interiors() {
         wkb_ring(out, r);
     }
 }
 
-/// Little-endian WKB of the geometry.
-pub fn wkb(g: &Geometry) -> Vec<u8> {
+/// GeoPackage / OGC geometry type name of what the analyses export.
+fn type_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "POINT",
+        Geometry::Polygon(_) => "POLYGON",
+        Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+        _ => "GEOMETRY",
+    }
+}
+
+/// Little-endian WKB of the geometry: Point, Polygon or MultiPolygon (what
+/// the analyses export); any other type is written as an empty
+/// GeometryCollection.
+pub fn wkb(g: &Geometry<f64>) -> Vec<u8> {
     let mut out = Vec::new();
     match g {
         Geometry::Point(p) => {
             out.push(1);
             out.extend_from_slice(&1u32.to_le_bytes());
-            out.extend_from_slice(&p[0].to_le_bytes());
-            out.extend_from_slice(&p[1].to_le_bytes());
+            out.extend_from_slice(&p.x().to_le_bytes());
+            out.extend_from_slice(&p.y().to_le_bytes());
         }
-        Geometry::Polygon(rings) => wkb_polygon(&mut out, rings),
+        Geometry::Polygon(p) => wkb_polygon(&mut out, p),
         Geometry::MultiPolygon(polys) => {
             out.push(1);
             out.extend_from_slice(&6u32.to_le_bytes());
-            out.extend_from_slice(&(polys.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(polys.0.len() as u32).to_le_bytes());
             for p in polys {
                 wkb_polygon(&mut out, p);
             }
+        }
+        _ => {
+            out.push(1);
+            out.extend_from_slice(&7u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
         }
     }
     out
@@ -68,32 +83,27 @@ pub fn wkb(g: &Geometry) -> Vec<u8> {
 
 /// Envelope (minx, maxx, miny, maxy) of the geometry; `None` when it has no
 /// finite coordinate.
-pub fn envelope(g: &Geometry) -> Option<[f64; 4]> {
+pub fn envelope(g: &Geometry<f64>) -> Option<[f64; 4]> {
     let mut env = [
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
     ];
-    let mut add = |p: &[f64; 2]| {
-        if p[0].is_finite() && p[1].is_finite() {
-            env[0] = env[0].min(p[0]);
-            env[1] = env[1].max(p[0]);
-            env[2] = env[2].min(p[1]);
-            env[3] = env[3].max(p[1]);
+    for p in g.coords_iter() {
+        if p.x.is_finite() && p.y.is_finite() {
+            env[0] = env[0].min(p.x);
+            env[1] = env[1].max(p.x);
+            env[2] = env[2].min(p.y);
+            env[3] = env[3].max(p.y);
         }
-    };
-    match g {
-        Geometry::Point(p) => add(p),
-        Geometry::Polygon(rings) => rings.iter().flatten().for_each(&mut add),
-        Geometry::MultiPolygon(polys) => polys.iter().flatten().flatten().for_each(&mut add),
     }
     (env[0] <= env[1]).then_some(env)
 }
 
 /// A GeoPackage geometry blob (standard binary, little-endian, with an xy
 /// envelope for everything but points, as GDAL writes).
-pub fn gpkg_blob(srs_id: i32, g: &Geometry) -> Vec<u8> {
+pub fn gpkg_blob(srs_id: i32, g: &Geometry<f64>) -> Vec<u8> {
     let env = match g {
         Geometry::Point(_) => None,
         _ => envelope(g),
@@ -273,7 +283,7 @@ fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
         .collect::<Vec<_>>()
         .join(",\n  ");
     let geometry_type = {
-        let mut types = layer.features.iter().map(|f| f.geometry.type_name());
+        let mut types = layer.features.iter().map(|f| type_name(&f.geometry));
         match types.next() {
             Some(first) if types.all(|t| t == first) => first,
             Some(_) => "GEOMETRY",
@@ -341,13 +351,14 @@ mod tests {
 
     #[test]
     fn polygon_blob_has_envelope_and_closed_rings() {
-        let g = Geometry::Polygon(vec![vec![[0.0, 0.0], [2.0, 0.0], [2.0, 1.0]]]);
+        let ring = geo::LineString::from(vec![(0.0, 0.0), (2.0, 0.0), (2.0, 1.0)]);
+        let g = Geometry::Polygon(geo::Polygon::new(ring, vec![]));
         let b = gpkg_blob(3006, &g);
         assert_eq!(&b[..4], &[b'G', b'P', 0, 3]);
         assert_eq!(blob::envelope(&b), Ok(Some([0.0, 2.0, 0.0, 1.0])));
         // header 8 + envelope 32 + WKB: 1 + 4 + 4 + ring (4 + 4 points · 16)
         assert_eq!(b.len(), 8 + 32 + 9 + 4 + 4 * 16);
-        let p = gpkg_blob(3006, &Geometry::Point([1.0, 2.0]));
+        let p = gpkg_blob(3006, &Geometry::Point(geo::Point::new(1.0, 2.0)));
         assert_eq!(blob::parse_point(&p), Ok((1.0, 2.0)));
     }
 

@@ -218,6 +218,15 @@ pub enum Key {
     AnListHint,
     AnGainShort,
     AnDemandNote,
+    AnStudyArea,
+    AnNoArea,
+    AnAreaNote,
+    AnAreaCoarse,
+    AnAreaFile,
+    AnAreaUseFile,
+    AnAreaDraw,
+    AnAreaDrawHint,
+    AnAreaRemove,
     // edit
     EditMenu,
     EditUndo,
@@ -734,6 +743,32 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         }
         (Swedish, AnGainShort) => "tillför",
         (English, AnGainShort) => "adds",
+        (Swedish, AnStudyArea) => "Analysområde",
+        (English, AnStudyArea) => "Study area",
+        (Swedish, AnNoArea) => "Inget analysområde: rutnäten täcker händelserna",
+        (English, AnNoArea) => "No study area: the grids cover the incidents",
+        (Swedish, AnAreaNote) => {
+            "Bara rutor vars mitt ligger inom området räknas; händelser utanför lämnas utanför"
+        }
+        (English, AnAreaNote) => {
+            "Only cells whose centre lies inside take part; incidents outside are left out"
+        }
+        (Swedish, AnAreaCoarse) => {
+            "Grov standardgräns (förenklad, kan avvika några hundra meter vid kusten); byt till kommunens egen"
+        }
+        (English, AnAreaCoarse) => {
+            "Coarse default boundary (simplified, may be a few hundred metres off along the coast); replace it with your own"
+        }
+        (Swedish, AnAreaFile) => "Fil (GeoJSON):",
+        (English, AnAreaFile) => "File (GeoJSON):",
+        (Swedish, AnAreaUseFile) => "Använd fil",
+        (English, AnAreaUseFile) => "Use file",
+        (Swedish, AnAreaDraw) => "Rita på kartan",
+        (English, AnAreaDraw) => "Draw on the map",
+        (Swedish, AnAreaDrawHint) => "Klicka hörn; dubbelklick eller Enter avslutar, Esc avbryter",
+        (English, AnAreaDrawHint) => "Click corners; double-click or Enter finishes, Esc cancels",
+        (Swedish, AnAreaRemove) => "Ta bort området",
+        (English, AnAreaRemove) => "Remove the area",
         (Swedish, AnDemandNote) => {
             "Räknat på rutornas mittpunkter (rutstorlek som brännpunkternas); markeringen tar de enskilda händelserna inom radien."
         }

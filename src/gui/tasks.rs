@@ -11,7 +11,7 @@ use crate::analysis::{IncidentIndex, Stats};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
-use crate::model::shape::Shapes;
+use crate::model::shape::FeatureSet;
 use crate::store::{self, ProjectInfo};
 
 /// Progress of a task, written by the worker and read by the UI.
@@ -122,7 +122,7 @@ pub struct LoadedProject {
     pub info: ProjectInfo,
     pub index: Arc<IncidentIndex>,
     /// The shape layers kept in the project (added GeoJSON layers).
-    pub overlays: Vec<Shapes>,
+    pub overlays: Vec<FeatureSet>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -231,8 +231,8 @@ pub fn import_files(
 /// Reads the GeoJSON `file` and keeps it in the project at `project` as a
 /// map layer (replacing a layer of the same name), in one transaction.
 /// Returns the project's layers afterwards and the added layer's name.
-pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shapes>, String)> {
-    let shapes = crate::import::shapes::read_shapes(file, None)?;
+pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<FeatureSet>, String)> {
+    let shapes = crate::import::shapes::read_features(file, None)?;
     let name = shapes.name.clone();
     let mut store = store::open(project)?;
     crate::store::overlays::add_overlay(store.as_mut(), shapes)?;
@@ -240,7 +240,7 @@ pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shape
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
-pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<Shapes>> {
+pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<FeatureSet>> {
     let mut store = store::open(project)?;
     crate::store::overlays::remove_overlay(store.as_mut(), name)?;
     Ok(crate::store::overlays::overlays(store.as_ref())?)

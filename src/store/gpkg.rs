@@ -15,6 +15,8 @@
 
 pub mod blob;
 mod edit;
+/// The compact point cache the analyses read.
+pub mod points;
 pub mod rtree;
 pub mod schema;
 mod session;
@@ -749,6 +751,14 @@ impl Store for Project {
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError> {
         self.points_in(filter, Some(bbox), cancel)
+    }
+
+    fn analysis_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<crate::store::SwerefPoint>, StoreError> {
+        points::analysis_points(self, filter, cancel)
     }
 
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {

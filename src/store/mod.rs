@@ -15,6 +15,7 @@
 
 pub mod gpkg;
 pub mod overlays;
+pub mod points;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ use crate::model::{Category, Filter, Incident, LonLat, Source};
 
 pub use crate::model::IncidentPoint;
 pub use gpkg::Project;
+pub use points::SwerefPoint;
 
 /// An open project store, as [`open`] and [`create`] return it.
 pub type BoxedStore = Box<dyn Store + Send>;
@@ -255,6 +257,21 @@ pub trait Store {
         let mut points = self.incident_points(filter, cancel)?;
         points.retain(|p| in_rect(bbox, p.position));
         Ok(points)
+    }
+
+    /// Incidents passing the filter as analysis points (SWEREF 99 TM, local
+    /// date and hour), oldest first. The default projects
+    /// [`Store::incident_points`]; a store may keep them ready.
+    fn analysis_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<SwerefPoint>, StoreError> {
+        Ok(self
+            .incident_points(filter, cancel)?
+            .iter()
+            .map(SwerefPoint::from_incident_point)
+            .collect())
     }
 
     /// One incident by storage id.

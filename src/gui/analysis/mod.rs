@@ -14,6 +14,8 @@
 //! panel's entries.
 
 pub mod export;
+/// The analysis panel (parameters, legends, places list).
+pub mod panel;
 pub mod task;
 
 use std::path::PathBuf;
@@ -23,18 +25,21 @@ use std::time::{Duration, Instant};
 use walkers::MapMemory;
 
 pub use export::{AppExportError, ExportTarget, write_export};
+pub use panel::{AnalysisPanel, PanelRequest};
 pub use task::{AnalysisInput, AnalysisOutput, AnalysisParams, compute, covered_incidents};
 
 use crate::analysis::AnalysisError;
+use crate::analysis::engine::EngineError;
 use crate::gui::i18n::{Key, Language, tr};
 use crate::gui::map::analysis_layers::{
     AnalysisLayerStyle, HeatmapPlugin, HotspotPlugin, PlacesInteraction, PlacesPlugin,
 };
+use crate::gui::map::draw_area::{AreaDraft, AreaPlugin, DraftOutcome};
 use crate::gui::map::incidents::IncidentLayer;
-use crate::gui::panels::analysis::{AnalysisPanel, PanelRequest};
 use crate::gui::panels::{LayerId, LayersPanel, Legend};
 use crate::gui::tasks::{LoadedProject, Task};
 use crate::model::Filter;
+use crate::store::StoreError;
 
 /// How long parameters must stay unchanged before a run starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -86,6 +91,30 @@ pub struct AnalysisState {
     /// True once [`AnalysisState::sync_with_layers_panel`] has run: the layer
     /// panel then owns visibility and opacity, and this panel hides its own.
     styles_from_layers_panel: bool,
+    /// The study area being drawn on the map, and how the drawing ended.
+    draft: AreaDraft,
+    draft_outcome: Option<DraftOutcome>,
+    /// A study area change waiting to be written to the project.
+    area_change: Option<AreaChange>,
+    /// Writes a study area change into the project.
+    area_task: Option<Task<()>>,
+    /// The last study area change's failure.
+    area_error: Option<String>,
+    /// The path typed in the panel's "from file" field.
+    area_path: String,
+    /// Rings (WGS84) of the last run's study area, for its outline.
+    area_outline: Vec<Vec<crate::model::LonLat>>,
+}
+
+/// A change of the project's study area asked for in the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AreaChange {
+    /// Read the polygons of this GeoJSON file.
+    FromFile(PathBuf),
+    /// The ring drawn on the map (WGS84).
+    Drawn(Vec<crate::model::LonLat>),
+    /// No study area.
+    Remove,
 }
 
 impl AnalysisState {
@@ -122,9 +151,14 @@ impl AnalysisState {
         self.due = None;
     }
 
-    /// True while a run is scheduled or running, or an export is written.
+    /// True while a run is scheduled or running, an export or a study area
+    /// change is written.
     pub fn is_busy(&self) -> bool {
-        self.task.is_some() || self.due.is_some() || self.export_task.is_some()
+        self.task.is_some()
+            || self.due.is_some()
+            || self.export_task.is_some()
+            || self.area_task.is_some()
+            || self.area_change.is_some()
     }
 
     /// True while a run is scheduled or running.
@@ -193,12 +227,51 @@ impl AnalysisState {
             self.heat_texture = None;
             self.focused = None;
         }
+        if let Some(outcome) = self.draft_outcome.take()
+            && let DraftOutcome::Finished(ring) = outcome
+        {
+            self.area_change = Some(AreaChange::Drawn(ring));
+        }
+        if self.area_task.is_none()
+            && let Some(change) = self.area_change.take()
+        {
+            let path = project.path.clone();
+            self.area_error = None;
+            self.area_task = Some(Task::spawn(ctx, "study-area", move |_, _| {
+                change_area(&path, change)
+            }));
+        }
+        if let Some(task) = &self.area_task
+            && let Some(result) = task.try_take()
+        {
+            self.area_task = None;
+            match result {
+                Ok(()) => self.schedule(Duration::ZERO),
+                Err(e) => self.area_error = Some(format!("{e:#}")),
+            }
+        }
         if let Some(task) = &self.task
             && let Some(result) = task.try_take()
         {
             self.task = None;
             match result {
                 Ok(out) => {
+                    self.area_outline = out
+                        .area
+                        .as_ref()
+                        .map(|a| {
+                            a.to_wgs84()
+                                .0
+                                .iter()
+                                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                                .map(|r| {
+                                    r.coords()
+                                        .map(|c| crate::model::LonLat::new(c.x, c.y))
+                                        .collect()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     self.heat_texture = out.heatmap.as_ref().ok().map(|h| {
                         ctx.load_texture(
                             "analysis-heatmap",
@@ -217,10 +290,14 @@ impl AnalysisState {
                     self.error = None;
                 }
                 Err(e) => {
-                    if !matches!(
-                        e.downcast_ref::<AnalysisError>(),
-                        Some(AnalysisError::Cancelled)
-                    ) {
+                    let cancelled = matches!(
+                        e.downcast_ref::<EngineError>(),
+                        Some(
+                            EngineError::Analysis(AnalysisError::Cancelled)
+                                | EngineError::Store(StoreError::Cancelled(_))
+                        )
+                    );
+                    if !cancelled {
                         self.error = Some(format!("{}: {e:#}", tr(lang, Key::AnFailed)));
                     }
                 }
@@ -231,6 +308,7 @@ impl AnalysisState {
             if now >= due && !filter_busy {
                 self.due = None;
                 let input = AnalysisInput {
+                    path: project.path.clone(),
                     index: project.index.clone(),
                     filter: filter.clone(),
                     params: self.params.clone(),
@@ -297,13 +375,18 @@ impl AnalysisState {
             return;
         };
         self.focused = Some(i);
-        let covered = covered_incidents(
+        let mut covered = covered_incidents(
             &out.index,
             &out.filter,
             out.params.places_hours,
             place.xy,
             places.places.params.radius_m,
         );
+        // With a study area only the incidents inside it are demand.
+        if let Some(area) = &out.area {
+            let xy = out.index.xy();
+            covered.retain(|&i| area.contains(xy[i]));
+        }
         // The layer's data must be of the same index to select in it.
         if layer
             .data()
@@ -316,12 +399,34 @@ impl AnalysisState {
         }
     }
 
-    /// The three map plugins: heatmap and hotspots (draw them below the
-    /// incidents) and places (above, so the numbered markers stay readable).
+    /// Asks for a study area change; it is written to the project in a task
+    /// and the analyses run again.
+    pub fn change_area(&mut self, change: AreaChange) {
+        self.area_change = Some(change);
+    }
+
+    /// True while a study area is being drawn on the map.
+    pub fn is_drawing_area(&self) -> bool {
+        self.draft.active
+    }
+
+    /// Starts drawing a study area on the map.
+    pub fn start_drawing_area(&mut self) {
+        self.draft.start();
+    }
+
+    /// The map plugins: heatmap and hotspots (draw them below the
+    /// incidents), places (above, so the numbered markers stay readable) and
+    /// the study area (on top).
     pub fn plugins(
         &mut self,
         lang: Language,
-    ) -> (HeatmapPlugin<'_>, HotspotPlugin<'_>, PlacesPlugin<'_>) {
+    ) -> (
+        HeatmapPlugin<'_>,
+        HotspotPlugin<'_>,
+        PlacesPlugin<'_>,
+        AreaPlugin<'_>,
+    ) {
         let out = self.output.as_deref();
         let heat = HeatmapPlugin {
             view: out.and_then(|o| o.heatmap.as_ref().ok()),
@@ -339,7 +444,12 @@ impl AnalysisState {
             interaction: &mut self.interaction,
             lang,
         };
-        (heat, hot, places)
+        let area = AreaPlugin {
+            outline: &self.area_outline,
+            draft: &mut self.draft,
+            outcome: &mut self.draft_outcome,
+        };
+        (heat, hot, places, area)
     }
 
     /// The analysis panel (parameters, legends, places list). Returns the
@@ -348,6 +458,22 @@ impl AnalysisState {
         let mut params = self.params.clone();
         let mut styles = self.styles;
         let status = panel_status(self);
+        let area_status = AreaStatus {
+            area: self.output.as_ref().and_then(|o| o.area.clone()),
+            busy: self.area_task.is_some() || self.area_change.is_some(),
+            drawing: self.draft.active,
+            error: self.area_error.clone(),
+        };
+        let area_request = self
+            .panel
+            .area_ui(ui, lang, &mut self.area_path, &area_status);
+        match area_request {
+            Some(AreaRequest::FromFile(p)) => self.change_area(AreaChange::FromFile(p)),
+            Some(AreaRequest::Draw) => self.start_drawing_area(),
+            Some(AreaRequest::StopDrawing) => self.draft.cancel(),
+            Some(AreaRequest::Remove) => self.change_area(AreaChange::Remove),
+            None => {}
+        }
         let request = self.panel.ui(
             ui,
             lang,
@@ -474,6 +600,50 @@ pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
         // The numbered markers explain themselves.
         _ => Legend::None,
     }
+}
+
+/// Writes a study area change into the project at `path`.
+fn change_area(path: &std::path::Path, change: AreaChange) -> anyhow::Result<()> {
+    use crate::analysis::{StudyArea, engine, inputs};
+    let area = match change {
+        AreaChange::FromFile(file) => Some(inputs::read_area(&file)?),
+        AreaChange::Drawn(ring) => {
+            let mut coords: Vec<(f64, f64)> = ring.iter().map(|p| (p.lon, p.lat)).collect();
+            coords.push(coords[0]);
+            let polygon = geo::Polygon::new(geo::LineString::from(coords), vec![]);
+            Some(StudyArea::from_wgs84(
+                &geo::MultiPolygon(vec![polygon]),
+                "drawn in the app",
+            )?)
+        }
+        AreaChange::Remove => None,
+    };
+    let mut project = crate::store::open(path)?;
+    match &area {
+        Some(a) => engine::keep_area(project.as_mut(), a)?,
+        None => engine::forget_area(project.as_mut())?,
+    }
+    Ok(())
+}
+
+/// What the panel shows about the study area.
+pub struct AreaStatus {
+    /// The area the last run used.
+    pub area: Option<crate::analysis::StudyArea>,
+    /// A change is being written.
+    pub busy: bool,
+    /// The draw tool is active.
+    pub drawing: bool,
+    pub error: Option<String>,
+}
+
+/// What the user asked of the study area.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AreaRequest {
+    FromFile(PathBuf),
+    Draw,
+    StopDrawing,
+    Remove,
 }
 
 /// What the panel shows about the run in progress.

@@ -7,24 +7,24 @@
 //! the command line does. Coarse-precision incidents are left out of all
 //! three and counted for the note.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Timelike as _, Utc};
 use serde_json::json;
 
+use crate::analysis::engine::{
+    self, AreaChoice, EngineError, HeatmapRequest, HotspotRequest, PlacesRequest, Selection,
+};
 use crate::analysis::{
-    AnalysisError, Heatmap, HeatmapParams, HotspotClass, HotspotParams, Hotspots, IncidentIndex,
-    Kernel, Places, PlacesParams, analysis_points, heatmap, hotspots, strategic_places,
+    AnalysisError, Heatmap, HotspotClass, Hotspots, IncidentIndex, Kernel, Places, StudyArea,
 };
 use crate::crs::{Sweref99Tm, wgs84_from_sweref};
-use crate::export::{MadeFrom, period};
+use crate::export::MadeFrom;
 use crate::gui::i18n::{Key, Language, tr};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Filter, HourRange, LonLat, Precision, time};
 
-/// Largest heatmap grid the app computes when the cell size is automatic:
-/// the cell grows beyond bandwidth / 10 to stay under it.
-pub const AUTO_MAX_CELLS: f64 = 3_000_000.0;
 /// Largest side of the heatmap texture; larger grids are reduced (block maximum).
 pub const MAX_TEXTURE_SIDE: usize = 4096;
 /// Subdivisions per side of the mesh that carries the heatmap texture.
@@ -68,9 +68,12 @@ impl Default for AnalysisParams {
     }
 }
 
-/// What one analysis run reads.
+/// What one analysis run reads: the project (at `path`, through the
+/// analysis engine, with its stored study area) and the index the map shows
+/// (kept with the result, to select the incidents a place covers).
 #[derive(Clone)]
 pub struct AnalysisInput {
+    pub path: PathBuf,
     pub index: Arc<IncidentIndex>,
     pub filter: Filter,
     pub params: AnalysisParams,
@@ -130,6 +133,8 @@ pub struct AnalysisOutput {
     pub index: Arc<IncidentIndex>,
     pub filter: Filter,
     pub params: AnalysisParams,
+    /// The study area the run used (the project's stored one), if any.
+    pub area: Option<StudyArea>,
     /// Precise incidents that passed the filter (heatmap and hotspots).
     pub incidents: usize,
     /// Incidents that passed the filter but have a coarse position.
@@ -139,114 +144,105 @@ pub struct AnalysisOutput {
     pub places: Result<PlacesView, AnalysisError>,
 }
 
-/// Runs the three analyses. Fails only when cancelled; each analysis's own
-/// error (e.g. no incidents in the time window) is kept in its field.
+/// Runs the three analyses through the analysis engine, as the command
+/// line does. Fails when cancelled or the project cannot be read; each
+/// analysis's own error (e.g. no incidents in the time window) is kept in its
+/// field.
 pub fn compute(
     input: &AnalysisInput,
     lang: Language,
     progress: &dyn Progress,
     cancel: &CancelToken,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let index: &IncidentIndex = &input.index;
+) -> Result<AnalysisOutput, EngineError> {
     let p = &input.params;
-    let (xy, categories, coarse_excluded) = analysis_points(index, &input.filter, false);
-    let filter_period = period(
-        index
-            .points()
-            .iter()
-            .filter(|q| {
-                input
-                    .filter
-                    .matches_parts(q.occurred_at, q.category, q.source)
-            })
-            .map(|q| q.occurred_at),
-    );
-    cancel.check()?;
-    let made_from =
-        |parameters: serde_json::Value, filter: &str, n: usize, coarse: usize| MadeFrom {
-            project: input.project_name.clone(),
-            synthetic: input.synthetic,
-            filter: filter.to_owned(),
-            period: filter_period,
-            incidents: n,
-            coarse_excluded: coarse,
-            parameters,
-            made_by: crate::APP_NAME_VERSION.to_owned(),
-        };
+    let project = crate::store::open(input.path.as_path())?;
+    let selection = Selection {
+        filter: input.filter.clone(),
+        include_coarse: false,
+        area: AreaChoice::Stored,
+    };
+    let mut loaded = engine::load(project.as_ref(), &selection, &input.project_name, cancel)?;
+    drop(project);
+    loaded.name = input.project_name.clone();
+    loaded.synthetic = input.synthetic;
+    let counts = loaded.counts();
+    cancel.check().map_err(AnalysisError::from)?;
     let filter_text = input.filter.describe();
+    let area_json = loaded.area_json();
 
     progress.stage(tr(lang, Key::AnHeatmapStage), 3);
-    let heat_params = HeatmapParams {
+    let heat_request = HeatmapRequest {
         bandwidth_m: p.bandwidth_m,
-        cell_m: Some(
-            p.heat_cell_m
-                .unwrap_or_else(|| auto_cell_m(&xy, p.bandwidth_m)),
-        ),
+        cell_m: p.heat_cell_m,
         kernel: p.kernel,
-        ..HeatmapParams::default()
     };
-    let heat = match heatmap(&xy, &categories, &heat_params, cancel) {
-        Ok(mut h) => {
-            h.coarse_excluded = coarse_excluded;
-            let m = made_from(
+    let heat = match loaded.heatmap(&heat_request, cancel) {
+        Ok(r) => {
+            let h = r.heatmap;
+            let m = loaded.made_from(
+                &filter_text,
+                h.incidents_used,
                 json!({
                     "analysis": "heatmap",
                     "kernel": h.params.kernel.key(),
                     "bandwidth_m": h.params.bandwidth_m,
                     "cell_m": h.params.effective_cell_m(),
                     "unit": "incidents per km²",
+                    "study_area": area_json,
+                    "outside_area": h.outside_area,
                 }),
-                &filter_text,
-                xy.len(),
-                coarse_excluded,
             );
             Ok(heatmap_view(h, m))
         }
-        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled),
+        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled.into()),
         Err(e) => Err(e),
     };
     progress.advance(1);
-    cancel.check()?;
+    cancel.check().map_err(AnalysisError::from)?;
 
     progress.stage(tr(lang, Key::AnHotspotsStage), 3);
-    let hot_params = HotspotParams {
+    let hot_request = HotspotRequest {
         cell_m: p.hotspot_cell_m,
         band_m: p.band_m,
-        ..HotspotParams::default()
+        fdr: true,
     };
-    let hot = match hotspots(&xy, &hot_params, cancel) {
+    let hot = match loaded.hotspots(&hot_request, cancel) {
         Ok(h) => {
-            let m = made_from(
+            let m = loaded.made_from(
+                &filter_text,
+                h.incidents_used,
                 json!({
                     "analysis": "hotspots",
                     "statistic": "Getis-Ord Gi*",
                     "cell_m": h.params.cell_m,
                     "band_m": h.params.band_m,
                     "fdr": h.params.fdr,
+                    "study_area": area_json,
+                    "outside_area": h.outside_area,
                 }),
-                &filter_text,
-                h.incidents_used,
-                coarse_excluded,
             );
             Ok(hotspot_view(h, m))
         }
-        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled),
+        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled.into()),
         Err(e) => Err(e),
     };
     progress.advance(1);
-    cancel.check()?;
+    cancel.check().map_err(AnalysisError::from)?;
 
     progress.stage(tr(lang, Key::AnPlacesStage), 3);
-    let (pxy, times, places_coarse) = places_points(index, &input.filter, p.places_hours);
-    let places_params = PlacesParams {
+    let places_request = PlacesRequest {
         k: p.k,
         radius_m: p.radius_m,
         cell_m: p.hotspot_cell_m,
-        ..PlacesParams::default()
+        hours: (!p.places_hours.is_whole_day()).then_some(p.places_hours),
+        candidates: None,
     };
-    let places = match strategic_places(&pxy, None, &places_params, cancel) {
-        Ok(pl) => {
-            let mut m = made_from(
+    let places = match loaded.places(&places_request, cancel) {
+        Ok(r) => {
+            let pl = r.places;
+            let mut m = loaded.made_from(
+                &places_filter_text(&input.filter, p.places_hours),
+                r.incidents,
                 json!({
                     "analysis": "strategic_places",
                     "k": pl.params.k,
@@ -257,22 +253,22 @@ pub fn compute(
                     "total": pl.total,
                     "share": pl.share,
                     "upper_bound": pl.upper_bound,
+                    "study_area": area_json,
+                    "outside_area": pl.outside_area,
                 }),
-                &places_filter_text(&input.filter, p.places_hours),
-                pxy.len(),
-                places_coarse,
             );
-            m.period = period(times.into_iter());
+            m.period = r.period;
+            m.coarse_excluded = r.coarse_excluded;
             let positions = pl.places.iter().map(|c| to_lonlat(c.xy)).collect();
             Ok(PlacesView {
                 places: pl,
                 positions,
-                incidents: pxy.len(),
-                coarse_excluded: places_coarse,
+                incidents: r.incidents,
+                coarse_excluded: r.coarse_excluded,
                 made_from: m,
             })
         }
-        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled),
+        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled.into()),
         Err(e) => Err(e),
     };
     progress.advance(1);
@@ -281,8 +277,9 @@ pub fn compute(
         index: input.index.clone(),
         filter: input.filter.clone(),
         params: input.params.clone(),
-        incidents: xy.len(),
-        coarse_excluded,
+        area: loaded.area.clone(),
+        incidents: counts.used,
+        coarse_excluded: counts.coarse_excluded,
         heatmap: heat,
         hotspots: hot,
         places,
@@ -304,34 +301,6 @@ fn places_filter_text(filter: &Filter, hours: HourRange) -> String {
 /// Does the incident's local hour lie in `hours`? (Always for the whole day.)
 pub fn in_window(hours: HourRange, at: DateTime<Utc>) -> bool {
     hours.is_whole_day() || hours.contains(time::local(at).hour() as u8)
-}
-
-/// Positions (SWEREF 99 TM) and times of the precise incidents that pass the
-/// filter and lie in the time window, and how many coarse ones were left out.
-pub fn places_points(
-    index: &IncidentIndex,
-    filter: &Filter,
-    hours: HourRange,
-) -> (Vec<[f64; 2]>, Vec<DateTime<Utc>>, usize) {
-    let mut xy = Vec::new();
-    let mut times = Vec::new();
-    let mut coarse = 0;
-    for (p, q) in index.points().iter().zip(index.xy()) {
-        let passes = filter.matches_parts(p.occurred_at, p.category, p.source)
-            && in_window(hours, p.occurred_at)
-            && q[0].is_finite()
-            && q[1].is_finite();
-        if !passes {
-            continue;
-        }
-        if p.precision_m > Precision::COARSE_ABOVE_M {
-            coarse += 1;
-            continue;
-        }
-        xy.push(*q);
-        times.push(p.occurred_at);
-    }
-    (xy, times, coarse)
 }
 
 /// The incidents (indices into the index's points) within `radius_m` of
@@ -356,28 +325,6 @@ pub fn covered_incidents(
         .collect();
     out.sort_unstable();
     out
-}
-
-/// Automatic heatmap cell: bandwidth / 10, larger when the grid over the
-/// incidents would exceed [`AUTO_MAX_CELLS`]; rounded up to whole metres.
-pub fn auto_cell_m(xy: &[[f64; 2]], bandwidth_m: f64) -> f64 {
-    let base = bandwidth_m / 10.0;
-    let mut min = [f64::INFINITY; 2];
-    let mut max = [f64::NEG_INFINITY; 2];
-    for q in xy.iter().filter(|q| q[0].is_finite() && q[1].is_finite()) {
-        for a in 0..2 {
-            min[a] = min[a].min(q[a]);
-            max[a] = max[a].max(q[a]);
-        }
-    }
-    if !min[0].is_finite() {
-        return base;
-    }
-    // Quartic reach is the bandwidth, Gaussian 4σ: take the larger margin.
-    let margin = 4.0 * bandwidth_m;
-    let area = (max[0] - min[0] + 2.0 * margin) * (max[1] - min[1] + 2.0 * margin);
-    let needed = (area / AUTO_MAX_CELLS).sqrt();
-    base.max(needed).ceil()
 }
 
 fn to_lonlat(xy: [f64; 2]) -> LonLat {
@@ -536,8 +483,8 @@ fn hotspot_view(h: Hotspots, made_from: MadeFrom) -> HotspotView {
 mod tests {
     use super::*;
     use crate::crs::wgs84_from_sweref;
+    use crate::model::IncidentPoint;
     use crate::model::{Category, Source};
-    use crate::store::IncidentPoint;
     use chrono::TimeZone as _;
 
     fn point(e: f64, n: f64, hour_utc: u32, precision_m: f64) -> IncidentPoint {
@@ -556,7 +503,7 @@ mod tests {
 
     /// Two clusters: 30 evening incidents (20:00 local) near A, 20 daytime
     /// ones (12:00 local) near B 3 km away, one coarse evening incident.
-    fn index() -> Arc<IncidentIndex> {
+    fn points() -> Vec<IncidentPoint> {
         let mut pts = Vec::new();
         for i in 0..30 {
             pts.push(point(
@@ -575,17 +522,40 @@ mod tests {
             ));
         }
         pts.push(point(475_000.0, 6_211_000.0, 19, 20_000.0));
-        Arc::new(IncidentIndex::build(pts))
+        pts
     }
 
-    fn input(params: AnalysisParams) -> AnalysisInput {
-        AnalysisInput {
+    fn index() -> Arc<IncidentIndex> {
+        Arc::new(IncidentIndex::build(points()))
+    }
+
+    /// A project holding [`points`], with the index the app would load.
+    fn project_input(params: AnalysisParams) -> (tempfile::TempDir, AnalysisInput) {
+        use crate::store::Store as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut project = crate::store::Project::create(&path, "Test").unwrap();
+        for p in points() {
+            project
+                .add_incident(&crate::model::Incident::new(
+                    p.occurred_at,
+                    p.category,
+                    p.source,
+                    p.position,
+                    p.precision_m,
+                ))
+                .unwrap();
+        }
+        drop(project);
+        let input = AnalysisInput {
+            path,
             index: index(),
             filter: Filter::default(),
             params,
             project_name: "Test".into(),
             synthetic: true,
-        }
+        };
+        (dir, input)
     }
 
     struct NoProgress;
@@ -600,13 +570,8 @@ mod tests {
             k: 1,
             ..AnalysisParams::default()
         };
-        let out = compute(
-            &input(params),
-            Language::Swedish,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let (_dir, input) = project_input(params);
+        let out = compute(&input, Language::Swedish, &NoProgress, &CancelToken::new()).unwrap();
         assert_eq!(out.incidents, 50);
         assert_eq!(out.coarse_excluded, 1);
         let places = out.places.as_ref().unwrap();
@@ -625,13 +590,8 @@ mod tests {
             places_hours: HourRange::WHOLE_DAY,
             ..AnalysisParams::default()
         };
-        let out = compute(
-            &input(whole),
-            Language::Swedish,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let (_dir, input) = project_input(whole);
+        let out = compute(&input, Language::Swedish, &NoProgress, &CancelToken::new()).unwrap();
         let places = out.places.as_ref().unwrap();
         assert_eq!((places.incidents, places.places.covered), (50, 50.0));
         assert_eq!(places.positions.len(), 2);
@@ -639,13 +599,8 @@ mod tests {
 
     #[test]
     fn heatmap_image_and_mesh_match_the_grid() {
-        let out = compute(
-            &input(AnalysisParams::default()),
-            Language::English,
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let (_dir, input) = project_input(AnalysisParams::default());
+        let out = compute(&input, Language::English, &NoProgress, &CancelToken::new()).unwrap();
         let heat = out.heatmap.as_ref().unwrap();
         let g = &heat.heatmap.grid;
         assert_eq!(heat.image.size, [g.nx, g.ny]);
@@ -686,15 +641,6 @@ mod tests {
         assert!(ts.windows(2).all(|w| w[0] < w[1]), "{ts:?}");
         assert_eq!(heat_rgba(0.0)[3], 0);
         assert!(heat_rgba(1.0)[3] > 220);
-    }
-
-    #[test]
-    fn auto_cell_grows_for_large_areas() {
-        let small = [[0.0, 0.0], [1000.0, 1000.0]];
-        assert_eq!(auto_cell_m(&small, 200.0), 20.0);
-        let big = [[0.0, 0.0], [100_000.0, 100_000.0]];
-        assert!(auto_cell_m(&big, 50.0) > 50.0);
-        assert_eq!(auto_cell_m(&[], 100.0), 10.0);
     }
 
     #[test]

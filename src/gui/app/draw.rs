@@ -459,7 +459,7 @@ impl LagesbildApp {
             overlays,
             ..
         } = self;
-        let (heat_layer, hotspot_layer, places_layer) = analysis.plugins(lang);
+        let (heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
         // Not while a project loads: its extent is not known yet.
         if self.zoom_to_project && self.tasks.loading.is_none() {
@@ -565,6 +565,7 @@ impl LagesbildApp {
         )
         .drag_pan_buttons(pan_buttons)
         .with_plugin(stack)
+        .with_plugin(area_layer)
         .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;

@@ -4,6 +4,8 @@
 
 pub mod analysis_layers;
 pub mod area_download;
+/// The study area's outline and the tool to draw one.
+pub mod draw_area;
 pub mod incidents;
 pub mod mbtiles;
 pub mod overlays;

@@ -28,7 +28,6 @@
 //! });
 //! ```
 
-pub mod analysis;
 pub mod details;
 pub mod filters;
 pub mod histogram;

@@ -9,12 +9,12 @@
 
 use egui::{Color32, Ui, WidgetInfo};
 
-use super::named_button;
+use super::task::{HEAT_CLASSES, PlacesView, heat_position, heat_rgba};
+use super::{AnalysisOutput, AnalysisParams, AnalysisStyles, AreaRequest, AreaStatus, PanelStatus};
 use crate::analysis::{AnalysisError, HotspotClass, Kernel};
-use crate::gui::analysis::task::{HEAT_CLASSES, heat_position, heat_rgba};
-use crate::gui::analysis::{AnalysisOutput, AnalysisParams, AnalysisStyles, PanelStatus};
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_color, percent};
+use crate::gui::panels::named_button;
 use crate::model::HourRange;
 
 /// What the user asked for besides editing parameters.
@@ -104,6 +104,79 @@ fn error_text(lang: Language, e: &AnalysisError) -> String {
 }
 
 impl AnalysisPanel {
+    /// The study area section: which area the analyses use (with a warning
+    /// for the coarse default boundary), and buttons to set one from a file,
+    /// draw one on the map, or remove it.
+    pub fn area_ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Language,
+        path: &mut String,
+        status: &AreaStatus,
+    ) -> Option<AreaRequest> {
+        let mut request = None;
+        egui::CollapsingHeader::new(tr(lang, Key::AnStudyArea))
+            .id_salt("an_area")
+            .default_open(true)
+            .show(ui, |ui| {
+                match &status.area {
+                    Some(a) => {
+                        ui.label(format!("{} ({} km²)", a.source, number(lang, a.area_km2())));
+                        if a.source == crate::analysis::inputs::DEFAULT_BOUNDARY_SOURCE {
+                            ui.colored_label(
+                                ui.visuals().warn_fg_color,
+                                tr(lang, Key::AnAreaCoarse),
+                            );
+                        }
+                    }
+                    None => {
+                        ui.weak(tr(lang, Key::AnNoArea));
+                    }
+                }
+                ui.weak(tr(lang, Key::AnAreaNote));
+                ui.horizontal(|ui| {
+                    let l = ui.label(tr(lang, Key::AnAreaFile));
+                    ui.add(egui::TextEdit::singleline(path).desired_width(160.0))
+                        .labelled_by(l.id);
+                    let ok = !path.trim().is_empty() && !status.busy;
+                    if ui
+                        .add_enabled(ok, egui::Button::new(tr(lang, Key::AnAreaUseFile)))
+                        .clicked()
+                    {
+                        request = Some(AreaRequest::FromFile(path.trim().into()));
+                    }
+                });
+                ui.horizontal(|ui| {
+                    if status.drawing {
+                        ui.label(tr(lang, Key::AnAreaDrawHint));
+                        if ui.button(tr(lang, Key::Cancel)).clicked() {
+                            request = Some(AreaRequest::StopDrawing);
+                        }
+                    } else {
+                        if ui
+                            .add_enabled(!status.busy, egui::Button::new(tr(lang, Key::AnAreaDraw)))
+                            .clicked()
+                        {
+                            request = Some(AreaRequest::Draw);
+                        }
+                        if ui
+                            .add_enabled(
+                                !status.busy && status.area.is_some(),
+                                egui::Button::new(tr(lang, Key::AnAreaRemove)),
+                            )
+                            .clicked()
+                        {
+                            request = Some(AreaRequest::Remove);
+                        }
+                    }
+                });
+                if let Some(e) = &status.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+            });
+        request
+    }
+
     /// Draws the panel. `output` is the last finished result (if any).
     pub fn ui(
         &mut self,
@@ -376,11 +449,7 @@ fn heat_legend_ui(ui: &mut Ui, lang: Language, edges: &[f64]) {
 }
 
 /// The ranked list and the coverage summary; returns a clicked place.
-fn places_list_ui(
-    ui: &mut Ui,
-    lang: Language,
-    view: &crate::gui::analysis::task::PlacesView,
-) -> Option<usize> {
+fn places_list_ui(ui: &mut Ui, lang: Language, view: &PlacesView) -> Option<usize> {
     let p = &view.places;
     let mut clicked = None;
     ui.strong(format!(
