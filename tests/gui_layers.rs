@@ -7,15 +7,14 @@
 use egui_kittest::kittest::Queryable as _;
 use lagesbild::gui::app::UiState;
 use lagesbild::gui::panels::{LayerId, LayerSetting};
-use lagesbild::store::Project;
-use lagesbild::store::overlays::overlays;
+use lagesbild::store::{Project, Store as _};
 
 use crate::gui_util::{app_on, app_with, demo, settle};
 use crate::util::Dir;
 
 /// How many map layers the project file keeps.
 fn stored_layers(project: &std::path::Path) -> usize {
-    overlays(&Project::open(project).unwrap()).unwrap().len()
+    Project::open(project).unwrap().layers().unwrap().len()
 }
 
 const AREAS: &str = r#"{"type":"FeatureCollection","features":[

@@ -10,6 +10,7 @@ mod args;
 mod demo;
 mod geo_input;
 mod import;
+mod layer;
 mod progress;
 mod stats;
 
@@ -53,6 +54,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Heatmap(args)) => analysis::run_heatmap(&args),
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
+        Some(Command::Layer(args)) => layer::run(&args),
     }
 }
 

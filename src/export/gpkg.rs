@@ -5,144 +5,18 @@
 //! [`crate::store::gpkg::schema::create_feature_layer`], and its
 //! `gpkg_contents` description holds [`super::MadeFrom`] as JSON.
 //!
-//! Geometry blobs: GeoPackage binary header with an xy envelope, then
-//! little-endian WKB (Point, Polygon, MultiPolygon).
+//! The table is written by [`crate::store::gpkg::layers::write_feature_table`]
+//! (typed attribute columns) with blobs from [`crate::store::gpkg::blob`], the
+//! same code that writes the project's map layers.
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, params_from_iter};
-use serde_json::Value;
+use rusqlite::{Connection, OpenFlags};
 
 use super::{ExportError, Geometry, Layer};
+use crate::store::gpkg::layers::{FeatureRef, TableSpec, write_feature_table};
 use crate::store::gpkg::register_gpkg_functions;
-use crate::store::gpkg::schema::{
-    FeatureLayer, SRS_SWEREF99_TM, WKT_3006, create_core, create_feature_layer, quote_ident,
-    set_gpkg_identity,
-};
-
-fn wkb_ring(out: &mut Vec<u8>, ring: &[[f64; 2]]) {
-    let closed = ring.first() == ring.last();
-    let n = ring.len() + usize::from(!closed && !ring.is_empty());
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-    for p in ring {
-        out.extend_from_slice(&p[0].to_le_bytes());
-        out.extend_from_slice(&p[1].to_le_bytes());
-    }
-    if !closed && let Some(p) = ring.first() {
-        out.extend_from_slice(&p[0].to_le_bytes());
-        out.extend_from_slice(&p[1].to_le_bytes());
-    }
-}
-
-fn wkb_polygon(out: &mut Vec<u8>, rings: &[Vec<[f64; 2]>]) {
-    out.push(1);
-    out.extend_from_slice(&3u32.to_le_bytes());
-    out.extend_from_slice(&(rings.len() as u32).to_le_bytes());
-    for r in rings {
-        wkb_ring(out, r);
-    }
-}
-
-/// Little-endian WKB of the geometry.
-pub fn wkb(g: &Geometry) -> Vec<u8> {
-    let mut out = Vec::new();
-    match g {
-        Geometry::Point(p) => {
-            out.push(1);
-            out.extend_from_slice(&1u32.to_le_bytes());
-            out.extend_from_slice(&p[0].to_le_bytes());
-            out.extend_from_slice(&p[1].to_le_bytes());
-        }
-        Geometry::Polygon(rings) => wkb_polygon(&mut out, rings),
-        Geometry::MultiPolygon(polys) => {
-            out.push(1);
-            out.extend_from_slice(&6u32.to_le_bytes());
-            out.extend_from_slice(&(polys.len() as u32).to_le_bytes());
-            for p in polys {
-                wkb_polygon(&mut out, p);
-            }
-        }
-    }
-    out
-}
-
-/// Envelope (minx, maxx, miny, maxy) of the geometry; `None` when it has no
-/// finite coordinate.
-pub fn envelope(g: &Geometry) -> Option<[f64; 4]> {
-    let mut env = [
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let mut add = |p: &[f64; 2]| {
-        if p[0].is_finite() && p[1].is_finite() {
-            env[0] = env[0].min(p[0]);
-            env[1] = env[1].max(p[0]);
-            env[2] = env[2].min(p[1]);
-            env[3] = env[3].max(p[1]);
-        }
-    };
-    match g {
-        Geometry::Point(p) => add(p),
-        Geometry::Polygon(rings) => rings.iter().flatten().for_each(&mut add),
-        Geometry::MultiPolygon(polys) => polys.iter().flatten().flatten().for_each(&mut add),
-    }
-    (env[0] <= env[1]).then_some(env)
-}
-
-/// A GeoPackage geometry blob (standard binary, little-endian, with an xy
-/// envelope for everything but points, as GDAL writes).
-pub fn gpkg_blob(srs_id: i32, g: &Geometry) -> Vec<u8> {
-    let env = match g {
-        Geometry::Point(_) => None,
-        _ => envelope(g),
-    };
-    let mut out = vec![b'G', b'P', 0, if env.is_some() { 0x03 } else { 0x01 }];
-    out.extend_from_slice(&srs_id.to_le_bytes());
-    if let Some(e) = env {
-        for v in e {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    out.extend_from_slice(&wkb(g));
-    out
-}
-
-/// SQL column type for a property from its values across features.
-fn column_type(values: impl Iterator<Item = Option<Value>>) -> &'static str {
-    let mut ty = None;
-    for v in values.flatten() {
-        let this = match v {
-            Value::Null => continue,
-            Value::Bool(_) => "BOOLEAN",
-            Value::Number(n) if n.is_i64() || n.is_u64() => "INTEGER",
-            Value::Number(_) => "REAL",
-            _ => "TEXT",
-        };
-        ty = Some(match (ty, this) {
-            (None, t) => t,
-            (Some(a), b) if a == b => a,
-            (Some("INTEGER"), "REAL") | (Some("REAL"), "INTEGER") => "REAL",
-            _ => "TEXT",
-        });
-    }
-    ty.unwrap_or("TEXT")
-}
-
-fn sql_value(v: Option<&Value>) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match v {
-        None | Some(Value::Null) => V::Null,
-        Some(Value::Bool(b)) => V::Integer(i64::from(*b)),
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(i) => V::Integer(i),
-            None => n.as_f64().map_or(V::Null, V::Real),
-        },
-        Some(Value::String(s)) => V::Text(s.clone()),
-        Some(other) => V::Text(other.to_string()),
-    }
-}
+use crate::store::gpkg::schema::{SRS_SWEREF99_TM, WKT_3006, create_core, set_gpkg_identity};
 
 /// Writes `layer` into the GeoPackage at `path` as the table `layer.name`:
 /// creates the file when it does not exist (under a temporary name, renamed
@@ -253,85 +127,51 @@ pub fn write_layer(layer: &Layer, path: &Path) -> Result<(), ExportError> {
 }
 
 /// Creates the table and inserts the features (the caller holds the
-/// transaction).
+/// transaction), through the store's feature-table writer.
 fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
-    // Columns in order of first appearance.
-    let mut keys: Vec<String> = Vec::new();
-    for f in &layer.features {
-        for k in f.properties.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
-    let columns_sql = keys
+    let geometries: Vec<geo::Geometry<f64>> = layer
+        .features
         .iter()
-        .map(|k| {
-            let ty = column_type(layer.features.iter().map(|f| f.properties.get(k).cloned()));
-            format!("{} {ty}", quote_ident(k))
-        })
-        .collect::<Vec<_>>()
-        .join(",\n  ");
-    let geometry_type = {
-        let mut types = layer.features.iter().map(|f| f.geometry.type_name());
-        match types.next() {
-            Some(first) if types.all(|t| t == first) => first,
-            Some(_) => "GEOMETRY",
-            None => "GEOMETRY",
-        }
-    };
+        .map(|f| geo_geometry(&f.geometry))
+        .collect();
+    let features: Vec<FeatureRef<'_>> = geometries
+        .iter()
+        .zip(&layer.features)
+        .map(|(g, f)| (g, &f.properties))
+        .collect();
     let description =
         serde_json::json!({"title": layer.title, "made_from": layer.made_from.to_json()})
             .to_string();
-    create_feature_layer(
+    write_feature_table(
         conn,
-        &FeatureLayer {
+        &TableSpec {
             table: &layer.name,
-            geometry_type,
             srs_id: SRS_SWEREF99_TM,
-            columns_sql: &columns_sql,
             identifier: &layer.name,
             description: &description,
         },
+        &features,
     )?;
-    let placeholders: String = (0..=keys.len())
-        .map(|i| format!("?{}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let column_list: String = std::iter::once("geom".to_owned())
-        .chain(keys.iter().map(|k| quote_ident(k)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut insert = conn.prepare(&format!(
-        "INSERT INTO {} ({column_list}) VALUES ({placeholders})",
-        quote_ident(&layer.name)
-    ))?;
-    let mut bounds: Option<[f64; 4]> = None;
-    for f in &layer.features {
-        let blob = gpkg_blob(SRS_SWEREF99_TM, &f.geometry);
-        if let Some(e) = envelope(&f.geometry) {
-            bounds = Some(match bounds {
-                None => e,
-                Some(b) => [
-                    b[0].min(e[0]),
-                    b[1].max(e[1]),
-                    b[2].min(e[2]),
-                    b[3].max(e[3]),
-                ],
-            });
-        }
-        let values = std::iter::once(rusqlite::types::Value::Blob(blob))
-            .chain(keys.iter().map(|k| sql_value(f.properties.get(k))));
-        insert.execute(params_from_iter(values))?;
-    }
-    if let Some(b) = bounds {
-        conn.execute(
-            "UPDATE gpkg_contents SET min_x = ?1, max_x = ?2, min_y = ?3, max_y = ?4 \
-             WHERE table_name = ?5",
-            rusqlite::params![b[0], b[1], b[2], b[3], layer.name],
-        )?;
-    }
     Ok(())
+}
+
+/// The `geo` form of an export geometry (rings are closed by `geo`).
+fn geo_geometry(g: &Geometry) -> geo::Geometry<f64> {
+    let ring = |r: &Vec<[f64; 2]>| {
+        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+    };
+    let polygon = |rings: &Vec<Vec<[f64; 2]>>| {
+        let mut it = rings.iter().map(ring);
+        let exterior = it.next().unwrap_or_else(|| geo::LineString::new(vec![]));
+        geo::Polygon::new(exterior, it.collect())
+    };
+    match g {
+        Geometry::Point(p) => geo::Point::new(p[0], p[1]).into(),
+        Geometry::Polygon(rings) => polygon(rings).into(),
+        Geometry::MultiPolygon(polys) => {
+            geo::MultiPolygon::new(polys.iter().map(polygon).collect()).into()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -341,24 +181,17 @@ mod tests {
 
     #[test]
     fn polygon_blob_has_envelope_and_closed_rings() {
-        let g = Geometry::Polygon(vec![vec![[0.0, 0.0], [2.0, 0.0], [2.0, 1.0]]]);
-        let b = gpkg_blob(3006, &g);
+        let g = geo_geometry(&Geometry::Polygon(vec![vec![
+            [0.0, 0.0],
+            [2.0, 0.0],
+            [2.0, 1.0],
+        ]]));
+        let b = blob::geometry_blob(3006, &g).unwrap();
         assert_eq!(&b[..4], &[b'G', b'P', 0, 3]);
         assert_eq!(blob::envelope(&b), Ok(Some([0.0, 2.0, 0.0, 1.0])));
         // header 8 + envelope 32 + WKB: 1 + 4 + 4 + ring (4 + 4 points · 16)
         assert_eq!(b.len(), 8 + 32 + 9 + 4 + 4 * 16);
-        let p = gpkg_blob(3006, &Geometry::Point([1.0, 2.0]));
+        let p = blob::geometry_blob(3006, &geo_geometry(&Geometry::Point([1.0, 2.0]))).unwrap();
         assert_eq!(blob::parse_point(&p), Ok((1.0, 2.0)));
-    }
-
-    #[test]
-    fn column_types_follow_values() {
-        use serde_json::json;
-        let t = |v: Vec<Value>| column_type(v.into_iter().map(Some));
-        assert_eq!(t(vec![json!(1), json!(2)]), "INTEGER");
-        assert_eq!(t(vec![json!(1), json!(2.5)]), "REAL");
-        assert_eq!(t(vec![json!("a"), json!(1)]), "TEXT");
-        assert_eq!(t(vec![json!(null), json!(true)]), "BOOLEAN");
-        assert_eq!(t(vec![]), "TEXT");
     }
 }

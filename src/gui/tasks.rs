@@ -11,8 +11,8 @@ use crate::analysis::{IncidentIndex, Stats};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
-use crate::model::shape::Shapes;
-use crate::store::{Project, ProjectInfo, Store as _};
+use crate::model::shape::{FeatureSet, Shapes};
+use crate::store::{Project, ProjectInfo, Store};
 
 /// Progress of a task, written by the worker and read by the UI.
 #[derive(Default)]
@@ -149,7 +149,7 @@ pub fn load_project(
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);
     let index = Arc::new(IncidentIndex::build(points));
-    let overlays = crate::store::overlays::overlays(&project)?;
+    let overlays = stored_layers(&project)?;
     Ok(LoadedProject {
         path,
         info,
@@ -228,20 +228,75 @@ pub fn import_files(
     Ok(reports)
 }
 
-/// Reads the GeoJSON `file` and keeps it in the project at `project` as a
-/// map layer (replacing a layer of the same name), in one transaction.
-/// Returns the project's layers afterwards and the added layer's name.
+/// The project's map layers with their features, in drawing order.
+fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<Shapes>> {
+    let mut out = Vec::new();
+    for info in store.layers()? {
+        if let Some(set) = store.layer_features(&info.name)? {
+            out.push(shapes_from_features(&set));
+        }
+    }
+    Ok(out)
+}
+
+/// TEMPORARY until the map draws `FeatureSet`s (helper geom).
+fn shapes_from_features(set: &FeatureSet) -> Shapes {
+    use crate::model::LonLat;
+    use crate::model::shape::{Shape, ShapeGeometry};
+    use geo::Geometry as G;
+    fn line(l: &geo::LineString<f64>) -> Vec<LonLat> {
+        l.0.iter().map(|c| LonLat::new(c.x, c.y)).collect()
+    }
+    fn push(g: &G<f64>, out: &mut Vec<ShapeGeometry>) {
+        match g {
+            G::Point(p) => out.push(ShapeGeometry::Point(LonLat::new(p.x(), p.y()))),
+            G::LineString(l) => out.push(ShapeGeometry::LineString(line(l))),
+            G::Polygon(p) => out.push(ShapeGeometry::Polygon(
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(line)
+                    .collect(),
+            )),
+            G::MultiPoint(m) => m.iter().for_each(|p| push(&G::Point(*p), out)),
+            G::MultiLineString(m) => m.iter().for_each(|l| push(&G::LineString(l.clone()), out)),
+            G::MultiPolygon(m) => m.iter().for_each(|p| push(&G::Polygon(p.clone()), out)),
+            G::GeometryCollection(c) => c.iter().for_each(|g| push(g, out)),
+            _ => {}
+        }
+    }
+    let mut shapes = Vec::new();
+    for f in &set.features {
+        let mut parts = Vec::new();
+        push(&f.geometry, &mut parts);
+        shapes.extend(parts.into_iter().map(|geometry| Shape {
+            label: None,
+            geometry,
+        }));
+    }
+    Shapes {
+        name: set.name.clone(),
+        shapes,
+    }
+}
+
+/// Reads `file` (GeoJSON or GeoPackage) and keeps its layers in the project
+/// at `project` (replacing layers of the same names), in one transaction.
+/// Returns the project's layers afterwards and the (first) added layer's name.
 pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shapes>, String)> {
-    let shapes = crate::import::shapes::read_shapes(file, None)?;
-    let name = shapes.name.clone();
+    let sets = crate::import::layer_file::read_layer_file(file, None)?;
+    let name = sets.first().map(|s| s.name.clone()).unwrap_or_default();
+    let source = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut store = Project::open(project)?;
-    crate::store::overlays::add_overlay(&mut store, shapes)?;
-    Ok((crate::store::overlays::overlays(&store)?, name))
+    store.add_layers(&sets, &source)?;
+    Ok((stored_layers(&store)?, name))
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
 pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<Shapes>> {
     let mut store = Project::open(project)?;
-    crate::store::overlays::remove_overlay(&mut store, name)?;
-    Ok(crate::store::overlays::overlays(&store)?)
+    store.remove_layer(name)?;
+    stored_layers(&store)
 }
