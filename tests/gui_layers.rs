@@ -36,7 +36,7 @@ fn a_geojson_layer_is_added_shown_hidden_kept_and_removed() {
     h.state_mut().add_shape_layer(&ctx, file);
     settle(&mut h);
     assert_eq!(h.state().shape_layers().len(), 1);
-    assert_eq!(h.state().shape_layers()[0].shapes.shapes.len(), 2);
+    assert_eq!(h.state().shape_layers()[0].features.features.len(), 2);
     assert!(h.state().layers().is_shown(&id), "{:?}", h.state().layers());
     let msg = h.state().message().unwrap_or_default().to_owned();
     assert!(msg.contains("patrullomraden"), "{msg}");

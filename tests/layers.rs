@@ -8,7 +8,7 @@ use std::process::Command;
 use geo::{Area as _, Geometry, MapCoords as _};
 use lagesbild::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
 use lagesbild::model::LonLat;
-use lagesbild::model::shape::FeatureSet;
+use lagesbild::model::shape::{Feature, FeatureSet};
 use lagesbild::store::gpkg::layers::read_gpkg_file;
 use lagesbild::store::{Project, Store as _};
 use serde_json::{Value, json};
@@ -204,9 +204,10 @@ fn a_layer_added_by_the_cli_is_read_back_by_gdal_with_attributes_and_areas() {
     assert_eq!(info.name, "trygghetsområden");
     assert_eq!(info.geometry_type, "POLYGON");
     assert_eq!(info.feature_count, 2);
+    // In key order (serde_json's map sorts), `geom` renamed.
     assert_eq!(
         info.columns,
-        ["namn", "nr", "andel", "aktiv", "extra", "geom_2"]
+        ["aktiv", "andel", "extra", "geom_2", "namn", "nr"]
     );
     let back = store.layer_features("trygghetsområden").unwrap().unwrap();
     assert_eq!(
@@ -472,23 +473,26 @@ fn blobs_of_every_type_we_write_are_read_by_gdal() {
     let dir = Dir::new();
     let project = new_project(&dir);
     let geometries = every_geometry();
-    for (ty, g) in &geometries {
-        dir.write(
-            &format!("{ty}.geojson"),
-            feature_collection(vec![
-                json!({"type": "Feature", "properties": {"typ": *ty}, "geometry": g}),
-            ]),
-        );
-        assert_exit(
-            &cli(&dir, &["layer", "add", "p.gpkg", &format!("{ty}.geojson")]),
-            0,
-        );
-    }
-    // Our own decoder reads back what we wrote.
+    // Through the store, so that a GeometryCollection stays one geometry
+    // (the GeoJSON reader splits it into its members).
+    let sets: Vec<FeatureSet> = geometries
+        .iter()
+        .map(|(ty, g)| FeatureSet {
+            name: (*ty).to_owned(),
+            features: vec![Feature {
+                geometry: geo_of(g),
+                properties: json!({"typ": *ty}).as_object().unwrap().clone(),
+            }],
+        })
+        .collect();
+    Project::open(&project)
+        .unwrap()
+        .add_layers(&sets, "test")
+        .unwrap();
+    // Our own decoder reads back exactly what we wrote.
     let store = Project::open(&project).unwrap();
-    for (ty, g) in &geometries {
-        let set = store.layer_features(ty).unwrap().unwrap();
-        assert_close(&set.features[0].geometry, &geo_of(g), 0.0);
+    for set in &sets {
+        assert_eq!(store.layer_features(&set.name).unwrap().as_ref(), Some(set));
     }
     drop(store);
     assert_valid_gpkg(&project);
@@ -498,6 +502,10 @@ fn blobs_of_every_type_we_write_are_read_by_gdal() {
     let summary = util::ogrinfo_summary(&project).unwrap();
     for (ty, _) in &geometries {
         assert!(summary.contains(&format!("Layer name: {ty}")), "{summary}");
+        assert!(
+            summary.contains(&format!("Geometry: {}", gdal_type_name(ty))),
+            "{ty}: {summary}"
+        );
     }
     for (ty, g) in &geometries {
         let out = dir.path(&format!("back-{ty}.geojson"));
@@ -519,6 +527,18 @@ fn blobs_of_every_type_we_write_are_read_by_gdal() {
         assert_eq!(features[0]["properties"]["typ"], json!(ty));
         assert_close(&geo_of(&features[0]["geometry"]), &geo_of(g), 1e-12);
     }
+}
+
+/// How `ogrinfo` names a geometry type.
+fn gdal_type_name(ty: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in ty.chars().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What projects of schema version 1 stored under the metadata key

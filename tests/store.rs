@@ -8,8 +8,8 @@ use std::process::Command;
 use chrono::{DateTime, NaiveDate, Utc};
 use lagesbild::jobs::{CancelToken, NoProgress};
 use lagesbild::model::{Category, Filter, HourRange, Incident, LonLat, Source, Weekdays, time};
-use lagesbild::store::{Project, PushOutcome, Store, StoreError};
 use lagesbild::store::gpkg::SCHEMA_VERSION;
+use lagesbild::store::{Project, PushOutcome, Store, StoreError};
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     let naive = NaiveDate::from_ymd_opt(y, m, d)

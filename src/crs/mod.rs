@@ -357,9 +357,62 @@ pub fn wgs84_from_sweref(p: Sweref99Tm) -> LonLat {
     }
 }
 
+/// A whole geometry (a point, line, polygon, their Multi forms or a
+/// collection) from WGS84 lon/lat (x = longitude) to SWEREF 99 TM metres
+/// (x = easting), vertex by vertex with [`sweref_from_wgs84`]. Project before
+/// measuring: areas, lengths, distances and buffers are only meaningful in
+/// metres. Vertices the projection cannot handle become NaN, as there.
+pub fn sweref_from_wgs84_geometry<G: geo::MapCoords<f64, f64>>(g: &G) -> G::Output {
+    g.map_coords(|c| {
+        let p = sweref_from_wgs84(LonLat::new(c.x, c.y));
+        geo::coord! { x: p.easting, y: p.northing }
+    })
+}
+
+/// A whole geometry from SWEREF 99 TM metres back to WGS84 lon/lat, vertex
+/// by vertex with [`wgs84_from_sweref`] (NaN outside its domain).
+pub fn wgs84_from_sweref_geometry<G: geo::MapCoords<f64, f64>>(g: &G) -> G::Output {
+    g.map_coords(|c| {
+        let p = wgs84_from_sweref(Sweref99Tm {
+            easting: c.x,
+            northing: c.y,
+        });
+        geo::coord! { x: p.lon, y: p.lat }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_geometries_go_to_sweref_and_back() {
+        use geo::{Area, Geometry, polygon};
+        // About 1 km x 1 km around Stortorget, Sölvesborg.
+        let square = polygon![
+            (x: 14.583, y: 56.050),
+            (x: 14.599, y: 56.050),
+            (x: 14.599, y: 56.059),
+            (x: 14.583, y: 56.059),
+        ];
+        let metres = sweref_from_wgs84_geometry(&Geometry::Polygon(square.clone()));
+        let Geometry::Polygon(m) = &metres else {
+            panic!("{metres:?}")
+        };
+        let first = sweref_from_wgs84(LonLat::new(14.583, 56.050));
+        assert_eq!(m.exterior().0[0].x, first.easting);
+        assert_eq!(m.exterior().0[0].y, first.northing);
+        // 0.016° of longitude at 56° N is about 996 m, 0.009° of latitude about 1002 m.
+        let area = m.unsigned_area();
+        assert!((area - 996.0 * 1002.0).abs() < 5_000.0, "{area}");
+        let back = wgs84_from_sweref_geometry(m);
+        for (a, b) in back.exterior().0.iter().zip(&square.exterior().0) {
+            assert!(
+                (a.x - b.x).abs() < 1e-9 && (a.y - b.y).abs() < 1e-9,
+                "{a:?} {b:?}"
+            );
+        }
+    }
 
     #[test]
     fn parse_accepts_the_three_spellings() {

@@ -1,16 +1,19 @@
-//! The GeoJSON writer, RFC 7946: WGS84 longitude/latitude order (converted
-//! from SWEREF 99 TM), no `crs` member, exterior rings counter-clockwise and
-//! holes clockwise, coordinates with at most 7 decimals (about 1 cm), and the
-//! foreign member `lagesbild` on the FeatureCollection saying what the layer
-//! was made from ([`super::MadeFrom`]).
+//! The GeoJSON writer, RFC 7946, through the `geojson` crate's
+//! `FeatureWriter`: WGS84 longitude/latitude order (converted from SWEREF 99
+//! TM), no `crs` member, exterior rings counter-clockwise and holes clockwise
+//! (`geo`'s `Orient`), rings closed, coordinates with at most 7 decimals
+//! (about 1 cm), and the foreign members `name` and `lagesbild` on the
+//! FeatureCollection, the latter saying what the layer was made from
+//! ([`super::MadeFrom`]).
 
-use std::fmt::Write as _;
 use std::path::Path;
 
-use serde_json::Value;
+use geo::orient::{Direction, Orient as _};
+use geo::{CoordsIter as _, Geometry, MapCoords as _};
+use serde_json::json;
 
-use super::{ExportError, Feature, Geometry, Layer, io_err};
-use crate::crs::{Sweref99Tm, wgs84_from_sweref};
+use super::{ExportError, Layer, io_err};
+use crate::crs::wgs84_from_sweref_geometry;
 
 /// Decimals kept in coordinates.
 pub const DECIMALS: i32 = 7;
@@ -21,131 +24,66 @@ pub fn round_coord(v: f64) -> f64 {
     (v * scale).round() / scale
 }
 
-/// Twice the signed area of a closed ring (positive = counter-clockwise with
-/// x east and y north).
-pub fn signed_area2(ring: &[[f64; 2]]) -> f64 {
-    ring.windows(2)
-        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
-        .sum()
-}
-
-/// Why a geometry cannot be written.
-#[derive(Debug)]
-struct BadCoordinate([f64; 2]);
-
-fn lon_lat(p: [f64; 2]) -> Result<[f64; 2], BadCoordinate> {
-    let ll = wgs84_from_sweref(Sweref99Tm {
-        easting: p[0],
-        northing: p[1],
-    });
-    if !ll.is_finite() {
-        return Err(BadCoordinate(p));
+/// A SWEREF 99 TM geometry as it is written: in WGS84, rounded to
+/// [`DECIMALS`], polygons oriented (exterior counter-clockwise, holes
+/// clockwise; the projection keeps orientation, and orienting after rounding
+/// keeps it true of the written numbers). `None` when a vertex cannot be
+/// converted.
+fn wgs84_for_writing(g: &Geometry<f64>) -> Option<Geometry<f64>> {
+    let ll = wgs84_from_sweref_geometry(g);
+    if !ll.coords_iter().all(|c| c.x.is_finite() && c.y.is_finite()) {
+        return None;
     }
-    Ok([round_coord(ll.lon), round_coord(ll.lat)])
+    let rounded = ll.map_coords(|c| geo::coord! { x: round_coord(c.x), y: round_coord(c.y) });
+    Some(match rounded {
+        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.orient(Direction::Default)),
+        other => other,
+    })
 }
 
-fn push_position(out: &mut String, p: [f64; 2]) {
-    // Rust's `{}` prints the shortest text that reads back as the same
-    // number, so a value rounded to 7 decimals prints with at most 7.
-    let _ = write!(out, "[{},{}]", p[0], p[1]);
-}
-
-/// Converts a ring to lon/lat and orients it: counter-clockwise for the
-/// exterior, clockwise for holes.
-fn ring_lon_lat(ring: &[[f64; 2]], exterior: bool) -> Result<Vec<[f64; 2]>, BadCoordinate> {
-    let mut out: Vec<[f64; 2]> = ring.iter().map(|p| lon_lat(*p)).collect::<Result<_, _>>()?;
-    if out.first() != out.last()
-        && let Some(first) = out.first().copied()
-    {
-        out.push(first);
-    }
-    let ccw = signed_area2(&out) > 0.0;
-    if ccw != exterior {
-        out.reverse();
-    }
-    Ok(out)
-}
-
-fn push_polygon(out: &mut String, rings: &[Vec<[f64; 2]>]) -> Result<(), BadCoordinate> {
-    out.push('[');
-    for (i, ring) in rings.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        for (j, p) in ring_lon_lat(ring, i == 0)?.into_iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            push_position(out, p);
-        }
-        out.push(']');
-    }
-    out.push(']');
-    Ok(())
-}
-
-fn push_geometry(out: &mut String, g: &Geometry) -> Result<(), BadCoordinate> {
-    match g {
-        Geometry::Point(p) => {
-            out.push_str(r#"{"type":"Point","coordinates":"#);
-            push_position(out, lon_lat(*p)?);
-        }
-        Geometry::Polygon(rings) => {
-            out.push_str(r#"{"type":"Polygon","coordinates":"#);
-            push_polygon(out, rings)?;
-        }
-        Geometry::MultiPolygon(polys) => {
-            out.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
-            for (i, rings) in polys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_polygon(out, rings)?;
-            }
-            out.push(']');
-        }
-    }
-    out.push('}');
-    Ok(())
-}
-
-fn push_feature(out: &mut String, f: &Feature) -> Result<(), BadCoordinate> {
-    out.push_str(r#"{"type":"Feature","properties":"#);
-    out.push_str(&Value::Object(f.properties.clone()).to_string());
-    out.push_str(r#","geometry":"#);
-    push_geometry(out, &f.geometry)?;
-    out.push('}');
-    Ok(())
-}
-
-/// The layer as GeoJSON text (one feature a line). `path` is only for the
-/// error message.
+/// The layer as GeoJSON text. `path` is only for the error message.
 pub fn to_string(layer: &Layer, path: &Path) -> Result<String, ExportError> {
-    let mut out = String::with_capacity(256 + layer.features.len() * 200);
-    out.push_str("{\"type\":\"FeatureCollection\",\"name\":");
-    out.push_str(&Value::String(layer.name.clone()).to_string());
-    out.push_str(",\"lagesbild\":{\"title\":");
-    out.push_str(&Value::String(layer.title.clone()).to_string());
-    out.push_str(",\"made_from\":");
-    out.push_str(&layer.made_from.to_json().to_string());
-    out.push_str("},\n\"features\":[\n");
-    for (i, f) in layer.features.iter().enumerate() {
-        if i > 0 {
-            out.push_str(",\n");
+    let invalid = |reason: String| ExportError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    let written = |e: geojson::Error| invalid(format!("GeoJSON could not be written: {e}"));
+    let mut out = Vec::with_capacity(256 + layer.features.len() * 200);
+    {
+        let mut writer = geojson::FeatureWriter::from_writer(&mut out);
+        writer
+            .write_foreign_member("name", &layer.name)
+            .map_err(written)?;
+        writer
+            .write_foreign_member(
+                "lagesbild",
+                &json!({"title": layer.title, "made_from": layer.made_from.to_json()}),
+            )
+            .map_err(written)?;
+        for (i, f) in layer.features.iter().enumerate() {
+            let geometry = wgs84_for_writing(&f.geometry).ok_or_else(|| {
+                let p = f.geometry.coords_iter().next().unwrap_or_default();
+                invalid(format!(
+                    "feature {}: position ({}, {}) cannot be converted to WGS84",
+                    i + 1,
+                    p.x,
+                    p.y
+                ))
+            })?;
+            let feature = geojson::Feature {
+                geometry: Some(geojson::Geometry::new(geojson::GeometryValue::from(
+                    &geometry,
+                ))),
+                properties: Some(f.properties.clone()),
+                ..geojson::Feature::default()
+            };
+            writer.write_feature(&feature).map_err(written)?;
         }
-        push_feature(&mut out, f).map_err(|BadCoordinate(p)| ExportError::Invalid {
-            path: path.to_owned(),
-            reason: format!(
-                "feature {}: position ({}, {}) cannot be converted to WGS84",
-                i + 1,
-                p[0],
-                p[1]
-            ),
-        })?;
+        writer.finish().map_err(written)?;
     }
-    out.push_str("\n]}\n");
-    Ok(out)
+    out.push(b'\n');
+    String::from_utf8(out).map_err(|e| invalid(e.to_string()))
 }
 
 /// Writes the layer as a GeoJSON file (replacing it), through a temporary
@@ -181,8 +119,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::MadeFrom;
-    use serde_json::json;
+    use crate::export::{Feature, MadeFrom};
+    use geo::{LineString, Polygon, Winding as _};
+    use serde_json::{Value, json};
 
     fn made_from() -> MadeFrom {
         MadeFrom {
@@ -197,6 +136,29 @@ mod tests {
         }
     }
 
+    fn layer(geometries: Vec<Geometry<f64>>) -> Layer {
+        Layer {
+            name: "t".into(),
+            title: "T".into(),
+            features: geometries
+                .into_iter()
+                .map(|geometry| Feature {
+                    geometry,
+                    properties: json!({"class": 1}).as_object().unwrap().clone(),
+                })
+                .collect(),
+            made_from: made_from(),
+        }
+    }
+
+    fn ring_of(v: &Value) -> LineString<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| geo::coord! { x: p[0].as_f64().unwrap(), y: p[1].as_f64().unwrap() })
+            .collect()
+    }
+
     #[test]
     fn rounding_keeps_at_most_seven_decimals() {
         assert_eq!(round_coord(14.123456789), 14.1234568);
@@ -208,66 +170,82 @@ mod tests {
     fn rings_are_closed_and_oriented() {
         // A clockwise square in SWEREF (exterior) with a counter-clockwise hole.
         let (x, y) = (474_000.0, 6_211_000.0);
-        let cw = vec![
-            [x, y],
-            [x, y + 100.0],
-            [x + 100.0, y + 100.0],
-            [x + 100.0, y],
-            [x, y],
-        ];
-        let hole = vec![
-            [x + 10.0, y + 10.0],
-            [x + 20.0, y + 10.0],
-            [x + 20.0, y + 20.0],
-            [x + 10.0, y + 20.0],
-        ];
-        let layer = Layer {
-            name: "t".into(),
-            title: "T".into(),
-            features: vec![Feature {
-                geometry: Geometry::Polygon(vec![cw, hole]),
-                properties: json!({"class": 1}).as_object().unwrap().clone(),
-            }],
-            made_from: made_from(),
-        };
-        let text = to_string(&layer, Path::new("t.geojson")).unwrap();
+        let cw: LineString<f64> = vec![
+            (x, y),
+            (x, y + 100.0),
+            (x + 100.0, y + 100.0),
+            (x + 100.0, y),
+            (x, y),
+        ]
+        .into();
+        let hole: LineString<f64> = vec![
+            (x + 10.0, y + 10.0),
+            (x + 20.0, y + 10.0),
+            (x + 20.0, y + 20.0),
+            (x + 10.0, y + 20.0),
+        ]
+        .into();
+        let polygon = Polygon::new(cw, vec![hole]);
+        let text = to_string(
+            &layer(vec![
+                polygon.clone().into(),
+                geo::MultiPolygon(vec![polygon]).into(),
+            ]),
+            Path::new("t.geojson"),
+        )
+        .unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["type"], "FeatureCollection");
+        assert_eq!(v["name"], "t");
         assert!(v.get("crs").is_none());
+        assert_eq!(v["lagesbild"]["title"], "T");
         assert_eq!(v["lagesbild"]["made_from"]["synthetic"], json!(true));
-        let rings = v["features"][0]["geometry"]["coordinates"]
-            .as_array()
-            .unwrap();
-        let ring = |i: usize| -> Vec<[f64; 2]> {
-            rings[i]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
-                .collect()
-        };
-        let ext = ring(0);
-        let h = ring(1);
-        assert_eq!(ext.first(), ext.last());
-        assert_eq!(h.first(), h.last());
-        assert_eq!(h.len(), 5);
-        assert!(signed_area2(&ext) > 0.0, "exterior must be CCW");
-        assert!(signed_area2(&h) < 0.0, "hole must be CW");
-        // Lon/lat order: Sölvesborg is near 14.6 E, 56.0 N.
-        assert!((14.0..15.0).contains(&ext[0][0]) && (55.5..56.5).contains(&ext[0][1]));
+        assert_eq!(v["features"][0]["properties"], json!({"class": 1}));
+        let single = &v["features"][0]["geometry"];
+        assert_eq!(single["type"], "Polygon");
+        let multi = &v["features"][1]["geometry"];
+        assert_eq!(multi["type"], "MultiPolygon");
+        for rings in [&single["coordinates"], &multi["coordinates"][0]] {
+            let ext = ring_of(&rings[0]);
+            let h = ring_of(&rings[1]);
+            assert!(ext.is_closed() && h.is_closed());
+            assert_eq!(h.0.len(), 5);
+            assert!(ext.is_ccw(), "exterior must be CCW");
+            assert!(h.is_cw(), "hole must be CW");
+            // Lon/lat order: Sölvesborg is near 14.6 E, 56.0 N.
+            assert!((14.0..15.0).contains(&ext.0[0].x) && (55.5..56.5).contains(&ext.0[0].y));
+        }
+    }
+
+    #[test]
+    fn points_are_lon_lat_with_at_most_seven_decimals() {
+        let text = to_string(
+            &layer(vec![
+                geo::Point::new(474_000.123456, 6_211_000.654321).into(),
+            ]),
+            Path::new("t.geojson"),
+        )
+        .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let c = &v["features"][0]["geometry"]["coordinates"];
+        for i in 0..2 {
+            let t = c[i].to_string();
+            assert!(t.split('.').nth(1).map_or(0, str::len) <= 7, "{t}");
+        }
+        let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        let back = crate::crs::sweref_from_wgs84(crate::model::LonLat::new(lon, lat));
+        // 7 decimals is about 1 cm.
+        assert!((back.easting - 474_000.123456).abs() < 0.02, "{back:?}");
+        assert!((back.northing - 6_211_000.654321).abs() < 0.02, "{back:?}");
     }
 
     #[test]
     fn unconvertible_positions_are_errors_naming_the_feature() {
-        let layer = Layer {
-            name: "t".into(),
-            title: "T".into(),
-            features: vec![Feature {
-                geometry: Geometry::Point([f64::NAN, 0.0]),
-                properties: Default::default(),
-            }],
-            made_from: made_from(),
-        };
-        let err = to_string(&layer, Path::new("out.geojson")).unwrap_err();
+        let err = to_string(
+            &layer(vec![geo::Point::new(f64::NAN, 0.0).into()]),
+            Path::new("out.geojson"),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().starts_with("out.geojson: feature 1:"),
             "{err}"

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{ExportError, Geometry, Layer};
+use super::{ExportError, Layer};
 use crate::store::gpkg::layers::{FeatureRef, TableSpec, write_feature_table};
 use crate::store::gpkg::register_gpkg_functions;
 use crate::store::gpkg::schema::{SRS_SWEREF99_TM, WKT_3006, create_core, set_gpkg_identity};
@@ -129,15 +129,10 @@ pub fn write_layer(layer: &Layer, path: &Path) -> Result<(), ExportError> {
 /// Creates the table and inserts the features (the caller holds the
 /// transaction), through the store's feature-table writer.
 fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
-    let geometries: Vec<geo::Geometry<f64>> = layer
+    let features: Vec<FeatureRef<'_>> = layer
         .features
         .iter()
-        .map(|f| geo_geometry(&f.geometry))
-        .collect();
-    let features: Vec<FeatureRef<'_>> = geometries
-        .iter()
-        .zip(&layer.features)
-        .map(|(g, f)| (g, &f.properties))
+        .map(|f| (&f.geometry, &f.properties))
         .collect();
     let description =
         serde_json::json!({"title": layer.title, "made_from": layer.made_from.to_json()})
@@ -155,43 +150,20 @@ fn add_layer(conn: &Connection, layer: &Layer) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The `geo` form of an export geometry (rings are closed by `geo`).
-fn geo_geometry(g: &Geometry) -> geo::Geometry<f64> {
-    let ring = |r: &Vec<[f64; 2]>| {
-        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
-    };
-    let polygon = |rings: &Vec<Vec<[f64; 2]>>| {
-        let mut it = rings.iter().map(ring);
-        let exterior = it.next().unwrap_or_else(|| geo::LineString::new(vec![]));
-        geo::Polygon::new(exterior, it.collect())
-    };
-    match g {
-        Geometry::Point(p) => geo::Point::new(p[0], p[1]).into(),
-        Geometry::Polygon(rings) => polygon(rings).into(),
-        Geometry::MultiPolygon(polys) => {
-            geo::MultiPolygon::new(polys.iter().map(polygon).collect()).into()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::store::gpkg::blob;
 
     #[test]
     fn polygon_blob_has_envelope_and_closed_rings() {
-        let g = geo_geometry(&Geometry::Polygon(vec![vec![
-            [0.0, 0.0],
-            [2.0, 0.0],
-            [2.0, 1.0],
-        ]]));
+        let ring = geo::LineString::from(vec![(0.0, 0.0), (2.0, 0.0), (2.0, 1.0)]);
+        let g = geo::Geometry::Polygon(geo::Polygon::new(ring, vec![]));
         let b = blob::geometry_blob(3006, &g).unwrap();
         assert_eq!(&b[..4], &[b'G', b'P', 0, 3]);
         assert_eq!(blob::envelope(&b), Ok(Some([0.0, 2.0, 0.0, 1.0])));
         // header 8 + envelope 32 + WKB: 1 + 4 + 4 + ring (4 + 4 points · 16)
         assert_eq!(b.len(), 8 + 32 + 9 + 4 + 4 * 16);
-        let p = blob::geometry_blob(3006, &geo_geometry(&Geometry::Point([1.0, 2.0]))).unwrap();
+        let p = blob::geometry_blob(3006, &geo::Point::new(1.0, 2.0).into()).unwrap();
         assert_eq!(blob::parse_point(&p), Ok((1.0, 2.0)));
     }
 }

@@ -20,11 +20,9 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::Grid;
+use geo::{Contains as _, LineString, Point, Polygon, Winding as _};
 
-/// A polygon in SWEREF 99 TM metres: exterior ring first (counter-clockwise),
-/// then holes (clockwise); each ring closed.
-pub type Polygon = Vec<Vec<[f64; 2]>>;
+use crate::analysis::Grid;
 
 /// One density class and its polygons.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +33,9 @@ pub struct Band {
     pub min: f64,
     /// Upper limit of the class's values (inclusive).
     pub max: f64,
-    pub polygons: Vec<Polygon>,
+    /// SWEREF 99 TM metres: each exterior ring counter-clockwise, holes
+    /// clockwise, every ring closed.
+    pub polygons: Vec<Polygon<f64>>,
 }
 
 /// A grid vertex (i, j): the lower-left corner of cell (i, j).
@@ -90,8 +90,9 @@ pub fn isobands(grid: &Grid, edges: &[f64]) -> Vec<Band> {
 }
 
 /// The union of the cells where `mask` is true (row-major like
-/// `grid.values`), as polygons with holes in SWEREF 99 TM metres.
-pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
+/// `grid.values`), as polygons with holes in SWEREF 99 TM metres (exterior
+/// rings counter-clockwise, holes clockwise).
+pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon<f64>> {
     let (nx, ny) = (grid.nx, grid.ny);
     let inside = |ix: isize, iy: isize| -> bool {
         ix >= 0
@@ -186,39 +187,41 @@ pub fn trace(grid: &Grid, mask: &[bool]) -> Vec<Polygon> {
 
     let labels = components(mask, nx, ny);
     let to_xy = |(i, j): (usize, usize)| {
-        [
-            grid.x0 + i as f64 * grid.cell_m,
-            grid.y0 + j as f64 * grid.cell_m,
-        ]
-    };
-    let mut shells: Vec<Polygon> = Vec::new();
-    let mut shell_of_label: HashMap<u32, Vec<usize>> = HashMap::new();
-    let mut holes: Vec<(Vec<[f64; 2]>, u32, [f64; 2])> = Vec::new();
-    for (ring, (cx, cy)) in rings {
-        let mut pts: Vec<[f64; 2]> = ring.into_iter().map(to_xy).collect();
-        if let Some(first) = pts.first().copied() {
-            pts.push(first);
+        geo::coord! {
+            x: grid.x0 + i as f64 * grid.cell_m,
+            y: grid.y0 + j as f64 * grid.cell_m,
         }
+    };
+    let mut shells: Vec<Polygon<f64>> = Vec::new();
+    let mut shell_of_label: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut holes: Vec<(LineString<f64>, u32, Point<f64>)> = Vec::new();
+    for (ring, (cx, cy)) in rings {
+        let mut pts: LineString<f64> = ring.into_iter().map(to_xy).collect();
+        pts.close();
         let label = labels[cy * nx + cx];
-        if super::geojson::signed_area2(&pts) > 0.0 {
+        if pts.is_ccw() {
             shell_of_label.entry(label).or_default().push(shells.len());
-            shells.push(vec![pts]);
+            shells.push(Polygon::new(pts, vec![]));
         } else {
-            let centre = grid.cell_center(cx, cy);
-            holes.push((pts, label, centre));
+            let [x, y] = grid.cell_center(cx, cy);
+            holes.push((pts, label, Point::new(x, y)));
         }
     }
-    for (hole, label, centre) in holes {
-        let candidates = shell_of_label.get(&label).map(Vec::as_slice).unwrap_or(&[]);
-        let shell = match candidates {
-            [only] => Some(*only),
-            many => many
-                .iter()
-                .copied()
-                .find(|&s| point_in_ring(centre, &shells[s][0])),
-        };
-        if let Some(s) = shell {
-            shells[s].push(hole);
+    // Which shell each hole belongs to, judged on the shells' exteriors
+    // alone (before any hole is added).
+    let owners: Vec<Option<usize>> = holes
+        .iter()
+        .map(|(_, label, centre)| {
+            let candidates = shell_of_label.get(label).map(Vec::as_slice).unwrap_or(&[]);
+            match candidates {
+                [only] => Some(*only),
+                many => many.iter().copied().find(|&s| shells[s].contains(centre)),
+            }
+        })
+        .collect();
+    for ((hole, _, _), owner) in holes.into_iter().zip(owners) {
+        if let Some(s) = owner {
+            shells[s].interiors_push(hole);
         }
     }
     shells
@@ -282,25 +285,10 @@ fn components(mask: &[bool], nx: usize, ny: usize) -> Vec<u32> {
     labels
 }
 
-/// Even-odd point-in-ring test.
-fn point_in_ring(p: [f64; 2], ring: &[[f64; 2]]) -> bool {
-    let mut inside = false;
-    for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if (a[1] > p[1]) != (b[1] > p[1]) {
-            let x = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
-            if p[0] < x {
-                inside = !inside;
-            }
-        }
-    }
-    inside
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::geojson::signed_area2;
+    use geo::Area as _;
 
     fn grid_from(rows_top_first: &[&str]) -> (Grid, Vec<bool>) {
         let ny = rows_top_first.len();
@@ -318,8 +306,16 @@ mod tests {
         (g, mask)
     }
 
-    fn area(p: &Polygon) -> f64 {
-        p.iter().map(|r| signed_area2(r) / 2.0).sum()
+    fn area(p: &Polygon<f64>) -> f64 {
+        p.signed_area()
+    }
+
+    fn rings(p: &Polygon<f64>) -> Vec<&LineString<f64>> {
+        std::iter::once(p.exterior()).chain(p.interiors()).collect()
+    }
+
+    fn coords(ring: &LineString<f64>) -> Vec<[f64; 2]> {
+        ring.0.iter().map(|c| [c.x, c.y]).collect()
     }
 
     #[test]
@@ -333,9 +329,9 @@ mod tests {
         let (g, m) = grid_from(&["#"]);
         let p = trace(&g, &m);
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].len(), 1);
+        assert!(p[0].interiors().is_empty());
         assert_eq!(
-            p[0][0],
+            coords(p[0].exterior()),
             vec![
                 [0.0, 0.0],
                 [10.0, 0.0],
@@ -351,7 +347,7 @@ mod tests {
         let (g, m) = grid_from(&["###", "###"]);
         let p = trace(&g, &m);
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0][0].len(), 5, "{:?}", p[0][0]);
+        assert_eq!(p[0].exterior().0.len(), 5, "{:?}", p[0].exterior());
         assert_eq!(area(&p[0]), 600.0);
     }
 
@@ -360,9 +356,9 @@ mod tests {
         let (g, m) = grid_from(&["###", "#.#", "###"]);
         let p = trace(&g, &m);
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].len(), 2);
-        assert!(signed_area2(&p[0][0]) > 0.0);
-        assert!(signed_area2(&p[0][1]) < 0.0);
+        assert_eq!(p[0].interiors().len(), 1);
+        assert!(p[0].exterior().is_ccw());
+        assert!(p[0].interiors()[0].is_cw());
         assert_eq!(area(&p[0]), 800.0);
     }
 
@@ -372,8 +368,8 @@ mod tests {
         let p = trace(&g, &m);
         assert_eq!(p.len(), 2);
         for poly in &p {
-            assert_eq!(poly.len(), 1);
-            assert_eq!(poly[0].len(), 5);
+            assert!(poly.interiors().is_empty());
+            assert_eq!(poly.exterior().0.len(), 5);
             assert_eq!(area(poly), 100.0);
         }
     }
@@ -390,7 +386,8 @@ mod tests {
         let p = trace(&g, &m2);
         assert_eq!(p.len(), 1);
         assert_eq!(area(&p[0]), 700.0);
-        for ring in &p[0] {
+        for ring in rings(&p[0]) {
+            let ring = coords(ring);
             let mut seen = ring[..ring.len() - 1].to_vec();
             seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
             seen.dedup();
@@ -405,7 +402,7 @@ mod tests {
         assert_eq!(p.len(), 2);
         let total: f64 = p.iter().map(area).sum();
         assert_eq!(total, 1700.0);
-        let with_hole = p.iter().filter(|poly| poly.len() == 2).count();
+        let with_hole = p.iter().filter(|poly| poly.interiors().len() == 1).count();
         assert_eq!(with_hole, 1);
     }
 

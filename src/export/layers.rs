@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::isobands::isobands;
-use super::{Feature, Geometry, Layer, MadeFrom};
+use super::{Feature, Layer, MadeFrom};
 use crate::analysis::{ClassMethod, Grid, Hotspots, Places, class_breaks};
 
 fn props(v: Value) -> Map<String, Value> {
@@ -22,7 +22,7 @@ pub fn heatmap_layer(grid: &Grid, edges: &[f64], made_from: MadeFrom) -> Layer {
     let features = isobands(grid, edges)
         .into_iter()
         .map(|band| Feature {
-            geometry: Geometry::MultiPolygon(band.polygons),
+            geometry: geo::MultiPolygon(band.polygons).into(),
             properties: props(json!({"class": band.class, "min": band.min, "max": band.max})),
         })
         .collect();
@@ -82,13 +82,14 @@ pub fn hotspot_layer(h: &Hotspots, options: HotspotExport, made_from: MadeFrom) 
         .filter(|c| options.all_cells || c.class.is_significant())
         .map(|c| {
             let (lo, hi) = h.cell_bounds(c.ix, c.iy);
-            let ring = vec![
-                [lo[0], lo[1]],
-                [hi[0], lo[1]],
-                [hi[0], hi[1]],
-                [lo[0], hi[1]],
-                [lo[0], lo[1]],
-            ];
+            // Counter-clockwise from the lower-left corner.
+            let ring = geo::LineString::from(vec![
+                (lo[0], lo[1]),
+                (hi[0], lo[1]),
+                (hi[0], hi[1]),
+                (lo[0], hi[1]),
+                (lo[0], lo[1]),
+            ]);
             let mut p = props(json!({"ix": c.ix, "iy": c.iy}));
             if c.count >= options.min_count {
                 p.insert("count".into(), json!(c.count));
@@ -97,7 +98,7 @@ pub fn hotspot_layer(h: &Hotspots, options: HotspotExport, made_from: MadeFrom) 
             }
             p.insert("class".into(), json!(c.class.key()));
             Feature {
-                geometry: Geometry::Polygon(vec![ring]),
+                geometry: geo::Polygon::new(ring, vec![]).into(),
                 properties: p,
             }
         })
@@ -137,7 +138,7 @@ pub fn places_layer(places: &Places, made_from: MadeFrom) -> Layer {
                 m.insert("name".into(), json!(name));
             }
             Feature {
-                geometry: Geometry::Point(p.xy),
+                geometry: geo::Point::new(p.xy[0], p.xy[1]).into(),
                 properties: m,
             }
         })

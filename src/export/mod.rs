@@ -3,7 +3,7 @@
 //! same functions.
 //!
 //! Every vector export goes through one plain form, a [`Layer`]: features
-//! with geometry in SWEREF 99 TM metres (EPSG:3006) and flat properties, plus
+//! with `geo` geometry in SWEREF 99 TM metres (EPSG:3006) and flat properties, plus
 //! [`MadeFrom`], which says what the layer was made from. The writers convert
 //! to WGS84 (GeoJSON) or keep SWEREF 99 TM (GeoPackage). Only aggregated
 //! results are exported: never incident descriptions or any per-incident data.
@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::{Filter, time};
 use crate::store::IncidentPoint;
@@ -59,34 +59,11 @@ pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> E
     }
 }
 
-/// A geometry in SWEREF 99 TM metres.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Geometry {
-    Point([f64; 2]),
-    /// Rings: the exterior first, then holes; each ring closed (first point
-    /// repeated at the end).
-    Polygon(Vec<Vec<[f64; 2]>>),
-    MultiPolygon(Vec<Vec<Vec<[f64; 2]>>>),
-}
-
-impl Geometry {
-    /// GeoPackage / OGC geometry type name.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Geometry::Point(_) => "POINT",
-            Geometry::Polygon(_) => "POLYGON",
-            Geometry::MultiPolygon(_) => "MULTIPOLYGON",
-        }
-    }
-}
-
-/// One feature: a geometry and flat properties (numbers, strings, booleans;
-/// a property missing from a feature is written as absent / NULL).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Feature {
-    pub geometry: Geometry,
-    pub properties: Map<String, Value>,
-}
+/// One exported feature: the core's [`crate::model::shape::Feature`], here
+/// with its `geo` geometry (Point, Polygon or MultiPolygon from the analyses)
+/// in SWEREF 99 TM metres and flat properties (numbers, strings, booleans; a
+/// property missing from a feature is written as absent / NULL).
+pub use crate::model::shape::Feature;
 
 /// What a layer was made from; written as the foreign member `lagesbild`
 /// of a GeoJSON FeatureCollection and as the layer description in a
@@ -162,6 +139,7 @@ pub struct Layer {
     pub name: String,
     /// Human title.
     pub title: String,
+    /// Geometry in SWEREF 99 TM metres.
     pub features: Vec<Feature>,
     pub made_from: MadeFrom,
 }

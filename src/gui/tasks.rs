@@ -11,7 +11,7 @@ use crate::analysis::{IncidentIndex, Stats};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
-use crate::model::shape::{FeatureSet, Shapes};
+use crate::model::shape::FeatureSet;
 use crate::store::{Project, ProjectInfo, Store};
 
 /// Progress of a task, written by the worker and read by the UI.
@@ -122,7 +122,7 @@ pub struct LoadedProject {
     pub info: ProjectInfo,
     pub index: Arc<IncidentIndex>,
     /// The shape layers kept in the project (added GeoJSON layers).
-    pub overlays: Vec<Shapes>,
+    pub overlays: Vec<FeatureSet>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -229,60 +229,20 @@ pub fn import_files(
 }
 
 /// The project's map layers with their features, in drawing order.
-fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<Shapes>> {
+fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<FeatureSet>> {
     let mut out = Vec::new();
     for info in store.layers()? {
         if let Some(set) = store.layer_features(&info.name)? {
-            out.push(shapes_from_features(&set));
+            out.push(set);
         }
     }
     Ok(out)
 }
 
-/// TEMPORARY until the map draws `FeatureSet`s (helper geom).
-fn shapes_from_features(set: &FeatureSet) -> Shapes {
-    use crate::model::LonLat;
-    use crate::model::shape::{Shape, ShapeGeometry};
-    use geo::Geometry as G;
-    fn line(l: &geo::LineString<f64>) -> Vec<LonLat> {
-        l.0.iter().map(|c| LonLat::new(c.x, c.y)).collect()
-    }
-    fn push(g: &G<f64>, out: &mut Vec<ShapeGeometry>) {
-        match g {
-            G::Point(p) => out.push(ShapeGeometry::Point(LonLat::new(p.x(), p.y()))),
-            G::LineString(l) => out.push(ShapeGeometry::LineString(line(l))),
-            G::Polygon(p) => out.push(ShapeGeometry::Polygon(
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(line)
-                    .collect(),
-            )),
-            G::MultiPoint(m) => m.iter().for_each(|p| push(&G::Point(*p), out)),
-            G::MultiLineString(m) => m.iter().for_each(|l| push(&G::LineString(l.clone()), out)),
-            G::MultiPolygon(m) => m.iter().for_each(|p| push(&G::Polygon(p.clone()), out)),
-            G::GeometryCollection(c) => c.iter().for_each(|g| push(g, out)),
-            _ => {}
-        }
-    }
-    let mut shapes = Vec::new();
-    for f in &set.features {
-        let mut parts = Vec::new();
-        push(&f.geometry, &mut parts);
-        shapes.extend(parts.into_iter().map(|geometry| Shape {
-            label: None,
-            geometry,
-        }));
-    }
-    Shapes {
-        name: set.name.clone(),
-        shapes,
-    }
-}
-
 /// Reads `file` (GeoJSON or GeoPackage) and keeps its layers in the project
 /// at `project` (replacing layers of the same names), in one transaction.
 /// Returns the project's layers afterwards and the (first) added layer's name.
-pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shapes>, String)> {
+pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<FeatureSet>, String)> {
     let sets = crate::import::layer_file::read_layer_file(file, None)?;
     let name = sets.first().map(|s| s.name.clone()).unwrap_or_default();
     let source = file
@@ -295,7 +255,7 @@ pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Shape
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
-pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<Shapes>> {
+pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<FeatureSet>> {
     let mut store = Project::open(project)?;
     store.remove_layer(name)?;
     stored_layers(&store)

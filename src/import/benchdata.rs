@@ -1,6 +1,7 @@
-//! A seeded generator for the import benchmark's CSV: incidents around
+//! A seeded generator for the import benchmarks' files: incidents around
 //! Sölvesborg with WGS84 lon/lat, the same point in SWEREF 99 TM as x/y, and
-//! ISO 8601 times with the Swedish offset.
+//! ISO 8601 times with the Swedish offset, as CSV or as a GeoJSON
+//! FeatureCollection.
 //!
 //! Used by the import benchmark example and by tests; the same `rows` and
 //! `seed` always give the same file.
@@ -29,39 +30,78 @@ pub const AREA: (LonLat, LonLat) = (
     },
 );
 
+/// One generated incident.
+struct Row {
+    lon_lat: LonLat,
+    /// Local time with offset, e.g. `2025-03-14T22:40:00+01:00`.
+    time: String,
+    category: &'static str,
+    source: &'static str,
+}
+
+/// `rows` seeded incidents.
+fn rows(rows: usize, seed: u64) -> impl Iterator<Item = Row> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let start_secs = 1_704_067_200i64; // 2024-01-01T00:00:00Z
+    let span_secs = 2 * 365 * 86_400i64;
+    let (min, max) = AREA;
+    (0..rows).map(move |_| {
+        let lon_lat = LonLat::new(
+            rng.random_range(min.lon..max.lon),
+            rng.random_range(min.lat..max.lat),
+        );
+        let secs = start_secs + rng.random_range(0..span_secs);
+        let utc = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+        let time = time::local(utc).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())].key();
+        let source = Source::ALL[rng.random_range(0..Source::ALL.len())].key();
+        Row {
+            lon_lat,
+            time,
+            category,
+            source,
+        }
+    })
+}
+
 /// Writes `rows` incidents as CSV with the header
 /// `id,lon,lat,x,y,occurred_at,category,source` (x = easting, y = northing in
 /// SWEREF 99 TM; times like `2025-03-14T22:40:00+01:00`, local Swedish time
 /// with its offset, spread over 2024–2025).
 pub fn write_benchmark_csv(path: &Path, rows: usize, seed: u64) -> std::io::Result<()> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     writeln!(out, "id,lon,lat,x,y,occurred_at,category,source")?;
-    let start_secs = 1_704_067_200i64; // 2024-01-01T00:00:00Z
-    let span_secs = 2 * 365 * 86_400i64;
-    let (min, max) = AREA;
-    for i in 0..rows {
-        let p = LonLat::new(
-            rng.random_range(min.lon..max.lon),
-            rng.random_range(min.lat..max.lat),
-        );
-        let s = sweref_from_wgs84(p);
-        let secs = start_secs + rng.random_range(0..span_secs);
-        let utc = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
-        let local = time::local(utc);
-        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
-        let source = Source::ALL[rng.random_range(0..Source::ALL.len())];
+    for (i, r) in self::rows(rows, seed).enumerate() {
+        let s = sweref_from_wgs84(r.lon_lat);
         writeln!(
             out,
             "B{i},{:.6},{:.6},{:.2},{:.2},{},{},{}",
-            p.lon,
-            p.lat,
-            s.easting,
-            s.northing,
-            local.format("%Y-%m-%dT%H:%M:%S%:z"),
-            category.key(),
-            source.key()
+            r.lon_lat.lon, r.lon_lat.lat, s.easting, s.northing, r.time, r.category, r.source
         )?;
     }
+    out.flush()
+}
+
+/// Writes `rows` incidents as a GeoJSON FeatureCollection, one feature a
+/// line, each a Point with properties `id`, `occurred_at`, `category`,
+/// `source`, `place` and `precision` (about 250 bytes a feature, so 400,000
+/// rows make about 100 MB).
+pub fn write_benchmark_geojson(path: &Path, rows: usize, seed: u64) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(out, "{{\"type\": \"FeatureCollection\", \"features\": [")?;
+    for (i, r) in self::rows(rows, seed).enumerate() {
+        let sep = if i + 1 < rows { "," } else { "" };
+        writeln!(
+            out,
+            "{{\"type\": \"Feature\", \"id\": {i}, \"properties\": {{\"id\": \"B{i}\", \"occurred_at\": \"{}\", \"category\": \"{}\", \"source\": \"{}\", \"place\": \"Plats {}\", \"precision\": 25}}, \"geometry\": {{\"type\": \"Point\", \"coordinates\": [{:.6}, {:.6}]}}}}{sep}",
+            r.time,
+            r.category,
+            r.source,
+            i % 500,
+            r.lon_lat.lon,
+            r.lon_lat.lat
+        )?;
+    }
+    writeln!(out, "]}}")?;
     out.flush()
 }

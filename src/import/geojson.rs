@@ -11,7 +11,7 @@
 //! RFC 7946 says WGS84 longitude, latitude. Older files may carry a `crs`
 //! member (`{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}}`);
 //! a supported projected system there, or `--crs` ([`ImportOptions::crs`],
-//! which wins), is converted with [`ToWgs84`] taking x as easting and y as
+//! which wins), is converted with [`crate::crs::ToWgs84`] taking x as easting and y as
 //! northing, the order GeoJSON writes them.
 //!
 //! # Properties
@@ -33,9 +33,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::shapes::{Positions, parse_geometry};
 use super::text::{self, DateOrder, Stamp};
 use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
-use crate::crs::{Crs, ToWgs84};
+use crate::crs::Crs;
 use crate::model::{Category, Incident, LonLat, Precision, Source, time};
 
 /// JSON files are read whole; larger files are refused.
@@ -355,8 +356,7 @@ struct GeoJsonReader {
     next: usize,
     lines: LineCounter,
     options: ImportOptions,
-    /// `None` for WGS84 lon/lat.
-    to_wgs84: Option<ToWgs84>,
+    positions: Positions,
     crs_note: String,
     /// Property name → field, as used so far.
     used_fields: BTreeMap<String, Field>,
@@ -434,12 +434,7 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
         ),
         _ => "Coordinates read as WGS84 longitude, latitude (RFC 7946).".to_owned(),
     };
-    let to_wgs84 = match crs {
-        Some(c) if !c.is_geographic() => {
-            Some(ToWgs84::new(c).map_err(|e| file_error(path, None, e.to_string()))?)
-        }
-        _ => None,
-    };
+    let positions = Positions::new(crs).map_err(|e| file_error(path, None, e.to_string()))?;
 
     Ok(Box::new(GeoJsonReader {
         path: path.to_path_buf(),
@@ -449,7 +444,7 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
         next: 0,
         lines: LineCounter::default(),
         options: options.clone(),
-        to_wgs84,
+        positions,
         crs_note,
         used_fields: BTreeMap::new(),
         ignored_properties: BTreeMap::new(),
@@ -559,56 +554,41 @@ impl GeoJsonReader {
         Ok(incident)
     }
 
+    /// The incident's position: a Point, or a MultiPoint of one point, parsed
+    /// by the `geojson` crate and converted as the layer reader does
+    /// ([`Positions`]).
     fn point_position(&self, geometry: Option<&Value>) -> Result<LonLat, String> {
         let geometry = match geometry {
             None | Some(Value::Null) => return Err("the feature has no geometry".to_owned()),
-            Some(Value::Object(g)) => g,
+            Some(g @ Value::Object(_)) => g,
             Some(_) => return Err("the geometry is not an object".to_owned()),
         };
-        let coords = geometry.get("coordinates");
-        let point = match geometry.get("type").and_then(Value::as_str) {
-            Some("Point") => coords,
-            Some("MultiPoint") => match coords.and_then(Value::as_array) {
-                Some(points) if points.len() == 1 => points.first(),
-                Some(points) => {
-                    return Err(format!(
-                        "a MultiPoint with {} points; only one point per incident is supported",
-                        points.len()
-                    ));
-                }
-                None => None,
-            },
+        match geometry.get("type").and_then(Value::as_str) {
+            Some("Point" | "MultiPoint") => {}
             Some(other) => {
                 return Err(format!(
                     "geometry type {other} is not supported; incidents must be Point features (or a MultiPoint with one point)"
                 ));
             }
             None => return Err("the geometry has no type".to_owned()),
-        };
-        let xy = point
-            .and_then(Value::as_array)
-            .filter(|a| a.len() >= 2)
-            .and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)))
-            .ok_or("the point has no [x, y] coordinates")?;
-        let (x, y) = xy;
-        let p = match &self.to_wgs84 {
-            Some(t) => t.convert(x, y).map_err(|e| e.to_string())?,
-            None => {
-                if x.abs() > 180.0 || y.abs() > 90.0 {
-                    return Err(format!(
-                        "coordinates ({x}, {y}) are not longitude, latitude; name the coordinate system with --crs (e.g. EPSG:3006)"
-                    ));
-                }
-                LonLat::new(x, y)
-            }
-        };
-        if !p.is_in_sweden_region() {
-            return Err(format!(
-                "position (lon {:.5}, lat {:.5}) is far outside Sweden",
-                p.lon, p.lat
-            ));
         }
-        Ok(p)
+        let position = match parse_geometry(geometry)?.value {
+            geojson::GeometryValue::Point { coordinates } => coordinates,
+            geojson::GeometryValue::MultiPoint { mut coordinates } if coordinates.len() == 1 => {
+                coordinates.swap_remove(0)
+            }
+            geojson::GeometryValue::MultiPoint { coordinates } => {
+                return Err(format!(
+                    "a MultiPoint with {} points; only one point per incident is supported",
+                    coordinates.len()
+                ));
+            }
+            _ => return Err("the geometry is not a point".to_owned()),
+        };
+        match position.as_slice() {
+            [x, y, ..] => self.positions.lon_lat(*x, *y),
+            _ => Err("the point has no [x, y] coordinates".to_owned()),
+        }
     }
 }
 

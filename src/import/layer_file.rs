@@ -20,7 +20,7 @@ pub fn read_layer_file(path: &Path, name: Option<&str>) -> Result<Vec<FeatureSet
     if is_gpkg {
         return Ok(crate::store::gpkg::layers::read_gpkg_file(path, name)?);
     }
-    let mut set = read_geojson(path)?;
+    let mut set = super::shapes::read_features(path, None)?;
     set.name = match name {
         Some(n) => {
             if let Some(reason) = name_problem(n) {
@@ -34,35 +34,4 @@ pub fn read_layer_file(path: &Path, name: Option<&str>) -> Result<Vec<FeatureSet
         None => usable_name(&set.name),
     };
     Ok(vec![set])
-}
-
-/// TEMPORARY until `shapes::read_features` (helper geom) lands.
-fn read_geojson(path: &Path) -> Result<FeatureSet, ImportError> {
-    use crate::model::shape::{Feature, ShapeGeometry};
-    let shapes = super::shapes::read_shapes(path, None)?;
-    let line = |l: &[crate::model::LonLat]| -> geo::LineString<f64> {
-        l.iter().map(|p| (p.lon, p.lat)).collect()
-    };
-    Ok(FeatureSet {
-        name: shapes.name.clone(),
-        features: shapes
-            .shapes
-            .iter()
-            .map(|s| Feature {
-                geometry: match &s.geometry {
-                    ShapeGeometry::Point(p) => geo::Point::new(p.lon, p.lat).into(),
-                    ShapeGeometry::LineString(l) => line(l).into(),
-                    ShapeGeometry::Polygon(r) => {
-                        geo::Polygon::new(line(&r[0]), r[1..].iter().map(|x| line(x)).collect())
-                            .into()
-                    }
-                },
-                properties: s
-                    .label
-                    .iter()
-                    .map(|l| ("namn".to_owned(), serde_json::Value::from(l.as_str())))
-                    .collect(),
-            })
-            .collect(),
-    })
 }

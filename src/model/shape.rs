@@ -1,18 +1,19 @@
-//! Shapes: points, lines and polygons in WGS84, e.g. a municipality's
+//! Layer features: points, lines and polygons in WGS84, e.g. a municipality's
 //! boundary, patrol areas or a partner's layer shown beside the incidents.
 //! Read from GeoJSON by [`crate::import::shapes`]; kept in the project by
-//! [`crate::store::overlays`].
+//! [`crate::store::overlays`]; drawn by the app's map.
 
-use serde::{Deserialize, Serialize};
-
-use super::LonLat;
+use geo::{BoundingRect as _, CoordsIter as _};
 
 /// One feature of a map layer: a `geo` geometry in WGS84 (x = longitude,
 /// y = latitude) and the feature's attributes as they came from the file.
+/// The exports use the same type with SWEREF 99 TM metres
+/// ([`crate::export::Layer`] says so).
 ///
 /// This is the core's one in-memory form of a layer feature: readers
 /// ([`crate::import::shapes`]) produce it, the project's layer tables store it
-/// and the map draws it. Anything measured is first projected to SWEREF 99 TM.
+/// and the map draws it. Anything measured is first projected to SWEREF 99 TM
+/// ([`crate::crs::sweref_from_wgs84_geometry`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     pub geometry: geo::Geometry<f64>,
@@ -27,60 +28,121 @@ pub struct FeatureSet {
     pub features: Vec<Feature>,
 }
 
-/// One geometry in WGS84.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "coordinates")]
-pub enum ShapeGeometry {
-    Point(LonLat),
-    LineString(Vec<LonLat>),
-    /// Exterior ring first, then holes; each ring closed (first = last).
-    Polygon(Vec<Vec<LonLat>>),
-}
-
-/// One shape and the label of the feature it came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shape {
-    pub label: Option<String>,
-    pub geometry: ShapeGeometry,
-}
-
-/// The shapes of one file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shapes {
-    /// The layer's name: the file name without extension.
-    pub name: String,
-    pub shapes: Vec<Shape>,
-}
-
-impl Shapes {
-    /// Lower-left and upper-right corner of all vertices.
-    pub fn extent(&self) -> Option<(LonLat, LonLat)> {
-        let mut all = self.shapes.iter().flat_map(|s| s.geometry.vertices());
-        let first = *all.next()?;
-        Some(all.fold((first, first), |(lo, hi), p| {
-            (
-                LonLat::new(lo.lon.min(p.lon), lo.lat.min(p.lat)),
-                LonLat::new(hi.lon.max(p.lon), hi.lat.max(p.lat)),
-            )
-        }))
+impl FeatureSet {
+    /// The WGS84 box around every vertex (`None` for no features).
+    pub fn extent(&self) -> Option<geo::Rect<f64>> {
+        self.features
+            .iter()
+            .filter_map(|f| f.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
     }
 
-    /// Total number of vertices.
-    pub fn vertex_count(&self) -> usize {
-        self.shapes
+    /// As a GeoJSON FeatureCollection (WGS84, as stored), named by the
+    /// foreign member `name` as GDAL writes it.
+    pub fn to_feature_collection(&self) -> geojson::FeatureCollection {
+        let features = self
+            .features
             .iter()
-            .map(|s| s.geometry.vertices().count())
+            .map(|f| geojson::Feature {
+                geometry: Some(geojson::Geometry::new(geojson::GeometryValue::from(
+                    &f.geometry,
+                ))),
+                properties: Some(f.properties.clone()),
+                ..geojson::Feature::default()
+            })
+            .collect();
+        let mut members = serde_json::Map::new();
+        members.insert("name".to_owned(), self.name.clone().into());
+        geojson::FeatureCollection {
+            bbox: None,
+            features,
+            foreign_members: Some(members),
+        }
+    }
+
+    /// From a FeatureCollection that [`FeatureSet::to_feature_collection`]
+    /// wrote (or any other already in WGS84): the name from its `name`
+    /// member, every feature with a geometry. No checks on the positions:
+    /// files from users go through [`crate::import::shapes::read_features`].
+    pub fn from_feature_collection(fc: geojson::FeatureCollection) -> Result<FeatureSet, String> {
+        let name = fc
+            .foreign_members
+            .as_ref()
+            .and_then(|m| m.get("name"))
+            .and_then(serde_json::Value::as_str)
+            .ok_or("the FeatureCollection has no name")?
+            .to_owned();
+        let features = fc
+            .features
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let properties = f.properties.unwrap_or_default();
+                let geometry = f.geometry?;
+                Some(
+                    geo::Geometry::<f64>::try_from(&geometry.value)
+                        .map(|geometry| Feature {
+                            geometry,
+                            properties,
+                        })
+                        .map_err(|e| format!("feature {}: {e}", i + 1)),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(FeatureSet { name, features })
+    }
+
+    /// Total number of vertices (a closed ring counts its closing vertex).
+    pub fn vertex_count(&self) -> usize {
+        self.features
+            .iter()
+            .map(|f| f.geometry.coords_count())
             .sum()
     }
 }
 
-impl ShapeGeometry {
-    /// Every vertex, rings and lines in order.
-    pub fn vertices(&self) -> Box<dyn Iterator<Item = &LonLat> + '_> {
-        match self {
-            ShapeGeometry::Point(p) => Box::new(std::iter::once(p)),
-            ShapeGeometry::LineString(line) => Box::new(line.iter()),
-            ShapeGeometry::Polygon(rings) => Box::new(rings.iter().flatten()),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Geometry, line_string, point};
+
+    #[test]
+    fn extent_and_vertex_count_cover_every_feature() {
+        let set = FeatureSet {
+            name: "t".into(),
+            features: vec![
+                Feature {
+                    geometry: Geometry::Point(point!(x: 14.6, y: 56.1)),
+                    properties: serde_json::json!({"namn": "Stortorget", "nr": 3})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
+                },
+                Feature {
+                    geometry: Geometry::LineString(
+                        line_string![(x: 14.58, y: 56.05), (x: 14.59, y: 56.06)],
+                    ),
+                    properties: Default::default(),
+                },
+            ],
+        };
+        let r = set.extent().unwrap();
+        assert_eq!(
+            (r.min().x, r.min().y, r.max().x, r.max().y),
+            (14.58, 56.05, 14.6, 56.1)
+        );
+        assert_eq!(set.vertex_count(), 3);
+        let back = FeatureSet::from_feature_collection(set.to_feature_collection()).unwrap();
+        assert_eq!(back, set);
+        let empty = FeatureSet {
+            name: "e".into(),
+            features: vec![],
+        };
+        assert_eq!(empty.extent(), None);
     }
 }

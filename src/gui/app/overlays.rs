@@ -13,12 +13,17 @@ use crate::gui::i18n::{self, Key, tr};
 use crate::gui::map::overlays::{LAYER_COLORS, OverlayLayer};
 use crate::gui::panels::LayerId;
 use crate::gui::tasks::{self, Task};
-use crate::model::shape::Shapes;
+use crate::model::shape::FeatureSet;
 
 /// What a finished add or remove task hands back.
 pub(super) enum ShapeJobDone {
-    Added { layers: Vec<Shapes>, name: String },
-    Removed { layers: Vec<Shapes> },
+    Added {
+        layers: Vec<FeatureSet>,
+        name: String,
+    },
+    Removed {
+        layers: Vec<FeatureSet>,
+    },
 }
 
 /// The app's shape-layer state.
@@ -41,7 +46,7 @@ impl LagesbildApp {
 
     /// Shows `layers` (the project's, just read) and lists them in the
     /// layer panel.
-    pub(super) fn set_shape_layers(&mut self, layers: Vec<Shapes>) {
+    pub(super) fn set_shape_layers(&mut self, layers: Vec<FeatureSet>) {
         self.overlays.layers = layers
             .into_iter()
             .enumerate()
@@ -53,7 +58,7 @@ impl LagesbildApp {
             .layers
             .iter()
             .map(|l| {
-                let n = l.shapes.shapes.len() as u64;
+                let n = l.features.features.len() as u64;
                 let text = format!("{} {}", i18n::count(lang, n), tr(lang, Key::ShapesUnit));
                 (l.name().to_owned(), l.color, text)
             })
