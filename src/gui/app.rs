@@ -339,7 +339,7 @@ impl LagesbildApp {
             || self.importing.is_some()
             || self.analysis.is_busy()
             || self.edit.is_busy()
-            || self.overlays.job.is_some()
+            || self.overlays.is_busy()
             || self.detail.as_ref().is_some_and(|d| d.reading.is_some())
     }
 
@@ -468,6 +468,7 @@ impl LagesbildApp {
                 }
                 if !changes.is_empty() {
                     self.state.layers = self.layers.settings();
+                    self.on_layer_changes(&changes);
                 }
             });
         self.details_ui(ui, actions);
@@ -692,7 +693,7 @@ impl LagesbildApp {
     /// Reads finished tasks.
     fn poll_tasks(&mut self, ctx: &egui::Context) {
         let lang = self.state.language;
-        self.poll_shape_job();
+        self.poll_shape_job(ctx);
         if let Some((target, task)) = &self.loading
             && let Some(result) = task.try_take()
         {

@@ -12,6 +12,7 @@ use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
 use crate::model::shape::FeatureSet;
+use crate::store::layers::LayerStyle;
 use crate::store::{Project, ProjectInfo, Store};
 
 /// Progress of a task, written by the worker and read by the UI.
@@ -121,8 +122,8 @@ pub struct LoadedProject {
     pub path: PathBuf,
     pub info: ProjectInfo,
     pub index: Arc<IncidentIndex>,
-    /// The shape layers kept in the project (added GeoJSON layers).
-    pub overlays: Vec<FeatureSet>,
+    /// The map layers kept in the project, bottom first.
+    pub overlays: Vec<StoredLayer>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -228,12 +229,23 @@ pub fn import_files(
     Ok(reports)
 }
 
-/// The project's map layers with their features, in drawing order.
-fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<FeatureSet>> {
+/// A map layer read from the project: its features and stored style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLayer {
+    pub features: FeatureSet,
+    pub style: LayerStyle,
+}
+
+/// The project's map layers with their features, in drawing order (bottom
+/// first).
+fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<StoredLayer>> {
     let mut out = Vec::new();
     for info in store.layers()? {
-        if let Some(set) = store.layer_features(&info.name)? {
-            out.push(set);
+        if let Some(features) = store.layer_features(&info.name)? {
+            out.push(StoredLayer {
+                features,
+                style: info.style,
+            });
         }
     }
     Ok(out)
@@ -242,7 +254,7 @@ fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<FeatureSet>> {
 /// Reads `file` (GeoJSON or GeoPackage) and keeps its layers in the project
 /// at `project` (replacing layers of the same names), in one transaction.
 /// Returns the project's layers afterwards and the (first) added layer's name.
-pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<FeatureSet>, String)> {
+pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<StoredLayer>, String)> {
     let sets = crate::import::layer_file::read_layer_file(file, None)?;
     let name = sets.first().map(|s| s.name.clone()).unwrap_or_default();
     let source = file
@@ -255,8 +267,17 @@ pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<Featu
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
-pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<FeatureSet>> {
+pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<StoredLayer>> {
     let mut store = Project::open(project)?;
     store.remove_layer(name)?;
     stored_layers(&store)
+}
+
+/// Stores the styles of map layers (a layer removed meanwhile is skipped).
+pub fn save_layer_styles(project: &Path, styles: &[(String, LayerStyle)]) -> anyhow::Result<()> {
+    let mut store = Project::open(project)?;
+    for (name, style) in styles {
+        store.set_layer_style(name, style)?;
+    }
+    Ok(())
 }
