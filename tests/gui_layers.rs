@@ -161,15 +161,7 @@ fn a_geopackage_adds_every_table_and_their_order_is_kept_in_the_project() {
         .collect();
     // Bottom first: the tables in name order, the last drawn on top.
     assert_eq!(names, ["parker", "skolor"]);
-    let order = |p: &std::path::Path| -> Vec<String> {
-        Project::open(p)
-            .unwrap()
-            .layers()
-            .unwrap()
-            .into_iter()
-            .map(|l| l.name)
-            .collect()
-    };
+    let order = crate::layers::layer_names;
     assert_eq!(order(&project), ["parker", "skolor"]);
 
     // "skolor" is above "parker" in the panel; moving it down swaps them in

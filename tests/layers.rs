@@ -135,7 +135,8 @@ fn cli(dir: &Dir, args: &[&str]) -> std::process::Output {
     run_cli_in(dir.root(), args)
 }
 
-fn layer_names(path: &Path) -> Vec<String> {
+/// The names of the project's map layers, bottom first.
+pub fn layer_names(path: &Path) -> Vec<String> {
     Project::open(path)
         .unwrap()
         .layers()
@@ -145,26 +146,24 @@ fn layer_names(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The layer `name` of `gpkg` as GDAL reads it, reprojected by GDAL to
-/// SWEREF 99 TM, as GeoJSON features.
-fn gdal_features_3006(gpkg: &Path, name: &str, dir: &Dir) -> Option<Vec<Value>> {
+/// The layer `name` of `gpkg` as GDAL reads it (`ogr2ogr -f GeoJSON` with
+/// `options`), as GeoJSON features.
+fn gdal_features(gpkg: &Path, name: &str, options: &[&str], dir: &Dir) -> Option<Vec<Value>> {
     let ogr2ogr = gdal_tool("ogr2ogr")?;
     let out = dir.path(&format!("gdal-{}.geojson", name.replace(' ', "_")));
     let _ = std::fs::remove_file(&out);
-    run_ok(
-        &ogr2ogr,
-        &[
-            "-f",
-            "GeoJSON",
-            "-t_srs",
-            "EPSG:3006",
-            out.to_str().unwrap(),
-            gpkg.to_str().unwrap(),
-            name,
-        ],
-    );
+    let mut args = vec!["-f", "GeoJSON"];
+    args.extend_from_slice(options);
+    args.extend([out.to_str().unwrap(), gpkg.to_str().unwrap(), name]);
+    run_ok(&ogr2ogr, &args);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     Some(v["features"].as_array().unwrap().clone())
+}
+
+/// The layer `name` of `gpkg` as GDAL reads it, reprojected by GDAL to
+/// SWEREF 99 TM.
+fn gdal_features_3006(gpkg: &Path, name: &str, dir: &Dir) -> Option<Vec<Value>> {
+    gdal_features(gpkg, name, &["-t_srs", "EPSG:3006"], dir)
 }
 
 #[test]
@@ -496,10 +495,9 @@ fn blobs_of_every_type_we_write_are_read_by_gdal() {
     }
     drop(store);
     assert_valid_gpkg(&project);
-    let Some(ogr2ogr) = gdal_tool("ogr2ogr") else {
+    let Some(summary) = util::ogrinfo_summary(&project) else {
         return;
     };
-    let summary = util::ogrinfo_summary(&project).unwrap();
     for (ty, _) in &geometries {
         assert!(summary.contains(&format!("Layer name: {ty}")), "{summary}");
         assert!(
@@ -508,21 +506,8 @@ fn blobs_of_every_type_we_write_are_read_by_gdal() {
         );
     }
     for (ty, g) in &geometries {
-        let out = dir.path(&format!("back-{ty}.geojson"));
-        run_ok(
-            &ogr2ogr,
-            &[
-                "-f",
-                "GeoJSON",
-                "-lco",
-                "COORDINATE_PRECISION=15",
-                out.to_str().unwrap(),
-                project.to_str().unwrap(),
-                ty,
-            ],
-        );
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-        let features = v["features"].as_array().unwrap();
+        let precise = ["-lco", "COORDINATE_PRECISION=15"];
+        let features = gdal_features(&project, ty, &precise, &dir).unwrap();
         assert_eq!(features.len(), 1, "{ty}");
         assert_eq!(features[0]["properties"]["typ"], json!(ty));
         assert_close(&geo_of(&features[0]["geometry"]), &geo_of(g), 1e-12);
