@@ -460,6 +460,28 @@ fn layers_ogr2ogr_wrote_are_read_by_our_decoder_with_the_same_coordinates() {
         "{err}"
     );
 
+    // A table in SWEREF 99 TM (as a Swedish GIS unit hands it over) is
+    // converted to WGS 84: PROJ and our projection agree to the millimetre.
+    let sweref = dir.path("sweref.gpkg");
+    let ogr2ogr = gdal_tool("ogr2ogr").unwrap();
+    let polygon_file = dir.path("Polygon.geojson");
+    run_ok(
+        &ogr2ogr,
+        &[
+            "-f",
+            "GPKG",
+            "-t_srs",
+            "EPSG:3006",
+            "-nln",
+            "omraden",
+            sweref.to_str().unwrap(),
+            polygon_file.to_str().unwrap(),
+        ],
+    );
+    let converted = read_gpkg_file(&sweref, None).unwrap();
+    let polygon = &geometries.iter().find(|(t, _)| *t == "Polygon").unwrap().1;
+    assert_close(&converted[0].features[0].geometry, &geo_of(polygon), 1e-7);
+
     // And through the CLI: every table becomes a layer, GDAL reads them back.
     let project = new_project(&dir);
     assert_exit(&cli(&dir, &["layer", "add", "p.gpkg", "gdal.gpkg"]), 0);
