@@ -137,27 +137,32 @@ pub fn usable_name(name: &str) -> String {
 }
 
 /// The layer list as projects of schema version 1 stored it under
-/// [`LEGACY_OVERLAYS_KEY`], read only by the migration.
+/// [`LEGACY_OVERLAYS_KEY`], read only by the migration: a JSON list whose
+/// entries are either `{"name", "shapes": [{"label", "geometry"}]}` (what
+/// released versions wrote; a shape's label becomes the attribute `name`)
+/// or a named GeoJSON FeatureCollection (what development builds wrote
+/// between the move to `FeatureSet` and layer tables).
 pub(crate) mod legacy {
     use serde::Deserialize;
 
     use crate::model::LonLat;
+    use crate::model::shape::{Feature, FeatureSet};
 
     #[derive(Deserialize)]
-    pub struct Layer {
-        pub name: String,
-        pub shapes: Vec<Shape>,
+    struct Layer {
+        name: String,
+        shapes: Vec<Shape>,
     }
 
     #[derive(Deserialize)]
-    pub struct Shape {
-        pub label: Option<String>,
-        pub geometry: Geometry,
+    struct Shape {
+        label: Option<String>,
+        geometry: Geometry,
     }
 
     #[derive(Deserialize)]
     #[serde(tag = "type", content = "coordinates")]
-    pub enum Geometry {
+    enum Geometry {
         Point(LonLat),
         LineString(Vec<LonLat>),
         Polygon(Vec<Vec<LonLat>>),
@@ -168,7 +173,7 @@ pub(crate) mod legacy {
     }
 
     impl Geometry {
-        pub fn to_geo(&self) -> geo::Geometry<f64> {
+        fn to_geo(&self) -> geo::Geometry<f64> {
             match self {
                 Geometry::Point(p) => geo::Point::new(p.lon, p.lat).into(),
                 Geometry::LineString(points) => line(points).into(),
@@ -179,6 +184,31 @@ pub(crate) mod legacy {
                 }
             }
         }
+    }
+
+    /// One entry of the stored list as a layer.
+    pub fn feature_set(entry: serde_json::Value) -> Result<FeatureSet, String> {
+        if entry.get("shapes").is_none() {
+            let fc: geojson::FeatureCollection =
+                serde_json::from_value(entry).map_err(|e| e.to_string())?;
+            return FeatureSet::from_feature_collection(fc);
+        }
+        let layer: Layer = serde_json::from_value(entry).map_err(|e| e.to_string())?;
+        Ok(FeatureSet {
+            name: layer.name,
+            features: layer
+                .shapes
+                .iter()
+                .map(|s| Feature {
+                    geometry: s.geometry.to_geo(),
+                    properties: s
+                        .label
+                        .iter()
+                        .map(|l| ("name".to_owned(), serde_json::Value::from(l.as_str())))
+                        .collect(),
+                })
+                .collect(),
+        })
     }
 }
 

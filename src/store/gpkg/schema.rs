@@ -356,11 +356,10 @@ fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
 /// Version 2: map layers become feature tables. Creates the layer style
 /// table and moves the layers that version 1 kept as one JSON list in
 /// `lagesbild_meta` (key [`LEGACY_OVERLAYS_KEY`]) into one feature table
-/// each (a shape's label becomes the attribute `name`), in the order and
-/// colours the app gave them, then deletes the list. A list that cannot be
+/// each (see [`crate::store::layers::legacy`] for the forms read), in the
+/// order and colours the app gave them, then deletes the list. A list that cannot be
 /// read fails the migration (the caller rolls back, so nothing is lost).
 fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
-    use crate::model::shape::{Feature, FeatureSet};
     use crate::store::layers::{LayerStyle, legacy, usable_name};
     conn.execute_batch(super::layers::STYLE_TABLE)?;
     let text: Option<String> = conn
@@ -373,14 +372,17 @@ fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
     let Some(text) = text else {
         return Ok(());
     };
-    let old: Vec<legacy::Layer> = serde_json::from_str(&text).map_err(|e| {
+    let unreadable = |e: String| {
         rusqlite::Error::UserFunctionError(
             format!("the map layers of this project cannot be read: {e}").into(),
         )
-    })?;
+    };
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
     let mut names: Vec<String> = Vec::new();
-    for (i, layer) in old.iter().enumerate() {
-        let base = usable_name(&layer.name);
+    for (i, entry) in entries.into_iter().enumerate() {
+        let mut set = legacy::feature_set(entry).map_err(unreadable)?;
+        let base = usable_name(&set.name);
         let mut name = base.clone();
         let mut n = 2;
         while names.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
@@ -388,21 +390,7 @@ fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
             n += 1;
         }
         names.push(name.clone());
-        let set = FeatureSet {
-            name,
-            features: layer
-                .shapes
-                .iter()
-                .map(|s| Feature {
-                    geometry: s.geometry.to_geo(),
-                    properties: s
-                        .label
-                        .iter()
-                        .map(|l| ("name".to_owned(), serde_json::Value::from(l.as_str())))
-                        .collect(),
-                })
-                .collect(),
-        };
+        set.name = name;
         super::layers::write_layer(
             conn,
             &set,
