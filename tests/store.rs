@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use lagesbild::jobs::{CancelToken, NoProgress};
 use lagesbild::model::{Category, Filter, HourRange, Incident, LonLat, Source, Weekdays, time};
+use lagesbild::store::gpkg::SCHEMA_VERSION;
 use lagesbild::store::{Project, PushOutcome, Store, StoreError};
 
 use crate::util::{VALIDATE_GPKG, run_gdal, validate_gpkg_script};
@@ -120,7 +121,7 @@ fn round_trip_of_every_field() {
     assert_eq!(info.name, "Sölvesborg test");
     assert_eq!(info.location, path.display().to_string());
     assert!(!info.synthetic);
-    assert_eq!(info.schema_version, 1);
+    assert_eq!(info.schema_version, SCHEMA_VERSION);
     assert_eq!(info.incident_count, 2);
     assert_eq!(info.coarse_count, 1);
     assert_eq!(info.time_range, Some((full.occurred_at, bare.occurred_at)));
@@ -159,8 +160,8 @@ fn metadata_and_file_identity() {
         Some("Sölvesborg test")
     );
     assert_eq!(
-        project.metadata("schema_version").unwrap().as_deref(),
-        Some("1")
+        project.metadata("schema_version").unwrap(),
+        Some(SCHEMA_VERSION.to_string())
     );
     assert_eq!(
         project.metadata("app_version").unwrap().as_deref(),
@@ -248,7 +249,7 @@ fn open_errors_are_clear() {
             err,
             StoreError::TooNew {
                 found: 99,
-                supported: 1,
+                supported: SCHEMA_VERSION,
                 ..
             }
         ),
@@ -273,14 +274,18 @@ fn older_schema_is_migrated_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let (path, project) = new_project(dir.path());
     drop(project);
-    // Version 0 has nothing to migrate to 1 but the version number; a real
-    // older file would get the missing steps.
+    // Version 1 had no map layer table; migration 2 makes it (tests/layers.rs
+    // checks what it does with old layers).
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch("UPDATE lagesbild_meta SET value = '1' WHERE key = 'schema_version';")
+        .execute_batch(
+            "DROP TABLE lagesbild_layers; \
+             UPDATE lagesbild_meta SET value = '1' WHERE key = 'schema_version';",
+        )
         .unwrap();
     let project = Project::open(&path).unwrap();
-    assert_eq!(project.info().unwrap().schema_version, 1);
+    assert_eq!(project.info().unwrap().schema_version, SCHEMA_VERSION);
+    assert_eq!(project.layers().unwrap(), []);
 }
 
 #[test]

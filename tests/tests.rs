@@ -27,6 +27,7 @@ mod gui_mapui;
 mod gui_util;
 mod import_csv;
 mod import_json;
+mod layers;
 #[cfg(feature = "gui")]
 mod map_layer;
 #[cfg(feature = "gui")]

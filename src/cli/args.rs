@@ -39,6 +39,47 @@ pub enum Command {
     /// Strategic places for host presence (maximal covering location), by
     /// default for evenings and nights (18–06); prints the coverage summary.
     Places(PlacesArgs),
+    /// Map layers of a project (boundaries, areas, a partner's layer): each a
+    /// GeoPackage feature table that QGIS and GDAL list.
+    Layer(LayerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LayerArgs {
+    #[command(subcommand)]
+    pub command: LayerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LayerCommand {
+    /// Add FILE as map layers: a GeoJSON file is one layer (named after the
+    /// file); a GeoPackage gives one layer per feature table. A layer of the
+    /// same name is replaced and keeps its colour, order and visibility.
+    /// Everything is added in one transaction.
+    Add {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// A GeoJSON file (.geojson/.json) or a GeoPackage (.gpkg).
+        file: PathBuf,
+        /// GeoJSON: the layer's name (default: the file name without
+        /// extension). GeoPackage: the one feature table to add (default: all).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// List the project's map layers, bottom first.
+    List {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the map layer NAME (exact name).
+    Remove {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod analysis;
 mod args;
 mod demo;
 mod import;
+mod layer;
 mod progress;
 mod stats;
 
@@ -52,6 +53,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Heatmap(args)) => analysis::run_heatmap(&args),
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
+        Some(Command::Layer(args)) => layer::run(&args),
     }
 }
 

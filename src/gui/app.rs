@@ -216,7 +216,7 @@ impl LagesbildApp {
     /// True while any background task runs (load, filter, import, reading
     /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.job.is_some()
+        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.is_busy()
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a

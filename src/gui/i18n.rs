@@ -870,8 +870,8 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         // shape layers
         (Swedish, RemoveLayer) => "Ta bort",
         (English, RemoveLayer) => "Remove",
-        (Swedish, AddShapeLayerMenu) => "Lägg till kartlager (GeoJSON) …",
-        (English, AddShapeLayerMenu) => "Add map layer (GeoJSON) …",
+        (Swedish, AddShapeLayerMenu) => "Lägg till kartlager (GeoJSON, GeoPackage) …",
+        (English, AddShapeLayerMenu) => "Add map layer (GeoJSON, GeoPackage) …",
         (Swedish, AddShapeLayerTitle) => "Lägg till kartlager",
         (English, AddShapeLayerTitle) => "Add map layer",
         (Swedish, AddLayerButton) => "Lägg till",

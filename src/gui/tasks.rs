@@ -12,7 +12,8 @@ use crate::import::{self, ImportOptions, ImportReport};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::Filter;
 use crate::model::shape::FeatureSet;
-use crate::store::{self, ProjectInfo};
+use crate::store::layers::LayerStyle;
+use crate::store::{self, ProjectInfo, Store};
 
 /// Progress of a task, written by the worker and read by the UI.
 #[derive(Default)]
@@ -121,8 +122,8 @@ pub struct LoadedProject {
     pub path: PathBuf,
     pub info: ProjectInfo,
     pub index: Arc<IncidentIndex>,
-    /// The shape layers kept in the project (added GeoJSON layers).
-    pub overlays: Vec<FeatureSet>,
+    /// The map layers kept in the project, bottom first.
+    pub overlays: Vec<StoredLayer>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -149,7 +150,7 @@ pub fn load_project(
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);
     let index = Arc::new(IncidentIndex::build(points));
-    let overlays = crate::store::overlays::overlays(project.as_ref())?;
+    let overlays = stored_layers(project.as_ref())?;
     Ok(LoadedProject {
         path,
         info,
@@ -228,20 +229,55 @@ pub fn import_files(
     Ok(reports)
 }
 
-/// Reads the GeoJSON `file` and keeps it in the project at `project` as a
-/// map layer (replacing a layer of the same name), in one transaction.
-/// Returns the project's layers afterwards and the added layer's name.
-pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<FeatureSet>, String)> {
-    let shapes = crate::import::shapes::read_features(file, None)?;
-    let name = shapes.name.clone();
+/// A map layer read from the project: its features and stored style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLayer {
+    pub features: FeatureSet,
+    pub style: LayerStyle,
+}
+
+/// The project's map layers with their features, in drawing order (bottom
+/// first).
+fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<StoredLayer>> {
+    let mut out = Vec::new();
+    for info in store.layers()? {
+        if let Some(features) = store.layer_features(&info.name)? {
+            out.push(StoredLayer {
+                features,
+                style: info.style,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads `file` (GeoJSON or GeoPackage) and keeps its layers in the project
+/// at `project` (replacing layers of the same names), in one transaction.
+/// Returns the project's layers afterwards and the (first) added layer's name.
+pub fn add_shape_layer(project: &Path, file: &Path) -> anyhow::Result<(Vec<StoredLayer>, String)> {
+    let sets = crate::import::layer_file::read_layer_file(file, None)?;
+    let name = sets.first().map(|s| s.name.clone()).unwrap_or_default();
+    let source = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut store = store::open(project)?;
-    crate::store::overlays::add_overlay(store.as_mut(), shapes)?;
-    Ok((crate::store::overlays::overlays(store.as_ref())?, name))
+    store.add_layers(&sets, &source)?;
+    Ok((stored_layers(store.as_ref())?, name))
 }
 
 /// Removes the map layer `name` from the project; returns the layers left.
-pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<FeatureSet>> {
+pub fn remove_shape_layer(project: &Path, name: &str) -> anyhow::Result<Vec<StoredLayer>> {
     let mut store = store::open(project)?;
-    crate::store::overlays::remove_overlay(store.as_mut(), name)?;
-    Ok(crate::store::overlays::overlays(store.as_ref())?)
+    store.remove_layer(name)?;
+    stored_layers(store.as_ref())
+}
+
+/// Stores the styles of map layers (a layer removed meanwhile is skipped).
+pub fn save_layer_styles(project: &Path, styles: &[(String, LayerStyle)]) -> anyhow::Result<()> {
+    let mut store = store::open(project)?;
+    for (name, style) in styles {
+        store.set_layer_style(name, style)?;
+    }
+    Ok(())
 }

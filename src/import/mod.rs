@@ -10,6 +10,7 @@ pub mod benchdata;
 pub mod csv;
 pub mod encoding;
 pub mod geojson;
+pub mod layer_file;
 pub mod polisen;
 pub mod shapes;
 mod text;

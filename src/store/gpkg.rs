@@ -8,13 +8,15 @@
 //! | file | what it holds |
 //! |------|---------------|
 //! | `schema.rs` | GeoPackage core tables, reusable feature-layer registration, migrations |
-//! | `blob.rs` | GeoPackage point geometry blobs |
+//! | `blob.rs` | GeoPackage geometry blobs (every type; fast points) |
+//! | `layers.rs` | feature tables: map layers, GeoPackage input, exports |
 //! | `rtree.rs` | bulk loading of the R-tree spatial index |
 //! | `session.rs` | the import session: duplicate rules, fast commit |
 //! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
 
 pub mod blob;
 mod edit;
+pub mod layers;
 /// The compact point cache the analyses read.
 pub mod points;
 pub mod rtree;
@@ -33,7 +35,7 @@ use crate::jobs::CancelToken;
 use crate::model::{Category, Filter, Incident, LonLat, Precision, Source, time};
 
 /// The app's own schema version written by this build.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const _: () = assert!(SCHEMA_VERSION == schema::LATEST_VERSION);
 
@@ -801,6 +803,38 @@ impl Store for Project {
 
     fn delete_incident(&mut self, fid: i64) -> Result<Incident, StoreError> {
         self.delete_one(fid)
+    }
+
+    // --- layers ---
+    fn layers(&self) -> Result<Vec<super::layers::LayerInfo>, StoreError> {
+        self.layer_list()
+    }
+
+    fn layer_features(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::model::shape::FeatureSet>, StoreError> {
+        self.layer_features_of(name)
+    }
+
+    fn add_layers(
+        &mut self,
+        sets: &[crate::model::shape::FeatureSet],
+        source: &str,
+    ) -> Result<(), StoreError> {
+        self.add_layer_sets(sets, source)
+    }
+
+    fn remove_layer(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.remove_layer_named(name)
+    }
+
+    fn set_layer_style(
+        &mut self,
+        name: &str,
+        style: &super::layers::LayerStyle,
+    ) -> Result<bool, StoreError> {
+        self.set_style_of(name, style)
     }
 }
 

@@ -14,7 +14,7 @@
 //! project exactly as it was.
 
 pub mod gpkg;
-pub mod overlays;
+pub mod layers;
 pub mod points;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{CancelToken, Cancelled, Progress};
+use crate::model::shape::FeatureSet;
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
 pub use crate::model::IncidentPoint;
@@ -159,6 +160,10 @@ pub enum StoreError {
     /// that is not a finite number). The reason never quotes free text.
     #[error("{path}: incident not stored: {reason}")]
     InvalidIncident { path: PathBuf, reason: String },
+    /// A map layer cannot be added (bad name, no features, coordinates that
+    /// are not WGS 84, a table of that name that is no layer, …).
+    #[error("{path}: {reason}")]
+    InvalidLayer { path: PathBuf, reason: String },
     /// No incident has this storage id (e.g. deleted meanwhile).
     #[error("{path}: no incident with fid {fid}")]
     NoSuchIncident { path: PathBuf, fid: i64 },
@@ -319,6 +324,54 @@ pub trait Store {
         let _ = fid;
         Err(StoreError::Unsupported {
             what: "deleting incidents",
+        })
+    }
+
+    // --- layers ---
+    // Map layers (see `store::layers`): each a feature table of the project
+    // with its style. Default bodies refuse, as for the edits above.
+
+    /// The map layers, in drawing order (bottom first).
+    fn layers(&self) -> Result<Vec<layers::LayerInfo>, StoreError> {
+        Err(StoreError::Unsupported { what: "map layers" })
+    }
+
+    /// The features of layer `name` (exact name); `None` when there is none.
+    fn layer_features(&self, name: &str) -> Result<Option<FeatureSet>, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported { what: "map layers" })
+    }
+
+    /// Adds `sets` as map layers, all in one transaction (an error leaves the
+    /// project unchanged), `source` being the file they came from. A layer
+    /// whose name is taken by a layer replaces it and keeps its style; a
+    /// name taken by any other table, a bad name, an empty set or
+    /// coordinates that are not WGS 84 give [`StoreError::InvalidLayer`].
+    fn add_layers(&mut self, sets: &[FeatureSet], source: &str) -> Result<(), StoreError> {
+        let _ = (sets, source);
+        Err(StoreError::Unsupported {
+            what: "adding map layers",
+        })
+    }
+
+    /// Removes layer `name` (exact name) in one transaction; false when
+    /// there was none.
+    fn remove_layer(&mut self, name: &str) -> Result<bool, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported {
+            what: "removing map layers",
+        })
+    }
+
+    /// Sets the style of layer `name`; false when there is none.
+    fn set_layer_style(
+        &mut self,
+        name: &str,
+        style: &layers::LayerStyle,
+    ) -> Result<bool, StoreError> {
+        let _ = (name, style);
+        Err(StoreError::Unsupported {
+            what: "styling map layers",
         })
     }
 }

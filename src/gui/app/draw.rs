@@ -159,6 +159,7 @@ impl LagesbildApp {
                 }
                 if !changes.is_empty() {
                     self.state.layers = self.layers.settings();
+                    self.on_layer_changes(&changes);
                 }
             });
         self.details_ui(ui, actions);

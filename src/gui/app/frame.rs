@@ -122,7 +122,7 @@ impl LagesbildApp {
     /// Reads finished tasks.
     pub(super) fn poll_tasks(&mut self, ctx: &egui::Context) {
         let lang = self.state.language;
-        self.poll_shape_job();
+        self.poll_shape_job(ctx);
         if let Some((target, task)) = &self.tasks.loading
             && let Some(result) = task.try_take()
         {

@@ -16,16 +16,18 @@ use walkers::{MapMemory, Plugin, Projector, lon_lat};
 use crate::model::LonLat;
 use crate::model::shape::FeatureSet;
 
-/// Layer colours, in the order layers are added: dark, saturated tones that
-/// stay apart from the incident palette and read on the OSM background.
-pub const LAYER_COLORS: [Color32; 6] = [
-    Color32::from_rgb(94, 60, 153),  // purple
-    Color32::from_rgb(27, 120, 55),  // green
-    Color32::from_rgb(140, 81, 10),  // brown
-    Color32::from_rgb(33, 102, 172), // blue
-    Color32::from_rgb(197, 27, 125), // magenta
-    Color32::from_rgb(64, 64, 64),   // grey
-];
+/// Layer colours, in the order layers are added: the store's
+/// [`crate::store::layers::PALETTE`] (a new layer's stored colour).
+pub const LAYER_COLORS: [Color32; 6] = {
+    let p = crate::store::layers::PALETTE;
+    let mut out = [Color32::BLACK; 6];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = Color32::from_rgb(p[i][0], p[i][1], p[i][2]);
+        i += 1;
+    }
+    out
+};
 
 /// One shape layer ready to draw.
 pub struct OverlayLayer {

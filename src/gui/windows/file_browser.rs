@@ -31,7 +31,7 @@ impl Purpose {
         match self {
             Purpose::OpenProject | Purpose::NewProject => ext == "gpkg",
             Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
-            Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json"),
+            Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json" | "gpkg"),
             Purpose::SaveAs(target) => {
                 let kind = crate::export::OutputKind::from_path;
                 kind(path).is_some()

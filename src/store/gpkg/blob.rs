@@ -1,14 +1,23 @@
-//! GeoPackage geometry blobs (GeoPackage 1.3, clause 2.1.3) for points.
+//! GeoPackage geometry blobs (GeoPackage 1.3, clause 2.1.3) for every
+//! geometry type, from and to `geo::Geometry<f64>`.
 //!
-//! We write what GDAL writes for points: the 8-byte header `GP`, version 0,
-//! flags `0x01` (little-endian, no envelope, not empty, standard binary), the
-//! srs id, then a little-endian WKB Point. Reading accepts any envelope, either
-//! byte order, and the ISO Z/M/ZM point variants (only x and y are used).
+//! A blob is the 8-byte header (`GP`, version 0, flags, srs id), an optional
+//! envelope, then WKB. The WKB of lines, polygons, their Multi forms and
+//! collections is read and written by the `wkb` crate (georust, on
+//! `geo-traits`, so no copy into an intermediate form); we keep only the
+//! header here. Points keep a hand-written fast path ([`point_blob`],
+//! [`parse_point`]): the incident table writes and reads a million of them
+//! per import and load. We write what GDAL writes: little-endian, no envelope
+//! for points, an xy envelope for everything else. Reading accepts any
+//! envelope, either byte order and the Z/M variants (only x and y are kept).
+
+use geo::{BoundingRect as _, Geometry};
+use geo_traits::to_geo::ToGeoGeometry as _;
 
 /// Length of a point blob as [`point_blob`] writes it.
 pub const POINT_BLOB_LEN: usize = 8 + 21;
 
-/// Why a stored geometry could not be read as a point.
+/// Why a geometry blob could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobError {
     #[error("geometry blob too short ({0} bytes)")]
@@ -25,6 +34,8 @@ pub enum BlobError {
     NotAPoint(u32),
     #[error("geometry has a bad WKB byte order marker {0}")]
     ByteOrder(u8),
+    #[error("geometry blob holds bad WKB: {0}")]
+    Wkb(String),
 }
 
 /// A GeoPackage blob for the point (`x`, `y`) in `srs_id`.
@@ -131,9 +142,79 @@ pub fn parse_point(blob: &[u8]) -> Result<(f64, f64), BlobError> {
     Ok((x, y))
 }
 
+/// The flags byte's bits (GeoPackage 1.3, clause 2.1.3.1.1).
+const FLAG_LITTLE_ENDIAN: u8 = 0b0000_0001;
+const FLAG_ENVELOPE_XY: u8 = 0b0000_0010;
+const FLAG_EMPTY: u8 = 0b0001_0000;
+
+/// A GeoPackage blob for any geometry in `srs_id`, as GDAL writes it: a
+/// point exactly as [`point_blob`] (no envelope), everything else with an xy
+/// envelope, and the empty flag (no envelope) for a geometry without
+/// coordinates. The WKB after the header is little-endian, written by the
+/// `wkb` crate; `Line`, `Rect` and `Triangle` become a LineString and
+/// Polygons (the only types a GeoPackage reader knows).
+pub fn geometry_blob(srs_id: i32, g: &Geometry<f64>) -> Result<Vec<u8>, BlobError> {
+    if let Geometry::Point(p) = g {
+        let mut b = point_blob(srs_id, p.x(), p.y());
+        if p.x().is_nan() && p.y().is_nan() {
+            b[3] |= FLAG_EMPTY;
+        }
+        return Ok(b.to_vec());
+    }
+    let env = g.bounding_rect();
+    let flags = FLAG_LITTLE_ENDIAN
+        | if env.is_some() {
+            FLAG_ENVELOPE_XY
+        } else {
+            FLAG_EMPTY
+        };
+    let mut out = Vec::with_capacity(8 + 32 + wkb::writer::geometry_wkb_size(g));
+    out.extend_from_slice(&[b'G', b'P', 0, flags]);
+    out.extend_from_slice(&srs_id.to_le_bytes());
+    if let Some(r) = env {
+        for v in [r.min().x, r.max().x, r.min().y, r.max().y] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let options = wkb::writer::WriteOptions {
+        endianness: wkb::Endianness::LittleEndian,
+    };
+    wkb::writer::write_geometry(&mut out, g, &options)
+        .map_err(|e| BlobError::Wkb(e.to_string()))?;
+    Ok(out)
+}
+
+/// The geometry of any GeoPackage blob (every OGC simple feature type, either
+/// byte order, ISO or EWKB Z/M variants with only x and y kept); `None` for an
+/// empty geometry. The WKB is read by the `wkb` crate, which checks every
+/// length against the blob.
+pub fn parse_geometry(blob: &[u8]) -> Result<Option<Geometry<f64>>, BlobError> {
+    let header = Header::read(blob)?;
+    if header.empty {
+        return Ok(None);
+    }
+    let wkb = wkb::reader::read_wkb(&blob[8 + header.envelope_len..])
+        .map_err(|e| BlobError::Wkb(e.to_string()))?;
+    Ok(wkb.try_to_geometry())
+}
+
+/// GeoPackage geometry type name of `g` (as in `gpkg_geometry_columns`),
+/// after the conversions [`geometry_blob`] makes.
+pub fn geometry_type_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "POINT",
+        Geometry::Line(_) | Geometry::LineString(_) => "LINESTRING",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "POLYGON",
+        Geometry::MultiPoint(_) => "MULTIPOINT",
+        Geometry::MultiLineString(_) => "MULTILINESTRING",
+        Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+        Geometry::GeometryCollection(_) => "GEOMETRYCOLLECTION",
+    }
+}
+
 /// Envelope of any GeoPackage geometry blob as (minx, maxx, miny, maxy);
-/// `None` for an empty geometry. Uses the header's envelope when it has one,
-/// else walks the WKB (all OGC simple feature types, with Z/M).
+/// `None` for an empty geometry. Uses the header's envelope when it has one;
+/// points take a fast path; anything else is read with [`parse_geometry`].
 pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
     let header = Header::read(blob)?;
     if header.empty {
@@ -143,94 +224,14 @@ pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
         let v = |i: usize| read_f64(&blob[8 + 8 * i..], header.little);
         return Ok(Some([v(0), v(1), v(2), v(3)]));
     }
-    let mut env = [
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let mut pos = 8;
-    walk_wkb(blob, &mut pos, &mut env, 0)?;
-    Ok((env[0] <= env[1]).then_some(env))
-}
-
-/// Adds the coordinates of the WKB geometry at `pos` to `env`.
-fn walk_wkb(b: &[u8], pos: &mut usize, env: &mut [f64; 4], depth: u32) -> Result<(), BlobError> {
-    // Deeper nesting than this is not a real geometry.
-    if depth > 32 {
-        return Err(BlobError::TooShort(b.len()));
+    match parse_point(blob) {
+        Ok((x, y)) => return Ok(Some([x, x, y, y])),
+        Err(BlobError::Empty) => return Ok(None),
+        Err(_) => {}
     }
-    let need = |pos: usize, n: usize| {
-        if b.len() < pos + n {
-            Err(BlobError::TooShort(b.len()))
-        } else {
-            Ok(())
-        }
-    };
-    need(*pos, 5)?;
-    let little = match b[*pos] {
-        0 => false,
-        1 => true,
-        other => return Err(BlobError::ByteOrder(other)),
-    };
-    let raw_type = read_u32(&b[*pos + 1..], little);
-    *pos += 5;
-    // ISO: thousands give Z (1), M (2), ZM (3); EWKB: high flag bits.
-    let mut dims = 2 + match (raw_type & 0x0FFF_FFFF) / 1000 {
-        1 | 2 => 1,
-        3 => 2,
-        _ => 0,
-    };
-    if raw_type & 0x8000_0000 != 0 {
-        dims += 1;
-    }
-    if raw_type & 0x4000_0000 != 0 {
-        dims += 1;
-    }
-    let base = (raw_type & 0x0FFF_FFFF) % 1000;
-    let mut points = |pos: &mut usize, count: usize| -> Result<(), BlobError> {
-        need(*pos, count.saturating_mul(dims * 8))?;
-        for _ in 0..count {
-            let x = read_f64(&b[*pos..], little);
-            let y = read_f64(&b[*pos + 8..], little);
-            *pos += dims * 8;
-            if x.is_nan() || y.is_nan() {
-                continue;
-            }
-            env[0] = env[0].min(x);
-            env[1] = env[1].max(x);
-            env[2] = env[2].min(y);
-            env[3] = env[3].max(y);
-        }
-        Ok(())
-    };
-    let count = |pos: &mut usize| -> Result<usize, BlobError> {
-        need(*pos, 4)?;
-        let n = read_u32(&b[*pos..], little) as usize;
-        *pos += 4;
-        Ok(n)
-    };
-    match base {
-        1 => points(pos, 1),
-        2 => {
-            let n = count(pos)?;
-            points(pos, n)
-        }
-        3 => {
-            for _ in 0..count(pos)? {
-                let n = count(pos)?;
-                points(pos, n)?;
-            }
-            Ok(())
-        }
-        4..=7 => {
-            for _ in 0..count(pos)? {
-                walk_wkb(b, pos, env, depth + 1)?;
-            }
-            Ok(())
-        }
-        _ => Err(BlobError::NotAPoint(raw_type)),
-    }
+    Ok(parse_geometry(blob)?
+        .and_then(|g| g.bounding_rect())
+        .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]))
 }
 
 #[cfg(test)]
@@ -281,7 +282,7 @@ mod tests {
             l.extend_from_slice(&v.to_le_bytes());
         }
         assert_eq!(envelope(&l), Ok(Some([1.0, 3.0, -1.0, 2.0])));
-        assert_eq!(envelope(&l[..30]), Err(BlobError::TooShort(30)));
+        assert!(matches!(envelope(&l[..30]), Err(BlobError::Wkb(_))));
         let mut empty = point_blob(4326, 0.0, 0.0);
         empty[3] |= 0b0001_0000;
         assert_eq!(envelope(&empty), Ok(None));
@@ -298,5 +299,97 @@ mod tests {
         assert_eq!(parse_point(&b), Err(BlobError::Empty));
         let b = point_blob(4326, 1.0, 2.0);
         assert_eq!(parse_point(&b[..20]), Err(BlobError::TooShort(20)));
+    }
+
+    fn every_type() -> Vec<Geometry<f64>> {
+        use geo::{
+            GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point,
+            Polygon,
+        };
+        let ring = |x0: f64, y0: f64, d: f64| {
+            LineString::from(vec![
+                (x0, y0),
+                (x0 + d, y0),
+                (x0 + d, y0 + d),
+                (x0, y0 + d),
+                (x0, y0),
+            ])
+        };
+        let holed = Polygon::new(ring(14.5, 56.0, 0.1), vec![ring(14.52, 56.02, 0.02)]);
+        let line = LineString::from(vec![(14.5, 56.0), (14.6, 56.05), (14.7, 56.02)]);
+        vec![
+            Point::new(14.58, 56.05).into(),
+            line.clone().into(),
+            holed.clone().into(),
+            MultiPoint::from(vec![(14.5, 56.0), (14.6, 56.1)]).into(),
+            MultiLineString::new(vec![line.clone(), ring(14.0, 55.0, 1.0)]).into(),
+            MultiPolygon::new(vec![
+                holed.clone(),
+                Polygon::new(ring(15.0, 56.0, 0.5), vec![]),
+            ])
+            .into(),
+            Geometry::GeometryCollection(GeometryCollection::from(vec![
+                Geometry::from(Point::new(1.0, 2.0)),
+                Geometry::from(line),
+            ])),
+        ]
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        for g in every_type() {
+            let b = geometry_blob(4326, &g).unwrap();
+            assert_eq!(&b[..2], b"GP");
+            assert_eq!(&b[4..8], &4326i32.to_le_bytes());
+            assert_eq!(
+                parse_geometry(&b),
+                Ok(Some(g.clone())),
+                "{}",
+                geometry_type_name(&g)
+            );
+            let r = g.bounding_rect().unwrap();
+            assert_eq!(
+                envelope(&b),
+                Ok(Some([r.min().x, r.max().x, r.min().y, r.max().y]))
+            );
+            if matches!(g, Geometry::Point(_)) {
+                assert_eq!(b[3], 0x01, "points have no envelope");
+            } else {
+                assert_eq!(b[3], 0x03, "xy envelope, little-endian");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_geometries_are_flagged() {
+        let empty: Geometry<f64> = geo::MultiPolygon::<f64>::new(vec![]).into();
+        let b = geometry_blob(4326, &empty).unwrap();
+        assert_eq!(b[3], 0x01 | 0b0001_0000);
+        assert_eq!(parse_geometry(&b), Ok(None));
+        assert_eq!(envelope(&b), Ok(None));
+    }
+
+    #[test]
+    fn point_path_is_the_fast_blob() {
+        let g: Geometry<f64> = geo::Point::new(14.5849, 56.0511).into();
+        assert_eq!(
+            geometry_blob(4326, &g).unwrap(),
+            point_blob(4326, 14.5849, 56.0511).to_vec()
+        );
+    }
+
+    #[test]
+    fn bad_wkb_is_an_error_not_a_panic() {
+        let g = every_type().remove(2);
+        let b = geometry_blob(4326, &g).unwrap();
+        for cut in [41, 50, 60, b.len() - 1] {
+            assert!(
+                matches!(parse_geometry(&b[..cut]), Err(BlobError::Wkb(_))),
+                "{cut}"
+            );
+        }
+        let mut bad = b.clone();
+        bad[40] = 7; // byte order marker
+        assert!(parse_geometry(&bad).is_err());
     }
 }

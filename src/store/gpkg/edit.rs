@@ -342,7 +342,7 @@ const UPDATE_SQL: &str = "UPDATE incidents SET geom = ?2, uid = ?3, occurred_at 
 
 impl Project {
     /// Runs `work` inside `BEGIN IMMEDIATE` … `COMMIT`; an error rolls back.
-    fn in_transaction<T>(
+    pub(super) fn in_transaction<T>(
         &mut self,
         work: impl FnOnce(&Project) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -3,9 +3,12 @@
 //!
 //! The app's schema version lives in `lagesbild_meta` (key `schema_version`).
 //! Migration `n` brings a project from version `n - 1` to `n`; migration 1
-//! creates everything. Migrations run in one transaction.
+//! creates the core, the app tables and the incidents, migration 2 the map
+//! layer tables. Migrations run in one transaction.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
+
+use crate::store::layers::LEGACY_OVERLAYS_KEY;
 
 /// `PRAGMA application_id` of a GeoPackage: 'GPKG'.
 pub const GPKG_APPLICATION_ID: i32 = 0x4750_4B47;
@@ -324,7 +327,7 @@ pub fn drop_rtree_triggers(conn: &Connection, table: &str, column: &str) -> rusq
 type Migration = fn(&Connection) -> rusqlite::Result<()>;
 
 /// All migrations, in order; index `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[Migration] = &[migration_1];
+const MIGRATIONS: &[Migration] = &[migration_1, migration_2];
 
 /// The newest schema version the migrations reach.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -347,6 +350,58 @@ fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
     for (_, sql) in INCIDENT_INDEXES.iter().chain([&IMPORT_KEY_INDEX]) {
         conn.execute_batch(sql)?;
     }
+    Ok(())
+}
+
+/// Version 2: map layers become feature tables. Creates the layer style
+/// table and moves the layers that version 1 kept as one JSON list in
+/// `lagesbild_meta` (key [`LEGACY_OVERLAYS_KEY`]) into one feature table
+/// each (see [`crate::store::layers::legacy`] for the forms read), in the
+/// order and colours the app gave them, then deletes the list. A list that cannot be
+/// read fails the migration (the caller rolls back, so nothing is lost).
+fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
+    use crate::store::layers::{LayerStyle, legacy, usable_name};
+    conn.execute_batch(super::layers::STYLE_TABLE)?;
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM lagesbild_meta WHERE key = ?1",
+            [LEGACY_OVERLAYS_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(text) = text else {
+        return Ok(());
+    };
+    let unreadable = |e: String| {
+        rusqlite::Error::UserFunctionError(
+            format!("the map layers of this project cannot be read: {e}").into(),
+        )
+    };
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+    let mut names: Vec<String> = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let mut set = legacy::feature_set(entry).map_err(unreadable)?;
+        let base = usable_name(&set.name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+            name = format!("{base} {n}");
+            n += 1;
+        }
+        names.push(name.clone());
+        set.name = name;
+        super::layers::write_layer(
+            conn,
+            &set,
+            &LayerStyle::nth(i),
+            "an older Lägesbild version",
+        )?;
+    }
+    conn.execute(
+        "DELETE FROM lagesbild_meta WHERE key = ?1",
+        [LEGACY_OVERLAYS_KEY],
+    )?;
     Ok(())
 }
 
