@@ -19,7 +19,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 use lagesbild::import::ImportOptions;
 use lagesbild::import::benchdata::write_benchmark_geojson;
@@ -76,9 +76,11 @@ fn bench(c: &mut Criterion) {
     assert_eq!(crate_whole(&path), FEATURES);
 
     let mut g = c.benchmark_group("geojson_read_100mb");
+    // Each read takes seconds: ten samples of one read each.
     g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(20));
+        .measurement_time(Duration::from_secs(15));
     g.bench_function("span_scanner_import_reader", |b| {
         b.iter(|| span_scanner(&path))
     });

@@ -245,6 +245,88 @@ pub(crate) fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// The top-level object of a GeoJSON file, its members found by [`scan`]:
+/// what the incident reader here and the layer reader
+/// ([`super::shapes::read_features`]) both need from it.
+pub(crate) struct Root<'b> {
+    path: &'b Path,
+    bytes: &'b [u8],
+    members: Vec<(String, usize, usize)>,
+}
+
+impl<'b> Root<'b> {
+    /// The members of the file's top-level object; `None` when the file
+    /// holds a JSON array or value instead.
+    pub(crate) fn parse(path: &'b Path, bytes: &'b [u8]) -> Result<Option<Root<'b>>, ImportError> {
+        let start = scan::skip_ws(bytes, 0);
+        if bytes.get(start) != Some(&b'{') {
+            return Ok(None);
+        }
+        let members = scan::object_members(bytes, start).ok_or_else(|| {
+            file_error(path, None, "could not find the JSON structure".to_owned())
+        })?;
+        Ok(Some(Root {
+            path,
+            bytes,
+            members,
+        }))
+    }
+
+    fn member(&self, key: &str) -> Option<(usize, usize)> {
+        self.members
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|&(_, s, e)| (s, e))
+    }
+
+    fn line_of(&self, offset: usize) -> u64 {
+        LineCounter::default().line_at(self.bytes, offset)
+    }
+
+    /// The `type` member's text (`None` when missing or not text) and the
+    /// line it is on (1 when missing).
+    pub(crate) fn type_name(&self) -> (Option<String>, u64) {
+        match self.member("type") {
+            Some((s, e)) => (
+                serde_json::from_slice::<Value>(&self.bytes[s..e])
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                self.line_of(s),
+            ),
+            None => (None, 1),
+        }
+    }
+
+    /// The spans of a FeatureCollection's features.
+    pub(crate) fn features(&self) -> Result<Vec<(usize, usize)>, ImportError> {
+        let Some((fs, _)) = self.member("features") else {
+            return Err(file_error(
+                self.path,
+                Some(1),
+                "the FeatureCollection has no features member".to_owned(),
+            ));
+        };
+        scan::array_elements(self.bytes, fs).ok_or_else(|| {
+            file_error(
+                self.path,
+                Some(self.line_of(fs)),
+                "features is not an array".to_owned(),
+            )
+        })
+    }
+
+    /// The coordinate system the legacy `crs` member names, if any.
+    pub(crate) fn crs(&self) -> Result<Option<Crs>, ImportError> {
+        match self.member("crs") {
+            Some((s, e)) => {
+                let v: Value = serde_json::from_slice(&self.bytes[s..e]).unwrap_or(Value::Null);
+                legacy_crs(self.path, self.line_of(s), &v)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Property names.
 
@@ -368,11 +450,7 @@ struct GeoJsonReader {
 /// Opens a GeoJSON FeatureCollection of points. See the module docs.
 pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
     let bytes = read_json_file(path)?;
-    let start = scan::skip_ws(&bytes, 0);
-    let scan_failed = || file_error(path, None, "could not find the JSON structure".to_owned());
-    let members = if bytes.get(start) == Some(&b'{') {
-        scan::object_members(&bytes, start).ok_or_else(scan_failed)?
-    } else {
+    let Some(root) = Root::parse(path, &bytes)? else {
         return Err(file_error(
             path,
             Some(1),
@@ -380,47 +458,20 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
                 .to_owned(),
         ));
     };
-    let mut lines = LineCounter::default();
-    let member = |key: &str| members.iter().find(|(k, _, _)| k == key);
-    let type_value = member("type")
-        .and_then(|&(_, s, e)| serde_json::from_slice::<Value>(&bytes[s..e]).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
+    let (type_value, type_line) = root.type_name();
     if type_value.as_deref() != Some("FeatureCollection") {
-        let line = member("type").map(|&(_, s, _)| lines.line_at(&bytes, s));
         let what = match &type_value {
             Some(t) => format!("its type is {t:?}"),
             None => "it has no type member".to_owned(),
         };
         return Err(file_error(
             path,
-            line.or(Some(1)),
+            Some(type_line),
             format!("not a GeoJSON FeatureCollection: {what}"),
         ));
     }
-    let Some(&(_, fs, _)) = member("features") else {
-        return Err(file_error(
-            path,
-            Some(1),
-            "the FeatureCollection has no features member".to_owned(),
-        ));
-    };
-    let features_line = LineCounter::default().line_at(&bytes, fs);
-    let features = scan::array_elements(&bytes, fs).ok_or_else(|| {
-        file_error(
-            path,
-            Some(features_line),
-            "features is not an array".to_owned(),
-        )
-    })?;
-
-    let file_crs = match member("crs") {
-        Some(&(_, s, e)) => {
-            let line = LineCounter::default().line_at(&bytes, s);
-            let v: Value = serde_json::from_slice(&bytes[s..e]).unwrap_or(Value::Null);
-            legacy_crs(path, line, &v)?
-        }
-        None => None,
-    };
+    let features = root.features()?;
+    let file_crs = root.crs()?;
     let crs = options.crs.or(file_crs);
     let crs_note = match (options.crs, file_crs) {
         (Some(forced), Some(named)) if forced != named => format!(
