@@ -25,7 +25,10 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use lagesbild::import::ImportOptions;
 use lagesbild::import::benchdata::write_benchmark_geojson;
 
+/// About 107 MB; `cargo test --all-targets` runs this file as a test (no
+/// `--bench` argument), which reads a small file instead.
 const FEATURES: usize = 400_000;
+const TEST_FEATURES: usize = 2_000;
 
 fn point_of(f: &geojson::Feature) -> geo::Point<f64> {
     let g = f.geometry.as_ref().expect("geometry");
@@ -69,12 +72,17 @@ fn crate_whole(path: &Path) -> usize {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("incidents.geojson");
-    write_benchmark_geojson(&path, FEATURES, 15).expect("write");
+    let features = if std::env::args().any(|a| a == "--bench") {
+        FEATURES
+    } else {
+        TEST_FEATURES
+    };
+    write_benchmark_geojson(&path, features, 15).expect("write");
     let mb = std::fs::metadata(&path).expect("size").len() as f64 / 1e6;
-    println!("geojson_read: {FEATURES} features, {mb:.1} MB");
-    assert_eq!(span_scanner(&path), FEATURES);
-    assert_eq!(crate_streamed(&path), FEATURES);
-    assert_eq!(crate_whole(&path), FEATURES);
+    println!("geojson_read: {features} features, {mb:.1} MB");
+    assert_eq!(span_scanner(&path), features);
+    assert_eq!(crate_streamed(&path), features);
+    assert_eq!(crate_whole(&path), features);
 
     let mut g = c.benchmark_group("geojson_read_100mb");
     // Each read takes seconds: ten samples of one read each.
