@@ -22,9 +22,7 @@ use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
 use super::ImportError;
-use super::geojson::{
-    LineCounter, file_error, file_name, json_reason, legacy_crs, read_json_file, scan,
-};
+use super::geojson::{LineCounter, Root, file_error, file_name, json_reason, read_json_file};
 use crate::crs::{Crs, CrsError, ToWgs84};
 use crate::model::LonLat;
 pub use crate::model::shape::{Feature, FeatureSet};
@@ -57,54 +55,25 @@ fn read_capped(
     max_vertices: usize,
 ) -> Result<FeatureSet, ImportError> {
     let bytes = read_json_file(path)?;
-    let start = scan::skip_ws(&bytes, 0);
-    let root = scan::object_members(&bytes, start).ok_or_else(|| {
+    let root = Root::parse(path, &bytes)?.ok_or_else(|| {
         file_error(
             path,
             Some(1),
             "not a GeoJSON object (a FeatureCollection, Feature or geometry)".to_owned(),
         )
     })?;
-    let member = |key: &str| root.iter().find(|(k, _, _)| k == key);
-    let line_of = |offset: usize| LineCounter::default().line_at(&bytes, offset);
-
-    let file_crs = match member("crs") {
-        Some(&(_, s, e)) => {
-            let v: Value = serde_json::from_slice(&bytes[s..e]).unwrap_or(Value::Null);
-            legacy_crs(path, line_of(s), &v)?
-        }
-        None => None,
-    };
     let positions =
-        Positions::new(crs.or(file_crs)).map_err(|e| file_error(path, None, e.to_string()))?;
+        Positions::new(crs.or(root.crs()?)).map_err(|e| file_error(path, None, e.to_string()))?;
     let mut reader = LayerReader {
         positions,
         features: Vec::new(),
         vertices: 0,
         max_vertices,
     };
-
-    let root_type = member("type")
-        .and_then(|&(_, s, e)| serde_json::from_slice::<Value>(&bytes[s..e]).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
-    match root_type.as_deref() {
+    match root.type_name().0.as_deref() {
         Some("FeatureCollection") => {
-            let Some(&(_, fs, _)) = member("features") else {
-                return Err(file_error(
-                    path,
-                    Some(1),
-                    "the FeatureCollection has no features member".to_owned(),
-                ));
-            };
-            let features = scan::array_elements(&bytes, fs).ok_or_else(|| {
-                file_error(
-                    path,
-                    Some(line_of(fs)),
-                    "features is not an array".to_owned(),
-                )
-            })?;
             let mut lines = LineCounter::default();
-            for (i, &(s, e)) in features.iter().enumerate() {
+            for (i, (s, e)) in root.features()?.into_iter().enumerate() {
                 let line = lines.line_at(&bytes, s);
                 let at = |reason: String| {
                     file_error(path, Some(line), format!("feature {}: {reason}", i + 1))
