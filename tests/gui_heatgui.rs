@@ -342,3 +342,67 @@ fn a_study_area_drawn_on_the_map_is_kept_and_used() {
             .all(|c| area.contains(hot.cell_center(c.ix, c.iy)))
     );
 }
+
+#[test]
+fn a_study_area_file_chosen_in_the_file_browser_is_kept_and_used() {
+    let dir = Dir::new();
+    let path = demo(&dir, "1500");
+    // A rectangle over the middle half of the demo's incidents (taken from
+    // the project, not typed in).
+    let (lo, hi) = lagesbild::store::open(path.as_path())
+        .unwrap()
+        .info()
+        .unwrap()
+        .extent
+        .unwrap();
+    let (w, h) = (hi.lon - lo.lon, hi.lat - lo.lat);
+    let (x0, x1) = (lo.lon + w / 4.0, hi.lon - w / 4.0);
+    let (y0, y1) = (lo.lat + h / 4.0, hi.lat - h / 4.0);
+    let file = dir.path("omrade.geojson");
+    std::fs::write(
+        &file,
+        serde_json::json!({"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]
+            ]]}
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let folder = dir.root().to_path_buf();
+    let state = UiState {
+        last_folder: Some(folder),
+        ..UiState::default()
+    };
+    let mut harness = app_with(path.clone(), state, egui::vec2(1280.0, 3200.0));
+    settle(&mut harness);
+
+    harness.get_by_label("Välj fil …").click();
+    // One frame handles the click, the window's first frame only sizes it.
+    harness.run_steps(4);
+    // The browser offers GeoJSON files only, not the project itself.
+    assert!(harness.query_by_label("demo.gpkg").is_none());
+    harness.get_by_label("omrade.geojson").click();
+    harness.run_steps(2);
+    harness.get_by_label("Öppna").click();
+    harness.run_steps(2);
+    settle(&mut harness);
+
+    let out = harness.state().analysis().output().unwrap().clone();
+    let area = out
+        .area
+        .as_ref()
+        .expect("the chosen file is the study area");
+    assert!(area.source.contains("omrade.geojson"), "{}", area.source);
+    let project = lagesbild::store::open(path.as_path()).unwrap();
+    let kept = lagesbild::analysis::engine::stored_area(project.as_ref()).unwrap();
+    assert_eq!(kept.as_ref(), Some(area));
+    let hot = &out.hotspots.as_ref().unwrap().hotspots;
+    assert!(!hot.cells.is_empty());
+    assert!(
+        hot.cells
+            .iter()
+            .all(|c| area.contains(hot.cell_center(c.ix, c.iy)))
+    );
+}

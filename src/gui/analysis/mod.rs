@@ -102,6 +102,9 @@ pub struct AnalysisState {
     area_error: Option<String>,
     /// The path typed in the panel's "from file" field.
     area_path: String,
+    /// The panel asked for the file browser to pick a study-area file; the
+    /// app takes it with [`AnalysisState::take_browse_area`].
+    browse_area: bool,
     /// Rings (WGS84) of the last run's study area, for its outline.
     area_outline: Vec<Vec<crate::model::LonLat>>,
 }
@@ -401,6 +404,17 @@ impl AnalysisState {
 
     /// Asks for a study area change; it is written to the project in a task
     /// and the analyses run again.
+    /// True once after the panel's "choose file" button was clicked.
+    pub fn take_browse_area(&mut self) -> bool {
+        std::mem::take(&mut self.browse_area)
+    }
+
+    /// Uses the study-area file picked in the file browser.
+    pub fn area_file_chosen(&mut self, path: PathBuf) {
+        self.area_path = path.display().to_string();
+        self.change_area(AreaChange::FromFile(path));
+    }
+
     pub fn change_area(&mut self, change: AreaChange) {
         self.area_change = Some(change);
     }
@@ -469,6 +483,7 @@ impl AnalysisState {
             .area_ui(ui, lang, &mut self.area_path, &area_status);
         match area_request {
             Some(AreaRequest::FromFile(p)) => self.change_area(AreaChange::FromFile(p)),
+            Some(AreaRequest::Browse) => self.browse_area = true,
             Some(AreaRequest::Draw) => self.start_drawing_area(),
             Some(AreaRequest::StopDrawing) => self.draft.cancel(),
             Some(AreaRequest::Remove) => self.change_area(AreaChange::Remove),
@@ -641,6 +656,8 @@ pub struct AreaStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AreaRequest {
     FromFile(PathBuf),
+    /// Pick the file in the app's file browser.
+    Browse,
     Draw,
     StopDrawing,
     Remove,

@@ -146,6 +146,12 @@ impl AnalysisPanel {
                         request = Some(AreaRequest::FromFile(path.trim().into()));
                     }
                 });
+                if ui
+                    .add_enabled(!status.busy, egui::Button::new(tr(lang, Key::AnAreaBrowse)))
+                    .clicked()
+                {
+                    request = Some(AreaRequest::Browse);
+                }
                 ui.horizontal(|ui| {
                     if status.drawing {
                         ui.label(tr(lang, Key::AnAreaDrawHint));

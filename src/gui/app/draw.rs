@@ -67,6 +67,9 @@ impl LagesbildApp {
                                 if let Some(i) = self.analysis.panel_ui(ui, lang) {
                                     actions.push(Action::FocusPlace(i));
                                 }
+                                if self.analysis.take_browse_area() {
+                                    actions.push(Action::ShowFileBrowser(Purpose::StudyArea));
+                                }
                             });
                     }
                 });
@@ -110,6 +113,11 @@ impl LagesbildApp {
                     Purpose::AddLayer => {
                         if let Some(p) = paths.into_iter().next() {
                             actions.push(Action::AddShapeLayer(p));
+                        }
+                    }
+                    Purpose::StudyArea => {
+                        if let Some(p) = paths.into_iter().next() {
+                            self.analysis.area_file_chosen(p);
                         }
                     }
                     Purpose::SaveAs(target) => {

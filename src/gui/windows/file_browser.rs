@@ -17,6 +17,8 @@ pub enum Purpose {
     Import,
     /// A GeoJSON file of shapes to add to the project as a map layer.
     AddLayer,
+    /// A GeoJSON file of polygons to use as the study area.
+    StudyArea,
     /// A file name to export to (typed or picked); an existing file is
     /// refused, except a GeoPackage, which gets the layer added.
     SaveAs(crate::gui::analysis::ExportTarget),
@@ -32,6 +34,7 @@ impl Purpose {
             Purpose::OpenProject | Purpose::NewProject => ext == "gpkg",
             Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
             Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json" | "gpkg"),
+            Purpose::StudyArea => matches!(ext.as_str(), "geojson" | "json"),
             Purpose::SaveAs(target) => {
                 let kind = crate::export::OutputKind::from_path;
                 kind(path).is_some()
@@ -138,6 +141,7 @@ impl FileBrowser {
             Purpose::NewProject => tr(lang, Key::NewProjectTitle),
             Purpose::Import => tr(lang, Key::ImportTitle),
             Purpose::AddLayer => tr(lang, Key::AddShapeLayerTitle),
+            Purpose::StudyArea => tr(lang, Key::StudyAreaTitle),
             Purpose::SaveAs(_) => tr(lang, Key::SaveAsTitle),
         };
         let mut open = self.open;
@@ -236,6 +240,7 @@ impl FileBrowser {
                 Purpose::NewProject => tr(lang, Key::Create),
                 Purpose::Import => tr(lang, Key::ImportButton),
                 Purpose::AddLayer => tr(lang, Key::AddLayerButton),
+                Purpose::StudyArea => tr(lang, Key::Open),
                 Purpose::SaveAs(_) => tr(lang, Key::Save),
             };
             let ready = match self.purpose {

@@ -38,6 +38,7 @@ use super::blob::{self, point_blob};
 use super::rtree::{self, Cell, RtreeError};
 use super::schema::{self, IMPORT_KEY_INDEX, INCIDENT_INDEXES, SRS_WGS84};
 use super::{SqlContext, format_time, parse_time};
+use crate::crs::sweref_from_wgs84;
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Category, Incident, LonLat, Source, time};
 use crate::store::{ImportSession, PushOutcome, StoreError};
@@ -194,14 +195,10 @@ struct StoredKey {
     category: Category,
 }
 
-/// Great-circle distance in metres.
+/// Distance in metres, measured in SWEREF 99 TM as every distance here is.
 fn distance_m(a: LonLat, b: LonLat) -> f64 {
-    const EARTH_RADIUS_M: f64 = 6_371_008.8;
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dlat = la2 - la1;
-    let dlon = (b.lon - a.lon).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    let (a, b) = (sweref_from_wgs84(a), sweref_from_wgs84(b));
+    (a.easting - b.easting).hypot(a.northing - b.northing)
 }
 
 fn local_text(t: DateTime<Utc>) -> String {
