@@ -1,7 +1,7 @@
 //! Layer features: points, lines and polygons in WGS84, e.g. a municipality's
 //! boundary, patrol areas or a partner's layer shown beside the incidents.
 //! Read from GeoJSON by [`crate::import::shapes`]; kept in the project by
-//! [`crate::store::overlays`]; drawn by the app's map.
+//! the [`crate::store::Store`] as feature tables (see [`crate::store::layers`]); drawn by the app's map.
 
 use geo::{BoundingRect as _, CoordsIter as _};
 
