@@ -262,7 +262,14 @@ fn a_postgres_project_url_is_not_supported_yet() {
     let dir = Dir::new();
     std::fs::write(dir.path("rader.csv"), GOOD_CSV).unwrap();
     let url = "postgresql://anna:hemligt@db.kommun.se/lagesbild";
-    for args in [vec!["stats", url], vec!["import", url, "rader.csv"]] {
+    for args in [
+        vec!["stats", url],
+        vec!["import", url, "rader.csv"],
+        vec!["heatmap", url, "--out", "h.tif"],
+        vec!["hotspots", url, "--out", "g.geojson"],
+        vec!["places", url, "--out", "p.geojson"],
+        vec!["layer", "list", url],
+    ] {
         let out = run_cli_in(dir.root(), &args);
         assert_exit(&out, 2);
         let (_, err) = text(&out);

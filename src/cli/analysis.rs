@@ -116,10 +116,15 @@ fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
 }
 
 fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
-    if !path.exists() {
-        anyhow::bail!("{}: no such project file", path.display());
+    // A database URL goes to the factory, which refuses it without echoing
+    // its password; only a file path can be missing.
+    let location = store::Location::from(path);
+    if let store::Location::File(file) = &location
+        && !file.exists()
+    {
+        anyhow::bail!("{}: no such project file", file.display());
     }
-    Ok(store::open(path)?)
+    Ok(store::open(location)?)
 }
 
 /// Opens the command's project, settles the study area (`--area` keeps a new
