@@ -6,11 +6,10 @@
 //! at the area's bounding box's lower-left corner floored to a multiple of the
 //! cell size, so results of different runs line up.
 
-use geo::{Area as _, BoundingRect as _, Contains as _, Coord, LineString, MultiPolygon, Polygon};
+use geo::{Area as _, BoundingRect as _, Contains as _, Coord, CoordsIter as _, MultiPolygon};
 
 use crate::analysis::AnalysisError;
-use crate::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
-use crate::model::LonLat;
+use crate::crs::{sweref_from_wgs84_geometry, wgs84_from_sweref_geometry};
 
 /// A study area in SWEREF 99 TM metres.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,66 +63,26 @@ impl StudyArea {
         polygons: &MultiPolygon<f64>,
         source: impl Into<String>,
     ) -> Result<StudyArea, AnalysisError> {
-        let ring = |r: &LineString<f64>| -> Result<LineString<f64>, AnalysisError> {
-            r.coords()
-                .map(|c| {
-                    let p = sweref_from_wgs84(LonLat::new(c.x, c.y));
-                    if p.easting.is_finite() && p.northing.is_finite() {
-                        Ok(Coord {
-                            x: p.easting,
-                            y: p.northing,
-                        })
-                    } else {
-                        Err(AnalysisError::InvalidParam {
-                            name: "study_area",
-                            reason: format!(
-                                "position ({}, {}) cannot be converted to SWEREF 99 TM",
-                                c.x, c.y
-                            ),
-                        })
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(LineString::new)
-        };
-        let parts = polygons
-            .0
-            .iter()
-            .map(|p| {
-                Ok(Polygon::new(
-                    ring(p.exterior())?,
-                    p.interiors().iter().map(ring).collect::<Result<_, _>>()?,
-                ))
-            })
-            .collect::<Result<Vec<_>, AnalysisError>>()?;
-        StudyArea::new(MultiPolygon(parts), source)
+        let projected = sweref_from_wgs84_geometry(polygons);
+        if let Some((c, _)) = polygons
+            .coords_iter()
+            .zip(projected.coords_iter())
+            .find(|(_, p)| !(p.x.is_finite() && p.y.is_finite()))
+        {
+            return Err(AnalysisError::InvalidParam {
+                name: "study_area",
+                reason: format!(
+                    "position ({}, {}) cannot be converted to SWEREF 99 TM",
+                    c.x, c.y
+                ),
+            });
+        }
+        StudyArea::new(projected, source)
     }
 
     /// The polygons in WGS84 longitude/latitude (for the map).
     pub fn to_wgs84(&self) -> MultiPolygon<f64> {
-        let ring = |r: &LineString<f64>| {
-            LineString::new(
-                r.coords()
-                    .map(|c| {
-                        let ll = wgs84_from_sweref(Sweref99Tm {
-                            easting: c.x,
-                            northing: c.y,
-                        });
-                        Coord {
-                            x: ll.lon,
-                            y: ll.lat,
-                        }
-                    })
-                    .collect(),
-            )
-        };
-        MultiPolygon(
-            self.polygons
-                .0
-                .iter()
-                .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-                .collect(),
-        )
+        wgs84_from_sweref_geometry(&self.polygons)
     }
 
     /// Lower-left and upper-right corner of the area, SWEREF 99 TM metres.
@@ -345,6 +304,7 @@ pub fn cells_to_cover(origin: [f64; 2], max: [f64; 2], cell_m: f64) -> [f64; 2] 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use geo::{LineString, Polygon};
 
     /// A concave "C" of 2 × 2 km with a square hole in its lower arm.
     pub(crate) fn c_with_hole(x: f64, y: f64) -> StudyArea {
