@@ -125,48 +125,23 @@ fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
 }
 
 /// A study area kept by earlier versions: the text of the GeoJSON file it
-/// was read from (legacy `crs` members included), read by the one reader
-/// through a temporary file.
+/// was read from (legacy `crs` members included), read by the one reader.
 pub fn area_from_geojson_text(text: &str, source: &str) -> Result<StudyArea, String> {
-    let tmp = std::env::temp_dir().join(format!(
-        "lagesbild-area-{}-{}.geojson",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-    ));
-    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
-    let read = crate::import::shapes::read_features(&tmp, None);
-    let _ = std::fs::remove_file(&tmp);
-    let set = read.map_err(|e| e.to_string())?;
+    let set = crate::import::shapes::parse_features(Path::new(source), text.as_bytes(), None)
+        .map_err(|e| e.to_string())?;
     area_from_features(&set, source)
-}
-
-/// The default study area shipped in `data/`: Sölvesborgs kommun's
-/// boundary, coarse (simplified to 2 %, off by up to a few hundred metres
-/// along the coast; see `data/README.md`).
-pub fn default_boundary() -> StudyArea {
-    let text = include_str!("../../data/solvesborgs_kommun.geojson");
-    let polygons = parse_shipped(text).expect("the shipped boundary is a valid polygon");
-    StudyArea::from_wgs84(&polygons, DEFAULT_BOUNDARY_SOURCE)
-        .expect("the shipped boundary lies in Sweden")
 }
 
 /// [`StudyArea::source`] of [`default_boundary`]; the app warns that it is coarse.
 pub const DEFAULT_BOUNDARY_SOURCE: &str = "data/solvesborgs_kommun.geojson (coarse)";
 
-/// The polygons of the GeoJSON file compiled into the binary (through the
-/// `geojson` crate's conversion to geo types).
-fn parse_shipped(text: &str) -> Option<MultiPolygon<f64>> {
-    let gj: geojson::GeoJson = text.parse().ok()?;
-    let collection = geo::GeometryCollection::<f64>::try_from(&gj).ok()?;
-    let mut parts = Vec::new();
-    for g in collection {
-        match g {
-            geo::Geometry::Polygon(p) => parts.push(p),
-            geo::Geometry::MultiPolygon(m) => parts.extend(m.0),
-            _ => {}
-        }
-    }
-    (!parts.is_empty()).then_some(MultiPolygon(parts))
+/// The default study area shipped in `data/`: Sölvesborgs kommun's
+/// boundary, coarse (simplified to 2 %, off by up to a few hundred metres
+/// along the coast; see `data/README.md`), read by the one reader.
+pub fn default_boundary() -> StudyArea {
+    let text = include_str!("../../data/solvesborgs_kommun.geojson");
+    area_from_geojson_text(text, DEFAULT_BOUNDARY_SOURCE)
+        .expect("the shipped boundary is a valid polygon in Sweden")
 }
 
 #[cfg(test)]

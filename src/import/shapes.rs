@@ -48,6 +48,17 @@ pub fn read_features(path: &Path, crs: Option<Crs>) -> Result<FeatureSet, Import
     read_capped(path, crs, MAX_VERTICES)
 }
 
+/// [`read_features`] of GeoJSON text already in memory (e.g. kept in a
+/// project, or compiled into the binary): `path` names it in errors and gives
+/// the layer its name, as a file's path would.
+pub fn parse_features(
+    path: &Path,
+    bytes: &[u8],
+    crs: Option<Crs>,
+) -> Result<FeatureSet, ImportError> {
+    features_from_bytes(path, bytes, crs, MAX_VERTICES)
+}
+
 /// [`read_features`] with a vertex cap of `max_vertices`.
 fn read_capped(
     path: &Path,
@@ -55,7 +66,16 @@ fn read_capped(
     max_vertices: usize,
 ) -> Result<FeatureSet, ImportError> {
     let bytes = read_json_file(path)?;
-    let root = Root::parse(path, &bytes)?.ok_or_else(|| {
+    features_from_bytes(path, &bytes, crs, max_vertices)
+}
+
+fn features_from_bytes(
+    path: &Path,
+    bytes: &[u8],
+    crs: Option<Crs>,
+    max_vertices: usize,
+) -> Result<FeatureSet, ImportError> {
+    let root = Root::parse(path, bytes)?.ok_or_else(|| {
         file_error(
             path,
             Some(1),
@@ -74,7 +94,7 @@ fn read_capped(
         Some("FeatureCollection") => {
             let mut lines = LineCounter::default();
             for (i, (s, e)) in root.features()?.into_iter().enumerate() {
-                let line = lines.line_at(&bytes, s);
+                let line = lines.line_at(bytes, s);
                 let at = |reason: String| {
                     file_error(path, Some(line), format!("feature {}: {reason}", i + 1))
                 };
@@ -84,7 +104,7 @@ fn read_capped(
             }
         }
         Some(_) => {
-            let value: Value = serde_json::from_slice(&bytes)
+            let value: Value = serde_json::from_slice(bytes)
                 .map_err(|e| file_error(path, None, json_reason(&e)))?;
             reader
                 .feature(&value)
