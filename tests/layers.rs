@@ -640,27 +640,3 @@ fn a_damaged_old_layer_list_fails_the_migration_and_changes_nothing() {
     );
     assert_eq!(std::fs::read(&project).unwrap(), before);
 }
-
-#[test]
-fn layers_kept_as_geojson_feature_collections_migrate_too() {
-    let dir = Dir::new();
-    let project = new_project(&dir);
-    let set = FeatureSet {
-        name: "Parker".to_owned(),
-        features: vec![Feature {
-            geometry: geo_of(&every_geometry()[2].1),
-            properties: json!({"namn": "Stadsparken", "yta": 3})
-                .as_object()
-                .unwrap()
-                .clone(),
-        }],
-    };
-    let list = serde_json::to_string(&vec![set.to_feature_collection()]).unwrap();
-    make_version_1(&project, &list);
-    let store = Project::open(&project).unwrap();
-    let back = store.layer_features("Parker").unwrap().unwrap();
-    // serde_json's text round trip may move the last bit of a coordinate.
-    assert_close(&back.features[0].geometry, &set.features[0].geometry, 1e-12);
-    assert_eq!(back.features[0].properties, set.features[0].properties);
-    assert_eq!(store.metadata("overlays").unwrap(), None);
-}

@@ -42,61 +42,6 @@ impl FeatureSet {
             })
     }
 
-    /// As a GeoJSON FeatureCollection (WGS84, as stored), named by the
-    /// foreign member `name` as GDAL writes it.
-    pub fn to_feature_collection(&self) -> geojson::FeatureCollection {
-        let features = self
-            .features
-            .iter()
-            .map(|f| geojson::Feature {
-                geometry: Some(geojson::Geometry::new(geojson::GeometryValue::from(
-                    &f.geometry,
-                ))),
-                properties: Some(f.properties.clone()),
-                ..geojson::Feature::default()
-            })
-            .collect();
-        let mut members = serde_json::Map::new();
-        members.insert("name".to_owned(), self.name.clone().into());
-        geojson::FeatureCollection {
-            bbox: None,
-            features,
-            foreign_members: Some(members),
-        }
-    }
-
-    /// From a FeatureCollection that [`FeatureSet::to_feature_collection`]
-    /// wrote (or any other already in WGS84): the name from its `name`
-    /// member, every feature with a geometry. No checks on the positions:
-    /// files from users go through [`crate::import::shapes::read_features`].
-    pub fn from_feature_collection(fc: geojson::FeatureCollection) -> Result<FeatureSet, String> {
-        let name = fc
-            .foreign_members
-            .as_ref()
-            .and_then(|m| m.get("name"))
-            .and_then(serde_json::Value::as_str)
-            .ok_or("the FeatureCollection has no name")?
-            .to_owned();
-        let features = fc
-            .features
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let properties = f.properties.unwrap_or_default();
-                let geometry = f.geometry?;
-                Some(
-                    geo::Geometry::<f64>::try_from(&geometry.value)
-                        .map(|geometry| Feature {
-                            geometry,
-                            properties,
-                        })
-                        .map_err(|e| format!("feature {}: {e}", i + 1)),
-                )
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(FeatureSet { name, features })
-    }
-
     /// Total number of vertices (a closed ring counts its closing vertex).
     pub fn vertex_count(&self) -> usize {
         self.features
@@ -137,8 +82,6 @@ mod tests {
             (14.58, 56.05, 14.6, 56.1)
         );
         assert_eq!(set.vertex_count(), 3);
-        let back = FeatureSet::from_feature_collection(set.to_feature_collection()).unwrap();
-        assert_eq!(back, set);
         let empty = FeatureSet {
             name: "e".into(),
             features: vec![],

@@ -138,10 +138,8 @@ pub fn usable_name(name: &str) -> String {
 
 /// The layer list as projects of schema version 1 stored it under
 /// [`LEGACY_OVERLAYS_KEY`], read only by the migration: a JSON list whose
-/// entries are either `{"name", "shapes": [{"label", "geometry"}]}` (what
-/// released versions wrote; a shape's label becomes the attribute `name`)
-/// or a named GeoJSON FeatureCollection (what development builds wrote
-/// between the move to `FeatureSet` and layer tables).
+/// entries are `{"name", "shapes": [{"label", "geometry"}]}`, as released
+/// versions wrote it (a shape's label becomes the attribute `name`).
 pub(crate) mod legacy {
     use serde::Deserialize;
 
@@ -188,11 +186,6 @@ pub(crate) mod legacy {
 
     /// One entry of the stored list as a layer.
     pub fn feature_set(entry: serde_json::Value) -> Result<FeatureSet, String> {
-        if entry.get("shapes").is_none() {
-            let fc: geojson::FeatureCollection =
-                serde_json::from_value(entry).map_err(|e| e.to_string())?;
-            return FeatureSet::from_feature_collection(fc);
-        }
         let layer: Layer = serde_json::from_value(entry).map_err(|e| e.to_string())?;
         Ok(FeatureSet {
             name: layer.name,
