@@ -27,6 +27,8 @@ pub mod places;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 pub mod synthetic;
+/// When incidents happen: hour × weekday, weeks/months with the year earlier and a trend, årshjul.
+pub mod time_patterns;
 
 pub use area::StudyArea;
 pub use grid::Grid;
