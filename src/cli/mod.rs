@@ -12,6 +12,7 @@ mod import;
 mod layer;
 mod progress;
 mod stats;
+mod time;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::Patterns(args)) => time::run_patterns(args),
+        Some(Command::Change(args)) => time::run_change(&args),
     }
 }
 
