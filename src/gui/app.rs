@@ -94,6 +94,8 @@ pub struct LagesbildApp {
     overlays: overlays::OverlayState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
+    /// Time patterns, time slider and change map (`gui/time`).
+    time: crate::gui::time::TimeState,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -149,6 +151,7 @@ impl LagesbildApp {
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
             area_download: None,
+            time: crate::gui::time::TimeState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -181,6 +184,16 @@ impl LagesbildApp {
     /// The analysis, to change parameters or styles as the panel does.
     pub fn analysis_mut(&mut self) -> &mut AnalysisState {
         &mut self.analysis
+    }
+
+    /// Time patterns, time slider and change map.
+    pub fn time(&self) -> &crate::gui::time::TimeState {
+        &self.time
+    }
+
+    /// Time patterns, to open the window or step the slider as its buttons do.
+    pub fn time_mut(&mut self) -> &mut crate::gui::time::TimeState {
+        &mut self.time
     }
 
     /// The map's view (centre and zoom), once the map has been drawn.
@@ -216,7 +229,10 @@ impl LagesbildApp {
     /// True while any background task runs (load, filter, import, reading
     /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.is_busy()
+        self.tasks.any_running()
+            || self.analysis.is_busy()
+            || self.overlays.is_busy()
+            || self.time.is_busy()
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a
@@ -275,5 +291,6 @@ impl eframe::App for LagesbildApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.tasks.cancel_background();
         self.analysis.cancel();
+        self.time.cancel();
     }
 }

@@ -12,6 +12,8 @@ pub mod map;
 pub mod panels;
 pub mod scale_bar;
 pub mod tasks;
+/// Time patterns window, time slider and change map.
+pub mod time;
 pub mod undo;
 pub mod windows;
 

@@ -26,6 +26,8 @@ pub enum Action {
     ZoomToSelection,
     SetLanguage(Language),
     ToggleFullscreen,
+    /// Opens or closes the Tidsmönster window.
+    ToggleTimePatterns,
     CloseImportReport,
     Quit,
     /// Write an analysis result to a file (File > Export, after the file browser).
@@ -126,6 +128,7 @@ impl LagesbildApp {
                 let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!full));
             }
+            Action::ToggleTimePatterns => self.time.open = !self.time.open,
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::Export(target, path) => {

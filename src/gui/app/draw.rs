@@ -91,6 +91,9 @@ impl LagesbildApp {
             actions.push(Action::FocusPlace(i));
         }
         self.analysis.export_notice_ui(&ctx, lang);
+        if self.time.open {
+            self.time.window_ui(&ctx, lang);
+        }
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
@@ -315,6 +318,15 @@ impl LagesbildApp {
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
                 }
+                if ui
+                    .button(crate::gui::time::text::tr(
+                        lang,
+                        crate::gui::time::text::T::MenuEntry,
+                    ))
+                    .clicked()
+                {
+                    actions.push(Action::ToggleTimePatterns);
+                }
                 if let Some(tiles) = &self.tiles {
                     ui.menu_button(tr(lang, Key::MapSource), |ui| {
                         for (i, source) in tiles.sources().iter().enumerate() {
@@ -466,9 +478,19 @@ impl LagesbildApp {
             analysis,
             layers,
             overlays,
+            time,
             ..
         } = self;
-        let (heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
+        let (mut heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
+        // The time slider plays its frames in the heatmap's place.
+        if let Some((view, texture)) = time.slider_heatmap() {
+            heat_layer.view = Some(view);
+            heat_layer.texture = Some(texture);
+        }
+        let change_layer = crate::gui::time::layers::ChangePlugin {
+            view: time.change().filter(|_| time.change_on),
+            lang,
+        };
         let memory = state.map_memory.get_or_insert_with(MapMemory::default);
         // Not while a project loads: its extent is not known yet.
         if self.zoom_to_project && self.tasks.loading.is_none() {
@@ -574,6 +596,7 @@ impl LagesbildApp {
         )
         .drag_pan_buttons(pan_buttons)
         .with_plugin(stack)
+        .with_plugin(change_layer)
         .with_plugin(area_layer)
         .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {

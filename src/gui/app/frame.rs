@@ -208,6 +208,14 @@ impl LagesbildApp {
             &self.state.filter,
             self.tasks.filtering.is_some(),
         );
+        self.time.poll(
+            ctx,
+            lang,
+            self.project.as_ref().map(|p| &p.loaded),
+            &self.state.filter,
+            self.tasks.filtering.is_some(),
+            self.analysis.params().bandwidth_m,
+        );
     }
 }
 

@@ -1,0 +1,113 @@
+//! The Tidsmönster window (egui_kittest): opened from the View menu, its
+//! hour × weekday table shows the core's numbers for the current filter,
+//! the time slider steps the heatmap period by period, and the change map
+//! is computed and drawn with its legend.
+
+use egui::epaint::Shape;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use lagesbild::analysis::engine::{self, AreaChoice, Selection};
+use lagesbild::analysis::time_patterns::{PeriodKind, time_patterns};
+use lagesbild::gui::LagesbildApp;
+use lagesbild::gui::app::UiState;
+use lagesbild::jobs::CancelToken;
+
+use crate::gui_util::{app_with, demo, settle};
+use crate::util::Dir;
+
+const WEEKDAYS_SV: [&str; 7] = ["Mån", "Tis", "Ons", "Tor", "Fre", "Lör", "Sön"];
+
+fn mesh_with_texture(harness: &Harness<'_, LagesbildApp>, id: egui::TextureId) -> bool {
+    harness.output().shapes.iter().any(|s| match &s.shape {
+        Shape::Mesh(m) => m.texture_id == id && !m.indices.is_empty(),
+        _ => false,
+    })
+}
+
+#[test]
+fn time_window_shows_the_tables_steps_the_slider_and_maps_change() {
+    let dir = Dir::new();
+    let path = demo(&dir, "1500");
+    let mut harness = app_with(path.clone(), UiState::default(), egui::vec2(1400.0, 1000.0));
+    settle(&mut harness);
+    assert!(!harness.state().time().open);
+
+    harness.get_by_label("Visa").click();
+    harness.run_steps(2);
+    harness.get_by_label("Tidsmönster…").click();
+    harness.run_steps(2);
+    assert!(
+        harness.state().time().open,
+        "the menu entry opens the window"
+    );
+    settle(&mut harness);
+
+    // The same numbers as the core computes through the engine.
+    let store = lagesbild::store::open(lagesbild::store::Location::File(path.clone())).unwrap();
+    let selection = Selection {
+        filter: harness.state().filter().clone(),
+        include_coarse: false,
+        area: AreaChoice::Stored,
+    };
+    let loaded = engine::load(store.as_ref(), &selection, "demo", &CancelToken::new()).unwrap();
+    let expected = time_patterns(&loaded, PeriodKind::Month);
+    let out = harness.state().time().output().expect("computed").clone();
+    assert_eq!(out.patterns, expected);
+    assert!(expected.incidents > 1000, "{}", expected.incidents);
+    // The busiest hour × weekday cell, read from the window.
+    let (d, h, n) = (0..7)
+        .flat_map(|d| (0..24).map(move |h| (d, h)))
+        .map(|(d, h)| (d, h, expected.hour_weekday[d][h]))
+        .max_by_key(|c| c.2)
+        .unwrap();
+    harness.get_by_label(&format!("{} {h:02}: {n}", WEEKDAYS_SV[d]));
+    harness.get_by_label_contains("Kväll och natt (18–06)");
+    harness.get_by_label("Årshjul (månad × kategori)");
+
+    // Step the slider: its frame replaces the heatmap on the map.
+    let frames = harness.state().time().frame_count();
+    assert_eq!(frames, expected.series.len());
+    harness.get_by_label("Nästa >").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().time().frame(), 1);
+    assert!(harness.state().time().slider_on);
+    let p = &expected.series[1];
+    harness.get_by_label(&format!(
+        "{}: {} händelser (2 av {frames})",
+        p.label, p.count
+    ));
+    let (_, texture) = harness
+        .state()
+        .time()
+        .slider_heatmap()
+        .expect("the slider's frame is ready");
+    assert!(mesh_with_texture(&harness, texture), "the frame is drawn");
+    harness.get_by_label("< Föregående").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().time().frame(), 0);
+    harness.get_by_label("< Föregående").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().time().frame(), frames - 1, "wraps round");
+
+    // The change map of the default periods (filled in from the data's range).
+    assert!(!harness.state().time().before_text.is_empty());
+    harness.get_by_label("Jämför").click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    let change = harness.state().time().change().expect("a change map");
+    let counts = change.map.class_counts();
+    let more = counts[0];
+    assert!(!change.cells.is_empty());
+    harness.get_by_label(&format!("Fler: {more}"));
+    assert!(
+        painted_text(&harness, "Förändringskarta: "),
+        "the change map's legend is on the map"
+    );
+}
+
+fn painted_text(harness: &Harness<'_, LagesbildApp>, needle: &str) -> bool {
+    harness.output().shapes.iter().any(|s| match &s.shape {
+        Shape::Text(t) => t.galley.text().contains(needle),
+        _ => false,
+    })
+}
