@@ -65,7 +65,9 @@ impl Plugin for ChangePlugin<'_> {
         }
         painter.add(Shape::mesh(mesh));
         // Legend, lower left.
-        let counts = view.map.class_counts();
+        // The cells drawn: those tested (the untested ones are all "no clear change").
+        let mut counts = view.map.class_counts();
+        counts[2] -= view.map.cells.len() - view.map.tested;
         let lines: Vec<(Color32, String)> = ChangeClass::ALL
             .iter()
             .zip(counts)
@@ -86,7 +88,13 @@ impl Plugin for ChangePlugin<'_> {
         let row = 18.0;
         let height = row * (lines.len() as f32 + 1.0) + 10.0;
         let origin = clip.left_bottom() + vec2(8.0, -height - 40.0);
-        let bg = egui::Rect::from_min_size(origin, vec2(300.0, height));
+        let width = painter
+            .layout_no_wrap(title.clone(), font.clone(), Color32::BLACK)
+            .size()
+            .x
+            .max(200.0)
+            + 14.0;
+        let bg = egui::Rect::from_min_size(origin, vec2(width, height));
         painter.rect_filled(bg, 4.0, Color32::from_white_alpha(225));
         painter.text(
             origin + vec2(6.0, 4.0),

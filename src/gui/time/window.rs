@@ -130,10 +130,9 @@ impl TimeState {
         summary_ui(ui, lang, &out);
         ui.separator();
         // The map controls first, so they stay in reach while the map plays.
-        ui.columns(2, |cols| {
-            self.slider_ui(&mut cols[0], lang, &out);
-            self.change_ui(&mut cols[1], lang);
-        });
+        self.slider_ui(ui, lang, &out);
+        ui.separator();
+        self.change_ui(ui, lang);
         ui.separator();
         hour_weekday_ui(ui, lang, &out);
         ui.separator();
@@ -167,8 +166,13 @@ impl TimeState {
             }
         });
         let mut i = self.frame;
+        ui.spacing_mut().slider_width = (ui.available_width() - 16.0).clamp(120.0, 420.0);
         if ui
-            .add(egui::Slider::new(&mut i, 0..=n.saturating_sub(1)).show_value(false))
+            .add(
+                egui::Slider::new(&mut i, 0..=n.saturating_sub(1))
+                    .show_value(false)
+                    .trailing_fill(true),
+            )
             .changed()
         {
             self.slider_on = true;
@@ -187,20 +191,19 @@ impl TimeState {
 
     fn change_ui(&mut self, ui: &mut Ui, lang: Language) {
         ui.strong(tr(lang, T::Change));
-        egui::Grid::new("change_periods").show(ui, |ui| {
-            ui.label(tr(lang, T::Before));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.before_text)
-                    .hint_text(tr(lang, T::PeriodFormat)),
-            );
-            ui.end_row();
-            ui.label(tr(lang, T::After));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.after_text)
-                    .hint_text(tr(lang, T::PeriodFormat)),
-            );
-            ui.end_row();
-        });
+        for (key, text) in [
+            (T::Before, &mut self.before_text),
+            (T::After, &mut self.after_text),
+        ] {
+            ui.horizontal(|ui| {
+                ui.add_sized([44.0, 18.0], egui::Label::new(tr(lang, key)));
+                ui.add(
+                    egui::TextEdit::singleline(text)
+                        .hint_text(tr(lang, T::PeriodFormat))
+                        .desired_width(200.0),
+                );
+            });
+        }
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
