@@ -89,6 +89,33 @@ fn time_window_shows_the_tables_steps_the_slider_and_maps_change() {
     harness.run_steps(3);
     assert_eq!(harness.state().time().frame(), frames - 1, "wraps round");
 
+    // Play and pause.
+    harness.get_by_label("Spela").click();
+    harness.run_steps(2);
+    assert!(harness.state().time().playing);
+    harness.get_by_label("Paus").click();
+    harness.run_steps(2);
+    assert!(!harness.state().time().playing);
+
+    // Per week: recomputed, and the slider then steps week by week.
+    harness.get_by_label("Per vecka").click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    let weekly = time_patterns(&loaded, PeriodKind::Week);
+    let out = harness.state().time().output().expect("computed").clone();
+    assert_eq!(out.patterns.by, PeriodKind::Week);
+    assert_eq!(out.patterns.series, weekly.series);
+    assert_eq!(harness.state().time().frame_count(), weekly.series.len());
+    let i = harness.state().time().frame();
+    let p = &weekly.series[i];
+    harness.get_by_label(&format!(
+        "{}: {} händelser ({} av {})",
+        p.label,
+        p.count,
+        i + 1,
+        weekly.series.len()
+    ));
+
     // The change map of the default periods (filled in from the data's range).
     assert!(!harness.state().time().before_text.is_empty());
     harness.get_by_label("Jämför").click();
