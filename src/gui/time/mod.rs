@@ -14,7 +14,7 @@
 //! (quantiles over every frame), so a place that grows darker from one month
 //! to the next really had more incidents. Its cells are coarser than the
 //! analysis heatmap's, to keep every frame in memory (at most
-//! [`FRAME_CELLS_TOTAL`] cells over all frames).
+//! [`FRAME_CELLS_TOTAL`] cells over all frames, [`FRAME_CELLS_MAX`] in one).
 
 pub mod layers;
 pub mod text;
@@ -43,6 +43,8 @@ use text::{T, tr};
 
 /// Cells of every slider frame together, at most.
 pub const FRAME_CELLS_TOTAL: f64 = 6_000_000.0;
+/// Cells of one slider frame, at most (well under the heatmap's limit).
+pub const FRAME_CELLS_MAX: f64 = 1_000_000.0;
 /// Seconds each frame shows while playing.
 pub const FRAME_SECONDS: f64 = 0.8;
 
@@ -409,8 +411,10 @@ fn compute(request: &Request, synthetic: bool, cancel: &CancelToken) -> anyhow::
     let patterns = time_patterns(&loaded, request.by);
     let frames = match frames(&loaded, &patterns, request.bandwidth_m, cancel) {
         Ok(f) => Some(f),
-        Err(AnalysisError::NoIncidents) => None,
-        Err(e) => return Err(e.into()),
+        Err(AnalysisError::Cancelled) => return Err(AnalysisError::Cancelled.into()),
+        // No frames (nothing with a position, or a grid too large): the
+        // tables still show; the slider says nothing to play.
+        Err(_) => None,
     };
     Ok(TimeOutput {
         patterns,
@@ -446,8 +450,9 @@ fn frames(
     };
     let n = patterns.series.len() as f64;
     let area_m2 = (max[0] - min[0]) * (max[1] - min[1]);
+    let cells_per_frame = (FRAME_CELLS_TOTAL / n).min(FRAME_CELLS_MAX);
     let cell_m = (bandwidth_m / 5.0)
-        .max((area_m2 * n / FRAME_CELLS_TOTAL).sqrt())
+        .max((area_m2 / cells_per_frame).sqrt())
         .ceil();
     let params = HeatmapParams {
         bandwidth_m,

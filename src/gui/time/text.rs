@@ -34,6 +34,7 @@ pub enum T {
     Evening,
     Night,
     Slider,
+    NoFrames,
     ShowOnMap,
     Play,
     Pause,
@@ -92,6 +93,10 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         T::Evening => ("kväll 18–22", "evening 18–22"),
         T::Night => ("natt 22–06", "night 22–06"),
         T::Slider => ("Tidsreglage för värmekartan", "Time slider for the heatmap"),
+        T::NoFrames => (
+            "Inget att spela: inga händelser med position i perioden.",
+            "Nothing to play: no incidents with a position in the period.",
+        ),
         T::ShowOnMap => ("Visa på kartan", "Show on the map"),
         T::Play => ("Spela", "Play"),
         T::Pause => ("Paus", "Pause"),

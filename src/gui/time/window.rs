@@ -146,6 +146,7 @@ impl TimeState {
     fn slider_ui(&mut self, ui: &mut Ui, lang: Language, out: &TimeOutput) {
         ui.strong(tr(lang, T::Slider));
         let Some(frames) = &out.frames else {
+            ui.label(tr(lang, T::NoFrames));
             return;
         };
         let n = frames.heatmaps.len();
