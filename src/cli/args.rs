@@ -42,6 +42,12 @@ pub enum Command {
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
+    /// Measures (insatser): register, list and remove.
+    Measure(super::follow_args::MeasureArgs),
+    /// Before/after evaluation of a measure: counts in its area, in a ring
+    /// around it and in a control area, per month, the weighted displacement
+    /// quotient and a plain-language summary in Swedish.
+    Evaluate(super::follow_args::EvaluateArgs),
 }
 
 #[derive(Debug, Args)]
