@@ -11,6 +11,7 @@ mod edit;
 #[cfg(feature = "gui")]
 mod engine;
 mod export;
+mod follow;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]

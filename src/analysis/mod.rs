@@ -12,6 +12,8 @@ use crate::model::{Category, Filter, Precision};
 pub mod area;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
+/// Before/after evaluation of a measure: area, ring and control counts, WDQ, exact test.
+pub mod evaluate;
 /// A regular grid of values in SWEREF 99 TM metres.
 pub mod grid;
 /// Kernel density of incidents on a regular grid (quartic or Gaussian), and legend class breaks.

@@ -1,0 +1,356 @@
+//! Follow-up (issue 18): measures through `lagesbild measure`, their
+//! evaluation through `lagesbild evaluate` (hand-worked counts, the JSON
+//! keys, the WDQ with and without a control), the GeoPackage table read by
+//! GDAL, and delivered presence through `lagesbild tracks` and `dose`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lagesbild::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
+use lagesbild::jobs::{CancelToken, NoProgress};
+use lagesbild::model::{Category, Incident, LonLat, Source, time};
+use lagesbild::store::{Project, PushOutcome, Store as _};
+use serde_json::{Value, json};
+
+use crate::util::{Dir, assert_exit, assert_valid_gpkg, ogrinfo_summary, run_cli_in, text};
+
+/// The centre the other map tests use.
+const CENTER: LonLat = LonLat {
+    lon: 14.58,
+    lat: 56.05,
+};
+
+/// WGS 84 [lon, lat] `de`, `dn` metres east and north of CENTER.
+pub fn at(de: f64, dn: f64) -> [f64; 2] {
+    let c = sweref_from_wgs84(CENTER);
+    let p = wgs84_from_sweref(Sweref99Tm {
+        easting: c.easting + de,
+        northing: c.northing + dn,
+    });
+    [p.lon, p.lat]
+}
+
+/// A GeoJSON file with the square `side` metres at (`de`, `dn`).
+fn square_file(dir: &Dir, name: &str, de: f64, dn: f64, side: f64) -> PathBuf {
+    let ring = vec![
+        at(de, dn),
+        at(de + side, dn),
+        at(de + side, dn + side),
+        at(de, dn + side),
+        at(de, dn),
+    ];
+    let fc = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
+    dir.write(name, fc.to_string())
+}
+
+fn local(date: NaiveDate, h: u32) -> DateTime<Utc> {
+    time::utc_from_local(date.and_hms_opt(h, 30, 0).unwrap()).unwrap()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// A project with incidents: (metres east, north of CENTER, date, hour, category, how many).
+fn project_with(dir: &Dir, rows: &[(f64, f64, NaiveDate, u32, Category, usize)]) -> PathBuf {
+    let path = dir.path("p.gpkg");
+    let mut project = Project::create(&path, "Uppföljning").unwrap();
+    let mut session = project.begin_import("test.csv").unwrap();
+    let mut n = 0;
+    for &(de, dn, date, hour, category, count) in rows {
+        for _ in 0..count {
+            let [lon, lat] = at(de, dn);
+            let mut i = Incident::new(
+                local(date, hour) + chrono::Duration::seconds(n),
+                category,
+                Source::Polis,
+                LonLat::new(lon, lat),
+                10.0,
+            );
+            i.external_id = Some(format!("e{n}"));
+            n += 1;
+            assert_eq!(session.push(&i).unwrap(), PushOutcome::Inserted);
+        }
+    }
+    session.commit(&NoProgress, &CancelToken::new()).unwrap();
+    path
+}
+
+fn cli(dir: &Dir, args: &[&str]) -> std::process::Output {
+    run_cli_in(dir.root(), args)
+}
+
+fn json_out(out: &std::process::Output) -> Value {
+    let (o, e) = text(out);
+    serde_json::from_str(&o).unwrap_or_else(|err| panic!("{err}: {o}\n{e}"))
+}
+
+/// Area: a 200 m square at the centre. Ring: within 300 m outside it.
+/// Control: a 500 m square 5 km east. The measure runs 1–30 April 2025
+/// (30 days), so before is 2–31 March.
+///
+/// | place   | before (March) | after (April) |
+/// |---------|----------------|---------------|
+/// | area    | 20 (+2 brand)  | 8             |
+/// | ring    | 5              | 9             |
+/// | control | 10             | 10            |
+///
+/// WDQ = (9/10 − 5/10) / (8/10 − 20/10) = 0.4 / −1.2 = −1/3.
+fn hand_worked(dir: &Dir) -> PathBuf {
+    let v = Category::Skadegorelse;
+    project_with(
+        dir,
+        &[
+            (100.0, 100.0, d(2025, 3, 10), 21, v, 20),
+            (100.0, 100.0, d(2025, 3, 11), 21, Category::Brand, 2),
+            (100.0, 100.0, d(2025, 4, 10), 22, v, 8),
+            (100.0, 350.0, d(2025, 3, 12), 23, v, 5), // 150 m north of the area
+            (-250.0, 100.0, d(2025, 4, 12), 20, v, 9), // 250 m west
+            (100.0, 100.0, d(2025, 3, 1), 21, v, 3),  // before the before period
+            (700.0, 100.0, d(2025, 4, 13), 21, v, 4), // 500 m east: elsewhere
+            (5200.0, 200.0, d(2025, 3, 20), 21, v, 10),
+            (5200.0, 200.0, d(2025, 4, 20), 21, v, 10),
+            (5200.0, 200.0, d(2025, 6, 30), 12, v, 1), // the last data date
+        ],
+    )
+}
+
+#[test]
+fn a_measure_is_registered_listed_evaluated_and_removed() {
+    let dir = Dir::new();
+    let project = hand_worked(&dir);
+    let p = project.to_str().unwrap();
+    let area = square_file(&dir, "omr.geojson", 0.0, 0.0, 200.0);
+    let control = square_file(&dir, "kontroll.geojson", 5000.0, 0.0, 500.0);
+    let out = cli(
+        &dir,
+        &[
+            "measure",
+            "add",
+            p,
+            "--name",
+            "Trygghetsvärdar i parken",
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2025-04-01",
+            "--end",
+            "2025-04-30",
+            "--responsible",
+            "Trygghetssamordnare",
+            "--note",
+            "trygghetsvärdar fre–lör kvällar",
+            "--category",
+            "skadegorelse",
+            "--hours",
+            "18-6",
+        ],
+    );
+    assert_exit(&out, 0);
+    // The same name again is refused.
+    let again = cli(
+        &dir,
+        &[
+            "measure",
+            "add",
+            p,
+            "--name",
+            "Trygghetsvärdar i parken",
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2025-04-01",
+        ],
+    );
+    assert_exit(&again, 2);
+    assert!(
+        text(&again).1.contains("exists already"),
+        "{:?}",
+        text(&again)
+    );
+
+    let list = json_out(&cli(&dir, &["measure", "list", p, "--json"]));
+    assert_eq!(list[0]["name"], "Trygghetsvärdar i parken");
+    assert_eq!(list[0]["end"], "2025-04-30");
+    assert_eq!(list[0]["problem"]["categories"], json!(["skadegorelse"]));
+
+    let out = cli(
+        &dir,
+        &[
+            "evaluate",
+            p,
+            "--measure",
+            "Trygghetsvärdar i parken",
+            "--control",
+            control.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    let e = json_out(&out);
+    assert_eq!(e["area"], json!({"before": 20, "after": 8}));
+    assert_eq!(e["buffer"], json!({"before": 5, "after": 9}));
+    assert_eq!(e["control"], json!({"before": 10, "after": 10}));
+    let wdq = e["wdq"].as_f64().unwrap();
+    assert!((wdq + 1.0 / 3.0).abs() < 1e-12, "{wdq}");
+    assert_eq!(e["periods"]["before"], json!(["2025-03-02", "2025-03-31"]));
+    assert_eq!(e["periods"]["after"], json!(["2025-04-01", "2025-04-30"]));
+    let months: Vec<_> = e["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().to_owned(),
+                m["area"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        months,
+        [("2025-03".to_owned(), 20), ("2025-04".to_owned(), 8)]
+    );
+    // 8 of 28 at ½: two-sided p = 2 × P(X ≤ 8) = 0.0357 (hand sum of binomial terms).
+    let pv = e["test"]["p_value"].as_f64().unwrap();
+    assert!((pv - 0.035_698).abs() < 1e-5, "{pv}");
+    let summary = e["summary"].as_str().unwrap();
+    assert!(summary.contains("minskning med 60 %"), "{summary}");
+    assert!(summary.contains("WDQ = -0,33"), "{summary}");
+
+    // Without a control the WDQ is left out, and said why.
+    let e = json_out(&cli(
+        &dir,
+        &[
+            "evaluate",
+            p,
+            "--measure",
+            "Trygghetsvärdar i parken",
+            "--json",
+        ],
+    ));
+    assert_eq!(e["wdq"], Value::Null);
+    assert!(e["wdq_note"].as_str().unwrap().contains("no control area"));
+    assert!(
+        e["summary"]
+            .as_str()
+            .unwrap()
+            .contains("inget kontrollområde")
+    );
+
+    // The same by area and dates; no end: after runs to the last data date
+    // (30 June), so 91 days each side.
+    let e = json_out(&cli(
+        &dir,
+        &[
+            "evaluate",
+            p,
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2025-04-01",
+            "--category",
+            "skadegorelse",
+            "--json",
+        ],
+    ));
+    assert_eq!(e["periods"]["days"], 91);
+    assert_eq!(e["area"], json!({"before": 23, "after": 8}));
+
+    // The table is a GeoPackage feature layer GDAL reads.
+    assert_valid_gpkg(&project);
+    if let Some(info) = ogrinfo_summary(&project) {
+        assert!(info.contains("Layer name: measures"), "{info}");
+        assert!(info.contains("Multi Polygon"), "{info}");
+    }
+    assert_exit(
+        &cli(&dir, &["measure", "remove", p, "Trygghetsvärdar i parken"]),
+        0,
+    );
+    assert_exit(
+        &cli(&dir, &["measure", "remove", p, "Trygghetsvärdar i parken"]),
+        1,
+    );
+    let store = Project::open(Path::new(p)).unwrap();
+    assert!(store.measures().unwrap().is_empty());
+}
+
+#[test]
+fn too_few_incidents_are_said_to_be_too_few() {
+    let dir = Dir::new();
+    let project = project_with(
+        &dir,
+        &[
+            (100.0, 100.0, d(2025, 3, 10), 21, Category::Vald, 3),
+            (100.0, 100.0, d(2025, 4, 10), 21, Category::Vald, 1),
+        ],
+    );
+    let area = square_file(&dir, "omr.geojson", 0.0, 0.0, 200.0);
+    let out = cli(
+        &dir,
+        &[
+            "evaluate",
+            project.to_str().unwrap(),
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2025-04-01",
+            "--end",
+            "2025-04-30",
+        ],
+    );
+    assert_exit(&out, 0);
+    let (o, _) = text(&out);
+    assert!(o.contains("för få för att säga något"), "{o}");
+}
+
+#[test]
+fn bad_evaluate_arguments_are_clear_errors() {
+    let dir = Dir::new();
+    let project = hand_worked(&dir);
+    let p = project.to_str().unwrap();
+    let out = cli(&dir, &["evaluate", p, "--measure", "finns inte"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out).1.contains("no measure named"),
+        "{:?}",
+        text(&out)
+    );
+    let area = square_file(&dir, "omr.geojson", 0.0, 0.0, 200.0);
+    let out = cli(
+        &dir,
+        &[
+            "evaluate",
+            p,
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2025-04-01",
+            "--from",
+            "2025-01-01",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out).1.contains("--from/--to do not apply"),
+        "{:?}",
+        text(&out)
+    );
+    let out = cli(
+        &dir,
+        &[
+            "evaluate",
+            p,
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2026-01-01",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out).1.contains("after the last date with data"),
+        "{:?}",
+        text(&out)
+    );
+}
