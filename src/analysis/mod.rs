@@ -10,6 +10,8 @@ use crate::model::{Category, Filter, Precision};
 
 /// Study areas (polygons in SWEREF 99 TM metres) and the cells they take in.
 pub mod area;
+/// Delivered presence per place from the hosts' tracks and check-ins.
+pub mod dose;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
 /// Before/after evaluation of a measure: area, ring and control counts, WDQ, exact test.

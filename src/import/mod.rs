@@ -12,6 +12,8 @@ pub mod encoding;
 pub mod geojson;
 pub mod layer_file;
 pub mod polisen;
+/// The hosts' GPX tracks and check-in files.
+pub mod presence;
 pub mod shapes;
 mod text;
 

@@ -11,6 +11,7 @@ pub mod measure;
 pub mod shape;
 pub mod source;
 pub mod time;
+pub mod track;
 
 pub use category::Category;
 pub use filter::{Filter, FilterError, HourRange, Weekdays};
