@@ -24,6 +24,8 @@ pub mod points;
 pub mod rtree;
 pub mod schema;
 mod session;
+/// The hosts' tracks (feature table `tracks`) and check-ins.
+pub mod tracks;
 
 use std::fs;
 use std::io::Read;
@@ -862,6 +864,45 @@ impl Store for Project {
 
     fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
         self.remove_measure_named(name)
+    }
+
+    // --- tracks ---
+    fn add_tracks(
+        &mut self,
+        tracks: &[crate::model::track::Track],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_tracks(tracks)
+    }
+
+    fn tracks(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<crate::model::track::Track>, StoreError> {
+        self.load_tracks(from, to)
+    }
+
+    fn track_summaries(&self) -> Result<Vec<super::TrackSummary>, StoreError> {
+        self.track_list()
+    }
+
+    fn add_checkins(
+        &mut self,
+        checkins: &[crate::model::track::CheckIn],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_checkins(checkins)
+    }
+
+    fn checkins(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<crate::model::track::CheckIn>, StoreError> {
+        self.load_checkins(from, to)
+    }
+
+    fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        self.prune_before(before)
     }
 }
 

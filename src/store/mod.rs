@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{CancelToken, Cancelled, Progress};
 use crate::model::measure::Measure;
 use crate::model::shape::FeatureSet;
+use crate::model::track::{CheckIn, Track};
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
 pub use crate::model::IncidentPoint;
@@ -203,6 +204,16 @@ pub struct ProjectInfo {
     pub by_category: Vec<(Category, u64)>,
     /// Counts per source, in [`Source::ALL`] order, zeros included.
     pub by_source: Vec<(Source, u64)>,
+}
+
+/// One stored track at a glance (no positions).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackSummary {
+    pub host: String,
+    pub source: String,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub fixes: u64,
 }
 
 /// What happened to one row pushed into an [`ImportSession`].
@@ -421,6 +432,55 @@ pub trait Store {
         Err(StoreError::Unsupported {
             what: "removing measures",
         })
+    }
+
+    // --- tracks ---
+    // The hosts' tracks and check-ins (`model::track`), keyed by host code.
+    // Default bodies refuse, as for the edits above.
+
+    /// Stores tracks in one transaction; returns (stored, skipped as
+    /// imported before). A bad host code gives [`StoreError::InvalidTrack`].
+    fn add_tracks(&mut self, tracks: &[Track]) -> Result<(usize, usize), StoreError> {
+        let _ = tracks;
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// The stored tracks' fixes on local dates `from`..=`to` (`None`: open).
+    fn tracks(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<Track>, StoreError> {
+        let _ = (from, to);
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// One line per stored track (host code, file, first and last fix), no positions.
+    fn track_summaries(&self) -> Result<Vec<TrackSummary>, StoreError> {
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// Stores check-ins in one transaction; returns (stored, skipped as known).
+    fn add_checkins(&mut self, checkins: &[CheckIn]) -> Result<(usize, usize), StoreError> {
+        let _ = checkins;
+        Err(StoreError::Unsupported { what: "check-ins" })
+    }
+
+    /// The stored check-ins that began on local dates `from`..=`to`.
+    fn checkins(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<CheckIn>, StoreError> {
+        let _ = (from, to);
+        Err(StoreError::Unsupported { what: "check-ins" })
+    }
+
+    /// Deletes tracks that ended, and check-ins that closed, before `before`,
+    /// in one transaction; returns (tracks, check-ins) deleted.
+    fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        let _ = before;
+        Err(StoreError::Unsupported { what: "tracks" })
     }
 }
 
