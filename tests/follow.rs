@@ -354,3 +354,246 @@ fn bad_evaluate_arguments_are_clear_errors() {
         text(&out)
     );
 }
+
+/// A GPX 1.1 file of fixes at (local time HH:MM on 2025-11-28, metres east, north of CENTER).
+fn gpx(fixes: &[(&str, f64, f64)]) -> String {
+    let pts: String = fixes
+        .iter()
+        .map(|&(hm, de, dn)| {
+            let [lon, lat] = at(de, dn);
+            let naive = chrono::NaiveDateTime::parse_from_str(
+                &format!("2025-11-28 {hm}"),
+                "%Y-%m-%d %H:%M",
+            )
+            .unwrap();
+            let t = time::utc_from_local(naive)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ");
+            format!("<trkpt lat=\"{lat}\" lon=\"{lon}\"><time>{t}</time></trkpt>\n")
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gpx version=\"1.1\" creator=\"test\" \
+         xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg>\n{pts}</trkseg></trk></gpx>\n"
+    )
+}
+
+/// Two hosts' shifts and two places, worked by hand (radius 50 m):
+///
+/// TV01 at Torget: 20:00, 20:02, 20:04 inside; no fix for 7 minutes; 20:11,
+/// 20:13 inside: two visits (4 + 2 minutes). Then through Parken with one fix
+/// inside (20:25): a walk-through, no visit.
+/// TV02 at Parken 21:00–21:12, a fix a minute: one dose visit of 12 minutes;
+/// at Torget 21:30–21:38: a too-short stop (8 minutes), a visit but no dose.
+///
+/// Torget: 3 visits, 0 dose visits, 14 minutes. Parken: 1, 1, 12.
+fn shifts(dir: &Dir) -> (PathBuf, PathBuf, PathBuf) {
+    let tv01 = gpx(&[
+        ("20:00", 0.0, 0.0),
+        ("20:02", 10.0, 0.0),
+        ("20:04", 20.0, 0.0),
+        ("20:11", 0.0, 0.0),
+        ("20:13", 5.0, 0.0),
+        ("20:20", 500.0, 0.0),
+        ("20:25", 1000.0, 30.0),
+        ("20:26", 1200.0, 0.0),
+    ]);
+    let mut tv02: Vec<(String, f64, f64)> = (0..=12)
+        .map(|m| (format!("21:{m:02}"), 1000.0, -20.0))
+        .collect();
+    tv02.push(("21:20".into(), 500.0, 0.0));
+    tv02.extend((30..=38).map(|m| (format!("21:{m:02}"), -30.0, 10.0)));
+    let tv02: Vec<(&str, f64, f64)> = tv02.iter().map(|(t, e, n)| (t.as_str(), *e, *n)).collect();
+    let places = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Torget"}, "geometry": {"type": "Point", "coordinates": at(0.0, 0.0)}},
+        {"type": "Feature", "properties": {"namn": "Parken"}, "geometry": {"type": "Point", "coordinates": at(1000.0, 0.0)}},
+    ]});
+    (
+        dir.write("TV01_2025-11-28.gpx", tv01),
+        dir.write("TV02_2025-11-28.gpx", gpx(&tv02)),
+        dir.write("platser.geojson", places.to_string()),
+    )
+}
+
+fn dose_rows(v: &Value) -> Vec<(String, u64, u64, f64)> {
+    v["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["visits"].as_u64().unwrap(),
+                p["dose_visits"].as_u64().unwrap(),
+                p["minutes"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
+    let dir = Dir::new();
+    let project = project_with(&dir, &[]);
+    let p = project.to_str().unwrap();
+    let (tv01, tv02, places) = shifts(&dir);
+    let expected = vec![
+        ("Torget".to_owned(), 3, 0, 14.0),
+        ("Parken".to_owned(), 1, 1, 12.0),
+    ];
+
+    // From the files, storing nothing.
+    let out = cli(
+        &dir,
+        &[
+            "dose",
+            p,
+            "--tracks",
+            tv01.to_str().unwrap(),
+            tv02.to_str().unwrap(),
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(dose_rows(&json_out(&out)), expected);
+    assert!(
+        Project::open(&project)
+            .unwrap()
+            .track_summaries()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Imported, then from the project; the output names no host.
+    let out = cli(
+        &dir,
+        &[
+            "tracks",
+            "import",
+            p,
+            tv01.to_str().unwrap(),
+            tv02.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        text(&out).0.contains("stored 2 track(s)"),
+        "{:?}",
+        text(&out)
+    );
+    let again = cli(&dir, &["tracks", "import", p, tv01.to_str().unwrap()]);
+    assert!(text(&again).0.contains("1 skipped"), "{:?}", text(&again));
+    let out = cli(
+        &dir,
+        &["dose", p, "--places", places.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(dose_rows(&json_out(&out)), expected);
+    assert!(!text(&out).0.contains("TV0"), "{}", text(&out).0);
+    // A wider radius takes in TV01's walk past Parken (30 m and the fix at
+    // 500 m stays out): no change at 50 m, but at 600 m Torget's and
+    // Parken's fixes overlap; only the counts' shape is checked here.
+    let out = cli(
+        &dir,
+        &[
+            "dose",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--radius",
+            "5",
+            "--json",
+        ],
+    );
+    let rows = dose_rows(&json_out(&out));
+    assert_eq!(rows[0], ("Torget".to_owned(), 1, 0, 2.0)); // only 20:11 (0 m) – 20:13 (5 m)
+    // Dates outside the shift: nothing.
+    let out = cli(
+        &dir,
+        &[
+            "dose",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--from",
+            "2025-11-29",
+            "--json",
+        ],
+    );
+    assert_eq!(dose_rows(&json_out(&out))[0].1, 0);
+    // Per week.
+    let out = cli(
+        &dir,
+        &[
+            "dose",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--by-week",
+            "--json",
+        ],
+    );
+    let v = json_out(&out);
+    assert_eq!(v["places"][0]["week"], "2025-W48");
+
+    // The list has codes and times, no positions.
+    let list = json_out(&cli(&dir, &["tracks", "list", p, "--json"]));
+    assert_eq!(list[0]["host"], "TV01");
+    assert!(list[0].get("fixes").is_some() && list[0].get("lat").is_none());
+
+    // A file named after a person is refused, nothing stored.
+    let anna = dir.write("Anna.gpx", std::fs::read(&tv01).unwrap());
+    let out = cli(&dir, &["tracks", "import", p, anna.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("never a name"), "{:?}", text(&out));
+
+    assert_valid_gpkg(&project);
+    // Retention: these 2025 tracks are older than 90 days.
+    let out = cli(&dir, &["tracks", "prune", p, "--older-than", "90d"]);
+    assert_exit(&out, 0);
+    assert!(
+        text(&out).0.contains("deleted 2 track(s)"),
+        "{:?}",
+        text(&out)
+    );
+    assert!(
+        Project::open(&project)
+            .unwrap()
+            .track_summaries()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn checkins_count_as_visits_at_their_place() {
+    let dir = Dir::new();
+    let project = project_with(&dir, &[]);
+    let p = project.to_str().unwrap();
+    let (_, _, places) = shifts(&dir);
+    let csv = dir.write("incheckning.csv",
+        "plats;värd;in;ut\nTorget;TV03;2025-11-28 22:00;2025-11-28 22:15\nparken;TV03;2025-11-28 22:30;2025-11-28 22:35\n");
+    assert_exit(
+        &cli(&dir, &["tracks", "checkins", p, csv.to_str().unwrap()]),
+        0,
+    );
+    let out = cli(
+        &dir,
+        &["dose", p, "--places", places.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(
+        dose_rows(&json_out(&out)),
+        [
+            ("Torget".to_owned(), 1, 1, 15.0),
+            ("Parken".to_owned(), 1, 0, 5.0)
+        ]
+    );
+    let bad = dir.write(
+        "bad.csv",
+        "place,host,in,out\nTorget,TV03,2025-11-28 22:00,\n",
+    );
+    let out = cli(&dir, &["tracks", "checkins", p, bad.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("bad.csv:2: out"), "{:?}", text(&out));
+}

@@ -182,6 +182,16 @@ pub fn dose_per_place(
         .collect()
 }
 
+/// Is `t`'s local date within `from`..=`to` (`None`: open)?
+pub fn within_dates(
+    t: DateTime<Utc>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> bool {
+    let d = time::local(t).date_naive();
+    from.is_none_or(|f| d >= f) && to.is_none_or(|e| d <= e)
+}
+
 /// The ISO week `YYYY-Www` of an instant's local date.
 pub fn iso_week(t: DateTime<Utc>) -> String {
     let w = time::local(t).date_naive().iso_week();

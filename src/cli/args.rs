@@ -48,6 +48,11 @@ pub enum Command {
     /// around it and in a control area, per month, the weighted displacement
     /// quotient and a plain-language summary in Swedish.
     Evaluate(super::follow_args::EvaluateArgs),
+    /// The hosts' GPX tracks and check-ins: import, list, prune.
+    Tracks(super::follow_args::TracksArgs),
+    /// Delivered presence per place from the hosts' tracks and check-ins:
+    /// visits, visits of at least 10 minutes and minutes present.
+    Dose(super::follow_args::DoseArgs),
 }
 
 #[derive(Debug, Args)]

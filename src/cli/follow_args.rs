@@ -99,3 +99,78 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+#[derive(Debug, Args)]
+pub struct TracksArgs {
+    #[command(subcommand)]
+    pub command: TracksCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TracksCommand {
+    /// Import GPX tracks (one file per host and shift) in one transaction.
+    /// The host code is --host, else the file name before the first `_`
+    /// (TV03_2025-11-28.gpx → TV03); a code, never a name.
+    Import {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The host code for every file (e.g. TV03).
+        #[arg(long, value_name = "CODE")]
+        host: Option<String>,
+    },
+    /// Import check-ins (CSV with place, host, in, out) in one transaction.
+    Checkins {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        file: PathBuf,
+    },
+    /// List the stored tracks: host code, file, first and last fix (no positions).
+    List {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete tracks and check-ins older than the given age (e.g. 90d).
+    Prune {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Age in days, e.g. 90d (or 90).
+        #[arg(long, value_name = "DAYS")]
+        older_than: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DoseArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    /// Measure these GPX files (host code from the file name, as `tracks
+    /// import` reads it) instead of the project's stored tracks; nothing is stored.
+    #[arg(long, value_name = "FILE.gpx", num_args = 1..)]
+    pub tracks: Vec<PathBuf>,
+    /// Also count these check-ins (CSV); without --tracks the stored ones count too.
+    #[arg(long, value_name = "FILE.csv")]
+    pub checkins: Option<PathBuf>,
+    /// The places: GeoJSON Point features named by `name` or `namn`.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub places: PathBuf,
+    /// Radius of a place in metres.
+    #[arg(long, value_name = "M", default_value_t = 50.0)]
+    pub radius: f64,
+    /// First local date counted (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last local date counted (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// One row per place and ISO week instead of per place.
+    #[arg(long)]
+    pub by_week: bool,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -13,6 +13,7 @@ mod follow_args;
 mod import;
 mod layer;
 mod measure;
+mod presence;
 mod progress;
 mod stats;
 
@@ -59,6 +60,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Measure(args)) => measure::run(&args),
         Some(Command::Evaluate(args)) => evaluate::run(&args),
+        Some(Command::Tracks(args)) => presence::run_tracks(&args),
+        Some(Command::Dose(args)) => presence::run_dose(&args),
     }
 }
 

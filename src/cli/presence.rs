@@ -1,0 +1,219 @@
+//! `lagesbild tracks import|checkins|list|prune …` and
+//! `lagesbild dose PROJECT.gpkg [--tracks FILE.gpx ...] --places FILE.geojson
+//! [--radius 50] [--from DATE --to DATE] [--by-week] [--json]`.
+//!
+//! Output is aggregated per place (and week): never a host's path, and the
+//! dose output names no host at all.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use lagesbild::analysis::dose::{self, DoseParams, DosePlace};
+use lagesbild::analysis::inputs;
+use lagesbild::import::presence;
+use lagesbild::model::Filter;
+use lagesbild::model::track::{Track, host_code_from_file_name};
+use serde_json::json;
+
+use super::Outcome;
+use super::follow_args::{DoseArgs, TracksArgs, TracksCommand};
+
+/// Reads GPX files, each with `host` or the code its file name gives.
+fn read_tracks(files: &[std::path::PathBuf], host: Option<&str>) -> anyhow::Result<Vec<Track>> {
+    files
+        .iter()
+        .map(|f| {
+            let code = match host {
+                Some(h) => h.to_owned(),
+                None => host_code_from_file_name(
+                    &f.file_stem()
+                        .map(|s| s.to_string_lossy())
+                        .unwrap_or_default(),
+                ),
+            };
+            Ok(presence::read_gpx(f, &code)?)
+        })
+        .collect()
+}
+
+/// `90d` or `90` as days.
+fn parse_days(text: &str) -> anyhow::Result<u64> {
+    let t = text.trim();
+    let digits = t.strip_suffix('d').unwrap_or(t);
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|d| *d > 0)
+        .with_context(|| format!("--older-than {text:?}: give a number of days, e.g. 90d"))
+}
+
+pub fn run_tracks(args: &TracksArgs) -> anyhow::Result<Outcome> {
+    match &args.command {
+        TracksCommand::Import {
+            project,
+            files,
+            host,
+        } => {
+            let tracks = read_tracks(files, host.as_deref())?;
+            let mut store = super::open_existing(project)?;
+            let (stored, skipped) = store.add_tracks(&tracks)?;
+            let fixes: usize = tracks.iter().map(|t| t.fixes.len()).sum();
+            println!(
+                "stored {stored} track(s), {skipped} skipped as imported before ({fixes} fixes read)"
+            );
+            Ok(Outcome::Success)
+        }
+        TracksCommand::Checkins { project, file } => {
+            let checkins = presence::read_checkins(file)?;
+            let mut store = super::open_existing(project)?;
+            let (stored, skipped) = store.add_checkins(&checkins)?;
+            println!("stored {stored} check-in(s), {skipped} skipped as stored before");
+            Ok(Outcome::Success)
+        }
+        TracksCommand::List { project, json } => {
+            let store = super::open_existing(project)?;
+            let list = store.track_summaries()?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else if list.is_empty() {
+                writeln!(out, "no tracks")?;
+            } else {
+                for t in &list {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{} – {}\t{} fixes",
+                        t.host,
+                        t.source,
+                        lagesbild::model::time::local(t.first).format("%Y-%m-%d %H:%M"),
+                        lagesbild::model::time::local(t.last).format("%Y-%m-%d %H:%M"),
+                        t.fixes
+                    )?;
+                }
+            }
+            Ok(Outcome::Success)
+        }
+        TracksCommand::Prune {
+            project,
+            older_than,
+        } => {
+            let days = parse_days(older_than)?;
+            let before = chrono::Utc::now() - chrono::Duration::days(days as i64);
+            let mut store = super::open_existing(project)?;
+            let (tracks, checkins) = store.prune_tracks(before)?;
+            println!(
+                "deleted {tracks} track(s) and {checkins} check-in(s) that ended more than {days} days ago"
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn places_of(path: &Path) -> anyhow::Result<Vec<DosePlace>> {
+    Ok(inputs::read_candidates(path)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| DosePlace {
+            name: c.name.unwrap_or_else(|| format!("plats {}", i + 1)),
+            xy: c.xy,
+        })
+        .collect())
+}
+
+pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
+    if !(args.radius.is_finite() && args.radius > 0.0) {
+        anyhow::bail!(
+            "--radius {}: must be a positive number of metres",
+            args.radius
+        );
+    }
+    let from = args
+        .from
+        .as_deref()
+        .map(Filter::parse_date)
+        .transpose()
+        .context("--from")?;
+    let to = args
+        .to
+        .as_deref()
+        .map(Filter::parse_date)
+        .transpose()
+        .context("--to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        anyhow::bail!("--from {f} is after --to {t}");
+    }
+    let places = places_of(&args.places)?;
+    let store = super::open_existing(&args.project)?;
+    let (tracks, mut checkins) = if args.tracks.is_empty() {
+        (store.tracks(from, to)?, store.checkins(from, to)?)
+    } else {
+        let mut tracks = read_tracks(&args.tracks, None)?;
+        for t in &mut tracks {
+            t.fixes.retain(|f| dose::within_dates(f.at, from, to));
+        }
+        (tracks, Vec::new())
+    };
+    if let Some(file) = &args.checkins {
+        checkins.extend(
+            presence::read_checkins(file)?
+                .into_iter()
+                .filter(|c| dose::within_dates(c.checked_in, from, to)),
+        );
+    }
+    let params = DoseParams {
+        radius_m: args.radius,
+        ..DoseParams::default()
+    };
+    let (visits, unmatched) = dose::visits_by_place(&places, &tracks, &checkins, &params)?;
+    for name in &unmatched {
+        eprintln!(
+            "note: check-ins at {name:?} match no place in {}",
+            args.places.display()
+        );
+    }
+    let rows = if args.by_week {
+        dose::dose_per_week(&places, &visits, &params)
+    } else {
+        dose::dose_per_place(&places, &visits, &params)
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let value = json!({
+            "places": rows,
+            "radius_m": args.radius,
+            "from": from,
+            "to": to,
+            "tracks": tracks.len(),
+            "checkins": checkins.len(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(Outcome::Success);
+    }
+    writeln!(
+        out,
+        "{} track(s), {} check-in(s); radius {} m; a dose visit lasts at least 10 minutes",
+        tracks.len(),
+        checkins.len(),
+        args.radius
+    )?;
+    writeln!(
+        out,
+        "{:<28} {:>9} {:>7} {:>12} {:>9}",
+        "place", "week", "visits", "dose visits", "minutes"
+    )?;
+    for r in &rows {
+        writeln!(
+            out,
+            "{:<28} {:>9} {:>7} {:>12} {:>9.1}",
+            r.name,
+            r.week.as_deref().unwrap_or("all"),
+            r.visits,
+            r.dose_visits,
+            r.minutes
+        )?;
+    }
+    Ok(Outcome::Success)
+}
