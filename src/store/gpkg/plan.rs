@@ -476,6 +476,77 @@ impl Project {
     }
 }
 
+/// Reads the patrol plan tables of the GeoPackage `path` (a Lägesbild
+/// project or a `plan export` file); `None` when it has none.
+pub fn read_plan_gpkg(path: &std::path::Path) -> Result<Option<PatrolPlan>, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .at(path)?;
+    let bad = |reason: String| StoreError::InvalidPlan {
+        path: path.to_owned(),
+        reason,
+    };
+    let plan_tables = has_tables(&conn)
+        .map_err(|e| bad(format!("not a GeoPackage ({e})")))?
+        && conn
+            .query_row(
+                "SELECT count(*) = 2 FROM pragma_table_info(?1) WHERE name IN ('weekdays', 'extra')",
+                [AREAS_TABLE],
+                |r| r.get::<_, bool>(0),
+            )
+            .at(path)?;
+    if !plan_tables {
+        return Ok(None);
+    }
+    read_plan(&conn).map(Some).map_err(bad)
+}
+
+/// Writes `plan` as a new GeoPackage at `path` (replacing a file there)
+/// with the project's three plan tables, ids kept: what QGIS opens and
+/// `plan import` reads back. Written under a temporary name, renamed into place.
+pub fn write_plan_gpkg(path: &std::path::Path, plan: &PatrolPlan) -> Result<(), StoreError> {
+    let bad = |reason: String| StoreError::InvalidPlan {
+        path: path.to_owned(),
+        reason,
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .ok_or_else(|| bad("not a file path".to_owned()))?;
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let built = (|| -> Result<(), StoreError> {
+        let conn = Connection::open(&tmp).at(&tmp)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")
+            .at(&tmp)?;
+        schema::set_gpkg_identity(&conn).at(&tmp)?;
+        super::register_gpkg_functions(&conn).at(&tmp)?;
+        conn.execute_batch("BEGIN").at(&tmp)?;
+        schema::create_core(&conn).at(&tmp)?;
+        ensure_tables(&conn).map_err(bad)?;
+        for a in &plan.areas {
+            put_area_tx(&conn, a).map_err(|e| bad(format!("area {:?}: {e}", a.attributes.name)))?;
+        }
+        for r in &plan.routes {
+            put_route_tx(&conn, r)
+                .map_err(|e| bad(format!("route {:?}: {e}", r.attributes.name)))?;
+        }
+        update_extents(&conn).at(&tmp)?;
+        conn.execute_batch("COMMIT").at(&tmp)?;
+        conn.close().map_err(|(_, e)| e).at(&tmp)?;
+        std::fs::rename(&tmp, path).map_err(|source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    })();
+    if built.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    built
+}
+
 /// Is `fid` a stored area? (For tests and the app's checks.)
 pub fn area_exists(conn: &Connection, fid: i64) -> rusqlite::Result<bool> {
     if !has_tables(conn)? {
