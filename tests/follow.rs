@@ -491,9 +491,7 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
     );
     assert_eq!(dose_rows(&json_out(&out)), expected);
     assert!(!text(&out).0.contains("TV0"), "{}", text(&out).0);
-    // A wider radius takes in TV01's walk past Parken (30 m and the fix at
-    // 500 m stays out): no change at 50 m, but at 600 m Torget's and
-    // Parken's fixes overlap; only the counts' shape is checked here.
+    // At 5 m only TV01's 20:11 (0 m) and 20:13 (5 m) fixes at Torget are inside.
     let out = cli(
         &dir,
         &[
@@ -507,7 +505,7 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
         ],
     );
     let rows = dose_rows(&json_out(&out));
-    assert_eq!(rows[0], ("Torget".to_owned(), 1, 0, 2.0)); // only 20:11 (0 m) – 20:13 (5 m)
+    assert_eq!(rows[0], ("Torget".to_owned(), 1, 0, 2.0));
     // Dates outside the shift: nothing.
     let out = cli(
         &dir,
