@@ -595,3 +595,88 @@ fn checkins_count_as_visits_at_their_place() {
     assert_exit(&out, 2);
     assert!(text(&out).1.contains("bad.csv:2: out"), "{:?}", text(&out));
 }
+
+#[test]
+fn planned_presence_is_set_against_delivered_per_stop_and_week() {
+    use lagesbild::model::plan::{PatrolRoute, PlanAttributes, RouteStop};
+    let dir = Dir::new();
+    let project = project_with(&dir, &[]);
+    let p = project.to_str().unwrap();
+    let (tv01, tv02, _) = shifts(&dir);
+    let pt = |de: f64| {
+        let [lon, lat] = at(de, 0.0);
+        geo::Point::new(lon, lat)
+    };
+    let mut torget = RouteStop::new("Torget", pt(0.0));
+    torget.dwell_min = 10;
+    let mut parken = RouteStop::new("Parken", pt(1000.0));
+    parken.dwell_min = 15;
+    let route = PatrolRoute {
+        id: None,
+        attributes: PlanAttributes {
+            name: "Centrum".into(),
+            weekdays: "fri,sat".parse().unwrap(),
+            ..PlanAttributes::default()
+        },
+        line: geo::LineString::from(vec![
+            (pt(0.0).x(), pt(0.0).y()),
+            (pt(1000.0).x(), pt(1000.0).y()),
+        ]),
+        stops: vec![torget, parken],
+    };
+    Project::open(&project)
+        .unwrap()
+        .save_patrol_route(&route)
+        .unwrap();
+    assert_exit(
+        &cli(
+            &dir,
+            &[
+                "tracks",
+                "import",
+                p,
+                tv01.to_str().unwrap(),
+                tv02.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let out = cli(
+        &dir,
+        &[
+            "dose",
+            p,
+            "--planned",
+            "--from",
+            "2025-11-24",
+            "--to",
+            "2025-12-07",
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    let v = json_out(&out);
+    let rows: Vec<_> = v["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                r["week"].as_str().unwrap().to_owned(),
+                r["planned_minutes"].as_f64().unwrap(),
+                r["minutes"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    // Planned a week: Torget 10 min × 2 days, Parken 15 × 2. Delivered as in `shifts`.
+    assert_eq!(
+        rows,
+        [
+            ("Torget".to_owned(), "2025-W48".to_owned(), 20.0, 14.0),
+            ("Torget".to_owned(), "2025-W49".to_owned(), 20.0, 0.0),
+            ("Parken".to_owned(), "2025-W48".to_owned(), 30.0, 12.0),
+            ("Parken".to_owned(), "2025-W49".to_owned(), 30.0, 0.0),
+        ]
+    );
+}

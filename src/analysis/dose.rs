@@ -218,6 +218,101 @@ pub fn dose_per_week(
     out
 }
 
+/// A planned place: a route stop with its planned minutes per week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedPlace {
+    pub place: DosePlace,
+    /// The stop's dwell minutes times the days a week its route is walked.
+    pub minutes_per_week: f64,
+}
+
+/// The patrol plan's route stops as planned places. A route is taken to be
+/// walked once on each of its weekdays, so a stop's planned minutes per week
+/// are its dwell minutes times the route's weekdays. Stops of the same name
+/// (on several routes) are one place, their minutes added, at the first
+/// stop's position. Stops whose position cannot be projected are left out.
+pub fn planned_from_plan(plan: &crate::model::plan::PatrolPlan) -> Vec<PlannedPlace> {
+    let mut out: Vec<PlannedPlace> = Vec::new();
+    for route in &plan.routes {
+        let days = route.attributes.weekdays.days().count() as f64;
+        for stop in &route.stops {
+            let s = sweref_from_wgs84(crate::model::LonLat::new(
+                stop.position.x(),
+                stop.position.y(),
+            ));
+            if !(s.easting.is_finite() && s.northing.is_finite()) {
+                continue;
+            }
+            let minutes = f64::from(stop.dwell_min) * days;
+            match out.iter_mut().find(|p| p.place.name == stop.name) {
+                Some(p) => p.minutes_per_week += minutes,
+                None => out.push(PlannedPlace {
+                    place: DosePlace {
+                        name: stop.name.clone(),
+                        xy: [s.easting, s.northing],
+                    },
+                    minutes_per_week: minutes,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// Planned against delivered at one place in one week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedVsDelivered {
+    pub name: String,
+    pub week: String,
+    pub planned_minutes: f64,
+    pub minutes: f64,
+    pub visits: u64,
+    pub dose_visits: u64,
+}
+
+/// The ISO weeks (`YYYY-Www`) that local dates `from`..=`to` touch.
+pub fn weeks_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut d = from;
+    while d <= to {
+        let w = d.iso_week();
+        let key = format!("{}-W{:02}", w.year(), w.week());
+        if out.last() != Some(&key) {
+            out.push(key);
+        }
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
+    }
+    out
+}
+
+/// Planned against delivered per place and week, for every week in `weeks`
+/// (a week without visits shows 0 delivered), places in `planned` order.
+/// `visits` are in `planned` order, as [`visits_by_place`] gives them.
+pub fn planned_vs_delivered(
+    planned: &[PlannedPlace],
+    visits: &[Vec<Visit>],
+    weeks: &[String],
+    p: &DoseParams,
+) -> Vec<PlannedVsDelivered> {
+    let mut out = Vec::new();
+    for (place, v) in planned.iter().zip(visits) {
+        for week in weeks {
+            let in_week: Vec<&Visit> = v.iter().filter(|x| iso_week(x.start) == *week).collect();
+            let d = total(&place.place.name, None, &in_week, p);
+            out.push(PlannedVsDelivered {
+                name: place.place.name.clone(),
+                week: week.clone(),
+                planned_minutes: place.minutes_per_week,
+                minutes: d.minutes,
+                visits: d.visits,
+                dose_visits: d.dose_visits,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +460,59 @@ mod tests {
                 .map(|d| (d.week.clone().unwrap(), d.minutes))
                 .collect::<Vec<_>>(),
             [("2025-W48".to_owned(), 12.0), ("2025-W49".to_owned(), 25.0)]
+        );
+    }
+
+    #[test]
+    fn planned_minutes_come_from_route_stops_and_weekdays() {
+        use crate::model::plan::{PatrolPlan, PatrolRoute, PlanAttributes, RouteStop};
+        let ll = |east: f64| {
+            let p = wgs84_from_sweref(Sweref99Tm {
+                easting: PLACE[0] + east,
+                northing: PLACE[1],
+            });
+            geo::Point::new(p.lon, p.lat)
+        };
+        let mut stop = RouteStop::new("Torget", ll(0.0));
+        stop.dwell_min = 15;
+        let route = |days: &str, stops: Vec<RouteStop>| PatrolRoute {
+            id: None,
+            attributes: PlanAttributes {
+                weekdays: days.parse().unwrap(),
+                ..PlanAttributes::default()
+            },
+            line: geo::LineString::from(vec![
+                (ll(0.0).x(), ll(0.0).y()),
+                (ll(100.0).x(), ll(100.0).y()),
+            ]),
+            stops,
+        };
+        let plan = PatrolPlan {
+            areas: vec![],
+            routes: vec![
+                route("fri,sat", vec![stop.clone()]),
+                route("sun", vec![stop]),
+            ],
+        };
+        let planned = planned_from_plan(&plan);
+        assert_eq!(planned.len(), 1);
+        // 15 minutes on Friday, Saturday and Sunday.
+        assert_eq!(planned[0].minutes_per_week, 45.0);
+        let weeks = weeks_between(
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 24).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2025, 12, 7).unwrap(),
+        );
+        assert_eq!(weeks, ["2025-W48", "2025-W49"]);
+        let visits = vec![vec![Visit {
+            start: t0(),
+            secs: 20 * 60,
+        }]];
+        let rows = planned_vs_delivered(&planned, &visits, &weeks, &p());
+        assert_eq!(
+            rows.iter()
+                .map(|r| (r.week.as_str(), r.planned_minutes, r.minutes, r.dose_visits))
+                .collect::<Vec<_>>(),
+            [("2025-W48", 45.0, 20.0, 1), ("2025-W49", 45.0, 0.0, 0)]
         );
     }
 }

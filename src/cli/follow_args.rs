@@ -156,8 +156,13 @@ pub struct DoseArgs {
     #[arg(long, value_name = "FILE.csv")]
     pub checkins: Option<PathBuf>,
     /// The places: GeoJSON Point features named by `name` or `namn`.
-    #[arg(long, value_name = "FILE.geojson")]
-    pub places: PathBuf,
+    #[arg(long, value_name = "FILE.geojson", required_unless_present = "planned")]
+    pub places: Option<PathBuf>,
+    /// Planned against delivered: the places are the project's route stops,
+    /// planned minutes a week = dwell minutes × the route's weekdays; one row
+    /// per stop and ISO week (--from..--to, else the weeks of the data).
+    #[arg(long, conflicts_with_all = ["places", "by_week"])]
+    pub planned: bool,
     /// Radius of a place in metres.
     #[arg(long, value_name = "M", default_value_t = 50.0)]
     pub radius: f64,

@@ -145,8 +145,28 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
     {
         anyhow::bail!("--from {f} is after --to {t}");
     }
-    let places = places_of(&args.places)?;
     let store = super::open_existing(&args.project)?;
+    let planned = if args.planned {
+        let planned = dose::planned_from_plan(&store.patrol_plan()?);
+        if planned.is_empty() {
+            anyhow::bail!(
+                "{}: the patrol plan has no route stops to compare with; give --places FILE",
+                args.project.display()
+            );
+        }
+        Some(planned)
+    } else {
+        None
+    };
+    let places: Vec<DosePlace> = match (&planned, &args.places) {
+        (Some(p), _) => p.iter().map(|p| p.place.clone()).collect(),
+        (None, Some(file)) => places_of(file)?,
+        (None, None) => anyhow::bail!("give --places FILE.geojson or --planned"),
+    };
+    let places_label = args
+        .places
+        .as_ref()
+        .map_or_else(|| "the route stops".to_owned(), |p| p.display().to_string());
     let (tracks, mut checkins) = if args.tracks.is_empty() {
         (store.tracks(from, to)?, store.checkins(from, to)?)
     } else {
@@ -169,10 +189,45 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
     };
     let (visits, unmatched) = dose::visits_by_place(&places, &tracks, &checkins, &params)?;
     for name in &unmatched {
-        eprintln!(
-            "note: check-ins at {name:?} match no place in {}",
-            args.places.display()
-        );
+        eprintln!("note: check-ins at {name:?} match no place in {places_label}");
+    }
+    if let Some(planned) = &planned {
+        let times = tracks
+            .iter()
+            .flat_map(|t| t.fixes.iter().map(|f| f.at))
+            .chain(checkins.iter().map(|c| c.checked_in));
+        let local = |t| lagesbild::model::time::local(t).date_naive();
+        let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<_>, Option<_>), t| {
+            let d = local(t);
+            (
+                Some(lo.map_or(d, |l: chrono::NaiveDate| l.min(d))),
+                Some(hi.map_or(d, |h: chrono::NaiveDate| h.max(d))),
+            )
+        });
+        let weeks = match (from.or(lo), to.or(hi)) {
+            (Some(a), Some(b)) => dose::weeks_between(a, b),
+            _ => Vec::new(),
+        };
+        let rows = dose::planned_vs_delivered(planned, &visits, &weeks, &params);
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            let value = json!({"places": rows, "radius_m": args.radius, "weeks": weeks});
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+            return Ok(Outcome::Success);
+        }
+        writeln!(
+            out,
+            "{:<28} {:>9} {:>9} {:>9} {:>7} {:>12}",
+            "stop", "week", "planned", "minutes", "visits", "dose visits"
+        )?;
+        for r in &rows {
+            writeln!(
+                out,
+                "{:<28} {:>9} {:>9.0} {:>9.1} {:>7} {:>12}",
+                r.name, r.week, r.planned_minutes, r.minutes, r.visits, r.dose_visits
+            )?;
+        }
+        return Ok(Outcome::Success);
     }
     let rows = if args.by_week {
         dose::dose_per_week(&places, &visits, &params)
