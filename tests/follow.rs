@@ -680,3 +680,42 @@ fn planned_presence_is_set_against_delivered_per_stop_and_week() {
         ]
     );
 }
+
+#[test]
+fn hosts_form_reports_are_imported_once_as_trygghetsvard_incidents() {
+    let dir = Dir::new();
+    let project = project_with(&dir, &[]);
+    let p = project.to_str().unwrap();
+    let [lon, lat] = at(0.0, 0.0);
+    let csv = format!(
+        "start,tid,kategori,iakttagelse,_plats_latitude,_plats_longitude,_plats_altitude,_plats_precision,_id,_uuid,_submission_time\n\
+         x,2025-11-28T21:40:00.000+01:00,skadegorelse,Klotter på skolan,{lat},{lon},0,8,1,u-1,2025-11-28T21:00:00\n\
+         x,,ordningsstorning,,{lat},{lon},,,2,u-2,2025-11-28T22:05:00\n\
+         x,,vald,Hemlig text,,,,,3,u-3,2025-11-28T22:05:00\n"
+    );
+    let file = dir.write("kobo_export.csv", csv);
+    let out = cli(&dir, &["reports", "import", p, file.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let (o, e) = text(&out);
+    assert!(
+        o.contains("imported 2 report(s)") && o.contains("1 rejected"),
+        "{o}"
+    );
+    assert!(e.contains("kobo_export.csv:4: no position"), "{e}");
+    assert!(!e.contains("Hemlig"), "free text in an error: {e}");
+    let again = cli(&dir, &["reports", "import", p, file.to_str().unwrap()]);
+    assert!(
+        text(&again).0.contains("2 already stored"),
+        "{:?}",
+        text(&again)
+    );
+    let store = Project::open(&project).unwrap();
+    let all = store
+        .incidents(&Default::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|i| i.source == Source::Trygghetsvard));
+    assert_eq!(all[0].category, Category::Skadegorelse);
+    assert_eq!(all[0].occurred_at.to_rfc3339(), "2025-11-28T20:40:00+00:00");
+    assert_eq!(all[1].occurred_at.to_rfc3339(), "2025-11-28T22:05:00+00:00");
+}

@@ -53,6 +53,8 @@ pub enum Command {
     /// Delivered presence per place from the hosts' tracks and check-ins:
     /// visits, visits of at least 10 minutes and minutes present.
     Dose(super::follow_args::DoseArgs),
+    /// The hosts' shift reports: import a form tool's CSV export.
+    Reports(super::follow_args::ReportsArgs),
 }
 
 #[derive(Debug, Args)]

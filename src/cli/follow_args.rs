@@ -179,3 +179,24 @@ pub struct DoseArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    #[command(subcommand)]
+    pub command: ReportsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Import the hosts' shift reports from a form tool's CSV export
+    /// (KoBoToolbox or ODK; see the README for the columns) as incidents
+    /// with source trygghetsvärd, in one transaction.
+    Import {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        file: PathBuf,
+        /// Import nothing if any row is bad.
+        #[arg(long)]
+        strict: bool,
+    },
+}

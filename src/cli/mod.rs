@@ -62,6 +62,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Evaluate(args)) => evaluate::run(&args),
         Some(Command::Tracks(args)) => presence::run_tracks(&args),
         Some(Command::Dose(args)) => presence::run_dose(&args),
+        Some(Command::Reports(args)) => presence::run_reports(&args),
     }
 }
 

@@ -272,3 +272,53 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
     }
     Ok(Outcome::Success)
 }
+
+pub fn run_reports(args: &super::follow_args::ReportsArgs) -> anyhow::Result<Outcome> {
+    use lagesbild::import::form_reports;
+    use lagesbild::jobs::{CancelToken, NoProgress};
+    use lagesbild::store::PushOutcome;
+    let super::follow_args::ReportsCommand::Import {
+        project,
+        file,
+        strict,
+    } = &args.command;
+    let reports = form_reports::read_form_reports(file)?;
+    for r in &reports.rejected {
+        eprintln!("{}:{}: {}", r.path.display(), r.line, r.reason);
+    }
+    if *strict && !reports.rejected.is_empty() {
+        anyhow::bail!(
+            "{}: {} row(s) could not be read and --strict is set, so nothing was imported",
+            file.display(),
+            reports.rejected.len()
+        );
+    }
+    let mut store = super::open_existing(project)?;
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let mut session = store.begin_import(&name)?;
+    let (mut imported, mut duplicates, mut conflicts) = (0, 0, 0);
+    for (line, incident) in &reports.incidents {
+        match session.push(incident)? {
+            PushOutcome::Inserted => imported += 1,
+            PushOutcome::Duplicate { .. } => duplicates += 1,
+            PushOutcome::Conflict { reason, .. } => {
+                conflicts += 1;
+                eprintln!("{}:{line}: not imported: {reason}", file.display());
+            }
+        }
+    }
+    session.commit(&NoProgress, &CancelToken::new())?;
+    println!(
+        "imported {imported} report(s) as trygghetsvärd incidents; {duplicates} already stored, {conflicts} in conflict, {} rejected",
+        reports.rejected.len()
+    );
+    Ok(
+        if imported == 0 && !reports.incidents.is_empty() && duplicates == 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        },
+    )
+}
