@@ -19,6 +19,8 @@ mod gui_areadl;
 #[cfg(feature = "gui")]
 mod gui_edit;
 #[cfg(feature = "gui")]
+mod gui_follow;
+#[cfg(feature = "gui")]
 mod gui_heatgui;
 #[cfg(feature = "gui")]
 mod gui_layers;

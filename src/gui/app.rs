@@ -94,6 +94,8 @@ pub struct LagesbildApp {
     overlays: overlays::OverlayState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
+    /// The follow-up window: measures, evaluation, presence (`gui/follow`).
+    follow: super::follow::FollowPanel,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -149,6 +151,7 @@ impl LagesbildApp {
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
             area_download: None,
+            follow: super::follow::FollowPanel::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -216,7 +219,20 @@ impl LagesbildApp {
     /// True while any background task runs (load, filter, import, reading
     /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.is_busy()
+        self.tasks.any_running()
+            || self.analysis.is_busy()
+            || self.overlays.is_busy()
+            || self.follow.is_busy()
+    }
+
+    /// The follow-up window (measures, evaluation, presence).
+    pub fn follow(&self) -> &super::follow::FollowPanel {
+        &self.follow
+    }
+
+    /// The follow-up window, to fill its form as a user would.
+    pub fn follow_mut(&mut self) -> &mut super::follow::FollowPanel {
+        &mut self.follow
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a
