@@ -318,7 +318,7 @@ pub fn evaluate(
     }
     if coarse > 0 {
         notes.push(format!(
-            "{coarse} incident(s) with a coarse position left out (give --include-coarse to keep them)"
+            "{coarse} incident(s) with a coarse position (e.g. placed only at the municipality) left out"
         ));
     }
     let wdq = wdq(area, buffer, control);

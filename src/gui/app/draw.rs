@@ -521,8 +521,13 @@ impl LagesbildApp {
                 requested_at_s,
             });
         }
+        // Keys typed into a text field (a date such as 2025-06-01) are not
+        // map keys.
+        let typing = ui.ctx().egui_wants_keyboard_input();
         let keyboard_zoom = ui.input(|i| {
-            if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+            if typing {
+                0
+            } else if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
                 1
             } else if i.key_pressed(egui::Key::Minus) {
                 -1
@@ -538,6 +543,9 @@ impl LagesbildApp {
         let pan = ui.input(|i| {
             let step = 80.0;
             let mut v = egui::Vec2::ZERO;
+            if typing {
+                return v;
+            }
             if i.key_down(egui::Key::ArrowLeft) {
                 v.x -= step;
             }

@@ -179,10 +179,16 @@ impl FollowPanel {
         }
     }
 
-    /// The rings of the drawn area (for the map outline), WGS 84.
+    /// The rings to outline on the map, WGS 84: the area being registered,
+    /// else the area of the measure last evaluated.
     pub fn drawn_outline(&self) -> Vec<Vec<LonLat>> {
+        let evaluated = self.evaluation.as_ref().and_then(|(name, _)| {
+            self.measures.iter().find(|m| &m.name == name).map(|m| &m.area)
+        });
         self.drawn
-            .iter()
+            .as_ref()
+            .or(evaluated)
+            .into_iter()
             .flat_map(|m| &m.0)
             .map(|p| {
                 p.exterior()
@@ -364,7 +370,7 @@ impl FollowPanel {
         let mut open = self.open;
         egui::Window::new(tr(lang, Key::Title))
             .open(&mut open)
-            .default_width(520.0)
+            .default_size([540.0, 720.0])
             .vscroll(true)
             .show(ctx, |ui| self.ui(ui, lang));
         self.open = open && self.open;
