@@ -17,7 +17,7 @@ pub struct MeasureArgs {
 pub enum MeasureCommand {
     /// Register a measure (insats): its name, area, dates, who is responsible,
     /// a note and the problem it addresses (the filter flags; dates excluded).
-    Add(MeasureAddArgs),
+    Add(Box<MeasureAddArgs>),
     /// List the project's measures.
     List {
         /// The project file (.gpkg).

@@ -183,7 +183,10 @@ impl FollowPanel {
     /// else the area of the measure last evaluated.
     pub fn drawn_outline(&self) -> Vec<Vec<LonLat>> {
         let evaluated = self.evaluation.as_ref().and_then(|(name, _)| {
-            self.measures.iter().find(|m| &m.name == name).map(|m| &m.area)
+            self.measures
+                .iter()
+                .find(|m| &m.name == name)
+                .map(|m| &m.area)
         });
         self.drawn
             .as_ref()

@@ -385,11 +385,11 @@ mod tests {
         let a = track("TV01", "2025-01-10T19:00:00Z", 5);
         let b = track("TV02", "2025-03-10T19:00:00Z", 3);
         assert_eq!(p.add_tracks(&[a.clone(), b.clone()]).unwrap(), (2, 0));
-        assert_eq!(p.add_tracks(&[a.clone()]).unwrap(), (0, 1));
+        assert_eq!(p.add_tracks(std::slice::from_ref(&a)).unwrap(), (0, 1));
         let all = p.tracks(None, None).unwrap();
         assert_eq!(all, [a.clone(), b.clone()]);
         let march = p.tracks(NaiveDate::from_ymd_opt(2025, 3, 1), None).unwrap();
-        assert_eq!(march, [b.clone()]);
+        assert_eq!(march, std::slice::from_ref(&b));
         let list = p.track_summaries().unwrap();
         assert_eq!((list[0].host.as_str(), list[0].fixes), ("TV01", 5));
         // A name is refused and nothing is stored.
