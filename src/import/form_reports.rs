@@ -131,19 +131,7 @@ pub fn parse_form_reports(path: &Path, bytes: &[u8]) -> Result<FormReports, Impo
         line,
         reason,
     };
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| file_err(None, "not UTF-8 text (form tools export UTF-8)".into()))?;
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = super::presence::small_csv_reader(path, bytes)?;
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| file_err(Some(1), e.to_string()))?

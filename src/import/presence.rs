@@ -154,9 +154,14 @@ pub fn read_checkins(path: &Path) -> Result<Vec<CheckIn>, ImportError> {
     parse_checkins(path, &bytes)
 }
 
-/// Parses check-in CSV text; `path` names it in errors.
-pub fn parse_checkins(path: &Path, bytes: &[u8]) -> Result<Vec<CheckIn>, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| file_err(path, None, "not UTF-8 text"))?;
+/// A CSV reader over UTF-8 `bytes` (a BOM dropped) whose delimiter is the
+/// header line's commonest of `;` and `,` (spreadsheets in Swedish write `;`).
+pub(crate) fn small_csv_reader<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<csv::Reader<&'a [u8]>, ImportError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| file_err(path, None, "not UTF-8 text (export the file as UTF-8)"))?;
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.matches(';').count() > first.matches(',').count() {
@@ -164,10 +169,15 @@ pub fn parse_checkins(path: &Path, bytes: &[u8]) -> Result<Vec<CheckIn>, ImportE
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
+    Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_bytes()))
+}
+
+/// Parses check-in CSV text; `path` names it in errors.
+pub fn parse_checkins(path: &Path, bytes: &[u8]) -> Result<Vec<CheckIn>, ImportError> {
+    let mut reader = small_csv_reader(path, bytes)?;
     let headers = reader
         .headers()
         .map_err(|e| file_err(path, Some(1), e.to_string()))?

@@ -43,7 +43,7 @@ fn table_exists(conn: &Connection) -> rusqlite::Result<bool> {
 
 fn ensure_table(conn: &Connection) -> rusqlite::Result<()> {
     if table_exists(conn)? {
-        return Ok(());
+        return super::tracks::check_own_table(conn, MEASURES_TABLE, "problem");
     }
     schema::create_feature_layer(
         conn,
@@ -274,6 +274,30 @@ mod tests {
     }
 
     use crate::model::measure::Measure;
+
+    #[test]
+    fn a_table_named_measures_from_another_program_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Project::create(&dir.path().join("p.gpkg"), "P").unwrap();
+        let set = crate::model::shape::FeatureSet {
+            name: "measures".into(),
+            features: vec![crate::model::shape::Feature {
+                geometry: geo::Geometry::Point(geo::Point::new(14.58, 56.05)),
+                properties: Default::default(),
+            }],
+        };
+        p.add_layers(&[set], "x.geojson").unwrap();
+        let err = p.add_measure(&park()).unwrap_err();
+        assert!(err.to_string().contains("did not make"), "{err}");
+        assert_eq!(
+            p.layer_features("measures")
+                .unwrap()
+                .unwrap()
+                .features
+                .len(),
+            1
+        );
+    }
 
     #[test]
     fn an_invalid_measure_leaves_no_table() {

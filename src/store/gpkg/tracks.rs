@@ -40,9 +40,33 @@ fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     .map(|n| n > 0)
 }
 
+/// Refuses a table of this name that another program made (it lacks
+/// `column`), so nothing is written into it.
+pub(super) fn check_own_table(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+) -> rusqlite::Result<()> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )?;
+    if n == 0 {
+        return Err(rusqlite::Error::UserFunctionError(
+            format!(
+                "the project has a table named {table:?} that Lägesbild did not make; \
+                 rename it (e.g. in QGIS) to keep it"
+            )
+            .into(),
+        ));
+    }
+    Ok(())
+}
+
 fn ensure_tracks(conn: &Connection) -> rusqlite::Result<()> {
     if has_table(conn, TRACKS_TABLE)? {
-        return Ok(());
+        return check_own_table(conn, TRACKS_TABLE, "track_id");
     }
     schema::create_feature_layer(
         conn,
