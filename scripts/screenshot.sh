@@ -15,7 +15,9 @@
 # with apt when run as root or with sudo, else stops with a clear message.
 # Environment: CARGO_TARGET_DIR (where the release binary is), SCREENSHOT_WAIT_S
 # (longest wait for a still picture, default 40), SCREENSHOT_CLICK ("X Y" on
-# the screen to click to select an incident, default "620 180"; empty: none).
+# the screen to click to select an incident, default "620 180"; empty: none),
+# SCREENSHOT_STEPS (an xdotool script file run after that click, one command a
+# line — e.g. to open a window, type into a form and press its buttons).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,6 +90,10 @@ if [ -n "${CLICK_AT:-}" ]; then
   xdotool mousemove $CLICK_AT click 1 sleep 0.5 mousemove 1270 790 2>/dev/null || true
   sleep 1
 fi
+if [ -n "${STEPS_FILE:-}" ]; then
+  xdotool "$STEPS_FILE" 2>/dev/null || true
+  sleep 2
+fi
 prev="$SHOT.prev.png"
 import -window root "$prev"
 still=0
@@ -120,7 +126,7 @@ wait "$APP" 2>/dev/null || true
 EOF
 chmod +x "$TMP/run.sh"
 
-CLICK_AT="${SCREENSHOT_CLICK:-620 180}" \
+CLICK_AT="${SCREENSHOT_CLICK:-620 180}" STEPS_FILE="${SCREENSHOT_STEPS:-}" \
   xvfb-run -a -s "-screen 0 1280x800x24" "$TMP/run.sh" "$BIN" "$TMP/shot.png" "$WAIT_S" "$TMP/app.log"
 [ -s "$TMP/shot.png" ] || { echo "screenshot.sh: no picture was taken" >&2; exit 3; }
 mkdir -p "$(dirname "$OUT")"

@@ -11,12 +11,15 @@ mod edit;
 #[cfg(feature = "gui")]
 mod engine;
 mod export;
+mod follow;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_areadl;
 #[cfg(feature = "gui")]
 mod gui_edit;
+#[cfg(feature = "gui")]
+mod gui_follow;
 #[cfg(feature = "gui")]
 mod gui_heatgui;
 #[cfg(feature = "gui")]

@@ -220,6 +220,12 @@ impl Loaded {
         self.points.iter().filter(|p| self.keep(p))
     }
 
+    /// Is `p` one of the incidents used (projectable, precise unless coarse
+    /// ones are included)? For analyses that read [`Loaded::points`] directly.
+    pub fn is_used(&self, p: &SwerefPoint) -> bool {
+        self.keep(p)
+    }
+
     /// SWEREF 99 TM positions of the incidents used (filter passed, projectable,
     /// precise unless coarse ones are included), oldest first.
     pub fn xy(&self) -> Vec<[f64; 2]> {

@@ -12,8 +12,14 @@ use crate::model::{Category, Filter, Precision};
 pub mod area;
 /// Two periods compared cell by cell: more, fewer or no clear change (exact conditional test).
 pub mod change;
+/// What a patrol plan's areas and routes cover: incidents, share, length, walking time.
+pub mod coverage;
+/// Delivered presence per place from the hosts' tracks and check-ins.
+pub mod dose;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
+/// Before/after evaluation of a measure: area, ring and control counts, WDQ, exact test.
+pub mod evaluate;
 /// A regular grid of values in SWEREF 99 TM metres.
 pub mod grid;
 /// Kernel density of incidents on a regular grid (quartic or Gaussian), and legend class breaks.

@@ -50,6 +50,19 @@ pub enum Command {
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
+    /// Measures (insatser): register, list and remove.
+    Measure(super::follow_args::MeasureArgs),
+    /// Before/after evaluation of a measure: counts in its area, in a ring
+    /// around it and in a control area, per month, the weighted displacement
+    /// quotient and a plain-language summary in Swedish.
+    Evaluate(super::follow_args::EvaluateArgs),
+    /// The hosts' GPX tracks and check-ins: import, list, prune.
+    Tracks(super::follow_args::TracksArgs),
+    /// Delivered presence per place from the hosts' tracks and check-ins:
+    /// visits, visits of at least 10 minutes and minutes present.
+    Dose(super::follow_args::DoseArgs),
+    /// The hosts' shift reports: import a form tool's CSV export.
+    Reports(super::follow_args::ReportsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,12 @@
 mod analysis;
 mod args;
 mod demo;
+mod evaluate;
+mod follow_args;
 mod import;
 mod layer;
+mod measure;
+mod presence;
 mod progress;
 mod stats;
 mod time;
@@ -57,6 +61,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Patterns(args)) => time::run_patterns(args),
         Some(Command::Change(args)) => time::run_change(&args),
+        Some(Command::Measure(args)) => measure::run(&args),
+        Some(Command::Evaluate(args)) => evaluate::run(&args),
+        Some(Command::Tracks(args)) => presence::run_tracks(&args),
+        Some(Command::Dose(args)) => presence::run_dose(&args),
+        Some(Command::Reports(args)) => presence::run_reports(&args),
     }
 }
 
@@ -101,6 +110,18 @@ fn filter_from_args(args: &FilterArgs) -> anyhow::Result<Filter> {
     };
     filter.validate().context("filter")?;
     Ok(filter)
+}
+
+/// Opens an existing project (a missing file is an error naming it; a
+/// database URL goes to the factory, which refuses it without its password).
+fn open_existing(path: &std::path::Path) -> anyhow::Result<lagesbild::store::BoxedStore> {
+    let location = lagesbild::store::Location::from(path);
+    if let lagesbild::store::Location::File(file) = &location
+        && !file.exists()
+    {
+        anyhow::bail!("{}: no such project file", file.display());
+    }
+    Ok(lagesbild::store::open(location)?)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -22,6 +22,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod isobands;
 pub mod layers;
+pub mod plan;
 pub mod raster;
 
 use std::path::PathBuf;

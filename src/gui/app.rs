@@ -96,6 +96,8 @@ pub struct LagesbildApp {
     area_download: Option<AreaDownloadDialog>,
     /// Time patterns, time slider and change map (`gui/time`).
     time: crate::gui::time::TimeState,
+    /// The follow-up window: measures, evaluation, presence (`gui/follow`).
+    follow: super::follow::FollowPanel,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -152,6 +154,7 @@ impl LagesbildApp {
             overlays: overlays::OverlayState::default(),
             area_download: None,
             time: crate::gui::time::TimeState::default(),
+            follow: super::follow::FollowPanel::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -233,6 +236,17 @@ impl LagesbildApp {
             || self.analysis.is_busy()
             || self.overlays.is_busy()
             || self.time.is_busy()
+            || self.follow.is_busy()
+    }
+
+    /// The follow-up window (measures, evaluation, presence).
+    pub fn follow(&self) -> &super::follow::FollowPanel {
+        &self.follow
+    }
+
+    /// The follow-up window, to fill its form as a user would.
+    pub fn follow_mut(&mut self) -> &mut super::follow::FollowPanel {
+        &mut self.follow
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a

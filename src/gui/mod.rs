@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod follow;
 pub mod i18n;
 pub mod map;
 pub mod panels;

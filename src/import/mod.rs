@@ -9,9 +9,14 @@
 pub mod benchdata;
 pub mod csv;
 pub mod encoding;
+/// The hosts' shift reports from a form tool's CSV export (KoBoToolbox, ODK).
+pub mod form_reports;
 pub mod geojson;
 pub mod layer_file;
+pub mod plan_file;
 pub mod polisen;
+/// The hosts' GPX tracks and check-in files.
+pub mod presence;
 pub mod shapes;
 mod text;
 

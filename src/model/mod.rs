@@ -7,9 +7,12 @@
 pub mod category;
 pub mod filter;
 pub mod incident;
+pub mod measure;
+pub mod plan;
 pub mod shape;
 pub mod source;
 pub mod time;
+pub mod track;
 
 pub use category::Category;
 pub use filter::{Filter, FilterError, HourRange, Weekdays};

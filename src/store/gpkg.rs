@@ -13,15 +13,22 @@
 //! | `rtree.rs` | bulk loading of the R-tree spatial index |
 //! | `session.rs` | the import session: duplicate rules, fast commit |
 //! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
+//! | `plan.rs` | the patrol plan: `patrol_areas`, `patrol_routes`, `route_stops` |
 
 pub mod blob;
 mod edit;
 pub mod layers;
+/// Measures (insatser) as the feature table `measures`.
+pub mod measures;
+/// The patrol plan's feature tables (areas, routes, stops).
+pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 pub mod rtree;
 pub mod schema;
 mod session;
+/// The hosts' tracks (feature table `tracks`) and check-ins.
+pub mod tracks;
 
 use std::fs;
 use std::io::Read;
@@ -835,6 +842,101 @@ impl Store for Project {
         style: &super::layers::LayerStyle,
     ) -> Result<bool, StoreError> {
         self.set_style_of(name, style)
+    }
+
+    // --- measures ---
+    fn measures(&self) -> Result<Vec<crate::model::measure::Measure>, StoreError> {
+        self.measure_list()
+    }
+
+    fn measure(&self, name: &str) -> Result<Option<crate::model::measure::Measure>, StoreError> {
+        self.measure_named(name)
+    }
+
+    fn add_measure(&mut self, measure: &crate::model::measure::Measure) -> Result<i64, StoreError> {
+        self.put_measure(None, measure)
+    }
+
+    fn update_measure(
+        &mut self,
+        fid: i64,
+        measure: &crate::model::measure::Measure,
+    ) -> Result<(), StoreError> {
+        self.put_measure(Some(fid), measure).map(|_| ())
+    }
+
+    fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.remove_measure_named(name)
+    }
+
+    // --- tracks ---
+    fn add_tracks(
+        &mut self,
+        tracks: &[crate::model::track::Track],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_tracks(tracks)
+    }
+
+    fn tracks(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<crate::model::track::Track>, StoreError> {
+        self.load_tracks(from, to)
+    }
+
+    fn track_summaries(&self) -> Result<Vec<super::TrackSummary>, StoreError> {
+        self.track_list()
+    }
+
+    fn add_checkins(
+        &mut self,
+        checkins: &[crate::model::track::CheckIn],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_checkins(checkins)
+    }
+
+    fn checkins(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<crate::model::track::CheckIn>, StoreError> {
+        self.load_checkins(from, to)
+    }
+
+    fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        self.prune_before(before)
+    }
+
+    // --- patrol plan (store/gpkg/plan.rs) ---
+
+    fn patrol_plan(&self) -> Result<crate::model::plan::PatrolPlan, StoreError> {
+        self.read_patrol_plan()
+    }
+
+    fn save_patrol_area(
+        &mut self,
+        area: &crate::model::plan::PatrolArea,
+    ) -> Result<i64, StoreError> {
+        self.save_area(area)
+    }
+
+    fn save_patrol_route(
+        &mut self,
+        route: &crate::model::plan::PatrolRoute,
+    ) -> Result<i64, StoreError> {
+        self.save_route(route)
+    }
+
+    fn delete_plan_item(&mut self, item: crate::model::plan::PlanRef) -> Result<bool, StoreError> {
+        self.delete_item(item)
+    }
+
+    fn add_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<Vec<crate::model::plan::PlanRef>, StoreError> {
+        self.add_plan(plan)
     }
 }
 

@@ -23,7 +23,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{CancelToken, Cancelled, Progress};
+use crate::model::measure::Measure;
+use crate::model::plan::{PatrolArea, PatrolPlan, PatrolRoute, PlanRef};
 use crate::model::shape::FeatureSet;
+use crate::model::track::{CheckIn, Track};
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
 pub use crate::model::IncidentPoint;
@@ -164,9 +167,19 @@ pub enum StoreError {
     /// are not WGS 84, a table of that name that is no layer, …).
     #[error("{path}: {reason}")]
     InvalidLayer { path: PathBuf, reason: String },
+    /// A patrol plan item cannot be stored (no geometry, bad coordinates,
+    /// no weekday, …); the reason names the item.
+    #[error("{path}: patrol plan: {reason}")]
+    InvalidPlan { path: PathBuf, reason: String },
     /// No incident has this storage id (e.g. deleted meanwhile).
     #[error("{path}: no incident with fid {fid}")]
     NoSuchIncident { path: PathBuf, fid: i64 },
+    /// A measure cannot be stored (no name, a name in use, bad dates or area).
+    #[error("{path}: measure not stored: {reason}")]
+    InvalidMeasure { path: PathBuf, reason: String },
+    /// Tracks or check-ins cannot be stored (bad host code, no fixes, …).
+    #[error("{path}: tracks not stored: {reason}")]
+    InvalidTrack { path: PathBuf, reason: String },
     /// The store cannot do this (e.g. a read-only store asked to edit).
     #[error("this store does not support {what}")]
     Unsupported { what: &'static str },
@@ -196,6 +209,16 @@ pub struct ProjectInfo {
     pub by_category: Vec<(Category, u64)>,
     /// Counts per source, in [`Source::ALL`] order, zeros included.
     pub by_source: Vec<(Source, u64)>,
+}
+
+/// One stored track at a glance (no positions).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackSummary {
+    pub host: String,
+    pub source: String,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub fixes: u64,
 }
 
 /// What happened to one row pushed into an [`ImportSession`].
@@ -372,6 +395,144 @@ pub trait Store {
         let _ = (name, style);
         Err(StoreError::Unsupported {
             what: "styling map layers",
+        })
+    }
+
+    // --- measures ---
+    // Measures (insatser, `model::measure`): a feature table of the project.
+    // Default bodies refuse, as for the edits above.
+
+    /// Every measure, by start date and name.
+    fn measures(&self) -> Result<Vec<Measure>, StoreError> {
+        Err(StoreError::Unsupported { what: "measures" })
+    }
+
+    /// The measure named `name` (exact name), if any.
+    fn measure(&self, name: &str) -> Result<Option<Measure>, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported { what: "measures" })
+    }
+
+    /// Adds a measure in one transaction and returns its fid. A name in use,
+    /// or a measure that fails [`Measure::validate`], gives
+    /// [`StoreError::InvalidMeasure`].
+    fn add_measure(&mut self, measure: &Measure) -> Result<i64, StoreError> {
+        let _ = measure;
+        Err(StoreError::Unsupported {
+            what: "adding measures",
+        })
+    }
+
+    /// Replaces measure `fid` (every field) in one transaction.
+    fn update_measure(&mut self, fid: i64, measure: &Measure) -> Result<(), StoreError> {
+        let _ = (fid, measure);
+        Err(StoreError::Unsupported {
+            what: "editing measures",
+        })
+    }
+
+    /// Removes the measure named `name` in one transaction; false when none.
+    fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported {
+            what: "removing measures",
+        })
+    }
+
+    // --- tracks ---
+    // The hosts' tracks and check-ins (`model::track`), keyed by host code.
+    // Default bodies refuse, as for the edits above.
+
+    /// Stores tracks in one transaction; returns (stored, skipped as
+    /// imported before). A bad host code gives [`StoreError::InvalidTrack`].
+    fn add_tracks(&mut self, tracks: &[Track]) -> Result<(usize, usize), StoreError> {
+        let _ = tracks;
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// The stored tracks' fixes on local dates `from`..=`to` (`None`: open).
+    fn tracks(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<Track>, StoreError> {
+        let _ = (from, to);
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// One line per stored track (host code, file, first and last fix), no positions.
+    fn track_summaries(&self) -> Result<Vec<TrackSummary>, StoreError> {
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    /// Stores check-ins in one transaction; returns (stored, skipped as known).
+    fn add_checkins(&mut self, checkins: &[CheckIn]) -> Result<(usize, usize), StoreError> {
+        let _ = checkins;
+        Err(StoreError::Unsupported { what: "check-ins" })
+    }
+
+    /// The stored check-ins that began on local dates `from`..=`to`.
+    fn checkins(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<CheckIn>, StoreError> {
+        let _ = (from, to);
+        Err(StoreError::Unsupported { what: "check-ins" })
+    }
+
+    /// Deletes tracks that ended, and check-ins that closed, before `before`,
+    /// in one transaction; returns (tracks, check-ins) deleted.
+    fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        let _ = before;
+        Err(StoreError::Unsupported { what: "tracks" })
+    }
+
+    // --- patrol plan ---
+    // Patrol areas, routes and their stops (see `model::plan`), kept by the
+    // GeoPackage as the feature tables `patrol_areas`, `patrol_routes` and
+    // `route_stops`. Each call is one transaction. Default bodies refuse.
+
+    /// Every area and route of the plan, each route with its stops in order.
+    fn patrol_plan(&self) -> Result<PatrolPlan, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "patrol plans",
+        })
+    }
+
+    /// Stores `area`: a new one when its id is `None`, else under its id
+    /// (replacing the stored one, or restoring a deleted one as undo does).
+    /// Returns its id. A bad area gives [`StoreError::InvalidPlan`].
+    fn save_patrol_area(&mut self, area: &PatrolArea) -> Result<i64, StoreError> {
+        let _ = area;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Stores `route` with its stops (replacing the stops stored before), as
+    /// [`Store::save_patrol_area`] does. Returns its id.
+    fn save_patrol_route(&mut self, route: &PatrolRoute) -> Result<i64, StoreError> {
+        let _ = route;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Deletes an area, or a route with its stops; false when there was none.
+    fn delete_plan_item(&mut self, item: PlanRef) -> Result<bool, StoreError> {
+        let _ = item;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Adds every area and route of `plan` as new items (their ids are
+    /// ignored), all in one transaction: one bad item adds nothing.
+    fn add_patrol_plan(&mut self, plan: &PatrolPlan) -> Result<Vec<PlanRef>, StoreError> {
+        let _ = plan;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
         })
     }
 }

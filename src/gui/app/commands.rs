@@ -60,6 +60,8 @@ pub enum Action {
     RemoveShapeLayer(String),
     /// Open the "download map area for offline use" window for the view shown.
     OpenAreaDownload,
+    /// Open the follow-up window (measures, evaluation, presence).
+    OpenFollowUp,
     /// Show background map source `index` (View > Background map).
     SelectMapSource(usize),
 }
@@ -143,6 +145,10 @@ impl LagesbildApp {
             Action::Details(a) => self.on_details_action(ctx, a),
             Action::AddShapeLayer(file) => self.add_shape_layer(ctx, file),
             Action::OpenAreaDownload => self.open_area_download(),
+            Action::OpenFollowUp => {
+                self.follow.open = true;
+                self.follow.refresh(ctx);
+            }
             Action::SelectMapSource(i) => {
                 if let Some(tiles) = &mut self.tiles {
                     tiles.select(i);

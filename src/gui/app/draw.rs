@@ -10,6 +10,7 @@ use super::state::{FittedView, REFIT_WINDOW_S};
 use super::{Action, LagesbildApp, QUIT_SHORTCUT, ViewRequest, solvesborg};
 use crate::crs::sweref_from_wgs84;
 use crate::gui::analysis::ExportTarget;
+use crate::gui::follow::text as follow_text;
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::gui::map::area_download::dialog::DialogEvent;
 use crate::gui::map::incidents::ShownIf;
@@ -96,6 +97,12 @@ impl LagesbildApp {
         }
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
+        let project_path = self.project.as_ref().map(|p| p.loaded.path.clone());
+        self.follow
+            .set_context(&ctx, project_path.as_deref(), &self.state.filter);
+        if self.follow.open {
+            self.follow.show(&ctx, lang);
+        }
         self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
@@ -299,6 +306,14 @@ impl LagesbildApp {
                 }
             });
             ui.menu_button(tr(lang, Key::EditMenu), |ui| self.edit_menu_ui(ui, actions));
+            ui.menu_button(follow_text::tr(lang, follow_text::Key::Menu), |ui| {
+                if ui
+                    .button(follow_text::tr(lang, follow_text::Key::OpenWindow))
+                    .clicked()
+                {
+                    actions.push(Action::OpenFollowUp);
+                }
+            });
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui
                     .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
@@ -479,6 +494,7 @@ impl LagesbildApp {
             layers,
             overlays,
             time,
+            follow,
             ..
         } = self;
         let (mut heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -527,8 +543,13 @@ impl LagesbildApp {
                 requested_at_s,
             });
         }
+        // Keys typed into a text field (a date such as 2025-06-01) are not
+        // map keys.
+        let typing = ui.ctx().egui_wants_keyboard_input();
         let keyboard_zoom = ui.input(|i| {
-            if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+            if typing {
+                0
+            } else if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
                 1
             } else if i.key_pressed(egui::Key::Minus) {
                 -1
@@ -544,6 +565,9 @@ impl LagesbildApp {
         let pan = ui.input(|i| {
             let step = 80.0;
             let mut v = egui::Vec2::ZERO;
+            if typing {
+                return v;
+            }
             if i.key_down(egui::Key::ArrowLeft) {
                 v.x -= step;
             }
@@ -588,6 +612,7 @@ impl LagesbildApp {
             plugins.push((id, Box::new(OverlayPlugin::new([overlay]))));
         }
         let stack = LayerStack::ordered(plugins, layers);
+        let follow_outline = follow.drawn_outline();
         let context_pos = self.edit.context_pos;
         let output = walkers::Map::new(
             tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles),
@@ -598,6 +623,7 @@ impl LagesbildApp {
         .with_plugin(stack)
         .with_plugin(change_layer)
         .with_plugin(area_layer)
+        .with_plugin(follow.area_plugin(&follow_outline))
         .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
