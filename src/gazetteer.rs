@@ -110,7 +110,14 @@ pub struct Match<'a> {
     /// The word before the match, folded, when it is a locative preposition
     /// or position word ("i", "på", "vid", "centrala", …).
     pub locative: Option<&'static str>,
+    /// The name is followed by a sports club's abbreviation ("Mjällby AIF"):
+    /// the club, not the place.
+    pub club: bool,
 }
+
+/// Words after a locality's name that make it a sports club's ("Mjällby
+/// AIF"), not the place.
+const CLUB_WORDS: [&str; 6] = ["aif", "if", "bk", "ff", "ik", "fk"];
 
 /// Words that, just before a name, say that something happened there.
 const LOCATIVES: [&str; 22] = [
@@ -326,11 +333,15 @@ impl Gazetteer {
                         .checked_sub(1)
                         .and_then(|b| LOCATIVES.iter().find(|l| **l == words[b].folded))
                         .copied();
+                    let club = words
+                        .get(last + 1)
+                        .is_some_and(|w| CLUB_WORDS.contains(&w.folded.as_str()));
                     found.push(Match {
                         place: &self.places[p.place],
                         start: words[i].start,
                         end: words[last].end,
                         locative,
+                        club,
                     });
                     i = last + 1;
                 }
@@ -355,6 +366,9 @@ impl Gazetteer {
     ///   police use municipality names ("Sölvesborg") that are also town
     ///   names, so that name alone says nothing new; "centrala Sölvesborg"
     ///   does name the town.
+    /// - A name after "mellan" ("på E22 mellan Norje och Pukavik") is one
+    ///   end of a stretch, not the place, and a club ("Mjällby AIF") is not
+    ///   its home town: neither counts.
     /// - The place must lie within the coarse circle (a same-named place
     ///   elsewhere in Sweden is not meant) and be more precise than it.
     /// - Of several candidates the most precise wins; two different places of
@@ -373,6 +387,9 @@ impl Gazetteer {
         for text in texts {
             for m in self.find_in_text(text) {
                 let p = m.place;
+                if m.club || m.locative == Some("mellan") {
+                    continue;
+                }
                 if p.kind == PlaceKind::Locality
                     && own.as_deref() == Some(fold_name(&p.name).as_str())
                     && m.locative != Some("centrala")
@@ -597,7 +614,27 @@ mod tests {
             Some("Sölvesborgs station")
         );
         // Two localities of equal precision: ambiguous.
-        assert_eq!(place(&["Trafikolycka mellan Mjällby och Hällevik"]), None);
+        assert_eq!(place(&["Trafikolycka i Mjällby och i Hällevik"]), None);
+        // Real titles: a stretch between two places, and a club.
+        assert_eq!(
+            place(&["Singelolycka på E22 mellan Norje och Pukavik."]),
+            None
+        );
+        assert_eq!(
+            place(&["Allsvensk fotbollsmatch mellan Mjällby AIF och IFK Göteborg."]),
+            None
+        );
+        assert_eq!(
+            place(&[
+                "Strandvallens fotbollsarena. Oroligheter efter slutsignalen i finalmatchen i Svenska Cupen mellan Mjällby AIF"
+            ]),
+            None
+        );
+        assert_eq!(
+            place(&["Försök till mord, Västra Mjälbyvägen, Mjällby."]),
+            Some("Mjällby")
+        );
+        assert_eq!(place(&["Hög smäll hörs i Hörvik."]), Some("Hörvik"));
         assert_eq!(place(&["Trafikolycka på väg 123"]), None);
         // A place outside the coarse circle is not meant.
         let far = (LonLat::new(18.06, 59.33), Precision::MUNICIPALITY_M);
