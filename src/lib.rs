@@ -10,6 +10,7 @@
 //! | [`jobs`]   | progress and cancellation for long work |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
 //! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
+//! | [`harvest`] | collecting the Police's events API on a schedule, within its rules |
 //! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
@@ -25,6 +26,7 @@ pub mod crs;
 pub mod demo;
 pub mod export;
 pub mod gazetteer;
+pub mod harvest;
 pub mod import;
 pub mod jobs;
 pub mod model;

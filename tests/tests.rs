@@ -25,6 +25,8 @@ mod gui_layers;
 mod gui_mapui;
 #[cfg(feature = "gui")]
 mod gui_util;
+#[cfg(feature = "harvest")]
+mod harvest;
 mod import_csv;
 mod import_json;
 mod layers;
