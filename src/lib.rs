@@ -11,6 +11,7 @@
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
 //! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
 //! | [`harvest`] | collecting the Police's events API on a schedule, within its rules |
+//! | [`sweden`] | "inside Sweden" by Sweden's outline (`data/sverige.geojson`) with a margin |
 //! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
@@ -31,6 +32,7 @@ pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod store;
+pub mod sweden;
 
 #[cfg(feature = "gui")]
 pub mod gui;

@@ -6,6 +6,7 @@ mod util;
 mod analysis;
 mod cli;
 mod crs;
+mod csv_crs;
 mod demo;
 mod edit;
 #[cfg(feature = "gui")]

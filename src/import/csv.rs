@@ -82,6 +82,8 @@ enum TimeCols {
 /// Everything needed to turn one record into an incident, plus what was
 /// noticed along the way for the notes.
 struct RowParser {
+    /// "Inside Sweden" by its outline, cached per 0.01° cell.
+    sweden: crate::sweden::SwedenTest,
     path: PathBuf,
     file_name: String,
     encoding: TextEncoding,
@@ -522,16 +524,25 @@ impl CsvReader {
                 .decode(rec.get(i).unwrap_or(b""))
                 .into_owned()
         };
-        let samples = |a: usize, b: usize| -> Vec<(f64, f64)> {
+        let lined_samples = |a: usize, b: usize| -> Vec<(u64, f64, f64)> {
             pending
                 .iter()
                 .filter_map(|r| {
                     let x = text::parse_number(&decode(r, a))?.0;
                     let y = text::parse_number(&decode(r, b))?.0;
-                    Some((x, y))
+                    Some((r.position().map_or(0, |p| p.line()), x, y))
                 })
                 .collect()
         };
+        let samples = |a: usize, b: usize| -> Vec<(f64, f64)> {
+            lined_samples(a, b)
+                .into_iter()
+                .map(|(_, x, y)| (x, y))
+                .collect()
+        };
+        // Columns mapped or named as easting and northing fix the axis order.
+        let axes_named = col(Field::X).zip(col(Field::Y)).is_none()
+            && col(Field::Easting).zip(col(Field::Northing)).is_some();
 
         // Lon/lat wins when it holds degrees; projected values in lon/lat
         // columns are read as projected only when --crs names a projected
@@ -548,6 +559,12 @@ impl CsvReader {
             let forced_projected = options.crs.is_some_and(|c| !c.is_geographic());
             if holds_degrees {
                 lonlat_cols = Some((lon, lat));
+                if let Some(crs) = options.crs.filter(|c| !c.is_geographic()) {
+                    notes.push(format!(
+                        "--crs {crs} was not used: the columns {:?} and {:?} hold longitude/latitude degrees, read as WGS 84",
+                        headers[lon], headers[lat]
+                    ));
+                }
                 if projected_pair.is_some() {
                     notes.push(format!(
                         "Coordinates: read from {:?} and {:?} (WGS84); the projected columns were not used",
@@ -591,9 +608,15 @@ impl CsvReader {
                     ),
                 ));
             }
-            let detected =
-                detect::detect_projected(&headers[first], &headers[second], &values, options.crs)
-                    .map_err(|e| file_err(None, e.to_string()))?;
+            let lined = lined_samples(first, second);
+            let detected = detect::detect_in_file(
+                &headers[first],
+                &headers[second],
+                &lined,
+                options.crs,
+                axes_named.then_some(false),
+            )
+            .map_err(|e| file_err(None, e.to_string()))?;
             notes.push(detected.note.clone());
             let (east, north) = if detected.first_is_northing {
                 (second, first)
@@ -601,6 +624,31 @@ impl CsvReader {
                 (first, second)
             };
             let to_wgs84 = ToWgs84::new(detected.crs).map_err(|e| file_err(None, e.to_string()))?;
+            // A wrong system can put a whole file in Norway or the sea: refuse
+            // a file most of whose sample rows fall outside Sweden's outline.
+            let mut sweden = crate::sweden::SwedenTest::new();
+            let outside = lined
+                .iter()
+                .filter(|&&(_, a, b)| {
+                    let (e, n) = if detected.first_is_northing {
+                        (b, a)
+                    } else {
+                        (a, b)
+                    };
+                    to_wgs84.convert(e, n).map_or(true, |p| !sweden.contains(p))
+                })
+                .count();
+            if outside * 2 > lined.len() {
+                return Err(file_err(
+                    None,
+                    format!(
+                        "{outside} of {} sample rows fall outside Sweden when read as {} (by Sweden's outline, {} km margin): the coordinate system is most likely wrong; check --crs",
+                        lined.len(),
+                        detected.crs,
+                        crate::sweden::MARGIN_M / 1000.0
+                    ),
+                ));
+            }
             Coords::Projected {
                 east,
                 north,
@@ -656,6 +704,7 @@ impl CsvReader {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let rows = RowParser {
+            sweden: crate::sweden::SwedenTest::new(),
             path: path.to_owned(),
             file_name,
             encoding: sniffed.encoding,
@@ -918,7 +967,7 @@ impl RowParser {
             Coords::LonLat { .. } => LonLat::new(a, b),
             Coords::Projected { to_wgs84, .. } => {
                 let p = to_wgs84.convert(a, b).map_err(|err| err.to_string())?;
-                if !p.is_in_sweden_region() {
+                if !self.sweden.contains(p) {
                     return Err(format!(
                         "position easting {a}, northing {b} in {} is lon {:.5}, lat {:.5}, far outside Sweden{}",
                         to_wgs84.crs(),
@@ -930,7 +979,7 @@ impl RowParser {
                 p
             }
         };
-        if !p.is_in_sweden_region() {
+        if !self.sweden.contains(p) {
             return Err(format!(
                 "position lon {}, lat {} is far outside Sweden{}",
                 p.lon,
