@@ -158,3 +158,41 @@ fn crs_beside_lon_lat_columns_is_reported_as_unused() {
     );
     assert!(notes.contains("read as WGS 84"), "{notes}");
 }
+
+#[test]
+fn the_report_template_in_data_is_read_without_any_map() {
+    let dir = Dir::new();
+    let header = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/rapport_mall.csv"),
+    )
+    .unwrap();
+    // One filled-in row at the gazetteer's station, as a host would write it.
+    let file = dir.write(
+        "rapport.csv",
+        format!("{header}R-1;2025-03-14 22:40;otrygghet;trygghetsvard;Stationen;56,049444;14,583114;25;Grupp ungdomar\n"),
+    );
+    let mut project = Project::create(&dir.path("p.gpkg"), "T").unwrap();
+    let report = import::import_file(
+        &mut project,
+        &file,
+        &ImportOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        report.imported, 1,
+        "{:?} {:?}",
+        report.rejected, report.notes
+    );
+    let i = &project
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()[0];
+    assert_eq!(i.external_id.as_deref(), Some("R-1"));
+    assert_eq!(i.category, lagesbild::model::Category::Otrygghet);
+    assert_eq!(i.source, lagesbild::model::Source::Trygghetsvard);
+    assert_eq!(i.place.as_deref(), Some("Stationen"));
+    assert_eq!(i.precision_m, 25.0);
+    assert!((i.position.lat - 56.049444).abs() < 1e-9);
+    assert!(i.description.is_some());
+}

@@ -25,6 +25,8 @@ mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 #[cfg(feature = "gui")]
+mod gui_place_search;
+#[cfg(feature = "gui")]
 mod gui_util;
 #[cfg(feature = "harvest")]
 mod harvest;

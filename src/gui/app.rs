@@ -94,6 +94,8 @@ pub struct LagesbildApp {
     overlays: overlays::OverlayState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
+    /// "Sök plats" in the menu bar.
+    place_search: crate::gui::place_search::PlaceSearch,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -149,6 +151,7 @@ impl LagesbildApp {
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
             area_download: None,
+            place_search: Default::default(),
         };
         app.start_loading(ctx, target);
         app
