@@ -400,7 +400,7 @@ fn every_runs_until_sigterm_and_exits_cleanly() {
     assert!(status.success());
     let started = Instant::now();
     let out = loop {
-        if let Some(_) = child.try_wait().unwrap() {
+        if child.try_wait().unwrap().is_some() {
             break child.wait_with_output().unwrap();
         }
         if started.elapsed() > Duration::from_secs(10) {

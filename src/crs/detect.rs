@@ -148,10 +148,9 @@ fn read_forced(first: f64, second: f64, forced: Family) -> Option<Reading> {
     };
     let easting = if first_is_northing { second } else { first };
     let fits = match forced {
-        Family::SwerefLocal => {
-            easting >= LOCAL_FALSE_EASTING_M - LOCAL_FORCED_REACH_M
-                && easting <= LOCAL_FALSE_EASTING_M + LOCAL_FORCED_REACH_M
-        }
+        Family::SwerefLocal => (LOCAL_FALSE_EASTING_M - LOCAL_FORCED_REACH_M
+            ..=LOCAL_FALSE_EASTING_M + LOCAL_FORCED_REACH_M)
+            .contains(&easting),
         other => Family::of_easting(easting) == Some(other),
     };
     fits.then_some(Reading {
