@@ -196,3 +196,45 @@ fn the_report_template_in_data_is_read_without_any_map() {
     assert!((i.position.lat - 56.049444).abs() < 1e-9);
     assert!(i.description.is_some());
 }
+
+#[test]
+fn the_sample_is_taken_through_the_whole_file() {
+    // 100 rows in Swedish order (X = northing), then 500 in GIS order
+    // (X = easting): the first rows alone would be an even split; the
+    // rows sampled through the file give GIS order the majority.
+    let dir = Dir::new();
+    let places = [
+        (473545.0, 6211954.0),
+        (480275.5, 6211689.7),
+        (481297.7, 6207975.5),
+        (479273.7, 6219114.8),
+        (485157.1, 6210816.4),
+    ];
+    let mut text = String::from("id;X;Y;tid\n");
+    for i in 0..600 {
+        let (e, n) = places[i % places.len()];
+        let (x, y) = if i < 100 { (n, e) } else { (e, n) };
+        text.push_str(&format!("R{i};{x};{y};2025-03-14 22:40\n"));
+    }
+    let path = dir.write("mixed.csv", text);
+    let mut project = Project::create(&dir.path("p.gpkg"), "T").unwrap();
+    let report = import::import_file(
+        &mut project,
+        &path,
+        &ImportOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    assert_eq!(report.imported, 500);
+    assert_eq!(report.rejected.len(), 100);
+    assert_eq!(report.rejected[0].line, 2);
+    assert_eq!(report.rejected[99].line, 101);
+    let notes = report.notes.join(" ");
+    assert!(notes.contains("X = easting, Y = northing"), "{notes}");
+    assert!(notes.contains("100 of 400 sample rows"), "{notes}");
+    assert!(
+        notes.contains("(lines 2, 3, 4, 5, 6, 7, 8, 9 and 92 more)"),
+        "{notes}"
+    );
+}

@@ -35,6 +35,9 @@ use crate::model::{self, Category, Incident, LonLat, Precision, Source, UidGener
 
 /// Records read ahead to detect the coordinate system and date order.
 pub const SAMPLE_ROWS: usize = 200;
+/// Further rows sampled through the rest of a longer file for the
+/// coordinate detection.
+pub const SPREAD_SAMPLES: usize = 200;
 
 /// Longest raw record kept for the rejects file.
 const MAX_RAW_LEN: usize = 64 * 1024;
@@ -608,7 +611,19 @@ impl CsvReader {
                     ),
                 ));
             }
-            let lined = lined_samples(first, second);
+            let mut lined = lined_samples(first, second);
+            // A file longer than the rows read ahead: sample the rest too.
+            if pending.len() == SAMPLE_ROWS {
+                let after = sniffed.bom_len + rdr.position().byte();
+                lined.extend(spread_samples(
+                    path,
+                    sniffed.encoding,
+                    delimiter,
+                    after,
+                    (first, second),
+                    SPREAD_SAMPLES,
+                ));
+            }
             let detected = detect::detect_in_file(
                 &headers[first],
                 &headers[second],
@@ -744,6 +759,69 @@ impl CsvReader {
             rows,
         })
     }
+}
+
+/// Extra sample rows taken through the whole file (after the rows read
+/// ahead), so that the coordinate detection sees the file, not only its
+/// start: up to `count` records starting just after evenly spaced byte
+/// offsets from `from` to the end, each with its physical line. Records that
+/// cannot be read there (e.g. inside a quoted field with a line break) are
+/// skipped. Reads the file once more; costs a fraction of the import.
+fn spread_samples(
+    path: &Path,
+    encoding: TextEncoding,
+    delimiter: u8,
+    from: u64,
+    (first, second): (usize, usize),
+    count: usize,
+) -> Vec<(u64, f64, f64)> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let from = (from as usize).min(bytes.len());
+    let span = bytes.len() - from;
+    if span == 0 || count == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut line = 1 + bytes[..from].iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut counted_to = from;
+    for k in 0..count {
+        let offset = from + span * k / count;
+        let Some(nl) = bytes[offset..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let start = offset + nl + 1;
+        if start >= bytes.len() || start < counted_to {
+            continue;
+        }
+        line += bytes[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = start;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |e| start + e);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[start..end]);
+        let mut rec = ByteRecord::new();
+        if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            continue;
+        }
+        let field = |i: usize| encoding.decode(rec.get(i).unwrap_or(b"")).into_owned();
+        if let (Some((a, _)), Some((b, _))) = (
+            text::parse_number(&field(first)),
+            text::parse_number(&field(second)),
+        ) {
+            out.push((line, a, b));
+        }
+    }
+    out
 }
 
 fn quoted_list(items: &[String]) -> String {
