@@ -298,6 +298,10 @@ fn a_404_is_final() {
     assert_exit(&out, 2);
     let (_, stderr) = text(&out);
     assert!(stderr.contains("404 Not Found"), "{stderr}");
+    assert!(
+        !dir.path("q.gpkg").exists(),
+        "a project created for nothing is removed"
+    );
 }
 
 #[test]

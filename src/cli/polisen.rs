@@ -121,6 +121,27 @@ fn run_harvest(args: &HarvestArgs) -> anyhow::Result<Outcome> {
     if created {
         eprintln!("Created {}", args.project.display());
     }
+    let mut stored_any = false;
+    let result = harvest_loop(project.as_mut(), &config, every, &mut stored_any);
+    if result.is_err() && created && !stored_any {
+        // As `import` does: a project created for a harvest that stored
+        // nothing is not left behind.
+        drop(project);
+        let _ = std::fs::remove_file(&args.project);
+        eprintln!(
+            "Nothing was harvested; {} was not created.",
+            args.project.display()
+        );
+    }
+    result
+}
+
+fn harvest_loop(
+    project: &mut dyn store::Store,
+    config: &HarvestConfig,
+    every: Option<Duration>,
+    stored_any: &mut bool,
+) -> anyhow::Result<Outcome> {
     let transport = HttpTransport::new().map_err(anyhow::Error::msg)?;
     let stop = CancelToken::new();
     stop_on_signals(stop.clone())?;
@@ -129,8 +150,9 @@ fn run_harvest(args: &HarvestArgs) -> anyhow::Result<Outcome> {
     let mut failures = 0u32;
     loop {
         let started = std::time::Instant::now();
-        match harvest::harvest_once(project.as_mut(), &config, &transport, &stop, &mut say) {
+        match harvest::harvest_once(project, config, &transport, &stop, &mut say) {
             Ok(run) => {
+                *stored_any = true;
                 let r = &run.report;
                 println!(
                     "{}: {} new, {} updated, {} unchanged, {} summar(y/ies) kept apart, {} event(s) of other places left out ({} call(s), waited {:.1} s)",
