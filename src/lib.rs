@@ -9,6 +9,9 @@
 //! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
 //! | [`jobs`]   | progress and cancellation for long work |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
+//! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
+//! | [`harvest`] | collecting the Police's events API on a schedule, within its rules |
+//! | [`sweden`] | "inside Sweden" by Sweden's outline (`data/sverige.geojson`) with a margin |
 //! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
@@ -23,10 +26,13 @@ pub mod analysis;
 pub mod crs;
 pub mod demo;
 pub mod export;
+pub mod gazetteer;
+pub mod harvest;
 pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod store;
+pub mod sweden;
 
 #[cfg(feature = "gui")]
 pub mod gui;

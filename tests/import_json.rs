@@ -25,7 +25,8 @@ fn polisen_events_import_as_coarse_police_incidents() {
         Format::Polisen,
         "detected from the leading ["
     );
-    assert_eq!(report.imported, 12);
+    // The "Sammanfattning natt" is no incident: it is kept apart.
+    assert_eq!((report.imported, report.summaries), (11, 1));
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     assert!(
         report.notes.iter().any(|n| n.contains("coarse")),
@@ -34,9 +35,9 @@ fn polisen_events_import_as_coarse_police_incidents() {
     );
 
     let info = project.info().unwrap();
-    assert_eq!(info.incident_count, 12);
-    assert_eq!(info.coarse_count, 12);
-    assert!(info.by_source.contains(&(Source::Polis, 12)));
+    assert_eq!(info.incident_count, 11);
+    assert_eq!(info.coarse_count, 11);
+    assert!(info.by_source.contains(&(Source::Polis, 11)));
 
     let stored = project
         .incidents(&Filter::default(), &CancelToken::new())
@@ -50,18 +51,24 @@ fn polisen_events_import_as_coarse_police_incidents() {
         "2024-12-31T22:50:00+00:00",
         "named 31 december, published 2 January 2025"
     );
-    let county = stored
-        .iter()
-        .find(|i| i.place.as_deref() == Some("Blekinge län"))
-        .unwrap();
-    assert_eq!(county.precision_m, Precision::COUNTY_M);
-    assert_eq!(county.category, Category::Ovrigt);
-    assert_eq!(county.category_text.as_deref(), Some("Sammanfattning natt"));
+    assert!(
+        stored
+            .iter()
+            .all(|i| i.place.as_deref() != Some("Blekinge län"))
+    );
+    let summaries = project.police_summaries().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].kind, "Sammanfattning natt");
     assert!(stored.iter().all(|i| i.description.is_some()));
+    assert!(stored.iter().all(|i| i.precision_m >= Precision::TOWN_M));
+    assert!(stored.iter().any(|i| i.category == Category::Vald));
 
-    // The same file again: all duplicates.
+    // The same file again: all unchanged.
     let again = import(&mut project, &path, &ImportOptions::default());
-    assert_eq!((again.imported, again.duplicates), (0, 12));
+    assert_eq!(
+        (again.imported, again.updated, again.duplicates),
+        (0, 0, 11)
+    );
 }
 
 #[test]

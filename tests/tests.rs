@@ -6,6 +6,7 @@ mod util;
 mod analysis;
 mod cli;
 mod crs;
+mod csv_crs;
 mod demo;
 mod edit;
 #[cfg(feature = "gui")]
@@ -28,8 +29,11 @@ mod gui_layers;
 mod gui_mapui;
 #[cfg(feature = "gui")]
 mod gui_time;
+mod gui_place_search;
 #[cfg(feature = "gui")]
 mod gui_util;
+#[cfg(feature = "harvest")]
+mod harvest;
 mod import_csv;
 mod import_json;
 mod layers;
@@ -37,6 +41,7 @@ mod layers;
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+mod polisen;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

@@ -63,6 +63,52 @@ pub enum Command {
     Dose(super::follow_args::DoseArgs),
     /// The hosts' shift reports: import a form tool's CSV export.
     Reports(super::follow_args::ReportsArgs),
+    /// The Police's open events API (polisen.se/api/events).
+    Polisen(PolisenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolisenArgs {
+    #[command(subcommand)]
+    pub command: PolisenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolisenCommand {
+    /// Collect the municipality's events from the API into PROJECT (created
+    /// when it does not exist): new events added, edited ones updated in
+    /// place, events that left the API's 500-event window kept. Follows the
+    /// API's rules: HTTPS, a User-Agent naming the app and a contact, at
+    /// least 10 s between calls (kept in the project, so runs in a row wait),
+    /// at most 60 an hour and 1 440 a day, backing off on 429 and 5xx, and a
+    /// 404 ends it.
+    Harvest(HarvestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HarvestArgs {
+    /// The project file (.gpkg); created when it does not exist.
+    pub project: PathBuf,
+    /// Municipalities or counties to keep, several separated by ';'
+    /// (e.g. "Sölvesborg" or "Sölvesborg;Karlshamn").
+    #[arg(long, value_name = "NAME[;NAME…]")]
+    pub location: String,
+    /// Harvest once and exit (the default; for a systemd timer or Task
+    /// Scheduler).
+    #[arg(long, conflicts_with = "every")]
+    pub once: bool,
+    /// Harvest again every INTERVAL (e.g. 30m, 1h, 900s; at least 1m) until
+    /// stopped with Ctrl+C or a service stop, which lets the current import
+    /// finish.
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<String>,
+    /// The API's address (default https://polisen.se/api/events; plain http
+    /// only to this machine, for tests).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Contact named in the User-Agent (e.g. an e-mail address of the unit).
+    #[arg(long, value_name = "CONTACT")]
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -70,7 +70,8 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         }
     }
 
-    let imported: u64 = reports.iter().map(|r| r.imported).sum();
+    // Police events updated in place count as imported for the outcome.
+    let imported: u64 = reports.iter().map(|r| r.imported + r.updated).sum();
     let duplicates: u64 = reports.iter().map(|r| r.duplicates).sum();
     let rejected: usize = reports.iter().map(|r| r.rejected.len()).sum();
     let conflicts: usize = reports.iter().map(|r| r.conflicts.len()).sum();
@@ -171,6 +172,12 @@ fn print_report(r: &ImportReport) {
         r.conflicts.len(),
         r.rejected.len(),
     );
+    if r.format == Format::Polisen {
+        println!(
+            "  {} updated (edited by the Police since stored), {} summar(y/ies) and notice(s) kept apart from the incidents",
+            r.updated, r.summaries
+        );
+    }
     for note in &r.notes {
         println!("  note: {note}");
     }

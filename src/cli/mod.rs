@@ -14,6 +14,7 @@ mod import;
 mod layer;
 mod measure;
 mod presence;
+mod polisen;
 mod progress;
 mod stats;
 mod time;
@@ -66,6 +67,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Tracks(args)) => presence::run_tracks(&args),
         Some(Command::Dose(args)) => presence::run_dose(&args),
         Some(Command::Reports(args)) => presence::run_reports(&args),
+        Some(Command::Polisen(args)) => polisen::run(&args),
     }
 }
 

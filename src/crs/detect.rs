@@ -31,15 +31,15 @@ const RT90_EASTING_M: (f64, f64) = (1_200_000.0, 1_900_000.0);
 const TM_EASTING_M: (f64, f64) = (250_000.0, 950_000.0);
 /// Local SWEREF 99 zone eastings, metres (exclusive upper bound).
 const LOCAL_EASTING_M: (f64, f64) = (0.0, 250_000.0);
-/// With a local zone forced, eastings up to this are accepted: 250 km from the
-/// zone's meridian, far beyond any sensible use of a zone.
-const LOCAL_FORCED_MAX_EASTING_M: f64 = 400_000.0;
+/// The local zones' false easting, metres.
+const LOCAL_FALSE_EASTING_M: f64 = 150_000.0;
+/// With a local zone forced, eastings this far either side of the zone's
+/// meridian are accepted (negative ones west of it): far beyond any sensible
+/// use of a zone, and whether the position is in Sweden is checked after.
+const LOCAL_FORCED_REACH_M: f64 = 400_000.0;
 /// WGS84 over Sweden with a margin, degrees: ([`crate::model::LonLat::SWEDEN_REGION`]).
 const LAT_DEG: (f64, f64) = (54.8, 69.5);
 const LON_DEG: (f64, f64) = (10.0, 24.9);
-/// At most this share of the samples may fit no system; they are left out
-/// (the importer reports those rows) and the note says so.
-const MAX_MISFIT_SHARE: f64 = 0.1;
 
 /// What [`detect_projected`] concluded.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +148,9 @@ fn read_forced(first: f64, second: f64, forced: Family) -> Option<Reading> {
     };
     let easting = if first_is_northing { second } else { first };
     let fits = match forced {
-        Family::SwerefLocal => easting > 0.0 && easting <= LOCAL_FORCED_MAX_EASTING_M,
+        Family::SwerefLocal => (LOCAL_FALSE_EASTING_M - LOCAL_FORCED_REACH_M
+            ..=LOCAL_FALSE_EASTING_M + LOCAL_FORCED_REACH_M)
+            .contains(&easting),
         other => Family::of_easting(easting) == Some(other),
     };
     fits.then_some(Reading {
@@ -310,19 +312,61 @@ fn describe_reading(first_name: &str, second_name: &str, reading: Reading) -> St
 
 /// Detects the system and axis order of a pair of projected coordinate
 /// columns, named `first_name` and `second_name`, from sample value pairs.
-/// `forced`, when given (`--crs`), fixes the system and only the axis order is
-/// detected. Errors when the values fit no supported system or are ambiguous
-/// (e.g. a local SWEREF 99 zone without `--crs`), saying what to pass.
-///
-/// Up to 10 % of the samples may fit no system (e.g. a stray `0;0` row); they
-/// are left out and the note counts them. Samples that fit different systems
-/// or axis orders are an error. With `forced` = WGS84, the columns are read
-/// as longitude/latitude degrees and only their order is detected.
+/// See [`detect_in_file`], which this calls without line numbers or a known
+/// axis order.
 pub fn detect_projected(
     first_name: &str,
     second_name: &str,
     samples: &[(f64, f64)],
     forced: Option<Crs>,
+) -> Result<Detected, CrsError> {
+    let lined: Vec<(u64, f64, f64)> = samples.iter().map(|&(a, b)| (0, a, b)).collect();
+    detect_in_file(first_name, second_name, &lined, forced, None)
+}
+
+/// Lines of `rows`, for a message: "lines 4, 9 and 12" (at most 8 listed).
+fn lines_phrase(lines: &[u64]) -> String {
+    let known: Vec<u64> = lines.iter().copied().filter(|&l| l > 0).collect();
+    if known.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = known.iter().take(8).map(u64::to_string).collect();
+    let more = if known.len() > 8 {
+        format!(" and {} more", known.len() - 8)
+    } else {
+        String::new()
+    };
+    let word = if known.len() == 1 { "line" } else { "lines" };
+    format!(" ({word} {}{more})", shown.join(", "))
+}
+
+/// Detects the system and axis order of a pair of projected coordinate
+/// columns from sample rows `(line, first, second)` taken through the file.
+///
+/// # The user's word wins
+/// - `forced` (`--crs`) fixes the system: only the axis order is read from
+///   the values, by the majority of the samples; samples that do not fit are
+///   no reason to refuse the file (the importer rejects those rows by line).
+///   Only when most samples fit no reading of that system is it refused: the
+///   system is then most likely wrong, and the message says what the values
+///   look like.
+/// - `first_is_northing` (columns mapped as easting/northing with `--map`, or
+///   named so) fixes the axis order; then the values are only checked.
+/// - Without `--crs`, the reading shared by most samples decides; the note
+///   names the odd rows and the `--crs` flag. When no reading holds for more
+///   than half of the samples the file is refused with the readings found.
+///
+/// A local SWEREF 99 zone cannot be told from the values without `--crs`
+/// (all zones share one false easting); with a zone forced, eastings from
+/// −250 000 to 550 000 m are accepted (400 km either side of the zone's
+/// meridian: negative ones are valid west of it, e.g. Karlstad in EPSG:3010).
+/// With `forced` = WGS84, the columns are read as longitude/latitude degrees.
+pub fn detect_in_file(
+    first_name: &str,
+    second_name: &str,
+    samples: &[(u64, f64, f64)],
+    forced: Option<Crs>,
+    first_is_northing: Option<bool>,
 ) -> Result<Detected, CrsError> {
     let fail = |reason: String| CrsError::Detection {
         columns: format!("{first_name:?}, {second_name:?}"),
@@ -333,16 +377,20 @@ pub fn detect_projected(
             "there are no coordinate values to judge from".to_string(),
         ));
     }
+    let pairs: Vec<(f64, f64)> = samples.iter().map(|&(_, a, b)| (a, b)).collect();
     let forced_family = forced.map(Family::of_crs);
-    let readings: Vec<Option<Reading>> = samples
+    let readings: Vec<Option<Reading>> = pairs
         .iter()
-        .map(|&(a, b)| match forced_family {
-            Some(family) => read_forced(a, b, family),
-            None => read_projected(a, b),
+        .map(|&(a, b)| {
+            let r = match forced_family {
+                Some(family) => read_forced(a, b, family),
+                None => read_projected(a, b),
+            };
+            r.filter(|r| first_is_northing.is_none_or(|n| n == r.first_is_northing))
         })
         .collect();
 
-    // Distinct readings, in order of first appearance, with counts.
+    // Distinct readings with counts, most common first (ties: first seen).
     let mut kinds: Vec<(Reading, usize)> = Vec::new();
     for reading in readings.iter().flatten() {
         match kinds.iter_mut().find(|(r, _)| r == reading) {
@@ -350,36 +398,51 @@ pub fn detect_projected(
             None => kinds.push((*reading, 1)),
         }
     }
-    let misfits = readings.iter().filter(|r| r.is_none()).count();
-
-    if kinds.len() > 1 {
-        kinds.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
-        let parts: Vec<String> = kinds
+    kinds.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
+    let Some(&(reading, count)) = kinds.first() else {
+        return Err(fail(no_fit_reason(&pairs, forced)));
+    };
+    let odd_lines: Vec<u64> = samples
+        .iter()
+        .zip(&readings)
+        .filter(|(_, r)| **r != Some(reading))
+        .map(|(s, _)| s.0)
+        .collect();
+    let odd = odd_lines.len();
+    let describe_kinds = || -> String {
+        kinds
             .iter()
-            .map(|&(reading, count)| {
+            .map(|&(r, n)| {
                 format!(
-                    "{count} read as {}",
-                    describe_reading(first_name, second_name, reading)
+                    "{n} read as {}",
+                    describe_reading(first_name, second_name, r)
                 )
             })
-            .collect();
-        return Err(fail(format!(
-            "the sample rows disagree ({}); all rows must use one system and one axis order",
-            parts.join(", ")
-        )));
-    }
-
-    let Some(&(reading, _)) = kinds.first() else {
-        return Err(fail(no_fit_reason(samples, forced)));
+            .chain((readings.iter().any(Option::is_none)).then(|| {
+                format!(
+                    "{} fit no system",
+                    readings.iter().filter(|r| r.is_none()).count()
+                )
+            }))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let misfit_share = misfits as f64 / samples.len() as f64;
-    if misfit_share > MAX_MISFIT_SHARE {
-        return Err(fail(format!(
-            "{misfits} of {} sample rows fit no supported system while the rest read as {}; {}",
-            samples.len(),
-            describe_reading(first_name, second_name, reading),
-            ranges_phrase(samples)
-        )));
+    if count * 2 <= samples.len() {
+        return Err(match forced {
+            Some(crs) => fail(format!(
+                "most sample rows do not fit {crs} ({} of {} do; {}): the system is most likely wrong, {}",
+                count,
+                samples.len(),
+                ranges_phrase(&pairs),
+                no_fit_reason(&pairs, forced)
+            )),
+            None => fail(format!(
+                "no reading holds for most of the {} sample rows ({}){}; pass the system with --crs (e.g. --crs EPSG:3006) and, if the columns are named x/y, their meaning with --map COLUMN=easting --map COLUMN=northing",
+                samples.len(),
+                describe_kinds(),
+                lines_phrase(&odd_lines)
+            )),
+        });
     }
 
     let crs = match (forced, reading.family) {
@@ -395,21 +458,35 @@ pub fn detect_projected(
         (None, Family::Wgs84) => Crs::WGS84,
     };
     let given = if forced.is_some() { ", as given," } else { "" };
-    let left_out = if misfits > 0 {
+    let left_out = if odd == 0 {
+        String::new()
+    } else if forced.is_some() {
         format!(
-            "; {misfits} of {} sample rows fit no system and were left out",
-            samples.len()
+            "; {odd} of {} sample rows do not fit it{} and are rejected by line",
+            samples.len(),
+            lines_phrase(&odd_lines)
         )
     } else {
-        String::new()
+        format!(
+            "; {odd} of {} sample rows read differently or fit no system{} and are rejected by line unless they fit once read this way (if the file mixes systems, pass --crs)",
+            samples.len(),
+            lines_phrase(&odd_lines)
+        )
+    };
+    let axes = if first_is_northing.is_some() {
+        let (n, e) = if reading.first_is_northing {
+            (first_name, second_name)
+        } else {
+            (second_name, first_name)
+        };
+        format!("{n} = northing, {e} = easting, as mapped")
+    } else {
+        axes_phrase(first_name, second_name, reading)
     };
     Ok(Detected {
         crs,
         first_is_northing: reading.first_is_northing,
-        note: format!(
-            "Coordinates read as {crs}{given} with {}{left_out}.",
-            axes_phrase(first_name, second_name, reading)
-        ),
+        note: format!("Coordinates read as {crs}{given} with {axes}{left_out}."),
     })
 }
 
@@ -688,41 +765,105 @@ mod tests {
     }
 
     #[test]
-    fn mixed_samples_are_an_error() {
-        let mut mixed = tm_north_east();
-        mixed.extend(rt90_north_east());
-        let reason_text = reason_of(detect_projected("x", "y", &mixed, None).unwrap_err());
+    fn the_majority_decides_and_the_odd_rows_are_named() {
+        // 4 TM against 3 RT 90: TM wins, the RT 90 rows are named.
+        let mixed: Vec<(u64, f64, f64)> = tm_north_east()
+            .into_iter()
+            .chain(rt90_north_east())
+            .enumerate()
+            .map(|(i, (a, b))| (i as u64 + 2, a, b))
+            .collect();
+        let d = detect_in_file("x", "y", &mixed, None, None).unwrap();
+        assert_eq!(d.crs, Crs::SWEREF99_TM);
         assert!(
-            reason_text.contains("4 read as SWEREF 99 TM (EPSG:3006) with x = northing, 3 read as RT 90 2.5 gon V (EPSG:3021) with x = northing"),
-            "{reason_text}"
+            d.note.contains("3 of 7 sample rows read differently"),
+            "{}",
+            d.note
         );
+        assert!(d.note.contains("(lines 6, 7, 8)"), "{}", d.note);
+        assert!(d.note.contains("pass --crs"), "{}", d.note);
+        // An even split: no majority, refused with the readings, the lines and --crs.
+        let mut mixed: Vec<(u64, f64, f64)> = tm_north_east()[..3]
+            .iter()
+            .chain(&rt90_north_east()[..3])
+            .enumerate()
+            .map(|(i, &(a, b))| (i as u64 + 2, a, b))
+            .collect();
+        mixed.truncate(6);
+        let reason = reason_of(detect_in_file("x", "y", &mixed, None, None).unwrap_err());
+        assert!(
+            reason.contains("no reading holds for most of the 6 sample rows"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("3 read as SWEREF 99 TM (EPSG:3006) with x = northing"),
+            "{reason}"
+        );
+        assert!(reason.contains("--crs"), "{reason}");
+        // A swapped pair among TM rows (a real Trafikverket defect).
         let mut orders = tm_north_east();
-        orders.extend(swapped(&tm_north_east()[..2]));
-        let reason_text = reason_of(detect_projected("x", "y", &orders, None).unwrap_err());
-        assert!(
-            reason_text.contains("2 read as SWEREF 99 TM (EPSG:3006) with y = northing"),
-            "{reason_text}"
-        );
+        orders.extend(swapped(&tm_north_east()[..1]));
+        let d = detect_projected("x", "y", &orders, None).unwrap();
+        assert!(d.first_is_northing);
+        assert!(d.note.contains("1 of 5 sample rows"), "{}", d.note);
     }
 
     #[test]
-    fn a_few_stray_rows_are_left_out() {
+    fn with_crs_the_users_word_wins() {
+        // --crs EPSG:3006 --map X=easting --map Y=northing: the order is given,
+        // a swapped row does not block the file.
+        let mut rows: Vec<(u64, f64, f64)> = swapped(&tm_north_east())
+            .into_iter()
+            .enumerate()
+            .map(|(i, (a, b))| (i as u64 + 2, a, b))
+            .collect();
+        rows.push((9, 6_212_290.0, 476_530.0));
+        let d = detect_in_file("X", "Y", &rows, Some(Crs::SWEREF99_TM), Some(false)).unwrap();
+        assert!(!d.first_is_northing);
+        assert!(d.note.contains("as mapped"), "{}", d.note);
+        assert!(
+            d.note.contains("1 of 5 sample rows do not fit it (line 9)"),
+            "{}",
+            d.note
+        );
+        // A negative easting is valid in a local zone west of its meridian
+        // (Karlstad in SWEREF 99 16 30): northing 6 586 000, easting −55 000.
+        let karlstad = [(2, -55_000.0, 6_586_000.0), (3, -54_000.0, 6_587_500.0)];
+        let d = detect_in_file(
+            "e",
+            "n",
+            &karlstad,
+            Some(Crs::from_epsg(3010).unwrap()),
+            None,
+        )
+        .unwrap();
+        assert!(!d.first_is_northing);
+        // Most rows not fitting the given system: refused, with a hint.
+        let rt = rt90_north_east();
+        let rows: Vec<(u64, f64, f64)> = rt.iter().map(|&(a, b)| (1, a, b)).collect();
+        let reason =
+            reason_of(detect_in_file("x", "y", &rows, Some(Crs::SWEREF99_TM), None).unwrap_err());
+        assert!(reason.contains("do not fit"), "{reason}");
+        assert!(reason.contains("RT 90"), "{reason}");
+        // Half fitting is not most.
+        let mut half = rows.clone();
+        half.extend(tm_north_east().iter().take(3).map(|&(a, b)| (1, a, b)));
+        let reason =
+            reason_of(detect_in_file("x", "y", &half, Some(Crs::SWEREF99_TM), None).unwrap_err());
+        assert!(reason.contains("most sample rows do not fit"), "{reason}");
+    }
+
+    #[test]
+    fn a_few_stray_rows_are_named() {
         let mut samples: Vec<(f64, f64)> = tm_north_east().into_iter().cycle().take(19).collect();
         samples.push((0.0, 0.0));
         let d = detect_projected("x", "y", &samples, None).unwrap();
         assert_eq!(d.crs, Crs::SWEREF99_TM);
         assert!(
             d.note
-                .ends_with("; 1 of 20 sample rows fit no system and were left out."),
+                .contains("; 1 of 20 sample rows read differently or fit no system"),
             "{}",
             d.note
-        );
-        let mut samples = tm_north_east();
-        samples.push((0.0, 0.0));
-        let reason = reason_of(detect_projected("x", "y", &samples, None).unwrap_err());
-        assert!(
-            reason.starts_with("1 of 5 sample rows fit no supported system"),
-            "{reason}"
         );
     }
 }

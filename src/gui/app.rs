@@ -98,6 +98,8 @@ pub struct LagesbildApp {
     time: crate::gui::time::TimeState,
     /// The follow-up window: measures, evaluation, presence (`gui/follow`).
     follow: super::follow::FollowPanel,
+    /// "Sök plats" in the menu bar.
+    place_search: crate::gui::place_search::PlaceSearch,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -155,6 +157,7 @@ impl LagesbildApp {
             area_download: None,
             time: crate::gui::time::TimeState::default(),
             follow: super::follow::FollowPanel::default(),
+            place_search: Default::default(),
         };
         app.start_loading(ctx, target);
         app

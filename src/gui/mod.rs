@@ -11,6 +11,7 @@ pub mod follow;
 pub mod i18n;
 pub mod map;
 pub mod panels;
+pub mod place_search;
 pub mod scale_bar;
 pub mod tasks;
 /// Time patterns window, time slider and change map.

@@ -35,6 +35,9 @@ use crate::model::{self, Category, Incident, LonLat, Precision, Source, UidGener
 
 /// Records read ahead to detect the coordinate system and date order.
 pub const SAMPLE_ROWS: usize = 200;
+/// Further rows sampled through the rest of a longer file for the
+/// coordinate detection.
+pub const SPREAD_SAMPLES: usize = 200;
 
 /// Longest raw record kept for the rejects file.
 const MAX_RAW_LEN: usize = 64 * 1024;
@@ -82,6 +85,8 @@ enum TimeCols {
 /// Everything needed to turn one record into an incident, plus what was
 /// noticed along the way for the notes.
 struct RowParser {
+    /// "Inside Sweden" by its outline, cached per 0.01° cell.
+    sweden: crate::sweden::SwedenTest,
     path: PathBuf,
     file_name: String,
     encoding: TextEncoding,
@@ -522,16 +527,25 @@ impl CsvReader {
                 .decode(rec.get(i).unwrap_or(b""))
                 .into_owned()
         };
-        let samples = |a: usize, b: usize| -> Vec<(f64, f64)> {
+        let lined_samples = |a: usize, b: usize| -> Vec<(u64, f64, f64)> {
             pending
                 .iter()
                 .filter_map(|r| {
                     let x = text::parse_number(&decode(r, a))?.0;
                     let y = text::parse_number(&decode(r, b))?.0;
-                    Some((x, y))
+                    Some((r.position().map_or(0, |p| p.line()), x, y))
                 })
                 .collect()
         };
+        let samples = |a: usize, b: usize| -> Vec<(f64, f64)> {
+            lined_samples(a, b)
+                .into_iter()
+                .map(|(_, x, y)| (x, y))
+                .collect()
+        };
+        // Columns mapped or named as easting and northing fix the axis order.
+        let axes_named = col(Field::X).zip(col(Field::Y)).is_none()
+            && col(Field::Easting).zip(col(Field::Northing)).is_some();
 
         // Lon/lat wins when it holds degrees; projected values in lon/lat
         // columns are read as projected only when --crs names a projected
@@ -548,6 +562,12 @@ impl CsvReader {
             let forced_projected = options.crs.is_some_and(|c| !c.is_geographic());
             if holds_degrees {
                 lonlat_cols = Some((lon, lat));
+                if let Some(crs) = options.crs.filter(|c| !c.is_geographic()) {
+                    notes.push(format!(
+                        "--crs {crs} was not used: the columns {:?} and {:?} hold longitude/latitude degrees, read as WGS 84",
+                        headers[lon], headers[lat]
+                    ));
+                }
                 if projected_pair.is_some() {
                     notes.push(format!(
                         "Coordinates: read from {:?} and {:?} (WGS84); the projected columns were not used",
@@ -591,9 +611,27 @@ impl CsvReader {
                     ),
                 ));
             }
-            let detected =
-                detect::detect_projected(&headers[first], &headers[second], &values, options.crs)
-                    .map_err(|e| file_err(None, e.to_string()))?;
+            let mut lined = lined_samples(first, second);
+            // A file longer than the rows read ahead: sample the rest too.
+            if pending.len() == SAMPLE_ROWS {
+                let after = sniffed.bom_len + rdr.position().byte();
+                lined.extend(spread_samples(
+                    path,
+                    sniffed.encoding,
+                    delimiter,
+                    after,
+                    (first, second),
+                    SPREAD_SAMPLES,
+                ));
+            }
+            let detected = detect::detect_in_file(
+                &headers[first],
+                &headers[second],
+                &lined,
+                options.crs,
+                axes_named.then_some(false),
+            )
+            .map_err(|e| file_err(None, e.to_string()))?;
             notes.push(detected.note.clone());
             let (east, north) = if detected.first_is_northing {
                 (second, first)
@@ -601,6 +639,31 @@ impl CsvReader {
                 (first, second)
             };
             let to_wgs84 = ToWgs84::new(detected.crs).map_err(|e| file_err(None, e.to_string()))?;
+            // A wrong system can put a whole file in Norway or the sea: refuse
+            // a file most of whose sample rows fall outside Sweden's outline.
+            let mut sweden = crate::sweden::SwedenTest::new();
+            let outside = lined
+                .iter()
+                .filter(|&&(_, a, b)| {
+                    let (e, n) = if detected.first_is_northing {
+                        (b, a)
+                    } else {
+                        (a, b)
+                    };
+                    to_wgs84.convert(e, n).map_or(true, |p| !sweden.contains(p))
+                })
+                .count();
+            if outside * 2 > lined.len() {
+                return Err(file_err(
+                    None,
+                    format!(
+                        "{outside} of {} sample rows fall outside Sweden when read as {} (by Sweden's outline, {} km margin): the coordinate system is most likely wrong; check --crs",
+                        lined.len(),
+                        detected.crs,
+                        crate::sweden::MARGIN_M / 1000.0
+                    ),
+                ));
+            }
             Coords::Projected {
                 east,
                 north,
@@ -656,6 +719,7 @@ impl CsvReader {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let rows = RowParser {
+            sweden: crate::sweden::SwedenTest::new(),
             path: path.to_owned(),
             file_name,
             encoding: sniffed.encoding,
@@ -695,6 +759,69 @@ impl CsvReader {
             rows,
         })
     }
+}
+
+/// Extra sample rows taken through the whole file (after the rows read
+/// ahead), so that the coordinate detection sees the file, not only its
+/// start: up to `count` records starting just after evenly spaced byte
+/// offsets from `from` to the end, each with its physical line. Records that
+/// cannot be read there (e.g. inside a quoted field with a line break) are
+/// skipped. Reads the file once more; costs a fraction of the import.
+fn spread_samples(
+    path: &Path,
+    encoding: TextEncoding,
+    delimiter: u8,
+    from: u64,
+    (first, second): (usize, usize),
+    count: usize,
+) -> Vec<(u64, f64, f64)> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let from = (from as usize).min(bytes.len());
+    let span = bytes.len() - from;
+    if span == 0 || count == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut line = 1 + bytes[..from].iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut counted_to = from;
+    for k in 0..count {
+        let offset = from + span * k / count;
+        let Some(nl) = bytes[offset..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let start = offset + nl + 1;
+        if start >= bytes.len() || start < counted_to {
+            continue;
+        }
+        line += bytes[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = start;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |e| start + e);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[start..end]);
+        let mut rec = ByteRecord::new();
+        if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            continue;
+        }
+        let field = |i: usize| encoding.decode(rec.get(i).unwrap_or(b"")).into_owned();
+        if let (Some((a, _)), Some((b, _))) = (
+            text::parse_number(&field(first)),
+            text::parse_number(&field(second)),
+        ) {
+            out.push((line, a, b));
+        }
+    }
+    out
 }
 
 fn quoted_list(items: &[String]) -> String {
@@ -918,7 +1045,7 @@ impl RowParser {
             Coords::LonLat { .. } => LonLat::new(a, b),
             Coords::Projected { to_wgs84, .. } => {
                 let p = to_wgs84.convert(a, b).map_err(|err| err.to_string())?;
-                if !p.is_in_sweden_region() {
+                if !self.sweden.contains(p) {
                     return Err(format!(
                         "position easting {a}, northing {b} in {} is lon {:.5}, lat {:.5}, far outside Sweden{}",
                         to_wgs84.crs(),
@@ -930,7 +1057,7 @@ impl RowParser {
                 p
             }
         };
-        if !p.is_in_sweden_region() {
+        if !self.sweden.contains(p) {
             return Err(format!(
                 "position lon {}, lat {} is far outside Sweden{}",
                 p.lon,

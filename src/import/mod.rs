@@ -220,7 +220,12 @@ pub struct ImportReport {
     pub path: PathBuf,
     pub format: Format,
     pub imported: u64,
+    /// Stored police events the file had in a newer version, updated in
+    /// place (see [`polisen`]).
+    pub updated: u64,
     pub duplicates: u64,
+    /// Police summaries and notices, kept apart from the incidents.
+    pub summaries: u64,
     pub conflicts: Vec<Conflict>,
     pub rejected: Vec<RowError>,
     pub notes: Vec<String>,
@@ -286,6 +291,10 @@ pub fn import_file(
         format: Some(format),
         ..options.clone()
     };
+    if format == Format::Polisen {
+        // Police events are stored by id, updates in place (see `polisen`).
+        return polisen::import(store, path, &options, progress, cancel);
+    }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -294,7 +303,9 @@ pub fn import_file(
         path: path.to_owned(),
         format,
         imported: 0,
+        updated: 0,
         duplicates: 0,
+        summaries: 0,
         conflicts: Vec::new(),
         rejected: Vec::new(),
         notes: Vec::new(),

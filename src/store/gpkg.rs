@@ -14,6 +14,7 @@
 //! | `session.rs` | the import session: duplicate rules, fast commit |
 //! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
 //! | `plan.rs` | the patrol plan: `patrol_areas`, `patrol_routes`, `route_stops` |
+//! | `police.rs` | police events by id: updates in place, their history, summaries |
 
 pub mod blob;
 mod edit;
@@ -24,6 +25,7 @@ pub mod measures;
 pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
+mod police;
 pub mod rtree;
 pub mod schema;
 mod session;
@@ -802,6 +804,27 @@ impl Store for Project {
 
     fn add_incident(&mut self, incident: &Incident) -> Result<i64, StoreError> {
         self.add_one(incident)
+    }
+
+    fn upsert_police_events(
+        &mut self,
+        file_name: &str,
+        events: &[Incident],
+        summaries: &[super::police::PoliceSummary],
+        cancel: &CancelToken,
+    ) -> Result<super::police::PoliceUpsert, StoreError> {
+        self.upsert_police(file_name, events, summaries, cancel)
+    }
+
+    fn police_summaries(&self) -> Result<Vec<super::police::PoliceSummary>, StoreError> {
+        self.stored_police_summaries()
+    }
+
+    fn police_history(
+        &self,
+        external_id: &str,
+    ) -> Result<Vec<super::police::PoliceVersion>, StoreError> {
+        self.stored_police_history(external_id)
     }
 
     fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {

@@ -16,6 +16,7 @@
 pub mod gpkg;
 pub mod layers;
 pub mod points;
+pub mod police;
 
 use std::path::{Path, PathBuf};
 
@@ -533,6 +534,46 @@ pub trait Store {
         let _ = plan;
         Err(StoreError::Unsupported {
             what: "editing patrol plans",
+        })
+    }
+
+    // --- police events ---
+    // The Police's open events by id (see `store::police`): updated in place
+    // with their history, summaries apart. Default bodies refuse.
+
+    /// Stores police events by their id, all in one transaction (an error
+    /// or cancellation leaves the project unchanged): a new id is inserted;
+    /// a stored id whose time, type, position, place or text changed is
+    /// updated in place, its earlier version kept in the history; an
+    /// unchanged one is left. `summaries` go to their own table (and an
+    /// incident an earlier version stored under a summary's id is taken out
+    /// of the incidents). Stored events missing from `events` stay. The
+    /// batch is logged as an import of `file_name` when it changed anything.
+    fn upsert_police_events(
+        &mut self,
+        file_name: &str,
+        events: &[Incident],
+        summaries: &[police::PoliceSummary],
+        cancel: &CancelToken,
+    ) -> Result<police::PoliceUpsert, StoreError> {
+        let _ = (file_name, events, summaries, cancel);
+        Err(StoreError::Unsupported {
+            what: "storing police events",
+        })
+    }
+
+    /// The stored police summaries and notices, newest first.
+    fn police_summaries(&self) -> Result<Vec<police::PoliceSummary>, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "police summaries",
+        })
+    }
+
+    /// Earlier versions of police event `external_id`, oldest first.
+    fn police_history(&self, external_id: &str) -> Result<Vec<police::PoliceVersion>, StoreError> {
+        let _ = external_id;
+        Err(StoreError::Unsupported {
+            what: "police event history",
         })
     }
 }

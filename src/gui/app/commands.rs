@@ -22,6 +22,8 @@ pub enum Action {
     Import(Vec<PathBuf>),
     CancelTask,
     ZoomToProject,
+    /// Centre the map on a place found with "Sök plats", at this zoom.
+    ShowPlace(LonLat, f64),
     /// Fit the map to the selected incident(s); nothing without a selection.
     ZoomToSelection,
     SetLanguage(Language),
@@ -120,6 +122,9 @@ impl LagesbildApp {
                 }
             }
             Action::ZoomToProject => self.zoom_to_project = true,
+            Action::ShowPlace(position, zoom) => {
+                self.view_request = Some(ViewRequest::Point(position, zoom));
+            }
             Action::ZoomToSelection => {
                 if let Some(request) = self.selection_view() {
                     self.view_request = Some(request);

@@ -34,7 +34,9 @@ impl LagesbildApp {
         let mut filter_changed = None;
         // The layer panel owns the analysis layers' visibility and opacity.
         self.analysis.sync_with_layers_panel(lang, &mut self.layers);
-        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
+        let mut search = std::mem::take(&mut self.place_search);
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions, &mut search));
+        self.place_search = search;
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut actions));
         egui::Panel::left("side_panel")
             .resizable(true)
@@ -240,7 +242,12 @@ impl LagesbildApp {
         }
     }
 
-    pub(super) fn menu_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    pub(super) fn menu_bar_ui(
+        &self,
+        ui: &mut egui::Ui,
+        actions: &mut Vec<Action>,
+        search: &mut crate::gui::place_search::PlaceSearch,
+    ) {
         let lang = self.state.language;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(tr(lang, Key::File), |ui| {
@@ -374,6 +381,10 @@ impl LagesbildApp {
                     }
                 }
                 ui.label(format!("{}:", tr(lang, Key::LanguageLabel)));
+                ui.separator();
+                if let Some(pick) = search.ui(ui, lang) {
+                    actions.push(Action::ShowPlace(pick.position, pick.zoom));
+                }
             });
         });
     }

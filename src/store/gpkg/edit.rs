@@ -188,12 +188,12 @@ fn has_rtree(conn: &Connection) -> rusqlite::Result<bool> {
 }
 
 /// What the R-tree needs after a row changed, when no trigger does it.
-enum IndexChange {
+pub(super) enum IndexChange {
     Put { fid: i64, lon: f64, lat: f64 },
     Remove { fid: i64 },
 }
 
-fn update_index_by_hand(conn: &Connection, change: IndexChange) -> rusqlite::Result<()> {
+pub(super) fn update_index_by_hand(conn: &Connection, change: IndexChange) -> rusqlite::Result<()> {
     if has_rtree_triggers(conn)? || !has_rtree(conn)? {
         return Ok(());
     }
@@ -258,7 +258,7 @@ fn on_edge(e: Extent, lon: f64, lat: f64) -> bool {
 
 /// Brings the layer's extent and last change up to date after a point was
 /// added at `added` and/or removed from `removed`.
-fn update_contents(
+pub(super) fn update_contents(
     conn: &Connection,
     path: &Path,
     added: Option<(f64, f64)>,
@@ -300,7 +300,7 @@ fn fid_of_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<i64>> {
 }
 
 /// Writes every column of `incident` into row `fid` (insert or update).
-fn write_row(
+pub(super) fn write_row(
     conn: &Connection,
     sql: &str,
     fid: i64,
@@ -330,12 +330,12 @@ fn write_row(
     )
 }
 
-const INSERT_SQL: &str = "INSERT INTO incidents (fid, geom, uid, occurred_at, category, \
+pub(super) const INSERT_SQL: &str = "INSERT INTO incidents (fid, geom, uid, occurred_at, category, \
      category_text, source, source_text, precision_m, place, description, import_file, \
      external_id, import_key) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-const UPDATE_SQL: &str = "UPDATE incidents SET geom = ?2, uid = ?3, occurred_at = ?4, \
+pub(super) const UPDATE_SQL: &str = "UPDATE incidents SET geom = ?2, uid = ?3, occurred_at = ?4, \
      category = ?5, category_text = ?6, source = ?7, source_text = ?8, precision_m = ?9, \
      place = ?10, description = ?11, import_file = ?12, external_id = ?13, import_key = ?14 \
      WHERE fid = ?1";

@@ -1,0 +1,85 @@
+//! Police events in a project: the Polisen API's events stored by their id,
+//! updated in place when the police edit them, their earlier versions kept,
+//! and the summaries ("Sammanfattning natt", "Information", …) kept apart
+//! from the incidents.
+//!
+//! The Police edit events after publication (a type changed from Övrigt to
+//! Våldtäkt, a time corrected, a summary extended). An event whose id is
+//! stored takes the new version; the stored version goes to the history
+//! table first, so nothing is lost. Events are never deleted because they
+//! left the API's window of the latest 500.
+//!
+//! Summaries and notices are not incidents: they name a county or town
+//! centre and would make false hot spots and spike the hour histogram. They
+//! are stored in their own table, for the report's other information, and
+//! never appear among the incidents or in statistics.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Incident, LonLat};
+
+/// A police summary or notice (not an incident).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoliceSummary {
+    /// The event id in the Police API.
+    pub external_id: String,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+    /// The event's name ("2 januari 08.00, Sammanfattning natt, Blekinge län").
+    pub title: String,
+    /// The event's type ("Sammanfattning natt", "Information", …).
+    pub kind: String,
+    /// The location name ("Blekinge län").
+    pub location: Option<String>,
+    pub position: Option<LonLat>,
+    /// The summary text (public, but kept like every description: never in
+    /// errors or logs).
+    pub summary: Option<String>,
+    /// The event's page, relative to polisen.se.
+    pub url: Option<String>,
+    pub import_file: Option<String>,
+}
+
+/// What storing a batch of police events did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PoliceUpsert {
+    /// New events stored as incidents.
+    pub inserted: u64,
+    /// Stored events that changed and were updated in place (their earlier
+    /// version kept in the history).
+    pub updated: u64,
+    /// Stored events that had not changed.
+    pub unchanged: u64,
+    /// Summaries stored for the first time.
+    pub summaries_new: u64,
+    /// Summaries whose text changed.
+    pub summaries_updated: u64,
+    /// Incidents stored by an earlier version as incidents that are
+    /// summaries: taken out of the incidents (kept in the history) and
+    /// stored as summaries.
+    pub moved_to_summaries: u64,
+}
+
+impl PoliceUpsert {
+    /// True when the batch changed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.inserted
+            + self.updated
+            + self.summaries_new
+            + self.summaries_updated
+            + self.moved_to_summaries
+            == 0
+    }
+}
+
+/// An earlier version of a police event, as it was before an update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoliceVersion {
+    /// When it was replaced.
+    pub replaced_at: DateTime<Utc>,
+    /// "updated" or "summary" (taken out of the incidents as a summary).
+    pub reason: String,
+    /// The incident as it was (fid of the incident it belonged to).
+    pub incident: Incident,
+}

@@ -1,0 +1,55 @@
+//! "Sök plats" (issue 19): the menu bar's search box finds the gazetteer's
+//! places and zooms the map there.
+
+use egui_kittest::kittest::Queryable as _;
+use lagesbild::gazetteer::Gazetteer;
+
+use crate::gui_util::{app_on, demo, settle};
+use crate::util::Dir;
+
+#[test]
+fn sok_plats_finds_a_place_and_zooms_there() {
+    let dir = Dir::new();
+    let path = demo(&dir, "200");
+    let mut h = app_on(path);
+    settle(&mut h);
+    let before = h.state().map_memory().unwrap().zoom();
+
+    h.get_by_label("Sök plats:").click();
+    h.run();
+    h.get_by_label("Sök plats:").type_text("mjäll");
+    h.run();
+    // One hit, shown as a button.
+    h.get_by_label("Mjällby").click();
+    settle(&mut h);
+
+    let mjallby = Gazetteer::bundled().search("Mjällby")[0].position;
+    let memory = h.state().map_memory().unwrap();
+    let center = memory.detached().expect("the map left its default centre");
+    assert!((center.x() - mjallby.lon).abs() < 1e-6, "{center:?}");
+    assert!((center.y() - mjallby.lat).abs() < 1e-6, "{center:?}");
+    assert_eq!(
+        memory.zoom(),
+        14.0,
+        "a village fills the view (was {before})"
+    );
+
+    // The station, found by an alias, at street level.
+    h.get_by_label("Sök plats:").click();
+    h.run();
+    h.get_by_label("Sök plats:").type_text("resecentrum");
+    h.run();
+    h.get_by_label("Sölvesborgs station").click();
+    settle(&mut h);
+    let memory = h.state().map_memory().unwrap();
+    assert_eq!(memory.zoom(), 16.0);
+    let station = Gazetteer::bundled().search("Sölvesborgs station")[0].position;
+    let center = memory.detached().unwrap();
+    assert!((center.y() - station.lat).abs() < 1e-6, "{center:?}");
+
+    // A name not in the gazetteer says so.
+    h.get_by_label("Sök plats:").click();
+    h.get_by_label("Sök plats:").type_text("Kiruna");
+    h.run();
+    assert!(h.query_by_label("ingen träff").is_some());
+}
