@@ -30,6 +30,8 @@ pub mod store;
 
 #[cfg(feature = "gui")]
 pub mod gui;
+#[cfg(feature = "gui")]
+pub mod render;
 
 /// The app's name and version, e.g. for a User-Agent or file metadata.
 pub const APP_NAME_VERSION: &str = concat!("Lagesbild/", env!("CARGO_PKG_VERSION"));

@@ -32,6 +32,8 @@ mod layers;
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+#[cfg(feature = "gui")]
+mod render;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

@@ -42,6 +42,45 @@ pub enum Command {
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
+    /// Draw the map as the app shows it into a PNG, without a window: title,
+    /// legend, scale bar, north arrow, data period and attribution. The
+    /// background is an offline archive (never a network wait), else a plain
+    /// light map.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// A saved view of the project (its extent, layers and title).
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+    /// Picture size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1920x1080")]
+    pub size: String,
+    /// Pixels per point: 1 lays the picture out like a window of that size;
+    /// 2 draws the same map with everything twice as large (print).
+    #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
+    pub scale: f32,
+    /// Background: an MBTiles file, or the name of an offline source in
+    /// maps/tiles.toml. Without it, the plain background.
+    #[arg(long, value_name = "NAME|FILE.mbtiles")]
+    pub basemap: Option<String>,
+    /// Title (default: the project's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Language of the picture's texts: sv or en.
+    #[arg(long, default_value = "sv")]
+    pub lang: String,
+    /// Leave out the analysis layers (heatmap, strategic places).
+    #[arg(long)]
+    pub no_analysis: bool,
+    /// The PNG to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,8 @@ mod demo;
 mod import;
 mod layer;
 mod progress;
+#[cfg(feature = "gui")]
+mod render;
 mod stats;
 
 use std::process::ExitCode;
@@ -54,6 +56,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::Render(args)) => render_command(&args),
     }
 }
 
@@ -66,6 +69,16 @@ fn gui(project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
 #[cfg(not(feature = "gui"))]
 fn gui(_project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
     anyhow::bail!("this build has no desktop app (built without the `gui` feature); see --help")
+}
+
+#[cfg(feature = "gui")]
+fn render_command(args: &args::RenderArgs) -> anyhow::Result<Outcome> {
+    render::run(args)
+}
+
+#[cfg(not(feature = "gui"))]
+fn render_command(_args: &args::RenderArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this build cannot draw map pictures (built without the `gui` feature)")
 }
 
 /// Turns the filter flags into a [`Filter`].
