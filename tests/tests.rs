@@ -35,3 +35,4 @@ mod panels;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;
+mod views;

@@ -12,6 +12,7 @@ mod import;
 mod layer;
 mod progress;
 mod stats;
+mod view;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::View(args)) => view::run(&args),
     }
 }
 
