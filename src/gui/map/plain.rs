@@ -30,8 +30,9 @@ const NAME_TEXT: Color32 = Color32::from_rgb(0x3A, 0x36, 0x40);
 pub struct PlaceLabel {
     pub name: String,
     pub position: LonLat,
-    /// Larger places get larger type and win where labels collide.
-    pub population: u64,
+    /// The place's radius in metres (the gazetteer's precision): larger
+    /// places get larger type and win where labels collide.
+    pub radius_m: f64,
 }
 
 /// How large the plain background draws its lines and names: 1 on screen,
@@ -66,7 +67,7 @@ impl PlainMap {
             .filter(|ring| ring.len() >= 3)
             .cloned()
             .collect();
-        places.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+        places.sort_by(|a, b| b.radius_m.total_cmp(&a.radius_m).then(a.name.cmp(&b.name)));
         PlainMap {
             boundary,
             from_study_area: false,
@@ -74,14 +75,15 @@ impl PlainMap {
         }
     }
 
-    /// The plain map of the shipped municipality boundary, without names.
+    /// The plain map of the shipped municipality boundary with the
+    /// localities of the bundled gazetteer (`data/gazetteer.csv`).
     pub fn default_boundary() -> PlainMap {
-        PlainMap::new(&default_boundary_rings(), Vec::new())
+        PlainMap::new(&default_boundary_rings(), gazetteer_labels())
     }
 
     /// The same boundary with `places` as its names.
     pub fn with_places(mut self, mut places: Vec<PlaceLabel>) -> PlainMap {
-        places.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+        places.sort_by(|a, b| b.radius_m.total_cmp(&a.radius_m).then(a.name.cmp(&b.name)));
         self.places = places;
         self
     }
@@ -94,8 +96,7 @@ impl PlainMap {
         } else {
             rings.to_vec()
         };
-        if rings.is_empty() && self.from_study_area || !rings.is_empty() && self.boundary != want
-        {
+        if rings.is_empty() && self.from_study_area || !rings.is_empty() && self.boundary != want {
             self.boundary = want;
             self.from_study_area = !rings.is_empty();
         }
@@ -110,6 +111,18 @@ impl PlainMap {
     pub fn has_boundary(&self) -> bool {
         !self.boundary.is_empty()
     }
+}
+
+/// The localities of the bundled gazetteer as labels.
+pub fn gazetteer_labels() -> Vec<PlaceLabel> {
+    crate::gazetteer::Gazetteer::bundled()
+        .localities()
+        .map(|p| PlaceLabel {
+            name: p.name.clone(),
+            position: p.position,
+            radius_m: p.precision_m,
+        })
+        .collect()
 }
 
 /// The rings of the shipped boundary (`data/solvesborgs_kommun.geojson`), WGS 84.
@@ -157,7 +170,10 @@ pub fn paint_boundary_and_names(
                 pts.clone(),
                 Stroke::new(7.0 * s, BOUNDARY.gamma_multiply(0.18)),
             ));
-            painter.add(egui::Shape::closed_line(pts, Stroke::new(1.8 * s, BOUNDARY)));
+            painter.add(egui::Shape::closed_line(
+                pts,
+                Stroke::new(1.8 * s, BOUNDARY),
+            ));
         }
     }
     let mut taken: Vec<Rect> = Vec::new();
@@ -168,9 +184,9 @@ pub fn paint_boundary_and_names(
         if !rect.expand(40.0).contains(at) {
             continue;
         }
-        let size = s * if place.population >= 5_000 {
+        let size = s * if place.radius_m >= 2_000.0 {
             17.0
-        } else if place.population >= 1_000 {
+        } else if place.radius_m >= 1_000.0 {
             14.0
         } else {
             12.0
@@ -221,11 +237,11 @@ impl Plugin for PlainBackgroundPlugin<'_> {
 mod tests {
     use super::*;
 
-    fn place(name: &str, population: u64) -> PlaceLabel {
+    fn place(name: &str, radius_m: f64) -> PlaceLabel {
         PlaceLabel {
             name: name.into(),
             position: LonLat::new(14.58, 56.05),
-            population,
+            radius_m,
         }
     }
 
@@ -234,9 +250,67 @@ mod tests {
         let map = PlainMap::default_boundary();
         assert!(map.has_boundary());
         assert_eq!(default_boundary_rings()[0].len(), 111);
-        let map = map.with_places(vec![place("Mjällby", 1_500), place("Sölvesborg", 9_000)]);
+        let names: Vec<_> = map.places().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names.first(), Some(&"Sölvesborg"));
+        assert!(names.contains(&"Mjällby") && names.contains(&"Hällevik"));
+        let map = map.with_places(vec![
+            place("Mjällby", 1_500.0),
+            place("Sölvesborg", 2_000.0),
+        ]);
         let names: Vec<_> = map.places().iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["Sölvesborg", "Mjällby"]);
         assert!(!PlainMap::new(&[], vec![]).has_boundary());
+    }
+
+    /// Paints the plain map of the demo area into 800×600 and returns the
+    /// shapes drawn.
+    fn painted(map: &PlainMap) -> Vec<egui::Shape> {
+        let ctx = egui::Context::default();
+        let mut shapes = Vec::new();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let rect = Rect::from_min_size(Pos2::ZERO, egui::vec2(800.0, 600.0));
+            let mut memory = MapMemory::default();
+            memory.center_at(lon_lat(14.66, 56.07));
+            let _ = memory.set_zoom(11.0);
+            let projection = walkers::MercatorProjection;
+            let projector = Projector::new(rect, &projection, &memory, lon_lat(0.0, 0.0));
+            paint_plain_background(ui.painter(), &projector, rect, map, PlainStyle::default());
+        });
+        out.textures_delta.clear();
+        shapes.extend(out.shapes.into_iter().map(|c| c.shape));
+        shapes
+    }
+
+    #[test]
+    fn the_picture_has_land_boundary_and_names() {
+        let shapes = painted(&PlainMap::default_boundary());
+        let land = shapes.iter().any(|s| {
+            matches!(s, egui::Shape::Rect(r) if r.fill == PLAIN_LAND && r.rect.width() == 800.0)
+        });
+        assert!(land, "no land fill");
+        let boundary_lines = shapes
+            .iter()
+            .filter(|s| matches!(s, egui::Shape::Path(p) if p.closed && p.points.len() >= 100))
+            .count();
+        assert_eq!(boundary_lines, 2, "band and line of the one ring");
+        let texts: Vec<String> = shapes
+            .iter()
+            .filter_map(|s| match s {
+                egui::Shape::Text(t)
+                    if t.fallback_color == NAME_TEXT
+                        || t.galley
+                            .job
+                            .sections
+                            .iter()
+                            .any(|x| x.format.color == NAME_TEXT) =>
+                {
+                    Some(t.galley.text().to_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        for name in ["Sölvesborg", "Mjällby", "Norje"] {
+            assert!(texts.iter().any(|t| t == name), "{name} missing: {texts:?}");
+        }
     }
 }
