@@ -9,6 +9,7 @@
 //! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
 //! | [`jobs`]   | progress and cancellation for long work |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
+//! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
 //! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
@@ -23,6 +24,7 @@ pub mod analysis;
 pub mod crs;
 pub mod demo;
 pub mod export;
+pub mod gazetteer;
 pub mod import;
 pub mod jobs;
 pub mod model;

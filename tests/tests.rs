@@ -37,3 +37,4 @@ mod render;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;
+mod views;

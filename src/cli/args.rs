@@ -47,6 +47,47 @@ pub enum Command {
     /// background is an offline archive (never a network wait), else a plain
     /// light map.
     Render(RenderArgs),
+    /// Saved views of a project (map extent, layers, filter, analysis,
+    /// title, speaker notes): list them, export them to a JSON file, import
+    /// such a file. Presentation mode (F5 in the app) steps through them.
+    View(ViewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    #[command(subcommand)]
+    pub command: ViewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ViewCommand {
+    /// List the saved views in presentation order.
+    List {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Print JSON (the view file format) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the saved views (all, or the one titled NAME) to a JSON view file.
+    Export {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Only the view with this title (exact).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The view file to write (.json).
+        #[arg(long, value_name = "FILE.json")]
+        out: PathBuf,
+    },
+    /// Read a JSON view file into the project in one transaction: a view
+    /// whose title is taken is replaced, the others are added at the end.
+    Import {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view file (.json).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

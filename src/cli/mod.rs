@@ -14,6 +14,7 @@ mod progress;
 #[cfg(feature = "gui")]
 mod render;
 mod stats;
+mod view;
 
 use std::process::ExitCode;
 
@@ -57,6 +58,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Render(args)) => render_command(&args),
+        Some(Command::View(args)) => view::run(&args),
     }
 }
 

@@ -94,6 +94,8 @@ pub struct LagesbildApp {
     overlays: overlays::OverlayState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
+    /// The plain background without tiles: boundary and locality names.
+    plain: super::map::plain::PlainMap,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -149,6 +151,7 @@ impl LagesbildApp {
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
             area_download: None,
+            plain: super::map::plain::PlainMap::default_boundary(),
         };
         app.start_loading(ctx, target);
         app

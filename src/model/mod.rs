@@ -10,6 +10,7 @@ pub mod incident;
 pub mod shape;
 pub mod source;
 pub mod time;
+pub mod view;
 
 pub use category::Category;
 pub use filter::{Filter, FilterError, HourRange, Weekdays};

@@ -84,8 +84,10 @@ impl LagesbildApp {
                     })
                 });
         }
+        // The plain background's land colour under the tiles: shown
+        // wherever a tile is missing (see `map::plain`).
         egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
+            .frame(egui::Frame::NONE.fill(crate::gui::map::plain::PLAIN_LAND))
             .show(ui, |ui| self.map_ui(ui));
         if let Some(i) = self.analysis.take_clicked_place() {
             actions.push(Action::FocusPlace(i));
@@ -459,6 +461,7 @@ impl LagesbildApp {
         }
         let lang = self.state.language;
         self.incident_layer.lang = lang;
+        self.plain.sync_boundary(self.analysis.area_outline());
         let Self {
             state,
             tiles,
@@ -466,6 +469,7 @@ impl LagesbildApp {
             analysis,
             layers,
             overlays,
+            plain,
             ..
         } = self;
         let (heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -538,6 +542,10 @@ impl LagesbildApp {
         });
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
+        let plain_shown = !matches!(
+            status,
+            Some(tiles::TileStatus::Ready | tiles::TileStatus::Loading { .. })
+        );
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
         // The layer panel decides whether and how opaque the incidents are drawn.
         let incidents_shown = layers.is_shown(&LayerId::Incidents);
@@ -573,6 +581,11 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
+        .with_plugin(crate::gui::map::plain::PlainBackgroundPlugin {
+            map: plain,
+            shown: plain_shown,
+            style: Default::default(),
+        })
         .with_plugin(stack)
         .with_plugin(area_layer)
         .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
