@@ -38,3 +38,4 @@ mod store;
 #[cfg(feature = "gui")]
 mod tiles;
 mod views;
+mod time_patterns;

@@ -214,6 +214,12 @@ impl Loaded {
         p.is_projected() && (self.include_coarse || !is_coarse(p))
     }
 
+    /// The incidents used (filter passed, projectable, precise unless coarse
+    /// ones are included), oldest first.
+    pub fn used_points(&self) -> impl Iterator<Item = &SwerefPoint> {
+        self.points.iter().filter(|p| self.keep(p))
+    }
+
     /// SWEREF 99 TM positions of the incidents used (filter passed, projectable,
     /// precise unless coarse ones are included), oldest first.
     pub fn xy(&self) -> Vec<[f64; 2]> {

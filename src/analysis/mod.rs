@@ -10,6 +10,8 @@ use crate::model::{Category, Filter, Precision};
 
 /// Study areas (polygons in SWEREF 99 TM metres) and the cells they take in.
 pub mod area;
+/// Two periods compared cell by cell: more, fewer or no clear change (exact conditional test).
+pub mod change;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
 /// A regular grid of values in SWEREF 99 TM metres.
@@ -27,6 +29,8 @@ pub mod places;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 pub mod synthetic;
+/// When incidents happen: hour × weekday, weeks/months with the year earlier and a trend, årshjul.
+pub mod time_patterns;
 
 pub use area::StudyArea;
 pub use grid::Grid;

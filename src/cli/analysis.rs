@@ -38,14 +38,14 @@ const MAX_CLASSES: usize = 20;
 
 /// Wall-clock time of each step on stderr when `LAGESBILD_TIMINGS=1`, to
 /// see where a whole command's time goes.
-struct Timings {
+pub(super) struct Timings {
     enabled: bool,
     start: std::time::Instant,
     last: std::time::Instant,
 }
 
 impl Timings {
-    fn new() -> Timings {
+    pub(super) fn new() -> Timings {
         let now = std::time::Instant::now();
         Timings {
             enabled: std::env::var("LAGESBILD_TIMINGS").as_deref() == Ok("1"),
@@ -54,7 +54,7 @@ impl Timings {
         }
     }
 
-    fn lap(&mut self, step: &str) {
+    pub(super) fn lap(&mut self, step: &str) {
         let now = std::time::Instant::now();
         if self.enabled {
             eprintln!(
@@ -68,7 +68,11 @@ impl Timings {
 }
 
 /// The output format from `--out`'s extension, if the command can write it.
-fn output_kind(out: &Path, command: &str, allowed: &[OutputKind]) -> anyhow::Result<OutputKind> {
+pub(super) fn output_kind(
+    out: &Path,
+    command: &str,
+    allowed: &[OutputKind],
+) -> anyhow::Result<OutputKind> {
     let names = allowed
         .iter()
         .map(|k| match k {
@@ -89,7 +93,7 @@ fn output_kind(out: &Path, command: &str, allowed: &[OutputKind]) -> anyhow::Res
 }
 
 /// Checks `--layer`: a plain table name.
-fn layer_name(input: &AnalysisInput, default: &str) -> anyhow::Result<String> {
+pub(super) fn layer_name(input: &AnalysisInput, default: &str) -> anyhow::Result<String> {
     let Some(name) = &input.layer else {
         return Ok(default.to_owned());
     };
@@ -107,7 +111,7 @@ fn layer_name(input: &AnalysisInput, default: &str) -> anyhow::Result<String> {
 }
 
 /// Checks a length flag in metres.
-fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
+pub(super) fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
@@ -131,7 +135,7 @@ fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
 /// one in the project, `--no-area` ignores the kept one), loads the incidents
 /// through the engine, closes the project and prints the notes on what was
 /// left out.
-fn open_and_load(
+pub(super) fn open_and_load(
     input: &AnalysisInput,
     filter: &Filter,
     progress: &TerminalProgress,
@@ -224,7 +228,7 @@ fn print_notes(c: &Counts) {
     }
 }
 
-fn print_outside(outside: usize) {
+pub(super) fn print_outside(outside: usize) {
     if outside > 0 {
         eprintln!("note: {outside} incident(s) outside the study area left out");
     }
@@ -232,7 +236,7 @@ fn print_outside(outside: usize) {
 
 /// Turns an analysis error into the command's outcome: nothing to analyse
 /// is a failed run (exit 1) with a message, the rest are errors.
-fn analysis_failed(err: AnalysisError, counts: &Counts) -> anyhow::Result<Outcome> {
+pub(super) fn analysis_failed(err: AnalysisError, counts: &Counts) -> anyhow::Result<Outcome> {
     match err {
         AnalysisError::NoIncidents => {
             eprintln!(
@@ -246,7 +250,7 @@ fn analysis_failed(err: AnalysisError, counts: &Counts) -> anyhow::Result<Outcom
 }
 
 /// Writes a vector layer as GeoJSON or into a GeoPackage.
-fn write_layer(layer: &Layer, kind: OutputKind, out: &Path) -> anyhow::Result<()> {
+pub(super) fn write_layer(layer: &Layer, kind: OutputKind, out: &Path) -> anyhow::Result<()> {
     match kind {
         OutputKind::GeoPackage => export::gpkg::write_layer(layer, out)?,
         _ => export::geojson::write(layer, out)?,
@@ -254,7 +258,7 @@ fn write_layer(layer: &Layer, kind: OutputKind, out: &Path) -> anyhow::Result<()
     Ok(())
 }
 
-fn kind_name(kind: OutputKind) -> &'static str {
+pub(super) fn kind_name(kind: OutputKind) -> &'static str {
     match kind {
         OutputKind::GeoJson => "GeoJSON",
         OutputKind::GeoPackage => "GeoPackage",

@@ -39,6 +39,14 @@ pub enum Command {
     /// Strategic places for host presence (maximal covering location), by
     /// default for evenings and nights (18–06); prints the coverage summary.
     Places(PlacesArgs),
+    /// Time patterns: hour × weekday, counts per week or month with the
+    /// same period a year earlier and a trend, the årshjul (month ×
+    /// category), by category and source, evenings and nights.
+    Patterns(PatternsArgs),
+    /// Change map: two periods compared cell by cell (more / fewer / no
+    /// clear change, exact test for two Poisson counts), written as GeoJSON
+    /// or GeoPackage polygons.
+    Change(ChangeArgs),
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
@@ -344,6 +352,63 @@ pub struct PlacesArgs {
     #[arg(long, value_name = "FILE.geojson")]
     pub candidates: Option<PathBuf>,
     /// Print the coverage summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodArg {
+    Week,
+    Month,
+}
+
+#[derive(Debug, Args)]
+pub struct PatternsArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Keep incidents with a coarse position (left out by default, as in
+    /// the other analyses).
+    #[arg(long)]
+    pub include_coarse: bool,
+    /// Study area (GeoJSON Polygon/MultiPolygon): only incidents inside
+    /// count; kept in the project for later runs.
+    #[arg(long, value_name = "FILE.geojson", conflicts_with = "no_area")]
+    pub area: Option<PathBuf>,
+    /// Ignore the study area kept in the project.
+    #[arg(long)]
+    pub no_area: bool,
+    /// Periods of the time series: ISO weeks or calendar months.
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: PeriodArg,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub input: AnalysisInput,
+    /// The first period, FROM..TO (local dates, both included), e.g.
+    /// 2024-01-01..2024-06-30.
+    #[arg(long, value_name = "FROM..TO")]
+    pub before: String,
+    /// The second period, FROM..TO; must not overlap the first.
+    #[arg(long, value_name = "FROM..TO")]
+    pub after: String,
+    /// Side of a grid cell in metres.
+    #[arg(long, value_name = "M", default_value_t = 250.0)]
+    pub cell: f64,
+    /// Cells with fewer incidents in both periods together are not tested
+    /// and not written.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_count: u32,
+    /// No false-discovery-rate correction (each cell tested at 0.05).
+    #[arg(long)]
+    pub no_fdr: bool,
+    /// Print the summary and cells as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -15,6 +15,7 @@ mod progress;
 mod render;
 mod stats;
 mod view;
+mod time;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Render(args)) => render_command(&args),
         Some(Command::View(args)) => view::run(&args),
+        Some(Command::Patterns(args)) => time::run_patterns(args),
+        Some(Command::Change(args)) => time::run_change(&args),
     }
 }
 

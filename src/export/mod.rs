@@ -10,12 +10,14 @@
 //!
 //! | file | what it holds |
 //! |------|---------------|
+//! | `change.rs` | the change map's tested cells as a [`Layer`] |
 //! | `geojson.rs` | the RFC 7946 writer |
 //! | `isobands.rs` | density classes of a grid traced into polygons with holes |
 //! | `layers.rs` | heatmap, hotspot and places results as [`Layer`]s |
 //! | `raster.rs` | PNG + world file + `.prj`, GeoTIFF |
 //! | `gpkg.rs` | layers into a new or existing GeoPackage |
 
+pub mod change;
 pub mod geojson;
 pub mod gpkg;
 pub mod isobands;
