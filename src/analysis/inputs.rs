@@ -50,6 +50,22 @@ pub fn read_candidates(path: &Path) -> Result<Vec<Candidate>, InputError> {
 
 /// The study area of a feature set's polygons (WGS84), labelled `source`.
 pub fn area_from_features(set: &FeatureSet, source: &str) -> Result<StudyArea, String> {
+    let polygons = polygons_from_features(set)?;
+    StudyArea::from_wgs84(&polygons, source).map_err(|e| e.to_string())
+}
+
+/// Reads an area file's polygons as they are (WGS84), e.g. a measure's area.
+pub fn read_polygons(path: &Path) -> Result<MultiPolygon<f64>, InputError> {
+    let set = crate::import::shapes::read_features(path, None)?;
+    polygons_from_features(&set).map_err(|reason| InputError::Content {
+        path: path.display().to_string(),
+        reason,
+    })
+}
+
+/// Every Polygon and MultiPolygon of a feature set (WGS84), together; any
+/// other geometry is an error naming the feature.
+pub fn polygons_from_features(set: &FeatureSet) -> Result<MultiPolygon<f64>, String> {
     let mut parts = Vec::new();
     for (i, f) in set.features.iter().enumerate() {
         match &f.geometry {
@@ -67,7 +83,7 @@ pub fn area_from_features(set: &FeatureSet, source: &str) -> Result<StudyArea, S
     if parts.is_empty() {
         return Err("no polygon: a study area needs Polygon or MultiPolygon features".into());
     }
-    StudyArea::from_wgs84(&MultiPolygon(parts), source).map_err(|e| e.to_string())
+    Ok(MultiPolygon(parts))
 }
 
 /// Candidate places of a feature set's points (WGS84).

@@ -59,6 +59,12 @@ pub enum Command {
     /// title, speaker notes): list them, export them to a JSON file, import
     /// such a file. Presentation mode (F5 in the app) steps through them.
     View(ViewArgs),
+    /// Measures (insatser): register, list and remove.
+    Measure(super::follow_args::MeasureArgs),
+    /// Before/after evaluation of a measure: counts in its area, in a ring
+    /// around it and in a control area, per month, the weighted displacement
+    /// quotient and a plain-language summary in Swedish.
+    Evaluate(super::follow_args::EvaluateArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,11 @@
 mod analysis;
 mod args;
 mod demo;
+mod evaluate;
+mod follow_args;
 mod import;
 mod layer;
+mod measure;
 mod progress;
 #[cfg(feature = "gui")]
 mod render;
@@ -62,6 +65,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::View(args)) => view::run(&args),
         Some(Command::Patterns(args)) => time::run_patterns(args),
         Some(Command::Change(args)) => time::run_change(&args),
+        Some(Command::Measure(args)) => measure::run(&args),
+        Some(Command::Evaluate(args)) => evaluate::run(&args),
     }
 }
 
@@ -116,6 +121,18 @@ fn filter_from_args(args: &FilterArgs) -> anyhow::Result<Filter> {
     };
     filter.validate().context("filter")?;
     Ok(filter)
+}
+
+/// Opens an existing project (a missing file is an error naming it; a
+/// database URL goes to the factory, which refuses it without its password).
+fn open_existing(path: &std::path::Path) -> anyhow::Result<lagesbild::store::BoxedStore> {
+    let location = lagesbild::store::Location::from(path);
+    if let lagesbild::store::Location::File(file) = &location
+        && !file.exists()
+    {
+        anyhow::bail!("{}: no such project file", file.display());
+    }
+    Ok(lagesbild::store::open(location)?)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -17,6 +17,8 @@
 pub mod blob;
 mod edit;
 pub mod layers;
+/// Measures (insatser) as the feature table `measures`.
+pub mod measures;
 /// The compact point cache the analyses read.
 pub mod points;
 pub mod rtree;
@@ -849,6 +851,31 @@ impl Store for Project {
 
     fn remove_view(&mut self, title: &str) -> Result<bool, StoreError> {
         self.delete_view(title)
+    }
+
+    // --- measures ---
+    fn measures(&self) -> Result<Vec<crate::model::measure::Measure>, StoreError> {
+        self.measure_list()
+    }
+
+    fn measure(&self, name: &str) -> Result<Option<crate::model::measure::Measure>, StoreError> {
+        self.measure_named(name)
+    }
+
+    fn add_measure(&mut self, measure: &crate::model::measure::Measure) -> Result<i64, StoreError> {
+        self.put_measure(None, measure)
+    }
+
+    fn update_measure(
+        &mut self,
+        fid: i64,
+        measure: &crate::model::measure::Measure,
+    ) -> Result<(), StoreError> {
+        self.put_measure(Some(fid), measure).map(|_| ())
+    }
+
+    fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.remove_measure_named(name)
     }
 }
 

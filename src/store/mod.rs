@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{CancelToken, Cancelled, Progress};
+use crate::model::measure::Measure;
 use crate::model::shape::FeatureSet;
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
@@ -170,6 +171,12 @@ pub enum StoreError {
     /// No incident has this storage id (e.g. deleted meanwhile).
     #[error("{path}: no incident with fid {fid}")]
     NoSuchIncident { path: PathBuf, fid: i64 },
+    /// A measure cannot be stored (no name, a name in use, bad dates or area).
+    #[error("{path}: measure not stored: {reason}")]
+    InvalidMeasure { path: PathBuf, reason: String },
+    /// Tracks or check-ins cannot be stored (bad host code, no fixes, …).
+    #[error("{path}: tracks not stored: {reason}")]
+    InvalidTrack { path: PathBuf, reason: String },
     /// The store cannot do this (e.g. a read-only store asked to edit).
     #[error("this store does not support {what}")]
     Unsupported { what: &'static str },
@@ -404,6 +411,47 @@ pub trait Store {
         let _ = title;
         Err(StoreError::Unsupported {
             what: "removing views",
+        })
+    }
+
+    // --- measures ---
+    // Measures (insatser, `model::measure`): a feature table of the project.
+    // Default bodies refuse, as for the edits above.
+
+    /// Every measure, by start date and name.
+    fn measures(&self) -> Result<Vec<Measure>, StoreError> {
+        Err(StoreError::Unsupported { what: "measures" })
+    }
+
+    /// The measure named `name` (exact name), if any.
+    fn measure(&self, name: &str) -> Result<Option<Measure>, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported { what: "measures" })
+    }
+
+    /// Adds a measure in one transaction and returns its fid. A name in use,
+    /// or a measure that fails [`Measure::validate`], gives
+    /// [`StoreError::InvalidMeasure`].
+    fn add_measure(&mut self, measure: &Measure) -> Result<i64, StoreError> {
+        let _ = measure;
+        Err(StoreError::Unsupported {
+            what: "adding measures",
+        })
+    }
+
+    /// Replaces measure `fid` (every field) in one transaction.
+    fn update_measure(&mut self, fid: i64, measure: &Measure) -> Result<(), StoreError> {
+        let _ = (fid, measure);
+        Err(StoreError::Unsupported {
+            what: "editing measures",
+        })
+    }
+
+    /// Removes the measure named `name` in one transaction; false when none.
+    fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
+        let _ = name;
+        Err(StoreError::Unsupported {
+            what: "removing measures",
         })
     }
 }
