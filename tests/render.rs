@@ -74,7 +74,7 @@ fn render_writes_the_map_with_title_legend_and_attribution() {
         rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
     assert!(distinct.len() > 200, "only {} colours", distinct.len());
     // The plain background in an empty corner (no tiles, no network).
-    assert_eq!(&px(&rgba, w, 5, h / 2)[..3], &[0xF1, 0xEF, 0xEA]);
+    assert_eq!(&px(&rgba, w, 5, h / 2)[..3], &[0xF2, 0xEF, 0xE9]);
     // Title text (top left), legend text (top right) and attribution text
     // (bottom right) are drawn.
     assert!(dark_pixels(&rgba, w, 12, 12, 300, 60) > 150, "no title");

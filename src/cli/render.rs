@@ -22,12 +22,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         None => Basemap::Plain,
         Some(b) => resolve_basemap(b)?,
     };
-    if args.view.is_some() {
-        anyhow::bail!(
-            "--view: this build keeps no saved views yet; draw the default view (without --view)"
-        );
-    }
-    let spec = PictureSpec {
+    let mut spec = PictureSpec {
         width_px,
         height_px,
         pixels_per_point: args.scale,
@@ -37,7 +32,26 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         basemap,
         title: args.title.clone(),
         analysis: (!args.no_analysis).then(Default::default),
+        layers: None,
     };
+    if let Some(name) = &args.view {
+        let store = lagesbild::store::open(args.project.as_path())?;
+        let views = store.views()?;
+        let Some(view) = views.iter().find(|v| &v.title == name) else {
+            let titles: Vec<&str> = views.iter().map(|v| v.title.as_str()).collect();
+            anyhow::bail!(
+                "--view {name:?}: the project has no saved view of that title (views: {})",
+                if titles.is_empty() { "none".to_owned() } else { titles.join(", ") }
+            );
+        };
+        spec.apply_view(view);
+        if let Some(title) = &args.title {
+            spec.title = Some(title.clone());
+        }
+        if has_filter(&args.filter) {
+            spec.filter = super::filter_from_args(&args.filter)?;
+        }
+    }
     render::map::check_spec(&spec)?;
     let progress = TerminalProgress::new();
     let result = render::render_to_png(
@@ -51,6 +65,16 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     result.with_context(|| format!("render {}", args.project.display()))?;
     println!("{}: {width_px}×{height_px} px", args.out.display());
     Ok(Outcome::Success)
+}
+
+/// True when any filter flag was given (they then override a view's filter).
+fn has_filter(f: &super::args::FilterArgs) -> bool {
+    f.from.is_some()
+        || f.to.is_some()
+        || f.category.is_some()
+        || f.source.is_some()
+        || f.hours.is_some()
+        || f.weekdays.is_some()
 }
 
 /// "1920x1080" (also with × or X).

@@ -31,14 +31,17 @@ use crate::gui::map::mbtiles::MbTiles;
 use crate::gui::map::overlays::{OverlayLayer, OverlayPlugin};
 use crate::gui::map::palette;
 use crate::gui::map::stack::LayerStack;
-use crate::gui::panels::{LayerId, LayersPanel};
+use crate::gui::map::analysis_layers::AnalysisLayerStyle;
+use crate::gui::map::plain::{PlainBackgroundPlugin, PlainMap, PlainStyle};
+use crate::gui::panels::{LayerId, LayerSetting, LayersPanel};
+use crate::model::view::SavedView;
 use crate::gui::scale_bar::ScaleBar;
 use crate::gui::tasks::{self, FilterOutcome, LoadedProject, OpenTarget};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Filter, LonLat, time};
 
-/// The ground of the plain background (no tiles): a light warm grey.
-pub const PLAIN_GROUND: Color32 = Color32::from_rgb(0xF1, 0xEF, 0xEA);
+/// The ground of the plain background (no tiles), as in the app.
+pub const PLAIN_GROUND: Color32 = crate::gui::map::plain::PLAIN_LAND;
 
 /// At most this many egui passes per picture (layout settles in two; an
 /// archive decodes a limited number of tiles per pass).
@@ -72,6 +75,9 @@ pub struct PictureSpec {
     /// Run the analyses and draw their layers as the app does by default
     /// (heatmap and strategic places shown, hotspots hidden).
     pub analysis: Option<AnalysisParams>,
+    /// The layer panel's order, visibility and opacity (top first), e.g.
+    /// from a saved view; `None` = the app's defaults.
+    pub layers: Option<Vec<LayerSetting>>,
 }
 
 impl PictureSpec {
@@ -88,7 +94,41 @@ impl PictureSpec {
             basemap: Basemap::Plain,
             title: None,
             analysis: Some(AnalysisParams::default()),
+            layers: None,
         }
+    }
+
+    /// Takes the extent, layers, filter, analysis parameters and title of a
+    /// saved view (`model::view`).
+    pub fn apply_view(&mut self, view: &SavedView) {
+        self.view = Some(ViewRequest::Extent(view.extent.min, view.extent.max));
+        self.filter = view.filter.clone();
+        self.title = Some(view.title.clone());
+        let a = &view.analysis;
+        if self.analysis.is_some() {
+            self.analysis = Some(AnalysisParams {
+                bandwidth_m: a.bandwidth_m,
+                heat_cell_m: a.heat_cell_m,
+                kernel: crate::analysis::Kernel::from_key(&a.kernel).unwrap_or_default(),
+                hotspot_cell_m: a.hotspot_cell_m,
+                band_m: a.band_m,
+                radius_m: a.radius_m,
+                k: a.k,
+                places_hours: a.places_hours,
+            });
+        }
+        self.layers = Some(
+            view.layers
+                .iter()
+                .filter_map(|l| {
+                    Some(LayerSetting {
+                        id: layer_id_from_key(&l.id)?,
+                        visible: l.visible,
+                        opacity: l.opacity,
+                    })
+                })
+                .collect(),
+        );
     }
 
     /// A4 landscape at 300 dpi (3508 × 2480 px), laid out like a
@@ -99,6 +139,20 @@ impl PictureSpec {
             ..PictureSpec::screen(3508, 2480)
         }
     }
+}
+
+/// The layer panel's id for a saved view's layer key (`model::view::layer_keys`).
+pub fn layer_id_from_key(key: &str) -> Option<LayerId> {
+    use crate::model::view::layer_keys as k;
+    Some(match key {
+        k::INCIDENTS => LayerId::Incidents,
+        k::HEATMAP => LayerId::Heatmap,
+        k::HOTSPOTS => LayerId::Hotspots,
+        k::STRATEGIC_PLACES => LayerId::StrategicPlaces,
+        k::PATROL_AREAS => LayerId::PatrolAreas,
+        k::ROUTES => LayerId::Routes,
+        other => LayerId::GeoJson(other.strip_prefix(k::LAYER_PREFIX)?.to_owned()),
+    })
 }
 
 /// Why a picture could not be made.
@@ -189,6 +243,14 @@ impl Scene {
     }
 }
 
+/// The style the layer panel gives `id` (the default when not listed).
+fn style_of(panel: &LayersPanel, id: &LayerId, default: AnalysisLayerStyle) -> AnalysisLayerStyle {
+    panel.get(id).map_or(default, |e| AnalysisLayerStyle {
+        visible: e.visible && e.available,
+        opacity: e.opacity,
+    })
+}
+
 /// Checks the size and scale of `spec`.
 pub fn check_spec(spec: &PictureSpec) -> Result<(), RenderError> {
     let ok = |v: u32| (16..=20_000).contains(&v);
@@ -251,6 +313,14 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
         .map(|l| (l.name().to_owned(), l.color, String::new()))
         .collect();
     layers.sync_shape_layers(&shapes, &[]);
+    if let Some(settings) = &spec.layers {
+        layers.apply_settings(settings);
+    }
+    let styles = AnalysisStyles {
+        heatmap: style_of(&layers, &LayerId::Heatmap, styles.heatmap),
+        hotspots: style_of(&layers, &LayerId::Hotspots, styles.hotspots),
+        places: style_of(&layers, &LayerId::StrategicPlaces, styles.places),
+    };
     let area_outline: Vec<Vec<LonLat>> = analysis
         .and_then(|a| a.area.as_ref())
         .map(|a| {
@@ -263,6 +333,8 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
         })
         .unwrap_or_default();
 
+    let mut plain = PlainMap::default_boundary();
+    plain.sync_boundary(&area_outline);
     let view = spec.view.unwrap_or_else(|| scene.default_view());
     let (center, zoom) = view.view(size_pt);
     let mut memory = MapMemory::default();
@@ -270,6 +342,9 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
     let _ = memory.set_zoom(zoom);
     let mut incident_layer = IncidentLayer::new(lang);
     incident_layer.set_data(Arc::clone(&scene.filtered.layer));
+    if let Some(entry) = layers.get(&LayerId::Incidents) {
+        incident_layer.opacity = entry.opacity;
+    }
     let mut interaction = PlacesInteraction::default();
     let mut draft = AreaDraft::default();
     let mut draft_outcome = None;
@@ -288,9 +363,14 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
         coarse: scene.filtered.layer.coarse_count(),
         heat_edges: analysis
             .and_then(|a| a.heatmap.as_ref().ok())
+            .filter(|_| styles.heatmap.shows())
             .map(|h| h.edges.clone()),
         places: analysis.and_then(|a| a.places.as_ref().ok()).is_some() && styles.places.shows(),
-        overlays: shapes.iter().map(|(n, c, _)| (n.clone(), *c)).collect(),
+        overlays: shapes
+            .iter()
+            .filter(|(n, _, _)| layers.is_shown(&LayerId::GeoJson(n.clone())))
+            .map(|(n, c, _)| (n.clone(), *c))
+            .collect(),
         study_area: !area_outline.is_empty(),
     };
 
@@ -342,22 +422,28 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
             ];
             for overlay in &scene.overlays {
                 let id = LayerId::GeoJson(overlay.name().to_owned());
-                plugins.push((id, Box::new(OverlayPlugin::new([overlay]))));
+                if layers.is_shown(&id) {
+                    plugins.push((id, Box::new(OverlayPlugin::new([overlay]))));
+                }
             }
             let stack = LayerStack::ordered(plugins, &layers);
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)
                 .show(ui, |ui| {
-                    if archive.is_none() {
-                        ui.painter().rect_filled(ui.max_rect(), 0.0, PLAIN_GROUND);
-                    }
+                    let plain_shown = archive.is_none();
+                    ui.painter().rect_filled(ui.max_rect(), 0.0, PLAIN_GROUND);
                     walkers::Map::new(
                         archive.as_mut().map(|t| t as &mut dyn walkers::Tiles),
                         &mut memory,
                         center,
                     )
-                    .with_plugin(area)
+                    .with_plugin(PlainBackgroundPlugin {
+                        map: &plain,
+                        shown: plain_shown,
+                        style: PlainStyle::default(),
+                    })
                     .with_plugin(stack)
+                    .with_plugin(area)
                     .with_plugin(ScaleBar { lang })
                     .show(ui, |ui, response, _projector, _memory| {
                         decor.paint(ui, response.rect);
