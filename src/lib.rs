@@ -34,6 +34,8 @@ pub mod store;
 pub mod gui;
 #[cfg(feature = "gui")]
 pub mod render;
+#[cfg(feature = "gui")]
+pub mod report;
 
 /// The app's name and version, e.g. for a User-Agent or file metadata.
 pub const APP_NAME_VERSION: &str = concat!("Lagesbild/", env!("CARGO_PKG_VERSION"));

@@ -34,8 +34,10 @@ mod map_layer;
 mod panels;
 #[cfg(feature = "gui")]
 mod render;
+#[cfg(feature = "gui")]
+mod report;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;
-mod views;
 mod time_patterns;
+mod views;

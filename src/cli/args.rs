@@ -55,6 +55,10 @@ pub enum Command {
     /// background is an offline archive (never a network wait), else a plain
     /// light map.
     Render(RenderArgs),
+    /// The lägesbild as one PDF in Swedish, in the order of lag (2023:196):
+    /// kartläggning, övrig information, analys, åtgärder, uppföljning; maps
+    /// with legends, tables with small counts shown as "<3".
+    Report(ReportArgs),
     /// Saved views of a project (map extent, layers, filter, analysis,
     /// title, speaker notes): list them, export them to a JSON file, import
     /// such a file. Presentation mode (F5 in the app) steps through them.
@@ -102,6 +106,28 @@ pub enum ViewCommand {
         /// The view file (.json).
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    /// First date of the period (YYYY-MM-DD); default: twelve months before --to.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last date of the period (YYYY-MM-DD); default: the last incident's date.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Study area (GeoJSON Polygon/MultiPolygon, WGS84 or EPSG:3006); kept
+    /// in the project for later runs, as with the analysis commands.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub area: Option<PathBuf>,
+    /// Counts from 1 up to below this are shown as "<N".
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u64,
+    /// The PDF to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -17,8 +17,8 @@ mod progress;
 #[cfg(feature = "gui")]
 mod render;
 mod stats;
-mod view;
 mod time;
+mod view;
 
 use std::process::ExitCode;
 
@@ -62,6 +62,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Render(args)) => render_command(&args),
+        Some(Command::Report(args)) => report_command(&args),
         Some(Command::View(args)) => view::run(&args),
         Some(Command::Patterns(args)) => time::run_patterns(args),
         Some(Command::Change(args)) => time::run_change(&args),
@@ -84,6 +85,16 @@ fn gui(_project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
 #[cfg(feature = "gui")]
 fn render_command(args: &args::RenderArgs) -> anyhow::Result<Outcome> {
     render::run(args)
+}
+
+#[cfg(feature = "gui")]
+fn report_command(args: &args::ReportArgs) -> anyhow::Result<Outcome> {
+    render::run_report(args)
+}
+
+#[cfg(not(feature = "gui"))]
+fn report_command(_args: &args::ReportArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this build cannot write the PDF report (built without the `gui` feature)")
 }
 
 #[cfg(not(feature = "gui"))]

@@ -41,7 +41,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             let titles: Vec<&str> = views.iter().map(|v| v.title.as_str()).collect();
             anyhow::bail!(
                 "--view {name:?}: the project has no saved view of that title (views: {})",
-                if titles.is_empty() { "none".to_owned() } else { titles.join(", ") }
+                if titles.is_empty() {
+                    "none".to_owned()
+                } else {
+                    titles.join(", ")
+                }
             );
         };
         spec.apply_view(view);
@@ -64,6 +68,43 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     progress.finish();
     result.with_context(|| format!("render {}", args.project.display()))?;
     println!("{}: {width_px}×{height_px} px", args.out.display());
+    Ok(Outcome::Success)
+}
+
+/// `lagesbild report`: the PDF lägesbild.
+pub fn run_report(args: &super::args::ReportArgs) -> anyhow::Result<Outcome> {
+    use lagesbild::model::Filter;
+    if !args.project.exists() {
+        anyhow::bail!("{}: no such project file", args.project.display());
+    }
+    let today = chrono::Local::now().date_naive();
+    let mut options = lagesbild::report::ReportOptions::new(today);
+    options.from = args.from.as_deref().map(Filter::parse_date).transpose()?;
+    options.to = args.to.as_deref().map(Filter::parse_date).transpose()?;
+    options.area = args.area.clone();
+    if args.min_count == 0 {
+        anyhow::bail!("--min-count 0: must be at least 1");
+    }
+    options.small_count = args.min_count;
+    let progress = TerminalProgress::new();
+    let result = lagesbild::report::write_report(
+        &args.project,
+        &options,
+        &args.out,
+        &progress,
+        &CancelToken::new(),
+    );
+    progress.finish();
+    let summary = result.with_context(|| format!("report {}", args.project.display()))?;
+    println!(
+        "{}: {} pages, period {} – {}, {} incidents, {} measures",
+        args.out.display(),
+        summary.pages,
+        summary.from,
+        summary.to,
+        summary.incidents,
+        summary.measures
+    );
     Ok(Outcome::Success)
 }
 

@@ -32,6 +32,7 @@ use crate::model::{Filter, Incident, LonLat};
 mod commands;
 mod draw;
 mod edit;
+mod export_image;
 mod frame;
 mod overlays;
 mod state;
@@ -96,6 +97,8 @@ pub struct LagesbildApp {
     area_download: Option<AreaDownloadDialog>,
     /// The plain background without tiles: boundary and locality names.
     plain: super::map::plain::PlainMap,
+    /// Arkiv → Exportera bild: the running export and its outcome.
+    image_export: export_image::ImageExport,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -152,6 +155,7 @@ impl LagesbildApp {
             overlays: overlays::OverlayState::default(),
             area_download: None,
             plain: super::map::plain::PlainMap::default_boundary(),
+            image_export: export_image::ImageExport::default(),
         };
         app.start_loading(ctx, target);
         app

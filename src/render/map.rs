@@ -22,6 +22,7 @@ use crate::gui::analysis::AnalysisStyles;
 use crate::gui::analysis::task::{self, AnalysisInput, AnalysisOutput, AnalysisParams};
 use crate::gui::app::ViewRequest;
 use crate::gui::i18n::{self, Language};
+use crate::gui::map::analysis_layers::AnalysisLayerStyle;
 use crate::gui::map::analysis_layers::{
     HeatmapPlugin, HotspotPlugin, PLACE_COLOR, PlacesInteraction, PlacesPlugin,
 };
@@ -30,14 +31,13 @@ use crate::gui::map::incidents::{IncidentLayer, ShownIf};
 use crate::gui::map::mbtiles::MbTiles;
 use crate::gui::map::overlays::{OverlayLayer, OverlayPlugin};
 use crate::gui::map::palette;
-use crate::gui::map::stack::LayerStack;
-use crate::gui::map::analysis_layers::AnalysisLayerStyle;
 use crate::gui::map::plain::{PlainBackgroundPlugin, PlainMap, PlainStyle};
+use crate::gui::map::stack::LayerStack;
 use crate::gui::panels::{LayerId, LayerSetting, LayersPanel};
-use crate::model::view::SavedView;
 use crate::gui::scale_bar::ScaleBar;
 use crate::gui::tasks::{self, FilterOutcome, LoadedProject, OpenTarget};
 use crate::jobs::{CancelToken, Progress};
+use crate::model::view::SavedView;
 use crate::model::{Filter, LonLat, time};
 
 /// The ground of the plain background (no tiles), as in the app.

@@ -93,6 +93,7 @@ impl LagesbildApp {
             actions.push(Action::FocusPlace(i));
         }
         self.analysis.export_notice_ui(&ctx, lang);
+        self.image_export_ui(&ctx);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
@@ -288,6 +289,7 @@ impl LagesbildApp {
                         }
                     }
                 });
+                self.export_image_menu_ui(ui, actions);
                 ui.separator();
                 let quit = ui.ctx().format_shortcut(&QUIT_SHORTCUT);
                 if ui
