@@ -303,7 +303,8 @@ pub fn build_report(
     w.paragraph(
         "Kartan: alla händelser i perioden inom studieområdet, som appen visar dem (punkter eller \
          rutor med antal, värmekarta och de strategiska platserna). Grova positioner (t.ex. polisens \
-         händelser på kommunnivå) visas som cirklar.",
+         händelser på kommunnivå) visas som cirklar. Kartans antal räknar som appen alla händelser \
+         i perioden, även utanför studieområdet; tabellerna räknar inom det.",
         8.5,
     );
     ovrig_information(&mut w, &cur_points, &overlay_names, limit);
