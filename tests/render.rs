@@ -186,3 +186,47 @@ fn render_refuses_bad_sizes_tile_servers_and_missing_projects_with_a_reason() {
     assert!(text(&out).1.contains("nothere.gpkg"), "{:?}", text(&out));
     assert!(!dir.path("x.png").exists());
 }
+
+#[test]
+fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
+    use crate::gui_util::{app_on, demo, settle};
+    use egui_kittest::kittest::Queryable as _;
+
+    let dir = Dir::new();
+    let project = demo(&dir, "600");
+    let mut harness = app_on(project);
+    settle(&mut harness);
+    harness.get_by_label("Arkiv").click();
+    harness.run_steps(2);
+    harness.get_by_label("Exportera bild…").hover();
+    harness.run_steps(2);
+    harness.get_by_label("Fönstrets storlek").click();
+    let mut saved = None;
+    for _ in 0..3000 {
+        harness.run_steps(1);
+        if harness.query_by_label_contains("Bilden sparades").is_some() {
+            saved = std::fs::read_dir(dir.root())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    name.starts_with("demo-karta-") && name.ends_with(".png")
+                });
+            break;
+        }
+        assert!(
+            harness
+                .query_by_label_contains("kunde inte sparas")
+                .is_none(),
+            "the export failed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let saved = saved.expect("the picture was saved next to the project");
+    let (w, h, rgba) = read_png(&saved);
+    // The map's size in the 1280 × 800 window (panels around it).
+    assert!(w > 300 && w < 1280 && h > 300 && h < 800, "{w}×{h}");
+    let distinct: std::collections::BTreeSet<[u8; 3]> =
+        rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
+    assert!(distinct.len() > 100, "only {} colours", distinct.len());
+}
