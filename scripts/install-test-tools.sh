@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests check our output with: GDAL's ogrinfo
-# and gdalinfo (Debian gdal-bin) and its GeoPackage validator (python3-gdal).
+# and gdalinfo (Debian gdal-bin), its GeoPackage validator (python3-gdal) and
+# poppler's pdftoppm/pdftotext/pdfinfo (poppler-utils) for the PDF report.
 # Idempotent and quick when they are already there. Fails (exit 1) when a tool
 # is missing and cannot be installed, so that CI never runs without them.
 set -euo pipefail
@@ -9,6 +10,8 @@ need=()
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 [ -f /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py ] || need+=(python3-gdal)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# pdftoppm / pdftotext / pdfinfo check the PDF report (tests/report.rs).
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

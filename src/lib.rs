@@ -36,6 +36,10 @@ pub mod sweden;
 
 #[cfg(feature = "gui")]
 pub mod gui;
+#[cfg(feature = "gui")]
+pub mod render;
+#[cfg(feature = "gui")]
+pub mod report;
 
 /// The app's name and version, e.g. for a User-Agent or file metadata.
 pub const APP_NAME_VERSION: &str = concat!("Lagesbild/", env!("CARGO_PKG_VERSION"));

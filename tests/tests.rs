@@ -42,7 +42,12 @@ mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
 mod polisen;
+#[cfg(feature = "gui")]
+mod render;
+#[cfg(feature = "gui")]
+mod report;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;
 mod time_patterns;
+mod views;

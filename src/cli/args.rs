@@ -50,6 +50,19 @@ pub enum Command {
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
+    /// Draw the map as the app shows it into a PNG, without a window: title,
+    /// legend, scale bar, north arrow, data period and attribution. The
+    /// background is an offline archive (never a network wait), else a plain
+    /// light map.
+    Render(RenderArgs),
+    /// The lägesbild as one PDF in Swedish, in the order of lag (2023:196):
+    /// kartläggning, övrig information, analys, åtgärder, uppföljning; maps
+    /// with legends, tables with small counts shown as "<3".
+    Report(ReportArgs),
+    /// Saved views of a project (map extent, layers, filter, analysis,
+    /// title, speaker notes): list them, export them to a JSON file, import
+    /// such a file. Presentation mode (F5 in the app) steps through them.
+    View(ViewArgs),
     /// Measures (insatser): register, list and remove.
     Measure(super::follow_args::MeasureArgs),
     /// Before/after evaluation of a measure: counts in its area, in a ring
@@ -109,6 +122,99 @@ pub struct HarvestArgs {
     /// Contact named in the User-Agent (e.g. an e-mail address of the unit).
     #[arg(long, value_name = "CONTACT")]
     pub contact: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    #[command(subcommand)]
+    pub command: ViewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ViewCommand {
+    /// List the saved views in presentation order.
+    List {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Print JSON (the view file format) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the saved views (all, or the one titled NAME) to a JSON view file.
+    Export {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// Only the view with this title (exact).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The view file to write (.json).
+        #[arg(long, value_name = "FILE.json")]
+        out: PathBuf,
+    },
+    /// Read a JSON view file into the project in one transaction: a view
+    /// whose title is taken is replaced, the others are added at the end.
+    Import {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view file (.json).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    /// First date of the period (YYYY-MM-DD); default: twelve months before --to.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last date of the period (YYYY-MM-DD); default: the last incident's date.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Study area (GeoJSON Polygon/MultiPolygon, WGS84 or EPSG:3006); kept
+    /// in the project for later runs, as with the analysis commands.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub area: Option<PathBuf>,
+    /// Counts from 1 up to below this are shown as "<N".
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u64,
+    /// The PDF to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// A saved view of the project (its extent, layers and title).
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+    /// Picture size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1920x1080")]
+    pub size: String,
+    /// Pixels per point: 1 lays the picture out like a window of that size;
+    /// 2 draws the same map with everything twice as large (print).
+    #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
+    pub scale: f32,
+    /// Background: an MBTiles file, or the name of an offline source in
+    /// maps/tiles.toml. Without it, the plain background.
+    #[arg(long, value_name = "NAME|FILE.mbtiles")]
+    pub basemap: Option<String>,
+    /// Title (default: the project's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Language of the picture's texts: sv or en.
+    #[arg(long, default_value = "sv")]
+    pub lang: String,
+    /// Leave out the analysis layers (heatmap, strategic places).
+    #[arg(long)]
+    pub no_analysis: bool,
+    /// The PNG to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

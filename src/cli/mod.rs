@@ -16,8 +16,11 @@ mod measure;
 mod presence;
 mod polisen;
 mod progress;
+#[cfg(feature = "gui")]
+mod render;
 mod stats;
 mod time;
+mod view;
 
 use std::process::ExitCode;
 
@@ -60,6 +63,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::Render(args)) => render_command(&args),
+        Some(Command::Report(args)) => report_command(&args),
+        Some(Command::View(args)) => view::run(&args),
         Some(Command::Patterns(args)) => time::run_patterns(args),
         Some(Command::Change(args)) => time::run_change(&args),
         Some(Command::Measure(args)) => measure::run(&args),
@@ -80,6 +86,26 @@ fn gui(project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
 #[cfg(not(feature = "gui"))]
 fn gui(_project: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
     anyhow::bail!("this build has no desktop app (built without the `gui` feature); see --help")
+}
+
+#[cfg(feature = "gui")]
+fn render_command(args: &args::RenderArgs) -> anyhow::Result<Outcome> {
+    render::run(args)
+}
+
+#[cfg(feature = "gui")]
+fn report_command(args: &args::ReportArgs) -> anyhow::Result<Outcome> {
+    render::run_report(args)
+}
+
+#[cfg(not(feature = "gui"))]
+fn report_command(_args: &args::ReportArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this build cannot write the PDF report (built without the `gui` feature)")
+}
+
+#[cfg(not(feature = "gui"))]
+fn render_command(_args: &args::RenderArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this build cannot draw map pictures (built without the `gui` feature)")
 }
 
 /// Turns the filter flags into a [`Filter`].

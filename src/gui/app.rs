@@ -32,6 +32,7 @@ use crate::model::{Filter, Incident, LonLat};
 mod commands;
 mod draw;
 mod edit;
+mod export_image;
 mod frame;
 mod overlays;
 mod state;
@@ -100,6 +101,10 @@ pub struct LagesbildApp {
     follow: super::follow::FollowPanel,
     /// "Sök plats" in the menu bar.
     place_search: crate::gui::place_search::PlaceSearch,
+    /// The plain background without tiles: boundary and locality names.
+    plain: super::map::plain::PlainMap,
+    /// Arkiv → Exportera bild: the running export and its outcome.
+    image_export: export_image::ImageExport,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -158,6 +163,8 @@ impl LagesbildApp {
             time: crate::gui::time::TimeState::default(),
             follow: super::follow::FollowPanel::default(),
             place_search: Default::default(),
+            plain: super::map::plain::PlainMap::default_boundary(),
+            image_export: export_image::ImageExport::default(),
         };
         app.start_loading(ctx, target);
         app

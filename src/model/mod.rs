@@ -13,6 +13,7 @@ pub mod shape;
 pub mod source;
 pub mod time;
 pub mod track;
+pub mod view;
 
 pub use category::Category;
 pub use filter::{Filter, FilterError, HourRange, Weekdays};

@@ -31,6 +31,8 @@ pub mod schema;
 mod session;
 /// The hosts' tracks (feature table `tracks`) and check-ins.
 pub mod tracks;
+/// Saved views (presentations): the `lagesbild_views` table.
+mod views;
 
 use std::fs;
 use std::io::Read;
@@ -865,6 +867,18 @@ impl Store for Project {
         style: &super::layers::LayerStyle,
     ) -> Result<bool, StoreError> {
         self.set_style_of(name, style)
+    }
+
+    fn views(&self) -> Result<Vec<crate::model::view::SavedView>, StoreError> {
+        self.read_views()
+    }
+
+    fn put_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        self.write_views(views)
+    }
+
+    fn remove_view(&mut self, title: &str) -> Result<bool, StoreError> {
+        self.delete_view(title)
     }
 
     // --- measures ---

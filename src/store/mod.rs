@@ -172,6 +172,9 @@ pub enum StoreError {
     /// no weekday, …); the reason names the item.
     #[error("{path}: patrol plan: {reason}")]
     InvalidPlan { path: PathBuf, reason: String },
+    /// A saved view cannot be stored (empty title, bad extent, …).
+    #[error("{path}: {reason}")]
+    InvalidView { path: PathBuf, reason: String },
     /// No incident has this storage id (e.g. deleted meanwhile).
     #[error("{path}: no incident with fid {fid}")]
     NoSuchIncident { path: PathBuf, fid: i64 },
@@ -396,6 +399,35 @@ pub trait Store {
         let _ = (name, style);
         Err(StoreError::Unsupported {
             what: "styling map layers",
+        })
+    }
+
+    // --- saved views ---
+    // Views of the map for presentations (see `model::view`), kept in the
+    // project in presentation order. Default bodies refuse, as above.
+
+    /// The saved views, in presentation order.
+    fn views(&self) -> Result<Vec<crate::model::view::SavedView>, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "saved views",
+        })
+    }
+
+    /// Saves `views` in one transaction: a view whose title is taken replaces
+    /// that view in its place, others are added at the end in the order
+    /// given. Invalid views give [`StoreError::InvalidView`] and store nothing.
+    fn put_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        let _ = views;
+        Err(StoreError::Unsupported {
+            what: "saving views",
+        })
+    }
+
+    /// Removes the view titled `title` (exact); false when there is none.
+    fn remove_view(&mut self, title: &str) -> Result<bool, StoreError> {
+        let _ = title;
+        Err(StoreError::Unsupported {
+            what: "removing views",
         })
     }
 

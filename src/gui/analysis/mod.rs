@@ -466,6 +466,11 @@ impl AnalysisState {
         (heat, hot, places, area)
     }
 
+    /// Rings (WGS 84) of the last run's study area; empty before a run.
+    pub fn area_outline(&self) -> &[Vec<crate::model::LonLat>] {
+        &self.area_outline
+    }
+
     /// The analysis panel (parameters, legends, places list). Returns the
     /// place (index = rank − 1) the user clicked in the list.
     pub fn panel_ui(&mut self, ui: &mut egui::Ui, lang: Language) -> Option<usize> {

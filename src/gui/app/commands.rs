@@ -66,6 +66,8 @@ pub enum Action {
     OpenFollowUp,
     /// Show background map source `index` (View > Background map).
     SelectMapSource(usize),
+    /// Save a picture of the map (File > Export image).
+    ExportImage(super::export_image::ImageSize),
 }
 
 impl LagesbildApp {
@@ -108,6 +110,7 @@ impl LagesbildApp {
     /// Applies an action as the menus and buttons do.
     pub fn apply(&mut self, ctx: &egui::Context, action: Action) {
         match action {
+            Action::ExportImage(size) => self.start_image_export(ctx, size),
             Action::Open(target) => self.start_loading(ctx, target),
             Action::ShowFileBrowser(purpose) => {
                 self.file_browser = Some(FileBrowser::new(purpose, self.state.last_folder.clone()));

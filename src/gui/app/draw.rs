@@ -87,8 +87,10 @@ impl LagesbildApp {
                     })
                 });
         }
+        // The plain background's land colour under the tiles: shown
+        // wherever a tile is missing (see `map::plain`).
         egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
+            .frame(egui::Frame::NONE.fill(crate::gui::map::plain::PLAIN_LAND))
             .show(ui, |ui| self.map_ui(ui));
         if let Some(i) = self.analysis.take_clicked_place() {
             actions.push(Action::FocusPlace(i));
@@ -97,6 +99,7 @@ impl LagesbildApp {
         if self.time.open {
             self.time.window_ui(&ctx, lang);
         }
+        self.image_export_ui(&ctx);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         let project_path = self.project.as_ref().map(|p| p.loaded.path.clone());
@@ -303,6 +306,7 @@ impl LagesbildApp {
                         }
                     }
                 });
+                self.export_image_menu_ui(ui, actions);
                 ui.separator();
                 let quit = ui.ctx().format_shortcut(&QUIT_SHORTCUT);
                 if ui
@@ -497,6 +501,7 @@ impl LagesbildApp {
         }
         let lang = self.state.language;
         self.incident_layer.lang = lang;
+        self.plain.sync_boundary(self.analysis.area_outline());
         let Self {
             state,
             tiles,
@@ -506,6 +511,7 @@ impl LagesbildApp {
             overlays,
             time,
             follow,
+            plain,
             ..
         } = self;
         let (mut heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -595,6 +601,10 @@ impl LagesbildApp {
         });
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
+        let plain_shown = !matches!(
+            status,
+            Some(tiles::TileStatus::Ready | tiles::TileStatus::Loading { .. })
+        );
         let pan_buttons = incident_layer.pan_buttons(ui.ctx());
         // The layer panel decides whether and how opaque the incidents are drawn.
         let incidents_shown = layers.is_shown(&LayerId::Incidents);
@@ -631,6 +641,11 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
+        .with_plugin(crate::gui::map::plain::PlainBackgroundPlugin {
+            map: plain,
+            shown: plain_shown,
+            style: Default::default(),
+        })
         .with_plugin(stack)
         .with_plugin(change_layer)
         .with_plugin(area_layer)

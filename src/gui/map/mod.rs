@@ -10,5 +10,7 @@ pub mod incidents;
 pub mod mbtiles;
 pub mod overlays;
 pub mod palette;
+/// The plain background drawn without tiles (also by the window-less render).
+pub mod plain;
 pub mod stack;
 pub mod tiles;
