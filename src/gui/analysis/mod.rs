@@ -594,7 +594,7 @@ impl AnalysisState {
 /// the hotspot classes, the places' marker.
 pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
     use crate::analysis::HotspotClass;
-    use crate::gui::map::analysis_layers::hotspot_color;
+    use crate::gui::map::analysis_layers::hotspot_fill;
     match id {
         LayerId::Heatmap => Legend::Ramp(
             (0..=8)
@@ -613,7 +613,7 @@ pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
                         Language::Swedish => c.label_sv(),
                         Language::English => c.label_en(),
                     };
-                    (hotspot_color(c), label.to_owned())
+                    (hotspot_fill(c), label.to_owned())
                 })
                 .collect(),
         ),

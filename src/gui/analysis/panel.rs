@@ -13,7 +13,7 @@ use super::task::{HEAT_CLASSES, PlacesView, heat_position, heat_rgba};
 use super::{AnalysisOutput, AnalysisParams, AnalysisStyles, AreaRequest, AreaStatus, PanelStatus};
 use crate::analysis::{AnalysisError, HotspotClass, Kernel};
 use crate::gui::i18n::{self, Key, Language, tr};
-use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_color, percent};
+use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_fill, percent};
 use crate::gui::panels::named_button;
 use crate::model::HourRange;
 
@@ -326,7 +326,7 @@ impl AnalysisPanel {
                                 continue;
                             }
                             ui.horizontal(|ui| {
-                                swatch(ui, hotspot_color(*class));
+                                swatch(ui, hotspot_fill(*class));
                                 let label = match lang {
                                     Language::Swedish => class.label_sv(),
                                     Language::English => class.label_en(),

@@ -176,7 +176,15 @@ impl LagesbildApp {
         if let Some(data) = self.incident_layer.data() {
             ui.separator();
             ui.strong(tr(lang, Key::Legend));
-            palette::legend_ui(ui, lang, data.counts_per_category(), data.coarse_count());
+            let stats = self.incident_layer.last_frame_stats();
+            let classes = stats.aggregated.then_some(&stats.cell_classes);
+            palette::legend_ui(
+                ui,
+                lang,
+                data.counts_per_category(),
+                data.coarse_count(),
+                classes,
+            );
         }
     }
 
@@ -552,6 +560,7 @@ impl LagesbildApp {
         if let Some(entry) = layers.get(&LayerId::Incidents) {
             incident_layer.opacity = entry.opacity;
         }
+        incident_layer.cells_over_layer = layers.shown_below(&LayerId::Incidents);
         // Every layer in the layer panel's order (its first entry on top).
         let mut plugins: Vec<(LayerId, Box<dyn walkers::Plugin + '_>)> = vec![
             (LayerId::Heatmap, Box::new(heat_layer)),

@@ -165,6 +165,16 @@ impl LayersPanel {
         self.get(id).is_some_and(|l| l.available && l.visible)
     }
 
+    /// True when a shown layer (with some opacity) is drawn under `id`.
+    pub fn shown_below(&self, id: &LayerId) -> bool {
+        let Some(at) = self.layers.iter().position(|l| &l.id == id) else {
+            return false;
+        };
+        self.layers[at + 1..]
+            .iter()
+            .any(|l| l.available && l.visible && l.opacity > 0.0)
+    }
+
     /// Moves the layer at `from` to `to` (0 = top), if both are in range.
     pub fn move_layer(&mut self, from: usize, to: usize) -> bool {
         if from >= self.layers.len() || to >= self.layers.len() || from == to {
