@@ -96,6 +96,8 @@ pub struct LagesbildApp {
     area_download: Option<AreaDownloadDialog>,
     /// The plain background without tiles: boundary and locality names.
     plain: super::map::plain::PlainMap,
+    /// The user closed the note that tiles are missing.
+    tile_note_closed: bool,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -152,6 +154,7 @@ impl LagesbildApp {
             overlays: overlays::OverlayState::default(),
             area_download: None,
             plain: super::map::plain::PlainMap::default_boundary(),
+            tile_note_closed: false,
         };
         app.start_loading(ctx, target);
         app

@@ -29,7 +29,6 @@ pub enum Key {
     EveningsAndNights,
     NoIncidents,
     LanguageLabel,
-    MapComingNote,
     File,
     Quit,
     LocalTime,
@@ -155,8 +154,6 @@ pub enum Key {
     LayerStrategicPlaces,
     LayerPatrolAreas,
     LayerRoutes,
-    ComingLater,
-    ComingLaterHint,
     Opacity,
     Legend,
     MoveUp,
@@ -339,12 +336,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         }
         (Swedish, LanguageLabel) => "Språk",
         (English, LanguageLabel) => "Language",
-        (Swedish, MapComingNote) => {
-            "Kartan kommer i nästa version; här är projektets sammanfattning."
-        }
-        (English, MapComingNote) => {
-            "The map comes in the next version; here is the project summary."
-        }
         (Swedish, File) => "Arkiv",
         (English, File) => "File",
         (Swedish, Quit) => "Avsluta",
@@ -612,10 +603,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, LayerPatrolAreas) => "Patrol areas",
         (Swedish, LayerRoutes) => "Rutter",
         (English, LayerRoutes) => "Routes",
-        (Swedish, ComingLater) => "kommer",
-        (English, ComingLater) => "coming",
-        (Swedish, ComingLaterHint) => "Lagret kommer i en senare version",
-        (English, ComingLaterHint) => "This layer comes in a later version",
         (Swedish, Opacity) => "Opacitet",
         (English, Opacity) => "Opacity",
         (Swedish, Legend) => "Teckenförklaring",

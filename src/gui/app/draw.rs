@@ -18,6 +18,7 @@ use crate::gui::map::palette;
 use crate::gui::map::stack::LayerStack;
 use crate::gui::map::tiles::{self, TileCatalog, TileManager};
 use crate::gui::panels::{LayerChange, LayerId, selection_summary_ui, today_local};
+use crate::gui::present::text::{self as ptext, T};
 use crate::gui::tasks::OpenTarget;
 use crate::gui::windows::file_browser::Purpose;
 use crate::gui::windows::incident_editor;
@@ -478,6 +479,7 @@ impl LagesbildApp {
             layers,
             overlays,
             plain,
+            tile_note_closed,
             ..
         } = self;
         let (heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -531,25 +533,36 @@ impl LagesbildApp {
         } else if keyboard_zoom < 0 {
             let _ = memory.zoom_out();
         }
+        // An arrow key moves the map by a fifth of its size (held: again
+        // with the key's repeat), not while typing in a field.
+        let typing = ui.ctx().text_edit_focused();
         let pan = ui.input(|i| {
-            let step = 80.0;
+            let step = pan_step(size);
             let mut v = egui::Vec2::ZERO;
-            if i.key_down(egui::Key::ArrowLeft) {
-                v.x -= step;
+            if typing {
+                return v;
             }
-            if i.key_down(egui::Key::ArrowRight) {
-                v.x += step;
+            if i.key_pressed(egui::Key::ArrowLeft) {
+                v.x -= step.x;
             }
-            if i.key_down(egui::Key::ArrowUp) {
-                v.y -= step;
+            if i.key_pressed(egui::Key::ArrowRight) {
+                v.x += step.x;
             }
-            if i.key_down(egui::Key::ArrowDown) {
-                v.y += step;
+            if i.key_pressed(egui::Key::ArrowUp) {
+                v.y -= step.y;
+            }
+            if i.key_pressed(egui::Key::ArrowDown) {
+                v.y += step.y;
             }
             v
         });
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
+        // A closed note stays closed until the tiles are all shown again.
+        if matches!(status, Some(tiles::TileStatus::Ready)) {
+            *tile_note_closed = false;
+        }
+        let mut close_note = false;
         let plain_shown = !matches!(
             status,
             Some(tiles::TileStatus::Ready | tiles::TileStatus::Loading { .. })
@@ -590,6 +603,8 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
+        // The mouse wheel zooms (as in most map programs), without Ctrl.
+        .zoom_with_ctrl(false)
         .with_plugin(crate::gui::map::plain::PlainBackgroundPlugin {
             map: plain,
             shown: plain_shown,
@@ -612,13 +627,39 @@ impl LagesbildApp {
                     |ui| tiles::attribution_ui(ui, source),
                 );
             }
-            if let Some(status) = &status {
+            if plain_shown {
+                let attr = egui::Rect::from_min_max(
+                    rect.right_bottom() - egui::vec2(620.0, 52.0),
+                    rect.right_bottom() - egui::vec2(4.0, 30.0),
+                );
+                ui.scope_builder(
+                    egui::UiBuilder::new()
+                        .max_rect(attr)
+                        .layout(egui::Layout::right_to_left(egui::Align::Max)),
+                    |ui| {
+                        ui.small(ptext::tr(lang, T::PlainAttribution));
+                    },
+                );
+            }
+            if let Some(status) = &status
+                && !*tile_note_closed
+                && tiles::status_text(lang, status).is_some()
+            {
                 let note = egui::Rect::from_min_size(
                     rect.left_top() + egui::vec2(8.0, 8.0),
-                    egui::vec2(420.0, 60.0),
+                    egui::vec2(480.0, 60.0),
                 );
                 ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
-                    tiles::status_ui(ui, lang, status)
+                    ui.horizontal(|ui| {
+                        tiles::status_ui(ui, lang, status);
+                        if ui
+                            .small_button(ptext::tr(lang, T::HideNote))
+                            .on_hover_text(ptext::tr(lang, T::HideNoteHint))
+                            .clicked()
+                        {
+                            close_note = true;
+                        }
+                    });
                 });
             }
             let hover = response.hover_pos().map(|pos| {
@@ -626,7 +667,7 @@ impl LagesbildApp {
                 LonLat::new(p.x(), p.y())
             });
             let panned = (pan != egui::Vec2::ZERO)
-                .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
+                .then(|| projector.unproject(rect.center().to_vec2() + pan));
             // The context menu acts on the right-clicked place: unproject the
             // absolute pointer position of the click.
             let right_clicked = response
@@ -645,6 +686,9 @@ impl LagesbildApp {
             }
             (hover, panned, right_clicked, add_here)
         });
+        if close_note {
+            self.tile_note_closed = true;
+        }
         self.map_rect = Some(output.response.rect);
         let (hover, panned, right_clicked, add_here) = output.inner;
         if right_clicked.is_some() {
@@ -702,6 +746,12 @@ impl LagesbildApp {
             actions.push(Action::CloseImportReport);
         }
     }
+}
+
+/// How far one arrow-key press moves a map of `size` points: a fifth of
+/// its width or height, at least 40 points.
+pub(super) fn pan_step(size: egui::Vec2) -> egui::Vec2 {
+    egui::vec2((size.x / 5.0).max(40.0), (size.y / 5.0).max(40.0))
 }
 
 fn import_report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {

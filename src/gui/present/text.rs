@@ -8,6 +8,9 @@ use crate::gui::i18n::Language;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum T {
     CoarseExplained,
+    PlainAttribution,
+    HideNote,
+    HideNoteHint,
 }
 
 /// The text of `key` in `lang`.
@@ -25,8 +28,31 @@ pub fn tr(lang: Language, key: T) -> &'static str {
              police events) are not drawn as points. They are gathered in a dashed circle whose \
              size shows how uncertain the place is; the number is how many they are."
         }
+        (Swedish, PlainAttribution) => {
+            "Utan bakgrundskarta · Kommungräns: Valmyndigheten via okfse/sweden-geojson (förenklad) · Orter: GeoNames (CC BY 4.0)"
+        }
+        (English, PlainAttribution) => {
+            "No background map · Boundary: Valmyndigheten via okfse/sweden-geojson (simplified) · Places: GeoNames (CC BY 4.0)"
+        }
+        (Swedish, HideNote) => "Dölj",
+        (English, HideNote) => "Hide",
+        (Swedish, HideNoteHint) => {
+            "Dölj meddelandet; det visas igen om kartrutor saknas på nytt efter att ha fungerat"
+        }
+        (English, HideNoteHint) => {
+            "Hide the note; it comes back if tiles go missing again after working"
+        }
     }
 }
+
+/// Every key, for the completeness test.
+#[cfg(test)]
+const ALL: &[T] = &[
+    T::CoarseExplained,
+    T::PlainAttribution,
+    T::HideNote,
+    T::HideNoteHint,
+];
 
 #[cfg(test)]
 mod tests {
@@ -34,7 +60,7 @@ mod tests {
 
     #[test]
     fn every_string_has_both_languages_and_they_differ() {
-        for key in [T::CoarseExplained] {
+        for &key in ALL {
             let sv = tr(Language::Swedish, key);
             let en = tr(Language::English, key);
             assert!(!sv.is_empty() && !en.is_empty());
