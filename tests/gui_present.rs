@@ -45,3 +45,98 @@ fn the_mouse_wheel_zooms_and_an_arrow_key_moves_a_fifth_of_the_map() {
         "moved {moved_px} px, want {want}"
     );
 }
+
+// ---- The details panel and the filter after an edit ----
+
+use lagesbild::gui::panels::DetailsAction;
+use lagesbild::model::{Category, Filter, LonLat};
+
+/// The category the details panel shows for the selected incident.
+fn details_category(h: &egui_kittest::Harness<'_, lagesbild::gui::LagesbildApp>) -> Category {
+    h.state()
+        .selected_incident()
+        .expect("details read")
+        .category
+}
+
+#[test]
+fn the_details_show_the_edited_values_also_after_undo_and_redo() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    let point = h.state().project().unwrap().loaded.index.points()[5];
+    let to = if point.category == Category::Vald {
+        Category::Narkotika
+    } else {
+        Category::Vald
+    };
+    h.state_mut().select_incident(Some(5));
+    settle(&mut h);
+    assert_eq!(details_category(&h), point.category);
+    let ctx = h.ctx.clone();
+    h.state_mut().on_details_action(
+        &ctx,
+        DetailsAction::Edit {
+            fid: Some(point.fid),
+            uid: String::new(),
+        },
+    );
+    settle(&mut h);
+    h.state_mut()
+        .incident_editor_mut()
+        .expect("editor")
+        .form_mut()
+        .category = to;
+    h.get_by_label("Spara").click();
+    settle(&mut h);
+    assert_eq!(h.state().selected_fid(), Some(point.fid));
+    assert_eq!(details_category(&h), to, "details after the edit");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut h);
+    h.state_mut().select_incident(Some(5));
+    settle(&mut h);
+    assert_eq!(details_category(&h), point.category, "details after undo");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    settle(&mut h);
+    h.state_mut().select_incident(Some(5));
+    settle(&mut h);
+    assert_eq!(details_category(&h), to, "details after redo");
+}
+
+#[test]
+fn a_new_incident_the_filter_hides_is_announced_and_can_be_shown() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    // Only violence is shown; the new incident is disorder.
+    let ctx = h.ctx.clone();
+    h.state_mut().set_filter(
+        &ctx,
+        Filter {
+            categories: Some([Category::Vald].into_iter().collect()),
+            ..Filter::default()
+        },
+    );
+    settle(&mut h);
+    h.state_mut().add_incident_at(LonLat::new(14.5838, 56.0512));
+    h.run_steps(2);
+    h.state_mut()
+        .incident_editor_mut()
+        .unwrap()
+        .form_mut()
+        .category = Category::Ordningsstorning;
+    h.get_by_label("Spara").click();
+    settle(&mut h);
+    let fid = h.state().history().next_undo().unwrap().fid();
+    assert_eq!(h.state().hidden_saved_incident(), Some(fid));
+    assert_eq!(h.state().selected_fid(), None);
+    h.get_by_label_contains("sparad men utanför filtret");
+    h.get_by_label("Visa den (rensa filtret)").click();
+    settle(&mut h);
+    assert!(h.state().filter().is_empty());
+    assert_eq!(h.state().selected_fid(), Some(fid));
+    assert_eq!(h.state().hidden_saved_incident(), None);
+    assert!(h.query_by_label_contains("utanför filtret").is_none());
+}

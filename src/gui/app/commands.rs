@@ -60,6 +60,9 @@ pub enum Action {
     OpenAreaDownload,
     /// Show background map source `index` (View > Background map).
     SelectMapSource(usize),
+    /// Clear the filter so the saved incident `fid` it hid is shown, and
+    /// select it.
+    ShowSavedIncident(i64),
 }
 
 impl LagesbildApp {
@@ -94,6 +97,7 @@ impl LagesbildApp {
 
     /// Changes the filter (as the filter panel does) and recomputes.
     pub fn set_filter(&mut self, ctx: &egui::Context, filter: Filter) {
+        self.edit.hidden_fid = None;
         self.state.filter = filter;
         self.analysis.cancel();
         self.refilter(ctx);
@@ -154,7 +158,8 @@ impl LagesbildApp {
             | Action::DeleteIncident(_)
             | Action::CancelDelete
             | Action::Undo
-            | Action::Redo) => self.apply_edit_action(ctx, a),
+            | Action::Redo
+            | Action::ShowSavedIncident(_)) => self.apply_edit_action(ctx, a),
         }
     }
 

@@ -46,6 +46,13 @@ impl LagesbildApp {
                         ui.separator();
                         ui.colored_label(ui.visuals().error_fg_color, msg);
                     }
+                    if let Some(fid) = self.edit.hidden_fid {
+                        ui.separator();
+                        ui.label(ptext::tr(lang, T::SavedOutsideFilter));
+                        if ui.button(ptext::tr(lang, T::ShowSavedIncident)).clicked() {
+                            actions.push(Action::ShowSavedIncident(fid));
+                        }
+                    }
                     if self.project.is_some() {
                         ui.separator();
                         let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =

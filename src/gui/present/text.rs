@@ -11,6 +11,8 @@ pub enum T {
     PlainAttribution,
     HideNote,
     HideNoteHint,
+    SavedOutsideFilter,
+    ShowSavedIncident,
 }
 
 /// The text of `key` in `lang`.
@@ -42,6 +44,14 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         (English, HideNoteHint) => {
             "Hide the note; it comes back if tiles go missing again after working"
         }
+        (Swedish, SavedOutsideFilter) => {
+            "Händelsen är sparad men utanför filtret, så den syns inte på kartan."
+        }
+        (English, SavedOutsideFilter) => {
+            "The incident is saved but outside the filter, so the map does not show it."
+        }
+        (Swedish, ShowSavedIncident) => "Visa den (rensa filtret)",
+        (English, ShowSavedIncident) => "Show it (clear the filter)",
     }
 }
 
