@@ -140,3 +140,71 @@ fn a_new_incident_the_filter_hides_is_announced_and_can_be_shown() {
     assert_eq!(h.state().hidden_saved_incident(), None);
     assert!(h.query_by_label_contains("utanför filtret").is_none());
 }
+
+// ---- The analysis panel ----
+
+use lagesbild::gui::analysis::AnalysisParams;
+use lagesbild::gui::app::Action;
+
+#[test]
+fn a_place_lists_the_incidents_it_selects_and_a_new_radius_clears_them() {
+    let dir = Dir::new();
+    let path = demo(&dir, "1500");
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 3200.0));
+    settle(&mut h);
+    let out = h.state().analysis().output().expect("a result").clone();
+    let places = out.places.as_ref().expect("places");
+    let ctx = h.ctx.clone();
+    for i in 0..places.places.places.len() {
+        h.state_mut().apply(&ctx, Action::FocusPlace(i));
+        h.run_steps(1);
+        let selected = h.state().incident_layer().box_selection().len();
+        assert_eq!(places.selected[i], selected, "place {}", i + 1);
+        // The list row shows that number.
+        let row = format!(
+            "Plats {}: {} händelser",
+            i + 1,
+            lagesbild::gui::i18n::count(lagesbild::gui::i18n::Language::Swedish, selected as u64)
+        );
+        h.get_by_label_contains(&row);
+    }
+    assert!(h.state().has_selection());
+    // The coverage bound is said without a contradicting "at least 100 %".
+    assert!(h.query_by_label_contains("minst 100").is_none());
+    h.get_by_label_contains("Ingen placering kan täcka fler än");
+
+    let params = AnalysisParams {
+        radius_m: 450.0,
+        ..h.state().analysis().params().clone()
+    };
+    h.state_mut().analysis_mut().set_params(params);
+    h.run_steps(2);
+    assert!(
+        !h.state().has_selection(),
+        "the old place's selection is gone"
+    );
+}
+
+#[test]
+fn the_view_menu_opens_the_analysis_with_plain_labels() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    // Closed by the user, then opened again from the menu.
+    h.get_by_label("Analys").click_accesskit();
+    h.run_steps(40);
+    assert_eq!(h.query_all_by_label("Utjämningsradie").count(), 0);
+    h.get_by_label("Visa").click();
+    h.run_steps(2);
+    h.get_by_label("Analys …").click();
+    h.run_steps(40);
+    assert!(h.query_all_by_label("Utjämningsradie").count() > 0);
+    assert!(h.query_all_by_label("Grannskapets radie").count() > 0);
+    for technical in ["Bandbredd", "Kärna", "Kvartisk", "Avståndsband"] {
+        assert!(
+            h.query_by_label(technical).is_none(),
+            "{technical} shown as a label"
+        );
+    }
+}

@@ -98,6 +98,8 @@ pub struct LagesbildApp {
     plain: super::map::plain::PlainMap,
     /// The user closed the note that tiles are missing.
     tile_note_closed: bool,
+    /// Open and scroll to the analysis section on the next frame.
+    focus_analysis: bool,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -155,6 +157,7 @@ impl LagesbildApp {
             area_download: None,
             plain: super::map::plain::PlainMap::default_boundary(),
             tile_note_closed: false,
+            focus_analysis: false,
         };
         app.start_loading(ctx, target);
         app

@@ -210,8 +210,6 @@ pub enum Key {
     AnHoursWholeDay,
     AnDensityUnit,
     AnCoverage,
-    AnUpperBound,
-    AnAtLeast,
     AnListHint,
     AnGainShort,
     AnDemandNote,
@@ -684,16 +682,16 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnCoarseNote) => {
             "incidents with a coarse position (e.g. municipality level) are left out"
         }
-        (Swedish, AnBandwidth) => "Bandbredd",
-        (English, AnBandwidth) => "Bandwidth",
+        (Swedish, AnBandwidth) => "Utjämningsradie",
+        (English, AnBandwidth) => "Smoothing radius",
         (Swedish, AnAutoCell) => "Automatisk cellstorlek",
         (English, AnAutoCell) => "Automatic cell size",
         (Swedish, AnCellSize) => "Cellstorlek",
         (English, AnCellSize) => "Cell size",
-        (Swedish, AnKernel) => "Kärna",
-        (English, AnKernel) => "Kernel",
-        (Swedish, AnBand) => "Avståndsband",
-        (English, AnBand) => "Distance band",
+        (Swedish, AnKernel) => "Hur vikten avtar",
+        (English, AnKernel) => "How the weight falls off",
+        (Swedish, AnBand) => "Grannskapets radie",
+        (English, AnBand) => "Neighbourhood radius",
         (Swedish, AnHotspotsNote) => {
             "Getis–Ord Gi*, FDR-korrigerat; bara signifikanta celler visas"
         }
@@ -706,10 +704,10 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnRadius) => "Walking radius",
         (Swedish, AnPlacesK) => "Antal platser (värdar)",
         (English, AnPlacesK) => "Number of places (hosts)",
-        (Swedish, AnQuartic) => "Kvartisk",
-        (English, AnQuartic) => "Quartic",
-        (Swedish, AnGaussian) => "Gaussisk",
-        (English, AnGaussian) => "Gaussian",
+        (Swedish, AnQuartic) => "Till noll vid radien",
+        (English, AnQuartic) => "To zero at the radius",
+        (Swedish, AnGaussian) => "Mjukt, utan skarp gräns",
+        (English, AnGaussian) => "Softly, without a sharp edge",
         (Swedish, AnPlacesHours) => "Platsernas tider (utöver filtret):",
         (English, AnPlacesHours) => "Hours for the places (on top of the filter):",
         (Swedish, AnHoursEvening) => "Platsernas tider: kvällar och nätter 18–06",
@@ -720,10 +718,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnDensityUnit) => "Incidents per km²",
         (Swedish, AnCoverage) => "Täckning",
         (English, AnCoverage) => "Coverage",
-        (Swedish, AnUpperBound) => "Övre gräns för bästa möjliga täckning:",
-        (English, AnUpperBound) => "Upper bound on the best possible coverage:",
-        (Swedish, AnAtLeast) => "lösningen når minst",
-        (English, AnAtLeast) => "the solution reaches at least",
         (Swedish, AnListHint) => {
             "Klicka på en plats för att zooma dit och markera händelserna den täcker."
         }

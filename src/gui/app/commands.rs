@@ -63,6 +63,8 @@ pub enum Action {
     /// Clear the filter so the saved incident `fid` it hid is shown, and
     /// select it.
     ShowSavedIncident(i64),
+    /// Open the analysis section of the side panel and scroll to it (View menu).
+    ShowAnalysis,
 }
 
 impl LagesbildApp {
@@ -150,6 +152,7 @@ impl LagesbildApp {
                 }
             }
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
+            Action::ShowAnalysis => self.focus_analysis = true,
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

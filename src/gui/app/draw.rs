@@ -64,13 +64,14 @@ impl LagesbildApp {
                         {
                             filter_changed = Some(filter);
                         }
-                        if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
-                            ui.separator();
-                            self.histogram.ui(ui, lang, &f.stats);
-                        }
+                        // The analysis right under the filter it works on,
+                        // above the charts; View > Analysis opens it.
                         ui.separator();
-                        egui::CollapsingHeader::new(tr(lang, Key::AnalysisTitle))
+                        let focus = std::mem::take(&mut self.focus_analysis);
+                        let header = egui::CollapsingHeader::new(tr(lang, Key::AnalysisTitle))
+                            .id_salt("analysis_section")
                             .default_open(true)
+                            .open(focus.then_some(true))
                             .show(ui, |ui| {
                                 if let Some(i) = self.analysis.panel_ui(ui, lang) {
                                     actions.push(Action::FocusPlace(i));
@@ -79,6 +80,13 @@ impl LagesbildApp {
                                     actions.push(Action::ShowFileBrowser(Purpose::StudyArea));
                                 }
                             });
+                        if focus {
+                            header.header_response.scroll_to_me(Some(egui::Align::TOP));
+                        }
+                        if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
+                            ui.separator();
+                            self.histogram.ui(ui, lang, &f.stats);
+                        }
                     }
                 });
             });
@@ -99,6 +107,9 @@ impl LagesbildApp {
             .show(ui, |ui| self.map_ui(ui));
         if let Some(i) = self.analysis.take_clicked_place() {
             actions.push(Action::FocusPlace(i));
+        }
+        if self.analysis.take_stale_place_selection() {
+            self.incident_layer.clear_selection();
         }
         self.analysis.export_notice_ui(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
@@ -329,6 +340,15 @@ impl LagesbildApp {
                     .clicked()
                 {
                     actions.push(Action::ZoomToSelection);
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::AnalysisMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ShowAnalysis);
                 }
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);

@@ -286,8 +286,17 @@ impl Plugin for PlacesPlugin<'_> {
                 markers.push((i, c));
             }
         }
-        // Markers above every circle, best rank on top.
-        for &(i, c) in markers.iter().rev() {
+        // Markers above every circle, best rank on top; a marker that would
+        // cover a better-ranked one moves aside with a line to its place.
+        let spread = spread_markers(&markers.iter().map(|m| m.1).collect::<Vec<_>>());
+        for (&(i, at), &c) in markers.iter().zip(&spread).rev() {
+            if c != at {
+                painter.line_segment(
+                    [at, c],
+                    Stroke::new(2.0, PLACE_COLOR.gamma_multiply(opacity)),
+                );
+                painter.circle_filled(at, 3.0, PLACE_COLOR.gamma_multiply(opacity));
+            }
             if this.focused == Some(i) {
                 painter.circle_stroke(
                     c,
@@ -347,6 +356,35 @@ impl Plugin for PlacesPlugin<'_> {
     }
 }
 
+/// Screen positions for markers at `at` (best rank first) so that no two
+/// overlap: each keeps its place unless that covers an earlier marker, then
+/// takes the nearest free spot on rings around it.
+pub fn spread_markers(at: &[Pos2]) -> Vec<Pos2> {
+    let min_d = 2.0 * MARKER_RADIUS_PX + 2.0;
+    let mut placed: Vec<Pos2> = Vec::with_capacity(at.len());
+    for &p in at {
+        let free = |q: Pos2, placed: &[Pos2]| placed.iter().all(|o| o.distance(q) >= min_d);
+        let mut chosen = p;
+        if !free(p, &placed) {
+            'rings: for ring in 1..=8 {
+                let r = min_d * ring as f32;
+                let steps = 8 * ring;
+                for k in 0..steps {
+                    let a = std::f32::consts::TAU * k as f32 / steps as f32
+                        - std::f32::consts::FRAC_PI_4;
+                    let q = p + vec2(a.cos(), a.sin()) * r;
+                    if free(q, &placed) {
+                        chosen = q;
+                        break 'rings;
+                    }
+                }
+            }
+        }
+        placed.push(chosen);
+    }
+    placed
+}
+
 /// `part` of `total` as a whole percentage, e.g. "34 %".
 pub fn percent(part: f64, total: f64) -> String {
     if total > 0.0 {
@@ -364,6 +402,27 @@ mod tests {
     use crate::gui::i18n::Language;
     use crate::gui::map::palette::COUNT_COLORS;
     use crate::gui::panels::{LayerId, Legend};
+
+    #[test]
+    fn overlapping_place_markers_move_apart_and_lone_ones_stay() {
+        let at = [
+            Pos2::new(100.0, 100.0),
+            Pos2::new(104.0, 100.0),
+            Pos2::new(100.0, 103.0),
+            Pos2::new(400.0, 400.0),
+        ];
+        let out = spread_markers(&at);
+        assert_eq!(out[0], at[0], "the best place keeps its spot");
+        assert_eq!(out[3], at[3], "a lone place keeps its spot");
+        for i in 0..out.len() {
+            for j in 0..i {
+                assert!(
+                    out[i].distance(out[j]) >= 2.0 * MARKER_RADIUS_PX,
+                    "{i} and {j} overlap: {out:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn hotspot_legend_shows_the_colours_drawn_and_no_heatmap_colour() {

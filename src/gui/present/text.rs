@@ -13,6 +13,14 @@ pub enum T {
     HideNoteHint,
     SavedOutsideFilter,
     ShowSavedIncident,
+    BandwidthHint,
+    KernelHint,
+    QuarticHint,
+    GaussianHint,
+    BandHint,
+    UpperBoundLine,
+    PlaceCountHint,
+    AnalysisMenu,
 }
 
 /// The text of `key` in `lang`.
@@ -52,6 +60,44 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         }
         (Swedish, ShowSavedIncident) => "Visa den (rensa filtret)",
         (English, ShowSavedIncident) => "Show it (clear the filter)",
+        (Swedish, BandwidthHint) => {
+            "Bandbredd: hur långt från varje händelse den räknas in i värmekartan (kärnans \
+             radie). Större värde ger en jämnare karta, mindre visar enskilda platser."
+        }
+        (English, BandwidthHint) => {
+            "Bandwidth: how far from each incident it counts in the heatmap (the kernel's \
+             radius). Larger gives a smoother map, smaller shows single places."
+        }
+        (Swedish, KernelHint) => "Kärna (kernel): hur en händelses vikt avtar med avståndet.",
+        (English, KernelHint) => "Kernel: how an incident's weight falls off with distance.",
+        (Swedish, QuarticHint) => "Kvartisk kärna (som QGIS): noll från radien och utåt.",
+        (English, QuarticHint) => "Quartic kernel (as QGIS): zero from the radius outwards.",
+        (Swedish, GaussianHint) => "Gaussisk kärna: radien är σ; avtar mjukt, räknas till 4σ.",
+        (English, GaussianHint) => "Gaussian kernel: the radius is σ; falls off softly, up to 4σ.",
+        (Swedish, BandHint) => {
+            "Avståndsband (Getis–Ord Gi*): rutor inom detta avstånd räknas som grannar när \
+             en ruta jämförs med sin omgivning."
+        }
+        (English, BandHint) => {
+            "Distance band (Getis–Ord Gi*): cells within this distance count as neighbours \
+             when a cell is compared with its surroundings."
+        }
+        (Swedish, UpperBoundLine) => {
+            "Ingen placering kan täcka fler än {bound}; de här platserna täcker {share} av det."
+        }
+        (English, UpperBoundLine) => {
+            "No placement can cover more than {bound}; these places cover {share} of that."
+        }
+        (Swedish, PlaceCountHint) => {
+            "Händelser inom gångradien från platsen, de som markeras när du klickar. \
+             Urvalet av platser räknar på rutor om {cell} m, så {model} i modellen."
+        }
+        (English, PlaceCountHint) => {
+            "Incidents within the walking radius of the place, the ones selected when you \
+             click. The choice of places counts on {cell} m cells: {model} in the model."
+        }
+        (Swedish, AnalysisMenu) => "Analys …",
+        (English, AnalysisMenu) => "Analysis …",
     }
 }
 
