@@ -208,3 +208,120 @@ fn the_view_menu_opens_the_analysis_with_plain_labels() {
         );
     }
 }
+
+// ---- Saved views and presentation mode ----
+
+use lagesbild::model::view::{SavedView, ViewExtent, ViewLayer, layer_keys};
+
+fn slide(title: &str, min: LonLat, max: LonLat, filter: Filter, heat_opacity: f32) -> SavedView {
+    SavedView {
+        title: title.into(),
+        notes: "Säg något om kvällarna.".into(),
+        extent: ViewExtent::from_corners(min, max),
+        layers: vec![ViewLayer {
+            id: layer_keys::HEATMAP.into(),
+            visible: true,
+            opacity: heat_opacity,
+        }],
+        filter,
+        analysis: Default::default(),
+    }
+}
+
+#[test]
+fn presentation_steps_through_the_views_and_esc_leaves_it() {
+    let dir = Dir::new();
+    let path = demo(&dir, "600");
+    let town = slide(
+        "Centrum på kvällen",
+        LonLat::new(14.570, 56.045),
+        LonLat::new(14.600, 56.058),
+        Filter {
+            hours: Some(lagesbild::model::HourRange::EVENINGS_AND_NIGHTS),
+            ..Filter::default()
+        },
+        0.5,
+    );
+    let whole = slide(
+        "Hela kommunen",
+        LonLat::new(14.53, 55.98),
+        LonLat::new(14.87, 56.21),
+        Filter::default(),
+        0.9,
+    );
+    lagesbild::store::open(&path)
+        .unwrap()
+        .put_views(&[town.clone(), whole.clone()])
+        .unwrap();
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    h.get_by_label("Arkiv");
+    h.key_press(egui::Key::F5);
+    settle(&mut h);
+    assert!(h.state().is_presenting());
+    assert_eq!(h.state().presented_view().unwrap().title, town.title);
+    // Editing UI hidden, the title shown.
+    assert!(h.query_by_label("Arkiv").is_none(), "menu bar hidden");
+    assert!(h.query_by_label("Lager").is_none(), "layer panel hidden");
+    h.get_by_label("Centrum på kvällen");
+    assert_eq!(h.state().filter(), &town.filter);
+    let heat = |h: &egui_kittest::Harness<'_, lagesbild::gui::LagesbildApp>| {
+        h.state()
+            .layers()
+            .get(&lagesbild::gui::panels::LayerId::Heatmap)
+            .unwrap()
+            .opacity
+    };
+    assert_eq!(heat(&h), 0.5);
+    let zoom_town = h.state().map_memory().unwrap().zoom();
+
+    h.key_press(egui::Key::PageDown);
+    settle(&mut h);
+    assert_eq!(h.state().presented_view().unwrap().title, whole.title);
+    h.get_by_label("Hela kommunen");
+    assert!(h.state().filter().is_empty());
+    assert_eq!(heat(&h), 0.9);
+    let zoom_whole = h.state().map_memory().unwrap().zoom();
+    assert!(zoom_whole < zoom_town - 1.0, "{zoom_town} -> {zoom_whole}");
+    // The last view: → stays.
+    h.key_press(egui::Key::ArrowRight);
+    settle(&mut h);
+    assert_eq!(h.state().presented_view().unwrap().title, whole.title);
+    h.key_press(egui::Key::ArrowLeft);
+    settle(&mut h);
+    assert_eq!(h.state().presented_view().unwrap().title, town.title);
+
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(!h.state().is_presenting());
+    h.get_by_label("Arkiv");
+    assert!(h.query_by_label("Centrum på kvällen").is_none());
+}
+
+#[test]
+fn the_current_map_is_saved_as_a_view_of_the_project() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let mut h = app_with(path.clone(), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    h.get_by_label("Visa").click();
+    h.run_steps(2);
+    h.get_by_label("Spara vy …").click();
+    h.run_steps(4);
+    h.get_by_label("Spara vy");
+    // The title starts as the project's name.
+    h.get_by_label("Rubrik");
+    h.get_by_label("Spara").click();
+    settle(&mut h);
+    h.get_by_label("Vyn är sparad i projektet.");
+    let views = lagesbild::store::open(&path).unwrap().views().unwrap();
+    assert_eq!(views.len(), 1);
+    let v = &views[0];
+    assert_eq!(v.title, h.state().project().unwrap().loaded.info.name);
+    let memory = h.state().map_memory().unwrap();
+    let c = v.extent.center();
+    let centre = memory.detached().unwrap_or(walkers::lon_lat(c.lon, c.lat));
+    assert!((centre.x() - c.lon).abs() < 0.01 && (centre.y() - c.lat).abs() < 0.01);
+    assert!(v.layers.iter().any(|l| l.id == "incidents" && l.visible));
+    assert_eq!(h.state().saved_views().len(), 1);
+}

@@ -14,6 +14,7 @@
 //! | `app/commands.rs` | [`Action`]s and how they are carried out |
 //! | `app/edit.rs` | adding, editing and deleting incidents, with undo |
 //! | `app/overlays.rs` | the shape layers the user adds |
+//! | `app/present.rs` | saved views and presentation mode (F5) |
 
 use std::path::PathBuf;
 
@@ -34,6 +35,7 @@ mod draw;
 mod edit;
 mod frame;
 mod overlays;
+mod present;
 mod state;
 
 pub use commands::Action;
@@ -100,6 +102,8 @@ pub struct LagesbildApp {
     tile_note_closed: bool,
     /// Open and scroll to the analysis section on the next frame.
     focus_analysis: bool,
+    /// Saved views and presentation mode (`app/present.rs`).
+    present: present::PresentState,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -158,6 +162,7 @@ impl LagesbildApp {
             plain: super::map::plain::PlainMap::default_boundary(),
             tile_note_closed: false,
             focus_analysis: false,
+            present: present::PresentState::default(),
         };
         app.start_loading(ctx, target);
         app
@@ -225,7 +230,10 @@ impl LagesbildApp {
     /// True while any background task runs (load, filter, import, reading
     /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.is_busy()
+        self.tasks.any_running()
+            || self.analysis.is_busy()
+            || self.overlays.is_busy()
+            || self.present.is_busy()
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a

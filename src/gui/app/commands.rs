@@ -65,6 +65,10 @@ pub enum Action {
     ShowSavedIncident(i64),
     /// Open the analysis section of the side panel and scroll to it (View menu).
     ShowAnalysis,
+    /// Open the "save view" window (View menu).
+    SaveView,
+    /// Start presentation mode (F5, View menu).
+    Present,
 }
 
 impl LagesbildApp {
@@ -153,6 +157,8 @@ impl LagesbildApp {
             }
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
             Action::ShowAnalysis => self.focus_analysis = true,
+            Action::SaveView => self.open_save_view_dialog(),
+            Action::Present => self.start_presentation(ctx),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

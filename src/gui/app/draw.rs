@@ -34,6 +34,14 @@ impl LagesbildApp {
         let mut filter_changed = None;
         // The layer panel owns the analysis layers' visibility and opacity.
         self.analysis.sync_with_layers_panel(lang, &mut self.layers);
+        // Presentation mode: the map alone, with its own overlay.
+        if self.is_presenting() {
+            egui::CentralPanel::default()
+                .frame(egui::Frame::NONE.fill(crate::gui::map::plain::PLAIN_LAND))
+                .show(ui, |ui| self.map_ui(ui));
+            self.sync_details(&ctx);
+            return;
+        }
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut actions));
         egui::Panel::left("side_panel")
@@ -45,6 +53,10 @@ impl LagesbildApp {
                     if let Some(msg) = &self.message {
                         ui.separator();
                         ui.colored_label(ui.visuals().error_fg_color, msg);
+                    }
+                    if let Some(note) = &self.present.note {
+                        ui.separator();
+                        ui.label(note);
                     }
                     if let Some(fid) = self.edit.hidden_fid {
                         ui.separator();
@@ -114,6 +126,7 @@ impl LagesbildApp {
         self.analysis.export_notice_ui(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
+        self.save_view_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
@@ -350,6 +363,26 @@ impl LagesbildApp {
                 {
                     actions.push(Action::ShowAnalysis);
                 }
+                ui.separator();
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::SaveViewMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::SaveView);
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::PresentMenu)).shortcut_text("F5"),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::Present);
+                }
+                ui.separator();
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
                 }
@@ -498,6 +531,8 @@ impl LagesbildApp {
         let lang = self.state.language;
         self.incident_layer.lang = lang;
         self.plain.sync_boundary(self.analysis.area_outline());
+        let overlay = self.presentation_overlay();
+        let presenting = overlay.is_some();
         let Self {
             state,
             tiles,
@@ -639,7 +674,12 @@ impl LagesbildApp {
         })
         .with_plugin(stack)
         .with_plugin(area_layer)
-        .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
+        .with_plugin(ShownIf(
+            (!presenting).then_some(crate::gui::scale_bar::ScaleBar { lang }),
+        ))
+        .with_plugin(ShownIf(
+            overlay.map(|overlay| crate::gui::present::PresentPlugin { overlay, lang }),
+        ))
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
             if let Some(source) = &source {

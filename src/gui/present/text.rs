@@ -21,6 +21,18 @@ pub enum T {
     UpperBoundLine,
     PlaceCountHint,
     AnalysisMenu,
+    ViewSaved,
+    ViewSaveFailed,
+    ViewReadFailed,
+    DataPeriod,
+    SaveViewTitle,
+    SaveViewHelp,
+    ViewTitleLabel,
+    ViewTitleTaken,
+    SpeakerNotes,
+    SaveView,
+    SaveViewMenu,
+    PresentMenu,
 }
 
 /// The text of `key` in `lang`.
@@ -98,6 +110,36 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         }
         (Swedish, AnalysisMenu) => "Analys …",
         (English, AnalysisMenu) => "Analysis …",
+        (Swedish, ViewSaved) => "Vyn är sparad i projektet.",
+        (English, ViewSaved) => "The view is saved in the project.",
+        (Swedish, ViewSaveFailed) => "Vyn kunde inte sparas",
+        (English, ViewSaveFailed) => "The view could not be saved",
+        (Swedish, ViewReadFailed) => "Projektets vyer kunde inte läsas",
+        (English, ViewReadFailed) => "The project's views could not be read",
+        (Swedish, DataPeriod) => "Period",
+        (English, DataPeriod) => "Period",
+        (Swedish, SaveViewTitle) => "Spara vy",
+        (English, SaveViewTitle) => "Save view",
+        (Swedish, SaveViewHelp) => {
+            "Sparar kartans utsnitt, lagren, filtret och analysens inställningar i projektet. \
+             Presentera (F5) visar vyerna i tur och ordning."
+        }
+        (English, SaveViewHelp) => {
+            "Saves the map's extent, the layers, the filter and the analysis settings in the \
+             project. Present (F5) shows the views one after another."
+        }
+        (Swedish, ViewTitleLabel) => "Rubrik",
+        (English, ViewTitleLabel) => "Title",
+        (Swedish, ViewTitleTaken) => "En vy har redan den rubriken; den ersätts.",
+        (English, ViewTitleTaken) => "A view has that title already; it is replaced.",
+        (Swedish, SpeakerNotes) => "Talarmanus (visas inte på kartan)",
+        (English, SpeakerNotes) => "Speaker notes (not shown on the map)",
+        (Swedish, SaveView) => "Spara",
+        (English, SaveView) => "Save",
+        (Swedish, SaveViewMenu) => "Spara vy …",
+        (English, SaveViewMenu) => "Save view …",
+        (Swedish, PresentMenu) => "Presentera",
+        (English, PresentMenu) => "Present",
     }
 }
 
