@@ -325,3 +325,32 @@ fn the_current_map_is_saved_as_a_view_of_the_project() {
     assert!(v.layers.iter().any(|l| l.id == "incidents" && l.visible));
     assert_eq!(h.state().saved_views().len(), 1);
 }
+
+#[test]
+fn last_30_days_end_at_the_datas_last_day_and_the_range_is_shown() {
+    let dir = Dir::new();
+    let path = demo(&dir, "1500");
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 1400.0));
+    settle(&mut h);
+    let (first, last) = h.state().project().unwrap().loaded.info.time_range.unwrap();
+    let first = lagesbild::model::time::local(first).date_naive();
+    let last = lagesbild::model::time::local(last).date_naive();
+    h.get_by_label(&format!("Data från: {first} – {last}"));
+    h.get_by_label("Senaste 30 dagarna").click();
+    settle(&mut h);
+    let today = lagesbild::gui::panels::today_local();
+    assert_eq!(h.state().filter().to, Some(last.min(today)));
+    let shown = h
+        .state()
+        .project()
+        .unwrap()
+        .filtered
+        .as_ref()
+        .unwrap()
+        .stats
+        .total;
+    assert!(
+        shown > 20,
+        "only {shown} of 1500 in the last 30 days of the data"
+    );
+}

@@ -70,9 +70,36 @@ impl LagesbildApp {
                         let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
                             &palette::category_color;
                         let mut filter = self.state.filter.clone();
+                        // The data's own date range; relative periods
+                        // ("Senaste 30 dagarna") end at its last day when
+                        // that is before today, and the panel says so.
+                        let today = today_local();
+                        let range = self
+                            .project
+                            .as_ref()
+                            .and_then(|p| p.loaded.info.time_range)
+                            .map(|(a, b)| {
+                                (
+                                    crate::model::time::local(a).date_naive(),
+                                    crate::model::time::local(b).date_naive(),
+                                )
+                            });
+                        let anchor = range.map_or(today, |(_, last)| last.min(today));
+                        if let Some((first, last)) = range {
+                            ui.label(format!(
+                                "{}: {first} – {last}",
+                                ptext::tr(lang, T::DataRange)
+                            ));
+                            if anchor < today {
+                                ui.weak(
+                                    ptext::tr(lang, T::RelativeToLastDay)
+                                        .replace("{date}", &anchor.to_string()),
+                                );
+                            }
+                        }
                         if self
                             .filter_panel
-                            .ui(ui, lang, &mut filter, today_local(), Some(colors))
+                            .ui(ui, lang, &mut filter, anchor, Some(colors))
                         {
                             filter_changed = Some(filter);
                         }

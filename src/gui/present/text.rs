@@ -33,6 +33,8 @@ pub enum T {
     SaveView,
     SaveViewMenu,
     PresentMenu,
+    DataRange,
+    RelativeToLastDay,
 }
 
 /// The text of `key` in `lang`.
@@ -140,6 +142,14 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         (English, SaveViewMenu) => "Save view …",
         (Swedish, PresentMenu) => "Presentera",
         (English, PresentMenu) => "Present",
+        (Swedish, DataRange) => "Data från",
+        (English, DataRange) => "Data from",
+        (Swedish, RelativeToLastDay) => {
+            "Datan slutar före i dag: \"Senaste 30 dagarna\" m.fl. räknas bakåt från {date}."
+        }
+        (English, RelativeToLastDay) => {
+            "The data end before today: \"Last 30 days\" and the like count back from {date}."
+        }
     }
 }
 
