@@ -354,3 +354,38 @@ fn last_30_days_end_at_the_datas_last_day_and_the_range_is_shown() {
         "only {shown} of 1500 in the last 30 days of the data"
     );
 }
+
+#[test]
+fn the_import_report_is_swedish_warns_of_the_demo_and_zooms_to_the_import() {
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "300"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    let csv = dir.write(
+        "vardar.csv",
+        "id;lon;lat;tidpunkt;kategori;källa\n\
+         T-1;14,7000;56,0160;2025-05-02 22:10;ordningsstörning;trygghetsvärd\n\
+         T-2;14,7010;56,0170;2025-05-02 23:40;otrygghet;trygghetsvärd\n",
+    );
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, Action::Import(vec![csv]));
+    settle(&mut h);
+    h.run_steps(2);
+    h.get_by_label("Importrapport");
+    h.get_by_label_contains("vardar.csv (CSV-fil)");
+    h.get_by_label("Avgränsare: semikolon (;)");
+    h.get_by_label_contains("Kolumner: ");
+    for internal in ["occurred_at", "Delimiter", "Columns"] {
+        assert!(
+            h.query_by_label_contains(internal).is_none(),
+            "{internal} shown"
+        );
+    }
+    h.get_by_label_contains("syntetiska demoprojektet");
+    h.get_by_label("Zooma till det importerade").click();
+    h.run_steps(3);
+    let c = h.state().map_memory().unwrap().detached().expect("moved");
+    assert!(
+        (c.x() - 14.7005).abs() < 0.002 && (c.y() - 56.0165).abs() < 0.002,
+        "{c:?}"
+    );
+}

@@ -104,6 +104,10 @@ pub struct LagesbildApp {
     focus_analysis: bool,
     /// Saved views and presentation mode (`app/present.rs`).
     present: present::PresentState,
+    /// The largest fid before the running or last import.
+    import_fid_floor: Option<i64>,
+    /// Extent of what the last import added, once known (import report).
+    import_extent: Option<Option<(LonLat, LonLat)>>,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -163,6 +167,8 @@ impl LagesbildApp {
             tile_note_closed: false,
             focus_analysis: false,
             present: present::PresentState::default(),
+            import_fid_floor: None,
+            import_extent: None,
         };
         app.start_loading(ctx, target);
         app

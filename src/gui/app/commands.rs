@@ -203,6 +203,8 @@ impl LagesbildApp {
             return;
         }
         let path = view.loaded.path.clone();
+        self.import_fid_floor = view.loaded.index.points().iter().map(|p| p.fid).max();
+        self.import_extent = None;
         self.tasks.importing = Some(Task::spawn(ctx, "import", move |progress, cancel| {
             tasks::import_files(&path, &files, progress, cancel)
         }));

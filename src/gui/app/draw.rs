@@ -22,7 +22,6 @@ use crate::gui::present::text::{self as ptext, T};
 use crate::gui::tasks::OpenTarget;
 use crate::gui::windows::file_browser::Purpose;
 use crate::gui::windows::incident_editor;
-use crate::import::ImportReport;
 use crate::model::LonLat;
 
 impl LagesbildApp {
@@ -800,42 +799,81 @@ impl LagesbildApp {
         }
     }
 
-    pub(super) fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+    pub(super) fn import_report_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        use crate::gui::windows::import_report::{self, ReportRequest};
+        if self.import_outcome.is_none() {
+            self.import_extent = None;
+            return;
+        }
+        // What was imported, once the project has been read again: the
+        // incidents with a fid above the largest before the import.
+        if self.import_extent.is_none()
+            && self.tasks.loading.is_none()
+            && self.tasks.importing.is_none()
+            && let Some(view) = &self.project
+        {
+            let floor = self.import_fid_floor.unwrap_or(i64::MIN);
+            let mut extent: Option<(LonLat, LonLat)> = None;
+            for p in view.loaded.index.points().iter().filter(|p| p.fid > floor) {
+                let q = p.position;
+                extent = Some(match extent {
+                    None => (q, q),
+                    Some((a, b)) => (
+                        LonLat::new(a.lon.min(q.lon), a.lat.min(q.lat)),
+                        LonLat::new(b.lon.max(q.lon), b.lat.max(q.lat)),
+                    ),
+                });
+            }
+            self.import_extent = Some(extent);
+        }
         let Some(outcome) = &self.import_outcome else {
             return;
         };
         let lang = self.state.language;
+        let synthetic = self
+            .project
+            .as_ref()
+            .is_some_and(|p| p.loaded.info.synthetic);
+        let extent = self.import_extent.flatten();
         let mut open = true;
+        let mut request = None;
         egui::Window::new(tr(lang, Key::ImportReportTitle))
             .open(&mut open)
             .default_size([640.0, 360.0])
             .show(ctx, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    for r in &outcome.reports {
-                        match r {
-                            Ok(r) => import_report_entry_ui(ui, lang, r),
-                            Err(e) => {
-                                ui.colored_label(ui.visuals().error_fg_color, e);
+                egui::ScrollArea::vertical()
+                    .max_height(420.0)
+                    .show(ui, |ui| {
+                        for r in &outcome.reports {
+                            match r {
+                                Ok(r) => import_report::report_entry_ui(ui, lang, r),
+                                Err(e) => {
+                                    ui.colored_label(ui.visuals().error_fg_color, e);
+                                }
                             }
+                            ui.separator();
                         }
-                        ui.separator();
-                    }
-                    for (file, saved) in &outcome.rejects_saved {
-                        match saved {
-                            Ok(p) => ui.label(format!(
-                                "{} {}: {}",
-                                tr(lang, Key::RejectsSavedTo),
-                                file.display(),
-                                p.display()
-                            )),
-                            Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
-                        };
-                    }
-                });
-                if ui.button(tr(lang, Key::Close)).clicked() {
-                    actions.push(Action::CloseImportReport);
-                }
+                        for (file, saved) in &outcome.rejects_saved {
+                            match saved {
+                                Ok(p) => ui.label(format!(
+                                    "{} {}: {}",
+                                    tr(lang, Key::RejectsSavedTo),
+                                    file.display(),
+                                    p.display()
+                                )),
+                                Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
+                            };
+                        }
+                    });
+                request = import_report::report_footer_ui(ui, lang, synthetic, extent);
             });
+        match request {
+            Some(ReportRequest::Close) => actions.push(Action::CloseImportReport),
+            Some(ReportRequest::ZoomTo(min, max)) => {
+                self.view_request = Some(ViewRequest::Extent(min, max));
+            }
+            None => {}
+        }
         if !open {
             actions.push(Action::CloseImportReport);
         }
@@ -846,31 +884,4 @@ impl LagesbildApp {
 /// its width or height, at least 40 points.
 pub(super) fn pan_step(size: egui::Vec2) -> egui::Vec2 {
     egui::vec2((size.x / 5.0).max(40.0), (size.y / 5.0).max(40.0))
-}
-
-fn import_report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
-    ui.strong(r.path.display().to_string());
-    ui.label(format!(
-        "{}: {}   {}: {}   {}: {}   {}: {}",
-        tr(lang, Key::Imported),
-        i18n::count(lang, r.imported),
-        tr(lang, Key::Duplicates),
-        i18n::count(lang, r.duplicates),
-        tr(lang, Key::Conflicts),
-        i18n::count(lang, r.conflicts.len() as u64),
-        tr(lang, Key::Rejected),
-        i18n::count(lang, r.rejected.len() as u64),
-    ));
-    for note in &r.notes {
-        ui.weak(note);
-    }
-    for c in r.conflicts.iter().take(50) {
-        ui.label(format!("{}: {} ({})", c.line, c.reason, c.external_id));
-    }
-    for e in r.rejected.iter().take(50) {
-        ui.label(format!("{}: {}", e.line, e.reason));
-    }
-    if r.rejected.len() > 50 {
-        ui.weak(format!("… {}", r.rejected.len() - 50));
-    }
 }

@@ -35,6 +35,19 @@ pub enum T {
     PresentMenu,
     DataRange,
     RelativeToLastDay,
+    ImpDelimiter,
+    ImpEncoding,
+    ImpColumns,
+    ImpDecimalComma,
+    ImpEmptyRows,
+    ImpDayMonth,
+    ImpMonthDay,
+    ImpFormatCsv,
+    ImpFormatPolisen,
+    ImpLine,
+    ImpDetails,
+    ImpIntoDemo,
+    ImpZoomTo,
 }
 
 /// The text of `key` in `lang`.
@@ -119,7 +132,7 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         (Swedish, ViewReadFailed) => "Projektets vyer kunde inte läsas",
         (English, ViewReadFailed) => "The project's views could not be read",
         (Swedish, DataPeriod) => "Period",
-        (English, DataPeriod) => "Period",
+        (English, DataPeriod) => "Data period",
         (Swedish, SaveViewTitle) => "Spara vy",
         (English, SaveViewTitle) => "Save view",
         (Swedish, SaveViewHelp) => {
@@ -142,6 +155,38 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         (English, SaveViewMenu) => "Save view …",
         (Swedish, PresentMenu) => "Presentera",
         (English, PresentMenu) => "Present",
+        (Swedish, ImpDelimiter) => "Avgränsare:",
+        (English, ImpDelimiter) => "Delimiter:",
+        (Swedish, ImpEncoding) => "Teckenkodning:",
+        (English, ImpEncoding) => "Encoding:",
+        (Swedish, ImpColumns) => "Kolumner:",
+        (English, ImpColumns) => "Columns:",
+        (Swedish, ImpDecimalComma) => "Tal med decimalkomma lästes rätt (komma som decimaltecken).",
+        (English, ImpDecimalComma) => "Numbers with a decimal comma were read correctly.",
+        (Swedish, ImpEmptyRows) => "{n} tomma rader hoppades över",
+        (English, ImpEmptyRows) => "{n} empty rows skipped",
+        (Swedish, ImpDayMonth) => "Datum lästa som dag/månad/år.",
+        (English, ImpDayMonth) => "Dates read as day/month/year.",
+        (Swedish, ImpMonthDay) => "Datum lästa som månad/dag/år (filen skriver dem så).",
+        (English, ImpMonthDay) => "Dates read as month/day/year (the file writes them so).",
+        (Swedish, ImpFormatCsv) => "CSV-fil",
+        (English, ImpFormatCsv) => "CSV file",
+        (Swedish, ImpFormatPolisen) => "Polisens händelser",
+        (English, ImpFormatPolisen) => "police events",
+        (Swedish, ImpLine) => "Rad",
+        (English, ImpLine) => "Line",
+        (Swedish, ImpDetails) => "Fler detaljer (avvisade rader, konflikter; delvis på engelska)",
+        (English, ImpDetails) => "More details (rejected rows, conflicts)",
+        (Swedish, ImpIntoDemo) => {
+            "Obs: du importerade till det syntetiska demoprojektet, som blandar dina data med \
+             påhittade. Skapa eller öppna ett eget projekt (Arkiv > Nytt projekt) för riktiga data."
+        }
+        (English, ImpIntoDemo) => {
+            "Note: you imported into the synthetic demo project, which mixes your data with \
+             made-up data. Create or open a project of your own (File > New project) for real data."
+        }
+        (Swedish, ImpZoomTo) => "Zooma till det importerade",
+        (English, ImpZoomTo) => "Zoom to what was imported",
         (Swedish, DataRange) => "Data från",
         (English, DataRange) => "Data from",
         (Swedish, RelativeToLastDay) => {
@@ -173,6 +218,11 @@ mod tests {
             let en = tr(Language::English, key);
             assert!(!sv.is_empty() && !en.is_empty());
             assert_ne!(sv, en, "{key:?}");
+            // egui's built-in fonts have no arrows: they would panic in tests
+            // and show as boxes in the app.
+            for text in [sv, en] {
+                assert!(!text.contains(['→', '←', '↑', '↓']), "{key:?}: {text}");
+            }
         }
     }
 }
