@@ -389,3 +389,37 @@ fn the_import_report_is_swedish_warns_of_the_demo_and_zooms_to_the_import() {
         "{c:?}"
     );
 }
+
+#[test]
+fn count_cells_over_the_heatmap_turn_translucent_and_show_their_classes() {
+    let dir = Dir::new();
+    let mut h = app_with(demo(&dir, "6000"), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    // The whole municipality (zoom to project): cells, with the heatmap under them.
+    let stats = h.state().incident_layer().last_frame_stats();
+    assert!(stats.aggregated, "{stats:?}");
+    assert!(!stats.cell_classes.is_empty());
+    assert!(h.state().incident_layer().cells_over_layer);
+    // The legend gives the class limits, the last up to the busiest cell.
+    let legend = stats
+        .cell_classes
+        .legend(lagesbild::gui::i18n::Language::Swedish);
+    let (_, last) = legend.last().unwrap();
+    let (_, hi) = stats.cell_classes.ranges().last().unwrap();
+    assert!(last.ends_with(&lagesbild::gui::i18n::count(
+        lagesbild::gui::i18n::Language::Swedish,
+        u64::from(hi)
+    )));
+    h.get_by_label(last);
+    // With nothing shown under the incidents the cells are opaque again.
+    for id in [
+        lagesbild::gui::panels::LayerId::Heatmap,
+        lagesbild::gui::panels::LayerId::Hotspots,
+    ] {
+        if let Some(e) = h.state_mut().layers_mut().get_mut(&id) {
+            e.visible = false;
+        }
+    }
+    h.run_steps(3);
+    assert!(!h.state().incident_layer().cells_over_layer);
+}

@@ -129,7 +129,7 @@ pub struct LayersPanel {
 
 impl LayersPanel {
     /// The built-in layers: incidents available and visible, the others
-    /// listed as coming until the app marks them available.
+    /// not listed until the app marks them available.
     pub fn standard() -> Self {
         let coming = |id| LayerEntry {
             available: false,
