@@ -708,7 +708,10 @@ impl LagesbildApp {
         ))
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
-            if let Some(source) = &source {
+            // Presentation mode draws its own attribution and no notes.
+            let source = source.as_ref().filter(|_| !presenting);
+            let status = status.as_ref().filter(|_| !presenting);
+            if let Some(source) = source {
                 let attr = egui::Rect::from_min_max(
                     rect.right_bottom() - egui::vec2(520.0, 30.0),
                     rect.right_bottom() - egui::vec2(4.0, 4.0),
@@ -720,7 +723,7 @@ impl LagesbildApp {
                     |ui| tiles::attribution_ui(ui, source),
                 );
             }
-            if plain_shown {
+            if plain_shown && !presenting {
                 let attr = egui::Rect::from_min_max(
                     rect.right_bottom() - egui::vec2(620.0, 52.0),
                     rect.right_bottom() - egui::vec2(4.0, 30.0),
@@ -734,7 +737,7 @@ impl LagesbildApp {
                     },
                 );
             }
-            if let Some(status) = &status
+            if let Some(status) = status
                 && !*tile_note_closed
                 && tiles::status_text(lang, status).is_some()
             {

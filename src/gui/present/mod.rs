@@ -43,9 +43,15 @@ pub fn layer_id(key: &str) -> Option<LayerId> {
     })
 }
 
-/// How much larger than on screen presentation mode draws text and lines,
-/// so they read from the back of a room on a projector.
+/// At most how much larger than on screen presentation mode draws text and
+/// lines, so they read from the back of a room on a projector; the scale
+/// follows the screen's height (1 at 540 points, 2 from 1080 up).
 pub const PROJECTOR_SCALE: f32 = 2.0;
+
+/// The overlay's scale on a map `height_pt` points high.
+pub fn overlay_scale(height_pt: f32) -> f32 {
+    (height_pt / 540.0).clamp(1.0, PROJECTOR_SCALE)
+}
 
 /// Everything drawn over the map in presentation mode (owned: made before
 /// the map is drawn).
@@ -217,7 +223,7 @@ impl PresentOverlay {
         rect: Rect,
         lang: crate::gui::i18n::Language,
     ) {
-        let s = PROJECTOR_SCALE;
+        let s = overlay_scale(rect.height());
         let ink = Color32::from_rgb(0x18, 0x18, 0x20);
         // Title band.
         let title = painter.layout_no_wrap(self.title.clone(), FontId::proportional(26.0 * s), ink);
@@ -252,7 +258,7 @@ impl PresentOverlay {
         }
         // Legend, bottom left above the scale bar.
         let rows = self.legend_rows(lang);
-        let scale_h = 40.0 * s;
+        let scale_h = 44.0 * s;
         if !rows.is_empty() {
             boxed(
                 painter,
@@ -302,7 +308,7 @@ impl PresentOverlay {
             egui::pos2(rect.right() - 12.0 * s, rect.bottom() - 12.0 * s),
             Align2::RIGHT_BOTTOM,
             &rows,
-            s * 0.75,
+            s * 0.6,
         );
     }
 }
@@ -349,6 +355,13 @@ impl Plugin for PresentPlugin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_overlay_grows_with_the_screen_up_to_twice() {
+        assert_eq!(overlay_scale(400.0), 1.0);
+        assert!((overlay_scale(800.0) - 1.48).abs() < 0.01);
+        assert_eq!(overlay_scale(2160.0), PROJECTOR_SCALE);
+    }
 
     #[test]
     fn layer_keys_round_trip() {
