@@ -18,12 +18,15 @@
 # the screen to click to select an incident, default "620 180"; empty: none),
 # SCREENSHOT_STEPS (an xdotool script file run after that click, one command a
 # line — e.g. to open a window, type into a form and press its buttons).
+# SCREENSHOT_VIEW ("LON LAT ZOOM" of the map, default "14.5865 56.0515 15.0";
+# e.g. "14.70 56.09 11.0" shows the whole municipality on the plain background).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/docs/screenshot.png}"
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 WAIT_S="${SCREENSHOT_WAIT_S:-40}"
+read -r VIEW_LON VIEW_LAT VIEW_ZOOM <<<"${SCREENSHOT_VIEW:-14.5865 56.0515 15.0}"
 
 need=()
 command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb)
@@ -65,9 +68,9 @@ export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" XDG_CACHE_HOME="$TMP
 mkdir -p "$XDG_DATA_HOME/lagesbild" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 # The app's saved state (eframe's app.ron): the window, the evening and night
 # filter and a view of the town at zoom 15, where incidents are points.
-cat >"$XDG_DATA_HOME/lagesbild/app.ron" <<'RON'
+cat >"$XDG_DATA_HOME/lagesbild/app.ron" <<RON
 {
-    "lagesbild_state": "(language:Swedish,filter:(from:None,to:None,categories:None,sources:None,hours:Some((start:18,end:6)),weekdays:None),map_memory:Some((center_mode:Exact(((x:14.5865,y:56.0515))),zoom:(15.0))))",
+    "lagesbild_state": "(language:Swedish,filter:(from:None,to:None,categories:None,sources:None,hours:Some((start:18,end:6)),weekdays:None),map_memory:Some((center_mode:Exact(((x:$VIEW_LON,y:$VIEW_LAT))),zoom:($VIEW_ZOOM))))",
     "window": "(normal_geometry:(outer_position_pixels:Some((x:0.0,y:0.0)),scale_factor:1.0,inner_size_points:(x:1280.0,y:800.0)),fullscreen:false,maximized:false)",
 }
 RON

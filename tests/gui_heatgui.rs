@@ -155,7 +155,7 @@ fn exports_write_geojson_with_provenance() {
     assert!(made["filter"].as_str().unwrap().contains("18-6"), "{made}");
     assert!(!json.to_string().contains("description"));
 
-    let hot = dir.path("branpunkter.geojson");
+    let hot = dir.path("brannpunkter.geojson");
     harness.state_mut().apply(
         &ctx,
         Action::Export(ExportTarget::HotspotsGeoJson, hot.clone()),

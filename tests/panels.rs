@@ -443,7 +443,9 @@ fn layers_toggle_and_reorder() {
         );
     h.run();
     h.get_by_label("Teckenförklaring");
-    h.get_by_label("(kommer)");
+    // A layer that cannot be drawn yet is not listed (no "(kommer)").
+    assert!(h.query_by_label("(kommer)").is_none());
+    assert!(h.query_by_label("Värmekarta").is_none());
 
     h.get_by_label("Händelser").click();
     h.run();
@@ -482,11 +484,14 @@ fn layers_toggle_and_reorder() {
         })
     );
 
-    // The heatmap is not available yet: its checkbox does nothing.
-    h.get_by_label("Värmekarta").click();
-    h.run();
+    // The heatmap is not available yet: not listed, nothing to click, and
+    // Incidents, now last of the listed layers, cannot move further down.
+    assert!(h.query_by_label("Värmekarta").is_none());
     assert!(!h.state().panel.is_shown(&LayerId::Heatmap));
+    h.get_by_label("Flytta ned: Händelser").click();
+    h.run();
     assert_eq!(h.state().changes.len(), 2);
+    assert_eq!(h.state().panel.layers[1].id, LayerId::Incidents);
 
     h.get_by_label("Flytta upp: Händelser").click();
     h.run();

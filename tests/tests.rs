@@ -30,6 +30,7 @@ mod gui_mapui;
 #[cfg(feature = "gui")]
 mod gui_time;
 mod gui_place_search;
+mod gui_present;
 #[cfg(feature = "gui")]
 mod gui_util;
 #[cfg(feature = "harvest")]

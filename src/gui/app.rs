@@ -14,6 +14,7 @@
 //! | `app/commands.rs` | [`Action`]s and how they are carried out |
 //! | `app/edit.rs` | adding, editing and deleting incidents, with undo |
 //! | `app/overlays.rs` | the shape layers the user adds |
+//! | `app/present.rs` | saved views and presentation mode (F5) |
 
 use std::path::PathBuf;
 
@@ -35,6 +36,7 @@ mod edit;
 mod export_image;
 mod frame;
 mod overlays;
+mod present;
 mod state;
 
 pub use commands::Action;
@@ -105,6 +107,16 @@ pub struct LagesbildApp {
     plain: super::map::plain::PlainMap,
     /// Arkiv → Exportera bild: the running export and its outcome.
     image_export: export_image::ImageExport,
+    /// The user closed the note that tiles are missing.
+    tile_note_closed: bool,
+    /// Open and scroll to the analysis section on the next frame.
+    focus_analysis: bool,
+    /// Saved views and presentation mode (`app/present.rs`).
+    present: present::PresentState,
+    /// The largest fid before the running or last import.
+    import_fid_floor: Option<i64>,
+    /// Extent of what the last import added, once known (import report).
+    import_extent: Option<Option<(LonLat, LonLat)>>,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -165,6 +177,11 @@ impl LagesbildApp {
             place_search: Default::default(),
             plain: super::map::plain::PlainMap::default_boundary(),
             image_export: export_image::ImageExport::default(),
+            tile_note_closed: false,
+            focus_analysis: false,
+            present: present::PresentState::default(),
+            import_fid_floor: None,
+            import_extent: None,
         };
         app.start_loading(ctx, target);
         app
@@ -245,6 +262,7 @@ impl LagesbildApp {
         self.tasks.any_running()
             || self.analysis.is_busy()
             || self.overlays.is_busy()
+            || self.present.is_busy()
             || self.time.is_busy()
             || self.follow.is_busy()
     }

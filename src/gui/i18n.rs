@@ -29,7 +29,6 @@ pub enum Key {
     EveningsAndNights,
     NoIncidents,
     LanguageLabel,
-    MapComingNote,
     File,
     Quit,
     LocalTime,
@@ -155,8 +154,6 @@ pub enum Key {
     LayerStrategicPlaces,
     LayerPatrolAreas,
     LayerRoutes,
-    ComingLater,
-    ComingLaterHint,
     Opacity,
     Legend,
     MoveUp,
@@ -213,8 +210,6 @@ pub enum Key {
     AnHoursWholeDay,
     AnDensityUnit,
     AnCoverage,
-    AnUpperBound,
-    AnAtLeast,
     AnListHint,
     AnGainShort,
     AnDemandNote,
@@ -339,12 +334,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         }
         (Swedish, LanguageLabel) => "Språk",
         (English, LanguageLabel) => "Language",
-        (Swedish, MapComingNote) => {
-            "Kartan kommer i nästa version; här är projektets sammanfattning."
-        }
-        (English, MapComingNote) => {
-            "The map comes in the next version; here is the project summary."
-        }
         (Swedish, File) => "Arkiv",
         (English, File) => "File",
         (Swedish, Quit) => "Avsluta",
@@ -612,10 +601,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, LayerPatrolAreas) => "Patrol areas",
         (Swedish, LayerRoutes) => "Rutter",
         (English, LayerRoutes) => "Routes",
-        (Swedish, ComingLater) => "kommer",
-        (English, ComingLater) => "coming",
-        (Swedish, ComingLaterHint) => "Lagret kommer i en senare version",
-        (English, ComingLaterHint) => "This layer comes in a later version",
         (Swedish, Opacity) => "Opacitet",
         (English, Opacity) => "Opacity",
         (Swedish, Legend) => "Teckenförklaring",
@@ -697,16 +682,16 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnCoarseNote) => {
             "incidents with a coarse position (e.g. municipality level) are left out"
         }
-        (Swedish, AnBandwidth) => "Bandbredd",
-        (English, AnBandwidth) => "Bandwidth",
+        (Swedish, AnBandwidth) => "Utjämningsradie",
+        (English, AnBandwidth) => "Smoothing radius",
         (Swedish, AnAutoCell) => "Automatisk cellstorlek",
         (English, AnAutoCell) => "Automatic cell size",
         (Swedish, AnCellSize) => "Cellstorlek",
         (English, AnCellSize) => "Cell size",
-        (Swedish, AnKernel) => "Kärna",
-        (English, AnKernel) => "Kernel",
-        (Swedish, AnBand) => "Avståndsband",
-        (English, AnBand) => "Distance band",
+        (Swedish, AnKernel) => "Hur vikten avtar",
+        (English, AnKernel) => "How the weight falls off",
+        (Swedish, AnBand) => "Grannskapets radie",
+        (English, AnBand) => "Neighbourhood radius",
         (Swedish, AnHotspotsNote) => {
             "Getis–Ord Gi*, FDR-korrigerat; bara signifikanta celler visas"
         }
@@ -719,10 +704,10 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnRadius) => "Walking radius",
         (Swedish, AnPlacesK) => "Antal platser (värdar)",
         (English, AnPlacesK) => "Number of places (hosts)",
-        (Swedish, AnQuartic) => "Kvartisk",
-        (English, AnQuartic) => "Quartic",
-        (Swedish, AnGaussian) => "Gaussisk",
-        (English, AnGaussian) => "Gaussian",
+        (Swedish, AnQuartic) => "Till noll vid radien",
+        (English, AnQuartic) => "To zero at the radius",
+        (Swedish, AnGaussian) => "Mjukt, utan skarp gräns",
+        (English, AnGaussian) => "Softly, without a sharp edge",
         (Swedish, AnPlacesHours) => "Platsernas tider (utöver filtret):",
         (English, AnPlacesHours) => "Hours for the places (on top of the filter):",
         (Swedish, AnHoursEvening) => "Platsernas tider: kvällar och nätter 18–06",
@@ -733,10 +718,6 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, AnDensityUnit) => "Incidents per km²",
         (Swedish, AnCoverage) => "Täckning",
         (English, AnCoverage) => "Coverage",
-        (Swedish, AnUpperBound) => "Övre gräns för bästa möjliga täckning:",
-        (English, AnUpperBound) => "Upper bound on the best possible coverage:",
-        (Swedish, AnAtLeast) => "lösningen når minst",
-        (English, AnAtLeast) => "the solution reaches at least",
         (Swedish, AnListHint) => {
             "Klicka på en plats för att zooma dit och markera händelserna den täcker."
         }

@@ -51,7 +51,7 @@ impl ExportTarget {
         let stem = match self {
             ExportTarget::HeatmapGeoTiff | ExportTarget::HeatmapPng => "varmekarta",
             ExportTarget::HeatmapGeoJson => "varmekarta_klasser",
-            ExportTarget::HotspotsGeoJson | ExportTarget::HotspotsGpkg => "branpunkter",
+            ExportTarget::HotspotsGeoJson | ExportTarget::HotspotsGpkg => "brannpunkter",
             ExportTarget::PlacesGeoJson | ExportTarget::PlacesGpkg => "strategiska_platser",
         };
         format!("{stem}.{}", self.extension())

@@ -107,6 +107,8 @@ pub struct AnalysisState {
     browse_area: bool,
     /// Rings (WGS84) of the last run's study area, for its outline.
     area_outline: Vec<Vec<crate::model::LonLat>>,
+    /// Set when the chosen place's selection no longer matches the parameters.
+    place_selection_stale: bool,
 }
 
 /// A change of the project's study area asked for in the app.
@@ -129,6 +131,14 @@ impl AnalysisState {
     /// [`DEBOUNCE`] after the last change, and the running one is cancelled.
     pub fn set_params(&mut self, params: AnalysisParams) {
         if params != self.params {
+            // The places move with these: the chosen place's selection is stale.
+            let places_change = params.radius_m != self.params.radius_m
+                || params.k != self.params.k
+                || params.places_hours != self.params.places_hours
+                || params.hotspot_cell_m != self.params.hotspot_cell_m;
+            if places_change && self.focused.take().is_some() {
+                self.place_selection_stale = true;
+            }
             self.params = params;
             self.schedule(DEBOUNCE);
         }
@@ -203,6 +213,12 @@ impl AnalysisState {
     /// Takes a marker click from the map (index = rank − 1).
     pub fn take_clicked_place(&mut self) -> Option<usize> {
         self.interaction.clicked.take()
+    }
+
+    /// True once after a parameter the places depend on changed while a
+    /// place was chosen: the app clears the incidents it had selected.
+    pub fn take_stale_place_selection(&mut self) -> bool {
+        std::mem::take(&mut self.place_selection_stale)
     }
 
     /// Reads finished work and starts a scheduled run once its time has come
@@ -378,18 +394,15 @@ impl AnalysisState {
             return;
         };
         self.focused = Some(i);
-        let mut covered = covered_incidents(
+        // With a study area only the incidents inside it are demand.
+        let covered = task::place_selection(
             &out.index,
             &out.filter,
             out.params.places_hours,
             place.xy,
             places.places.params.radius_m,
+            out.area.as_ref(),
         );
-        // With a study area only the incidents inside it are demand.
-        if let Some(area) = &out.area {
-            let xy = out.index.xy();
-            covered.retain(|&i| area.contains(xy[i]));
-        }
         // The layer's data must be of the same index to select in it.
         if layer
             .data()
@@ -594,7 +607,7 @@ impl AnalysisState {
 /// the hotspot classes, the places' marker.
 pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
     use crate::analysis::HotspotClass;
-    use crate::gui::map::analysis_layers::hotspot_color;
+    use crate::gui::map::analysis_layers::hotspot_fill;
     match id {
         LayerId::Heatmap => Legend::Ramp(
             (0..=8)
@@ -613,7 +626,7 @@ pub fn layer_legend(lang: Language, id: &LayerId) -> Legend {
                         Language::Swedish => c.label_sv(),
                         Language::English => c.label_en(),
                     };
-                    (hotspot_color(c), label.to_owned())
+                    (hotspot_fill(c), label.to_owned())
                 })
                 .collect(),
         ),

@@ -13,8 +13,9 @@ use super::task::{HEAT_CLASSES, PlacesView, heat_position, heat_rgba};
 use super::{AnalysisOutput, AnalysisParams, AnalysisStyles, AreaRequest, AreaStatus, PanelStatus};
 use crate::analysis::{AnalysisError, HotspotClass, Kernel};
 use crate::gui::i18n::{self, Key, Language, tr};
-use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_color, percent};
+use crate::gui::map::analysis_layers::{AnalysisLayerStyle, hotspot_fill, percent};
 use crate::gui::panels::named_button;
+use crate::gui::present::text::{self as ptext, T};
 use crate::model::HourRange;
 
 /// What the user asked for besides editing parameters.
@@ -249,7 +250,8 @@ impl AnalysisPanel {
                     tr(lang, Key::AnBandwidth),
                     tr(lang, Key::AnBandwidth),
                     " m",
-                );
+                )
+                .on_hover_text(ptext::tr(lang, T::BandwidthHint));
                 let mut auto = params.heat_cell_m.is_none();
                 if ui.checkbox(&mut auto, tr(lang, Key::AnAutoCell)).changed() {
                     params.heat_cell_m = if auto {
@@ -280,9 +282,12 @@ impl AnalysisPanel {
                         .selected_text(kernel_name(lang, params.kernel))
                         .show_ui(ui, |ui| {
                             for k in [Kernel::Quartic, Kernel::Gaussian] {
-                                ui.selectable_value(&mut params.kernel, k, kernel_name(lang, k));
+                                ui.selectable_value(&mut params.kernel, k, kernel_name(lang, k))
+                                    .on_hover_text(kernel_hint(lang, k));
                             }
-                        });
+                        })
+                        .response
+                        .on_hover_text(ptext::tr(lang, T::KernelHint));
                 });
                 match output.map(|o| &o.heatmap) {
                     Some(Ok(h)) => heat_legend_ui(ui, lang, &h.edges),
@@ -317,7 +322,8 @@ impl AnalysisPanel {
                     tr(lang, Key::AnBand),
                     tr(lang, Key::AnBand),
                     " m",
-                );
+                )
+                .on_hover_text(ptext::tr(lang, T::BandHint));
                 match output.map(|o| &o.hotspots) {
                     Some(Ok(h)) => {
                         ui.weak(tr(lang, Key::AnHotspotsNote));
@@ -326,7 +332,7 @@ impl AnalysisPanel {
                                 continue;
                             }
                             ui.horizontal(|ui| {
-                                swatch(ui, hotspot_color(*class));
+                                swatch(ui, hotspot_fill(*class));
                                 let label = match lang {
                                     Language::Swedish => class.label_sv(),
                                     Language::English => class.label_en(),
@@ -381,6 +387,32 @@ impl AnalysisPanel {
                 }
             });
         request
+    }
+}
+
+fn kernel_hint(lang: Language, k: Kernel) -> &'static str {
+    match k {
+        Kernel::Quartic => ptext::tr(lang, T::QuarticHint),
+        Kernel::Gaussian => ptext::tr(lang, T::GaussianHint),
+    }
+}
+
+/// A share as a percentage rounded down to one decimal ("99,9 %"), so
+/// "covers … of that" never claims more than was reached.
+pub fn share_floor(lang: Language, part: f64, whole: f64) -> String {
+    let pct = if whole > 0.0 {
+        (1000.0 * part / whole).floor() / 10.0
+    } else {
+        0.0
+    };
+    let text = if pct.fract() == 0.0 {
+        format!("{pct:.0} %")
+    } else {
+        format!("{pct:.1} %")
+    };
+    match lang {
+        Language::Swedish => text.replace('.', ","),
+        Language::English => text,
     }
 }
 
@@ -466,13 +498,14 @@ fn places_list_ui(ui: &mut Ui, lang: Language, view: &PlacesView) -> Option<usiz
         i18n::count(lang, p.total.round() as u64),
         percent(p.covered, p.total)
     ));
-    ui.weak(format!(
-        "{} {} ({} {})",
-        tr(lang, Key::AnUpperBound),
-        i18n::count(lang, p.upper_bound.floor() as u64),
-        tr(lang, Key::AnAtLeast),
-        format!("{:.0} %", 100.0 * p.optimality_ratio()).replace('.', ","),
-    ));
+    ui.weak(
+        ptext::tr(lang, T::UpperBoundLine)
+            .replace("{bound}", &i18n::count(lang, p.upper_bound.floor() as u64))
+            .replace(
+                "{share}",
+                &share_floor(lang, p.covered, p.upper_bound.floor()),
+            ),
+    );
     if view.coarse_excluded > 0 {
         ui.weak(format!(
             "{} {}",
@@ -483,16 +516,26 @@ fn places_list_ui(ui: &mut Ui, lang: Language, view: &PlacesView) -> Option<usiz
     ui.weak(tr(lang, Key::AnListHint));
     ui.weak(tr(lang, Key::AnDemandNote));
     for (i, place) in p.places.iter().enumerate() {
+        // The count the click selects (incidents within the radius), so
+        // list and map agree; the model's grid count is in the tooltip.
+        let selects = view.selected.get(i).copied().unwrap_or(0) as u64;
         let text = format!(
             "{} {}: {} {} ({} {})",
             tr(lang, Key::AnPlace),
             place.rank,
-            i18n::count(lang, place.covered.round() as u64),
+            i18n::count(lang, selects),
             tr(lang, Key::IncidentsLower),
             tr(lang, Key::AnGainShort),
             i18n::count(lang, place.gain.round() as u64)
         );
-        if ui.selectable_label(false, text).clicked() {
+        let hint = ptext::tr(lang, T::PlaceCountHint)
+            .replace("{cell}", &number(lang, p.params.cell_m))
+            .replace("{model}", &i18n::count(lang, place.covered.round() as u64));
+        if ui
+            .selectable_label(false, text)
+            .on_hover_text(hint)
+            .clicked()
+        {
             clicked = Some(i);
         }
     }
@@ -502,6 +545,14 @@ fn places_list_ui(ui: &mut Ui, lang: Language, view: &PlacesView) -> Option<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_share_of_the_bound_never_rounds_up_to_a_contradiction() {
+        assert_eq!(share_floor(Language::Swedish, 2108.0, 2109.0), "99,9 %");
+        assert_eq!(share_floor(Language::English, 2109.0, 2109.0), "100 %");
+        assert_eq!(share_floor(Language::English, 1.0, 3.0), "33.3 %");
+        assert_eq!(share_floor(Language::Swedish, 5.0, 0.0), "0 %");
+    }
 
     #[test]
     fn numbers_in_both_languages() {

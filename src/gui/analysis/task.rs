@@ -126,6 +126,9 @@ pub struct PlacesView {
     pub incidents: usize,
     pub coarse_excluded: usize,
     pub made_from: MadeFrom,
+    /// Per place (rank order): how many incidents clicking it selects
+    /// ([`place_selection`]); the count the list shows.
+    pub selected: Vec<usize>,
 }
 
 /// One finished run.
@@ -260,9 +263,25 @@ pub fn compute(
             m.period = r.period;
             m.coarse_excluded = r.coarse_excluded;
             let positions = pl.places.iter().map(|c| to_lonlat(c.xy)).collect();
+            let selected = pl
+                .places
+                .iter()
+                .map(|c| {
+                    place_selection(
+                        &input.index,
+                        &input.filter,
+                        p.places_hours,
+                        c.xy,
+                        pl.params.radius_m,
+                        loaded.area.as_ref(),
+                    )
+                    .len()
+                })
+                .collect();
             Ok(PlacesView {
                 places: pl,
                 positions,
+                selected,
                 incidents: r.incidents,
                 coarse_excluded: r.coarse_excluded,
                 made_from: m,
@@ -325,6 +344,24 @@ pub fn covered_incidents(
         .collect();
     out.sort_unstable();
     out
+}
+
+/// The incidents a strategic place at `center` selects: those
+/// [`covered_incidents`] finds, inside the study area when there is one.
+pub fn place_selection(
+    index: &IncidentIndex,
+    filter: &Filter,
+    hours: HourRange,
+    center: [f64; 2],
+    radius_m: f64,
+    area: Option<&StudyArea>,
+) -> Vec<usize> {
+    let mut covered = covered_incidents(index, filter, hours, center, radius_m);
+    if let Some(area) = area {
+        let xy = index.xy();
+        covered.retain(|&i| area.contains(xy[i]));
+    }
+    covered
 }
 
 fn to_lonlat(xy: [f64; 2]) -> LonLat {

@@ -68,6 +68,15 @@ pub enum Action {
     SelectMapSource(usize),
     /// Save a picture of the map (File > Export image).
     ExportImage(super::export_image::ImageSize),
+    /// Clear the filter so the saved incident `fid` it hid is shown, and
+    /// select it.
+    ShowSavedIncident(i64),
+    /// Open the analysis section of the side panel and scroll to it (View menu).
+    ShowAnalysis,
+    /// Open the "save view" window (View menu).
+    SaveView,
+    /// Start presentation mode (F5, View menu).
+    Present,
 }
 
 impl LagesbildApp {
@@ -102,6 +111,7 @@ impl LagesbildApp {
 
     /// Changes the filter (as the filter panel does) and recomputes.
     pub fn set_filter(&mut self, ctx: &egui::Context, filter: Filter) {
+        self.edit.hidden_fid = None;
         self.state.filter = filter;
         self.analysis.cancel();
         self.refilter(ctx);
@@ -163,6 +173,9 @@ impl LagesbildApp {
                 }
             }
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
+            Action::ShowAnalysis => self.focus_analysis = true,
+            Action::SaveView => self.open_save_view_dialog(),
+            Action::Present => self.start_presentation(ctx),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }
@@ -171,7 +184,8 @@ impl LagesbildApp {
             | Action::DeleteIncident(_)
             | Action::CancelDelete
             | Action::Undo
-            | Action::Redo) => self.apply_edit_action(ctx, a),
+            | Action::Redo
+            | Action::ShowSavedIncident(_)) => self.apply_edit_action(ctx, a),
         }
     }
 
@@ -206,6 +220,8 @@ impl LagesbildApp {
             return;
         }
         let path = view.loaded.path.clone();
+        self.import_fid_floor = view.loaded.index.points().iter().map(|p| p.fid).max();
+        self.import_extent = None;
         self.tasks.importing = Some(Task::spawn(ctx, "import", move |progress, cancel| {
             tasks::import_files(&path, &files, progress, cancel)
         }));

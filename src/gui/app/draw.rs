@@ -19,10 +19,10 @@ use crate::gui::map::palette;
 use crate::gui::map::stack::LayerStack;
 use crate::gui::map::tiles::{self, TileCatalog, TileManager};
 use crate::gui::panels::{LayerChange, LayerId, selection_summary_ui, today_local};
+use crate::gui::present::text::{self as ptext, T};
 use crate::gui::tasks::OpenTarget;
 use crate::gui::windows::file_browser::Purpose;
 use crate::gui::windows::incident_editor;
-use crate::import::ImportReport;
 use crate::model::LonLat;
 
 impl LagesbildApp {
@@ -34,6 +34,14 @@ impl LagesbildApp {
         let mut filter_changed = None;
         // The layer panel owns the analysis layers' visibility and opacity.
         self.analysis.sync_with_layers_panel(lang, &mut self.layers);
+        // Presentation mode: the map alone, with its own overlay.
+        if self.is_presenting() {
+            egui::CentralPanel::default()
+                .frame(egui::Frame::NONE.fill(crate::gui::map::plain::PLAIN_LAND))
+                .show(ui, |ui| self.map_ui(ui));
+            self.sync_details(&ctx);
+            return;
+        }
         let mut search = std::mem::take(&mut self.place_search);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut actions, &mut search));
         self.place_search = search;
@@ -48,24 +56,63 @@ impl LagesbildApp {
                         ui.separator();
                         ui.colored_label(ui.visuals().error_fg_color, msg);
                     }
+                    if let Some(note) = &self.present.note {
+                        ui.separator();
+                        ui.label(note);
+                    }
+                    if let Some(fid) = self.edit.hidden_fid {
+                        ui.separator();
+                        ui.label(ptext::tr(lang, T::SavedOutsideFilter));
+                        if ui.button(ptext::tr(lang, T::ShowSavedIncident)).clicked() {
+                            actions.push(Action::ShowSavedIncident(fid));
+                        }
+                    }
                     if self.project.is_some() {
                         ui.separator();
                         let colors: &dyn Fn(crate::model::Category) -> egui::Color32 =
                             &palette::category_color;
                         let mut filter = self.state.filter.clone();
+                        // The data's own date range; relative periods
+                        // ("Senaste 30 dagarna") end at its last day when
+                        // that is before today, and the panel says so.
+                        let today = today_local();
+                        let range = self
+                            .project
+                            .as_ref()
+                            .and_then(|p| p.loaded.info.time_range)
+                            .map(|(a, b)| {
+                                (
+                                    crate::model::time::local(a).date_naive(),
+                                    crate::model::time::local(b).date_naive(),
+                                )
+                            });
+                        let anchor = range.map_or(today, |(_, last)| last.min(today));
+                        if let Some((first, last)) = range {
+                            ui.label(format!(
+                                "{}: {first} – {last}",
+                                ptext::tr(lang, T::DataRange)
+                            ));
+                            if anchor < today {
+                                ui.weak(
+                                    ptext::tr(lang, T::RelativeToLastDay)
+                                        .replace("{date}", &anchor.to_string()),
+                                );
+                            }
+                        }
                         if self
                             .filter_panel
-                            .ui(ui, lang, &mut filter, today_local(), Some(colors))
+                            .ui(ui, lang, &mut filter, anchor, Some(colors))
                         {
                             filter_changed = Some(filter);
                         }
-                        if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
-                            ui.separator();
-                            self.histogram.ui(ui, lang, &f.stats);
-                        }
+                        // The analysis right under the filter it works on,
+                        // above the charts; View > Analysis opens it.
                         ui.separator();
-                        egui::CollapsingHeader::new(tr(lang, Key::AnalysisTitle))
+                        let focus = std::mem::take(&mut self.focus_analysis);
+                        let header = egui::CollapsingHeader::new(tr(lang, Key::AnalysisTitle))
+                            .id_salt("analysis_section")
                             .default_open(true)
+                            .open(focus.then_some(true))
                             .show(ui, |ui| {
                                 if let Some(i) = self.analysis.panel_ui(ui, lang) {
                                     actions.push(Action::FocusPlace(i));
@@ -74,6 +121,13 @@ impl LagesbildApp {
                                     actions.push(Action::ShowFileBrowser(Purpose::StudyArea));
                                 }
                             });
+                        if focus {
+                            header.header_response.scroll_to_me(Some(egui::Align::TOP));
+                        }
+                        if let Some(f) = self.project.as_ref().and_then(|p| p.filtered.as_ref()) {
+                            ui.separator();
+                            self.histogram.ui(ui, lang, &f.stats);
+                        }
                     }
                 });
             });
@@ -95,6 +149,9 @@ impl LagesbildApp {
         if let Some(i) = self.analysis.take_clicked_place() {
             actions.push(Action::FocusPlace(i));
         }
+        if self.analysis.take_stale_place_selection() {
+            self.incident_layer.clear_selection();
+        }
         self.analysis.export_notice_ui(&ctx, lang);
         if self.time.open {
             self.time.window_ui(&ctx, lang);
@@ -108,6 +165,7 @@ impl LagesbildApp {
         if self.follow.open {
             self.follow.show(&ctx, lang);
         }
+        self.save_view_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
@@ -189,7 +247,15 @@ impl LagesbildApp {
         if let Some(data) = self.incident_layer.data() {
             ui.separator();
             ui.strong(tr(lang, Key::Legend));
-            palette::legend_ui(ui, lang, data.counts_per_category(), data.coarse_count());
+            let stats = self.incident_layer.last_frame_stats();
+            let classes = stats.aggregated.then_some(&stats.cell_classes);
+            palette::legend_ui(
+                ui,
+                lang,
+                data.counts_per_category(),
+                data.coarse_count(),
+                classes,
+            );
         }
     }
 
@@ -341,6 +407,35 @@ impl LagesbildApp {
                 {
                     actions.push(Action::ZoomToSelection);
                 }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::AnalysisMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::ShowAnalysis);
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::SaveViewMenu)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::SaveView);
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(ptext::tr(lang, T::PresentMenu)).shortcut_text("F5"),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::Present);
+                }
+                ui.separator();
                 if ui.button(tr(lang, Key::Fullscreen)).clicked() {
                     actions.push(Action::ToggleFullscreen);
                 }
@@ -502,6 +597,8 @@ impl LagesbildApp {
         let lang = self.state.language;
         self.incident_layer.lang = lang;
         self.plain.sync_boundary(self.analysis.area_outline());
+        let overlay = self.presentation_overlay();
+        let presenting = overlay.is_some();
         let Self {
             state,
             tiles,
@@ -512,6 +609,7 @@ impl LagesbildApp {
             time,
             follow,
             plain,
+            tile_note_closed,
             ..
         } = self;
         let (mut heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -579,28 +677,36 @@ impl LagesbildApp {
         } else if keyboard_zoom < 0 {
             let _ = memory.zoom_out();
         }
+        // An arrow key moves the map by a fifth of its size (held: again
+        // with the key's repeat), not while typing in a field.
+        let typing = ui.ctx().text_edit_focused();
         let pan = ui.input(|i| {
-            let step = 80.0;
+            let step = pan_step(size);
             let mut v = egui::Vec2::ZERO;
             if typing {
                 return v;
             }
-            if i.key_down(egui::Key::ArrowLeft) {
-                v.x -= step;
+            if i.key_pressed(egui::Key::ArrowLeft) {
+                v.x -= step.x;
             }
-            if i.key_down(egui::Key::ArrowRight) {
-                v.x += step;
+            if i.key_pressed(egui::Key::ArrowRight) {
+                v.x += step.x;
             }
-            if i.key_down(egui::Key::ArrowUp) {
-                v.y -= step;
+            if i.key_pressed(egui::Key::ArrowUp) {
+                v.y -= step.y;
             }
-            if i.key_down(egui::Key::ArrowDown) {
-                v.y += step;
+            if i.key_pressed(egui::Key::ArrowDown) {
+                v.y += step.y;
             }
             v
         });
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
+        // A closed note stays closed until the tiles are all shown again.
+        if matches!(status, Some(tiles::TileStatus::Ready)) {
+            *tile_note_closed = false;
+        }
+        let mut close_note = false;
         let plain_shown = !matches!(
             status,
             Some(tiles::TileStatus::Ready | tiles::TileStatus::Loading { .. })
@@ -611,6 +717,7 @@ impl LagesbildApp {
         if let Some(entry) = layers.get(&LayerId::Incidents) {
             incident_layer.opacity = entry.opacity;
         }
+        incident_layer.cells_over_layer = layers.shown_below(&LayerId::Incidents);
         // Every layer in the layer panel's order (its first entry on top).
         let mut plugins: Vec<(LayerId, Box<dyn walkers::Plugin + '_>)> = vec![
             (LayerId::Heatmap, Box::new(heat_layer)),
@@ -641,6 +748,8 @@ impl LagesbildApp {
             center,
         )
         .drag_pan_buttons(pan_buttons)
+        // The mouse wheel zooms (as in most map programs), without Ctrl.
+        .zoom_with_ctrl(false)
         .with_plugin(crate::gui::map::plain::PlainBackgroundPlugin {
             map: plain,
             shown: plain_shown,
@@ -650,10 +759,18 @@ impl LagesbildApp {
         .with_plugin(change_layer)
         .with_plugin(area_layer)
         .with_plugin(follow.area_plugin(&follow_outline))
-        .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
+        .with_plugin(ShownIf(
+            (!presenting).then_some(crate::gui::scale_bar::ScaleBar { lang }),
+        ))
+        .with_plugin(ShownIf(
+            overlay.map(|overlay| crate::gui::present::PresentPlugin { overlay, lang }),
+        ))
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
-            if let Some(source) = &source {
+            // Presentation mode draws its own attribution and no notes.
+            let source = source.as_ref().filter(|_| !presenting);
+            let status = status.as_ref().filter(|_| !presenting);
+            if let Some(source) = source {
                 let attr = egui::Rect::from_min_max(
                     rect.right_bottom() - egui::vec2(520.0, 30.0),
                     rect.right_bottom() - egui::vec2(4.0, 4.0),
@@ -665,13 +782,39 @@ impl LagesbildApp {
                     |ui| tiles::attribution_ui(ui, source),
                 );
             }
-            if let Some(status) = &status {
+            if plain_shown && !presenting {
+                let attr = egui::Rect::from_min_max(
+                    rect.right_bottom() - egui::vec2(620.0, 52.0),
+                    rect.right_bottom() - egui::vec2(4.0, 30.0),
+                );
+                ui.scope_builder(
+                    egui::UiBuilder::new()
+                        .max_rect(attr)
+                        .layout(egui::Layout::right_to_left(egui::Align::Max)),
+                    |ui| {
+                        ui.small(ptext::tr(lang, T::PlainAttribution));
+                    },
+                );
+            }
+            if let Some(status) = status
+                && !*tile_note_closed
+                && tiles::status_text(lang, status).is_some()
+            {
                 let note = egui::Rect::from_min_size(
                     rect.left_top() + egui::vec2(8.0, 8.0),
-                    egui::vec2(420.0, 60.0),
+                    egui::vec2(480.0, 60.0),
                 );
                 ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
-                    tiles::status_ui(ui, lang, status)
+                    ui.horizontal(|ui| {
+                        tiles::status_ui(ui, lang, status);
+                        if ui
+                            .small_button(ptext::tr(lang, T::HideNote))
+                            .on_hover_text(ptext::tr(lang, T::HideNoteHint))
+                            .clicked()
+                        {
+                            close_note = true;
+                        }
+                    });
                 });
             }
             let hover = response.hover_pos().map(|pos| {
@@ -679,7 +822,7 @@ impl LagesbildApp {
                 LonLat::new(p.x(), p.y())
             });
             let panned = (pan != egui::Vec2::ZERO)
-                .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
+                .then(|| projector.unproject(rect.center().to_vec2() + pan));
             // The context menu acts on the right-clicked place: unproject the
             // absolute pointer position of the click.
             let right_clicked = response
@@ -698,6 +841,9 @@ impl LagesbildApp {
             }
             (hover, panned, right_clicked, add_here)
         });
+        if close_note {
+            self.tile_note_closed = true;
+        }
         self.map_rect = Some(output.response.rect);
         let (hover, panned, right_clicked, add_here) = output.inner;
         if right_clicked.is_some() {
@@ -715,71 +861,89 @@ impl LagesbildApp {
         }
     }
 
-    pub(super) fn import_report_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+    pub(super) fn import_report_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        use crate::gui::windows::import_report::{self, ReportRequest};
+        if self.import_outcome.is_none() {
+            self.import_extent = None;
+            return;
+        }
+        // What was imported, once the project has been read again: the
+        // incidents with a fid above the largest before the import.
+        if self.import_extent.is_none()
+            && self.tasks.loading.is_none()
+            && self.tasks.importing.is_none()
+            && let Some(view) = &self.project
+        {
+            let floor = self.import_fid_floor.unwrap_or(i64::MIN);
+            let mut extent: Option<(LonLat, LonLat)> = None;
+            for p in view.loaded.index.points().iter().filter(|p| p.fid > floor) {
+                let q = p.position;
+                extent = Some(match extent {
+                    None => (q, q),
+                    Some((a, b)) => (
+                        LonLat::new(a.lon.min(q.lon), a.lat.min(q.lat)),
+                        LonLat::new(b.lon.max(q.lon), b.lat.max(q.lat)),
+                    ),
+                });
+            }
+            self.import_extent = Some(extent);
+        }
         let Some(outcome) = &self.import_outcome else {
             return;
         };
         let lang = self.state.language;
+        let synthetic = self
+            .project
+            .as_ref()
+            .is_some_and(|p| p.loaded.info.synthetic);
+        let extent = self.import_extent.flatten();
         let mut open = true;
+        let mut request = None;
         egui::Window::new(tr(lang, Key::ImportReportTitle))
             .open(&mut open)
             .default_size([640.0, 360.0])
             .show(ctx, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    for r in &outcome.reports {
-                        match r {
-                            Ok(r) => import_report_entry_ui(ui, lang, r),
-                            Err(e) => {
-                                ui.colored_label(ui.visuals().error_fg_color, e);
+                egui::ScrollArea::vertical()
+                    .max_height(420.0)
+                    .show(ui, |ui| {
+                        for r in &outcome.reports {
+                            match r {
+                                Ok(r) => import_report::report_entry_ui(ui, lang, r),
+                                Err(e) => {
+                                    ui.colored_label(ui.visuals().error_fg_color, e);
+                                }
                             }
+                            ui.separator();
                         }
-                        ui.separator();
-                    }
-                    for (file, saved) in &outcome.rejects_saved {
-                        match saved {
-                            Ok(p) => ui.label(format!(
-                                "{} {}: {}",
-                                tr(lang, Key::RejectsSavedTo),
-                                file.display(),
-                                p.display()
-                            )),
-                            Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
-                        };
-                    }
-                });
-                if ui.button(tr(lang, Key::Close)).clicked() {
-                    actions.push(Action::CloseImportReport);
-                }
+                        for (file, saved) in &outcome.rejects_saved {
+                            match saved {
+                                Ok(p) => ui.label(format!(
+                                    "{} {}: {}",
+                                    tr(lang, Key::RejectsSavedTo),
+                                    file.display(),
+                                    p.display()
+                                )),
+                                Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
+                            };
+                        }
+                    });
+                request = import_report::report_footer_ui(ui, lang, synthetic, extent);
             });
+        match request {
+            Some(ReportRequest::Close) => actions.push(Action::CloseImportReport),
+            Some(ReportRequest::ZoomTo(min, max)) => {
+                self.view_request = Some(ViewRequest::Extent(min, max));
+            }
+            None => {}
+        }
         if !open {
             actions.push(Action::CloseImportReport);
         }
     }
 }
 
-fn import_report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
-    ui.strong(r.path.display().to_string());
-    ui.label(format!(
-        "{}: {}   {}: {}   {}: {}   {}: {}",
-        tr(lang, Key::Imported),
-        i18n::count(lang, r.imported),
-        tr(lang, Key::Duplicates),
-        i18n::count(lang, r.duplicates),
-        tr(lang, Key::Conflicts),
-        i18n::count(lang, r.conflicts.len() as u64),
-        tr(lang, Key::Rejected),
-        i18n::count(lang, r.rejected.len() as u64),
-    ));
-    for note in &r.notes {
-        ui.weak(note);
-    }
-    for c in r.conflicts.iter().take(50) {
-        ui.label(format!("{}: {} ({})", c.line, c.reason, c.external_id));
-    }
-    for e in r.rejected.iter().take(50) {
-        ui.label(format!("{}: {}", e.line, e.reason));
-    }
-    if r.rejected.len() > 50 {
-        ui.weak(format!("… {}", r.rejected.len() - 50));
-    }
+/// How far one arrow-key press moves a map of `size` points: a fifth of
+/// its width or height, at least 40 points.
+pub(super) fn pan_step(size: egui::Vec2) -> egui::Vec2 {
+    egui::vec2((size.x / 5.0).max(40.0), (size.y / 5.0).max(40.0))
 }

@@ -26,6 +26,8 @@ pub(super) struct EditState {
     pub(super) confirm_summary: String,
     /// Select this incident once the project has been read again.
     pub(super) select_fid: Option<i64>,
+    /// A saved incident the filter hides ("sparad men utanför filtret").
+    pub(super) hidden_fid: Option<i64>,
     /// Where the map was last right-clicked (its context menu's position).
     pub(super) context_pos: Option<LonLat>,
 }
@@ -56,6 +58,11 @@ impl LagesbildApp {
             Action::CancelDelete => self.edit.confirm_delete = None,
             Action::Undo => self.undo(ctx),
             Action::Redo => self.redo(ctx),
+            Action::ShowSavedIncident(fid) => {
+                self.edit.hidden_fid = None;
+                self.edit.select_fid = Some(fid);
+                self.set_filter(ctx, crate::model::Filter::default());
+            }
             _ => {}
         }
     }
@@ -117,6 +124,12 @@ impl LagesbildApp {
     /// The incident waiting for delete confirmation, if any.
     pub fn delete_pending(&self) -> Option<i64> {
         self.edit.confirm_delete
+    }
+
+    /// A saved incident that the current filter hides, if any (the app
+    /// says so and offers to show it).
+    pub fn hidden_saved_incident(&self) -> Option<i64> {
+        self.edit.hidden_fid
     }
 
     /// The fid of the incident selected on the map, if any.
@@ -214,6 +227,10 @@ impl LagesbildApp {
                     self.edit.editor = None;
                 }
                 self.message = None;
+                self.edit.hidden_fid = None;
+                // The details panel reads the incident again (same fid,
+                // maybe the same place in the index, new values).
+                self.detail = None;
                 if let Some(view) = &self.project {
                     let path = view.loaded.path.clone();
                     self.start_loading(ctx, OpenTarget::Path(path));
@@ -267,8 +284,15 @@ impl LagesbildApp {
     pub(super) fn reselect_after_edit(&mut self) {
         if self.tasks.loading.is_none()
             && let Some(fid) = self.edit.select_fid.take()
+            && !self.select_fid(fid)
         {
-            self.select_fid(fid);
+            let stored = self
+                .incident_layer
+                .data()
+                .is_some_and(|d| d.index().points().iter().any(|p| p.fid == fid));
+            if stored {
+                self.edit.hidden_fid = Some(fid);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ impl LagesbildApp {
     /// The frame's logic before drawing (`eframe::App::logic`).
     pub(super) fn frame_logic(&mut self, ctx: &egui::Context) {
         self.poll_tasks(ctx);
+        self.present_logic(ctx);
         self.poll_edit_tasks(ctx);
         self.edit_shortcuts(ctx);
         // Esc clears the selection unless a dialog takes it (it closes that).

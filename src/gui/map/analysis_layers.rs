@@ -48,17 +48,29 @@ pub const OUTLINE_FROM_PX: f32 = 14.0;
 /// Radius of a strategic-place marker.
 pub const MARKER_RADIUS_PX: f32 = 12.0;
 
-/// The colour of a hotspot class (ArcGIS's Hot Spot Analysis scheme).
+/// The colour of a hotspot class: ColorBrewer's diverging "PRGn" (purple =
+/// hot, green = cold), colour-blind safe and unlike the heatmap's
+/// yellow–red and the count cells' blues, so the layers are not mistaken
+/// for each other.
 pub fn hotspot_color(class: HotspotClass) -> Color32 {
     match class {
-        HotspotClass::Hot99 => Color32::from_rgb(215, 48, 39),
-        HotspotClass::Hot95 => Color32::from_rgb(252, 141, 89),
-        HotspotClass::Hot90 => Color32::from_rgb(254, 224, 144),
+        HotspotClass::Hot99 => Color32::from_rgb(0x76, 0x2A, 0x83),
+        HotspotClass::Hot95 => Color32::from_rgb(0x99, 0x70, 0xAB),
+        HotspotClass::Hot90 => Color32::from_rgb(0xC2, 0xA5, 0xCF),
         HotspotClass::NotSignificant => Color32::from_rgb(240, 240, 240),
-        HotspotClass::Cold90 => Color32::from_rgb(224, 243, 248),
-        HotspotClass::Cold95 => Color32::from_rgb(145, 191, 219),
-        HotspotClass::Cold99 => Color32::from_rgb(69, 117, 180),
+        HotspotClass::Cold90 => Color32::from_rgb(0xA6, 0xDB, 0xA0),
+        HotspotClass::Cold95 => Color32::from_rgb(0x5A, 0xAE, 0x61),
+        HotspotClass::Cold99 => Color32::from_rgb(0x1B, 0x78, 0x37),
     }
+}
+
+/// How opaque hotspot cells are drawn at full layer opacity.
+pub const HOTSPOT_FILL_ALPHA: f32 = 0.75;
+
+/// The fill a hotspot cell of `class` is drawn with (at full layer
+/// opacity): also the legend's swatch, so map and legend match.
+pub fn hotspot_fill(class: HotspotClass) -> Color32 {
+    hotspot_color(class).gamma_multiply(HOTSPOT_FILL_ALPHA)
 }
 
 /// Marker colour of the strategic places.
@@ -192,7 +204,7 @@ impl Plugin for HotspotPlugin<'_> {
             }
             let pts = cell.corners.map(|p| screen(projector, p));
             let color = hotspot_color(cell.class);
-            let fill = color.gamma_multiply(0.4 * opacity);
+            let fill = hotspot_fill(cell.class).gamma_multiply(opacity);
             let base = mesh.vertices.len() as u32;
             for p in pts {
                 mesh.colored_vertex(p, fill);
@@ -274,8 +286,17 @@ impl Plugin for PlacesPlugin<'_> {
                 markers.push((i, c));
             }
         }
-        // Markers above every circle, best rank on top.
-        for &(i, c) in markers.iter().rev() {
+        // Markers above every circle, best rank on top; a marker that would
+        // cover a better-ranked one moves aside with a line to its place.
+        let spread = spread_markers(&markers.iter().map(|m| m.1).collect::<Vec<_>>());
+        for (&(i, at), &c) in markers.iter().zip(&spread).rev() {
+            if c != at {
+                painter.line_segment(
+                    [at, c],
+                    Stroke::new(2.0, PLACE_COLOR.gamma_multiply(opacity)),
+                );
+                painter.circle_filled(at, 3.0, PLACE_COLOR.gamma_multiply(opacity));
+            }
             if this.focused == Some(i) {
                 painter.circle_stroke(
                     c,
@@ -335,11 +356,99 @@ impl Plugin for PlacesPlugin<'_> {
     }
 }
 
+/// Screen positions for markers at `at` (best rank first) so that no two
+/// overlap: each keeps its place unless that covers an earlier marker, then
+/// takes the nearest free spot on rings around it.
+pub fn spread_markers(at: &[Pos2]) -> Vec<Pos2> {
+    let min_d = 2.0 * MARKER_RADIUS_PX + 2.0;
+    let mut placed: Vec<Pos2> = Vec::with_capacity(at.len());
+    for &p in at {
+        let free = |q: Pos2, placed: &[Pos2]| placed.iter().all(|o| o.distance(q) >= min_d);
+        let mut chosen = p;
+        if !free(p, &placed) {
+            'rings: for ring in 1..=8 {
+                let r = min_d * ring as f32;
+                let steps = 8 * ring;
+                for k in 0..steps {
+                    let a = std::f32::consts::TAU * k as f32 / steps as f32
+                        - std::f32::consts::FRAC_PI_4;
+                    let q = p + vec2(a.cos(), a.sin()) * r;
+                    if free(q, &placed) {
+                        chosen = q;
+                        break 'rings;
+                    }
+                }
+            }
+        }
+        placed.push(chosen);
+    }
+    placed
+}
+
 /// `part` of `total` as a whole percentage, e.g. "34 %".
 pub fn percent(part: f64, total: f64) -> String {
     if total > 0.0 {
         format!("{:.0} %", 100.0 * part / total)
     } else {
         "0 %".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::analysis::layer_legend;
+    use crate::gui::analysis::task::HEAT_STOPS;
+    use crate::gui::i18n::Language;
+    use crate::gui::map::palette::COUNT_COLORS;
+    use crate::gui::panels::{LayerId, Legend};
+
+    #[test]
+    fn overlapping_place_markers_move_apart_and_lone_ones_stay() {
+        let at = [
+            Pos2::new(100.0, 100.0),
+            Pos2::new(104.0, 100.0),
+            Pos2::new(100.0, 103.0),
+            Pos2::new(400.0, 400.0),
+        ];
+        let out = spread_markers(&at);
+        assert_eq!(out[0], at[0], "the best place keeps its spot");
+        assert_eq!(out[3], at[3], "a lone place keeps its spot");
+        for i in 0..out.len() {
+            for j in 0..i {
+                assert!(
+                    out[i].distance(out[j]) >= 2.0 * MARKER_RADIUS_PX,
+                    "{i} and {j} overlap: {out:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hotspot_legend_shows_the_colours_drawn_and_no_heatmap_colour() {
+        let Legend::Swatches(items) = layer_legend(Language::Swedish, &LayerId::Hotspots) else {
+            panic!("hotspots have swatches");
+        };
+        let significant: Vec<_> = HotspotClass::ALL
+            .into_iter()
+            .filter(|c| c.is_significant())
+            .collect();
+        assert_eq!(items.len(), significant.len());
+        for ((color, _), class) in items.iter().zip(&significant) {
+            assert_eq!(*color, hotspot_fill(*class), "{class:?}");
+            let c = hotspot_color(*class);
+            // Far from every heatmap stop and every count-cell colour.
+            let far = |rgb: [u8; 3]| {
+                let d: i32 = (0..3)
+                    .map(|k| (i32::from(c.to_array()[k]) - i32::from(rgb[k])).abs())
+                    .sum();
+                d > 60
+            };
+            assert!(HEAT_STOPS.iter().all(|s| far(*s)), "{class:?}");
+            assert!(
+                COUNT_COLORS.iter().all(|s| far([s.r(), s.g(), s.b()])),
+                "{class:?}"
+            );
+        }
     }
 }

@@ -39,7 +39,7 @@ use egui::{
 };
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
-use super::palette::{self, category_color, density_color, density_text_color};
+use super::palette::{self, CountClasses, category_color, count_text_color};
 use crate::analysis::{DensityLevel, DensityPyramid, IncidentIndex};
 use crate::crs::{Sweref99Tm, sweref_from_wgs84, wgs84_from_sweref};
 use crate::gui::i18n::{self, Key, Language, tr};
@@ -192,6 +192,8 @@ pub struct FrameStats {
     /// Side of the first density cell drawn, screen points, measured from
     /// its projected corners (0 when none): `cell_m` times the map's scale.
     pub cell_px: f32,
+    /// The count cells' classes (empty when no cells were drawn).
+    pub cell_classes: CountClasses,
 }
 
 /// What the pointer is over.
@@ -210,6 +212,9 @@ pub struct IncidentLayer {
     pub lang: Language,
     /// Shown incidents in view above which cells are drawn.
     pub aggregate_above: u64,
+    /// True when another visible layer lies under the incidents: count
+    /// cells are then drawn translucent so it shows through.
+    pub cells_over_layer: bool,
     selected: Option<usize>,
     box_selection: Vec<usize>,
     box_mask: Vec<bool>,
@@ -234,6 +239,7 @@ impl IncidentLayer {
             opacity: 1.0,
             lang,
             aggregate_above: AGGREGATE_ABOVE,
+            cells_over_layer: false,
             selected: None,
             box_selection: Vec::new(),
             box_mask: Vec::new(),
@@ -644,7 +650,8 @@ impl IncidentLayer {
             }
         }
         let vertex = |c: usize, r: usize| vertices[(r - rows.start) * width + (c - cols.start)];
-        let log_max = (max_count as f32).ln_1p();
+        let classes = CountClasses::for_max(max_count);
+        self.stats.cell_classes = classes;
         let mut mesh = Mesh::default();
         let mut labels = Vec::new();
         let hovered_cell = pointer.and_then(|p| level.cell_at(view.sweref(p)));
@@ -654,8 +661,9 @@ impl IncidentLayer {
                 if n == 0 {
                     continue;
                 }
-                let t = (n as f32).ln_1p() / log_max;
-                let colour = density_color(t).gamma_multiply(0.7 * self.opacity);
+                let class = classes.class_of(n);
+                let colour =
+                    CountClasses::color(class, self.cells_over_layer).gamma_multiply(self.opacity);
                 let quad = [
                     vertex(c, r),
                     vertex(c + 1, r),
@@ -674,7 +682,7 @@ impl IncidentLayer {
                 self.stats.cells_drawn += 1;
                 let center = Rect::from_two_pos(quad[0], quad[2]).center();
                 if quad[0].distance(quad[1]) >= 18.0 {
-                    labels.push((center, n, t));
+                    labels.push((center, n, class));
                 }
                 if hovered_cell == Some((c, r)) {
                     self.hovered = Some(Hovered::Cell(n));
@@ -682,13 +690,13 @@ impl IncidentLayer {
             }
         }
         painter.add(Shape::mesh(mesh));
-        for (center, n, t) in labels {
+        for (center, n, class) in labels {
             painter.text(
                 center,
                 Align2::CENTER_CENTER,
                 short_count(u64::from(n)),
                 FontId::proportional(10.0),
-                density_text_color(t).gamma_multiply(self.opacity),
+                count_text_color(class).gamma_multiply(self.opacity),
             );
         }
     }

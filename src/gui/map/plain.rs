@@ -91,14 +91,14 @@ impl PlainMap {
     /// Uses `rings` (the study area's outline) as the boundary, or the
     /// shipped boundary when `rings` is empty; cheap when nothing changed.
     pub fn sync_boundary(&mut self, rings: &[Vec<LonLat>]) {
-        let want = if rings.is_empty() {
-            default_boundary_rings()
-        } else {
-            rings.to_vec()
-        };
-        if rings.is_empty() && self.from_study_area || !rings.is_empty() && self.boundary != want {
-            self.boundary = want;
-            self.from_study_area = !rings.is_empty();
+        if rings.is_empty() {
+            if self.from_study_area {
+                self.boundary = default_boundary_rings();
+                self.from_study_area = false;
+            }
+        } else if self.boundary != rings {
+            self.boundary = rings.to_vec();
+            self.from_study_area = true;
         }
     }
 
@@ -260,6 +260,20 @@ mod tests {
         let names: Vec<_> = map.places().iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["Sölvesborg", "Mjällby"]);
         assert!(!PlainMap::new(&[], vec![]).has_boundary());
+    }
+
+    #[test]
+    fn the_study_area_replaces_the_shipped_boundary_and_back() {
+        let mut map = PlainMap::default_boundary();
+        let area = vec![vec![
+            LonLat::new(14.5, 56.0),
+            LonLat::new(14.6, 56.0),
+            LonLat::new(14.6, 56.1),
+        ]];
+        map.sync_boundary(&area);
+        assert_eq!(map.boundary, area);
+        map.sync_boundary(&[]);
+        assert_eq!(map.boundary, default_boundary_rings());
     }
 
     /// Paints the plain map of the demo area into 800×600 and returns the

@@ -1,7 +1,8 @@
 //! The layer panel: the map's layers in drawing order (the first entry is
 //! drawn on top), each with a visibility checkbox, an opacity slider, a
 //! collapsible legend and buttons to move it up or down. Layers the app
-//! cannot draw yet are listed disabled with the hint "kommer".
+//! cannot draw yet (an analysis not run, a feature still to come) are not
+//! listed until they can be drawn.
 //!
 //! The panel edits its entries in place and returns what changed, so the app
 //! can redraw or persist the layer settings.
@@ -67,7 +68,7 @@ impl Legend {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerEntry {
     pub id: LayerId,
-    /// False for layers the app cannot draw yet: shown disabled, "kommer".
+    /// False for layers the app cannot draw yet: not listed.
     pub available: bool,
     pub visible: bool,
     /// 0 (transparent) to 1 (opaque).
@@ -128,7 +129,7 @@ pub struct LayersPanel {
 
 impl LayersPanel {
     /// The built-in layers: incidents available and visible, the others
-    /// listed as coming until the app marks them available.
+    /// not listed until the app marks them available.
     pub fn standard() -> Self {
         let coming = |id| LayerEntry {
             available: false,
@@ -163,6 +164,16 @@ impl LayersPanel {
     /// True when the layer is listed, available and visible.
     pub fn is_shown(&self, id: &LayerId) -> bool {
         self.get(id).is_some_and(|l| l.available && l.visible)
+    }
+
+    /// True when a shown layer (with some opacity) is drawn under `id`.
+    pub fn shown_below(&self, id: &LayerId) -> bool {
+        let Some(at) = self.layers.iter().position(|l| &l.id == id) else {
+            return false;
+        };
+        self.layers[at + 1..]
+            .iter()
+            .any(|l| l.available && l.visible && l.opacity > 0.0)
     }
 
     /// Moves the layer at `from` to `to` (0 = top), if both are in range.
@@ -253,41 +264,45 @@ impl LayersPanel {
     pub fn list_ui(&mut self, ui: &mut Ui, lang: Language) -> Vec<LayerChange> {
         let mut changes = Vec::new();
         let mut move_request = None;
-        let count = self.layers.len();
+        // Moves skip the entries not listed.
+        let listed: Vec<usize> = (self.layers.iter().enumerate())
+            .filter(|(_, l)| l.available)
+            .map(|(i, _)| i)
+            .collect();
         for (i, layer) in self.layers.iter_mut().enumerate() {
+            if !layer.available {
+                continue;
+            }
+            let above = listed.iter().rev().find(|&&j| j < i).copied();
+            let below = listed.iter().find(|&&j| j > i).copied();
             let name = layer.id.label(lang);
             ui.push_id(&layer.id, |ui| {
                 ui.horizontal(|ui| {
-                    ui.add_enabled_ui(layer.available, |ui| {
-                        let response = ui.checkbox(&mut layer.visible, &name);
-                        if response.changed() {
-                            changes.push(LayerChange::Visibility {
-                                id: layer.id.clone(),
-                                visible: layer.visible,
-                            });
-                        }
-                        response.on_disabled_hover_text(tr(lang, Key::ComingLaterHint));
-                    });
-                    if !layer.available {
-                        ui.weak(format!("({})", tr(lang, Key::ComingLater)));
-                        return;
+                    let response = ui.checkbox(&mut layer.visible, &name);
+                    if response.changed() {
+                        changes.push(LayerChange::Visibility {
+                            id: layer.id.clone(),
+                            visible: layer.visible,
+                        });
                     }
                     let up = tr(lang, Key::MoveUp);
                     let down = tr(lang, Key::MoveDown);
-                    ui.add_enabled_ui(i > 0, |ui| {
+                    ui.add_enabled_ui(above.is_some(), |ui| {
                         if named_button(ui, tr(lang, Key::Up), &format!("{up}: {name}"))
                             .on_hover_text(up)
                             .clicked()
+                            && let Some(to) = above
                         {
-                            move_request = Some((i, i - 1));
+                            move_request = Some((i, to));
                         }
                     });
-                    ui.add_enabled_ui(i + 1 < count, |ui| {
+                    ui.add_enabled_ui(below.is_some(), |ui| {
                         if named_button(ui, tr(lang, Key::Down), &format!("{down}: {name}"))
                             .on_hover_text(down)
                             .clicked()
+                            && let Some(to) = below
                         {
-                            move_request = Some((i, i + 1));
+                            move_request = Some((i, to));
                         }
                     });
                     if matches!(layer.id, LayerId::GeoJson(_)) {
@@ -299,15 +314,13 @@ impl LayersPanel {
                         }
                     }
                 });
-                if !layer.available {
-                    return;
-                }
                 ui.add_enabled_ui(layer.visible, |ui| {
                     let opacity_name = format!("{}: {name}", tr(lang, Key::Opacity));
                     let response = ui.add(
                         egui::Slider::new(&mut layer.opacity, 0.0..=1.0)
                             .text(tr(lang, Key::Opacity))
-                            .custom_formatter(|v, _| format!("{:.0} %", v * 100.0)),
+                            .custom_formatter(|v, _| format!("{:.0} %", v * 100.0))
+                            .custom_parser(parse_opacity),
                     );
                     let enabled = response.enabled();
                     let value = f64::from(layer.opacity);
@@ -339,6 +352,24 @@ impl LayersPanel {
         }
         changes
     }
+}
+
+/// Reads an opacity typed into the field that shows "85 %": a percentage
+/// ("50", "50 %", "50,5 %"), or a fraction written with a decimal point or
+/// comma below 1 ("0,3", "0.3" = 30 %). `None` for anything else.
+pub fn parse_opacity(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (number, percent_sign) = match t.strip_suffix('%') {
+        Some(n) => (n.trim(), true),
+        None => (t, false),
+    };
+    let v: f64 = number.replace(',', ".").parse().ok()?;
+    if !v.is_finite() || v < 0.0 {
+        return None;
+    }
+    let fraction = !percent_sign && v < 1.0 && number.contains([',', '.']);
+    let f = if fraction { v } else { v / 100.0 };
+    Some(f.clamp(0.0, 1.0))
 }
 
 fn legend_ui(ui: &mut Ui, lang: Language, legend: &Legend) {
@@ -378,6 +409,21 @@ fn legend_ui(ui: &mut Ui, lang: Language, legend: &Legend) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opacity_is_read_as_the_field_shows_it() {
+        assert_eq!(parse_opacity("50"), Some(0.5));
+        assert_eq!(parse_opacity("50 %"), Some(0.5));
+        assert_eq!(parse_opacity(" 85% "), Some(0.85));
+        assert_eq!(parse_opacity("0,3"), Some(0.3));
+        assert_eq!(parse_opacity("0.3"), Some(0.3));
+        assert_eq!(parse_opacity("12,5 %"), Some(0.125));
+        assert_eq!(parse_opacity("1"), Some(0.01));
+        assert_eq!(parse_opacity("100"), Some(1.0));
+        assert_eq!(parse_opacity("250"), Some(1.0));
+        assert_eq!(parse_opacity("halv"), None);
+        assert_eq!(parse_opacity("-5"), None);
+    }
 
     #[test]
     fn moving_layers_keeps_the_rest_in_order() {

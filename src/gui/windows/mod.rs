@@ -1,4 +1,5 @@
 //! Windows the app opens over the map.
 
 pub mod file_browser;
+pub mod import_report;
 pub mod incident_editor;

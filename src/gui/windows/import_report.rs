@@ -1,0 +1,227 @@
+//! The import report as the app shows it: in the UI language, with the
+//! importer's notes put into plain words (no internal field names such as
+//! `occurred_at`), a warning when the target is the synthetic demo project,
+//! and the extent of what was imported so the map can zoom to it.
+
+use crate::gui::i18n::{self, Key, Language, tr};
+use crate::gui::present::text::{self as ptext, T};
+use crate::import::{Format, ImportReport};
+use crate::model::LonLat;
+
+/// What the user asked for in the report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReportRequest {
+    Close,
+    /// Zoom to the imported incidents (south-west, north-east corner).
+    ZoomTo(LonLat, LonLat),
+}
+
+/// A field of the importer, in words.
+fn field_words(lang: Language, field: &str) -> Option<&'static str> {
+    use Language::*;
+    Some(match (lang, field) {
+        (Swedish, "id") => "ärende-id",
+        (English, "id") => "case id",
+        (Swedish, "lon") => "longitud",
+        (English, "lon") => "longitude",
+        (Swedish, "lat") => "latitud",
+        (English, "lat") => "latitude",
+        (Swedish, "x" | "easting") => "östlig koordinat",
+        (English, "x" | "easting") => "easting",
+        (Swedish, "y" | "northing") => "nordlig koordinat",
+        (English, "y" | "northing") => "northing",
+        (Swedish, "occurred_at") => "tidpunkt",
+        (English, "occurred_at") => "time",
+        (Swedish, "date") => "datum",
+        (English, "date") => "date",
+        (Swedish, "time") => "klockslag",
+        (English, "time") => "time of day",
+        (Swedish, "category") => "kategori",
+        (English, "category") => "category",
+        (Swedish, "source") => "källa",
+        (English, "source") => "source",
+        (Swedish, "place") => "plats",
+        (English, "place") => "place",
+        (Swedish, "description") => "beskrivning",
+        (English, "description") => "description",
+        (Swedish, "precision") => "noggrannhet",
+        (English, "precision") => "precision",
+        (Swedish, "ignore") => "används inte",
+        (English, "ignore") => "not used",
+        _ => return None,
+    })
+}
+
+/// One importer note in plain words; `None` for notes without a plain form
+/// (they are listed under "more details").
+pub fn plain_note(lang: Language, note: &str) -> Option<String> {
+    let sv = lang == Language::Swedish;
+    if let Some(rest) = note.strip_prefix("Delimiter: ") {
+        let name = match (rest, sv) {
+            (";", true) => "semikolon (;)",
+            (",", true) => "komma (,)",
+            ("tab", true) => "tabb",
+            (";", false) => "semicolon (;)",
+            (",", false) => "comma (,)",
+            ("tab", false) => "tab",
+            (other, _) => other,
+        };
+        return Some(format!("{} {name}", ptext::tr(lang, T::ImpDelimiter)));
+    }
+    if let Some(rest) = note.strip_prefix("Encoding: ") {
+        return Some(format!("{} {rest}", ptext::tr(lang, T::ImpEncoding)));
+    }
+    if let Some(rest) = note.strip_prefix("Columns: ") {
+        // `"Tidpunkt" as occurred_at, "Typ" as category` (shown "Tidpunkt = tidpunkt").
+        let parts: Vec<String> = rest
+            .split(", \"")
+            .filter_map(|part| {
+                let part = part.trim_start_matches('"');
+                let (column, field) = part.rsplit_once("\" as ")?;
+                Some(format!("{column} = {}", field_words(lang, field)?))
+            })
+            .collect();
+        return Some(format!(
+            "{} {}",
+            ptext::tr(lang, T::ImpColumns),
+            parts.join(", ")
+        ));
+    }
+    if note.starts_with("Decimal comma:") {
+        return Some(ptext::tr(lang, T::ImpDecimalComma).to_owned());
+    }
+    if let Some(n) = note.strip_suffix(" empty row(s) skipped") {
+        return Some(ptext::tr(lang, T::ImpEmptyRows).replace("{n}", n));
+    }
+    if note.starts_with("Dates: read as day/month/year") {
+        return Some(ptext::tr(lang, T::ImpDayMonth).to_owned());
+    }
+    if note.starts_with("Dates: read as month/day/year") {
+        return Some(ptext::tr(lang, T::ImpMonthDay).to_owned());
+    }
+    None
+}
+
+fn format_words(lang: Language, f: Format) -> &'static str {
+    match f {
+        Format::Csv => ptext::tr(lang, T::ImpFormatCsv),
+        Format::GeoJson => "GeoJSON",
+        Format::Polisen => ptext::tr(lang, T::ImpFormatPolisen),
+    }
+}
+
+/// One file's part of the report.
+pub fn report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
+    let name = r.path.file_name().map_or_else(
+        || r.path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    ui.strong(format!("{name} ({})", format_words(lang, r.format)));
+    ui.label(format!(
+        "{}: {}   {}: {}   {}: {}   {}: {}",
+        tr(lang, Key::Imported),
+        i18n::count(lang, r.imported),
+        tr(lang, Key::Duplicates),
+        i18n::count(lang, r.duplicates),
+        tr(lang, Key::Conflicts),
+        i18n::count(lang, r.conflicts.len() as u64),
+        tr(lang, Key::Rejected),
+        i18n::count(lang, r.rejected.len() as u64),
+    ));
+    let mut other = Vec::new();
+    for note in &r.notes {
+        match plain_note(lang, note) {
+            Some(text) => {
+                ui.weak(text);
+            }
+            None => other.push(note),
+        }
+    }
+    let line = ptext::tr(lang, T::ImpLine);
+    if !r.conflicts.is_empty() || !r.rejected.is_empty() || !other.is_empty() {
+        egui::CollapsingHeader::new(ptext::tr(lang, T::ImpDetails))
+            .id_salt(("import_details", &r.path))
+            .show(ui, |ui| {
+                for note in other {
+                    ui.weak(note);
+                }
+                for c in r.conflicts.iter().take(50) {
+                    ui.label(format!(
+                        "{line} {}: {} ({})",
+                        c.line, c.reason, c.external_id
+                    ));
+                }
+                for e in r.rejected.iter().take(50) {
+                    ui.label(format!("{line} {}: {}", e.line, e.reason));
+                }
+                if r.rejected.len() > 50 {
+                    ui.weak(format!("… {}", r.rejected.len() - 50));
+                }
+            });
+    }
+}
+
+/// The synthetic-target warning and the zoom button, under the entries.
+pub fn report_footer_ui(
+    ui: &mut egui::Ui,
+    lang: Language,
+    synthetic_target: bool,
+    imported_extent: Option<(LonLat, LonLat)>,
+) -> Option<ReportRequest> {
+    let mut request = None;
+    if synthetic_target {
+        egui::Frame::new()
+            .fill(egui::Color32::from_rgb(255, 236, 179))
+            .inner_margin(6.0)
+            .show(ui, |ui| {
+                ui.colored_label(
+                    egui::Color32::from_rgb(102, 60, 0),
+                    ptext::tr(lang, T::ImpIntoDemo),
+                );
+            });
+    }
+    ui.horizontal(|ui| {
+        if let Some((min, max)) = imported_extent
+            && ui.button(ptext::tr(lang, T::ImpZoomTo)).clicked()
+        {
+            request = Some(ReportRequest::ZoomTo(min, max));
+        }
+        if ui.button(tr(lang, Key::Close)).clicked() {
+            request = Some(ReportRequest::Close);
+        }
+    });
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn importer_notes_read_as_plain_swedish() {
+        let sv = Language::Swedish;
+        assert_eq!(
+            plain_note(sv, "Delimiter: ;").unwrap(),
+            "Avgränsare: semikolon (;)"
+        );
+        let cols = plain_note(
+            sv,
+            "Columns: \"Tidpunkt\" as occurred_at, \"Typ\" as category, \"X\" as easting",
+        )
+        .unwrap();
+        assert_eq!(
+            cols,
+            "Kolumner: Tidpunkt = tidpunkt, Typ = kategori, X = östlig koordinat"
+        );
+        assert!(!cols.contains("occurred_at"));
+        assert_eq!(
+            plain_note(sv, "3 empty row(s) skipped").unwrap(),
+            "3 tomma rader hoppades över"
+        );
+        assert!(plain_note(sv, "Coordinates: something else").is_none());
+        assert_eq!(
+            plain_note(Language::English, "Delimiter: tab").unwrap(),
+            "Delimiter: tab"
+        );
+    }
+}
