@@ -27,10 +27,10 @@ mod gui_heatgui;
 mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
-#[cfg(feature = "gui")]
-mod gui_time;
 mod gui_place_search;
 mod gui_present;
+#[cfg(feature = "gui")]
+mod gui_time;
 #[cfg(feature = "gui")]
 mod gui_util;
 #[cfg(feature = "harvest")]

@@ -13,8 +13,8 @@ mod follow_args;
 mod import;
 mod layer;
 mod measure;
-mod presence;
 mod polisen;
+mod presence;
 mod progress;
 #[cfg(feature = "gui")]
 mod render;

@@ -352,7 +352,7 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
         .title
         .clone()
         .unwrap_or_else(|| scene.loaded.info.name.clone());
-    let decor = Decorations {
+    let mut decor = Decorations {
         lang,
         title,
         period: scene.data_period(),
@@ -361,6 +361,7 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
         attribution,
         legend_counts: scene.filtered.layer.counts_per_category().to_vec(),
         coarse: scene.filtered.layer.coarse_count(),
+        cell_classes: None,
         heat_edges: analysis
             .and_then(|a| a.heatmap.as_ref().ok())
             .filter(|_| styles.heatmap.shows())
@@ -451,6 +452,10 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
                 });
         });
         store.set(&output.textures_delta);
+        // The legend gives the count cells' classes as the layer drew them
+        // (the passes draw the same view, so the last pass shows them).
+        let stats = incident_layer.last_frame_stats();
+        decor.cell_classes = stats.aggregated.then_some(stats.cell_classes);
         let more = output
             .viewport_output
             .get(&ViewportId::ROOT)
@@ -540,6 +545,8 @@ struct Decorations {
     attribution: Option<String>,
     legend_counts: Vec<(crate::model::Category, u64)>,
     coarse: u64,
+    /// The count cells' classes drawn in the previous pass, if cells were drawn.
+    cell_classes: Option<palette::CountClasses>,
     heat_edges: Option<Vec<f64>>,
     places: bool,
     overlays: Vec<(String, Color32)>,
@@ -633,7 +640,13 @@ impl Decorations {
                     .show(ui, |ui| {
                         ui.visuals_mut().override_text_color = Some(TEXT);
                         ui.strong(tr(lang, Key::Legend));
-                        palette::legend_ui(ui, lang, &self.legend_counts, self.coarse);
+                        palette::legend_ui(
+                            ui,
+                            lang,
+                            &self.legend_counts,
+                            self.coarse,
+                            self.cell_classes.as_ref(),
+                        );
                         if let Some(edges) = &self.heat_edges {
                             ui.add_space(4.0);
                             ui.label(tr(lang, Key::Heatmap));
