@@ -164,7 +164,51 @@ fn the_report_opens_in_real_readers_with_the_laws_sections_in_order() {
     assert!(t.contains("Kvällsnärvaro centrum"));
     assert!(t.contains("Stortorget"));
     assert!(!t.contains("HEMLIG"));
-    assert!(t.contains("Inga utvärderingar av åtgärder är registrerade"));
+    // Uppföljning evaluates the measure as `lagesbild evaluate --measure`
+    // does, with the same counts (suppressed below 3).
+    let out = run_cli_in(
+        dir.root(),
+        &[
+            "evaluate",
+            "demo.gpkg",
+            "--measure",
+            "Kvällsnärvaro centrum",
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    let json: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    let count = |k: &str, p: &str| json[k][p].as_u64().unwrap();
+    let follow_up = &t[t.rfind("5. Uppföljning").unwrap()..];
+    let row = follow_up
+        .lines()
+        .find(|l| l.contains("Kvällsnärvaro centrum"))
+        .unwrap_or_else(|| panic!("no evaluation row:\n{follow_up}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    let shown: Vec<String> = [
+        ("area", "before"),
+        ("area", "after"),
+        ("buffer", "before"),
+        ("buffer", "after"),
+    ]
+    .iter()
+    .map(|(k, p)| lagesbild::report::shown_count(count(k, p), 3))
+    .collect();
+    assert!(
+        cells.windows(4).any(|w| w == shown.as_slice()),
+        "{row:?} lacks the counts {shown:?}"
+    );
+    assert!(
+        [
+            "för få händelser",
+            "ingen säker förändring",
+            "säker minskning",
+            "säker ökning"
+        ]
+        .iter()
+        .any(|c| follow_up.contains(c)),
+        "{follow_up}"
+    );
 }
 
 #[test]
