@@ -28,6 +28,7 @@ mod gui_util;
 mod import_csv;
 mod import_json;
 mod layers;
+mod plan;
 #[cfg(feature = "gui")]
 mod map_layer;
 #[cfg(feature = "gui")]

@@ -10,6 +10,7 @@ mod args;
 mod demo;
 mod import;
 mod layer;
+mod plan;
 mod progress;
 mod stats;
 
@@ -54,6 +55,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Coverage(args)) => plan::run_coverage(&args),
     }
 }
 
