@@ -24,6 +24,8 @@ mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 #[cfg(feature = "gui")]
+mod gui_plan;
+#[cfg(feature = "gui")]
 mod gui_util;
 mod import_csv;
 mod import_json;
