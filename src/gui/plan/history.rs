@@ -225,7 +225,7 @@ mod tests {
         let path = dir.path().join("p.gpkg");
         drop(Project::create(&path, "P").unwrap());
         let mut history = PlanHistory::default();
-        let mut step = |edit: PlanEdit, s: Step, h: &mut PlanHistory| -> PatrolPlan {
+        let step = |edit: PlanEdit, s: Step, h: &mut PlanHistory| -> PatrolPlan {
             let done = run_job(&path, Some((edit, s))).unwrap();
             let (e, s) = done.edit.unwrap();
             h.record(e, s);

@@ -434,15 +434,15 @@ impl Plugin for PlanPlugin<'_> {
                     *v = c;
                 }
             }
-            if response.drag_stopped() || !ui.input(|i| i.pointer.primary_down()) {
-                if let Some(d) = st.drag.take() {
-                    let after = item_with(&d.before, &d.rings);
-                    if after != d.before {
-                        st.submit(PlanEdit::Put {
-                            before: Some(d.before),
-                            after,
-                        });
-                    }
+            if (response.drag_stopped() || !ui.input(|i| i.pointer.primary_down()))
+                && let Some(d) = st.drag.take()
+            {
+                let after = item_with(&d.before, &d.rings);
+                if after != d.before {
+                    st.submit(PlanEdit::Put {
+                        before: Some(d.before),
+                        after,
+                    });
                 }
             }
             ui.ctx().request_repaint();

@@ -29,6 +29,9 @@ use crate::model::plan::{
 use crate::model::{Filter, HourRange, LonLat};
 use history::{JobDone, PlanEdit, PlanHistory, PlanItem, Step};
 
+/// An edit and the direction it is applied in.
+type Queued = (PlanEdit, Step);
+
 /// What the map's plan tool is doing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Tool {
@@ -151,7 +154,7 @@ pub struct PlanState {
     queue: VecDeque<(PlanEdit, Step)>,
     /// Read the plan again (no edit) when idle.
     reread: bool,
-    job: Option<(Task<JobDone>, Option<(PlanEdit, Step)>)>,
+    job: Option<(Task<JobDone>, Option<Queued>)>,
     pub repair: Option<RepairOffer>,
     pub message: Option<String>,
     pub params: CoverageParams,
