@@ -221,3 +221,108 @@ fn a_self_intersecting_area_is_offered_a_repair() {
         None
     );
 }
+
+/// Presses at `from`, moves to `to` in steps, releases (pixels from the map's centre).
+fn drag_map(h: &mut Harness<'_, LagesbildApp>, from: (f32, f32), to: (f32, f32)) {
+    let c = h.state().map_rect().expect("the map is shown").center();
+    let at = |(dx, dy): (f32, f32)| egui::pos2(c.x + dx, c.y + dy);
+    h.event(egui::Event::PointerMoved(at(from)));
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: at(from),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=6 {
+        let t = k as f32 / 6.0;
+        h.event(egui::Event::PointerMoved(at((
+            from.0 + (to.0 - from.0) * t,
+            from.1 + (to.1 - from.1) * t,
+        ))));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: at(to),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+}
+
+#[test]
+fn vertices_are_dragged_inserted_and_deleted_on_the_map() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let mut h = app_on(path.clone());
+    settle(&mut h);
+    h.get_by_label("Patrullplan").click();
+    h.run_steps(5);
+    h.get_by_label("Rita område").click();
+    h.run_steps(2);
+    for (dx, dy) in [
+        (-100.0, -80.0),
+        (100.0, -80.0),
+        (100.0, 80.0),
+        (-100.0, 80.0),
+    ] {
+        click_map(&mut h, dx, dy);
+    }
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    // The new area is selected: its corners and midpoints are handles.
+    assert!(h.state().plan().selected.is_some());
+    let map_centre = h.state().map_memory().and_then(|m| m.detached());
+    let ring = |path: &std::path::Path| {
+        stored_plan(path).areas[0].polygons.0[0]
+            .exterior()
+            .0
+            .clone()
+    };
+    let before = ring(&path);
+    assert_eq!(before.len(), 5);
+
+    // Drag the upper-right corner outwards: that vertex moves, the map does not pan.
+    drag_map(&mut h, (100.0, -80.0), (140.0, -110.0));
+    settle(&mut h);
+    let moved = ring(&path);
+    assert_eq!(moved.len(), 5);
+    assert_ne!(moved[1], before[1]);
+    assert_eq!(
+        (moved[0], moved[2], moved[3]),
+        (before[0], before[2], before[3])
+    );
+    assert_eq!(
+        h.state().map_memory().and_then(|m| m.detached()),
+        map_centre
+    );
+
+    // Drag the bottom edge's midpoint down: a vertex is inserted.
+    drag_map(&mut h, (0.0, 80.0), (0.0, 120.0));
+    settle(&mut h);
+    assert_eq!(ring(&path).len(), 6);
+
+    // Right-click a corner: it is deleted. Then undo brings it back.
+    let c = h.state().map_rect().unwrap().center();
+    let pos = egui::pos2(c.x - 100.0, c.y - 80.0);
+    h.event(egui::Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    settle(&mut h);
+    assert_eq!(ring(&path).len(), 5);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut h);
+    assert_eq!(ring(&path).len(), 6);
+}
