@@ -325,4 +325,14 @@ fn vertices_are_dragged_inserted_and_deleted_on_the_map() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     settle(&mut h);
     assert_eq!(ring(&path).len(), 6);
+
+    // A route started 4 px from the dragged corner snaps onto it exactly.
+    h.get_by_label("Rita rutt").click();
+    h.run_steps(2);
+    click_map(&mut h, 143.0, -107.0);
+    click_map(&mut h, 40.0, -150.0);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    let plan = stored_plan(&path);
+    assert_eq!(plan.routes[0].line.0[0], moved[1]);
 }

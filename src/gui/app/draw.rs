@@ -615,8 +615,8 @@ impl LagesbildApp {
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
             // The context menu acts on the right-clicked place: unproject the
             // absolute pointer position of the click.
-            let right_clicked = response
-                .secondary_clicked()
+            let right_clicked = (response.secondary_clicked()
+                && !crate::gui::plan::map::took_right_click(ui.ctx()))
                 .then(|| response.interact_pointer_pos())
                 .flatten()
                 .map(|pos| {

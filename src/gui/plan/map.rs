@@ -24,6 +24,17 @@ pub const HANDLE_PX: f32 = 8.0;
 /// How near (pixels) a new or moved vertex snaps to an existing one.
 pub const SNAP_PX: f32 = 10.0;
 
+fn right_click_id() -> egui::Id {
+    egui::Id::unique("lagesbild_plan_took_right_click")
+}
+
+/// True when the plan tool used this frame's right-click (to delete a
+/// vertex), so the map's context menu must not open for it.
+pub fn took_right_click(ctx: &egui::Context) -> bool {
+    let frame = ctx.cumulative_pass_nr();
+    ctx.data(|d| d.get_temp::<u64>(right_click_id())) == Some(frame)
+}
+
 /// One ring or line of an item, open (no closing vertex).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Ring {
@@ -453,6 +464,9 @@ impl Plugin for PlanPlugin<'_> {
             && let Some(pos) = response.interact_pointer_pos()
             && let Some(Handle::Vertex(r, v)) = near(pos)
         {
+            let frame = ui.ctx().cumulative_pass_nr();
+            ui.ctx()
+                .data_mut(|d| d.insert_temp(right_click_id(), frame));
             let mut rings = rings.clone();
             let min = if rings[r].closed { 4 } else { 3 };
             if rings[r].coords.len() >= min {

@@ -27,9 +27,10 @@ impl PlanState {
             // At the right, over the layer list, so the map stays free to draw on.
             .default_pos(egui::pos2(ctx.content_rect().right() - 450.0, 40.0))
             .default_width(430.0)
+            .max_width(440.0)
             .resizable(true)
             .show(ctx, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.contents_ui(ui, lang));
+                egui::ScrollArea::both().show(ui, |ui| self.contents_ui(ui, lang));
             });
         if !open {
             self.tool = Tool::Idle;
