@@ -30,11 +30,11 @@ mod gui_util;
 mod import_csv;
 mod import_json;
 mod layers;
-mod plan;
 #[cfg(feature = "gui")]
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+mod plan;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

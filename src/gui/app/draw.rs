@@ -615,14 +615,16 @@ impl LagesbildApp {
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
             // The context menu acts on the right-clicked place: unproject the
             // absolute pointer position of the click.
-            let right_clicked = (response.secondary_clicked()
-                && !crate::gui::plan::map::took_right_click(ui.ctx()))
+            let right_clicked = response
+                .secondary_clicked()
                 .then(|| response.interact_pointer_pos())
                 .flatten()
                 .map(|pos| {
                     let p = projector.unproject(pos.to_vec2());
                     LonLat::new(p.x(), p.y())
-                });
+                })
+                // Not when the patrol plan took it (deleting a vertex).
+                .filter(|_| !crate::gui::plan::map::took_right_click(ui.ctx()));
             let mut add_here = None;
             if let Some(pos) = right_clicked.or(context_pos) {
                 response.context_menu(|ui| {
