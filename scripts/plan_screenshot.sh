@@ -10,8 +10,9 @@
 # with three numbered stops), opens it on Sölvesborg's centre with the
 # evening and night filter, opens the Patrullplan window (a click on the menu
 # entry at PLAN_MENU_AT, default "136 12") and selects the route (a click on
-# it at PLAN_SELECT_AT, default "596 318"), so that the attributes, stops and
-# coverage table show. Needs the release binary (built when missing), xvfb-run,
+# it at PLAN_SELECT_AT, default "652 490"), so that the attributes, stops and
+# coverage table show. Needs the release binary (built when missing; LAGESBILD_BIN
+# names another build to use), xvfb-run,
 # import/compare and xdotool.
 set -euo pipefail
 
@@ -25,8 +26,8 @@ for tool in xvfb-run import compare xdotool; do
   }
 done
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET/release/lagesbild"
-if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/src" "$ROOT/Cargo.toml" -newer "$BIN" -print -quit)" ]; then
+BIN="${LAGESBILD_BIN:-$TARGET/release/lagesbild}"
+if [ -z "${LAGESBILD_BIN:-}" ] && { [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/src" "$ROOT/Cargo.toml" -newer "$BIN" -print -quit)" ]; }; then
   echo "Building the release binary …" >&2
   (cd "$ROOT" && cargo build --release --quiet)
 fi
@@ -76,7 +77,7 @@ kill "$APP" 2>/dev/null || true
 wait "$APP" 2>/dev/null || true
 SH
 chmod +x "$TMP/run.sh"
-MENU_AT="${PLAN_MENU_AT:-136 12}" SELECT_AT="${PLAN_SELECT_AT:-596 318}" \
+MENU_AT="${PLAN_MENU_AT:-136 12}" SELECT_AT="${PLAN_SELECT_AT:-652 490}" \
   xvfb-run -a -s "-screen 0 1280x800x24" "$TMP/run.sh" "$BIN" "$PROJECT" "$TMP/shot.png" "$TMP/app.log"
 [ -s "$TMP/shot.png" ] || { echo "plan_screenshot.sh: no picture was taken" >&2; exit 3; }
 mkdir -p "$(dirname "$OUT")"

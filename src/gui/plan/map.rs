@@ -175,6 +175,26 @@ fn fill(painter: &egui::Painter, projector: &Projector, p: &Polygon<f64>, color:
     painter.add(Shape::mesh(mesh));
 }
 
+/// A route's stops: filled circles with their number.
+fn paint_stops(
+    painter: &egui::Painter,
+    projector: &Projector,
+    route: &crate::model::plan::PatrolRoute,
+) {
+    let c = color32(route.attributes.color);
+    for (i, s) in route.stops.iter().enumerate() {
+        let p = screen(projector, s.position.0);
+        painter.circle(p, 10.0, c, Stroke::new(1.5, Color32::WHITE));
+        painter.text(
+            p,
+            egui::Align2::CENTER_CENTER,
+            (i + 1).to_string(),
+            egui::FontId::proportional(12.0),
+            Color32::WHITE,
+        );
+    }
+}
+
 /// Draws the plan and runs its tools; see the module docs.
 pub struct PlanPlugin<'a> {
     pub state: &'a mut PlanState,
@@ -239,17 +259,7 @@ impl Plugin for PlanPlugin<'_> {
                 pts,
                 Stroke::new(if selected { 5.0 } else { 3.5 }, c),
             ));
-            for (i, s) in shown.stops.iter().enumerate() {
-                let p = screen(projector, s.position.0);
-                painter.circle(p, 10.0, c, Stroke::new(1.5, Color32::WHITE));
-                painter.text(
-                    p,
-                    egui::Align2::CENTER_CENTER,
-                    (i + 1).to_string(),
-                    egui::FontId::proportional(12.0),
-                    Color32::WHITE,
-                );
-            }
+            paint_stops(&painter, projector, shown);
         }
         // Every vertex of the plan on screen, for snapping.
         let all_vertices: Vec<(Pos2, Coord<f64>)> = st
@@ -391,6 +401,12 @@ impl Plugin for PlanPlugin<'_> {
                     );
                 }
             }
+        }
+        // The selected route's numbered stops stay readable over its handles.
+        if let Some(PlanItem::Route(r)) = &selected_item
+            && st.drag.is_none()
+        {
+            paint_stops(&painter, projector, r);
         }
         st.handles = handles.iter().map(|(p, _)| *p).collect();
         let near = |pos: Pos2| -> Option<Handle> {

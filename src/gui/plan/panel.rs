@@ -28,6 +28,7 @@ impl PlanState {
             .default_pos(egui::pos2(ctx.content_rect().right() - 450.0, 40.0))
             .default_width(430.0)
             .max_width(440.0)
+            .default_height(700.0)
             .resizable(true)
             .show(ctx, |ui| {
                 egui::ScrollArea::both().show(ui, |ui| self.contents_ui(ui, lang));
@@ -270,11 +271,10 @@ impl PlanState {
         };
         egui::Grid::new("plan_coverage")
             .striped(true)
-            .num_columns(7)
+            .num_columns(6)
             .show(ui, |ui| {
                 for h in [
                     T::Name,
-                    T::Kind,
                     T::Incidents,
                     T::Share,
                     T::Length,
@@ -285,14 +285,14 @@ impl PlanState {
                 }
                 ui.end_row();
                 for i in &c.items {
-                    ui.label(&i.name);
-                    ui.label(tr(
+                    let kind = tr(
                         lang,
                         match i.kind {
                             ItemKind::Area => T::Area,
                             ItemKind::Route => T::Route,
                         },
-                    ));
+                    );
+                    ui.label(&i.name).on_hover_text(kind);
                     ui.label(i.incidents.to_string());
                     ui.label(format!("{:.1} %", i.share * 100.0));
                     ui.label(format!("{:.0}", i.length_m));
@@ -301,7 +301,6 @@ impl PlanState {
                     ui.end_row();
                 }
                 ui.label(egui::RichText::new(tr(lang, T::PlanTotal)).strong());
-                ui.label("");
                 ui.label(egui::RichText::new(c.total.incidents.to_string()).strong());
                 ui.label(egui::RichText::new(format!("{:.1} %", c.total.share * 100.0)).strong());
                 ui.label(format!("{:.0}", c.total.length_m));

@@ -112,7 +112,7 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         T::Share => ("Andel", "Share"),
         T::Length => ("Längd m", "Length m"),
         T::WalkTime => ("Gångtid min", "Walk min"),
-        T::FitsShift => ("Ryms i passet", "Fits the shift"),
+        T::FitsShift => ("Ryms", "Fits"),
         T::Yes => ("ja", "yes"),
         T::No => ("nej", "no"),
         T::PlanTotal => ("Hela planen", "Whole plan"),
