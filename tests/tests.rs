@@ -28,6 +28,8 @@ mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 mod gui_place_search;
+#[cfg(feature = "gui")]
+mod gui_plan;
 mod gui_present;
 #[cfg(feature = "gui")]
 mod gui_time;
@@ -42,6 +44,7 @@ mod layers;
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+mod plan;
 mod polisen;
 #[cfg(feature = "gui")]
 mod render;

@@ -13,6 +13,7 @@ mod follow_args;
 mod import;
 mod layer;
 mod measure;
+mod plan;
 mod polisen;
 mod presence;
 mod progress;
@@ -74,6 +75,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Dose(args)) => presence::run_dose(&args),
         Some(Command::Reports(args)) => presence::run_reports(&args),
         Some(Command::Polisen(args)) => polisen::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Coverage(args)) => plan::run_coverage(&args),
     }
 }
 

@@ -15,6 +15,7 @@
 //! | `app/edit.rs` | adding, editing and deleting incidents, with undo |
 //! | `app/overlays.rs` | the shape layers the user adds |
 //! | `app/present.rs` | saved views and presentation mode (F5) |
+//! | `app/plan.rs` | the patrol plan window and map tools |
 
 use std::path::PathBuf;
 
@@ -36,6 +37,7 @@ mod edit;
 mod export_image;
 mod frame;
 mod overlays;
+mod plan;
 mod present;
 mod state;
 
@@ -95,6 +97,8 @@ pub struct LagesbildApp {
     /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
     edit: edit::EditState,
     overlays: overlays::OverlayState,
+    /// The patrol plan: drawing, editing, coverage (`app/plan.rs`).
+    plan: crate::gui::plan::PlanState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
     /// Time patterns, time slider and change map (`gui/time`).
@@ -171,6 +175,7 @@ impl LagesbildApp {
             analysis,
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
+            plan: crate::gui::plan::PlanState::default(),
             area_download: None,
             time: crate::gui::time::TimeState::default(),
             follow: super::follow::FollowPanel::default(),
@@ -262,6 +267,7 @@ impl LagesbildApp {
         self.tasks.any_running()
             || self.analysis.is_busy()
             || self.overlays.is_busy()
+            || self.plan.is_busy()
             || self.present.is_busy()
             || self.time.is_busy()
             || self.follow.is_busy()

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod map;
 pub mod panels;
 pub mod place_search;
+pub mod plan;
 pub mod present;
 pub mod scale_bar;
 pub mod tasks;

@@ -94,9 +94,28 @@ impl PlanAttributes {
         f64::from(self.hours.map_or(24, |h| h.len())) * 60.0
     }
 
-    /// The weekdays as stored and exported: `mon,tue,…`.
+    /// The weekdays as stored and exported, runs of three or more days as
+    /// ranges: `fri,sat`, `mon-fri`, `mon,wed-sun`.
     pub fn weekdays_text(&self) -> String {
-        self.weekdays.to_string()
+        let days: Vec<Weekday> = self.weekdays.days().collect();
+        let name = |d: Weekday| d.to_string().to_lowercase();
+        let mut parts = Vec::new();
+        let mut i = 0;
+        while i < days.len() {
+            let mut j = i;
+            while j + 1 < days.len()
+                && days[j + 1].num_days_from_monday() == days[j].num_days_from_monday() + 1
+            {
+                j += 1;
+            }
+            if j >= i + 2 {
+                parts.push(format!("{}-{}", name(days[i]), name(days[j])));
+            } else {
+                parts.extend(days[i..=j].iter().map(|d| name(*d)));
+            }
+            i = j + 1;
+        }
+        parts.join(",")
     }
 
     /// The hours as stored and exported (`20-2`), `None` for the whole day.
@@ -317,6 +336,10 @@ mod tests {
         assert_eq!(a.shift_min(), 360.0);
         assert_eq!(a.hours_text().as_deref(), Some("20-2"));
         assert_eq!(a.weekdays_text(), "fri,sat");
+        for text in ["mon-fri", "mon,wed-sun", "mon-sun", "tue,thu,sat"] {
+            a.weekdays = text.parse().unwrap();
+            assert_eq!(a.weekdays_text(), text);
+        }
     }
 
     #[test]

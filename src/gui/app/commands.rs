@@ -54,6 +54,8 @@ pub enum Action {
     CancelDelete,
     Undo,
     Redo,
+    /// Open or close the patrol plan window.
+    TogglePlan,
     /// What the details panel asked for.
     Details(crate::gui::panels::DetailsAction),
     /// Add a GeoJSON file to the project as a map layer.
@@ -176,6 +178,7 @@ impl LagesbildApp {
             Action::ShowAnalysis => self.focus_analysis = true,
             Action::SaveView => self.open_save_view_dialog(),
             Action::Present => self.start_presentation(ctx),
+            Action::TogglePlan => self.toggle_plan(),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

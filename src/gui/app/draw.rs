@@ -167,6 +167,7 @@ impl LagesbildApp {
         }
         self.save_view_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
+        self.plan_window_ui(&ctx);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();
@@ -391,6 +392,7 @@ impl LagesbildApp {
                     actions.push(Action::OpenFollowUp);
                 }
             });
+            self.plan_menu_ui(ui, actions);
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui
                     .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
@@ -610,6 +612,7 @@ impl LagesbildApp {
             follow,
             plain,
             tile_note_closed,
+            plan,
             ..
         } = self;
         let (mut heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -711,7 +714,11 @@ impl LagesbildApp {
             status,
             Some(tiles::TileStatus::Ready | tiles::TileStatus::Loading { .. })
         );
-        let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        let pan_buttons = if plan.blocks_panning(ui.ctx()) {
+            egui::DragPanButtons::empty()
+        } else {
+            incident_layer.pan_buttons(ui.ctx())
+        };
         // The layer panel decides whether and how opaque the incidents are drawn.
         let incidents_shown = layers.is_shown(&LayerId::Incidents);
         if let Some(entry) = layers.get(&LayerId::Incidents) {
@@ -759,6 +766,7 @@ impl LagesbildApp {
         .with_plugin(change_layer)
         .with_plugin(area_layer)
         .with_plugin(follow.area_plugin(&follow_outline))
+        .with_plugin(crate::gui::plan::map::PlanPlugin { state: plan, lang })
         .with_plugin(ShownIf(
             (!presenting).then_some(crate::gui::scale_bar::ScaleBar { lang }),
         ))
@@ -832,7 +840,9 @@ impl LagesbildApp {
                 .map(|pos| {
                     let p = projector.unproject(pos.to_vec2());
                     LonLat::new(p.x(), p.y())
-                });
+                })
+                // Not when the patrol plan took it (deleting a vertex).
+                .filter(|_| !crate::gui::plan::map::took_right_click(ui.ctx()));
             let mut add_here = None;
             if let Some(pos) = right_clicked.or(context_pos) {
                 response.context_menu(|ui| {

@@ -17,6 +17,7 @@ impl LagesbildApp {
         self.poll_tasks(ctx);
         self.present_logic(ctx);
         self.poll_edit_tasks(ctx);
+        self.plan_frame(ctx);
         self.edit_shortcuts(ctx);
         // Esc clears the selection unless a dialog takes it (it closes that).
         if self.file_browser.is_none()
