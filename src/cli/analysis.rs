@@ -115,7 +115,7 @@ fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
     }
 }
 
-fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
+pub(super) fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
     // A database URL goes to the factory, which refuses it without echoing
     // its password; only a file path can be missing.
     let location = store::Location::from(path);

@@ -11,7 +11,9 @@ mod demo;
 mod import;
 mod layer;
 mod progress;
+mod route;
 mod stats;
+mod week;
 
 use std::process::ExitCode;
 
@@ -54,6 +56,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Hotspots(args)) => analysis::run_hotspots(&args),
         Some(Command::Places(args)) => analysis::run_places(&args),
         Some(Command::Layer(args)) => layer::run(&args),
+        Some(Command::Route(args)) => route::run(&args),
+        Some(Command::Week(args)) => week::run(&args),
     }
 }
 
