@@ -32,6 +32,7 @@ mod layers;
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+mod route;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;
