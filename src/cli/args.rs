@@ -271,6 +271,14 @@ pub struct PlacesArgs {
     /// `namn` property (default: centres of grid cells with incidents).
     #[arg(long, value_name = "FILE.geojson")]
     pub candidates: Option<PathBuf>,
+    /// Places kept in the solution whatever else is chosen (existing meeting
+    /// points): GeoJSON Point features; they count toward --hosts.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub fixed: Option<PathBuf>,
+    /// Count walking distance along this network (OpenStreetMap .osm.pbf or
+    /// GeoJSON lines) instead of straight lines.
+    #[arg(long, value_name = "FILE.osm.pbf|FILE.geojson")]
+    pub network: Option<PathBuf>,
     /// Print the coverage summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -88,6 +88,23 @@ pub struct Distances {
     /// The node before each node on its shortest path; `u32::MAX` for the
     /// nodes reached straight from the source (the ends of its edge).
     pred: Vec<u32>,
+    settled: Vec<bool>,
+    /// The nodes the search reached (to reset for the next search).
+    touched: Vec<u32>,
+}
+
+impl Distances {
+    /// An empty tree for searches on `network`.
+    pub fn new(network: &Network, from: Snap) -> Distances {
+        let n = network.node_count();
+        Distances {
+            from,
+            dist: vec![f64::INFINITY; n],
+            pred: vec![u32::MAX; n],
+            settled: vec![false; n],
+            touched: Vec::new(),
+        }
+    }
 }
 
 /// A walk along the network between two snapped points.
@@ -97,6 +114,13 @@ pub struct Walk {
     pub length_m: f64,
     /// The vertices walked, SWEREF 99 TM metres, from the first point to the second.
     pub line: Vec<[f64; 2]>,
+}
+
+/// Two networks are equal when they hold the same nodes and edges.
+impl PartialEq for Network {
+    fn eq(&self, other: &Network) -> bool {
+        self.xy == other.xy && self.edges == other.edges
+    }
 }
 
 impl Network {
@@ -245,13 +269,37 @@ impl Network {
     /// algorithm; stops early once every snapped point in `targets` is
     /// settled.
     pub fn distances(&self, from: &Snap, limit_m: f64, targets: &[Snap]) -> Distances {
-        let n = self.xy.len();
-        let mut dist = vec![f64::INFINITY; n];
-        let mut pred = vec![u32::MAX; n];
+        let mut tree = Distances::new(self, *from);
+        self.search(from, limit_m, targets, &mut tree);
+        tree
+    }
+
+    /// [`Network::distances`] into a tree made by an earlier search on this
+    /// network, reusing its memory: only the nodes that search reached are
+    /// reset, so many short searches (e.g. a walking radius around each of
+    /// thousands of places) cost what they reach, not the network's size.
+    pub fn search(&self, from: &Snap, limit_m: f64, targets: &[Snap], tree: &mut Distances) {
+        for &i in &tree.touched {
+            tree.dist[i as usize] = f64::INFINITY;
+            tree.pred[i as usize] = u32::MAX;
+            tree.settled[i as usize] = false;
+        }
+        tree.touched.clear();
+        tree.from = *from;
+        let Distances {
+            dist,
+            pred,
+            settled,
+            touched,
+            ..
+        } = tree;
         let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
         let e = self.edges[from.edge as usize];
         for (node, d) in [(e.a, from.t * e.length_m), (e.b, (1.0 - from.t) * e.length_m)] {
             if d < dist[node as usize] && d <= limit_m {
+                if dist[node as usize] == f64::INFINITY {
+                    touched.push(node);
+                }
                 dist[node as usize] = d;
                 heap.push(Reverse((d.to_bits(), node)));
             }
@@ -264,7 +312,6 @@ impl Network {
             *waiting.entry(f.b).or_default() += 1;
         }
         let mut left = waiting.len();
-        let mut settled = vec![false; n];
         while let Some(Reverse((bits, u))) = heap.pop() {
             let du = f64::from_bits(bits);
             if settled[u as usize] || du > dist[u as usize] {
@@ -281,16 +328,14 @@ impl Network {
             {
                 let dv = du + self.edges[edge as usize].length_m;
                 if dv < dist[v as usize] && dv <= limit_m {
+                    if dist[v as usize] == f64::INFINITY {
+                        touched.push(v);
+                    }
                     dist[v as usize] = dv;
                     pred[v as usize] = u;
                     heap.push(Reverse((dv.to_bits(), v)));
                 }
             }
-        }
-        Distances {
-            from: *from,
-            dist,
-            pred,
         }
     }
 
@@ -487,6 +532,21 @@ mod tests {
         let tree = n.distances(&s, 210.0, &[]);
         assert_eq!(n.distance_to(&tree, &far), f64::INFINITY);
         assert!((n.distance_to(&tree, &near) - 150.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_reused_tree_forgets_the_last_search() {
+        let n = Network::from_lines(&[vec![[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [300.0, 0.0]]]);
+        let a = n.snap([0.0, 0.0]).unwrap();
+        let b = n.snap([300.0, 0.0]).unwrap();
+        let mut tree = n.distances(&a, f64::INFINITY, &[]);
+        assert!((n.distance_to(&tree, &b) - 300.0).abs() < 1e-9);
+        n.search(&b, 150.0, &[], &mut tree);
+        assert_eq!(n.distance_to(&tree, &a), f64::INFINITY);
+        let mid = n.snap([250.0, 0.0]).unwrap();
+        assert!((n.distance_to(&tree, &mid) - 50.0).abs() < 1e-9);
+        let w = n.walk_to(&tree, &n.snap([200.0, 0.0]).unwrap()).unwrap();
+        assert_eq!(w.line, vec![[300.0, 0.0], [200.0, 0.0]]);
     }
 
     #[test]
