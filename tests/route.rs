@@ -283,3 +283,46 @@ fn week_plan_over_one_area_covering_everything_matches_the_hour_profile() {
     let (o, _) = text(&out);
     assert!(o.contains("Expected within reach while present"), "{o}");
 }
+
+fn places_json(dir: &Dir, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "places", "p.gpkg", "--hours", "0-24", "--hosts", "2", "--out", "pl.geojson", "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = run_cli_in(dir.root(), &args);
+    assert_exit(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn places_keep_fixed_points_and_walk_the_network() {
+    let dir = Dir::new();
+    demo_project(&dir);
+    let straight = places_json(&dir, &[]);
+    let network = fixture("network/grid.osm.pbf");
+    let walking = places_json(&dir, &["--network", network.to_str().unwrap()]);
+    assert_eq!(walking["network"], "grid.osm.pbf");
+    // Walking is never shorter than the straight line: a small grid in one
+    // corner of town covers fewer incidents than straight-line circles.
+    let (s, w) = (straight["covered"].as_f64().unwrap(), walking["covered"].as_f64().unwrap());
+    assert!(w < s, "walking {w} vs straight {s}");
+    assert_eq!(straight["total"], walking["total"]);
+
+    let fixed = stops_file(&dir, "fixed.geojson", &[((14.60, 56.07), "Mötesplatsen")]);
+    let kept = places_json(&dir, &["--fixed", &fixed]);
+    let places = kept["places"].as_array().unwrap();
+    assert_eq!(places.len(), 2);
+    let f: Vec<&Value> = places.iter().filter(|p| p["fixed"] == true).collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["name"], "Mötesplatsen");
+    assert!(kept["covered"].as_f64().unwrap() <= s);
+
+    let two = stops_file(&dir, "two.geojson", &[((14.60, 56.07), "A"), ((14.61, 56.07), "B"), ((14.62, 56.07), "C")]);
+    let out = run_cli_in(
+        dir.root(),
+        &["places", "p.gpkg", "--hosts", "2", "--fixed", &two, "--out", "x.geojson"],
+    );
+    assert_exit(&out, 2);
+    let (_, e) = text(&out);
+    assert!(e.contains("more than --hosts"), "{e}");
+}

@@ -24,10 +24,13 @@ mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 #[cfg(feature = "gui")]
+mod gui_plan;
+#[cfg(feature = "gui")]
 mod gui_util;
 mod import_csv;
 mod import_json;
 mod layers;
+mod plan;
 #[cfg(feature = "gui")]
 mod map_layer;
 #[cfg(feature = "gui")]

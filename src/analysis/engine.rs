@@ -218,6 +218,12 @@ impl Loaded {
         p.is_projected() && (self.include_coarse || !is_coarse(p))
     }
 
+    /// Is `p` one of the incidents used (projectable, precise unless coarse
+    /// ones are included)? For analyses that read [`Loaded::points`] directly.
+    pub fn is_used(&self, p: &SwerefPoint) -> bool {
+        self.keep(p)
+    }
+
     /// SWEREF 99 TM positions of the incidents used (filter passed, projectable,
     /// precise unless coarse ones are included), oldest first.
     pub fn xy(&self) -> Vec<[f64; 2]> {

@@ -10,6 +10,8 @@ use crate::model::{Category, Filter, Precision};
 
 /// Study areas (polygons in SWEREF 99 TM metres) and the cells they take in.
 pub mod area;
+/// What a patrol plan's areas and routes cover: incidents, share, length, walking time.
+pub mod coverage;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
 /// A regular grid of values in SWEREF 99 TM metres.

@@ -42,6 +42,13 @@ pub enum Command {
     /// Map layers of a project (boundaries, areas, a partner's layer): each a
     /// GeoPackage feature table that QGIS and GDAL list.
     Layer(LayerArgs),
+    /// The patrol plan (areas, routes, stops): import from or export to
+    /// GeoJSON / GeoPackage.
+    Plan(PlanArgs),
+    /// What the patrol plan covers: per area and route the incidents it
+    /// reaches on its own weekdays and hours, share, length, walking time,
+    /// fit to the shift; and the plan total, each incident counted once.
+    Coverage(CoverageArgs),
     /// The shortest walking loop from a base through every stop and back,
     /// along a walking network (OpenStreetMap .osm.pbf or GeoJSON lines) or in
     /// straight lines; with --shift, a night's visit plan over its stops.
@@ -50,6 +57,56 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub command: PlanCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Add the areas (Polygons), routes (LineStrings) and stops (Points) of
+    /// FILE to the project's plan, properties kept, in one transaction.
+    Import {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// A GeoJSON file or a GeoPackage (e.g. from QGIS or `plan export`).
+        file: PathBuf,
+    },
+    /// Write the project's plan with all its attributes.
+    Export {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// plan.geojson or plan.gpkg; the extension picks the format.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Keep incidents with a coarse position (left out by default).
+    #[arg(long)]
+    pub include_coarse: bool,
+    /// Incidents within this distance of a route count for it, metres.
+    #[arg(long, value_name = "M", default_value_t = 50.0)]
+    pub buffer: f64,
+    /// Walking pace, km/h.
+    #[arg(long, value_name = "KMH", default_value_t = 4.5)]
+    pub pace: f64,
+    /// Also count the hotspot cells (Gi* 95 %, 100 m cells, 300 m band) and
+    /// the six strategic places (300 m) each item reaches.
+    #[arg(long)]
+    pub reach: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod args;
 mod demo;
 mod import;
 mod layer;
+mod plan;
 mod progress;
 mod route;
 mod stats;
@@ -58,6 +59,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Layer(args)) => layer::run(&args),
         Some(Command::Route(args)) => route::run(&args),
         Some(Command::Week(args)) => week::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Coverage(args)) => plan::run_coverage(&args),
     }
 }
 

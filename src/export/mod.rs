@@ -21,6 +21,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod isobands;
 pub mod layers;
+pub mod plan;
 pub mod raster;
 pub mod route;
 

@@ -14,6 +14,7 @@
 //! | `app/commands.rs` | [`Action`]s and how they are carried out |
 //! | `app/edit.rs` | adding, editing and deleting incidents, with undo |
 //! | `app/overlays.rs` | the shape layers the user adds |
+//! | `app/plan.rs` | the patrol plan window and map tools |
 
 use std::path::PathBuf;
 
@@ -34,6 +35,7 @@ mod draw;
 mod edit;
 mod frame;
 mod overlays;
+mod plan;
 mod state;
 
 pub use commands::Action;
@@ -92,6 +94,8 @@ pub struct LagesbildApp {
     /// Adding, editing and deleting incidents, with undo (`app/edit.rs`).
     edit: edit::EditState,
     overlays: overlays::OverlayState,
+    /// The patrol plan: drawing, editing, coverage (`app/plan.rs`).
+    plan: crate::gui::plan::PlanState,
     /// The "download map area" window, while open.
     area_download: Option<AreaDownloadDialog>,
 }
@@ -148,6 +152,7 @@ impl LagesbildApp {
             analysis,
             edit: edit::EditState::default(),
             overlays: overlays::OverlayState::default(),
+            plan: crate::gui::plan::PlanState::default(),
             area_download: None,
         };
         app.start_loading(ctx, target);
@@ -216,7 +221,10 @@ impl LagesbildApp {
     /// True while any background task runs (load, filter, import, reading
     /// the selected incident).
     pub fn is_busy(&self) -> bool {
-        self.tasks.any_running() || self.analysis.is_busy() || self.overlays.is_busy()
+        self.tasks.any_running()
+            || self.analysis.is_busy()
+            || self.overlays.is_busy()
+            || self.plan.is_busy()
     }
 
     /// Selects incident `i` (an index into the loaded index's points) as a

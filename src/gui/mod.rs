@@ -10,6 +10,7 @@ pub mod app;
 pub mod i18n;
 pub mod map;
 pub mod panels;
+pub mod plan;
 pub mod scale_bar;
 pub mod tasks;
 pub mod undo;

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod encoding;
 pub mod geojson;
 pub mod layer_file;
+pub mod plan_file;
 pub mod polisen;
 pub mod shapes;
 mod text;

@@ -7,6 +7,7 @@
 pub mod category;
 pub mod filter;
 pub mod incident;
+pub mod plan;
 pub mod shape;
 pub mod source;
 pub mod time;

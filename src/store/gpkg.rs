@@ -13,10 +13,13 @@
 //! | `rtree.rs` | bulk loading of the R-tree spatial index |
 //! | `session.rs` | the import session: duplicate rules, fast commit |
 //! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
+//! | `plan.rs` | the patrol plan: `patrol_areas`, `patrol_routes`, `route_stops` |
 
 pub mod blob;
 mod edit;
 pub mod layers;
+/// The patrol plan's feature tables (areas, routes, stops).
+pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 pub mod rtree;
@@ -835,6 +838,37 @@ impl Store for Project {
         style: &super::layers::LayerStyle,
     ) -> Result<bool, StoreError> {
         self.set_style_of(name, style)
+    }
+
+    // --- patrol plan (store/gpkg/plan.rs) ---
+
+    fn patrol_plan(&self) -> Result<crate::model::plan::PatrolPlan, StoreError> {
+        self.read_patrol_plan()
+    }
+
+    fn save_patrol_area(
+        &mut self,
+        area: &crate::model::plan::PatrolArea,
+    ) -> Result<i64, StoreError> {
+        self.save_area(area)
+    }
+
+    fn save_patrol_route(
+        &mut self,
+        route: &crate::model::plan::PatrolRoute,
+    ) -> Result<i64, StoreError> {
+        self.save_route(route)
+    }
+
+    fn delete_plan_item(&mut self, item: crate::model::plan::PlanRef) -> Result<bool, StoreError> {
+        self.delete_item(item)
+    }
+
+    fn add_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<Vec<crate::model::plan::PlanRef>, StoreError> {
+        self.add_plan(plan)
     }
 }
 

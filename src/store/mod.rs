@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{CancelToken, Cancelled, Progress};
+use crate::model::plan::{PatrolArea, PatrolPlan, PatrolRoute, PlanRef};
 use crate::model::shape::FeatureSet;
 use crate::model::{Category, Filter, Incident, LonLat, Source};
 
@@ -164,6 +165,10 @@ pub enum StoreError {
     /// are not WGS 84, a table of that name that is no layer, …).
     #[error("{path}: {reason}")]
     InvalidLayer { path: PathBuf, reason: String },
+    /// A patrol plan item cannot be stored (no geometry, bad coordinates,
+    /// no weekday, …); the reason names the item.
+    #[error("{path}: patrol plan: {reason}")]
+    InvalidPlan { path: PathBuf, reason: String },
     /// No incident has this storage id (e.g. deleted meanwhile).
     #[error("{path}: no incident with fid {fid}")]
     NoSuchIncident { path: PathBuf, fid: i64 },
@@ -372,6 +377,54 @@ pub trait Store {
         let _ = (name, style);
         Err(StoreError::Unsupported {
             what: "styling map layers",
+        })
+    }
+
+    // --- patrol plan ---
+    // Patrol areas, routes and their stops (see `model::plan`), kept by the
+    // GeoPackage as the feature tables `patrol_areas`, `patrol_routes` and
+    // `route_stops`. Each call is one transaction. Default bodies refuse.
+
+    /// Every area and route of the plan, each route with its stops in order.
+    fn patrol_plan(&self) -> Result<PatrolPlan, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "patrol plans",
+        })
+    }
+
+    /// Stores `area`: a new one when its id is `None`, else under its id
+    /// (replacing the stored one, or restoring a deleted one as undo does).
+    /// Returns its id. A bad area gives [`StoreError::InvalidPlan`].
+    fn save_patrol_area(&mut self, area: &PatrolArea) -> Result<i64, StoreError> {
+        let _ = area;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Stores `route` with its stops (replacing the stops stored before), as
+    /// [`Store::save_patrol_area`] does. Returns its id.
+    fn save_patrol_route(&mut self, route: &PatrolRoute) -> Result<i64, StoreError> {
+        let _ = route;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Deletes an area, or a route with its stops; false when there was none.
+    fn delete_plan_item(&mut self, item: PlanRef) -> Result<bool, StoreError> {
+        let _ = item;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    /// Adds every area and route of `plan` as new items (their ids are
+    /// ignored), all in one transaction: one bad item adds nothing.
+    fn add_patrol_plan(&mut self, plan: &PatrolPlan) -> Result<Vec<PlanRef>, StoreError> {
+        let _ = plan;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
         })
     }
 }

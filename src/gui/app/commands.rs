@@ -50,6 +50,8 @@ pub enum Action {
     CancelDelete,
     Undo,
     Redo,
+    /// Open or close the patrol plan window.
+    TogglePlan,
     /// What the details panel asked for.
     Details(crate::gui::panels::DetailsAction),
     /// Add a GeoJSON file to the project as a map layer.
@@ -146,6 +148,7 @@ impl LagesbildApp {
                 }
             }
             Action::RemoveShapeLayer(name) => self.remove_shape_layer(ctx, name),
+            Action::TogglePlan => self.toggle_plan(),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

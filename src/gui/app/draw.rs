@@ -94,6 +94,7 @@ impl LagesbildApp {
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
+        self.plan_window_ui(&ctx);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();
@@ -296,6 +297,7 @@ impl LagesbildApp {
                 }
             });
             ui.menu_button(tr(lang, Key::EditMenu), |ui| self.edit_menu_ui(ui, actions));
+            self.plan_menu_ui(ui, actions);
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui
                     .add(egui::Button::new(tr(lang, Key::ZoomToProject)).shortcut_text("Home"))
@@ -466,6 +468,7 @@ impl LagesbildApp {
             analysis,
             layers,
             overlays,
+            plan,
             ..
         } = self;
         let (heat_layer, hotspot_layer, places_layer, area_layer) = analysis.plugins(lang);
@@ -538,7 +541,11 @@ impl LagesbildApp {
         });
         let source = tiles.as_ref().map(|t| t.active_source().clone());
         let status = tiles.as_mut().map(|t| t.status());
-        let pan_buttons = incident_layer.pan_buttons(ui.ctx());
+        let pan_buttons = if plan.blocks_panning(ui.ctx()) {
+            egui::DragPanButtons::empty()
+        } else {
+            incident_layer.pan_buttons(ui.ctx())
+        };
         // The layer panel decides whether and how opaque the incidents are drawn.
         let incidents_shown = layers.is_shown(&LayerId::Incidents);
         if let Some(entry) = layers.get(&LayerId::Incidents) {
@@ -575,6 +582,7 @@ impl LagesbildApp {
         .drag_pan_buttons(pan_buttons)
         .with_plugin(stack)
         .with_plugin(area_layer)
+        .with_plugin(crate::gui::plan::map::PlanPlugin { state: plan, lang })
         .with_plugin(crate::gui::scale_bar::ScaleBar { lang })
         .show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
@@ -607,8 +615,8 @@ impl LagesbildApp {
                 .then(|| projector.unproject(rect.center().to_vec2() + pan * 0.25));
             // The context menu acts on the right-clicked place: unproject the
             // absolute pointer position of the click.
-            let right_clicked = response
-                .secondary_clicked()
+            let right_clicked = (response.secondary_clicked()
+                && !crate::gui::plan::map::took_right_click(ui.ctx()))
                 .then(|| response.interact_pointer_pos())
                 .flatten()
                 .map(|pos| {

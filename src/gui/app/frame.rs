@@ -16,6 +16,7 @@ impl LagesbildApp {
     pub(super) fn frame_logic(&mut self, ctx: &egui::Context) {
         self.poll_tasks(ctx);
         self.poll_edit_tasks(ctx);
+        self.plan_frame(ctx);
         self.edit_shortcuts(ctx);
         // Esc clears the selection unless a dialog takes it (it closes that).
         if self.file_browser.is_none()

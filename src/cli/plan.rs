@@ -1,0 +1,220 @@
+//! `lagesbild plan import PROJECT FILE.geojson|FILE.gpkg`,
+//! `lagesbild plan export PROJECT --out plan.geojson|plan.gpkg` and
+//! `lagesbild coverage PROJECT [filters] [--buffer M] [--pace KMH] [--reach] [--json]`.
+//!
+//! The plan lives in the project (see [`lagesbild::model::plan`] and
+//! [`lagesbild::store::gpkg::plan`]); files are read by
+//! [`lagesbild::import::plan_file`] and written by [`lagesbild::export::plan`];
+//! coverage is [`lagesbild::analysis::coverage`] over the incidents the
+//! engine loads, as the app measures it.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use lagesbild::analysis::HotspotClass;
+use lagesbild::analysis::coverage::{CoverageParams, PlanCoverage, coverage_of};
+use lagesbild::analysis::engine::{self, AreaChoice, HotspotRequest, PlacesRequest, Selection};
+use lagesbild::import::plan_file::read_plan_file;
+use lagesbild::jobs::CancelToken;
+use lagesbild::store;
+
+use super::args::{CoverageArgs, PlanArgs, PlanCommand};
+use super::{Outcome, filter_from_args};
+
+fn open(project: &Path) -> anyhow::Result<store::BoxedStore> {
+    let location = store::Location::from(project);
+    if let store::Location::File(file) = &location
+        && !file.exists()
+    {
+        anyhow::bail!("{}: no such project file", file.display());
+    }
+    Ok(store::open(location)?)
+}
+
+pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
+    match &args.command {
+        PlanCommand::Import { project, file } => {
+            let plan = read_plan_file(file)?;
+            let mut store = open(project)?;
+            store.add_patrol_plan(&plan)?;
+            println!(
+                "imported {} area(s), {} route(s) and {} stop(s) from {}",
+                plan.areas.len(),
+                plan.routes.len(),
+                plan.stop_count(),
+                file.display()
+            );
+            Ok(Outcome::Success)
+        }
+        PlanCommand::Export { project, out } => {
+            let store = open(project)?;
+            let plan = store.patrol_plan()?;
+            if plan.is_empty() {
+                eprintln!(
+                    "lagesbild: {}: the project has no patrol plan; nothing written",
+                    project.display()
+                );
+                return Ok(Outcome::Failed);
+            }
+            lagesbild::export::plan::write_plan_file(&plan, out)?;
+            println!(
+                "wrote {} area(s), {} route(s) and {} stop(s) to {}",
+                plan.areas.len(),
+                plan.routes.len(),
+                plan.stop_count(),
+                out.display()
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
+    let filter = filter_from_args(&args.filter)?;
+    let store = open(&args.project)?;
+    let plan = store.patrol_plan()?;
+    if plan.is_empty() {
+        eprintln!(
+            "lagesbild: {}: the project has no patrol plan (draw one in the app or use \
+             `lagesbild plan import`)",
+            args.project.display()
+        );
+        return Ok(Outcome::Failed);
+    }
+    let cancel = CancelToken::default();
+    let selection = Selection {
+        filter: filter.clone(),
+        include_coarse: args.include_coarse,
+        area: AreaChoice::Stored,
+    };
+    let loaded = engine::load(
+        store.as_ref(),
+        &selection,
+        &args.project.display().to_string(),
+        &cancel,
+    )?;
+    drop(store);
+    let mut params = CoverageParams {
+        buffer_m: args.buffer,
+        pace_kmh: args.pace,
+        ..CoverageParams::default()
+    };
+    if args.reach {
+        let hot = loaded
+            .hotspots(
+                &HotspotRequest {
+                    cell_m: 100.0,
+                    band_m: 300.0,
+                    fdr: true,
+                },
+                &cancel,
+            )
+            .context("hotspots for --reach")?;
+        params.hot_cells = Some(
+            hot.cells
+                .iter()
+                .filter(|c| matches!(c.class, HotspotClass::Hot99 | HotspotClass::Hot95))
+                .map(|c| {
+                    [
+                        hot.x0 + (c.ix as f64 + 0.5) * hot.cell_m,
+                        hot.y0 + (c.iy as f64 + 0.5) * hot.cell_m,
+                    ]
+                })
+                .collect(),
+        );
+        let places = loaded
+            .places(
+                &PlacesRequest {
+                    k: 6,
+                    radius_m: 300.0,
+                    cell_m: 100.0,
+                    hours: None,
+                    candidates: None,
+                },
+                &cancel,
+            )
+            .context("strategic places for --reach")?;
+        params.places = Some(places.places.places.iter().map(|p| p.xy).collect());
+    }
+    let c = coverage_of(&loaded, &plan, &params, &cancel)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let value = serde_json::json!({
+            "project": loaded.name,
+            "synthetic": loaded.synthetic,
+            "filter": filter.describe(),
+            "coverage": c,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(Outcome::Success);
+    }
+    print_table(&mut out, &c, &filter.describe())?;
+    Ok(Outcome::Success)
+}
+
+fn print_table(
+    out: &mut impl std::io::Write,
+    c: &PlanCoverage,
+    filter: &str,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "coverage of {} incident(s) ({filter}); route buffer {} m, pace {} km/h",
+        c.incidents, c.buffer_m, c.pace_kmh
+    )?;
+    let reach = c.items.iter().any(|i| i.hot_cells.is_some());
+    writeln!(
+        out,
+        "{:<6} {:<24} {:<12} {:<16} {:>9} {:>7} {:>9} {:>8} {:>6}{}",
+        "kind",
+        "name",
+        "team",
+        "when",
+        "incidents",
+        "share",
+        "length_m",
+        "walk_min",
+        "fits",
+        if reach { "  hot_cells places" } else { "" }
+    )?;
+    for i in &c.items {
+        let when = format!(
+            "{} {}",
+            i.weekdays,
+            i.hours.clone().unwrap_or_else(|| "0-24".to_owned())
+        );
+        let kind = match i.kind {
+            lagesbild::analysis::coverage::ItemKind::Area => "area",
+            lagesbild::analysis::coverage::ItemKind::Route => "route",
+        };
+        write!(
+            out,
+            "{kind:<6} {:<24} {:<12} {:<16} {:>9} {:>6.1}% {:>9.0} {:>8.1} {:>6}",
+            i.name,
+            i.team,
+            when,
+            i.incidents,
+            i.share * 100.0,
+            i.length_m,
+            i.walk_min,
+            if i.fits_shift { "yes" } else { "no" }
+        )?;
+        if let (Some(h), Some(p)) = (i.hot_cells, i.places) {
+            write!(out, "  {h:>9} {p:>6}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{:<6} {:<24} {:<12} {:<16} {:>9} {:>6.1}% {:>9.0} {:>8.1}",
+        "plan",
+        "(each incident once)",
+        "",
+        "",
+        c.total.incidents,
+        c.total.share * 100.0,
+        c.total.length_m,
+        c.total.walk_min
+    )
+}
