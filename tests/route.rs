@@ -326,3 +326,54 @@ fn places_keep_fixed_points_and_walk_the_network() {
     let (_, e) = text(&out);
     assert!(e.contains("more than --hosts"), "{e}");
 }
+
+#[test]
+fn week_and_route_from_the_projects_patrol_plan() {
+    let dir = Dir::new();
+    demo_project(&dir);
+    let plan = fixture("plan.geojson");
+    let out = run_cli_in(dir.root(), &["plan", "import", "p.gpkg", plan.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let out = run_cli_in(
+        dir.root(),
+        &["week", "p.gpkg", "--pairs", "2", "--shifts-per-pair", "2", "--json"],
+    );
+    assert_exit(&out, 0);
+    let w: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shifts = w["shifts"].as_array().unwrap();
+    assert_eq!(shifts.len(), 4);
+    let names = ["Centrum", "Östra", "Stationsslingan"];
+    assert!(shifts.iter().all(|s| names.contains(&s["name"].as_str().unwrap())), "{w}");
+
+    let out = run_cli_in(
+        dir.root(),
+        &[
+            "route", "p.gpkg", "--route", "Stationsslingan", "--base", "14.5801768,56.0493356",
+            "--out", "r.geojson",
+        ],
+    );
+    assert_exit(&out, 0);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("r.geojson")).unwrap()).unwrap();
+    let mut dwell: Vec<(String, f64)> = v["features"].as_array().unwrap()[1..]
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["name"].as_str().unwrap().to_owned(),
+                f["properties"]["dwell_min"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    dwell.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        dwell,
+        [("Norra parken".to_owned(), 10.0), ("Stationen".to_owned(), 12.0), ("Stortorget".to_owned(), 15.0)]
+    );
+    let out = run_cli_in(
+        dir.root(),
+        &["route", "p.gpkg", "--route", "Nej", "--base", "14.58,56.05", "--out", "n.geojson"],
+    );
+    assert_exit(&out, 2);
+    let (_, e) = text(&out);
+    assert!(e.contains("no route named \"Nej\"") && e.contains("Stationsslingan"), "{e}");
+}

@@ -145,6 +145,22 @@ pub fn beats_from_features(set: &crate::model::shape::FeatureSet) -> Result<Vec<
     Ok(beats)
 }
 
+/// Beats from the project's patrol plan: its areas, then its routes (each
+/// by its name). Their own weekdays and hours are not used: the week plan
+/// proposes those.
+pub fn beats_from_plan(plan: &crate::model::plan::PatrolPlan) -> Vec<Beat> {
+    use crate::crs::sweref_from_wgs84_geometry as sweref;
+    let areas = plan.areas.iter().map(|a| Beat {
+        name: a.attributes.name.clone(),
+        shape: BeatShape::Area(sweref(&a.polygons)),
+    });
+    let routes = plan.routes.iter().map(|r| Beat {
+        name: r.attributes.name.clone(),
+        shape: BeatShape::Route(geo::MultiLineString(vec![sweref(&r.line)])),
+    });
+    areas.chain(routes).collect()
+}
+
 /// Whether an incident at `weekday`, `minute` falls in `shift` starting on `evening`.
 pub fn in_shift(evening: Weekday, shift: Shift, weekday: Weekday, minute: u32) -> bool {
     let (s, e) = (shift.start_min, shift.end_min);

@@ -347,8 +347,12 @@ pub struct RouteArgs {
     pub project: PathBuf,
     /// The stops: GeoJSON Point features, named by `name`/`namn`, each with
     /// its own `dwell_min` when it has one.
-    #[arg(long, value_name = "STOPS.geojson")]
-    pub stops: PathBuf,
+    #[arg(long, value_name = "STOPS.geojson", required_unless_present = "route", conflicts_with = "route")]
+    pub stops: Option<PathBuf>,
+    /// Take the stops (and their dwell times) of this route of the project's
+    /// patrol plan instead (its exact name).
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
     /// Where the loop starts and ends, WGS84 degrees.
     #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
     pub base: String,
@@ -387,9 +391,9 @@ pub struct WeekArgs {
     #[arg(long)]
     pub include_coarse: bool,
     /// Candidate routes (LineStrings) and areas (Polygons), GeoJSON, named by
-    /// `name`/`namn`.
+    /// `name`/`namn` (default: the project's patrol plan, its areas and routes).
     #[arg(long, value_name = "FILE.geojson")]
-    pub routes: PathBuf,
+    pub routes: Option<PathBuf>,
     /// Host pairs.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub pairs: usize,

@@ -88,11 +88,40 @@ pub fn run(args: &RouteArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("--date {d:?}: expected YYYY-MM-DD"))?,
         None => chrono::Local::now().date_naive(),
     };
-    // The project must exist and open; the route itself uses no incidents.
+    // The project must exist and open; the route uses no incidents, only
+    // (with --route) the stops of a route of its patrol plan.
     let project = super::analysis::open_project(&args.project)?;
+    let stops = match (&args.stops, &args.route) {
+        (Some(path), _) => route::read_stops(path, args.dwell)?,
+        (None, Some(name)) => {
+            let plan = project.patrol_plan()?;
+            let Some(r) = plan.routes.iter().find(|r| r.attributes.name == *name) else {
+                let names: Vec<&str> = plan.routes.iter().map(|r| r.attributes.name.as_str()).collect();
+                anyhow::bail!(
+                    "{}: no route named {name:?} in the patrol plan (routes: {})",
+                    args.project.display(),
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                );
+            };
+            if r.stops.is_empty() {
+                anyhow::bail!("{}: route {name:?} has no stops", args.project.display());
+            }
+            r.stops
+                .iter()
+                .map(|s| {
+                    let p = sweref_from_wgs84(LonLat::new(s.position.x(), s.position.y()));
+                    Stop {
+                        xy: [p.easting, p.northing],
+                        name: (!s.name.trim().is_empty()).then(|| s.name.clone()),
+                        dwell_min: f64::from(s.dwell_min),
+                    }
+                })
+                .collect()
+        }
+        (None, None) => anyhow::bail!("route: give --stops STOPS.geojson or --route NAME"),
+    };
     drop(project);
     let base = parse_lon_lat("--base", &args.base)?;
-    let stops = route::read_stops(&args.stops, args.dwell)?;
     let network = args.network.as_deref().map(read_network).transpose()?;
     let route = plan_route(base, &stops, network.as_ref(), pace, &CancelToken::new())
         .map_err(|e| anyhow::anyhow!("route: {e}"))?;

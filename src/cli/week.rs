@@ -15,7 +15,9 @@ use super::Outcome;
 use super::args::WeekArgs;
 use lagesbild::analysis::engine::{self, AreaChoice, Selection};
 use lagesbild::analysis::visits::Shift;
-use lagesbild::analysis::week::{PastIncident, WeekParams, beats_from_features, plan_week};
+use lagesbild::analysis::week::{
+    PastIncident, WeekParams, beats_from_features, beats_from_plan, plan_week,
+};
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::{Precision, Weekdays, time};
 
@@ -43,10 +45,24 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
             .collect(),
         None => Weekdays::default().days().collect(),
     };
-    let set = lagesbild::import::shapes::read_features(&args.routes, None)?;
-    let beats = beats_from_features(&set)
-        .map_err(|r| anyhow::anyhow!("{}: {r}", args.routes.display()))?;
     let project = super::analysis::open_project(&args.project)?;
+    let beats = match &args.routes {
+        Some(path) => {
+            let set = lagesbild::import::shapes::read_features(path, None)?;
+            beats_from_features(&set).map_err(|r| anyhow::anyhow!("{}: {r}", path.display()))?
+        }
+        None => {
+            let plan = project.patrol_plan()?;
+            let beats = beats_from_plan(&plan);
+            if beats.is_empty() {
+                anyhow::bail!(
+                    "{}: the project's patrol plan has no areas or routes; draw them in the app, `lagesbild plan import`, or give --routes FILE.geojson",
+                    args.project.display()
+                );
+            }
+            beats
+        }
+    };
     let selection = Selection {
         filter: filter.clone(),
         include_coarse: args.include_coarse,
