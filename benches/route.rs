@@ -13,7 +13,12 @@ use lagesbild::network::Network;
 fn grid(side: usize, block_m: f64) -> Network {
     let (x0, y0) = (470_000.0, 6_208_000.0);
     let xy: Vec<[f64; 2]> = (0..side * side)
-        .map(|i| [x0 + (i % side) as f64 * block_m, y0 + (i / side) as f64 * block_m])
+        .map(|i| {
+            [
+                x0 + (i % side) as f64 * block_m,
+                y0 + (i / side) as f64 * block_m,
+            ]
+        })
         .collect();
     let mut segments = Vec::new();
     for r in 0..side {

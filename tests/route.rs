@@ -79,7 +79,10 @@ fn bad_network_files_name_the_file() {
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[14.58,56.05]},"properties":{}}]}"#,
     );
     let err = Network::read(&points).unwrap_err().to_string();
-    assert!(err.contains("pts.geojson") && err.contains("feature 1"), "{err}");
+    assert!(
+        err.contains("pts.geojson") && err.contains("feature 1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -101,8 +104,16 @@ fn route_along_the_osm_grid_to_geojson_and_gpx() {
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--stops", &stops, "--base", &base, "--network", network,
-            "--out", "loop.geojson",
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            &base,
+            "--network",
+            network,
+            "--out",
+            "loop.geojson",
         ],
     );
     assert_exit(&out, 0);
@@ -116,12 +127,21 @@ fn route_along_the_osm_grid_to_geojson_and_gpx() {
     assert_eq!(f.len(), 4);
     assert_eq!(f[0]["geometry"]["type"], "LineString");
     let p = &f[0]["properties"];
-    assert!((p["length_m"].as_f64().unwrap() - perimeter).abs() <= 1.0, "{p} vs {perimeter}");
+    assert!(
+        (p["length_m"].as_f64().unwrap() - perimeter).abs() <= 1.0,
+        "{p} vs {perimeter}"
+    );
     let walk = p["walk_min"].as_f64().unwrap();
     assert!((walk - perimeter / 4500.0 * 60.0).abs() <= 0.1, "{p}");
-    assert!((p["shift_min"].as_f64().unwrap() - walk - 36.0).abs() <= 0.11, "{p}");
+    assert!(
+        (p["shift_min"].as_f64().unwrap() - walk - 36.0).abs() <= 0.11,
+        "{p}"
+    );
     assert_eq!(p["along"], "network");
-    let orders: Vec<u64> = f[1..].iter().map(|s| s["properties"]["order"].as_u64().unwrap()).collect();
+    let orders: Vec<u64> = f[1..]
+        .iter()
+        .map(|s| s["properties"]["order"].as_u64().unwrap())
+        .collect();
     assert_eq!(orders, [1, 2, 3]);
     assert!(f[1..].iter().all(|s| s["properties"]["dwell_min"] == 12.0));
     // Sydost and Nordväst are each next to the base: Nordost is second.
@@ -131,14 +151,28 @@ fn route_along_the_osm_grid_to_geojson_and_gpx() {
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--stops", &stops, "--base", &base, "--network", network,
-            "--out", "loop.gpx",
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            &base,
+            "--network",
+            network,
+            "--out",
+            "loop.gpx",
         ],
     );
     assert_exit(&out, 0);
     if let Some(info) = ogrinfo_summary(&dir.path("loop.gpx")) {
-        assert!(info.contains("Layer name: waypoints") && info.contains("Feature Count: 3"), "{info}");
-        assert!(info.contains("Layer name: tracks") && info.contains("Feature Count: 1"), "{info}");
+        assert!(
+            info.contains("Layer name: waypoints") && info.contains("Feature Count: 3"),
+            "{info}"
+        );
+        assert!(
+            info.contains("Layer name: tracks") && info.contains("Feature Count: 1"),
+            "{info}"
+        );
         assert!(info.contains("Layer name: track_points"), "{info}");
     }
     let gpx = std::fs::read_to_string(dir.path("loop.gpx")).unwrap();
@@ -155,8 +189,16 @@ fn a_stop_on_a_bridge_without_shared_nodes_cannot_be_reached() {
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--stops", &stops, "--base", &base,
-            "--network", network.to_str().unwrap(), "--out", "x.geojson",
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            &base,
+            "--network",
+            network.to_str().unwrap(),
+            "--out",
+            "x.geojson",
         ],
     );
     assert_exit(&out, 2);
@@ -169,8 +211,17 @@ fn visit_json(dir: &Dir, stops: &str, date: &str) -> Value {
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--stops", stops, "--base", "14.583,56.051", "--shift",
-            "19:00-03:00", "--date", date, "--json",
+            "route",
+            "p.gpkg",
+            "--stops",
+            stops,
+            "--base",
+            "14.583,56.051",
+            "--shift",
+            "19:00-03:00",
+            "--date",
+            date,
+            "--json",
         ],
     );
     assert_exit(&out, 0);
@@ -198,7 +249,12 @@ fn straight_lines_and_a_night_visit_plan() {
     assert_eq!(a["visit_plan"], again["visit_plan"]);
     let b = visit_json(&dir, &stops, "2026-12-05");
     let order = |v: &Value| -> Vec<u64> {
-        v["visit_plan"]["visits"].as_array().unwrap().iter().map(|x| x["stop"].as_u64().unwrap()).collect()
+        v["visit_plan"]["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["stop"].as_u64().unwrap())
+            .collect()
     };
     assert_ne!(order(&a), order(&b));
     for s in a["visit_plan"]["stops"].as_array().unwrap() {
@@ -214,13 +270,24 @@ fn straight_lines_and_a_night_visit_plan() {
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--stops", &stops, "--base", "14.583,56.051", "--shift",
-            "19:00-03:00", "--date", "2026-12-04",
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            "14.583,56.051",
+            "--shift",
+            "19:00-03:00",
+            "--date",
+            "2026-12-04",
         ],
     );
     assert_exit(&out, 0);
     let (o, _) = text(&out);
-    assert!(o.contains("STRAIGHT LINES") && o.contains("Visit plan 2026-12-04 19:00-03:00"), "{o}");
+    assert!(
+        o.contains("STRAIGHT LINES") && o.contains("Visit plan 2026-12-04 19:00-03:00"),
+        "{o}"
+    );
 }
 
 #[test]
@@ -236,29 +303,61 @@ fn week_plan_over_one_area_covering_everything_matches_the_hour_profile() {
     let out = run_cli_in(
         dir.root(),
         &[
-            "week", "p.gpkg", "--routes", "beats.geojson", "--pairs", "1",
-            "--shifts-per-pair", "7", "--include-coarse", "--json",
+            "week",
+            "p.gpkg",
+            "--routes",
+            "beats.geojson",
+            "--pairs",
+            "1",
+            "--shifts-per-pair",
+            "7",
+            "--include-coarse",
+            "--json",
         ],
     );
     assert_exit(&out, 0);
     let w: Value = serde_json::from_slice(&out.stdout).unwrap();
     let shifts = w["shifts"].as_array().unwrap();
     assert_eq!(shifts.len(), 7);
-    assert!(shifts.iter().all(|s| s["name"] == "Allt" && s["pair"] == 1), "{w}");
+    assert!(
+        shifts.iter().all(|s| s["name"] == "Allt" && s["pair"] == 1),
+        "{w}"
+    );
     // Every evening 19–03 over an area holding every incident: the share is
     // that of the hours 19–23 and 0–2 in the stats.
     let out = run_cli_in(dir.root(), &["stats", "p.gpkg", "--json"]);
     assert_exit(&out, 0);
     let s: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let by_hour: Vec<f64> = s["by_hour"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    let night: f64 = [19, 20, 21, 22, 23, 0, 1, 2].iter().map(|&h| by_hour[h]).sum();
+    let by_hour: Vec<f64> = s["by_hour"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let night: f64 = [19, 20, 21, 22, 23, 0, 1, 2]
+        .iter()
+        .map(|&h| by_hour[h])
+        .sum();
     let share = w["share"].as_f64().unwrap();
-    assert!((share - night / s["total"].as_f64().unwrap()).abs() < 1e-9, "{share} vs {night}");
+    assert!(
+        (share - night / s["total"].as_f64().unwrap()).abs() < 1e-9,
+        "{share} vs {night}"
+    );
 
     // Three pairs, four shifts each: twelve shifts, four per pair, one an evening.
     let out = run_cli_in(
         dir.root(),
-        &["week", "p.gpkg", "--routes", "beats.geojson", "--pairs", "3", "--shifts-per-pair", "4", "--json"],
+        &[
+            "week",
+            "p.gpkg",
+            "--routes",
+            "beats.geojson",
+            "--pairs",
+            "3",
+            "--shifts-per-pair",
+            "4",
+            "--json",
+        ],
     );
     assert_exit(&out, 0);
     let w: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -275,10 +374,7 @@ fn week_plan_over_one_area_covering_everything_matches_the_hour_profile() {
         days.dedup();
         assert_eq!(days.len(), 4, "pair {pair} works one evening twice");
     }
-    let out = run_cli_in(
-        dir.root(),
-        &["week", "p.gpkg", "--routes", "beats.geojson"],
-    );
+    let out = run_cli_in(dir.root(), &["week", "p.gpkg", "--routes", "beats.geojson"]);
     assert_exit(&out, 0);
     let (o, _) = text(&out);
     assert!(o.contains("Expected within reach while present"), "{o}");
@@ -286,7 +382,15 @@ fn week_plan_over_one_area_covering_everything_matches_the_hour_profile() {
 
 fn places_json(dir: &Dir, extra: &[&str]) -> Value {
     let mut args = vec![
-        "places", "p.gpkg", "--hours", "0-24", "--hosts", "2", "--out", "pl.geojson", "--json",
+        "places",
+        "p.gpkg",
+        "--hours",
+        "0-24",
+        "--hosts",
+        "2",
+        "--out",
+        "pl.geojson",
+        "--json",
     ];
     args.extend_from_slice(extra);
     let out = run_cli_in(dir.root(), &args);
@@ -304,7 +408,10 @@ fn places_keep_fixed_points_and_walk_the_network() {
     assert_eq!(walking["network"], "grid.osm.pbf");
     // Walking is never shorter than the straight line: a small grid in one
     // corner of town covers fewer incidents than straight-line circles.
-    let (s, w) = (straight["covered"].as_f64().unwrap(), walking["covered"].as_f64().unwrap());
+    let (s, w) = (
+        straight["covered"].as_f64().unwrap(),
+        walking["covered"].as_f64().unwrap(),
+    );
     assert!(w < s, "walking {w} vs straight {s}");
     assert_eq!(straight["total"], walking["total"]);
 
@@ -317,10 +424,27 @@ fn places_keep_fixed_points_and_walk_the_network() {
     assert_eq!(f[0]["name"], "Mötesplatsen");
     assert!(kept["covered"].as_f64().unwrap() <= s);
 
-    let two = stops_file(&dir, "two.geojson", &[((14.60, 56.07), "A"), ((14.61, 56.07), "B"), ((14.62, 56.07), "C")]);
+    let two = stops_file(
+        &dir,
+        "two.geojson",
+        &[
+            ((14.60, 56.07), "A"),
+            ((14.61, 56.07), "B"),
+            ((14.62, 56.07), "C"),
+        ],
+    );
     let out = run_cli_in(
         dir.root(),
-        &["places", "p.gpkg", "--hosts", "2", "--fixed", &two, "--out", "x.geojson"],
+        &[
+            "places",
+            "p.gpkg",
+            "--hosts",
+            "2",
+            "--fixed",
+            &two,
+            "--out",
+            "x.geojson",
+        ],
     );
     assert_exit(&out, 2);
     let (_, e) = text(&out);
@@ -332,24 +456,46 @@ fn week_and_route_from_the_projects_patrol_plan() {
     let dir = Dir::new();
     demo_project(&dir);
     let plan = fixture("plan.geojson");
-    let out = run_cli_in(dir.root(), &["plan", "import", "p.gpkg", plan.to_str().unwrap()]);
+    let out = run_cli_in(
+        dir.root(),
+        &["plan", "import", "p.gpkg", plan.to_str().unwrap()],
+    );
     assert_exit(&out, 0);
     let out = run_cli_in(
         dir.root(),
-        &["week", "p.gpkg", "--pairs", "2", "--shifts-per-pair", "2", "--json"],
+        &[
+            "week",
+            "p.gpkg",
+            "--pairs",
+            "2",
+            "--shifts-per-pair",
+            "2",
+            "--json",
+        ],
     );
     assert_exit(&out, 0);
     let w: Value = serde_json::from_slice(&out.stdout).unwrap();
     let shifts = w["shifts"].as_array().unwrap();
     assert_eq!(shifts.len(), 4);
     let names = ["Centrum", "Östra", "Stationsslingan"];
-    assert!(shifts.iter().all(|s| names.contains(&s["name"].as_str().unwrap())), "{w}");
+    assert!(
+        shifts
+            .iter()
+            .all(|s| names.contains(&s["name"].as_str().unwrap())),
+        "{w}"
+    );
 
     let out = run_cli_in(
         dir.root(),
         &[
-            "route", "p.gpkg", "--route", "Stationsslingan", "--base", "14.5801768,56.0493356",
-            "--out", "r.geojson",
+            "route",
+            "p.gpkg",
+            "--route",
+            "Stationsslingan",
+            "--base",
+            "14.5801768,56.0493356",
+            "--out",
+            "r.geojson",
         ],
     );
     assert_exit(&out, 0);
@@ -367,13 +513,29 @@ fn week_and_route_from_the_projects_patrol_plan() {
     dwell.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         dwell,
-        [("Norra parken".to_owned(), 10.0), ("Stationen".to_owned(), 12.0), ("Stortorget".to_owned(), 15.0)]
+        [
+            ("Norra parken".to_owned(), 10.0),
+            ("Stationen".to_owned(), 12.0),
+            ("Stortorget".to_owned(), 15.0)
+        ]
     );
     let out = run_cli_in(
         dir.root(),
-        &["route", "p.gpkg", "--route", "Nej", "--base", "14.58,56.05", "--out", "n.geojson"],
+        &[
+            "route",
+            "p.gpkg",
+            "--route",
+            "Nej",
+            "--base",
+            "14.58,56.05",
+            "--out",
+            "n.geojson",
+        ],
     );
     assert_exit(&out, 2);
     let (_, e) = text(&out);
-    assert!(e.contains("no route named \"Nej\"") && e.contains("Stationsslingan"), "{e}");
+    assert!(
+        e.contains("no route named \"Nej\"") && e.contains("Stationsslingan"),
+        "{e}"
+    );
 }

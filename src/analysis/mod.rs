@@ -30,11 +30,11 @@ pub mod places;
 pub mod route;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
+pub mod synthetic;
 /// A night's visit plan: rounds over a route's stops about every two hours, seeded by the date.
 pub mod visits;
 /// The hosts' week: which pair walks which route or area on which evening, from the history.
 pub mod week;
-pub mod synthetic;
 
 pub use area::StudyArea;
 pub use grid::Grid;

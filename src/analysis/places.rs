@@ -488,11 +488,10 @@ impl Problem {
                         }
                         // Walking is never shorter than the straight line.
                         let covered = match (&walk, &from, &tree) {
-                            (Some((net, snaps)), Some(_), Some(t)) => {
-                                snaps[d as usize].is_some_and(|s| {
+                            (Some((net, snaps)), Some(_), Some(t)) => snaps[d as usize]
+                                .is_some_and(|s| {
                                     net.distance_to(t, &s) <= params.radius_m * (1.0 + 1e-9)
-                                })
-                            }
+                                }),
                             _ => true,
                         };
                         if covered {
@@ -1342,8 +1341,14 @@ mod tests {
         let params = PlacesParams {
             k: 1,
             fixed: vec![
-                Candidate { xy: [0.0, 0.0], name: None },
-                Candidate { xy: [1.0, 0.0], name: None },
+                Candidate {
+                    xy: [0.0, 0.0],
+                    name: None,
+                },
+                Candidate {
+                    xy: [1.0, 0.0],
+                    name: None,
+                },
             ],
             ..PlacesParams::default()
         };
@@ -1356,9 +1361,20 @@ mod tests {
         // at (50, 50), across a river: the only walk goes 300 m east, 200 m
         // north and 300 m west (800 m), beyond the 300 m radius.
         let xy = vec![[50.0, 250.0]; 5];
-        let cands = [Candidate { xy: [50.0, 50.0], name: None }];
-        let around = Network::from_lines(&[vec![[50.0, 50.0], [350.0, 50.0], [350.0, 250.0], [50.0, 250.0]]]);
-        let straight = PlacesParams { k: 1, ..PlacesParams::default() };
+        let cands = [Candidate {
+            xy: [50.0, 50.0],
+            name: None,
+        }];
+        let around = Network::from_lines(&[vec![
+            [50.0, 50.0],
+            [350.0, 50.0],
+            [350.0, 250.0],
+            [50.0, 250.0],
+        ]]);
+        let straight = PlacesParams {
+            k: 1,
+            ..PlacesParams::default()
+        };
         let p = strategic_places(&xy, Some(&cands), &straight, &CancelToken::new()).unwrap();
         assert_eq!(p.covered, 5.0);
         let walking = PlacesParams {
@@ -1464,7 +1480,10 @@ mod tests {
             };
             let p = run(&xy, &params);
             let grid = CountGrid::build(&xy, params.cell_m, None, MAX_CELLS).unwrap();
-            let opt = brute_force(&Problem::build(&grid, None, &params, &CancelToken::new()).unwrap(), k);
+            let opt = brute_force(
+                &Problem::build(&grid, None, &params, &CancelToken::new()).unwrap(),
+                k,
+            );
             assert!(p.covered <= opt + 1e-9, "trial {trial}");
             assert!(
                 p.covered >= 0.995 * opt,

@@ -135,7 +135,11 @@ pub fn plan_route(
         if !(s.dwell_min.is_finite() && s.dwell_min >= 0.0) {
             return Err(AnalysisError::InvalidParam {
                 name: "dwell",
-                reason: format!("{}: dwell {:?} is not minutes", point_name(i + 1, stops), s.dwell_min),
+                reason: format!(
+                    "{}: dwell {:?} is not minutes",
+                    point_name(i + 1, stops),
+                    s.dwell_min
+                ),
             });
         }
     }
@@ -167,7 +171,11 @@ pub fn plan_route(
                         continue;
                     }
                     let Some(w) = net.walk_to(&tree, &snaps[j]) else {
-                        let (a, b) = if i == 0 { (j, 0) } else { (i, if j == 0 { 0 } else { j }) };
+                        let (a, b) = if i == 0 {
+                            (j, 0)
+                        } else {
+                            (i, if j == 0 { 0 } else { j })
+                        };
                         return Err(AnalysisError::InvalidParam {
                             name: "network",
                             reason: format!(
@@ -239,8 +247,12 @@ pub fn read_stops(
         path: path.display().to_string(),
         reason,
     };
-    let places = crate::analysis::inputs::candidates_from_features(&set)
-        .map_err(|r| content(r.replace("candidate place", "stop").replace("not a place", "not a stop")))?;
+    let places = crate::analysis::inputs::candidates_from_features(&set).map_err(|r| {
+        content(
+            r.replace("candidate place", "stop")
+                .replace("not a place", "not a stop"),
+        )
+    })?;
     let mut stops = Vec::with_capacity(places.len());
     for (i, (c, f)) in places.into_iter().zip(&set.features).enumerate() {
         let dwell_min = match f.properties.get("dwell_min") {
@@ -529,7 +541,11 @@ mod tests {
             lines.push((0..5).map(|j| [j as f64 * 100.0, v]).collect::<Vec<_>>());
         }
         if joined {
-            lines.push((0..5).map(|j| [j as f64 * 100.0, j as f64 * 100.0]).collect());
+            lines.push(
+                (0..5)
+                    .map(|j| [j as f64 * 100.0, j as f64 * 100.0])
+                    .collect(),
+            );
         } else {
             lines.push(vec![[0.0, 0.0], [400.0, 400.0]]);
         }
@@ -589,14 +605,20 @@ mod tests {
             stop(100.0, 0.0),
             stop(0.0, 300.0),
         ];
-        let points: Vec<[f64; 2]> = std::iter::once(base).chain(stops.iter().map(|s| s.xy)).collect();
+        let points: Vec<[f64; 2]> = std::iter::once(base)
+            .chain(stops.iter().map(|s| s.xy))
+            .collect();
         let mut lengths = Vec::new();
         for joined in [false, true] {
             let net = grid_with_bridge(joined);
             let r = plan_route(base, &stops, Some(&net), 4.5, &CancelToken::new()).unwrap();
             assert_eq!((r.method, r.along), (Method::Exact, Along::Network));
             let bf = brute_force_on(&net, &points);
-            assert!((r.length_m - bf).abs() < 1e-6, "joined {joined}: {} vs {bf}", r.length_m);
+            assert!(
+                (r.length_m - bf).abs() < 1e-6,
+                "joined {joined}: {} vs {bf}",
+                r.length_m
+            );
             assert_eq!(r.line.first(), Some(&base));
             assert_eq!(r.line.last(), Some(&base));
             assert!((r.walk_min - r.length_m / 4500.0 * 60.0).abs() < 1e-9);
@@ -619,12 +641,24 @@ mod tests {
         }
         lines.push(vec![[-100.0, 150.0], [300.0, 150.0]]);
         let net = Network::from_lines(&lines);
-        let err = plan_route([-100.0, 150.0], &[stop(100.0, 100.0)], Some(&net), 4.5, &CancelToken::new())
-            .unwrap_err();
+        let err = plan_route(
+            [-100.0, 150.0],
+            &[stop(100.0, 100.0)],
+            Some(&net),
+            4.5,
+            &CancelToken::new(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("cannot be reached"), "{err}");
         // Along the bridge itself the walk works.
-        let r = plan_route([-100.0, 150.0], &[stop(300.0, 150.0)], Some(&net), 4.5, &CancelToken::new())
-            .unwrap();
+        let r = plan_route(
+            [-100.0, 150.0],
+            &[stop(300.0, 150.0)],
+            Some(&net),
+            4.5,
+            &CancelToken::new(),
+        )
+        .unwrap();
         assert!((r.length_m - 800.0).abs() < 1e-6, "{}", r.length_m);
     }
 
@@ -640,7 +674,10 @@ mod tests {
         .unwrap();
         assert_eq!(r.along, Along::StraightLines);
         assert!((r.length_m - 1200.0).abs() < 1e-9);
-        assert_eq!(r.line, vec![[0.0, 0.0], [300.0, 0.0], [300.0, 400.0], [0.0, 0.0]]);
+        assert_eq!(
+            r.line,
+            vec![[0.0, 0.0], [300.0, 0.0], [300.0, 400.0], [0.0, 0.0]]
+        );
     }
 
     #[test]

@@ -63,8 +63,12 @@ impl FromStr for Shift {
         let parse = |t: &str| -> Result<u32, String> {
             let t = t.trim();
             let (h, m) = t.split_once(':').unwrap_or((t, "0"));
-            let h: u32 = h.parse().map_err(|_| format!("shift {s:?}: bad hour {h:?}"))?;
-            let m: u32 = m.parse().map_err(|_| format!("shift {s:?}: bad minute {m:?}"))?;
+            let h: u32 = h
+                .parse()
+                .map_err(|_| format!("shift {s:?}: bad hour {h:?}"))?;
+            let m: u32 = m
+                .parse()
+                .map_err(|_| format!("shift {s:?}: bad minute {m:?}"))?;
             if h > 24 || m > 59 || (h == 24 && m > 0) {
                 return Err(format!("shift {s:?}: {t:?} is not a time of day"));
             }
@@ -216,7 +220,9 @@ pub fn visit_plan(
                     .collect();
                 let (lo, hi) = c
                     .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                        (l.min(v), h.max(v))
+                    });
                 let start = (interval_min - (lo + hi) / 2.0).max(free_at);
                 let dev = c
                     .iter()
@@ -227,7 +233,9 @@ pub fn visit_plan(
             .collect();
         let best = scored.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
         let slack = if round == 1 { best * 0.25 + 5.0 } else { 5.0 };
-        let good: Vec<usize> = (0..SAMPLES).filter(|&i| scored[i].0 <= best + slack).collect();
+        let good: Vec<usize> = (0..SAMPLES)
+            .filter(|&i| scored[i].0 <= best + slack)
+            .collect();
         let pick = good[rng.random_range(0..good.len())];
         let order = &orders[pick];
         let start = scored[pick].1;
@@ -260,9 +268,7 @@ pub fn visit_plan(
     if visits.is_empty() {
         return Err(AnalysisError::InvalidParam {
             name: "shift",
-            reason: format!(
-                "the shift {shift} is too short to walk to a stop, stay and walk back"
-            ),
+            reason: format!("the shift {shift} is too short to walk to a stop, stay and walk back"),
         });
     }
     let mut per_stop = vec![Vec::new(); n];
@@ -293,10 +299,21 @@ mod tests {
     /// Five stops 3–10 minutes' walk apart, 12 minutes each: a round takes
     /// about 90 minutes, leaving slack for the order to vary.
     fn town() -> (Vec<Vec<f64>>, Vec<f64>) {
-        let xy = [[0.0, 0.0], [5.0, 0.0], [8.0, 4.0], [3.0, 9.0], [-3.0, 6.0], [-5.0, 1.0]];
+        let xy = [
+            [0.0, 0.0],
+            [5.0, 0.0],
+            [8.0, 4.0],
+            [3.0, 9.0],
+            [-3.0, 6.0],
+            [-5.0, 1.0],
+        ];
         let m = xy
             .iter()
-            .map(|a| xy.iter().map(|b| ((a[0] - b[0]) as f64).hypot(a[1] - b[1])).collect())
+            .map(|a| {
+                xy.iter()
+                    .map(|b| ((a[0] - b[0]) as f64).hypot(a[1] - b[1]))
+                    .collect()
+            })
             .collect();
         (m, vec![12.0; 5])
     }
@@ -340,7 +357,13 @@ mod tests {
         // Within one night, the rounds do not all repeat one order.
         let p = plan("2026-12-04");
         let rounds: Vec<Vec<usize>> = (1..=p.rounds)
-            .map(|r| p.visits.iter().filter(|v| v.round == r).map(|v| v.stop).collect())
+            .map(|r| {
+                p.visits
+                    .iter()
+                    .filter(|v| v.round == r)
+                    .map(|v| v.stop)
+                    .collect()
+            })
             .filter(|o: &Vec<usize>| o.len() == 5)
             .collect();
         assert!(rounds.windows(2).any(|w| w[0] != w[1]), "{rounds:?}");
@@ -351,16 +374,27 @@ mod tests {
         for date in ["2026-12-04", "2026-12-05", "2027-01-01", "2027-06-21"] {
             let p = plan(date);
             // 8 hours with 2-hour revisits: 4 visits of every stop.
-            assert!(p.per_stop.iter().all(|v| v.len() >= 3), "{date}: {:?}", p.per_stop);
+            assert!(
+                p.per_stop.iter().all(|v| v.len() >= 3),
+                "{date}: {:?}",
+                p.per_stop
+            );
             for g in p.all_gaps() {
                 assert!((90.0..=150.0).contains(&g), "{date}: gap {g}");
             }
             let mean: f64 = p.all_gaps().sum::<f64>() / p.all_gaps().count() as f64;
             assert!((mean - 120.0).abs() < 15.0, "{date}: mean gap {mean}");
             assert!(p.visits[0].arrive_min >= 1140.0);
-            assert!(p.back_min <= 1620.0 + 1e-9, "{date}: back at {}", p.back_min);
+            assert!(
+                p.back_min <= 1620.0 + 1e-9,
+                "{date}: back at {}",
+                p.back_min
+            );
             for w in p.visits.windows(2) {
-                assert!(w[1].arrive_min >= w[0].leave_min, "{date}: overlapping visits");
+                assert!(
+                    w[1].arrive_min >= w[0].leave_min,
+                    "{date}: overlapping visits"
+                );
             }
         }
     }
@@ -368,8 +402,14 @@ mod tests {
     #[test]
     fn a_short_shift_is_an_error() {
         let (m, d) = town();
-        let err = visit_plan(&m, &d, "19:00-19:10".parse().unwrap(), "2026-12-04".parse().unwrap(), 120.0)
-            .unwrap_err();
+        let err = visit_plan(
+            &m,
+            &d,
+            "19:00-19:10".parse().unwrap(),
+            "2026-12-04".parse().unwrap(),
+            120.0,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("too short"), "{err}");
     }
 }

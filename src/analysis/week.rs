@@ -272,7 +272,11 @@ pub fn plan_week(
     for _ in 0..want {
         let best = (0..slots.len())
             .filter(|&j| !is_chosen[j] && per_evening[slots[j].evening] < cap)
-            .max_by(|&a, &b| gain(&count, &slots[a]).cmp(&gain(&count, &slots[b])).then(b.cmp(&a)));
+            .max_by(|&a, &b| {
+                gain(&count, &slots[a])
+                    .cmp(&gain(&count, &slots[b]))
+                    .then(b.cmp(&a))
+            });
         let Some(j) = best else {
             break;
         };
@@ -326,7 +330,13 @@ pub fn plan_week(
         chosen[pos] = j;
     }
     // Deal to pairs, evening by evening.
-    chosen.sort_by_key(|&j| (params.evenings[slots[j].evening].num_days_from_monday(), slots[j].shift, slots[j].beat));
+    chosen.sort_by_key(|&j| {
+        (
+            params.evenings[slots[j].evening].num_days_from_monday(),
+            slots[j].shift,
+            slots[j].beat,
+        )
+    });
     let shifts = chosen
         .iter()
         .enumerate()
@@ -453,8 +463,11 @@ mod tests {
             ..params.clone()
         };
         let p = plan_week(&h, &beats(), &two).unwrap();
-        let got: Vec<(usize, Weekday, usize)> =
-            p.shifts.iter().map(|s| (s.pair, s.evening, s.beat)).collect();
+        let got: Vec<(usize, Weekday, usize)> = p
+            .shifts
+            .iter()
+            .map(|s| (s.pair, s.evening, s.beat))
+            .collect();
         assert_eq!(got, vec![(1, Fri, 0), (2, Sat, 1)]);
 
         // Three pairs, one shift: the third adds Friday Hamnen (3 more).
@@ -464,8 +477,11 @@ mod tests {
             ..params
         };
         let p = plan_week(&h, &beats(), &three).unwrap();
-        let got: Vec<(usize, Weekday, usize)> =
-            p.shifts.iter().map(|s| (s.pair, s.evening, s.beat)).collect();
+        let got: Vec<(usize, Weekday, usize)> = p
+            .shifts
+            .iter()
+            .map(|s| (s.pair, s.evening, s.beat))
+            .collect();
         assert_eq!(got, vec![(1, Fri, 0), (2, Fri, 1), (3, Sat, 1)]);
         assert_eq!(p.expected, 6.5);
     }
@@ -475,13 +491,21 @@ mod tests {
         let h: Vec<PastIncident> = (0..200)
             .map(|i| {
                 let d = [Mon, Tue, Wed, Thu, Fri, Sat, Sun][i % 7];
-                at((i * 37 % 1000) as f64, if i % 3 == 0 { 5200.0 } else { 0.0 }, d, 18 + (i % 6) as u32)
+                at(
+                    (i * 37 % 1000) as f64,
+                    if i % 3 == 0 { 5200.0 } else { 0.0 },
+                    d,
+                    18 + (i % 6) as u32,
+                )
             })
             .collect();
         let params = WeekParams {
             pairs: 3,
             shifts_per_pair: 4,
-            shifts: vec!["19:00-03:00".parse().unwrap(), "17:00-23:00".parse().unwrap()],
+            shifts: vec![
+                "19:00-03:00".parse().unwrap(),
+                "17:00-23:00".parse().unwrap(),
+            ],
             evenings: vec![Mon, Tue, Wed, Thu, Fri, Sat, Sun],
             buffer_m: 50.0,
             weeks: 4.0,
@@ -489,7 +513,12 @@ mod tests {
         let p = plan_week(&h, &beats(), &params).unwrap();
         assert_eq!(p.shifts.len(), 12);
         for pair in 1..=3 {
-            let mine: Vec<Weekday> = p.shifts.iter().filter(|s| s.pair == pair).map(|s| s.evening).collect();
+            let mine: Vec<Weekday> = p
+                .shifts
+                .iter()
+                .filter(|s| s.pair == pair)
+                .map(|s| s.evening)
+                .collect();
             assert_eq!(mine.len(), 4, "pair {pair}");
             let mut d = mine.clone();
             d.dedup();

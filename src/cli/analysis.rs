@@ -545,7 +545,10 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     if fixed.len() > args.hosts {
         anyhow::bail!(
             "--fixed {}: {} fixed places, more than --hosts {}",
-            args.fixed.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+            args.fixed
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             fixed.len(),
             args.hosts
         );
@@ -669,7 +672,11 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         out,
         "Strategic places: {} host(s), {radius_m} m {} radius, {} incidents ({})",
         params.k,
-        if args.network.is_some() { "walking (along the network)" } else { "straight-line" },
+        if args.network.is_some() {
+            "walking (along the network)"
+        } else {
+            "straight-line"
+        },
         places.incidents_used,
         filter.describe()
     )?;

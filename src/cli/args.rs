@@ -347,7 +347,12 @@ pub struct RouteArgs {
     pub project: PathBuf,
     /// The stops: GeoJSON Point features, named by `name`/`namn`, each with
     /// its own `dwell_min` when it has one.
-    #[arg(long, value_name = "STOPS.geojson", required_unless_present = "route", conflicts_with = "route")]
+    #[arg(
+        long,
+        value_name = "STOPS.geojson",
+        required_unless_present = "route",
+        conflicts_with = "route"
+    )]
     pub stops: Option<PathBuf>,
     /// Take the stops (and their dwell times) of this route of the project's
     /// patrol plan instead (its exact name).

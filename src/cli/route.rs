@@ -33,7 +33,9 @@ pub(super) fn parse_lon_lat(flag: &str, text: &str) -> anyhow::Result<[f64; 2]> 
     let lat: f64 = b.trim().parse().map_err(|_| bad())?;
     let p = LonLat::new(lon, lat);
     if !p.is_in_sweden_region() {
-        anyhow::bail!("{flag} {text:?}: lon {lon}, lat {lat} is far outside Sweden (LON first, then LAT)");
+        anyhow::bail!(
+            "{flag} {text:?}: lon {lon}, lat {lat} is far outside Sweden (LON first, then LAT)"
+        );
     }
     let s = sweref_from_wgs84(p);
     Ok([s.easting, s.northing])
@@ -67,7 +69,10 @@ pub fn run(args: &RouteArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(out) = &args.out {
         let lower = out.to_string_lossy().to_lowercase();
-        if ![".geojson", ".json", ".gpx"].iter().any(|e| lower.ends_with(e)) {
+        if ![".geojson", ".json", ".gpx"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
             anyhow::bail!(
                 "--out {}: the route is written as .geojson or .gpx",
                 out.display()
@@ -96,11 +101,19 @@ pub fn run(args: &RouteArgs) -> anyhow::Result<Outcome> {
         (None, Some(name)) => {
             let plan = project.patrol_plan()?;
             let Some(r) = plan.routes.iter().find(|r| r.attributes.name == *name) else {
-                let names: Vec<&str> = plan.routes.iter().map(|r| r.attributes.name.as_str()).collect();
+                let names: Vec<&str> = plan
+                    .routes
+                    .iter()
+                    .map(|r| r.attributes.name.as_str())
+                    .collect();
                 anyhow::bail!(
                     "{}: no route named {name:?} in the patrol plan (routes: {})",
                     args.project.display(),
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
                 );
             };
             if r.stops.is_empty() {
@@ -188,7 +201,10 @@ fn print_route(route: &Route, stops: &[Stop], pace: f64) {
             route.max_snap_m
         );
     }
-    println!("{:>5}  {:<28} {:>8} {:>7}", "order", "stop", "leg m", "dwell");
+    println!(
+        "{:>5}  {:<28} {:>8} {:>7}",
+        "order", "stop", "leg m", "dwell"
+    );
     for (k, &i) in route.order.iter().enumerate() {
         println!(
             "{:>5}  {:<28} {:>8.0} {:>5.0} min",
@@ -210,10 +226,7 @@ fn print_plan(plan: &VisitPlan, stops: &[Stop]) {
     println!();
     println!(
         "Visit plan {} {}: {} round(s), each stop about every {:.0} min (order seeded by the date; the same date prints the same plan)",
-        plan.date,
-        plan.shift,
-        plan.rounds,
-        plan.interval_min
+        plan.date, plan.shift, plan.rounds, plan.interval_min
     );
     println!("{:<28} visits (arrival)", "stop");
     for (i, times) in plan.per_stop.iter().enumerate() {

@@ -147,8 +147,8 @@ pub fn write_route(
             .map_or_else(|| "Slinga".to_owned(), |s| s.to_string_lossy().into_owned());
         route_gpx(route, stops, &name).into_bytes()
     } else {
-        let mut text = serde_json::to_string(&route_geojson(route, stops, pace_kmh))
-            .unwrap_or_default();
+        let mut text =
+            serde_json::to_string(&route_geojson(route, stops, pace_kmh)).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
     };
@@ -175,7 +175,14 @@ mod tests {
                 dwell_min: 10.0,
             },
         ];
-        let r = plan_route([474_100.0, 6_210_900.0], &stops, None, 4.5, &CancelToken::new()).unwrap();
+        let r = plan_route(
+            [474_100.0, 6_210_900.0],
+            &stops,
+            None,
+            4.5,
+            &CancelToken::new(),
+        )
+        .unwrap();
         let g = route_gpx(&r, &stops, "Kväll");
         assert!(g.contains("Torget &amp; &lt;kiosk&gt;"), "{g}");
         assert_eq!(g.matches("<wpt ").count(), 2);

@@ -295,7 +295,10 @@ impl Network {
         } = tree;
         let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
         let e = self.edges[from.edge as usize];
-        for (node, d) in [(e.a, from.t * e.length_m), (e.b, (1.0 - from.t) * e.length_m)] {
+        for (node, d) in [
+            (e.a, from.t * e.length_m),
+            (e.b, (1.0 - from.t) * e.length_m),
+        ] {
             if d < dist[node as usize] && d <= limit_m {
                 if dist[node as usize] == f64::INFINITY {
                     touched.push(node);
@@ -348,24 +351,24 @@ impl Network {
         let via_b = tree.dist[f.b as usize] + (1.0 - to.t) * f.length_m;
         let mut line = vec![from.xy];
         push_distinct(&mut line, from.on);
-        let along = if to.edge == from.edge && (to.t - from.t).abs() * f.length_m <= via_a.min(via_b)
-        {
-            (to.t - from.t).abs() * f.length_m
-        } else if via_a.min(via_b).is_finite() {
-            let end = if via_a <= via_b { f.a } else { f.b };
-            let mut nodes = vec![end];
-            let mut at = end;
-            while tree.pred[at as usize] != u32::MAX {
-                at = tree.pred[at as usize];
-                nodes.push(at);
-            }
-            for &node in nodes.iter().rev() {
-                push_distinct(&mut line, self.xy[node as usize]);
-            }
-            via_a.min(via_b)
-        } else {
-            return None;
-        };
+        let along =
+            if to.edge == from.edge && (to.t - from.t).abs() * f.length_m <= via_a.min(via_b) {
+                (to.t - from.t).abs() * f.length_m
+            } else if via_a.min(via_b).is_finite() {
+                let end = if via_a <= via_b { f.a } else { f.b };
+                let mut nodes = vec![end];
+                let mut at = end;
+                while tree.pred[at as usize] != u32::MAX {
+                    at = tree.pred[at as usize];
+                    nodes.push(at);
+                }
+                for &node in nodes.iter().rev() {
+                    push_distinct(&mut line, self.xy[node as usize]);
+                }
+                via_a.min(via_b)
+            } else {
+                return None;
+            };
         push_distinct(&mut line, to.on);
         push_distinct(&mut line, to.xy);
         if line.len() == 1 {
@@ -446,10 +449,7 @@ fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
 /// The reader's message without its leading `path: ` (the error adds it again).
 fn strip_path(message: &str, path: &Path) -> String {
     let prefix = format!("{}: ", path.display());
-    message
-        .strip_prefix(&prefix)
-        .unwrap_or(message)
-        .to_owned()
+    message.strip_prefix(&prefix).unwrap_or(message).to_owned()
 }
 
 #[cfg(test)]

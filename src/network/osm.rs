@@ -118,9 +118,7 @@ pub fn read_pbf(path: &Path) -> Result<Network, NetworkError> {
                     if !p.is_in_sweden_region() {
                         return Err(NetworkError::new(
                             path,
-                            format!(
-                                "node {r} (lon {lon:.5}, lat {lat:.5}) is far outside Sweden"
-                            ),
+                            format!("node {r} (lon {lon:.5}, lat {lat:.5}) is far outside Sweden"),
                         ));
                     }
                     let s = sweref_from_wgs84(p);
@@ -146,12 +144,18 @@ mod tests {
     #[test]
     fn walkable_tags() {
         assert!(is_walkable([("highway", "footway")]));
-        assert!(is_walkable([("highway", "residential"), ("name", "Storgatan")]));
+        assert!(is_walkable([
+            ("highway", "residential"),
+            ("name", "Storgatan")
+        ]));
         assert!(!is_walkable([("highway", "motorway")]));
         assert!(!is_walkable([("highway", "trunk_link")]));
         assert!(!is_walkable([("building", "yes")]));
         assert!(!is_walkable([("highway", "path"), ("foot", "no")]));
-        assert!(!is_walkable([("highway", "service"), ("access", "private")]));
+        assert!(!is_walkable([
+            ("highway", "service"),
+            ("access", "private")
+        ]));
         assert!(is_walkable([
             ("highway", "service"),
             ("access", "private"),
