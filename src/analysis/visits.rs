@@ -307,11 +307,12 @@ mod tests {
             [-3.0, 6.0],
             [-5.0, 1.0],
         ];
+        let xy: [[f64; 2]; 6] = xy;
         let m = xy
             .iter()
             .map(|a| {
                 xy.iter()
-                    .map(|b| ((a[0] - b[0]) as f64).hypot(a[1] - b[1]))
+                    .map(|b| (a[0] - b[0]).hypot(a[1] - b[1]))
                     .collect()
             })
             .collect();
