@@ -15,6 +15,7 @@
 //! | [`store`]  | the project file (an OGC GeoPackage) behind the [`store::Store`] trait |
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
+//! | [`network`] | walking networks (OpenStreetMap, GeoJSON lines) for routes |
 //! | [`export`] | GeoJSON, PNG + world file, GeoTIFF and GeoPackage exports of analysis results |
 //! | [`demo`]   | the seeded, synthetic Sölvesborg demo project |
 //! | `gui`      | the desktop app (feature `gui`) |
@@ -31,6 +32,7 @@ pub mod harvest;
 pub mod import;
 pub mod jobs;
 pub mod model;
+pub mod network;
 pub mod store;
 pub mod sweden;
 

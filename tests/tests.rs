@@ -50,6 +50,7 @@ mod polisen;
 mod render;
 #[cfg(feature = "gui")]
 mod report;
+mod route;
 mod store;
 #[cfg(feature = "gui")]
 mod tiles;

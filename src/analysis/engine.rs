@@ -184,6 +184,10 @@ pub struct PlacesRequest {
     pub hours: Option<HourRange>,
     /// Places to choose from; `None` = grid cells with incidents.
     pub candidates: Option<Vec<Candidate>>,
+    /// Places kept in the solution (existing meeting points); they count toward `k`.
+    pub fixed: Vec<Candidate>,
+    /// Walking distance along this network instead of straight lines.
+    pub network: Option<std::sync::Arc<crate::network::Network>>,
 }
 
 /// Strategic places and what they were computed on.
@@ -308,6 +312,8 @@ impl Loaded {
             radius_m: req.radius_m,
             cell_m: req.cell_m,
             study_area: self.area.clone(),
+            fixed: req.fixed.clone(),
+            network: req.network.clone(),
             ..PlacesParams::default()
         };
         let places = strategic_places(&xy, req.candidates.as_deref(), &params, cancel)?;

@@ -32,11 +32,17 @@ pub mod index;
 pub mod inputs;
 /// Strategic places for host presence: maximal covering location (greedy + swap search).
 pub mod places;
+/// Walking loops through stops: shortest closed walks on a network or in straight lines.
+pub mod route;
 /// Counts by category, source, hour of day and weekday.
 pub mod stats;
 pub mod synthetic;
 /// When incidents happen: hour × weekday, weeks/months with the year earlier and a trend, årshjul.
 pub mod time_patterns;
+/// A night's visit plan: rounds over a route's stops about every two hours, seeded by the date.
+pub mod visits;
+/// The hosts' week: which pair walks which route or area on which evening, from the history.
+pub mod week;
 
 pub use area::StudyArea;
 pub use grid::Grid;

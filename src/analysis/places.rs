@@ -8,6 +8,7 @@ use crate::analysis::area::StudyArea;
 use crate::analysis::hotspots::CountGrid;
 use crate::analysis::{AnalysisError, check_positive_m};
 use crate::jobs::CancelToken;
+use crate::network::Network;
 
 /// Most cells the demand grid may have.
 pub const MAX_CELLS: usize = 16_000_000;
@@ -38,6 +39,16 @@ pub struct PlacesParams {
     /// then starts at the area's box's floored lower-left corner.
     #[serde(skip)]
     pub study_area: Option<StudyArea>,
+    /// Places kept in the solution whatever else is chosen (existing
+    /// meeting points, `places --fixed`); they count toward `k`.
+    #[serde(skip)]
+    pub fixed: Vec<Candidate>,
+    /// Count walking distance along this network instead of straight
+    /// lines (`places --network`): a demand cell is covered when its centre
+    /// is within `radius_m` walking of the place, the straight walks from
+    /// each to the nearest point of the network included.
+    #[serde(skip)]
+    pub network: Option<std::sync::Arc<Network>>,
 }
 
 impl Default for PlacesParams {
@@ -48,6 +59,8 @@ impl Default for PlacesParams {
             cell_m: 100.0,
             max_candidates: 2000,
             study_area: None,
+            fixed: Vec::new(),
+            network: None,
         }
     }
 }
@@ -65,6 +78,8 @@ pub struct ChosenPlace {
     pub covered: f64,
     /// Incidents this place adds to the places ranked before it.
     pub gain: f64,
+    /// Kept because it was given as fixed.
+    pub fixed: bool,
 }
 
 /// The result of [`strategic_places`].
@@ -194,6 +209,33 @@ pub fn strategic_places(
             reason: "must allow at least one candidate".into(),
         });
     }
+    if params.fixed.len() > params.k {
+        return Err(AnalysisError::InvalidParam {
+            name: "fixed",
+            reason: format!(
+                "{} fixed places are more than the {} places to choose",
+                params.fixed.len(),
+                params.k
+            ),
+        });
+    }
+    if let Some((i, bad)) = params
+        .fixed
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !(c.xy[0].is_finite() && c.xy[1].is_finite()))
+    {
+        return Err(AnalysisError::InvalidParam {
+            name: "fixed",
+            reason: format!("fixed place {} has no finite position: {:?}", i + 1, bad.xy),
+        });
+    }
+    if params.network.as_ref().is_some_and(|n| n.edge_count() == 0) {
+        return Err(AnalysisError::InvalidParam {
+            name: "network",
+            reason: "the walking network has no edges".into(),
+        });
+    }
     let grid = CountGrid::build(xy, params.cell_m, params.study_area.as_ref(), MAX_CELLS)?;
     cancel.check()?;
     let inside: Option<Vec<Candidate>> = match (candidates, &params.study_area) {
@@ -221,14 +263,18 @@ pub fn strategic_places(
         _ => 0,
     };
     let candidates = inside.as_deref().or(candidates);
-    let problem = Problem::build(&grid, candidates, params);
+    let problem = Problem::build(&grid, candidates, params, cancel)?;
     cancel.check()?;
     let k = params.k.min(problem.m());
+    let fixed = problem.fixed;
 
     let mut state = State::new(&problem);
+    for j in 0..fixed {
+        state.add(j);
+    }
     let mut bound = problem.total;
     // Greedy, recording the submodular bound at every prefix.
-    for _ in 0..k {
+    for _ in fixed..k {
         cancel.check()?;
         bound = bound.min(state.covered + state.top_gains_sum(k));
         let Some(j) = state.best_addition() else {
@@ -243,7 +289,14 @@ pub fn strategic_places(
     // other good starting points (the k best places under its prices).
     let lagrange = lagrangian(&problem, k, state.covered, GLOBAL_EFFORT, cancel)?;
     bound = bound.min(lagrange.bound);
-    for start in &lagrange.solutions {
+    // Other starting points hold no fixed places: with fixed places only
+    // the bounds are used (a bound on the free problem bounds this one too).
+    let starts = if fixed == 0 {
+        &lagrange.solutions[..]
+    } else {
+        &[]
+    };
+    for start in starts {
         let mut other = State::new(&problem);
         for &j in start {
             other.add(j);
@@ -259,7 +312,7 @@ pub fn strategic_places(
     if state.covered < DECOMPOSE_TARGET * bound {
         let parts = decompose(&problem, k, cancel)?;
         bound = bound.min(parts.bound);
-        if parts.covered > state.covered {
+        if fixed == 0 && parts.covered > state.covered {
             let mut other = State::new(&problem);
             for j in parts.chosen {
                 other.add(j);
@@ -305,6 +358,7 @@ pub fn strategic_places(
                 .map(|&d| problem.w[d as usize])
                 .sum(),
             gain,
+            fixed: j < fixed,
         });
     }
     let covered = ranked.covered;
@@ -328,6 +382,8 @@ pub fn strategic_places(
 /// The covering instance: demand weights and, per candidate, the demand it
 /// covers (CSR), plus the inverse lists.
 struct Problem {
+    /// Candidates `0..fixed` are the fixed places.
+    fixed: usize,
     w: Vec<f64>,
     total: f64,
     candidates: Vec<Candidate>,
@@ -338,7 +394,12 @@ struct Problem {
 }
 
 impl Problem {
-    fn build(grid: &CountGrid, candidates: Option<&[Candidate]>, params: &PlacesParams) -> Problem {
+    fn build(
+        grid: &CountGrid,
+        candidates: Option<&[Candidate]>,
+        params: &PlacesParams,
+        cancel: &CancelToken,
+    ) -> Result<Problem, AnalysisError> {
         let (nx, ny) = (grid.nx, grid.ny);
         let mut demand_of = vec![u32::MAX; nx * ny];
         let mut w = Vec::new();
@@ -356,7 +417,8 @@ impl Problem {
                 grid.y0 + ((i / nx) as f64 + 0.5) * grid.cell_m,
             ]
         };
-        let candidates: Vec<Candidate> = match candidates {
+        let mut all: Vec<Candidate> = params.fixed.clone();
+        all.extend(match candidates {
             Some(list) => list.to_vec(),
             None => {
                 let mut order: Vec<usize> = (0..cells.len()).collect();
@@ -370,12 +432,39 @@ impl Problem {
                     })
                     .collect()
             }
-        };
+        });
+        // With a network: each demand centre snapped once, and one bounded
+        // search tree reused for every candidate.
+        let candidates = all;
+        let walk = params.network.as_deref().map(|net| {
+            let snaps: Vec<Option<crate::network::Snap>> =
+                cells.iter().map(|&i| net.snap(center(i))).collect();
+            (net, snaps)
+        });
+        let mut tree = None;
         let r2 = params.radius_m * params.radius_m * (1.0 + 1e-9);
         let mut cov_start = Vec::with_capacity(candidates.len() + 1);
         let mut cov = Vec::new();
         cov_start.push(0);
-        for c in &candidates {
+        for (ci, c) in candidates.iter().enumerate() {
+            if ci % 64 == 0 {
+                cancel.check()?;
+            }
+            let from = match &walk {
+                Some((net, _)) => match net.snap(c.xy) {
+                    Some(s) if s.offset_m <= params.radius_m => {
+                        let t = tree.get_or_insert_with(|| crate::network::Distances::new(net, s));
+                        net.search(&s, params.radius_m - s.offset_m, &[], t);
+                        Some(s)
+                    }
+                    // Farther from the network than the radius: covers nothing.
+                    _ => {
+                        cov_start.push(cov.len());
+                        continue;
+                    }
+                },
+                None => None,
+            };
             let lo_x = ((c.xy[0] - params.radius_m - grid.x0) / grid.cell_m - 0.5).ceil();
             let hi_x = ((c.xy[0] + params.radius_m - grid.x0) / grid.cell_m - 0.5).floor();
             let lo_y = ((c.xy[1] - params.radius_m - grid.y0) / grid.cell_m - 0.5).ceil();
@@ -394,7 +483,18 @@ impl Problem {
                         }
                         let p = center(iy * nx + ix);
                         let (dx, dy) = (p[0] - c.xy[0], p[1] - c.xy[1]);
-                        if dx * dx + dy * dy <= r2 {
+                        if dx * dx + dy * dy > r2 {
+                            continue;
+                        }
+                        // Walking is never shorter than the straight line.
+                        let covered = match (&walk, &from, &tree) {
+                            (Some((net, snaps)), Some(_), Some(t)) => snaps[d as usize]
+                                .is_some_and(|s| {
+                                    net.distance_to(t, &s) <= params.radius_m * (1.0 + 1e-9)
+                                }),
+                            _ => true,
+                        };
+                        if covered {
                             cov.push(d);
                         }
                     }
@@ -402,7 +502,9 @@ impl Problem {
             }
             cov_start.push(cov.len());
         }
-        Problem::from_lists(w, candidates, cov_start, cov)
+        let mut p = Problem::from_lists(w, candidates, cov_start, cov);
+        p.fixed = params.fixed.len();
+        Ok(p)
     }
 
     /// The instance from demand weights and each candidate's coverage list
@@ -432,6 +534,7 @@ impl Problem {
         }
         let total = w.iter().sum();
         Problem {
+            fixed: 0,
             w,
             total,
             candidates,
@@ -614,6 +717,9 @@ impl<'a> State<'a> {
         let mut extra = vec![0.0f64; p.m()];
         let mut touched: Vec<usize> = Vec::new();
         for &out in &self.chosen {
+            if out < p.fixed {
+                continue;
+            }
             // Demand only `out` covers: lost when it goes, regained by
             // candidates that cover it too.
             let mut loss = 0.0;
@@ -1171,7 +1277,7 @@ mod tests {
         assert_eq!((p.places[1].covered, p.places[1].gain), (12.0, 11.0));
         // The greedy prefix alone would have stopped at 18.
         let grid = CountGrid::build(&xy, 100.0, None, MAX_CELLS).unwrap();
-        let prob = Problem::build(&grid, None, &params);
+        let prob = Problem::build(&grid, None, &params, &CancelToken::new()).unwrap();
         let mut s = State::new(&prob);
         for _ in 0..2 {
             let j = s.best_addition().unwrap();
@@ -1201,6 +1307,95 @@ mod tests {
             },
         );
         assert_eq!(p.covered, 2.0);
+    }
+
+    #[test]
+    fn fixed_places_stay_in_the_solution() {
+        // 20 incidents at x 50, 10 at x 2050: one place alone takes the 20.
+        let xy = row(&[(50.0, 20), (2050.0, 10)]);
+        let fixed = vec![Candidate {
+            xy: [2050.0, 50.0],
+            name: Some("Mötesplatsen".into()),
+        }];
+        let params = PlacesParams {
+            k: 1,
+            fixed: fixed.clone(),
+            ..PlacesParams::default()
+        };
+        let p = strategic_places(&xy, None, &params, &CancelToken::new()).unwrap();
+        assert_eq!(p.places.len(), 1);
+        assert!(p.places[0].fixed);
+        assert_eq!(p.places[0].name.as_deref(), Some("Mötesplatsen"));
+        assert_eq!(p.covered, 10.0);
+        // With two places, the fixed one plus the best other.
+        let params = PlacesParams {
+            k: 2,
+            fixed,
+            ..PlacesParams::default()
+        };
+        let p = strategic_places(&xy, None, &params, &CancelToken::new()).unwrap();
+        assert_eq!(p.covered, 30.0);
+        assert_eq!(p.places.iter().filter(|c| c.fixed).count(), 1);
+        assert!(p.upper_bound >= p.covered);
+        // More fixed places than places to choose is an error.
+        let params = PlacesParams {
+            k: 1,
+            fixed: vec![
+                Candidate {
+                    xy: [0.0, 0.0],
+                    name: None,
+                },
+                Candidate {
+                    xy: [1.0, 0.0],
+                    name: None,
+                },
+            ],
+            ..PlacesParams::default()
+        };
+        assert!(strategic_places(&xy, None, &params, &CancelToken::new()).is_err());
+    }
+
+    #[test]
+    fn walking_distance_on_a_network_can_leave_a_near_cell_uncovered() {
+        // Incidents in the cell centred (50, 250), 200 m north of the place
+        // at (50, 50), across a river: the only walk goes 300 m east, 200 m
+        // north and 300 m west (800 m), beyond the 300 m radius.
+        let xy = vec![[50.0, 250.0]; 5];
+        let cands = [Candidate {
+            xy: [50.0, 50.0],
+            name: None,
+        }];
+        let around = Network::from_lines(&[vec![
+            [50.0, 50.0],
+            [350.0, 50.0],
+            [350.0, 250.0],
+            [50.0, 250.0],
+        ]]);
+        let straight = PlacesParams {
+            k: 1,
+            ..PlacesParams::default()
+        };
+        let p = strategic_places(&xy, Some(&cands), &straight, &CancelToken::new()).unwrap();
+        assert_eq!(p.covered, 5.0);
+        let walking = PlacesParams {
+            k: 1,
+            network: Some(std::sync::Arc::new(around)),
+            ..PlacesParams::default()
+        };
+        let p = strategic_places(&xy, Some(&cands), &walking, &CancelToken::new()).unwrap();
+        assert_eq!(p.covered, 0.0);
+        // A bridge straight across: covered again.
+        let bridge = Network::from_lines(&[
+            vec![[50.0, 50.0], [350.0, 50.0], [350.0, 250.0], [50.0, 250.0]],
+            vec![[50.0, 50.0], [50.0, 250.0]],
+        ]);
+        let walking = PlacesParams {
+            k: 1,
+            network: Some(std::sync::Arc::new(bridge)),
+            ..PlacesParams::default()
+        };
+        let p = strategic_places(&xy, Some(&cands), &walking, &CancelToken::new()).unwrap();
+        assert_eq!(p.covered, 5.0);
     }
 
     #[test]
@@ -1285,7 +1480,10 @@ mod tests {
             };
             let p = run(&xy, &params);
             let grid = CountGrid::build(&xy, params.cell_m, None, MAX_CELLS).unwrap();
-            let opt = brute_force(&Problem::build(&grid, None, &params), k);
+            let opt = brute_force(
+                &Problem::build(&grid, None, &params, &CancelToken::new()).unwrap(),
+                k,
+            );
             assert!(p.covered <= opt + 1e-9, "trial {trial}");
             assert!(
                 p.covered >= 0.995 * opt,
@@ -1354,7 +1552,7 @@ mod tests {
                 ..PlacesParams::default()
             };
             let grid = CountGrid::build(&xy, params.cell_m, None, MAX_CELLS).unwrap();
-            let prob = Problem::build(&grid, None, &params);
+            let prob = Problem::build(&grid, None, &params, &CancelToken::new()).unwrap();
             decomposed_groups += prob.components().len();
             let opt = brute_force(&prob, k);
             let d = decompose(&prob, k, &CancelToken::new()).unwrap();

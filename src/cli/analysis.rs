@@ -119,7 +119,7 @@ pub(super) fn positive_m(flag: &str, value: f64) -> anyhow::Result<f64> {
     }
 }
 
-fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
+pub(super) fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
     // A database URL goes to the factory, which refuses it without echoing
     // its password; only a file path can be missing.
     let location = store::Location::from(path);
@@ -542,6 +542,27 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
             args.hosts
         );
     }
+    let fixed = match &args.fixed {
+        Some(path) => inputs::read_candidates(path)?,
+        None => Vec::new(),
+    };
+    if fixed.len() > args.hosts {
+        anyhow::bail!(
+            "--fixed {}: {} fixed places, more than --hosts {}",
+            args.fixed
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            fixed.len(),
+            args.hosts
+        );
+    }
+    let network = args
+        .network
+        .as_deref()
+        .map(super::route::read_network)
+        .transpose()?
+        .map(std::sync::Arc::new);
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
     let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
@@ -552,6 +573,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         // The time window is in the filter already.
         hours: None,
         candidates,
+        fixed,
+        network,
     };
     progress.stage("Choosing places", 0);
     let result = match loaded.places(&request, &CancelToken::new()) {
@@ -581,6 +604,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         "radius_m": radius_m,
         "cell_m": cell_m,
         "candidates": candidates_desc,
+        "fixed": args.fixed.as_deref().map(file_name),
+        "distance": if args.network.is_some() { "walking (network)" } else { "straight line" },
         "covered": places.covered,
         "total": places.total,
         "share": places.share,
@@ -615,6 +640,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
                     "lat": export::geojson::round_coord(ll.lat),
                     "covered": p.covered,
                     "gain": p.gain,
+                    "fixed": p.fixed,
                     "share": if places.total > 0.0 { p.covered / places.total } else { 0.0 },
                 })
             })
@@ -633,6 +659,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
             "radius_m": radius_m,
             "cell_m": cell_m,
             "candidates": candidates_desc,
+            "fixed": args.fixed.as_deref().map(file_name),
+            "network": args.network.as_deref().map(file_name),
             "covered": places.covered,
             "total": places.total,
             "share": places.share,
@@ -646,8 +674,13 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     }
     writeln!(
         out,
-        "Strategic places: {} host(s), {radius_m} m walking radius, {} incidents ({})",
+        "Strategic places: {} host(s), {radius_m} m {} radius, {} incidents ({})",
         params.k,
+        if args.network.is_some() {
+            "walking (along the network)"
+        } else {
+            "straight-line"
+        },
         places.incidents_used,
         filter.describe()
     )?;
@@ -668,11 +701,12 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         };
         writeln!(
             out,
-            "  {:>4}  {:>9}  {:>9}  {:>6.1}%  {}{:.5}, {:.5}",
+            "  {:>4}  {:>9}  {:>9}  {:>6.1}%  {}{}{:.5}, {:.5}",
             p.rank,
             num(p.covered),
             num(p.gain),
             share,
+            if p.fixed { "[fixed] " } else { "" },
             p.name
                 .as_deref()
                 .map(|n| format!("{n}: "))

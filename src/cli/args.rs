@@ -85,6 +85,14 @@ pub enum Command {
     /// reaches on its own weekdays and hours, share, length, walking time,
     /// fit to the shift; and the plan total, each incident counted once.
     Coverage(CoverageArgs),
+    /// The shortest walking loop from a base through every stop and back,
+    /// along a walking network (OpenStreetMap .osm.pbf or GeoJSON lines) or in
+    /// straight lines; with --shift, a night's visit plan over its stops.
+    Route(RouteArgs),
+    /// The hosts' week: which pair walks which route or area on which
+    /// evening and hours, so the most incidents (from the history by
+    /// weekday, hour and place) fall within reach while they are there.
+    Week(WeekArgs),
 }
 
 #[derive(Debug, Args)]
@@ -493,6 +501,14 @@ pub struct PlacesArgs {
     /// `namn` property (default: centres of grid cells with incidents).
     #[arg(long, value_name = "FILE.geojson")]
     pub candidates: Option<PathBuf>,
+    /// Places kept in the solution whatever else is chosen (existing meeting
+    /// points): GeoJSON Point features; they count toward --hosts.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub fixed: Option<PathBuf>,
+    /// Count walking distance along this network (OpenStreetMap .osm.pbf or
+    /// GeoJSON lines) instead of straight lines.
+    #[arg(long, value_name = "FILE.osm.pbf|FILE.geojson")]
+    pub network: Option<PathBuf>,
     /// Print the coverage summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -551,6 +567,84 @@ pub struct ChangeArgs {
     #[arg(long)]
     pub no_fdr: bool,
     /// Print the summary and cells as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// The project file (.gpkg).
+    pub project: PathBuf,
+    /// The stops: GeoJSON Point features, named by `name`/`namn`, each with
+    /// its own `dwell_min` when it has one.
+    #[arg(
+        long,
+        value_name = "STOPS.geojson",
+        required_unless_present = "route",
+        conflicts_with = "route"
+    )]
+    pub stops: Option<PathBuf>,
+    /// Take the stops (and their dwell times) of this route of the project's
+    /// patrol plan instead (its exact name).
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
+    /// Where the loop starts and ends, WGS84 degrees.
+    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    pub base: String,
+    /// The walking network: an OpenStreetMap extract (.osm.pbf) or GeoJSON
+    /// LineStrings. Without it, straight lines.
+    #[arg(long, value_name = "FILE.osm.pbf|FILE.geojson")]
+    pub network: Option<PathBuf>,
+    /// Minutes at each stop that names no `dwell_min` of its own.
+    #[arg(long, value_name = "MIN", default_value_t = 12.0)]
+    pub dwell: f64,
+    /// Walking pace, km/h.
+    #[arg(long, value_name = "KM/H", default_value_t = 4.5)]
+    pub pace: f64,
+    /// Write the loop and its stops (.geojson or .gpx for OsmAnd / Organic Maps).
+    #[arg(long, value_name = "ROUTE.geojson|ROUTE.gpx")]
+    pub out: Option<PathBuf>,
+    /// A night's visit plan for this shift (wrapping past midnight), e.g.
+    /// 19:00-03:00: rounds so each stop is visited about every two hours.
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub shift: Option<String>,
+    /// The night of the visit plan; seeds its order (default today).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "shift")]
+    pub date: Option<String>,
+    /// Print the route (and visit plan) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WeekArgs {
+    /// The project file (.gpkg): its incidents are the history.
+    pub project: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Keep incidents with a coarse position (left out by default).
+    #[arg(long)]
+    pub include_coarse: bool,
+    /// Candidate routes (LineStrings) and areas (Polygons), GeoJSON, named by
+    /// `name`/`namn` (default: the project's patrol plan, its areas and routes).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub routes: Option<PathBuf>,
+    /// Host pairs.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub pairs: usize,
+    /// Shifts each pair works a week (at most one an evening).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub shifts_per_pair: usize,
+    /// Shift hours a shift may have (repeatable; default 19:00-03:00).
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub shift: Vec<String>,
+    /// Evenings hosts may work, e.g. mon-sat or fre,lör (default all).
+    #[arg(long, value_name = "LIST")]
+    pub evenings: Option<String>,
+    /// Reach of a route: metres either side of its line.
+    #[arg(long, value_name = "M", default_value_t = 50.0)]
+    pub buffer: f64,
+    /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -19,9 +19,11 @@ mod presence;
 mod progress;
 #[cfg(feature = "gui")]
 mod render;
+mod route;
 mod stats;
 mod time;
 mod view;
+mod week;
 
 use std::process::ExitCode;
 
@@ -75,6 +77,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Dose(args)) => presence::run_dose(&args),
         Some(Command::Reports(args)) => presence::run_reports(&args),
         Some(Command::Polisen(args)) => polisen::run(&args),
+        Some(Command::Route(args)) => route::run(&args),
+        Some(Command::Week(args)) => week::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
     }

@@ -131,6 +131,8 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
                     cell_m: 100.0,
                     hours: None,
                     candidates: None,
+                    fixed: Vec::new(),
+                    network: None,
                 },
                 &cancel,
             )

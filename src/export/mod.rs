@@ -16,6 +16,7 @@
 //! | `layers.rs` | heatmap, hotspot and places results as [`Layer`]s |
 //! | `raster.rs` | PNG + world file + `.prj`, GeoTIFF |
 //! | `gpkg.rs` | layers into a new or existing GeoPackage |
+//! | `route.rs` | a walking loop and its stops as GeoJSON or GPX 1.1 |
 
 pub mod change;
 pub mod geojson;
@@ -24,6 +25,7 @@ pub mod isobands;
 pub mod layers;
 pub mod plan;
 pub mod raster;
+pub mod route;
 
 use std::path::PathBuf;
 

@@ -239,6 +239,8 @@ pub fn compute(
         cell_m: p.hotspot_cell_m,
         hours: (!p.places_hours.is_whole_day()).then_some(p.places_hours),
         candidates: None,
+        fixed: Vec::new(),
+        network: None,
     };
     let places = match loaded.places(&places_request, cancel) {
         Ok(r) => {
