@@ -146,7 +146,12 @@ impl LagesbildApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE.fill(crate::gui::map::plain::PLAIN_LAND))
             .show(ui, |ui| self.map_ui(ui));
-        if let Some(i) = self.analysis.take_clicked_place() {
+        // A click that draws a patrol area or route, or adds a stop, is not
+        // also a click on the strategic place under it (which would move the
+        // map between two vertices).
+        if let Some(i) = self.analysis.take_clicked_place()
+            && !self.plan.tool.is_drawing()
+        {
             actions.push(Action::FocusPlace(i));
         }
         if self.analysis.take_stale_place_selection() {
@@ -855,6 +860,15 @@ impl LagesbildApp {
             self.tile_note_closed = true;
         }
         self.map_rect = Some(output.response.rect);
+        // A click or drag on the map (drawing a patrol area, picking an
+        // incident) ends the refit window: the map must not jump under the
+        // user's hand when a panel settles later.
+        if output.response.clicked()
+            || output.response.secondary_clicked()
+            || output.response.drag_started()
+        {
+            self.fitted = None;
+        }
         let (hover, panned, right_clicked, add_here) = output.inner;
         if right_clicked.is_some() {
             self.edit.context_pos = right_clicked;
