@@ -686,13 +686,17 @@ impl Decorations {
             .attribution
             .clone()
             .unwrap_or_else(|| tr(lang, Key::PlainBackground).to_owned());
-        let galley = ui
-            .painter()
-            .layout_no_wrap(attribution, FontId::proportional(12.0), TEXT);
+        // Above every other layer (the legend of a small picture can reach
+        // the bottom): the source must stay readable.
+        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+            egui::Order::Tooltip,
+            egui::Id::unique("picture_attribution"),
+        ));
+        let galley = painter.layout_no_wrap(attribution, FontId::proportional(12.0), TEXT);
         let at = rect.right_bottom() - vec2(8.0, 6.0) - galley.size();
         let bg = Rect::from_min_size(at - vec2(4.0, 2.0), galley.size() + vec2(8.0, 4.0));
-        ui.painter().rect_filled(bg, 2.0, PANEL_FILL);
-        ui.painter().galley(at, galley, TEXT);
+        painter.rect_filled(bg, 2.0, PANEL_FILL);
+        painter.galley(at, galley, TEXT);
     }
 }
 
