@@ -86,6 +86,16 @@ fn the_report_opens_in_real_readers_with_the_laws_sections_in_order() {
         ],
     );
     assert_exit(&out, 0);
+    // A patrol area over the same park: the report's Åtgärder gives its coverage.
+    let plan = dir.write(
+        "plan.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Centrumområdet","team":"Par 1"},"geometry":{"type":"Polygon","coordinates":[[[14.57,56.04],[14.60,56.04],[14.60,56.06],[14.57,56.06],[14.57,56.04]]]}}]}"#,
+    );
+    let out = run_cli_in(
+        dir.root(),
+        &["plan", "import", "demo.gpkg", plan.to_str().unwrap()],
+    );
+    assert_exit(&out, 0);
     let out = run_cli_in(
         dir.root(),
         &["report", "demo.gpkg", "--out", "lagesbild.pdf"],
@@ -198,6 +208,38 @@ fn the_report_opens_in_real_readers_with_the_laws_sections_in_order() {
         cells.windows(4).any(|w| w == shown.as_slice()),
         "{row:?} lacks the counts {shown:?}"
     );
+    // The plan's coverage is `lagesbild coverage` over the report's period.
+    let period = stdout
+        .split(", ")
+        .find_map(|p| p.strip_prefix("period "))
+        .unwrap_or_else(|| panic!("no period in {stdout:?}"));
+    let (from, to) = period.split_once(" – ").unwrap();
+    let out = run_cli_in(
+        dir.root(),
+        &[
+            "coverage",
+            "demo.gpkg",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    let json: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    let covered = json["coverage"]["items"][0]["incidents"].as_u64().unwrap();
+    let coverage_row = t
+        .lines()
+        .find(|l| l.contains("Centrumområdet"))
+        .unwrap_or_else(|| panic!("no coverage row:\n{t}"));
+    assert!(
+        coverage_row
+            .split_whitespace()
+            .any(|c| c == lagesbild::report::shown_count(covered, 3)),
+        "{coverage_row:?} lacks {covered}"
+    );
+    assert!(t.contains("Patrullplanens täckning"));
     assert!(
         [
             "för få händelser",

@@ -21,7 +21,7 @@ use chrono::{Months, NaiveDate};
 
 use crate::analysis::engine::{self, AreaChoice, Loaded, Selection};
 use crate::analysis::time_patterns::{self, PeriodKind, TimePatterns};
-use crate::analysis::{HotspotClass, evaluate, inputs};
+use crate::analysis::{HotspotClass, coverage, evaluate, inputs};
 use crate::crs::sweref_from_wgs84;
 use crate::gui::i18n::{self, Language};
 use crate::jobs::{CancelToken, Progress};
@@ -253,6 +253,20 @@ pub fn build_report(
             (m.name.clone(), result)
         })
         .collect();
+    // The patrol plan's coverage over the period (each item on its own
+    // weekdays and hours; default 50 m route buffer and 4.5 km/h), as
+    // `lagesbild coverage --from --to` gives it.
+    let plan = store.patrol_plan()?;
+    let coverage = if plan.areas.is_empty() && plan.routes.is_empty() {
+        None
+    } else {
+        Some(coverage::coverage_of(
+            &current,
+            &plan,
+            &coverage::CoverageParams::default(),
+            cancel,
+        )?)
+    };
     let overlay_names: Vec<String> = store.layers()?.into_iter().map(|l| l.name).collect();
     drop(store);
     cancel.check()?;
@@ -329,7 +343,7 @@ pub fn build_report(
         hosts_map.height() as u32,
     );
     analys(&mut w, &scene, &patterns, limit);
-    atgarder(&mut w, &measures);
+    atgarder(&mut w, &measures, coverage.as_ref(), limit);
     uppfoljning(&mut w, &evaluations, limit);
     let pages = w_pages(&w);
     let bytes = w.finish()?;
@@ -827,9 +841,85 @@ fn by_locality_xy(xy: impl Iterator<Item = [f64; 2]>) -> Vec<String> {
     .collect()
 }
 
-fn atgarder(w: &mut Writer, measures: &[crate::model::measure::Measure]) {
+fn atgarder(
+    w: &mut Writer,
+    measures: &[crate::model::measure::Measure],
+    coverage: Option<&coverage::PlanCoverage>,
+    limit: u64,
+) {
     w.page_break();
     w.heading("4. Åtgärder", 18.0);
+    measures_table(w, measures);
+    w.space(8.0);
+    w.heading("Patrullplanens täckning", 13.0);
+    let Some(c) = coverage else {
+        w.paragraph(
+            "Projektet har ingen patrullplan (inga patrullområden eller rutter).",
+            10.0,
+        );
+        return;
+    };
+    w.paragraph(
+        &format!(
+            "Händelser i perioden inom varje patrullområde eller inom {} m från varje rutt, på \
+             områdets eller ruttens egna veckodagar och timmar; gångtid i {} km/h plus planerade \
+             stopp. Hela planen räknar varje händelse en gång.",
+            c.buffer_m,
+            c.pace_kmh.to_string().replace('.', ",")
+        ),
+        9.0,
+    );
+    let share = |n: usize, share: f64| {
+        if (n as u64) < limit {
+            "–".to_owned()
+        } else {
+            format!("{} %", format!("{:.1}", share * 100.0).replace('.', ","))
+        }
+    };
+    let mut rows: Vec<Vec<String>> = c
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.name.clone(),
+                match i.kind {
+                    coverage::ItemKind::Area => "område".into(),
+                    coverage::ItemKind::Route => "rutt".into(),
+                },
+                i.team.clone(),
+                shown_count(i.incidents as u64, limit),
+                share(i.incidents, i.share),
+                format!("{:.0}", i.length_m),
+                format!("{:.0}", i.walk_min),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "Hela planen".into(),
+        String::new(),
+        String::new(),
+        shown_count(c.total.incidents as u64, limit),
+        share(c.total.incidents, c.total.share),
+        format!("{:.0}", c.total.length_m),
+        format!("{:.0}", c.total.walk_min),
+    ]);
+    w.table(&Table {
+        header: vec![
+            "Namn".into(),
+            "Typ".into(),
+            "Värdpar/lag".into(),
+            "Händelser".into(),
+            "Andel".into(),
+            "Längd m".into(),
+            "Gångtid min".into(),
+        ],
+        rows,
+        widths: vec![2.2, 0.8, 1.4, 1.0, 0.9, 0.9, 1.0],
+        font_size: 8.0,
+    });
+}
+
+fn measures_table(w: &mut Writer, measures: &[crate::model::measure::Measure]) {
     if measures.is_empty() {
         w.paragraph("Inga åtgärder är registrerade i projektet.", 10.0);
         return;
