@@ -345,6 +345,9 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
     if let Some(entry) = layers.get(&LayerId::Incidents) {
         incident_layer.opacity = entry.opacity;
     }
+    // As in the app: count cells over another shown layer (the heatmap)
+    // are translucent, so they do not hide it.
+    incident_layer.cells_over_layer = layers.shown_below(&LayerId::Incidents);
     let mut interaction = PlacesInteraction::default();
     let mut draft = AreaDraft::default();
     let mut draft_outcome = None;
