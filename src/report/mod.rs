@@ -260,8 +260,24 @@ pub fn build_report(
     let coverage = if plan.areas.is_empty() && plan.routes.is_empty() {
         None
     } else {
+        // Coarse positions left out, as `lagesbild coverage` does by default
+        // (the maps show them; a patrol does not reach a municipality centre).
+        let precise = engine::load(
+            store.as_ref(),
+            &Selection {
+                filter: Filter {
+                    from: Some(periods.current[0]),
+                    to: Some(periods.current[1]),
+                    ..Filter::default()
+                },
+                include_coarse: false,
+                area: AreaChoice::Stored,
+            },
+            &name,
+            cancel,
+        )?;
         Some(coverage::coverage_of(
-            &current,
+            &precise,
             &plan,
             &coverage::CoverageParams::default(),
             cancel,
