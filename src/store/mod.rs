@@ -608,6 +608,16 @@ pub trait Store {
             what: "police event history",
         })
     }
+
+    // --- change notification ---
+
+    /// A number that changes whenever stored incidents, layers or plans were
+    /// changed by anyone (this connection, another app instance, the command
+    /// line, another user of a shared store), so the app can poll it every
+    /// few seconds and reload when it moves. `None`: the store cannot tell.
+    fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
