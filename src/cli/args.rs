@@ -93,6 +93,12 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
+    /// The shared store in PostgreSQL/PostGIS: `db init URL` creates (or
+    /// migrates) the project schema, the roles lagesbild_read,
+    /// lagesbild_write and lagesbild_sensitive, their grants and row-level
+    /// security.
+    #[cfg(feature = "postgres")]
+    Db(super::db::DbArgs),
 }
 
 #[derive(Debug, Args)]
