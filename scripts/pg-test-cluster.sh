@@ -12,7 +12,7 @@
 # Authentication: the superuser `postgres` is trusted from 127.0.0.1 (the tests'
 # administrator); every other login needs its password (scram-sha-256), so the
 # tests of pgpass files, PGPASSWORD and the roles are real. TLS is on with a
-# self-signed certificate for localhost/127.0.0.1 ($DIR/server.crt), so
+# certificate for localhost/127.0.0.1 signed by a test CA ($DIR/root.crt), so
 # sslmode=require and verify-full can be tested.
 #
 # The database `lagesbild_template` has the postgis extension; each test makes
@@ -48,7 +48,7 @@ start() {
     die "PostGIS is missing: install postgresql-15-postgis-3 (scripts/install-test-tools.sh)"
   if [ -f "$DIR/url" ] && as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     echo "export LAGESBILD_TEST_PG_URL='$(cat "$DIR/url")'"
-    echo "export LAGESBILD_TEST_PG_CERT='$DIR/server.crt'"
+    echo "export LAGESBILD_TEST_PG_CERT='$DIR/root.crt'"
     return
   fi
   rm -rf "$DIR"
@@ -66,13 +66,19 @@ local all postgres trust
 host all postgres 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
 EOF
-  # A self-signed certificate for sslmode=require / verify-full.
+  # A test certificate authority and a server certificate for localhost and
+  # 127.0.0.1 signed by it, for sslmode=require and verify-full
+  # ($DIR/root.crt is the root to trust).
   if command -v openssl >/dev/null 2>&1; then
-    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$DATA/server.key" -out "$DATA/server.crt" >/dev/null 2>&1 ||
-      die "openssl could not make the test certificate"
-    cp "$DATA/server.crt" "$DIR/server.crt"
+    {
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Lagesbild test CA" \
+        -keyout "$DIR/root.key" -out "$DIR/root.crt" &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+          -keyout "$DATA/server.key" -out "$DIR/server.csr" &&
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$DIR/server.ext" &&
+        openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/root.crt" -CAkey "$DIR/root.key" \
+          -CAcreateserial -days 30 -extfile "$DIR/server.ext" -out "$DATA/server.crt"
+    } >/dev/null 2>&1 || die "openssl could not make the test certificates"
     if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$DATA/server.key" "$DATA/server.crt"; fi
     chmod 600 "$DATA/server.key"
     SSL="-c ssl=on"
@@ -92,7 +98,7 @@ EOF
   echo "$url" >"$DIR/url"
   echo "$port" >"$DIR/port"
   echo "export LAGESBILD_TEST_PG_URL='$url'"
-  echo "export LAGESBILD_TEST_PG_CERT='$DIR/server.crt'"
+  echo "export LAGESBILD_TEST_PG_CERT='$DIR/root.crt'"
 }
 
 stop() {

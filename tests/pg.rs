@@ -448,7 +448,7 @@ fn two_imports_and_an_edit_at_once_lose_nothing() {
         db.count("SELECT count(DISTINCT external_id) FROM lagesbild.incidents"),
         6000
     );
-    assert_eq!(db.count("SELECT sum(duplicates) FROM lagesbild.lagesbild_imports"), 500);
+    assert_eq!(db.count("SELECT sum(duplicates)::bigint FROM lagesbild.lagesbild_imports"), 500);
 }
 
 #[test]

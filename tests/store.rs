@@ -392,6 +392,41 @@ fn unknown_keys_read_as_ovrigt() {
 
 
 
+fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
+    let file = path.to_str().unwrap();
+    if let Some(out) = run_gdal("ogrinfo", &["-ro", "-al", "-so", file]) {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "ogrinfo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("Layer name: incidents"), "{text}");
+        assert!(text.contains("Geometry: Point"), "{text}");
+        assert!(
+            text.contains(&format!("Feature Count: {expected_count}\n")),
+            "{text}"
+        );
+        assert!(text.contains("WGS 84"), "{text}");
+        assert!(text.contains(r#"ID["EPSG",4326]"#), "{text}");
+        if let Some(extent) = extent {
+            assert!(text.contains(extent), "{text}");
+        }
+    }
+    if validate_gpkg_script().is_none() {
+        return;
+    }
+    if let Some(out) = run_gdal("python3", &[VALIDATE_GPKG, file]) {
+        assert!(
+            out.status.success() && out.stderr.is_empty() && out.stdout.is_empty(),
+            "validate_gpkg.py: status {:?}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn gdal_accepts_empty_and_filled_projects() {
     let dir = tempfile::tempdir().unwrap();
@@ -755,7 +790,6 @@ fn duplicates_without_external_id_and_within_a_session(kind: Backend) {
         4
     );
     if let Some(path) = fx.gpkg_path() {
-        drop(fx);
         assert_eq!(rtreecheck(&path), "ok");
         assert_eq!(sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"), 4);
     }
@@ -815,7 +849,6 @@ fn cancelled_commit_rolls_back(kind: Backend) {
     fx.import(&many(3));
     assert_eq!(fx.count(), 3);
     if let Some(path) = fx.gpkg_path() {
-        drop(fx);
         assert_eq!(rtreecheck(&path), "ok");
     }
 }
@@ -972,10 +1005,10 @@ fn fid_by_uid(fx: &Fixture, uid: &str) -> i64 {
         .unwrap()
 }
 
+both!(bbox_point_query_matches_a_filtered_scan);
 /// The bounding-box query through the store factory gives exactly the
 /// points a full scan finds inside the box (edges included) and passing the
 /// filter, in the same order.
-both!(bbox_point_query_matches_a_filtered_scan);
 fn bbox_point_query_matches_a_filtered_scan(kind: Backend) {
     let Some(mut fx) = Fixture::new(kind) else {
         return;

@@ -153,7 +153,7 @@ impl<'a> Session<'a> {
             .tx()?
             .query(
                 "SELECT nextval(pg_get_serial_sequence('lagesbild.incidents', 'fid')) \
-                 FROM generate_series(1, $1)",
+                 FROM generate_series(1, $1::bigint)",
                 &[&block],
             )
             .map_err(|e| super::db_err(&self.location, &self.user, e))?;
