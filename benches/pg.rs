@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -106,9 +106,12 @@ fn bench(c: &mut Criterion) {
     let rows = incidents(N);
     let dir = tempfile::tempdir().unwrap();
 
+    // One import per sample (flat sampling), ten samples.
     let mut g = c.benchmark_group("import_1m");
     g.sample_size(10);
-    g.measurement_time(Duration::from_secs(60));
+    g.sampling_mode(SamplingMode::Flat);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(30));
     g.bench_function(BenchmarkId::new("gpkg", N), |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -152,6 +155,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("analysis_1m");
     g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
     g.measurement_time(Duration::from_secs(20));
     for (name, store) in [("gpkg", &gpkg), ("postgis", &pg)] {
         g.bench_function(BenchmarkId::new(format!("load_{name}"), N), |b| {

@@ -1125,3 +1125,95 @@ fn metadata_and_views_are_kept(kind: Backend) {
     assert!(!fx.store.remove_view("A").unwrap());
     assert_eq!(fx.store.views().unwrap().len(), 2);
 }
+
+both!(layers_are_stored_replaced_keeping_their_style_and_removed);
+fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
+    use lagesbild::model::shape::{Feature, FeatureSet};
+    use serde_json::json;
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let props = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let square = geo::Polygon::new(
+        geo::LineString::from(vec![(14.5, 56.0), (14.6, 56.0), (14.6, 56.1), (14.5, 56.0)]),
+        vec![],
+    );
+    let areas = FeatureSet {
+        name: "Områden i Sölvesborg".to_owned(),
+        features: vec![
+            Feature {
+                geometry: square.clone().into(),
+                properties: props(json!({"namn": "Torget", "antal": 3, "andel": 0.5, "öppen": true})),
+            },
+            Feature {
+                geometry: geo::Point::new(14.55, 56.05).into(),
+                properties: props(json!({"namn": "Punkt", "antal": 4.5})),
+            },
+        ],
+    };
+    let line = FeatureSet {
+        name: "a".to_owned(),
+        features: vec![Feature {
+            geometry: geo::LineString::from(vec![(14.5, 56.0), (14.52, 56.01)]).into(),
+            properties: props(json!({})),
+        }],
+    };
+    fx.store.add_layers(&[areas.clone(), line.clone()], "omraden.geojson").unwrap();
+    let layers = fx.store.layers().unwrap();
+    assert_eq!(
+        layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["Områden i Sölvesborg", "a"]
+    );
+    assert_eq!(layers[0].feature_count, 2);
+    assert_eq!(layers[0].geometry_type, "GEOMETRY");
+    assert_eq!(layers[1].geometry_type, "LINESTRING");
+    assert_eq!(layers[0].columns, ["andel", "antal", "namn", "öppen"]);
+    assert_eq!(layers[0].source, "omraden.geojson");
+    assert_eq!(
+        layers[0].extent,
+        Some((LonLat::new(14.5, 56.0), LonLat::new(14.6, 56.1)))
+    );
+    let got = fx.store.layer_features("Områden i Sölvesborg").unwrap().unwrap();
+    assert_eq!(got.features[0].geometry, areas.features[0].geometry);
+    let p = &got.features[0].properties;
+    assert_eq!(
+        (&p["namn"], &p["andel"], &p["öppen"]),
+        (&json!("Torget"), &json!(0.5), &json!(true))
+    );
+    // A column with 3 and 4.5 is a floating-point column.
+    assert_eq!(p["antal"].as_f64(), Some(3.0));
+    assert_eq!(got.features[1].properties["antal"], json!(4.5));
+    assert_eq!(fx.store.layer_features("A").unwrap(), None);
+
+    // Restyled, then replaced: the style stays.
+    let mut style = layers[1].style;
+    style.visible = false;
+    style.opacity = 0.5;
+    assert!(fx.store.set_layer_style("a", &style).unwrap());
+    let mut moved = line.clone();
+    moved.features[0].geometry = geo::Point::new(14.56, 56.02).into();
+    fx.store.add_layers(&[moved], "ny.geojson").unwrap();
+    fx.reopen();
+    let layers = fx.store.layers().unwrap();
+    assert_eq!(layers[1].style, style);
+    assert_eq!(layers[1].geometry_type, "POINT");
+    // Bad layers store nothing.
+    let err = fx
+        .store
+        .add_layers(
+            &[
+                line.clone(),
+                FeatureSet {
+                    name: "incidents".to_owned(),
+                    features: line.features.clone(),
+                },
+            ],
+            "x",
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidLayer { .. }), "{err}");
+    assert_eq!(fx.store.layers().unwrap().len(), 2);
+    assert!(fx.store.remove_layer("a").unwrap());
+    assert!(!fx.store.remove_layer("a").unwrap());
+    assert_eq!(fx.store.layers().unwrap().len(), 1);
+}

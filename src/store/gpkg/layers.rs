@@ -416,7 +416,7 @@ pub fn read_gpkg_file(path: &Path, table: Option<&str>) -> Result<Vec<FeatureSet
 }
 
 /// Why `set` cannot be a map layer (WGS 84), or `None`.
-fn layer_problem(set: &FeatureSet) -> Option<String> {
+pub(crate) fn layer_problem(set: &FeatureSet) -> Option<String> {
     if let Some(p) = name_problem(&set.name) {
         return Some(p);
     }

@@ -13,6 +13,7 @@
 //! | `copy.rs` | the binary COPY format both ways |
 //! | `session.rs` | the import: binary COPY, the GeoPackage's duplicate rules |
 //! | `edit.rs` | single-incident edits and the edit log |
+//! | `layers.rs` | map layers as PostGIS tables |
 //! | `views.rs` | saved views |
 //!
 //! Who may do what is PostgreSQL's business (roles, grants, policies); this
@@ -23,6 +24,7 @@
 pub mod connect;
 pub mod copy;
 mod edit;
+mod layers;
 pub mod schema;
 mod session;
 mod views;
@@ -517,6 +519,37 @@ impl Store for PgStore {
 
     fn delete_incident(&mut self, fid: i64) -> Result<Incident, StoreError> {
         self.delete_one(fid)
+    }
+
+    fn layers(&self) -> Result<Vec<crate::store::layers::LayerInfo>, StoreError> {
+        self.layer_list()
+    }
+
+    fn layer_features(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::model::shape::FeatureSet>, StoreError> {
+        self.layer_features_of(name)
+    }
+
+    fn add_layers(
+        &mut self,
+        sets: &[crate::model::shape::FeatureSet],
+        source: &str,
+    ) -> Result<(), StoreError> {
+        self.add_layer_sets(sets, source)
+    }
+
+    fn remove_layer(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.remove_layer_named(name)
+    }
+
+    fn set_layer_style(
+        &mut self,
+        name: &str,
+        style: &crate::store::layers::LayerStyle,
+    ) -> Result<bool, StoreError> {
+        self.set_style_of(name, style)
     }
 
     fn views(&self) -> Result<Vec<crate::model::view::SavedView>, StoreError> {
