@@ -8,12 +8,15 @@
 //! another task over the current filter, with
 //! [`crate::analysis::coverage::coverage_of`], each time the plan, the
 //! filter or the parameters change; the last table stays until the new one
-//! arrives.
+//! arrives. A route can also be drafted from the strategic places
+//! ([`draft`]), and the hosts' week proposed and adjusted ([`week`]).
 
+pub mod draft;
 pub mod history;
 pub mod map;
 pub mod panel;
 pub mod text;
+pub mod week;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -45,6 +48,8 @@ pub enum Tool {
     DrawHole(i64, Vec<LonLat>),
     /// Each click adds a stop to route `id`.
     AddStops(i64),
+    /// The next click sets the route draft's base ([`draft`]).
+    PickBase,
 }
 
 impl Tool {
@@ -168,6 +173,10 @@ pub struct PlanState {
     pub(crate) drag: Option<map::Drag>,
     /// Screen positions of the selected item's handles, from the last frame.
     pub(crate) handles: Vec<egui::Pos2>,
+    /// The route draft window and its task.
+    pub draft: draft::DraftState,
+    /// The week plan window.
+    pub week: week::WeekState,
 }
 
 impl PlanState {
@@ -424,6 +433,10 @@ impl PlanState {
         let Some(path) = project.cloned() else {
             return;
         };
+        self.draft_frame();
+        if self.job.is_none() && self.queue.is_empty() {
+            self.week_frame(ctx, &path, filter);
+        }
         if let Some((task, _)) = &self.job
             && let Some(result) = task.try_take()
         {

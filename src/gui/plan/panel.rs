@@ -82,6 +82,7 @@ impl PlanState {
             Tool::DrawRoute(_) => Some(T::DrawingRoute),
             Tool::DrawHole(..) => Some(T::DrawingHole),
             Tool::AddStops(_) => Some(T::AddingStops),
+            Tool::PickBase => Some(T::DraftPickingBase),
         };
         if let Some(h) = hint {
             ui.horizontal_wrapped(|ui| {
@@ -97,6 +98,11 @@ impl PlanState {
         self.tools_ui(ui, lang);
         if let Some(m) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, m.as_str());
+        }
+        if !self.draft.open
+            && let Some(n) = &self.draft.notice
+        {
+            ui.label(n.as_str());
         }
         ui.separator();
         if self.plan.is_empty() {
