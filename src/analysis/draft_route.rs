@@ -182,7 +182,10 @@ mod tests {
         assert_eq!(d.method, Method::Exact);
         assert!((d.length_m - 1200.0).abs() < 0.5, "{}", d.length_m);
         let names: Vec<&str> = d.route.stops.iter().map(|s| s.name.as_str()).collect();
-        assert!(names == ["B", "C", "D"] || names == ["D", "C", "B"], "{names:?}");
+        assert!(
+            names == ["B", "C", "D"] || names == ["D", "C", "B"],
+            "{names:?}"
+        );
         assert!(d.route.stops.iter().all(|s| s.dwell_min == 12));
         assert_eq!(d.route.line.0.first(), d.route.line.0.last());
         assert_eq!(d.route.line.0.len(), 5);

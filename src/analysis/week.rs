@@ -69,11 +69,19 @@ impl Beat {
     }
 
     /// Is the beat walked at this local weekday and minute after midnight?
+    /// Hours that wrap past midnight belong to the evening they start on:
+    /// fri–sat 20–02 is walked Friday 20:00 to Saturday 02:00 and Saturday
+    /// 20:00 to Sunday 02:00 (not Friday 00:00–02:00).
     pub fn active_at(&self, weekday: Weekday, minute: u32) -> bool {
-        self.weekdays.contains(weekday)
-            && self
-                .hours
-                .is_none_or(|h| h.contains(((minute / 60) % 24) as u8))
+        let hour = ((minute / 60) % 24) as u8;
+        match self.hours {
+            None => self.weekdays.contains(weekday),
+            Some(h) if !h.contains(hour) => false,
+            Some(h) if h.start() > h.end() && hour < h.end() => {
+                self.weekdays.contains(weekday.pred())
+            }
+            Some(_) => self.weekdays.contains(weekday),
+        }
     }
 
     /// The part of `shift` on `evening` the beat is walked: from its first
@@ -533,7 +541,8 @@ impl WeekModel {
             is_chosen[j] = true;
             chosen.push((j, f.pair, true));
         }
-        let gain = |count: &[u32], s: &Slot| s.cov.iter().filter(|&&i| count[i as usize] == 0).count();
+        let gain =
+            |count: &[u32], s: &Slot| s.cov.iter().filter(|&&i| count[i as usize] == 0).count();
         // The free pair on `d` with the most shifts left (lowest number on a tie).
         let free_pair = |pair_day: &[[bool; 7]], pair_count: &[usize], d: usize| {
             (1..=p.pairs)
@@ -863,8 +872,11 @@ mod tests {
             shift: None,
         };
         let p = model.propose(&[fix]).unwrap();
-        let got: Vec<(Weekday, usize, bool)> =
-            p.shifts.iter().map(|s| (s.evening, s.beat, s.fixed)).collect();
+        let got: Vec<(Weekday, usize, bool)> = p
+            .shifts
+            .iter()
+            .map(|s| (s.evening, s.beat, s.fixed))
+            .collect();
         assert_eq!(got, vec![(Tue, 0, true), (Fri, 0, false)]);
         assert_eq!(p.expected, 4.0);
         assert!((p.share - 8.0 / 15.0).abs() < 1e-12);
@@ -921,6 +933,21 @@ mod tests {
             assert_eq!(d.len(), 4, "pair {pair} works one evening twice: {mine:?}");
         }
         assert!(p.share > 0.0 && p.share <= 1.0);
+    }
+
+    #[test]
+    fn wrapped_hours_belong_to_the_evening_they_start_on() {
+        let mut b = beats().remove(0);
+        b.weekdays = "fri,sat".parse().unwrap();
+        b.hours = HourRange::new(20, 2);
+        assert!(b.active_at(Fri, 21 * 60));
+        assert!(b.active_at(Sat, 60));
+        assert!(b.active_at(Sun, 60));
+        assert!(!b.active_at(Fri, 60), "Thursday's night is not walked");
+        assert!(!b.active_at(Sat, 3 * 60));
+        let s: Shift = "19:00-03:00".parse().unwrap();
+        assert_eq!(b.hours_in(Sat, s).unwrap().to_string(), "20:00-02:00");
+        assert_eq!(b.hours_in(Thu, s), None);
     }
 
     #[test]

@@ -166,8 +166,12 @@ fn parse_fix(text: &str, beats: &[Beat], shifts: &[Shift]) -> anyhow::Result<Fix
     let bad = |why: &str| {
         anyhow::anyhow!("--fix {text:?}: {why} (expected PAIR:DAY=NAME, e.g. 2:fre=Hamnen)")
     };
-    let (pair, rest) = text.split_once(':').ok_or_else(|| bad("no ':' after the pair"))?;
-    let (day, item) = rest.split_once('=').ok_or_else(|| bad("no '=' before the name"))?;
+    let (pair, rest) = text
+        .split_once(':')
+        .ok_or_else(|| bad("no ':' after the pair"))?;
+    let (day, item) = rest
+        .split_once('=')
+        .ok_or_else(|| bad("no '=' before the name"))?;
     let pair: usize = pair
         .trim()
         .parse()
@@ -191,7 +195,9 @@ fn parse_fix(text: &str, beats: &[Beat], shifts: &[Shift]) -> anyhow::Result<Fix
         .position(|b| b.name.to_lowercase() == name.to_lowercase())
         .ok_or_else(|| {
             let names: Vec<&str> = beats.iter().map(|b| b.name.as_str()).collect();
-            bad(&format!("no route or area named {name:?} (there are {names:?})"))
+            bad(&format!(
+                "no route or area named {name:?} (there are {names:?})"
+            ))
         })?;
     let shift = match hours {
         None => None,

@@ -129,11 +129,7 @@ impl PlanState {
             dwell_min: d.dwell_min,
             pace_kmh: d.pace_kmh,
         };
-        let name = format!(
-            "{} {}",
-            tr(lang, T::DraftName),
-            self.plan.routes.len() + 1
-        );
+        let name = format!("{} {}", tr(lang, T::DraftName), self.plan.routes.len() + 1);
         self.draft.notice = None;
         let task = Task::spawn(ctx, "route-draft", move |progress, cancel| {
             Ok(draft_route(&input, progress, cancel)?)
@@ -301,7 +297,11 @@ impl PlanState {
                 }
                 ui.horizontal(|ui| {
                     ui.label(tr(lang, T::DraftDwell));
-                    ui.add(egui::DragValue::new(&mut d.dwell_min).range(0..=240).suffix(" min"));
+                    ui.add(
+                        egui::DragValue::new(&mut d.dwell_min)
+                            .range(0..=240)
+                            .suffix(" min"),
+                    );
                     ui.label(tr(lang, T::Pace));
                     ui.add(
                         egui::DragValue::new(&mut d.pace_kmh)

@@ -104,6 +104,7 @@ pub enum T {
     WeekShort,
     WeekNoItems,
     WeekNoHistory,
+    WeekFixedMark,
 }
 
 /// The text of `key` in `lang`.
@@ -208,7 +209,10 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         ),
         T::DraftNetwork => ("Gångnät:", "Walking network:"),
         T::DraftNoNetwork => ("inget", "none"),
-        T::DraftChooseNetwork => ("Välj gångnät (.osm.pbf, .geojson) …", "Choose a walking network (.osm.pbf, .geojson) …"),
+        T::DraftChooseNetwork => (
+            "Välj gångnät (.osm.pbf, .geojson) …",
+            "Choose a walking network (.osm.pbf, .geojson) …",
+        ),
         T::DraftStraightButton => ("Raka linjer", "Straight lines"),
         T::DraftStraightNote => (
             "Utan gångnät: raka linjer mellan platserna, kortare än en verklig promenad.",
@@ -223,7 +227,10 @@ pub fn tr(lang: Language, key: T) -> &'static str {
             "raka linjer (inget gångnät), kortare än verklig gångväg",
             "straight lines (no walking network), shorter than a real walk",
         ),
-        T::DraftExact => ("ordningen är den kortaste (exakt)", "the order is the shortest (exact)"),
+        T::DraftExact => (
+            "ordningen är den kortaste (exakt)",
+            "the order is the shortest (exact)",
+        ),
         T::DraftHeuristic => (
             "ordningen är god men inte bevisat kortast (heuristik)",
             "the order is good, not proven shortest (heuristic)",
@@ -233,13 +240,16 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         T::DraftDwellWord => ("vid stoppen", "at the stops"),
         T::DraftCancelled => ("Ruttutkastet avbröts.", "The route draft was cancelled."),
         T::DraftName => ("Ruttutkast", "Route draft"),
-        T::DraftFromPlaces => ("Ruttutkast från platserna …", "Route draft from the places …"),
+        T::DraftFromPlaces => (
+            "Ruttutkast från platserna …",
+            "Route draft from the places …",
+        ),
         T::NetworkTitle => ("Välj gångnät", "Choose a walking network"),
         T::Reached => ("Når", "Reaches"),
         T::WeekTitle => ("Veckoplan", "Week plan"),
         T::WeekIntro => (
-            "Förslag: vilket värdpar går vilket område eller vilken rutt vilken kväll, så att flest händelser (ur historiken, efter veckodag, timme och plats) ligger inom räckhåll när värdarna är där. Varje område och rutt föreslås bara på sina egna dagar och timmar. Ändra en ruta så låses den (🔒) och andelen räknas om direkt; \"Föreslå igen\" behåller de låsta.",
-            "Proposal: which host pair walks which area or route on which evening, so that the most incidents (from the history, by weekday, hour and place) are within reach while the hosts are there. Each area and route is proposed only on its own days and hours. Changing a cell fixes it (🔒) and the share is recomputed at once; \"Propose again\" keeps the fixed cells.",
+            "Förslag: vilket värdpar går vilket område eller vilken rutt vilken kväll, så att flest händelser (ur historiken, efter veckodag, timme och plats) ligger inom räckhåll när värdarna är där. Varje område och rutt föreslås bara på sina egna dagar och timmar. Ändra en ruta så låses den och andelen räknas om direkt; \"Föreslå igen\" behåller de låsta.",
+            "Proposal: which host pair walks which area or route on which evening, so that the most incidents (from the history, by weekday, hour and place) are within reach while the hosts are there. Each area and route is proposed only on its own days and hours. Changing a cell fixes it and the share is recomputed at once; \"Propose again\" keeps the fixed cells.",
         ),
         T::WeekPairs => ("Värdpar", "Host pairs"),
         T::WeekShiftsPerPair => ("Pass per par", "Shifts per pair"),
@@ -270,6 +280,7 @@ pub fn tr(lang: Language, key: T) -> &'static str {
             "Planen har inga områden eller rutter att föreslå: rita eller importera dem först.",
             "The plan has no areas or routes to propose: draw or import them first.",
         ),
+        T::WeekFixedMark => (" · låst", " · fixed"),
         T::WeekNoHistory => (
             "Inga händelser i filtret: ingen historik att planera efter.",
             "No incidents in the filter: no history to plan from.",

@@ -1,7 +1,7 @@
 //! The week plan window ("Veckoplan"): [`crate::analysis::week`]'s proposal
 //! of which pair walks which area or route on which evening, as a grid of
 //! pairs × evenings with a combo box in each cell. A change in a cell is
-//! the planner's choice: it is fixed (marked 🔒), and the expected incidents
+//! the planner's choice: it is fixed (marked "låst"), and the expected incidents
 //! within reach and their share are recomputed at once
 //! ([`WeekModel::evaluate`]); "Föreslå igen" proposes the rest around the
 //! fixed cells. The history and the slots are prepared off the UI thread
@@ -194,7 +194,9 @@ impl WeekState {
         let model = self.model.as_ref()?;
         self.assignments
             .iter()
-            .find(|(a, _)| a.pair == pair && model.slots.get(a.slot).map(|s| s.evening) == Some(evening))
+            .find(|(a, _)| {
+                a.pair == pair && model.slots.get(a.slot).map(|s| s.evening) == Some(evening)
+            })
             .map(|(a, f)| (a.slot, *f))
     }
 }
@@ -326,7 +328,10 @@ impl PlanState {
         });
         ui.horizontal_wrapped(|ui| {
             if ui
-                .add_enabled(!w.is_computing(), egui::Button::new(tr(lang, T::WeekCompute)))
+                .add_enabled(
+                    !w.is_computing(),
+                    egui::Button::new(tr(lang, T::WeekCompute)),
+                )
                 .clicked()
             {
                 w.recompute = true;
@@ -341,7 +346,10 @@ impl PlanState {
                 w.propose();
             }
             if ui
-                .add_enabled(!w.fixed.is_empty(), egui::Button::new(tr(lang, T::WeekUnfix)))
+                .add_enabled(
+                    !w.fixed.is_empty(),
+                    egui::Button::new(tr(lang, T::WeekUnfix)),
+                )
                 .clicked()
             {
                 w.fixed.clear();
@@ -376,8 +384,12 @@ impl PlanState {
                         let text = match shown {
                             Some((j, fixed)) => format!(
                                 "{}{}",
-                                if fixed { "🔒 " } else { "" },
-                                slot_text(&model, j)
+                                slot_text(&model, j),
+                                if fixed {
+                                    tr(lang, T::WeekFixedMark)
+                                } else {
+                                    ""
+                                },
                             ),
                             None => "–".to_owned(),
                         };
@@ -388,7 +400,9 @@ impl PlanState {
                             .width(120.0)
                             .show_ui(ui, |ui| {
                                 ui.selectable_value(&mut picked, None, "–");
-                                for j in (0..model.slots.len()).filter(|&j| model.slots[j].evening == d) {
+                                for j in
+                                    (0..model.slots.len()).filter(|&j| model.slots[j].evening == d)
+                                {
                                     let s = &model.slots[j];
                                     ui.selectable_value(
                                         &mut picked,
@@ -402,6 +416,15 @@ impl PlanState {
                                     );
                                 }
                             });
+                        let cell_label =
+                            format!("{} {pair} {}", tr(lang, T::WeekPair), day_name(lang, d));
+                        combo.response.widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::accesskit::Role::ComboBox,
+                                true,
+                                &cell_label,
+                            )
+                        });
                         if let Some((j, _)) = shown {
                             combo.response.on_hover_text(format!(
                                 "{:.1} {}",
