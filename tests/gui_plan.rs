@@ -181,15 +181,36 @@ fn draw_undo_redo_edit_and_read_the_coverage_table() {
         &CancelToken::default(),
     )
     .unwrap();
+    // The reach columns count the hot cells and strategic places the
+    // app's analysis shows.
+    let out = h.state().analysis().output().cloned().expect("analysed");
+    let params = CoverageParams {
+        hot_cells: out.hotspots.as_ref().ok().map(|v| v.hotspots.hot_centres()),
+        places: out
+            .places
+            .as_ref()
+            .ok()
+            .map(|v| v.places.places.iter().map(|p| p.xy).collect()),
+        ..CoverageParams::default()
+    };
+    assert!(params.places.as_ref().is_some_and(|p| !p.is_empty()));
     let expected = coverage_of(
         &loaded,
         &store.patrol_plan().unwrap(),
-        &CoverageParams::default(),
+        &params,
         &CancelToken::default(),
     )
     .unwrap();
     assert_eq!(shown, expected);
     assert_eq!(shown.items.len(), 2);
+    h.get_by_label("Heta celler");
+    h.get_by_label("Platser");
+    assert!(
+        shown
+            .items
+            .iter()
+            .all(|i| i.hot_cells.is_some() && i.places.is_some())
+    );
     assert!(shown.total.incidents >= shown.items.iter().map(|i| i.incidents).max().unwrap());
 }
 

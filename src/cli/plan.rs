@@ -12,7 +12,6 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use lagesbild::analysis::HotspotClass;
 use lagesbild::analysis::coverage::{CoverageParams, PlanCoverage, coverage_of};
 use lagesbild::analysis::engine::{self, AreaChoice, HotspotRequest, PlacesRequest, Selection};
 use lagesbild::import::plan_file::read_plan_file;
@@ -111,18 +110,7 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
                 &cancel,
             )
             .context("hotspots for --reach")?;
-        params.hot_cells = Some(
-            hot.cells
-                .iter()
-                .filter(|c| matches!(c.class, HotspotClass::Hot99 | HotspotClass::Hot95))
-                .map(|c| {
-                    [
-                        hot.x0 + (c.ix as f64 + 0.5) * hot.cell_m,
-                        hot.y0 + (c.iy as f64 + 0.5) * hot.cell_m,
-                    ]
-                })
-                .collect(),
-        );
+        params.hot_cells = Some(hot.hot_centres());
         let places = loaded
             .places(
                 &PlacesRequest {

@@ -35,6 +35,24 @@ impl LagesbildApp {
     /// (before the incident edits' Ctrl+Z, which they take while the window is open).
     pub(super) fn plan_frame(&mut self, ctx: &egui::Context) {
         let path = self.project.as_ref().map(|p| p.loaded.path.clone());
+        // The coverage table's reach columns count what the analysis shows.
+        let out = self.analysis.output().cloned();
+        let key = out
+            .as_ref()
+            .map_or(0, |o| std::sync::Arc::as_ptr(o) as usize);
+        self.plan.set_reach(
+            key,
+            || {
+                out.as_ref()
+                    .and_then(|o| o.hotspots.as_ref().ok())
+                    .map(|h| h.hotspots.hot_centres())
+            },
+            || {
+                out.as_ref()
+                    .and_then(|o| o.places.as_ref().ok())
+                    .map(|p| p.places.places.iter().map(|c| c.xy).collect())
+            },
+        );
         self.plan.frame(ctx, path.as_ref(), &self.state.filter);
         self.plan.shortcuts(ctx);
     }

@@ -166,7 +166,7 @@ pub struct PlanState {
     pub coverage: Option<PlanCoverage>,
     coverage_task: Option<Task<PlanCoverage>>,
     /// What the shown (or computing) coverage was made for.
-    coverage_for: Option<(Filter, u64, [u64; 2])>,
+    coverage_for: Option<(Filter, u64, [u64; 3])>,
     /// Bumped on each plan change.
     generation: u64,
     /// A vertex drag in progress on the map.
@@ -177,6 +177,11 @@ pub struct PlanState {
     pub draft: draft::DraftState,
     /// The week plan window.
     pub week: week::WeekState,
+    /// What the app's analysis shows, for the coverage table's reach
+    /// columns: (source key, hot cell centres, strategic places), SWEREF 99 TM.
+    reach: (usize, Option<Vec<[f64; 2]>>, Option<Vec<[f64; 2]>>),
+    /// Bumped when `reach` changes.
+    reach_generation: u64,
 }
 
 impl PlanState {
@@ -417,6 +422,21 @@ impl PlanState {
         });
     }
 
+    /// The hotspot cells and strategic places the coverage table counts as
+    /// reached (the app's current analysis; `key` names it, so the same
+    /// analysis is not taken twice).
+    pub fn set_reach(
+        &mut self,
+        key: usize,
+        hot_cells: impl FnOnce() -> Option<Vec<[f64; 2]>>,
+        places: impl FnOnce() -> Option<Vec<[f64; 2]>>,
+    ) {
+        if self.reach.0 != key || self.reach_generation == 0 {
+            self.reach = (key, hot_cells(), places());
+            self.reach_generation += 1;
+        }
+    }
+
     /// Per frame: takes in finished work and starts the next (edits first,
     /// then the coverage for the current filter). `project` is the open
     /// project's file, `filter` the app's filter.
@@ -506,6 +526,7 @@ impl PlanState {
             [
                 self.params.buffer_m.to_bits(),
                 self.params.pace_kmh.to_bits(),
+                self.reach_generation,
             ],
         );
         if self.open
@@ -521,7 +542,9 @@ impl PlanState {
                 return;
             }
             self.coverage_for = Some(wanted);
-            let (filter, params) = (filter.clone(), self.params.clone());
+            let (filter, mut params) = (filter.clone(), self.params.clone());
+            params.hot_cells = self.reach.1.clone();
+            params.places = self.reach.2.clone();
             self.coverage_task = Some(Task::spawn(ctx, "plan-coverage", move |_, cancel| {
                 use crate::analysis::engine::{self, AreaChoice, Selection};
                 let store = crate::store::open(&path)?;

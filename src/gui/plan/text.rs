@@ -105,6 +105,10 @@ pub enum T {
     WeekNoItems,
     WeekNoHistory,
     WeekFixedMark,
+    HotCells,
+    HotCellsHint,
+    PlacesReached,
+    PlacesReachedHint,
 }
 
 /// The text of `key` in `lang`.
@@ -281,6 +285,16 @@ pub fn tr(lang: Language, key: T) -> &'static str {
             "The plan has no areas or routes to propose: draw or import them first.",
         ),
         T::WeekFixedMark => (" · låst", " · fixed"),
+        T::HotCells => ("Heta celler", "Hot cells"),
+        T::HotCellsHint => (
+            "Heta celler (95 % eller mer) i analysen vars mittpunkt området/rutten når",
+            "Hot cells (95 % or more) of the analysis whose centre the area/route reaches",
+        ),
+        T::PlacesReached => ("Platser", "Places"),
+        T::PlacesReachedHint => (
+            "Strategiska platser i analysen som området/rutten når",
+            "Strategic places of the analysis the area/route reaches",
+        ),
         T::WeekNoHistory => (
             "Inga händelser i filtret: ingen historik att planera efter.",
             "No incidents in the filter: no history to plan from.",
