@@ -975,6 +975,13 @@ impl Store for Project {
     ) -> Result<Vec<crate::model::plan::PlanRef>, StoreError> {
         self.add_plan(plan)
     }
+
+    fn merge_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<crate::store::PlanMerge, StoreError> {
+        self.merge_plan(plan)
+    }
 }
 
 #[cfg(test)]

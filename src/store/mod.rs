@@ -569,6 +569,20 @@ pub trait Store {
         })
     }
 
+    // --- patrol plan import (merge) ---
+    // Importing a plan file again must not duplicate it: an item with the
+    // same kind and name as a stored one replaces it (under its id), an
+    // identical one is skipped. One transaction. Default body refuses.
+
+    /// Merges `plan` into the stored plan (see above) and says what happened
+    /// to each item. One bad item changes nothing.
+    fn merge_patrol_plan(&mut self, plan: &PatrolPlan) -> Result<PlanMerge, StoreError> {
+        let _ = plan;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
     // --- police events ---
     // The Police's open events by id (see `store::police`): updated in place
     // with their history, summaries apart. Default bodies refuse.
@@ -674,4 +688,15 @@ mod tests {
             Err(StoreError::AlreadyExists { .. })
         ));
     }
+}
+
+/// What [`Store::merge_patrol_plan`] did, item by item: (id, name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanMerge {
+    /// New items (no stored item of that kind had the name).
+    pub added: Vec<(PlanRef, String)>,
+    /// Stored items of the same kind and name, replaced under their ids.
+    pub replaced: Vec<(PlanRef, String)>,
+    /// Stored items identical to the imported ones: left as they were.
+    pub unchanged: Vec<(PlanRef, String)>,
 }
