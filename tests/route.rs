@@ -266,6 +266,9 @@ fn straight_lines_and_a_night_visit_plan() {
         }
     }
     assert_eq!(a["visit_plan"]["visits"][0]["round"], 1);
+    // A short round: no warning.
+    assert_eq!(a["visit_plan"]["round_warning"], Value::Null, "{a}");
+    assert!(a["visit_plan"]["round_min"].as_f64().unwrap() < 108.0);
     // Text output says it is straight lines.
     let out = run_cli_in(
         dir.root(),
@@ -288,6 +291,52 @@ fn straight_lines_and_a_night_visit_plan() {
         o.contains("STRAIGHT LINES") && o.contains("Visit plan 2026-12-04 19:00-03:00"),
         "{o}"
     );
+}
+
+/// Four stops about 3 km from the base: one round (about 4¾ hours with
+/// the stops) takes longer than the 2-hour revisit interval, and both the text and
+/// the JSON say so.
+#[test]
+fn a_round_longer_than_the_revisit_interval_is_warned_about() {
+    let dir = Dir::new();
+    demo_project(&dir);
+    let stops = stops_file(
+        &dir,
+        "far.geojson",
+        &[
+            ((14.535, 56.051), "Väst"),
+            ((14.583, 56.078), "Norr"),
+            ((14.631, 56.051), "Öst"),
+            ((14.583, 56.024), "Syd"),
+        ],
+    );
+    let v = visit_json(&dir, &stops, "2026-12-04");
+    let round = v["visit_plan"]["round_min"].as_f64().unwrap();
+    assert!(round > 120.0, "{v}");
+    let w = v["visit_plan"]["round_warning"].as_str().unwrap();
+    assert!(
+        w.starts_with("one round takes") && w.contains("more than the 120-minute revisit interval"),
+        "{w}"
+    );
+    let out = run_cli_in(
+        dir.root(),
+        &[
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            "14.583,56.051",
+            "--shift",
+            "19:00-03:00",
+            "--date",
+            "2026-12-04",
+        ],
+    );
+    assert_exit(&out, 0);
+    let (o, e) = text(&out);
+    assert!(o.contains("WARNING: one round takes"), "{o}");
+    assert!(e.contains("warning: one round takes"), "{e}");
 }
 
 #[test]
