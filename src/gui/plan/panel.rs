@@ -25,9 +25,9 @@ impl PlanState {
         egui::Window::new(tr(lang, T::Title))
             .open(&mut open)
             // At the right, over the layer list, so the map stays free to draw on.
-            .default_pos(egui::pos2(ctx.content_rect().right() - 450.0, 40.0))
-            .default_width(430.0)
-            .max_width(440.0)
+            .default_pos(egui::pos2(ctx.content_rect().right() - 560.0, 40.0))
+            .default_width(545.0)
+            .max_width(555.0)
             .default_height(700.0)
             .resizable(true)
             .show(ctx, |ui| {
