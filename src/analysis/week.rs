@@ -588,12 +588,12 @@ impl WeekModel {
                 }
                 let lost = gain(&count, &self.slots[out]);
                 let out_day = day(self.slots[out].evening);
-                for j in 0..self.slots.len() {
-                    let d = day(self.slots[j].evening);
+                for (j, slot) in self.slots.iter().enumerate() {
+                    let d = day(slot.evening);
                     if is_chosen[j] || (d != out_day && pair_day[q][d]) {
                         continue;
                     }
-                    let g = gain(&count, &self.slots[j]);
+                    let g = gain(&count, slot);
                     if g > lost && best.is_none_or(|(bg, _, _)| g - lost > bg) {
                         best = Some((g - lost, pos, j));
                     }

@@ -35,6 +35,10 @@ use history::{JobDone, PlanEdit, PlanHistory, PlanItem, Step};
 /// An edit and the direction it is applied in.
 type Queued = (PlanEdit, Step);
 
+/// Hot cell centres and strategic places (SWEREF 99 TM) the coverage
+/// counts as reached, with the key of the analysis they came from.
+type Reach = (usize, Option<Vec<[f64; 2]>>, Option<Vec<[f64; 2]>>);
+
 /// What the map's plan tool is doing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Tool {
@@ -179,7 +183,7 @@ pub struct PlanState {
     pub week: week::WeekState,
     /// What the app's analysis shows, for the coverage table's reach
     /// columns: (source key, hot cell centres, strategic places), SWEREF 99 TM.
-    reach: (usize, Option<Vec<[f64; 2]>>, Option<Vec<[f64; 2]>>),
+    reach: Reach,
     /// Bumped when `reach` changes.
     reach_generation: u64,
 }

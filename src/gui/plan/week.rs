@@ -9,7 +9,7 @@
 //! weekdays and hours). The fixed cells live as long as the app runs (they
 //! are not stored in the project).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Weekday;
@@ -216,7 +216,7 @@ impl PlanState {
     }
 
     /// Per frame: starts and takes in the preparation (history, slots).
-    pub(super) fn week_frame(&mut self, ctx: &egui::Context, path: &PathBuf, filter: &Filter) {
+    pub(super) fn week_frame(&mut self, ctx: &egui::Context, path: &Path, filter: &Filter) {
         let w = &mut self.week;
         if let Some(task) = &w.task
             && let Some(result) = task.try_take()
@@ -256,7 +256,7 @@ impl PlanState {
                 return;
             }
         };
-        let (path, filter) = (path.clone(), filter.clone());
+        let (path, filter) = (path.to_path_buf(), filter.clone());
         w.error = None;
         w.task = Some(Task::spawn(ctx, "week-plan", move |progress, cancel| {
             use crate::analysis::engine::{self, AreaChoice, Selection};
