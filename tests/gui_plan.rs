@@ -560,4 +560,30 @@ fn the_week_plan_window_proposes_changes_and_keeps_fixed_cells() {
         again.expected <= plan.expected + 1e-9,
         "the free proposal is at least as good"
     );
+
+    // The fixed cell is stored in the project and comes back in a new session.
+    settle_plan(&mut h);
+    let stored = store::open(&path).unwrap().week_fixed().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].pair, stored[0].evening, stored[0].item.as_str()),
+        (1, chrono::Weekday::Mon, "Östra")
+    );
+    drop(h);
+    let mut h = app_on(path.clone());
+    settle(&mut h);
+    {
+        let w = &mut h.state_mut().plan_mut().week;
+        w.pairs = 2;
+        w.shifts_per_pair = 3;
+    }
+    open_plan_menu(&mut h, "Veckoplan …");
+    settle_plan(&mut h);
+    let week = &h.state().plan().week;
+    assert_eq!(week.cell(1, chrono::Weekday::Mon), Some((monday, true)));
+    assert_eq!(week.plan.as_ref().unwrap().shifts.len(), 6);
+    // Unfixing all empties the stored cells.
+    h.get_by_label("Lås upp alla").click();
+    settle_plan(&mut h);
+    assert!(store::open(&path).unwrap().week_fixed().unwrap().is_empty());
 }

@@ -976,6 +976,14 @@ impl Store for Project {
         self.add_plan(plan)
     }
 
+    fn week_fixed(&self) -> Result<Vec<crate::store::WeekFixedCell>, StoreError> {
+        self.read_week_fixed()
+    }
+
+    fn save_week_fixed(&mut self, cells: &[crate::store::WeekFixedCell]) -> Result<(), StoreError> {
+        self.write_week_fixed(cells)
+    }
+
     fn merge_patrol_plan(
         &mut self,
         plan: &crate::model::plan::PatrolPlan,

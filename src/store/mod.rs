@@ -583,6 +583,23 @@ pub trait Store {
         })
     }
 
+    // --- the week plan's fixed cells ---
+    // The planners' choices in the app's week plan (pair × evening → item
+    // and hours), kept so that the next session proposes around them. The
+    // GeoPackage keeps them in the plain table `lagesbild_week_fixed`, made
+    // by the first save. Default bodies refuse.
+
+    /// The fixed cells, by evening then pair; empty when none were saved.
+    fn week_fixed(&self) -> Result<Vec<WeekFixedCell>, StoreError> {
+        Err(StoreError::Unsupported { what: "week plans" })
+    }
+
+    /// Replaces the fixed cells by `cells` (one transaction).
+    fn save_week_fixed(&mut self, cells: &[WeekFixedCell]) -> Result<(), StoreError> {
+        let _ = cells;
+        Err(StoreError::Unsupported { what: "week plans" })
+    }
+
     // --- police events ---
     // The Police's open events by id (see `store::police`): updated in place
     // with their history, summaries apart. Default bodies refuse.
@@ -699,4 +716,16 @@ pub struct PlanMerge {
     pub replaced: Vec<(PlanRef, String)>,
     /// Stored items identical to the imported ones: left as they were.
     pub unchanged: Vec<(PlanRef, String)>,
+}
+
+/// A planner's fixed cell of the week plan ([`Store::week_fixed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekFixedCell {
+    /// 1-based.
+    pub pair: u32,
+    pub evening: chrono::Weekday,
+    /// The area's or route's name.
+    pub item: String,
+    /// The shift's hours, e.g. `19:00-03:00`.
+    pub shift: String,
 }

@@ -6,8 +6,9 @@
 //! ([`WeekModel::evaluate`]); "Föreslå igen" proposes the rest around the
 //! fixed cells. The history and the slots are prepared off the UI thread
 //! over the app's filter and the plan's areas and routes (each on its own
-//! weekdays and hours). The fixed cells live as long as the app runs (they
-//! are not stored in the project).
+//! weekdays and hours). The fixed cells are stored in the project
+//! ([`crate::store::Store::save_week_fixed`]) after each change, and read
+//! back when the week is first prepared, so the next session keeps them.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -62,7 +63,12 @@ pub struct WeekState {
     pub buffer_m: f64,
     /// Prepare the model (and propose) when the store is idle.
     recompute: bool,
-    task: Option<Task<WeekModel>>,
+    task: Option<Task<(WeekModel, Option<Vec<crate::store::WeekFixedCell>>)>>,
+    /// The stored fixed cells have been read (once per project).
+    fixed_loaded: bool,
+    /// The fixed cells changed: store them when idle.
+    save_pending: bool,
+    save_task: Option<Task<()>>,
     pub model: Option<Arc<WeekModel>>,
     /// The assignments shown: (assignment, fixed by the planner).
     pub assignments: Vec<(Assignment, bool)>,
@@ -86,6 +92,9 @@ impl Default for WeekState {
             buffer_m: DEFAULT_BUFFER_M,
             recompute: false,
             task: None,
+            fixed_loaded: false,
+            save_pending: false,
+            save_task: None,
             model: None,
             assignments: vec![],
             plan: None,
@@ -100,7 +109,48 @@ impl Default for WeekState {
 impl WeekState {
     /// True while the history and slots are being prepared.
     pub fn is_computing(&self) -> bool {
+        self.is_preparing() || self.save_pending || self.save_task.is_some()
+    }
+
+    /// True while the history and slots are being read (not while the
+    /// fixed cells are saved).
+    fn is_preparing(&self) -> bool {
         self.task.is_some() || self.recompute
+    }
+
+    /// The fixed cells as the store keeps them (shift by its hours).
+    fn stored_cells(&self, model: &WeekModel) -> Vec<crate::store::WeekFixedCell> {
+        self.fixed
+            .iter()
+            .filter_map(|f| {
+                Some(crate::store::WeekFixedCell {
+                    pair: u32::try_from(f.pair).ok()?,
+                    evening: f.evening,
+                    item: f.beat.clone(),
+                    shift: model.params.shifts.get(f.shift)?.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Takes the stored cells whose hours are among the model's shifts.
+    fn take_stored(&mut self, model: &WeekModel, cells: Vec<crate::store::WeekFixedCell>) {
+        self.fixed = cells
+            .into_iter()
+            .filter_map(|c| {
+                let shift = model
+                    .params
+                    .shifts
+                    .iter()
+                    .position(|s| s.to_string() == c.shift)?;
+                Some(FixedCell {
+                    pair: usize::try_from(c.pair).ok()?,
+                    evening: c.evening,
+                    beat: c.item,
+                    shift,
+                })
+            })
+            .collect();
     }
 
     fn params(&self) -> Result<WeekParams, String> {
@@ -187,6 +237,7 @@ impl WeekState {
             });
         }
         self.plan = Some(model.evaluate(&self.assignments));
+        self.save_pending = true;
     }
 
     /// The slot shown in a cell.
@@ -223,7 +274,13 @@ impl PlanState {
         {
             w.task = None;
             match result {
-                Ok(model) => {
+                Ok((model, stored)) => {
+                    if !w.fixed_loaded {
+                        w.fixed_loaded = true;
+                        if let Some(cells) = stored {
+                            w.take_stored(&model, cells);
+                        }
+                    }
                     w.model = Some(Arc::new(model));
                     w.propose();
                 }
@@ -234,6 +291,27 @@ impl PlanState {
                     w.error = Some(format!("{e:#}"));
                 }
             }
+        }
+        if let Some(task) = &w.save_task
+            && let Some(result) = task.try_take()
+        {
+            w.save_task = None;
+            if let Err(e) = result {
+                w.error = Some(format!("{e:#}"));
+            }
+        }
+        if w.save_pending
+            && w.save_task.is_none()
+            && let Some(model) = w.model.clone()
+        {
+            w.save_pending = false;
+            let cells = w.stored_cells(&model);
+            let p = path.to_path_buf();
+            w.save_task = Some(Task::spawn(ctx, "week-fixed", move |_, _| {
+                let mut store = crate::store::open(&p)?;
+                store.save_week_fixed(&cells)?;
+                Ok(())
+            }));
         }
         if w.open
             && w.model.is_some()
@@ -282,11 +360,14 @@ impl PlanState {
             let Some((_, weeks)) = period else {
                 anyhow::bail!("{}", tr(Language::Swedish, T::WeekNoHistory));
             };
-            Ok(WeekModel::new(
-                &history,
-                &beats,
-                &WeekParams { weeks, ..params },
-            )?)
+            // A store that keeps no week plans (Unsupported) has none to give.
+            let stored = match store.week_fixed() {
+                Ok(cells) => Some(cells),
+                Err(crate::store::StoreError::Unsupported { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let model = WeekModel::new(&history, &beats, &WeekParams { weeks, ..params })?;
+            Ok((model, stored))
         }));
     }
 
@@ -329,7 +410,7 @@ impl PlanState {
         ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(
-                    !w.is_computing(),
+                    !w.is_preparing(),
                     egui::Button::new(tr(lang, T::WeekCompute)),
                 )
                 .clicked()
@@ -338,7 +419,7 @@ impl PlanState {
             }
             if ui
                 .add_enabled(
-                    w.model.is_some() && !w.is_computing(),
+                    w.model.is_some() && !w.is_preparing(),
                     egui::Button::new(tr(lang, T::WeekPropose)),
                 )
                 .clicked()
@@ -353,9 +434,10 @@ impl PlanState {
                 .clicked()
             {
                 w.fixed.clear();
+                w.save_pending = true;
                 w.propose();
             }
-            if w.is_computing() {
+            if w.is_preparing() {
                 ui.spinner();
                 ui.label(tr(lang, T::WeekComputing));
             }

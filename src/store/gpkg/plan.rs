@@ -569,6 +569,98 @@ impl Project {
     }
 }
 
+/// The week plan's fixed cells (see [`crate::store::Store::week_fixed`]).
+const WEEK_FIXED_TABLE: &str = "lagesbild_week_fixed";
+
+impl Project {
+    pub(super) fn read_week_fixed(&self) -> Result<Vec<crate::store::WeekFixedCell>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            reason: format!("{WEEK_FIXED_TABLE}: {reason}"),
+        };
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [WEEK_FIXED_TABLE],
+                |r| r.get(0),
+            )
+            .at(&self.path)?;
+        if !exists {
+            return Ok(vec![]);
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT pair, evening, item, shift FROM {WEEK_FIXED_TABLE} ORDER BY evening, pair"
+            ))
+            .at(&self.path)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .at(&self.path)?;
+        let mut cells = Vec::new();
+        for row in rows {
+            let (pair, evening, item, shift) = row.at(&self.path)?;
+            let evening = u8::try_from(evening)
+                .ok()
+                .and_then(|d| chrono::Weekday::try_from(d).ok())
+                .ok_or_else(|| corrupt(format!("evening {evening} is not 0 (Monday) to 6")))?;
+            let pair = u32::try_from(pair)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| corrupt(format!("pair {pair} is not 1 or more")))?;
+            cells.push(crate::store::WeekFixedCell {
+                pair,
+                evening,
+                item,
+                shift,
+            });
+        }
+        Ok(cells)
+    }
+
+    pub(super) fn write_week_fixed(
+        &mut self,
+        cells: &[crate::store::WeekFixedCell],
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|project| {
+            let conn = &project.conn;
+            conn.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {WEEK_FIXED_TABLE} (\
+                 pair INTEGER NOT NULL CHECK (pair > 0), \
+                 evening INTEGER NOT NULL CHECK (evening BETWEEN 0 AND 6), \
+                 item TEXT NOT NULL, shift TEXT NOT NULL, \
+                 PRIMARY KEY (pair, evening));\
+                 DELETE FROM {WEEK_FIXED_TABLE};"
+            ))
+            .at(&project.path)?;
+            let mut insert = conn
+                .prepare(&format!(
+                    "INSERT INTO {WEEK_FIXED_TABLE} (pair, evening, item, shift) VALUES (?1, ?2, ?3, ?4)"
+                ))
+                .at(&project.path)?;
+            for c in cells {
+                insert
+                    .execute(params![
+                        c.pair,
+                        c.evening.num_days_from_monday(),
+                        c.item,
+                        c.shift
+                    ])
+                    .at(&project.path)?;
+            }
+            Ok(())
+        })
+    }
+}
+
 /// Reads the patrol plan tables of the GeoPackage `path` (a Lägesbild
 /// project or a `plan export` file); `None` when it has none.
 pub fn read_plan_gpkg(path: &std::path::Path) -> Result<Option<PatrolPlan>, StoreError> {
@@ -811,6 +903,37 @@ mod tests {
             })
             .unwrap();
         assert_eq!(r.added.len(), 1);
+    }
+
+    #[test]
+    fn the_week_plans_fixed_cells_are_kept_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut p = Project::create(&path, "P").unwrap();
+        assert!(p.week_fixed().unwrap().is_empty());
+        let cell = |pair, evening, item: &str| crate::store::WeekFixedCell {
+            pair,
+            evening,
+            item: item.to_owned(),
+            shift: "19:00-03:00".to_owned(),
+        };
+        let cells = vec![
+            cell(2, chrono::Weekday::Fri, "Hamnen"),
+            cell(1, chrono::Weekday::Mon, "Östra"),
+        ];
+        p.save_week_fixed(&cells).unwrap();
+        drop(p);
+        let mut p = Project::open(&path).unwrap();
+        assert_eq!(
+            p.week_fixed().unwrap(),
+            vec![cells[1].clone(), cells[0].clone()]
+        );
+        // One pair twice on an evening is refused and changes nothing.
+        let twice = vec![cells[0].clone(), cells[0].clone()];
+        assert!(p.save_week_fixed(&twice).is_err());
+        assert_eq!(p.week_fixed().unwrap().len(), 2);
+        p.save_week_fixed(&[]).unwrap();
+        assert!(p.week_fixed().unwrap().is_empty());
     }
 
     #[test]
