@@ -9,8 +9,10 @@
 # it with `lagesbild plan import` (two areas, one with a hole, and a route
 # with three numbered stops), opens it on Sölvesborg's centre with the
 # evening and night filter, opens the Patrullplan window (a click on the menu
-# entry at PLAN_MENU_AT, default "136 12") and selects the route (a click on
-# it at PLAN_SELECT_AT, default "652 490"), so that the attributes, stops and
+# at PLAN_MENU_AT, default "222 12", then on its entry "Planfönstret" at
+# PLAN_ENTRY_AT, default "250 38"; first the offline tiles note is hidden
+# with its "Dölj" button at PLAN_DISMISS_AT, default "835 47") and selects the route (a click on it at
+# PLAN_SELECT_AT, default "661 402"), so that the attributes, stops and
 # coverage table show. Needs the release binary (built when missing; LAGESBILD_BIN
 # names another build to use), xvfb-run,
 # import/compare and xdotool.
@@ -42,7 +44,7 @@ PROJECT="$TMP/plan-demo.gpkg"
 "$BIN" plan import "$PROJECT" "$ROOT/tests/fixtures/plan.geojson" >/dev/null
 cat >"$XDG_DATA_HOME/lagesbild/app.ron" <<RON
 {
-    "lagesbild_state": "(language:Swedish,filter:(from:None,to:None,categories:None,sources:None,hours:Some((start:18,end:6)),weekdays:None),map_memory:Some((center_mode:Exact(((x:14.5815,y:56.0515))),zoom:(15.0))))",
+    "lagesbild_state": "(language:Swedish,filter:(from:None,to:None,categories:None,sources:None,hours:Some((start:18,end:6)),weekdays:None),map_memory:Some((center_mode:Exact(((x:14.5867,y:56.0539))),zoom:(15.0))))",
     "window": "(normal_geometry:(outer_position_pixels:Some((x:0.0,y:0.0)),scale_factor:1.0,inner_size_points:(x:1280.0,y:800.0)),fullscreen:false,maximized:false)",
 }
 RON
@@ -56,7 +58,11 @@ APP=$!
 sleep 6
 W=$(xdotool search --class lagesbild 2>/dev/null | head -1)
 [ -n "$W" ] && xdotool windowfocus --sync "$W" 2>/dev/null
+xdotool mousemove $DISMISS_AT click 1 2>/dev/null || true
+sleep 0.5
 xdotool mousemove $MENU_AT click 1 2>/dev/null || true
+sleep 1
+xdotool mousemove $ENTRY_AT click 1 2>/dev/null || true
 sleep 2
 xdotool mousemove $SELECT_AT click 1 sleep 0.5 mousemove 1270 790 2>/dev/null || true
 sleep 2
@@ -77,7 +83,7 @@ kill "$APP" 2>/dev/null || true
 wait "$APP" 2>/dev/null || true
 SH
 chmod +x "$TMP/run.sh"
-MENU_AT="${PLAN_MENU_AT:-136 12}" SELECT_AT="${PLAN_SELECT_AT:-652 490}" \
+DISMISS_AT="${PLAN_DISMISS_AT:-835 47}" MENU_AT="${PLAN_MENU_AT:-222 12}" ENTRY_AT="${PLAN_ENTRY_AT:-250 38}" SELECT_AT="${PLAN_SELECT_AT:-661 402}" \
   xvfb-run -a -s "-screen 0 1280x800x24" "$TMP/run.sh" "$BIN" "$PROJECT" "$TMP/shot.png" "$TMP/app.log"
 [ -s "$TMP/shot.png" ] || { echo "plan_screenshot.sh: no picture was taken" >&2; exit 3; }
 mkdir -p "$(dirname "$OUT")"

@@ -200,3 +200,65 @@ fn coverage_json_counts_each_incident_once() {
     let w: Value = serde_json::from_str(&text(&out).0).unwrap();
     assert!(w["coverage"]["incidents"].as_u64() < c["incidents"].as_u64());
 }
+
+#[test]
+fn importing_the_same_plan_file_twice_does_not_duplicate_it() {
+    let dir = Dir::new();
+    let path = demo(&dir);
+    let file = fixture("plan.geojson");
+    let import = |file: &str| run_cli_in(dir.root(), &["plan", "import", "p.gpkg", file]);
+    let out = import(file.to_str().unwrap());
+    assert_exit(&out, 0);
+    let (o, _) = text(&out);
+    assert!(o.contains("3 added, 0 replaced"), "{o}");
+    let first = plan_of(&path);
+    // The same file again: everything identical, skipped, nothing new.
+    let out = import(file.to_str().unwrap());
+    assert_exit(&out, 0);
+    let (o, _) = text(&out);
+    assert!(
+        o.contains("0 added, 0 replaced (same kind and name), 3 unchanged"),
+        "{o}"
+    );
+    assert!(o.contains("unchanged: route \"Stationsslingan\""), "{o}");
+    assert_eq!(plan_of(&path), first);
+    // A changed copy (Centrum's hours, a new route): Centrum replaced under
+    // its id, the new route added, the rest skipped.
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let features = v["features"].as_array_mut().unwrap();
+    features[0]["properties"]["hours"] = Value::from("21-3");
+    let mut extra = features[2].clone();
+    extra["properties"]["name"] = Value::from("Hamnslingan");
+    extra["properties"]["plan_id"] = Value::from(9);
+    features.push(extra);
+    std::fs::write(dir.path("changed.geojson"), v.to_string()).unwrap();
+    let out = import("changed.geojson");
+    assert_exit(&out, 0);
+    let (o, _) = text(&out);
+    assert!(o.contains("1 added, 1 replaced"), "{o}");
+    assert!(o.contains("replaced: area \"Centrum\""), "{o}");
+    let now = plan_of(&path);
+    assert_eq!(now.areas.len(), first.areas.len());
+    assert_eq!(now.routes.len(), first.routes.len() + 1);
+    let centrum = now
+        .areas
+        .iter()
+        .find(|a| a.attributes.name == "Centrum")
+        .unwrap();
+    assert_eq!(centrum.id, first.areas[0].id);
+    assert_eq!(centrum.attributes.hours_text().as_deref(), Some("21-3"));
+    // GDAL sees the same counts.
+    if let Some(info) = ogrinfo_summary(&path) {
+        let layer = |name: &str| {
+            info.split("Layer name: ")
+                .find(|l| l.starts_with(name))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(layer("patrol_areas").contains("Feature Count: 2"), "{info}");
+        assert!(
+            layer("patrol_routes").contains("Feature Count: 2"),
+            "{info}"
+        );
+    }
+}

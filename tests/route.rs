@@ -5,7 +5,7 @@
 //! with a footbridge crossing it without shared nodes, a motorway, a foot=no
 //! path and a private road; `make_grid.py` beside it says how it was made.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::util::{Dir, assert_exit, fixture, ogrinfo_summary, run_cli_in, text};
 use lagesbild::crs::sweref_from_wgs84;
@@ -266,6 +266,9 @@ fn straight_lines_and_a_night_visit_plan() {
         }
     }
     assert_eq!(a["visit_plan"]["visits"][0]["round"], 1);
+    // A short round: no warning.
+    assert_eq!(a["visit_plan"]["round_warning"], Value::Null, "{a}");
+    assert!(a["visit_plan"]["round_min"].as_f64().unwrap() < 108.0);
     // Text output says it is straight lines.
     let out = run_cli_in(
         dir.root(),
@@ -288,6 +291,52 @@ fn straight_lines_and_a_night_visit_plan() {
         o.contains("STRAIGHT LINES") && o.contains("Visit plan 2026-12-04 19:00-03:00"),
         "{o}"
     );
+}
+
+/// Four stops about 3 km from the base: one round (about 4¾ hours with
+/// the stops) takes longer than the 2-hour revisit interval, and both the text and
+/// the JSON say so.
+#[test]
+fn a_round_longer_than_the_revisit_interval_is_warned_about() {
+    let dir = Dir::new();
+    demo_project(&dir);
+    let stops = stops_file(
+        &dir,
+        "far.geojson",
+        &[
+            ((14.535, 56.051), "Väst"),
+            ((14.583, 56.078), "Norr"),
+            ((14.631, 56.051), "Öst"),
+            ((14.583, 56.024), "Syd"),
+        ],
+    );
+    let v = visit_json(&dir, &stops, "2026-12-04");
+    let round = v["visit_plan"]["round_min"].as_f64().unwrap();
+    assert!(round > 120.0, "{v}");
+    let w = v["visit_plan"]["round_warning"].as_str().unwrap();
+    assert!(
+        w.starts_with("one round takes") && w.contains("more than the 120-minute revisit interval"),
+        "{w}"
+    );
+    let out = run_cli_in(
+        dir.root(),
+        &[
+            "route",
+            "p.gpkg",
+            "--stops",
+            &stops,
+            "--base",
+            "14.583,56.051",
+            "--shift",
+            "19:00-03:00",
+            "--date",
+            "2026-12-04",
+        ],
+    );
+    assert_exit(&out, 0);
+    let (o, e) = text(&out);
+    assert!(o.contains("WARNING: one round takes"), "{o}");
+    assert!(e.contains("warning: one round takes"), "{e}");
 }
 
 #[test]
@@ -483,6 +532,60 @@ fn week_and_route_from_the_projects_patrol_plan() {
             .iter()
             .all(|s| names.contains(&s["name"].as_str().unwrap())),
         "{w}"
+    );
+    // Each item only on its own weekdays and hours (the fixture: Centrum
+    // fri,sat 20-2; Östra mon-fri 18-23; Stationsslingan thu-sat 19-3),
+    // within the default 19:00-03:00 shift.
+    let own = |name: &str| match name {
+        "Centrum" => (vec!["fri", "sat"], "20:00-02:00"),
+        "Östra" => (vec!["mon", "tue", "wed", "thu", "fri"], "19:00-23:00"),
+        _ => (vec!["thu", "fri", "sat"], "19:00-03:00"),
+    };
+    for s in shifts {
+        let (days, hours) = own(s["name"].as_str().unwrap());
+        assert!(days.contains(&s["evening"].as_str().unwrap()), "{s}");
+        assert_eq!(s["shift"], hours, "{s}");
+    }
+
+    // The planner fixes pair 2 on Östra on Monday: kept, marked, the rest
+    // proposed around it; a fix the item's own days forbid is refused.
+    let week_fix = |fix: &str| {
+        run_cli_in(
+            dir.root(),
+            &[
+                "week",
+                "p.gpkg",
+                "--pairs",
+                "2",
+                "--shifts-per-pair",
+                "2",
+                "--fix",
+                fix,
+                "--json",
+            ],
+        )
+    };
+    let out = week_fix("2:mån=östra");
+    assert_exit(&out, 0);
+    let w: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shifts = w["shifts"].as_array().unwrap();
+    assert_eq!(shifts.len(), 4, "{w}");
+    let fixed: Vec<&Value> = shifts.iter().filter(|s| s["fixed"] == true).collect();
+    assert_eq!(fixed.len(), 1, "{w}");
+    assert_eq!(
+        (&fixed[0]["pair"], &fixed[0]["evening"], &fixed[0]["name"]),
+        (&json!(2), &json!("mon"), &json!("Östra"))
+    );
+    let out = week_fix("1:sön=Centrum");
+    assert_exit(&out, 2);
+    let (_, e) = text(&out);
+    assert!(e.contains("not walked that evening"), "{e}");
+    let out = week_fix("1:fre");
+    assert_exit(&out, 2);
+    let (_, e) = text(&out);
+    assert!(
+        e.contains("--fix \"1:fre\"") && e.contains("PAIR:DAY=NAME"),
+        "{e}"
     );
 
     let out = run_cli_in(

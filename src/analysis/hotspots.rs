@@ -141,6 +141,21 @@ pub struct Hotspots {
 }
 
 impl Hotspots {
+    /// Centres (SWEREF 99 TM) of the hot cells at 95 % confidence or more,
+    /// the cells a patrol plan's coverage counts as reached.
+    pub fn hot_centres(&self) -> Vec<[f64; 2]> {
+        self.cells
+            .iter()
+            .filter(|c| matches!(c.class, HotspotClass::Hot99 | HotspotClass::Hot95))
+            .map(|c| {
+                [
+                    self.x0 + (c.ix as f64 + 0.5) * self.cell_m,
+                    self.y0 + (c.iy as f64 + 0.5) * self.cell_m,
+                ]
+            })
+            .collect()
+    }
+
     /// Lower-left and upper-right corner of cell (ix, iy), SWEREF 99 TM metres.
     pub fn cell_bounds(&self, ix: usize, iy: usize) -> ([f64; 2], [f64; 2]) {
         let x = self.x0 + ix as f64 * self.cell_m;

@@ -16,6 +16,8 @@ pub mod change;
 pub mod coverage;
 /// Delivered presence per place from the hosts' tracks and check-ins.
 pub mod dose;
+/// A draft patrol route through chosen places (the app's route draft), as a plan route.
+pub mod draft_route;
 /// The one entry point of the app and the command line: load from a store, run an analysis.
 pub mod engine;
 /// Before/after evaluation of a measure: area, ring and control counts, WDQ, exact test.

@@ -33,6 +33,38 @@ use crate::analysis::AnalysisError;
 /// Default revisit interval, minutes.
 pub const DEFAULT_INTERVAL_MIN: f64 = 120.0;
 
+/// A round taking at least this share of the revisit interval counts as
+/// "about or more than" it: the stops cannot be revisited on time.
+pub const ROUND_WARN_SHARE: f64 = 0.9;
+
+/// A warning when one round (`round_min`: the shortest walk through every
+/// stop and back, with the dwell times) takes about as long as the revisit
+/// interval or longer (at least [`ROUND_WARN_SHARE`] of it): then a stop
+/// cannot be revisited about every `interval_min` minutes. `None` otherwise.
+///
+/// # Examples
+/// ```
+/// use lagesbild::analysis::visits::round_warning;
+/// assert!(round_warning(100.0, 120.0).is_none());
+/// assert!(round_warning(110.0, 120.0).is_some());
+/// assert!(round_warning(150.0, 120.0).unwrap().contains("150 min"));
+/// ```
+pub fn round_warning(round_min: f64, interval_min: f64) -> Option<String> {
+    if !(round_min.is_finite() && interval_min.is_finite() && interval_min > 0.0) {
+        return None;
+    }
+    (round_min >= ROUND_WARN_SHARE * interval_min).then(|| {
+        let how = if round_min >= interval_min {
+            "more than"
+        } else {
+            "about as long as"
+        };
+        format!(
+            "one round takes {round_min:.0} min (walking and stops), {how} the {interval_min:.0}-minute revisit interval: the stops cannot be revisited about every {interval_min:.0} min; split the route, leave stops out or shorten the dwell times"
+        )
+    })
+}
+
 /// Orders sampled per round.
 const SAMPLES: usize = 64;
 

@@ -650,6 +650,11 @@ pub struct WeekArgs {
     /// Reach of a route: metres either side of its line.
     #[arg(long, value_name = "M", default_value_t = 50.0)]
     pub buffer: f64,
+    /// Keep a pair on a route or area on an evening (the planner's choice)
+    /// and propose the rest around it, e.g. `2:fre=Hamnen` or
+    /// `1:sat=Centrum@19:00-03:00` (repeatable).
+    #[arg(long, value_name = "PAIR:DAY=NAME")]
+    pub fix: Vec<String>,
     /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,

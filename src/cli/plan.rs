@@ -2,6 +2,10 @@
 //! `lagesbild plan export PROJECT --out plan.geojson|plan.gpkg` and
 //! `lagesbild coverage PROJECT [filters] [--buffer M] [--pace KMH] [--reach] [--json]`.
 //!
+//! `plan import` merges: an area or route with the same name as a stored
+//! one of its kind replaces it, an identical one is skipped, and the
+//! command says which.
+//!
 //! The plan lives in the project (see [`lagesbild::model::plan`] and
 //! [`lagesbild::store::gpkg::plan`]); files are read by
 //! [`lagesbild::import::plan_file`] and written by [`lagesbild::export::plan`];
@@ -12,7 +16,6 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use lagesbild::analysis::HotspotClass;
 use lagesbild::analysis::coverage::{CoverageParams, PlanCoverage, coverage_of};
 use lagesbild::analysis::engine::{self, AreaChoice, HotspotRequest, PlacesRequest, Selection};
 use lagesbild::import::plan_file::read_plan_file;
@@ -37,14 +40,30 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
         PlanCommand::Import { project, file } => {
             let plan = read_plan_file(file)?;
             let mut store = open(project)?;
-            store.add_patrol_plan(&plan)?;
+            let merge = store.merge_patrol_plan(&plan)?;
             println!(
-                "imported {} area(s), {} route(s) and {} stop(s) from {}",
+                "imported {} area(s), {} route(s) and {} stop(s) from {}: {} added, {} replaced (same kind and name), {} unchanged (identical, skipped)",
                 plan.areas.len(),
                 plan.routes.len(),
                 plan.stop_count(),
-                file.display()
+                file.display(),
+                merge.added.len(),
+                merge.replaced.len(),
+                merge.unchanged.len()
             );
+            for (what, items) in [
+                ("added", &merge.added),
+                ("replaced", &merge.replaced),
+                ("unchanged", &merge.unchanged),
+            ] {
+                for (item, name) in items {
+                    let kind = match item {
+                        lagesbild::model::plan::PlanRef::Area(_) => "area",
+                        lagesbild::model::plan::PlanRef::Route(_) => "route",
+                    };
+                    println!("  {what}: {kind} {name:?}");
+                }
+            }
             Ok(Outcome::Success)
         }
         PlanCommand::Export { project, out } => {
@@ -111,18 +130,7 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
                 &cancel,
             )
             .context("hotspots for --reach")?;
-        params.hot_cells = Some(
-            hot.cells
-                .iter()
-                .filter(|c| matches!(c.class, HotspotClass::Hot99 | HotspotClass::Hot95))
-                .map(|c| {
-                    [
-                        hot.x0 + (c.ix as f64 + 0.5) * hot.cell_m,
-                        hot.y0 + (c.iy as f64 + 0.5) * hot.cell_m,
-                    ]
-                })
-                .collect(),
-        );
+        params.hot_cells = Some(hot.hot_centres());
         let places = loaded
             .places(
                 &PlacesRequest {

@@ -156,13 +156,26 @@ pub fn run(args: &RouteArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
+    let warning = plan
+        .as_ref()
+        .and_then(|p| visits::round_warning(route.shift_min, p.interval_min));
+    if let Some(w) = &warning {
+        eprintln!("lagesbild: warning: {w}");
+    }
     if args.json {
-        let v = route_json(&route, &stops, base, pace, plan.as_ref());
+        let mut v = route_json(&route, &stops, base, pace, plan.as_ref());
+        if plan.is_some() {
+            v["visit_plan"]["round_min"] = json!((route.shift_min * 10.0).round() / 10.0);
+            v["visit_plan"]["round_warning"] = json!(warning);
+        }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_route(&route, &stops, pace);
         if let Some(plan) = &plan {
             print_plan(plan, &stops);
+            if let Some(w) = &warning {
+                println!("WARNING: {w}");
+            }
         }
         if let Some(out) = &args.out {
             println!("Wrote {}", out.display());

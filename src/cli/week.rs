@@ -1,14 +1,17 @@
 //! `lagesbild week PROJECT.gpkg --routes FILE.geojson [--pairs 3]
 //! [--shifts-per-pair 4] [--shift 19:00-03:00 …] [--evenings mon-sun]
-//! [--buffer 50] [filters] [--json]`
+//! [--buffer 50] [--fix PAIR:DAY=NAME[@HH:MM-HH:MM] …] [filters] [--json]`
 //!
 //! Proposes which host pair walks which route or area on which evening and
 //! hours, so that the incidents within reach while hosts are there (from the
 //! project's history by weekday, hour and place) are as many as possible, and
 //! prints the expected incidents per week and their share beside the plan.
+//! The project's own areas and routes are offered only on their weekdays and
+//! hours. `--fix 2:fre=Hamnen` keeps pair 2 on Hamnen on Friday evening (the
+//! planner's choice) and proposes the rest around it.
 
 use anyhow::Context as _;
-use chrono::{DateTime, Datelike as _, Timelike as _, Weekday};
+use chrono::Weekday;
 use serde_json::json;
 
 use super::Outcome;
@@ -16,10 +19,10 @@ use super::args::WeekArgs;
 use lagesbild::analysis::engine::{self, AreaChoice, Selection};
 use lagesbild::analysis::visits::Shift;
 use lagesbild::analysis::week::{
-    PastIncident, WeekParams, beats_from_features, beats_from_plan, plan_week,
+    Beat, Fixed, WeekModel, WeekParams, beats_from_features, beats_from_plan, history_of,
 };
 use lagesbild::jobs::CancelToken;
-use lagesbild::model::{Precision, Weekdays, time};
+use lagesbild::model::Weekdays;
 
 const SWEDISH_DAYS: [&str; 7] = ["mån", "tis", "ons", "tor", "fre", "lör", "sön"];
 
@@ -75,32 +78,13 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
         &CancelToken::new(),
     )?;
     drop(project);
-    let history: Vec<PastIncident> = loaded
-        .points
-        .iter()
-        .filter(|p| p.xy[0].is_finite() && p.xy[1].is_finite())
-        .filter(|p| args.include_coarse || f64::from(p.precision_m) <= Precision::COARSE_ABOVE_M)
-        .filter_map(|p| {
-            let t = time::local(DateTime::from_timestamp(p.occurred_at, 0)?);
-            Some(PastIncident {
-                xy: p.xy,
-                weekday: t.weekday(),
-                minute: t.hour() * 60 + t.minute(),
-            })
-        })
-        .collect();
-    let Some([first, last]) = filter
-        .from
-        .zip(filter.to)
-        .map(|(a, b)| [a, b])
-        .or_else(|| loaded.period())
-    else {
+    let (history, period) = history_of(&loaded, &filter, args.include_coarse);
+    let Some(([first, last], weeks)) = period else {
         anyhow::bail!(
             "{}: no incidents match the filter: there is no history to plan from",
             args.project.display()
         );
     };
-    let weeks = ((last - first).num_days() + 1) as f64 / 7.0;
     let params = WeekParams {
         pairs: args.pairs,
         shifts_per_pair: args.shifts_per_pair,
@@ -109,7 +93,14 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
         buffer_m: args.buffer,
         weeks,
     };
-    let plan = plan_week(&history, &beats, &params).map_err(|e| anyhow::anyhow!("week: {e}"))?;
+    let fixed = args
+        .fix
+        .iter()
+        .map(|f| parse_fix(f, &beats, &params.shifts))
+        .collect::<anyhow::Result<Vec<Fixed>>>()?;
+    let plan = WeekModel::new(&history, &beats, &params)
+        .and_then(|m| m.propose(&fixed))
+        .map_err(|e| anyhow::anyhow!("week: {e}"))?;
     if args.json {
         let v = json!({
             "history": {"from": first.to_string(), "to": last.to_string(), "weeks": (weeks * 10.0).round() / 10.0, "incidents": plan.incidents},
@@ -125,7 +116,9 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
                 "shift": s.shift.to_string(),
                 "name": beats[s.beat].name,
                 "expected_per_week": (s.expected * 100.0).round() / 100.0,
+                "fixed": s.fixed,
             })).collect::<Vec<_>>(),
+            "short": plan.short.iter().map(|(pair, missing)| json!({"pair": pair, "missing_shifts": missing})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(Outcome::Success);
@@ -143,12 +136,18 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
     );
     for s in &plan.shifts {
         println!(
-            "{:<6} {:<6} {:<12} {:<28} {:>14.2}",
+            "{:<6} {:<6} {:<12} {:<28} {:>14.2}{}",
             s.pair,
             SWEDISH_DAYS[s.evening.num_days_from_monday() as usize],
             s.shift.to_string(),
             beats[s.beat].name,
-            s.expected
+            s.expected,
+            if s.fixed { "  (fixed)" } else { "" }
+        );
+    }
+    for (pair, missing) in &plan.short {
+        println!(
+            "Pair {pair} has {missing} shift(s) fewer than asked: no route or area is walked on the evenings it is free (their own weekdays and hours)"
         );
     }
     println!(
@@ -158,4 +157,64 @@ pub fn run(args: &WeekArgs) -> anyhow::Result<Outcome> {
         plan.share * 100.0
     );
     Ok(Outcome::Success)
+}
+
+/// `PAIR:DAY=NAME[@HH:MM-HH:MM]`: pair 1-based, DAY one weekday (mån/mon …),
+/// NAME a route's or area's name (case does not matter), the hours one of
+/// the `--shift` hours.
+fn parse_fix(text: &str, beats: &[Beat], shifts: &[Shift]) -> anyhow::Result<Fixed> {
+    let bad = |why: &str| {
+        anyhow::anyhow!("--fix {text:?}: {why} (expected PAIR:DAY=NAME, e.g. 2:fre=Hamnen)")
+    };
+    let (pair, rest) = text
+        .split_once(':')
+        .ok_or_else(|| bad("no ':' after the pair"))?;
+    let (day, item) = rest
+        .split_once('=')
+        .ok_or_else(|| bad("no '=' before the name"))?;
+    let pair: usize = pair
+        .trim()
+        .parse()
+        .map_err(|_| bad("the pair is not a number"))?;
+    let days: Vec<Weekday> = day
+        .trim()
+        .parse::<Weekdays>()
+        .map_err(|_| bad("not a weekday"))?
+        .days()
+        .collect();
+    let [evening] = days[..] else {
+        return Err(bad("name one evening"));
+    };
+    let (name, hours) = match item.rsplit_once('@') {
+        Some((n, h)) => (n, Some(h)),
+        None => (item, None),
+    };
+    let name = name.trim();
+    let beat = beats
+        .iter()
+        .position(|b| b.name.to_lowercase() == name.to_lowercase())
+        .ok_or_else(|| {
+            let names: Vec<&str> = beats.iter().map(|b| b.name.as_str()).collect();
+            bad(&format!(
+                "no route or area named {name:?} (there are {names:?})"
+            ))
+        })?;
+    let shift = match hours {
+        None => None,
+        Some(h) => {
+            let want: Shift = h.parse().map_err(|e: String| bad(&e))?;
+            Some(
+                shifts
+                    .iter()
+                    .position(|s| *s == want)
+                    .ok_or_else(|| bad(&format!("{want} is not one of the --shift hours")))?,
+            )
+        }
+    };
+    Ok(Fixed {
+        pair,
+        evening,
+        beat,
+        shift,
+    })
 }

@@ -975,6 +975,21 @@ impl Store for Project {
     ) -> Result<Vec<crate::model::plan::PlanRef>, StoreError> {
         self.add_plan(plan)
     }
+
+    fn week_fixed(&self) -> Result<Vec<crate::store::WeekFixedCell>, StoreError> {
+        self.read_week_fixed()
+    }
+
+    fn save_week_fixed(&mut self, cells: &[crate::store::WeekFixedCell]) -> Result<(), StoreError> {
+        self.write_week_fixed(cells)
+    }
+
+    fn merge_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<crate::store::PlanMerge, StoreError> {
+        self.merge_plan(plan)
+    }
 }
 
 #[cfg(test)]

@@ -598,6 +598,37 @@ pub trait Store {
         })
     }
 
+    // --- patrol plan import (merge) ---
+    // Importing a plan file again must not duplicate it: an item with the
+    // same kind and name as a stored one replaces it (under its id), an
+    // identical one is skipped. One transaction. Default body refuses.
+
+    /// Merges `plan` into the stored plan (see above) and says what happened
+    /// to each item. One bad item changes nothing.
+    fn merge_patrol_plan(&mut self, plan: &PatrolPlan) -> Result<PlanMerge, StoreError> {
+        let _ = plan;
+        Err(StoreError::Unsupported {
+            what: "editing patrol plans",
+        })
+    }
+
+    // --- the week plan's fixed cells ---
+    // The planners' choices in the app's week plan (pair × evening → item
+    // and hours), kept so that the next session proposes around them. The
+    // GeoPackage keeps them in the plain table `lagesbild_week_fixed`, made
+    // by the first save. Default bodies refuse.
+
+    /// The fixed cells, by evening then pair; empty when none were saved.
+    fn week_fixed(&self) -> Result<Vec<WeekFixedCell>, StoreError> {
+        Err(StoreError::Unsupported { what: "week plans" })
+    }
+
+    /// Replaces the fixed cells by `cells` (one transaction).
+    fn save_week_fixed(&mut self, cells: &[WeekFixedCell]) -> Result<(), StoreError> {
+        let _ = cells;
+        Err(StoreError::Unsupported { what: "week plans" })
+    }
+
     // --- police events ---
     // The Police's open events by id (see `store::police`): updated in place
     // with their history, summaries apart. Default bodies refuse.
@@ -703,4 +734,27 @@ mod tests {
             Err(StoreError::AlreadyExists { .. })
         ));
     }
+}
+
+/// What [`Store::merge_patrol_plan`] did, item by item: (id, name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanMerge {
+    /// New items (no stored item of that kind had the name).
+    pub added: Vec<(PlanRef, String)>,
+    /// Stored items of the same kind and name, replaced under their ids.
+    pub replaced: Vec<(PlanRef, String)>,
+    /// Stored items identical to the imported ones: left as they were.
+    pub unchanged: Vec<(PlanRef, String)>,
+}
+
+/// A planner's fixed cell of the week plan ([`Store::week_fixed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekFixedCell {
+    /// 1-based.
+    pub pair: u32,
+    pub evening: chrono::Weekday,
+    /// The area's or route's name.
+    pub item: String,
+    /// The shift's hours, e.g. `19:00-03:00`.
+    pub shift: String,
 }

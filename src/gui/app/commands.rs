@@ -56,6 +56,8 @@ pub enum Action {
     Redo,
     /// Open or close the patrol plan window.
     TogglePlan,
+    /// A Patrullplan menu choice: route draft, week plan.
+    Plan(super::plan::PlanMenu),
     /// What the details panel asked for.
     Details(crate::gui::panels::DetailsAction),
     /// Add a GeoJSON file to the project as a map layer.
@@ -179,6 +181,7 @@ impl LagesbildApp {
             Action::SaveView => self.open_save_view_dialog(),
             Action::Present => self.start_presentation(ctx),
             Action::TogglePlan => self.toggle_plan(),
+            Action::Plan(choice) => self.plan_menu_action(ctx, choice),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

@@ -120,6 +120,17 @@ impl LagesbildApp {
                                 if self.analysis.take_browse_area() {
                                     actions.push(Action::ShowFileBrowser(Purpose::StudyArea));
                                 }
+                                if self.analysis.output().is_some_and(|o| {
+                                    o.places.as_ref().is_ok_and(|p| !p.positions.is_empty())
+                                }) && ui
+                                    .button(crate::gui::plan::text::tr(
+                                        lang,
+                                        crate::gui::plan::text::T::DraftFromPlaces,
+                                    ))
+                                    .clicked()
+                                {
+                                    actions.push(Action::Plan(super::plan::PlanMenu::RouteDraft));
+                                }
                             });
                         if focus {
                             header.header_response.scroll_to_me(Some(egui::Align::TOP));
@@ -172,7 +183,7 @@ impl LagesbildApp {
         }
         self.save_view_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
-        self.plan_window_ui(&ctx);
+        self.plan_window_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
             if let Some(paths) = browser.show(&ctx, lang) {
                 let purpose = browser.purpose();
@@ -202,6 +213,11 @@ impl LagesbildApp {
                     Purpose::SaveAs(target) => {
                         if let Some(p) = paths.into_iter().next() {
                             actions.push(Action::Export(target, p));
+                        }
+                    }
+                    Purpose::WalkingNetwork => {
+                        if let Some(p) = paths.into_iter().next() {
+                            self.plan.draft.network = Some(p);
                         }
                     }
                 }

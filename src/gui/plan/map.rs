@@ -286,7 +286,36 @@ impl Plugin for PlanPlugin<'_> {
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .map_or_else(|| unproject(projector, pos), |(_, c)| c)
         };
+        if st.draft.open
+            && let Some(b) = st.draft.base_position()
+        {
+            // The route draft's base: a square, apart from the round stops.
+            let p = screen(projector, Coord { x: b.lon, y: b.lat });
+            let r = egui::Rect::from_center_size(p, egui::vec2(14.0, 14.0));
+            painter.rect_filled(r, 2.0, Color32::from_rgb(220, 60, 160));
+            painter.rect_stroke(
+                r,
+                2.0,
+                Stroke::new(1.5, Color32::WHITE),
+                egui::StrokeKind::Outside,
+            );
+        }
         st.handles.clear();
+        if st.tool == Tool::PickBase {
+            // The route draft's base: one click (Esc leaves the tool).
+            if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                st.tool = Tool::Idle;
+            } else if let Some(pos) = response
+                .clicked()
+                .then(|| response.interact_pointer_pos())
+                .flatten()
+            {
+                let c = snap(pos, None);
+                st.draft.base = Some(LonLat::new(c.x, c.y));
+                st.tool = Tool::Idle;
+            }
+            return;
+        }
         if !st.open {
             st.drag = None;
             return;

@@ -8,12 +8,15 @@
 //! another task over the current filter, with
 //! [`crate::analysis::coverage::coverage_of`], each time the plan, the
 //! filter or the parameters change; the last table stays until the new one
-//! arrives.
+//! arrives. A route can also be drafted from the strategic places
+//! ([`draft`]), and the hosts' week proposed and adjusted ([`week`]).
 
+pub mod draft;
 pub mod history;
 pub mod map;
 pub mod panel;
 pub mod text;
+pub mod week;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -32,6 +35,10 @@ use history::{JobDone, PlanEdit, PlanHistory, PlanItem, Step};
 /// An edit and the direction it is applied in.
 type Queued = (PlanEdit, Step);
 
+/// Hot cell centres and strategic places (SWEREF 99 TM) the coverage
+/// counts as reached, with the key of the analysis they came from.
+type Reach = (usize, Option<Vec<[f64; 2]>>, Option<Vec<[f64; 2]>>);
+
 /// What the map's plan tool is doing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Tool {
@@ -45,6 +52,8 @@ pub enum Tool {
     DrawHole(i64, Vec<LonLat>),
     /// Each click adds a stop to route `id`.
     AddStops(i64),
+    /// The next click sets the route draft's base ([`draft`]).
+    PickBase,
 }
 
 impl Tool {
@@ -161,13 +170,22 @@ pub struct PlanState {
     pub coverage: Option<PlanCoverage>,
     coverage_task: Option<Task<PlanCoverage>>,
     /// What the shown (or computing) coverage was made for.
-    coverage_for: Option<(Filter, u64, [u64; 2])>,
+    coverage_for: Option<(Filter, u64, [u64; 3])>,
     /// Bumped on each plan change.
     generation: u64,
     /// A vertex drag in progress on the map.
     pub(crate) drag: Option<map::Drag>,
     /// Screen positions of the selected item's handles, from the last frame.
     pub(crate) handles: Vec<egui::Pos2>,
+    /// The route draft window and its task.
+    pub draft: draft::DraftState,
+    /// The week plan window.
+    pub week: week::WeekState,
+    /// What the app's analysis shows, for the coverage table's reach
+    /// columns: (source key, hot cell centres, strategic places), SWEREF 99 TM.
+    reach: Reach,
+    /// Bumped when `reach` changes.
+    reach_generation: u64,
 }
 
 impl PlanState {
@@ -408,6 +426,21 @@ impl PlanState {
         });
     }
 
+    /// The hotspot cells and strategic places the coverage table counts as
+    /// reached (the app's current analysis; `key` names it, so the same
+    /// analysis is not taken twice).
+    pub fn set_reach(
+        &mut self,
+        key: usize,
+        hot_cells: impl FnOnce() -> Option<Vec<[f64; 2]>>,
+        places: impl FnOnce() -> Option<Vec<[f64; 2]>>,
+    ) {
+        if self.reach.0 != key || self.reach_generation == 0 {
+            self.reach = (key, hot_cells(), places());
+            self.reach_generation += 1;
+        }
+    }
+
     /// Per frame: takes in finished work and starts the next (edits first,
     /// then the coverage for the current filter). `project` is the open
     /// project's file, `filter` the app's filter.
@@ -424,6 +457,10 @@ impl PlanState {
         let Some(path) = project.cloned() else {
             return;
         };
+        self.draft_frame();
+        if self.job.is_none() && self.queue.is_empty() {
+            self.week_frame(ctx, &path, filter);
+        }
         if let Some((task, _)) = &self.job
             && let Some(result) = task.try_take()
         {
@@ -493,6 +530,7 @@ impl PlanState {
             [
                 self.params.buffer_m.to_bits(),
                 self.params.pace_kmh.to_bits(),
+                self.reach_generation,
             ],
         );
         if self.open
@@ -508,7 +546,9 @@ impl PlanState {
                 return;
             }
             self.coverage_for = Some(wanted);
-            let (filter, params) = (filter.clone(), self.params.clone());
+            let (filter, mut params) = (filter.clone(), self.params.clone());
+            params.hot_cells = self.reach.1.clone();
+            params.places = self.reach.2.clone();
             self.coverage_task = Some(Task::spawn(ctx, "plan-coverage", move |_, cancel| {
                 use crate::analysis::engine::{self, AreaChoice, Selection};
                 let store = crate::store::open(&path)?;

@@ -25,9 +25,9 @@ impl PlanState {
         egui::Window::new(tr(lang, T::Title))
             .open(&mut open)
             // At the right, over the layer list, so the map stays free to draw on.
-            .default_pos(egui::pos2(ctx.content_rect().right() - 450.0, 40.0))
-            .default_width(430.0)
-            .max_width(440.0)
+            .default_pos(egui::pos2(ctx.content_rect().right() - 560.0, 40.0))
+            .default_width(545.0)
+            .max_width(555.0)
             .default_height(700.0)
             .resizable(true)
             .show(ctx, |ui| {
@@ -82,6 +82,7 @@ impl PlanState {
             Tool::DrawRoute(_) => Some(T::DrawingRoute),
             Tool::DrawHole(..) => Some(T::DrawingHole),
             Tool::AddStops(_) => Some(T::AddingStops),
+            Tool::PickBase => Some(T::DraftPickingBase),
         };
         if let Some(h) = hint {
             ui.horizontal_wrapped(|ui| {
@@ -97,6 +98,11 @@ impl PlanState {
         self.tools_ui(ui, lang);
         if let Some(m) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, m.as_str());
+        }
+        if !self.draft.open
+            && let Some(n) = &self.draft.notice
+        {
+            ui.label(n.as_str());
         }
         ui.separator();
         if self.plan.is_empty() {
@@ -269,19 +275,33 @@ impl PlanState {
         let Some(c) = &self.coverage else {
             return;
         };
+        let reach = c
+            .items
+            .iter()
+            .any(|i| i.hot_cells.is_some() || i.places.is_some());
+        let count = |n: Option<usize>| n.map_or_else(|| "–".to_owned(), |n| n.to_string());
         egui::Grid::new("plan_coverage")
             .striped(true)
-            .num_columns(6)
+            .num_columns(if reach { 8 } else { 6 })
             .show(ui, |ui| {
-                for h in [
+                let mut heads = vec![
                     T::Name,
                     T::Incidents,
                     T::Share,
                     T::Length,
                     T::WalkTime,
                     T::FitsShift,
-                ] {
-                    ui.label(egui::RichText::new(tr(lang, h)).strong());
+                ];
+                if reach {
+                    heads.extend([T::HotCells, T::PlacesReached]);
+                }
+                for h in heads {
+                    let r = ui.label(egui::RichText::new(tr(lang, h)).strong());
+                    if h == T::HotCells {
+                        r.on_hover_text(tr(lang, T::HotCellsHint));
+                    } else if h == T::PlacesReached {
+                        r.on_hover_text(tr(lang, T::PlacesReachedHint));
+                    }
                 }
                 ui.end_row();
                 for i in &c.items {
@@ -298,6 +318,10 @@ impl PlanState {
                     ui.label(format!("{:.0}", i.length_m));
                     ui.label(format!("{:.0}", i.walk_min));
                     ui.label(tr(lang, if i.fits_shift { T::Yes } else { T::No }));
+                    if reach {
+                        ui.label(count(i.hot_cells));
+                        ui.label(count(i.places));
+                    }
                     ui.end_row();
                 }
                 ui.label(egui::RichText::new(tr(lang, T::PlanTotal)).strong());
@@ -306,6 +330,10 @@ impl PlanState {
                 ui.label(format!("{:.0}", c.total.length_m));
                 ui.label(format!("{:.0}", c.total.walk_min));
                 ui.label("");
+                if reach {
+                    ui.label("");
+                    ui.label("");
+                }
                 ui.end_row();
             });
     }

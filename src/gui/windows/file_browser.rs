@@ -22,6 +22,8 @@ pub enum Purpose {
     /// A file name to export to (typed or picked); an existing file is
     /// refused, except a GeoPackage, which gets the layer added.
     SaveAs(crate::gui::analysis::ExportTarget),
+    /// A walking network for a route draft (.osm.pbf, .geojson).
+    WalkingNetwork,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
             Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json" | "gpkg"),
             Purpose::StudyArea => matches!(ext.as_str(), "geojson" | "json"),
+            Purpose::WalkingNetwork => matches!(ext.as_str(), "pbf" | "geojson" | "json"),
             Purpose::SaveAs(target) => {
                 let kind = crate::export::OutputKind::from_path;
                 kind(path).is_some()
@@ -143,6 +146,9 @@ impl FileBrowser {
             Purpose::AddLayer => tr(lang, Key::AddShapeLayerTitle),
             Purpose::StudyArea => tr(lang, Key::StudyAreaTitle),
             Purpose::SaveAs(_) => tr(lang, Key::SaveAsTitle),
+            Purpose::WalkingNetwork => {
+                crate::gui::plan::text::tr(lang, crate::gui::plan::text::T::NetworkTitle)
+            }
         };
         let mut open = self.open;
         let mut chosen = None;
@@ -240,7 +246,7 @@ impl FileBrowser {
                 Purpose::NewProject => tr(lang, Key::Create),
                 Purpose::Import => tr(lang, Key::ImportButton),
                 Purpose::AddLayer => tr(lang, Key::AddLayerButton),
-                Purpose::StudyArea => tr(lang, Key::Open),
+                Purpose::StudyArea | Purpose::WalkingNetwork => tr(lang, Key::Open),
                 Purpose::SaveAs(_) => tr(lang, Key::Save),
             };
             let ready = match self.purpose {

@@ -476,6 +476,191 @@ impl Project {
     }
 }
 
+impl Project {
+    /// [`crate::store::Store::merge_patrol_plan`]: items are matched by kind
+    /// and name against the plan stored before the import (each stored item
+    /// at most once, the lowest id first); the rest are added.
+    pub(super) fn merge_plan(
+        &mut self,
+        plan: &PatrolPlan,
+    ) -> Result<crate::store::PlanMerge, StoreError> {
+        self.in_transaction(|project| {
+            let conn = &project.conn;
+            ensure_tables(conn).map_err(|e| project.plan_err(e))?;
+            let stored = read_plan(conn).map_err(|e| project.plan_err(e))?;
+            let mut merge = crate::store::PlanMerge::default();
+            // Ids of stored items already matched (areas and routes apart).
+            let mut taken: Vec<i64> = Vec::new();
+            for (i, a) in plan.areas.iter().enumerate() {
+                let old = stored.areas.iter().find(|s| {
+                    s.attributes.name == a.attributes.name
+                        && s.id.is_some_and(|id| !taken.contains(&id))
+                });
+                let name = a.attributes.name.clone();
+                match old.and_then(|o| o.id.map(|id| (o, id))) {
+                    Some((o, id)) => {
+                        taken.push(id);
+                        let new = PatrolArea {
+                            id: Some(id),
+                            ..a.clone()
+                        };
+                        if *o == new {
+                            merge.unchanged.push((PlanRef::Area(id), name));
+                        } else {
+                            put_area_tx(conn, &new)
+                                .map_err(|e| project.plan_err(format!("area {}: {e}", i + 1)))?;
+                            merge.replaced.push((PlanRef::Area(id), name));
+                        }
+                    }
+                    None => {
+                        let new = PatrolArea {
+                            id: None,
+                            ..a.clone()
+                        };
+                        let fid = put_area_tx(conn, &new)
+                            .map_err(|e| project.plan_err(format!("area {}: {e}", i + 1)))?;
+                        merge.added.push((PlanRef::Area(fid), name));
+                    }
+                }
+            }
+            let without_stop_ids = |r: &PatrolRoute| {
+                let mut r = r.clone();
+                for s in &mut r.stops {
+                    s.id = None;
+                }
+                r
+            };
+            taken.clear();
+            for (i, r) in plan.routes.iter().enumerate() {
+                let old = stored.routes.iter().find(|s| {
+                    s.attributes.name == r.attributes.name
+                        && s.id.is_some_and(|id| !taken.contains(&id))
+                });
+                let name = r.attributes.name.clone();
+                match old.and_then(|o| o.id.map(|id| (o, id))) {
+                    Some((o, id)) => {
+                        taken.push(id);
+                        let new = PatrolRoute {
+                            id: Some(id),
+                            ..r.clone()
+                        };
+                        if without_stop_ids(o) == without_stop_ids(&new) {
+                            merge.unchanged.push((PlanRef::Route(id), name));
+                        } else {
+                            put_route_tx(conn, &new)
+                                .map_err(|e| project.plan_err(format!("route {}: {e}", i + 1)))?;
+                            merge.replaced.push((PlanRef::Route(id), name));
+                        }
+                    }
+                    None => {
+                        let new = PatrolRoute {
+                            id: None,
+                            ..r.clone()
+                        };
+                        let fid = put_route_tx(conn, &new)
+                            .map_err(|e| project.plan_err(format!("route {}: {e}", i + 1)))?;
+                        merge.added.push((PlanRef::Route(fid), name));
+                    }
+                }
+            }
+            update_extents(conn).at(&project.path)?;
+            Ok(merge)
+        })
+    }
+}
+
+/// The week plan's fixed cells (see [`crate::store::Store::week_fixed`]).
+const WEEK_FIXED_TABLE: &str = "lagesbild_week_fixed";
+
+impl Project {
+    pub(super) fn read_week_fixed(&self) -> Result<Vec<crate::store::WeekFixedCell>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            reason: format!("{WEEK_FIXED_TABLE}: {reason}"),
+        };
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [WEEK_FIXED_TABLE],
+                |r| r.get(0),
+            )
+            .at(&self.path)?;
+        if !exists {
+            return Ok(vec![]);
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT pair, evening, item, shift FROM {WEEK_FIXED_TABLE} ORDER BY evening, pair"
+            ))
+            .at(&self.path)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .at(&self.path)?;
+        let mut cells = Vec::new();
+        for row in rows {
+            let (pair, evening, item, shift) = row.at(&self.path)?;
+            let evening = u8::try_from(evening)
+                .ok()
+                .and_then(|d| chrono::Weekday::try_from(d).ok())
+                .ok_or_else(|| corrupt(format!("evening {evening} is not 0 (Monday) to 6")))?;
+            let pair = u32::try_from(pair)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| corrupt(format!("pair {pair} is not 1 or more")))?;
+            cells.push(crate::store::WeekFixedCell {
+                pair,
+                evening,
+                item,
+                shift,
+            });
+        }
+        Ok(cells)
+    }
+
+    pub(super) fn write_week_fixed(
+        &mut self,
+        cells: &[crate::store::WeekFixedCell],
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|project| {
+            let conn = &project.conn;
+            conn.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {WEEK_FIXED_TABLE} (\
+                 pair INTEGER NOT NULL CHECK (pair > 0), \
+                 evening INTEGER NOT NULL CHECK (evening BETWEEN 0 AND 6), \
+                 item TEXT NOT NULL, shift TEXT NOT NULL, \
+                 PRIMARY KEY (pair, evening));\
+                 DELETE FROM {WEEK_FIXED_TABLE};"
+            ))
+            .at(&project.path)?;
+            let mut insert = conn
+                .prepare(&format!(
+                    "INSERT INTO {WEEK_FIXED_TABLE} (pair, evening, item, shift) VALUES (?1, ?2, ?3, ?4)"
+                ))
+                .at(&project.path)?;
+            for c in cells {
+                insert
+                    .execute(params![
+                        c.pair,
+                        c.evening.num_days_from_monday(),
+                        c.item,
+                        c.shift
+                    ])
+                    .at(&project.path)?;
+            }
+            Ok(())
+        })
+    }
+}
+
 /// Reads the patrol plan tables of the GeoPackage `path` (a Lägesbild
 /// project or a `plan export` file); `None` when it has none.
 pub fn read_plan_gpkg(path: &std::path::Path) -> Result<Option<PatrolPlan>, StoreError> {
@@ -667,6 +852,88 @@ mod tests {
             })
             .unwrap();
         assert_eq!(rtree, 1);
+    }
+
+    #[test]
+    fn importing_the_same_plan_twice_replaces_or_skips_by_kind_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Project::create(&dir.path().join("p.gpkg"), "P").unwrap();
+        let plan = PatrolPlan {
+            areas: vec![area("A"), area("B")],
+            routes: vec![route()],
+        };
+        let first = p.merge_patrol_plan(&plan).unwrap();
+        assert_eq!(
+            (
+                first.added.len(),
+                first.replaced.len(),
+                first.unchanged.len()
+            ),
+            (3, 0, 0)
+        );
+        let again = p.merge_patrol_plan(&plan).unwrap();
+        assert_eq!(
+            (
+                again.added.len(),
+                again.replaced.len(),
+                again.unchanged.len()
+            ),
+            (0, 0, 3)
+        );
+        assert_eq!(again.unchanged, first.added, "the same ids, skipped");
+        // B changed, a new area C: B replaced under its id, C added.
+        let mut changed = plan.clone();
+        changed.areas[1].attributes.note = "ny".into();
+        changed.areas.push(area("C"));
+        let third = p.merge_patrol_plan(&changed).unwrap();
+        assert_eq!(third.replaced, vec![first.added[1].clone()]);
+        assert_eq!(third.added.len(), 1);
+        assert_eq!(third.unchanged.len(), 2);
+        let stored = p.patrol_plan().unwrap();
+        assert_eq!(stored.areas.len(), 3);
+        assert_eq!(stored.routes.len(), 1);
+        assert_eq!(stored.areas[1].attributes.note, "ny");
+        // An area and a route may share a name: kinds are matched apart.
+        let mut same_name = route();
+        same_name.attributes.name = "A".into();
+        let r = p
+            .merge_patrol_plan(&PatrolPlan {
+                areas: vec![],
+                routes: vec![same_name],
+            })
+            .unwrap();
+        assert_eq!(r.added.len(), 1);
+    }
+
+    #[test]
+    fn the_week_plans_fixed_cells_are_kept_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut p = Project::create(&path, "P").unwrap();
+        assert!(p.week_fixed().unwrap().is_empty());
+        let cell = |pair, evening, item: &str| crate::store::WeekFixedCell {
+            pair,
+            evening,
+            item: item.to_owned(),
+            shift: "19:00-03:00".to_owned(),
+        };
+        let cells = vec![
+            cell(2, chrono::Weekday::Fri, "Hamnen"),
+            cell(1, chrono::Weekday::Mon, "Östra"),
+        ];
+        p.save_week_fixed(&cells).unwrap();
+        drop(p);
+        let mut p = Project::open(&path).unwrap();
+        assert_eq!(
+            p.week_fixed().unwrap(),
+            vec![cells[1].clone(), cells[0].clone()]
+        );
+        // One pair twice on an evening is refused and changes nothing.
+        let twice = vec![cells[0].clone(), cells[0].clone()];
+        assert!(p.save_week_fixed(&twice).is_err());
+        assert_eq!(p.week_fixed().unwrap().len(), 2);
+        p.save_week_fixed(&[]).unwrap();
+        assert!(p.week_fixed().unwrap().is_empty());
     }
 
     #[test]
