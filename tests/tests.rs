@@ -39,6 +39,7 @@ mod gui_util;
 mod harvest;
 mod import_csv;
 mod import_json;
+mod import_outline;
 mod layers;
 #[cfg(feature = "gui")]
 mod map_layer;
