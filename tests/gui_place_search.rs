@@ -53,3 +53,18 @@ fn sok_plats_finds_a_place_and_zooms_there() {
     h.run();
     assert!(h.query_by_label("ingen träff").is_some());
 }
+
+#[test]
+fn the_label_stands_before_its_field() {
+    let dir = Dir::new();
+    let mut h = app_on(demo(&dir, "50"));
+    settle(&mut h);
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Sök plats:");
+    let label = h.get_by_role_and_label(egui::accesskit::Role::Label, "Sök plats:");
+    assert!(
+        label.rect().max.x <= field.rect().min.x,
+        "the label {:?} stands left of the field {:?}",
+        label.rect(),
+        field.rect()
+    );
+}
