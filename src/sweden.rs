@@ -87,6 +87,44 @@ impl SwedenTest {
     }
 }
 
+/// Counts positions tested against the outline, for the importers' file-level
+/// refusal: a file most of whose positions fall outside Sweden was most
+/// likely read in the wrong coordinate system (or has its axes swapped), and
+/// importing the few rows that happen to land in Sweden would hide that.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideTally {
+    /// Positions tested.
+    pub tested: u64,
+    /// Of those, outside Sweden (outline plus margin).
+    pub outside: u64,
+}
+
+impl OutsideTally {
+    pub fn add(&mut self, inside: bool) {
+        self.tested += 1;
+        if !inside {
+            self.outside += 1;
+        }
+    }
+
+    /// More than half of the tested positions fall outside.
+    pub fn mostly_outside(&self) -> bool {
+        self.tested > 0 && self.outside * 2 > self.tested
+    }
+
+    /// The file-level message: `what` names the rows ("features", "events",
+    /// "sample rows"), `read_as` how they were read ("EPSG:3006", "WGS84
+    /// longitude, latitude").
+    pub fn refusal(&self, what: &str, read_as: &str) -> String {
+        format!(
+            "{} of {} {what} fall outside Sweden when read as {read_as} (by Sweden's outline, {} km margin): the coordinate system or the axis order is most likely wrong; nothing was imported",
+            self.outside,
+            self.tested,
+            MARGIN_M / 1000.0
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +159,21 @@ mod tests {
         assert!(cached.contains(LonLat::new(14.585, 56.05)));
         assert!(!cached.contains(LonLat::new(10.75, 59.91)));
         assert!(cached.contains(LonLat::new(14.586, 56.051)));
+    }
+
+    #[test]
+    fn tally_refuses_only_a_majority_outside() {
+        let mut t = OutsideTally::default();
+        assert!(!t.mostly_outside(), "nothing tested");
+        t.add(true);
+        t.add(false);
+        assert!(!t.mostly_outside(), "half is not most");
+        t.add(false);
+        assert!(t.mostly_outside());
+        let msg = t.refusal("features", "EPSG:3006");
+        assert!(
+            msg.starts_with("2 of 3 features fall outside Sweden when read as EPSG:3006"),
+            "{msg}"
+        );
     }
 }

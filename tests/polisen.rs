@@ -187,3 +187,38 @@ fn a_failed_batch_changes_nothing() {
     );
     assert_eq!(by_id(&project, "478801").category, Category::Ovrigt);
 }
+
+#[test]
+fn the_readme_lists_every_police_type_under_its_category() {
+    use lagesbild::import::polisen::TYPE_TABLE;
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("### Which police types count as what")
+        .expect("the README section");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for line in section.lines() {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [category, types] = cells[..] else {
+            continue;
+        };
+        if lagesbild::model::Category::ALL
+            .iter()
+            .any(|c| c.label_sv().to_lowercase() == category)
+        {
+            for t in types.split("; ") {
+                listed.push((category.to_owned(), t.to_owned()));
+            }
+        }
+    }
+    let mut table: Vec<(String, String)> = TYPE_TABLE
+        .iter()
+        .map(|(t, c)| (c.label_sv().to_lowercase(), (*t).to_owned()))
+        .collect();
+    table.sort();
+    listed.sort();
+    assert_eq!(listed, table, "README and TYPE_TABLE differ");
+}

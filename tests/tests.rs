@@ -24,6 +24,8 @@ mod gui_follow;
 #[cfg(feature = "gui")]
 mod gui_heatgui;
 #[cfg(feature = "gui")]
+mod gui_import_report;
+#[cfg(feature = "gui")]
 mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
@@ -39,6 +41,7 @@ mod gui_util;
 mod harvest;
 mod import_csv;
 mod import_json;
+mod import_outline;
 mod layers;
 #[cfg(feature = "gui")]
 mod map_layer;

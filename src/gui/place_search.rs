@@ -58,8 +58,9 @@ pub struct PlaceSearch {
 }
 
 impl PlaceSearch {
-    /// Draws the box and its hits (right to left, as the menu bar's right
-    /// side lays them out); returns the place picked this frame.
+    /// Draws the box and its hits in a right-to-left layout (the menu bar's
+    /// right side), so that they read "Sök plats: [field] hits" left to
+    /// right; returns the place picked this frame.
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Language) -> Option<PlacePick> {
         let gazetteer = Gazetteer::bundled();
         let hits: Vec<&Place> = gazetteer
@@ -79,11 +80,14 @@ impl PlaceSearch {
                 }
             }
         }
-        let label = ui.label(format!("{}:", tr(lang, SearchKey::Label)));
+        // The field before its label: right to left, the label then stands
+        // left of the field, where a label is read first.
         let edit = egui::TextEdit::singleline(&mut self.query)
             .hint_text(tr(lang, SearchKey::Hint))
             .desired_width(130.0);
-        let response = ui.add(edit).labelled_by(label.id);
+        let response = ui.add(edit);
+        let label = ui.label(format!("{}:", tr(lang, SearchKey::Label)));
+        let response = response.labelled_by(label.id);
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             picked = picked.or(hits.first().copied());
         }

@@ -82,6 +82,28 @@ pub fn write_benchmark_csv(path: &Path, rows: usize, seed: u64) -> std::io::Resu
     out.flush()
 }
 
+/// Writes `rows` incidents as CSV with projected coordinates only, as
+/// municipal systems export them: header `id;X;Y;tidpunkt;kategori;källa`,
+/// semicolons, X = northing and Y = easting in SWEREF 99 TM (the Swedish
+/// convention), times like `2025-03-14 22:40` (local). With no lon/lat
+/// columns the importer must detect the system and axis order from rows
+/// sampled through the whole file.
+pub fn write_benchmark_projected_csv(path: &Path, rows: usize, seed: u64) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(out, "id;X;Y;tidpunkt;kategori;källa")?;
+    for (i, r) in self::rows(rows, seed).enumerate() {
+        let s = sweref_from_wgs84(r.lon_lat);
+        // "2025-03-14T22:40:00+01:00" → "2025-03-14 22:40".
+        let local = r.time.get(..16).unwrap_or(&r.time).replacen('T', " ", 1);
+        writeln!(
+            out,
+            "B{i};{:.2};{:.2};{local};{};{}",
+            s.northing, s.easting, r.category, r.source
+        )?;
+    }
+    out.flush()
+}
+
 /// Writes `rows` incidents as a GeoJSON FeatureCollection, one feature a
 /// line, each a Point with properties `id`, `occurred_at`, `category`,
 /// `source`, `place` and `precision` (about 250 bytes a feature, so 400,000

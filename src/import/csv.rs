@@ -766,7 +766,9 @@ impl CsvReader {
 /// start: up to `count` records starting just after evenly spaced byte
 /// offsets from `from` to the end, each with its physical line. Records that
 /// cannot be read there (e.g. inside a quoted field with a line break) are
-/// skipped. Reads the file once more; costs a fraction of the import.
+/// skipped. Streams the file once more in one forward pass with a fixed
+/// buffer (counting line breaks for the line numbers), so a file of any size
+/// costs a fraction of the import and no memory to speak of.
 fn spread_samples(
     path: &Path,
     encoding: TextEncoding,
@@ -775,40 +777,47 @@ fn spread_samples(
     (first, second): (usize, usize),
     count: usize,
 ) -> Vec<(u64, f64, f64)> {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(file) = std::fs::File::open(path) else {
         return Vec::new();
     };
-    let from = (from as usize).min(bytes.len());
-    let span = bytes.len() - from;
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return Vec::new();
+    };
+    let from = from.min(len);
+    let span = len - from;
     if span == 0 || count == 0 {
         return Vec::new();
     }
+    let mut cursor = LineCursor {
+        file: std::io::BufReader::with_capacity(1 << 20, file),
+        pos: 0,
+        line: 1,
+    };
     let mut out = Vec::with_capacity(count);
-    let mut line = 1 + bytes[..from].iter().filter(|&&b| b == b'\n').count() as u64;
-    let mut counted_to = from;
-    for k in 0..count {
-        let offset = from + span * k / count;
-        let Some(nl) = bytes[offset..].iter().position(|&b| b == b'\n') else {
+    let mut record = Vec::new();
+    for k in 0..count as u64 {
+        let offset = from + span * k / count as u64;
+        // The first record starting after the offset; when the last sampled
+        // record reached past the offset, the one right after it.
+        if offset >= cursor.pos {
+            let at_record = cursor.skip_to(offset).and_then(|()| cursor.skip_line(None));
+            if !matches!(at_record, Ok(true)) {
+                break;
+            }
+        }
+        let line = cursor.line;
+        record.clear();
+        if cursor.skip_line(Some(&mut record)).is_err() {
             break;
-        };
-        let start = offset + nl + 1;
-        if start >= bytes.len() || start < counted_to {
+        }
+        if record.is_empty() {
             continue;
         }
-        line += bytes[counted_to..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        counted_to = start;
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |e| start + e);
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
             .flexible(true)
-            .from_reader(&bytes[start..end]);
+            .from_reader(record.as_slice());
         let mut rec = ByteRecord::new();
         if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
             continue;
@@ -822,6 +831,65 @@ fn spread_samples(
         }
     }
     out
+}
+
+/// A forward-only reader that knows the physical line it is on.
+struct LineCursor {
+    file: std::io::BufReader<std::fs::File>,
+    /// Bytes consumed.
+    pos: u64,
+    /// 1-based line of the next byte.
+    line: u64,
+}
+
+/// A sampled record longer than this is not read whole (it is no record of
+/// two coordinates anyway).
+const MAX_SAMPLE_RECORD: usize = 64 * 1024;
+
+impl LineCursor {
+    /// Consumes bytes up to `target`, counting line breaks.
+    fn skip_to(&mut self, target: u64) -> std::io::Result<()> {
+        use std::io::BufRead as _;
+        while self.pos < target {
+            let buf = self.file.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let n = buf.len().min((target - self.pos) as usize);
+            self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.file.consume(n);
+            self.pos += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Consumes through the next line break, keeping the bytes before it in
+    /// `keep` (up to [`MAX_SAMPLE_RECORD`]); false at the end of the file
+    /// with no line break.
+    fn skip_line(&mut self, mut keep: Option<&mut Vec<u8>>) -> std::io::Result<bool> {
+        use std::io::BufRead as _;
+        loop {
+            let buf = self.file.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(keep.is_some_and(|k| !k.is_empty()));
+            }
+            let (n, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            if let Some(k) = keep.as_deref_mut() {
+                let take = if done { n - 1 } else { n };
+                let room = MAX_SAMPLE_RECORD.saturating_sub(k.len());
+                k.extend_from_slice(&buf[..take.min(room)]);
+            }
+            self.file.consume(n);
+            self.pos += n as u64;
+            if done {
+                self.line += 1;
+                return Ok(true);
+            }
+        }
+    }
 }
 
 fn quoted_list(items: &[String]) -> String {
@@ -1488,6 +1556,38 @@ mod tests {
             "{}",
             bad[0].reason
         );
+    }
+
+    #[test]
+    fn spread_samples_stream_the_file_and_know_their_lines() {
+        // Each record holds its own physical line number; one quoted field
+        // spans two lines, so later records are one line further on.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lines.csv");
+        let mut text = String::from("id;a;b\n");
+        let mut line = 2u64;
+        for i in 0..5000u64 {
+            if i == 2500 {
+                text.push_str(&format!("q;{line};\"two\nlines\"\n"));
+                line += 2;
+                continue;
+            }
+            text.push_str(&format!("r{i};{line};{}\n", i * 3));
+            line += 1;
+        }
+        std::fs::write(&path, &text).unwrap();
+        let from = text.find('\n').unwrap() as u64 + 1;
+        let samples = spread_samples(&path, TextEncoding::Utf8, b';', from, (1, 2), 200);
+        assert!(samples.len() >= 190, "{}", samples.len());
+        for &(line, a, _) in &samples {
+            assert_eq!(line as f64, a, "record of line {a} sampled as line {line}");
+        }
+        // Spread to the end of the file.
+        assert!(samples.last().unwrap().1 > 4900.0, "{:?}", samples.last());
+        // The last record without a line break is read too.
+        std::fs::write(&path, "id;a;b\nr;2;0\nr;3;0").unwrap();
+        let samples = spread_samples(&path, TextEncoding::Utf8, b';', 7, (1, 2), 10);
+        assert_eq!(samples, vec![(3, 3.0, 0.0)]);
     }
 
     #[test]

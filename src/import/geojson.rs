@@ -452,7 +452,12 @@ struct GeoJsonReader {
     ignored_properties: BTreeMap<String, u64>,
     /// Features whose time had a date but no time of day.
     date_only: u64,
+    /// Sweden's outline, cached by cell.
+    sweden: crate::sweden::SwedenTest,
 }
+
+/// Features sampled through the file for the "mostly outside Sweden" test.
+const OUTLINE_SAMPLES: usize = 1000;
 
 /// Opens a GeoJSON FeatureCollection of points. See the module docs.
 pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
@@ -493,6 +498,22 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
         _ => "Coordinates read as WGS84 longitude, latitude (RFC 7946).".to_owned(),
     };
     let positions = Positions::new(crs).map_err(|e| file_error(path, None, e.to_string()))?;
+    let mut sweden = crate::sweden::SwedenTest::new();
+    let tally = outline_tally(&bytes, &features, &positions, &mut sweden);
+    if tally.mostly_outside() {
+        let read_as = match crs {
+            Some(c) if !c.is_geographic() => c.to_string(),
+            _ => "WGS84 longitude, latitude".to_owned(),
+        };
+        return Err(file_error(
+            path,
+            None,
+            format!(
+                "{}; name the file's system with --crs (e.g. --crs EPSG:3006)",
+                tally.refusal("sampled point features", &read_as)
+            ),
+        ));
+    }
 
     Ok(Box::new(GeoJsonReader {
         path: path.to_path_buf(),
@@ -507,7 +528,63 @@ pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>
         used_fields: BTreeMap::new(),
         ignored_properties: BTreeMap::new(),
         date_only: 0,
+        sweden,
     }))
+}
+
+/// Tests up to [`OUTLINE_SAMPLES`] point features spread through the file
+/// against Sweden's outline. Features that are no readable point are left
+/// out (their rows get their own errors); so are numbers that cannot be
+/// longitude, latitude, whose row error names the real problem.
+fn outline_tally(
+    bytes: &[u8],
+    features: &[(usize, usize)],
+    positions: &Positions,
+    sweden: &mut crate::sweden::SwedenTest,
+) -> crate::sweden::OutsideTally {
+    let mut tally = crate::sweden::OutsideTally::default();
+    let step = features.len().div_ceil(OUTLINE_SAMPLES).max(1);
+    for &(start, end) in features.iter().step_by(step) {
+        let Ok(feature) = serde_json::from_slice::<geojson::Feature>(&bytes[start..end]) else {
+            continue;
+        };
+        let Ok((x, y)) = point_xy(feature.geometry) else {
+            continue;
+        };
+        if let Ok(p) = positions.convert(x, y) {
+            tally.add(sweden.contains(p));
+        }
+    }
+    tally
+}
+
+/// The x, y of an incident's geometry: a Point, or a MultiPoint of one point.
+fn point_xy(geometry: Option<geojson::Geometry>) -> Result<(f64, f64), String> {
+    let Some(geometry) = geometry else {
+        return Err("the feature has no geometry".to_owned());
+    };
+    let position = match geometry.value {
+        geojson::GeometryValue::Point { coordinates } => coordinates,
+        geojson::GeometryValue::MultiPoint { mut coordinates } if coordinates.len() == 1 => {
+            coordinates.swap_remove(0)
+        }
+        geojson::GeometryValue::MultiPoint { coordinates } => {
+            return Err(format!(
+                "a MultiPoint with {} points; only one point per incident is supported",
+                coordinates.len()
+            ));
+        }
+        other => {
+            return Err(format!(
+                "geometry type {} is not supported; incidents must be Point features (or a MultiPoint with one point)",
+                other.type_name()
+            ));
+        }
+    };
+    match position.as_slice() {
+        [x, y, ..] => Ok((*x, *y)),
+        _ => Err("the point has no [x, y] coordinates".to_owned()),
+    }
 }
 
 impl GeoJsonReader {
@@ -605,33 +682,20 @@ impl GeoJsonReader {
     }
 
     /// The incident's position: a Point, or a MultiPoint of one point,
-    /// converted as the layer reader does ([`Positions`]).
-    fn point_position(&self, geometry: Option<geojson::Geometry>) -> Result<LonLat, String> {
-        let Some(geometry) = geometry else {
-            return Err("the feature has no geometry".to_owned());
-        };
-        let position = match geometry.value {
-            geojson::GeometryValue::Point { coordinates } => coordinates,
-            geojson::GeometryValue::MultiPoint { mut coordinates } if coordinates.len() == 1 => {
-                coordinates.swap_remove(0)
-            }
-            geojson::GeometryValue::MultiPoint { coordinates } => {
-                return Err(format!(
-                    "a MultiPoint with {} points; only one point per incident is supported",
-                    coordinates.len()
-                ));
-            }
-            other => {
-                return Err(format!(
-                    "geometry type {} is not supported; incidents must be Point features (or a MultiPoint with one point)",
-                    other.type_name()
-                ));
-            }
-        };
-        match position.as_slice() {
-            [x, y, ..] => self.positions.lon_lat(*x, *y),
-            _ => Err("the point has no [x, y] coordinates".to_owned()),
+    /// converted as the layer reader does ([`Positions`]) and inside Sweden's
+    /// outline ([`crate::sweden`]).
+    fn point_position(&mut self, geometry: Option<geojson::Geometry>) -> Result<LonLat, String> {
+        let (x, y) = point_xy(geometry)?;
+        let p = self.positions.lon_lat(x, y)?;
+        if !self.sweden.contains(p) {
+            return Err(format!(
+                "position (lon {:.5}, lat {:.5}) is outside Sweden (by its outline, {} km margin); is the coordinate system right?",
+                p.lon,
+                p.lat,
+                crate::sweden::MARGIN_M / 1000.0
+            ));
         }
+        Ok(p)
     }
 }
 
@@ -976,23 +1040,22 @@ mod tests {
     #[test]
     fn forced_crs_wins() {
         // --crs RT 90 on a file whose crs member names SWEREF 99 TM: the
-        // option wins, and the note says so.
+        // option wins, which puts both points outside Sweden, so the file
+        // is refused as a whole, naming the system it was read in.
         let path = fixture("incidents_sweref.geojson");
         let options = ImportOptions {
             crs: Some(Crs::RT90_25_GON_V),
             ..ImportOptions::default()
         };
-        let (rows, errors, notes) = read_all(&path, &options);
-        assert_eq!(rows.len() + errors.len(), 2);
+        let Err(e) = reader(&path, &options) else {
+            panic!("a file read in the wrong system was accepted");
+        };
+        let text = e.to_string();
         assert!(
-            rows.iter()
-                .all(|r| (r.incident.position.lon - 14.5830).abs() > 0.01),
-            "{rows:?}"
+            text.contains("2 of 2 sampled point features fall outside Sweden when read as RT 90"),
+            "{text}"
         );
-        assert!(
-            notes[0].contains("as --crs says, although the file's crs member names SWEREF 99 TM"),
-            "{notes:?}"
-        );
+        assert!(text.contains("--crs"), "{text}");
         // --crs naming the same system as the file.
         let options = ImportOptions {
             crs: Some(Crs::SWEREF99_TM),

@@ -447,6 +447,9 @@ struct PolisenReader {
     lines: LineCounter,
     counts: Counts,
     filter: Option<LocationFilter>,
+    /// Sweden's outline, cached by cell, and what it said of each event.
+    sweden: crate::sweden::SwedenTest,
+    outside: crate::sweden::OutsideTally,
 }
 
 /// Opens a Polisen events file as a stream of incidents (summaries and
@@ -485,6 +488,8 @@ impl PolisenReader {
             lines: LineCounter::default(),
             counts: Counts::default(),
             filter,
+            sweden: crate::sweden::SwedenTest::new(),
+            outside: crate::sweden::OutsideTally::default(),
         })
     }
 
@@ -533,10 +538,14 @@ impl PolisenReader {
         let position = parse_gps(gps).ok_or_else(|| {
             format!("event {id}: unreadable location.gps {gps:?}: expected \"lat,lon\" such as \"56.050608,14.58568\"")
         })?;
-        if !position.is_in_sweden_region() {
+        let inside = self.sweden.contains(position);
+        self.outside.add(inside);
+        if !inside {
             return Err(format!(
-                "event {id}: position (lat {}, lon {}) is far outside Sweden",
-                position.lat, position.lon
+                "event {id}: position (lat {}, lon {}) is outside Sweden (by its outline, {} km margin)",
+                position.lat,
+                position.lon,
+                crate::sweden::MARGIN_M / 1000.0
             ));
         }
         let published_text = text("datetime").ok_or_else(|| format!("event {id}: no datetime"))?;
@@ -762,6 +771,18 @@ pub fn read_batch(
             Ok(PolisenItem::Elsewhere) => {}
             Err(e) => batch.rejected.push(e),
         }
+    }
+    if reader.outside.mostly_outside() {
+        return Err(file_error(
+            label,
+            None,
+            format!(
+                "{} (location.gps is \"lat,lon\": are the two swapped?)",
+                reader
+                    .outside
+                    .refusal("events", "location.gps latitude, longitude")
+            ),
+        ));
     }
     // Elements the filter left out: everything read that is in none of the lists.
     let kept = (batch.events.len() + batch.summaries.len() + batch.rejected.len()) as u64;
@@ -1463,7 +1484,11 @@ mod tests {
         assert!(got[3].1.contains("datetime \"igår\""), "{}", got[3].1);
         assert_eq!(got[4], (48, "not an event object"));
         assert_eq!(got[5].0, 49);
-        assert!(got[5].1.contains("far outside Sweden"), "{}", got[5].1);
+        assert!(
+            got[5].1.contains("is outside Sweden (by its outline"),
+            "{}",
+            got[5].1
+        );
         for e in &errors {
             let text = e.to_string();
             assert!(

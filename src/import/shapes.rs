@@ -157,15 +157,7 @@ impl Positions {
 
     /// One position (x, y as the file has them) in WGS84.
     pub(crate) fn lon_lat(&self, x: f64, y: f64) -> Result<LonLat, String> {
-        let p = match &self.to_wgs84 {
-            Some(t) => t.convert(x, y).map_err(|e| e.to_string())?,
-            None if !(x.abs() <= 180.0 && y.abs() <= 90.0) => {
-                return Err(format!(
-                    "coordinates ({x}, {y}) are not longitude, latitude; the file looks projected: name its coordinate system (e.g. EPSG:3006, with --crs or a crs member) or export it as WGS84 (EPSG:4326)"
-                ));
-            }
-            None => LonLat::new(x, y),
-        };
+        let p = self.convert(x, y)?;
         if !p.is_in_sweden_region() {
             return Err(format!(
                 "position (lon {:.5}, lat {:.5}) is far outside Sweden; is the coordinate system right?",
@@ -173,6 +165,20 @@ impl Positions {
             ));
         }
         Ok(p)
+    }
+
+    /// One position in WGS84 with no test of where it lies; an error when the
+    /// numbers cannot be longitude, latitude and no system is named.
+    pub(crate) fn convert(&self, x: f64, y: f64) -> Result<LonLat, String> {
+        Ok(match &self.to_wgs84 {
+            Some(t) => t.convert(x, y).map_err(|e| e.to_string())?,
+            None if !(x.abs() <= 180.0 && y.abs() <= 90.0) => {
+                return Err(format!(
+                    "coordinates ({x}, {y}) are not longitude, latitude; the file looks projected: name its coordinate system (e.g. EPSG:3006, with --crs or a crs member) or export it as WGS84 (EPSG:4326)"
+                ));
+            }
+            None => LonLat::new(x, y),
+        })
     }
 
     /// A GeoJSON geometry as a `geo` geometry in WGS84: checked (a line has

@@ -5,6 +5,7 @@
 
 use crate::gui::i18n::{self, Key, Language, tr};
 use crate::gui::present::text::{self as ptext, T};
+use crate::gui::windows::import_text::{self as itext, ImpText};
 use crate::import::{Format, ImportReport};
 use crate::model::LonLat;
 
@@ -52,9 +53,52 @@ fn field_words(lang: Language, field: &str) -> Option<&'static str> {
     })
 }
 
-/// One importer note in plain words; `None` for notes without a plain form
-/// (they are listed under "more details").
-pub fn plain_note(lang: Language, note: &str) -> Option<String> {
+/// One importer note in plain words, in the UI language: the importer's
+/// English with its internal field names put into words, or its Swedish
+/// counterpart ([`itext::swedish_note`]).
+pub fn plain_note(lang: Language, note: &str) -> String {
+    if lang == Language::Swedish
+        && let Some(text) = itext::swedish_note(note)
+    {
+        return text;
+    }
+    if let Some(text) = plain_note_special(lang, note) {
+        return text;
+    }
+    if let Some(rest) = note
+        .strip_prefix("Properties read: ")
+        .and_then(|r| r.strip_suffix('.'))
+        && let Some(list) = itext::fields_in_words(lang, rest, field_words)
+    {
+        return match lang {
+            Language::Swedish => format!("Egenskaper lästa: {list}."),
+            Language::English => format!("Properties read: {list}."),
+        };
+    }
+    // `--map "x"=occurred_at: no feature has a property "x"`.
+    if let Some(rest) = note.strip_prefix("--map ")
+        && let Some((mapping, _)) = rest.split_once(": no feature has a property ")
+        && let Some((name, field)) = mapping.rsplit_once('=')
+        && let Some(words) = field_words(lang, field)
+    {
+        return match lang {
+            Language::Swedish => {
+                format!(
+                    "Kopplingen {name} → {words} användes inte: inget objekt har egenskapen {name}"
+                )
+            }
+            Language::English => {
+                format!(
+                    "The mapping {name} → {words} was not used: no feature has a property {name}"
+                )
+            }
+        };
+    }
+    note.to_owned()
+}
+
+/// The notes the first version of this window already put into words.
+fn plain_note_special(lang: Language, note: &str) -> Option<String> {
     let sv = lang == Language::Swedish;
     if let Some(rest) = note.strip_prefix("Delimiter: ") {
         let name = match (rest, sv) {
@@ -118,9 +162,11 @@ pub fn report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
     );
     ui.strong(format!("{name} ({})", format_words(lang, r.format)));
     ui.label(format!(
-        "{}: {}   {}: {}   {}: {}   {}: {}",
+        "{}: {}   {}: {}   {}: {}   {}: {}   {}: {}",
         tr(lang, Key::Imported),
         i18n::count(lang, r.imported),
+        itext::tr(lang, ImpText::Updated),
+        i18n::count(lang, r.updated),
         tr(lang, Key::Duplicates),
         i18n::count(lang, r.duplicates),
         tr(lang, Key::Conflicts),
@@ -128,23 +174,26 @@ pub fn report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
         tr(lang, Key::Rejected),
         i18n::count(lang, r.rejected.len() as u64),
     ));
-    let mut other = Vec::new();
-    for note in &r.notes {
-        match plain_note(lang, note) {
-            Some(text) => {
-                ui.weak(text);
-            }
-            None => other.push(note),
+    // Police summaries are no incidents: counted on a line of their own.
+    if r.summaries > 0 || r.format == Format::Polisen {
+        ui.label(format!(
+            "{}: {}",
+            itext::tr(lang, ImpText::Summaries),
+            i18n::count(lang, r.summaries)
+        ))
+        .on_hover_text(itext::tr(lang, ImpText::SummariesHint));
+    }
+    if !r.notes.is_empty() {
+        ui.label(itext::tr(lang, ImpText::Notes));
+        for note in &r.notes {
+            ui.weak(plain_note(lang, note));
         }
     }
     let line = ptext::tr(lang, T::ImpLine);
-    if !r.conflicts.is_empty() || !r.rejected.is_empty() || !other.is_empty() {
+    if !r.conflicts.is_empty() || !r.rejected.is_empty() {
         egui::CollapsingHeader::new(ptext::tr(lang, T::ImpDetails))
             .id_salt(("import_details", &r.path))
             .show(ui, |ui| {
-                for note in other {
-                    ui.weak(note);
-                }
                 for c in r.conflicts.iter().take(50) {
                     ui.label(format!(
                         "{line} {}: {} ({})",
@@ -200,28 +249,142 @@ mod tests {
     #[test]
     fn importer_notes_read_as_plain_swedish() {
         let sv = Language::Swedish;
-        assert_eq!(
-            plain_note(sv, "Delimiter: ;").unwrap(),
-            "Avgränsare: semikolon (;)"
-        );
+        assert_eq!(plain_note(sv, "Delimiter: ;"), "Avgränsare: semikolon (;)");
         let cols = plain_note(
             sv,
             "Columns: \"Tidpunkt\" as occurred_at, \"Typ\" as category, \"X\" as easting",
-        )
-        .unwrap();
+        );
         assert_eq!(
             cols,
             "Kolumner: Tidpunkt = tidpunkt, Typ = kategori, X = östlig koordinat"
         );
         assert!(!cols.contains("occurred_at"));
         assert_eq!(
-            plain_note(sv, "3 empty row(s) skipped").unwrap(),
+            plain_note(sv, "3 empty row(s) skipped"),
             "3 tomma rader hoppades över"
         );
-        assert!(plain_note(sv, "Coordinates: something else").is_none());
+        // A note of no known form is shown as it is.
         assert_eq!(
-            plain_note(Language::English, "Delimiter: tab").unwrap(),
+            plain_note(sv, "Coordinates: something else"),
+            "Coordinates: something else"
+        );
+        assert_eq!(
+            plain_note(Language::English, "Delimiter: tab"),
             "Delimiter: tab"
+        );
+        assert_eq!(
+            plain_note(
+                sv,
+                "Properties read: \"tid\" as occurred_at, \"typ\" as category."
+            ),
+            "Egenskaper lästa: tid = tidpunkt, typ = kategori."
+        );
+        assert_eq!(
+            plain_note(
+                Language::English,
+                "--map \"när\"=occurred_at: no feature has a property \"när\""
+            ),
+            "The mapping \"när\" → time was not used: no feature has a property \"när\""
+        );
+    }
+}
+
+/// Every note the importers write on the project's test files, real and
+/// realistic, of every format, has a Swedish form in the report.
+#[cfg(test)]
+mod coverage {
+    use super::*;
+    use crate::crs::Crs;
+    use crate::import::{ImportOptions, import_file};
+    use crate::jobs::{CancelToken, NoProgress};
+
+    fn notes_of(
+        dir: &std::path::Path,
+        file: &std::path::Path,
+        options: &ImportOptions,
+    ) -> Vec<String> {
+        let project = dir.join(format!(
+            "{}.gpkg",
+            file.file_stem().unwrap().to_string_lossy()
+        ));
+        let _ = std::fs::remove_file(&project);
+        let mut store = crate::store::gpkg::Project::create(&project, "Test").unwrap();
+        match import_file(&mut store, file, options, &NoProgress, &CancelToken::new()) {
+            Ok(report) => report.notes,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_importer_note_has_a_swedish_form() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut files: Vec<(std::path::PathBuf, ImportOptions)> = Vec::new();
+        for sub in [
+            "tests/fixtures/csv",
+            "tests/fixtures/json",
+            "tests/fixtures/polisen",
+        ] {
+            for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("csv" | "json" | "geojson")
+                ) {
+                    files.push((path.clone(), ImportOptions::default()));
+                    files.push((
+                        path,
+                        ImportOptions {
+                            crs: Some(Crs::SWEREF99_TM),
+                            ..ImportOptions::default()
+                        },
+                    ));
+                }
+            }
+        }
+        files.push((
+            root.join("data/polisen_sample.json"),
+            ImportOptions::default(),
+        ));
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        for (file, options) in &files {
+            for note in notes_of(dir.path(), file, options) {
+                seen += 1;
+                let sv = plain_note(Language::Swedish, &note);
+                if sv == note {
+                    missing.push(format!("{}: {note}", file.display()));
+                }
+                for internal in ["= occurred_at", "Delimiter", "Columns:", "\" as "] {
+                    assert!(!sv.contains(internal), "{sv}");
+                }
+            }
+        }
+        // A second import of the edited police events updates in place.
+        let edited = dir.path().join("edited.gpkg");
+        let mut store = crate::store::gpkg::Project::create(&edited, "Test").unwrap();
+        for name in ["edited_old.json", "edited_new.json"] {
+            let file = root.join("tests/fixtures/polisen").join(name);
+            let report = import_file(
+                &mut store,
+                &file,
+                &ImportOptions::default(),
+                &NoProgress,
+                &CancelToken::new(),
+            )
+            .unwrap();
+            for note in report.notes {
+                seen += 1;
+                if plain_note(Language::Swedish, &note) == note {
+                    missing.push(format!("{name}: {note}"));
+                }
+            }
+        }
+        assert!(seen > 60, "only {seen} notes");
+        assert!(
+            missing.is_empty(),
+            "notes without a Swedish form:\n{}",
+            missing.join("\n")
         );
     }
 }

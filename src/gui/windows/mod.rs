@@ -2,4 +2,5 @@
 
 pub mod file_browser;
 pub mod import_report;
+pub mod import_text;
 pub mod incident_editor;
