@@ -8,6 +8,7 @@
 //! |------------|---------------|
 //! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
 //! | [`jobs`]   | progress and cancellation for long work |
+//! | [`maps`]   | the background map catalogue `maps/tiles.toml`: entries and their parser |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
 //! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
 //! | [`harvest`] | collecting the Police's events API on a schedule, within its rules |
@@ -31,6 +32,7 @@ pub mod gazetteer;
 pub mod harvest;
 pub mod import;
 pub mod jobs;
+pub mod maps;
 pub mod model;
 pub mod network;
 pub mod store;

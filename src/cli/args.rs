@@ -353,6 +353,11 @@ pub struct ImportArgs {
     /// Write rejected rows (line, reason, raw row) to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub rejects: Option<PathBuf>,
+    /// The point layer of a GeoPackage file to read incidents from (a
+    /// GeoPackage that QGIS or ogr2ogr wrote); its attributes are mapped like
+    /// CSV columns (--map). Default: the file's only point layer.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -363,6 +368,8 @@ pub enum FormatArg {
     Csv,
     Geojson,
     Polisen,
+    /// A point layer of a GeoPackage (see --layer).
+    Gpkg,
 }
 
 #[derive(Debug, Args)]

@@ -149,11 +149,13 @@ fn options_from_args(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
             FormatArg::Csv => Format::Csv,
             FormatArg::Geojson => Format::GeoJson,
             FormatArg::Polisen => Format::Polisen,
+            FormatArg::Gpkg => Format::GeoPackage,
         }),
         crs,
         column_map,
         default_source,
         strict: args.strict,
+        layer: args.layer.clone(),
     })
 }
 

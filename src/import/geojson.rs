@@ -461,7 +461,16 @@ const OUTLINE_SAMPLES: usize = 1000;
 
 /// Opens a GeoJSON FeatureCollection of points. See the module docs.
 pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
-    let bytes = read_json_file(path)?;
+    reader_from_bytes(path, read_json_file(path)?, options)
+}
+
+/// [`reader`] of well-formed JSON already in memory (`path` names it in
+/// errors), e.g. the features of a GeoPackage layer ([`super::gpkg_layer`]).
+pub(crate) fn reader_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    options: &ImportOptions,
+) -> Result<Box<dyn RowReader>, ImportError> {
     let Some(root) = Root::parse(path, &bytes)? else {
         return Err(file_error(
             path,

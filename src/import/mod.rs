@@ -12,6 +12,8 @@ pub mod encoding;
 /// The hosts' shift reports from a form tool's CSV export (KoBoToolbox, ODK).
 pub mod form_reports;
 pub mod geojson;
+/// Incidents from a point layer of a foreign GeoPackage (QGIS, ogr2ogr).
+pub mod gpkg_layer;
 pub mod layer_file;
 pub mod plan_file;
 pub mod polisen;
@@ -38,6 +40,9 @@ pub enum Format {
     GeoJson,
     /// The Swedish Police's open events JSON (a list of events).
     Polisen,
+    /// A point layer of a GeoPackage that is not a Lägesbild project
+    /// (see [`gpkg_layer`]).
+    GeoPackage,
 }
 
 impl Format {
@@ -51,7 +56,11 @@ impl Format {
         match ext.as_str() {
             "csv" | "txt" | "tsv" => return Format::Csv,
             "geojson" => return Format::GeoJson,
+            "gpkg" => return Format::GeoPackage,
             _ => {}
+        }
+        if head.starts_with(b"SQLite format 3\0") {
+            return Format::GeoPackage;
         }
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -66,6 +75,7 @@ impl Format {
             Format::Csv => "CSV",
             Format::GeoJson => "GeoJSON",
             Format::Polisen => "Polisen events JSON",
+            Format::GeoPackage => "GeoPackage layer",
         }
     }
 }
@@ -145,6 +155,9 @@ pub struct ImportOptions {
     pub default_source: Option<Source>,
     /// Write nothing if any row is bad.
     pub strict: bool,
+    /// The layer of a GeoPackage to read (`--layer`); `None` reads its only
+    /// point layer.
+    pub layer: Option<String>,
 }
 
 /// A row that could not be read, and why. Never carries description text.
@@ -241,6 +254,7 @@ pub fn open_reader(
         Format::Csv => csv::reader(path, options),
         Format::GeoJson => geojson::reader(path, options),
         Format::Polisen => polisen::reader(path, options),
+        Format::GeoPackage => gpkg_layer::reader(path, options),
     }
 }
 

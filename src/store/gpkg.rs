@@ -181,6 +181,12 @@ fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
             "not a Lägesbild project: not an SQLite/GeoPackage file",
         ),
         Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!(
+                "the file is truncated or damaged ({e}); open a backup copy of the project"
+            ),
+        },
         _ => sql_err(path, e),
     }
 }
@@ -377,13 +383,10 @@ impl Project {
             )
             .map_err(|e| open_err(path, e))?;
         if !has_meta {
-            return Err(not_a_project(
-                path,
-                "not a Lägesbild project: no lagesbild_meta table",
-            ));
+            return Err(not_a_project(path, &schema::not_a_project_reason(&conn)));
         }
         configure(&conn).map_err(|e| open_err(path, e))?;
-        let version_text = meta_value(&conn, "schema_version").at(path)?;
+        let version_text = meta_value(&conn, "schema_version").map_err(|e| open_err(path, e))?;
         let Some(found) = version_text
             .as_deref()
             .and_then(|v| v.trim().parse::<i64>().ok())
@@ -401,6 +404,7 @@ impl Project {
             });
         }
         if found < SCHEMA_VERSION {
+            schema::backup_before_upgrade(&conn, path, found)?;
             conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
             let migrated = schema::migrate(&conn, found)
                 .and_then(|()| conn.execute_batch("COMMIT"))

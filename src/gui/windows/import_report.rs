@@ -150,6 +150,7 @@ fn format_words(lang: Language, f: Format) -> &'static str {
     match f {
         Format::Csv => ptext::tr(lang, T::ImpFormatCsv),
         Format::GeoJson => "GeoJSON",
+        Format::GeoPackage => "GeoPackage",
         Format::Polisen => ptext::tr(lang, T::ImpFormatPolisen),
     }
 }

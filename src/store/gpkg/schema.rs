@@ -4,7 +4,8 @@
 //! The app's schema version lives in `lagesbild_meta` (key `schema_version`).
 //! Migration `n` brings a project from version `n - 1` to `n`; migration 1
 //! creates the core, the app tables and the incidents, migration 2 the map
-//! layer tables. Migrations run in one transaction.
+//! layer tables. Migrations run in one transaction, after a backup copy of the
+//! project is written beside it ([`backup_before_upgrade`]: `NAME.gpkg.bak-vN`).
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -420,6 +421,96 @@ pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Why an SQLite file without `lagesbild_meta` is no project, in words that
+/// say what it is: a GeoPackage with its own layers (from QGIS or ogr2ogr),
+/// whose points can be imported as incidents, or some other SQLite database.
+pub fn not_a_project_reason(conn: &Connection) -> String {
+    let layers: rusqlite::Result<Vec<(String, String)>> = conn
+        .prepare(
+            "SELECT c.table_name, upper(g.geometry_type_name) FROM gpkg_contents c \
+             JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
+             WHERE c.data_type = 'features' ORDER BY c.table_name",
+        )
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect());
+    match layers {
+        Ok(layers) if !layers.is_empty() => {
+            let points: Vec<String> = layers
+                .iter()
+                .filter(|(_, t)| t == "POINT" || t == "MULTIPOINT")
+                .map(|(n, _)| format!("{n:?}"))
+                .collect();
+            let all: Vec<String> = layers.iter().map(|(n, _)| format!("{n:?}")).collect();
+            if points.is_empty() {
+                format!(
+                    "not a Lägesbild project but a GeoPackage with the layers {} (no point layer); add it as map layers with `lagesbild layer add PROJECT.gpkg FILE`",
+                    all.join(", ")
+                )
+            } else {
+                format!(
+                    "not a Lägesbild project but a GeoPackage with the layers {}; import the point layer {} as incidents with `lagesbild import PROJECT.gpkg FILE --layer NAME --map COLUMN=FIELD`",
+                    all.join(", "),
+                    points.join(" or ")
+                )
+            }
+        }
+        _ => "not a Lägesbild project: no lagesbild_meta table (an SQLite database, but no GeoPackage with layers)".to_owned(),
+    }
+}
+
+/// The backup copy written beside a project before it is upgraded from
+/// schema version `from`: `NAME.gpkg.bak-v{from}`, or `NAME.gpkg.bak-v{from}-2`,
+/// `-3` … when that name is taken (an earlier backup is never replaced).
+pub fn backup_path(path: &std::path::Path, from: i64) -> std::path::PathBuf {
+    let base = format!(
+        "{}.bak-v{from}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let mut candidate = path.with_file_name(&base);
+    let mut n = 2;
+    while std::fs::symlink_metadata(&candidate).is_ok() {
+        candidate = path.with_file_name(format!("{base}-{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Writes a complete, consistent copy of the open project `conn` (at
+/// `path`, schema version `from`) to [`backup_path`] before a migration
+/// changes it, so an upgrade that goes wrong, or a newer version the user
+/// wants to leave, costs nothing: the copy opens as the project it was (with
+/// the app version that wrote it). `VACUUM INTO` copies from inside SQLite,
+/// so it is consistent even while another program has the file open.
+///
+/// # Errors
+/// The copy cannot be written (a read-only folder, a full disk): the caller
+/// must not migrate.
+pub fn backup_before_upgrade(
+    conn: &Connection,
+    path: &std::path::Path,
+    from: i64,
+) -> Result<std::path::PathBuf, crate::store::StoreError> {
+    let backup = backup_path(path, from);
+    let Some(target) = backup.to_str() else {
+        return Err(crate::store::StoreError::NotAProject {
+            path: path.to_owned(),
+            reason: "the project's folder name is not valid Unicode, so no backup copy can be written before the upgrade".to_owned(),
+        });
+    };
+    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| {
+        let _ = std::fs::remove_file(&backup);
+        crate::store::StoreError::Io {
+            path: backup.clone(),
+            source: std::io::Error::other(format!(
+                "the project has schema version {from} and must be upgraded to {LATEST_VERSION}, \
+                 but the backup copy cannot be written first ({e}); nothing was changed"
+            )),
+        }
+    })?;
+    Ok(backup)
 }
 
 #[cfg(test)]
