@@ -7,6 +7,7 @@ mod analysis;
 mod cli;
 mod crs;
 mod csv_crs;
+mod db_sync;
 mod demo;
 mod edit;
 #[cfg(feature = "gui")]

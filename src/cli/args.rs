@@ -93,6 +93,63 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
+    /// A shared database project: offline copies (`db pull`, `db push`).
+    Db(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Write an offline copy: a new GeoPackage with the incidents the
+    /// filters select, and every map layer, the patrol plan, the saved
+    /// views, the measures and the hosts' tracks and check-ins (within the
+    /// dates). All or nothing: the file appears only when complete.
+    Pull(DbPullArgs),
+    /// Send a project's incidents (under the import rules: duplicates
+    /// skipped, conflicts reported), map layers, patrol plan, saved views,
+    /// measures, tracks and check-ins to another project, usually the
+    /// shared database. Items whose name the target holds in another form
+    /// are not sent and are listed (exit code 1).
+    Push(DbPushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbPullArgs {
+    /// The project to copy from: postgresql://…, service=NAME or a .gpkg.
+    #[arg(value_name = "URL")]
+    pub project: PathBuf,
+    /// The GeoPackage to write.
+    #[arg(long, value_name = "FILE.gpkg")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only incidents inside this area (GeoJSON Polygon/MultiPolygon, WGS84
+    /// or EPSG:3006); it becomes the copy's study area.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub area: Option<PathBuf>,
+    /// Replace FILE.gpkg if it exists (only once the copy is complete).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPushArgs {
+    /// The project file to send (.gpkg).
+    pub file: PathBuf,
+    /// The project to send it to: postgresql://…, service=NAME or a .gpkg.
+    #[arg(value_name = "URL")]
+    pub target: PathBuf,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 
 mod analysis;
 mod args;
+mod db_sync;
 mod demo;
 mod evaluate;
 mod follow_args;
@@ -81,6 +82,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Week(args)) => week::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
+        Some(Command::Db(args)) => db_sync::run(&args),
     }
 }
 
