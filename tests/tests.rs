@@ -19,6 +19,8 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_areadl;
 #[cfg(feature = "gui")]
+mod gui_db;
+#[cfg(feature = "gui")]
 mod gui_edit;
 #[cfg(feature = "gui")]
 mod gui_follow;

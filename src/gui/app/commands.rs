@@ -79,6 +79,8 @@ pub enum Action {
     SaveView,
     /// Start presentation mode (F5, View menu).
     Present,
+    /// Open the "Anslut till databas" window (File menu).
+    OpenConnectDialog,
 }
 
 impl LagesbildApp {
@@ -179,6 +181,7 @@ impl LagesbildApp {
             Action::SaveView => self.open_save_view_dialog(),
             Action::Present => self.start_presentation(ctx),
             Action::TogglePlan => self.toggle_plan(),
+            Action::OpenConnectDialog => self.open_connect_dialog(),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }
