@@ -21,7 +21,7 @@ use lagesbild::model::{Category, Filter, Incident, LonLat, Source, Weekdays};
 use lagesbild::store::layers::LayerStyle;
 use lagesbild::store::{self, BoxedStore, copy};
 
-use crate::util::{Dir, assert_exit, assert_valid_gpkg, run_cli_in, text};
+use crate::util::{Dir, assert_exit, assert_valid_gpkg, ogrinfo_summary, run_cli_in, text};
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -328,6 +328,22 @@ fn pull_copies_every_kind_of_item_into_a_valid_geopackage() {
         "free text in the report: {stdout}"
     );
     assert_valid_gpkg(&out);
+    if let Some(summary) = ogrinfo_summary(&out) {
+        for table in [
+            "incidents",
+            "gränser",
+            "hamnar",
+            "patrol_areas",
+            "patrol_routes",
+            "measures",
+        ] {
+            assert!(
+                summary.contains(&format!("Layer name: {table}")),
+                "{table} missing:\n{summary}"
+            );
+        }
+        assert!(summary.contains("Feature Count: 5"), "{summary}");
+    }
     let (want, got) = (content(&open(&source)), content(&open(&out)));
     assert_eq!(got.incidents.len(), 5);
     assert!(got.incidents.iter().all(|i| i.description.is_some()));

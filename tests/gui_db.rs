@@ -77,6 +77,11 @@ fn the_dialog_refuses_other_text_and_passwords_and_shows_the_store_error() {
     assert!(!error.contains("hemligt"), "{error}");
     h.get_by_label_contains("Kunde inte ansluta: ");
     assert_eq!(h.state().project().unwrap().loaded.path, path);
+    assert_eq!(
+        h.state().message(),
+        None,
+        "the dialog shows it, not the side panel"
+    );
 
     // Avbryt closes it.
     h.get_by_label("Avbryt").click();

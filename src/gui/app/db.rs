@@ -74,21 +74,24 @@ impl LagesbildApp {
 
     /// A load of `target` finished (`Err`: with this message): the dialog
     /// closes or shows the error, the live refresh counts what is new, and
-    /// the window title names the project and where it lives.
+    /// the window title names the project and where it lives. True when
+    /// the connection dialog took the outcome (and shows an error itself).
     pub(super) fn project_load_finished(
         &mut self,
         ctx: &egui::Context,
         target: &OpenTarget,
         result: Result<(), String>,
-    ) {
+    ) -> bool {
         let now = ctx.input(|i| i.time);
         let count = self.project.as_ref().map(|p| p.loaded.index.len() as u64);
         self.live
             .loaded(result.is_ok().then_some(count).flatten(), now);
-        if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect)
-            && dialog.finished(path, result.clone())
-        {
-            self.connect = None;
+        let mut taken = false;
+        if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect) {
+            taken = dialog.is_opening(path);
+            if dialog.finished(path, result.clone()) {
+                self.connect = None;
+            }
         }
         if result.is_ok()
             && let Some(view) = &self.project
@@ -99,6 +102,7 @@ impl LagesbildApp {
                 view.loaded.info.name
             )));
         }
+        taken
     }
 }
 

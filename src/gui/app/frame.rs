@@ -159,8 +159,10 @@ impl LagesbildApp {
                     self.project_load_finished(ctx, &target, Ok(()));
                 }
                 Err(err) => {
-                    self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
-                    self.project_load_finished(ctx, &target, Err(format!("{err:#}")));
+                    // The connection dialog shows its own error.
+                    if !self.project_load_finished(ctx, &target, Err(format!("{err:#}"))) {
+                        self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
+                    }
                 }
             }
         }

@@ -26,10 +26,13 @@ pub enum ConnectEvent {
 pub struct ConnectDialog {
     /// The location as typed.
     pub text: String,
-    /// Why the last attempt failed (a store error, or a refused address).
-    error: Option<String>,
+    /// Why the last attempt failed: the store's error (true) or the
+    /// dialog's refusal of the address (false).
+    error: Option<(bool, String)>,
     /// The location being opened, until the app reports back.
     pending: Option<PathBuf>,
+    /// The field has had the keyboard once (on opening).
+    focused: bool,
 }
 
 impl ConnectDialog {
@@ -43,7 +46,12 @@ impl ConnectDialog {
 
     /// The error shown, if any.
     pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+        self.error.as_ref().map(|(_, e)| e.as_str())
+    }
+
+    /// True while it waits for the open of `location`.
+    pub fn is_opening(&self, location: &Path) -> bool {
+        self.pending.as_deref() == Some(location)
     }
 
     /// True while the location is being opened.
@@ -62,7 +70,7 @@ impl ConnectDialog {
         match result {
             Ok(()) => true,
             Err(e) => {
-                self.error = Some(e);
+                self.error = Some((true, e));
                 false
             }
         }
@@ -72,13 +80,13 @@ impl ConnectDialog {
     fn submit(&mut self, lang: Language) -> ConnectEvent {
         let text = self.text.trim().to_owned();
         if !is_database(&text) {
-            self.error = Some(tr(lang, T::NotALocation).to_owned());
+            self.error = Some((false, tr(lang, T::NotALocation).to_owned()));
             return ConnectEvent::None;
         }
         if has_password(&text) {
             // Out of the field at once: it is never kept or sent anywhere.
             self.text = without_password(&text);
-            self.error = Some(tr(lang, T::PasswordGiven).to_owned());
+            self.error = Some((false, tr(lang, T::PasswordGiven).to_owned()));
             return ConnectEvent::None;
         }
         self.error = None;
@@ -96,6 +104,7 @@ impl ConnectDialog {
             .collapsible(false)
             .resizable(false)
             .default_width(460.0)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
             .show(ctx, |ui| event = self.ui(ui, lang));
         if !open {
             return ConnectEvent::Close;
@@ -120,14 +129,24 @@ impl ConnectDialog {
                             .desired_width(320.0),
                     )
                     .labelled_by(label.id);
+                if !self.focused {
+                    field.request_focus();
+                    self.focused = true;
+                }
                 field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
             })
             .inner;
-        if let Some(error) = &self.error {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("{}: {error}", tr(lang, T::Failed)),
-            );
+        match &self.error {
+            Some((true, error)) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{}: {error}", tr(lang, T::Failed)),
+                );
+            }
+            Some((false, refusal)) => {
+                ui.colored_label(ui.visuals().error_fg_color, refusal);
+            }
+            None => {}
         }
         ui.horizontal(|ui| {
             let connect = ui.add_enabled(!busy, egui::Button::new(tr(lang, T::Connect)));
