@@ -209,30 +209,16 @@ fn journal_of(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Moves the finished copy to `out`: without `overwrite` never over a file
-/// that appeared meanwhile (a hard link fails on an existing name).
+/// Moves the finished copy to `out`: with `overwrite` over what is there
+/// (one rename), else never over a file that appeared meanwhile.
 fn move_into_place(tmp: &Path, out: &Path, overwrite: bool) -> Result<(), StoreError> {
-    let io = |path: &Path, source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    };
     if overwrite {
-        return fs::rename(tmp, out).map_err(|e| io(out, e));
-    }
-    match fs::hard_link(tmp, out) {
-        Ok(()) => fs::remove_file(tmp).map_err(|e| io(tmp, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::AlreadyExists {
+        return fs::rename(tmp, out).map_err(|source| StoreError::Io {
             path: out.to_owned(),
-        }),
-        Err(_) => {
-            if fs::symlink_metadata(out).is_ok() {
-                return Err(StoreError::AlreadyExists {
-                    path: out.to_owned(),
-                });
-            }
-            fs::rename(tmp, out).map_err(|e| io(out, e))
-        }
+            source,
+        });
     }
+    super::gpkg::move_into_place(tmp, out)
 }
 
 fn fill_new(
@@ -688,30 +674,42 @@ fn copy_tracks(
     if let Some(tracks) = read_part(source.tracks(filter.from, filter.to), "tracks", report)?
         && !tracks.is_empty()
     {
-        match target.add_tracks(&tracks) {
-            Ok((stored, skipped)) => {
-                report.tracks.sent += stored;
-                report.tracks.duplicates += skipped;
-            }
-            Err(e) => {
-                write_part(Err(e), "tracks", tracks.len(), report)?;
-            }
-        }
+        let added = target.add_tracks(&tracks);
+        count_added(added, "tracks", tracks.len(), |r| &mut r.tracks, report)?;
     }
     if let Some(checkins) = read_part(source.checkins(filter.from, filter.to), "check-ins", report)?
         && !checkins.is_empty()
     {
-        match target.add_checkins(&checkins) {
-            Ok((stored, skipped)) => {
-                report.checkins.sent += stored;
-                report.checkins.duplicates += skipped;
-            }
-            Err(e) => {
-                write_part(Err(e), "check-ins", checkins.len(), report)?;
-            }
-        }
+        let added = target.add_checkins(&checkins);
+        count_added(
+            added,
+            "check-ins",
+            checkins.len(),
+            |r| &mut r.checkins,
+            report,
+        )?;
     }
     Ok(())
+}
+
+/// Files what an `add_*` call that counts (stored, skipped) did with
+/// `count` items.
+fn count_added(
+    added: Result<(usize, usize), StoreError>,
+    what: &str,
+    count: usize,
+    part: fn(&mut CopyReport) -> &mut PartReport,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    match added {
+        Ok((stored, skipped)) => {
+            let part = part(report);
+            part.sent += stored;
+            part.duplicates += skipped;
+            Ok(())
+        }
+        Err(e) => write_part(Err(e), what, count, report).map(|_| ()),
+    }
 }
 
 /// The police's summaries and earlier versions of edited events have no
@@ -728,4 +726,131 @@ fn note_police(source: &dyn Store, report: &mut CopyReport) -> Result<(), StoreE
         Err(e) => return Err(e),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::NoProgress;
+    use crate::model::{Category, LonLat, Source};
+    use crate::store::{BoxedStore, ImportSession, IncidentPoint, ProjectInfo};
+
+    /// A store that keeps incidents and metadata only (the trait's other
+    /// calls refuse, as their default bodies do), over a GeoPackage.
+    struct IncidentsOnly(BoxedStore);
+
+    impl Store for IncidentsOnly {
+        fn info(&self) -> Result<ProjectInfo, StoreError> {
+            self.0.info()
+        }
+        fn incidents(&self, f: &Filter, c: &CancelToken) -> Result<Vec<Incident>, StoreError> {
+            self.0.incidents(f, c)
+        }
+        fn incident_points(
+            &self,
+            f: &Filter,
+            c: &CancelToken,
+        ) -> Result<Vec<IncidentPoint>, StoreError> {
+            self.0.incident_points(f, c)
+        }
+        fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
+            self.0.incident(fid)
+        }
+        fn begin_import<'a>(
+            &'a mut self,
+            file_name: &str,
+        ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
+            self.0.begin_import(file_name)
+        }
+        fn metadata(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.0.metadata(key)
+        }
+        fn set_metadata(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+            self.0.set_metadata(key, value)
+        }
+    }
+
+    fn project_with_a_layer(path: &Path) -> BoxedStore {
+        let mut p = crate::store::create(path, "P").unwrap();
+        let at = chrono::Utc::now();
+        let inc = Incident::new(
+            at,
+            Category::Stold,
+            Source::Polis,
+            LonLat::new(14.58, 56.05),
+            10.0,
+        );
+        p.add_incident(&inc).unwrap();
+        let set = FeatureSet {
+            name: "gräns".into(),
+            features: vec![crate::model::shape::Feature {
+                geometry: geo::Geometry::Point(geo::Point::new(14.58, 56.05)),
+                properties: serde_json::Map::new(),
+            }],
+        };
+        p.add_layers(&[set], "gräns.geojson").unwrap();
+        p
+    }
+
+    #[test]
+    fn a_push_says_what_the_target_cannot_keep_and_sends_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = project_with_a_layer(&dir.path().join("a.gpkg"));
+        let target = crate::store::create(&dir.path().join("b.gpkg"), "B").unwrap();
+        let mut target = IncidentsOnly(target);
+        let report = push(
+            source.as_ref(),
+            "a.gpkg",
+            &mut target,
+            &NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!(report.inserted, 1);
+        assert_eq!(report.layers.sent, 0);
+        assert!(!report.is_complete());
+        assert_eq!(
+            report.not_copied,
+            ["map layers (1): the target store cannot keep them"],
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_pull_says_what_the_source_does_not_keep() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = project_with_a_layer(&dir.path().join("a.gpkg"));
+        let source = IncidentsOnly(source);
+        let out = dir.path().join("copy.gpkg");
+        let report = pull(
+            &source,
+            "a.gpkg",
+            &out,
+            &PullRequest::default(),
+            false,
+            &NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert_eq!(report.inserted, 1);
+        for what in [
+            "map layers",
+            "patrol plan",
+            "saved views",
+            "measures",
+            "tracks",
+            "check-ins",
+        ] {
+            assert!(
+                report
+                    .not_copied
+                    .contains(&format!("{what}: the source store does not keep them")),
+                "{what}: {:?}",
+                report.not_copied
+            );
+        }
+        let copy = crate::store::open(&out).unwrap();
+        assert_eq!(copy.info().unwrap().incident_count, 1);
+        assert!(copy.layers().unwrap().is_empty());
+    }
 }

@@ -274,8 +274,9 @@ fn build_new(tmp: &Path, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Moves the finished `tmp` to `path` unless `path` exists by now.
-fn move_into_place(tmp: &Path, path: &Path) -> Result<(), StoreError> {
+/// Moves the finished `tmp` to `path` unless `path` exists by now (also
+/// for `store::copy`'s pulls).
+pub(crate) fn move_into_place(tmp: &Path, path: &Path) -> Result<(), StoreError> {
     // A hard link never replaces an existing file; where links are not
     // supported (some network or FAT drives) fall back to a checked rename.
     match fs::hard_link(tmp, path) {
