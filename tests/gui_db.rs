@@ -171,6 +171,11 @@ fn another_writers_incidents_appear_with_a_notice_and_the_map_stays() {
     }
     let now = h.ctx.input(|i| i.time);
     assert_eq!(h.state().live_notice(now), None);
+    assert_eq!(
+        h.state().live_refreshes(),
+        0,
+        "the analysis cache is no change"
+    );
 
     // Another writer (a second store on the same file) imports three.
     let mut other = lagesbild::store::open(&path).unwrap();
@@ -192,6 +197,7 @@ fn another_writers_incidents_appear_with_a_notice_and_the_map_stays() {
     let now = h.ctx.input(|i| i.time);
     assert_eq!(h.state().live_notice(now), Some(3));
     settle(&mut h);
+    assert_eq!(h.state().live_refreshes(), 1);
     assert_eq!(
         h.state().map_memory().unwrap().zoom(),
         zoom,
@@ -218,7 +224,8 @@ fn the_apps_own_edit_is_not_told_as_another_users() {
     );
     let count = |app: &LagesbildApp| app.project().map_or(0, |p| p.loaded.index.len());
     step_until(&mut h, Duration::from_secs(20), |app| count(app) == 101);
-    // Polls go by (the watcher sees the app's own commit and reloads once).
+    // Polls go by: the watcher sees the app's own commit, but the app has
+    // reloaded it already.
     for _ in 0..40 {
         h.run_steps(1);
         std::thread::sleep(Duration::from_millis(20));
@@ -227,5 +234,10 @@ fn the_apps_own_edit_is_not_told_as_another_users() {
     let now = h.ctx.input(|i| i.time);
     assert_eq!(h.state().live_notice(now), None);
     assert!(h.query_by_label_contains("från andra användare").is_none());
+    assert_eq!(
+        h.state().live_refreshes(),
+        0,
+        "no reload for the app's own edit"
+    );
     assert_eq!(count(h.state()), 101);
 }

@@ -34,6 +34,11 @@ impl LagesbildApp {
         self.live.set_interval(every);
     }
 
+    /// How many times another writer's change made the app reload.
+    pub fn live_refreshes(&self) -> u64 {
+        self.live.refreshes()
+    }
+
     /// The number of new incidents from other users the status bar tells
     /// of at egui time `now`, while it does.
     pub fn live_notice(&self, now: f64) -> Option<u64> {
@@ -57,10 +62,10 @@ impl LagesbildApp {
     /// After each frame's logic: reload when another user changed the
     /// project (and none of the app's own work runs).
     pub(super) fn live_refresh_frame(&mut self, ctx: &egui::Context) {
-        let path = self.project.as_ref().map(|p| p.loaded.path.clone());
         let idle = !self.is_busy();
-        if self.live.frame(ctx, path.as_deref(), idle)
-            && let Some(path) = path
+        let loaded = self.project.as_ref().map(|p| &p.loaded);
+        if self.live.frame(ctx, loaded, idle)
+            && let Some(path) = self.project.as_ref().map(|p| p.loaded.path.clone())
         {
             let count = self
                 .project
@@ -83,9 +88,8 @@ impl LagesbildApp {
         result: Result<(), String>,
     ) -> bool {
         let now = ctx.input(|i| i.time);
-        let count = self.project.as_ref().map(|p| p.loaded.index.len() as u64);
-        self.live
-            .loaded(result.is_ok().then_some(count).flatten(), now);
+        let loaded = self.project.as_ref().map(|p| &p.loaded);
+        self.live.loaded(loaded.filter(|_| result.is_ok()), now);
         let mut taken = false;
         if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect) {
             taken = dialog.is_opening(path);
