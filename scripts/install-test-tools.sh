@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests check our output with: GDAL's ogrinfo
 # and gdalinfo (Debian gdal-bin), its GeoPackage validator (python3-gdal) and
-# poppler's pdftoppm/pdftotext/pdfinfo (poppler-utils) for the PDF report.
+# poppler's pdftoppm/pdftotext/pdfinfo (poppler-utils) for the PDF report, and
+# PostgreSQL 15 with PostGIS (postgresql-15-postgis-3) for the shared store.
 # Idempotent and quick when they are already there. Fails (exit 1) when a tool
 # is missing and cannot be installed, so that CI never runs without them.
 set -euo pipefail
@@ -12,6 +13,11 @@ command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # pdftoppm / pdftotext / pdfinfo check the PDF report (tests/report.rs).
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# A throwaway PostgreSQL 15 + PostGIS cluster for the shared store's tests
+# (scripts/pg-test-cluster.sh), and openssl for its test TLS certificate.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -40,5 +46,9 @@ for tool in ogrinfo gdalinfo python3; do
 done
 [ -f /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py ] || {
   echo "install-test-tools.sh: validate_gpkg.py still missing after installing ${need[*]}" >&2
+  exit 1
+}
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || {
+  echo "install-test-tools.sh: PostGIS still missing after installing ${need[*]}" >&2
   exit 1
 }

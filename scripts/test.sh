@@ -9,6 +9,15 @@ cd "$(dirname "$0")/.."
 scripts/install-test-tools.sh
 export LAGESBILD_REQUIRE_GDAL=1
 
+# The shared store's tests run against a throwaway PostgreSQL/PostGIS cluster,
+# stopped again however the tests end; with LAGESBILD_REQUIRE_PG=1 a PG test
+# fails (never skips) when the cluster is missing.
+export LAGESBILD_PG_DIR="${LAGESBILD_PG_DIR:-$(mktemp -d /tmp/lagesbild-pg.XXXXXX)}"
+chmod 755 "$LAGESBILD_PG_DIR"
+trap 'scripts/pg-test-cluster.sh stop' EXIT
+eval "$(scripts/pg-test-cluster.sh start)"
+export LAGESBILD_REQUIRE_PG=1
+
 echo "== core library without the GUI" >&2
 cargo check --lib --no-default-features --quiet
 echo "== tests" >&2

@@ -1,5 +1,10 @@
-//! The GeoPackage project store through its public API, checked with SQLite
-//! and, when installed, with GDAL (`ogrinfo`, `validate_gpkg.py`).
+//! The project store through its public API, checked with SQLite and, when
+//! installed, with GDAL (`ogrinfo`, `validate_gpkg.py`).
+//!
+//! The shared suite at the end runs every behaviour test on both backends
+//! (`both!`): the GeoPackage file and, with the `postgres` feature, a
+//! PostgreSQL/PostGIS database of the test cluster (tests/pg.rs). The tests
+//! above it look at the GeoPackage file itself (SQLite, R-tree, GDAL).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lagesbild::jobs::{CancelToken, NoProgress};
 use lagesbild::model::{Category, Filter, HourRange, Incident, LonLat, Source, Weekdays, time};
 use lagesbild::store::gpkg::SCHEMA_VERSION;
-use lagesbild::store::{Project, PushOutcome, Store, StoreError};
+use lagesbild::store::{self, BoxedStore, Project, PushOutcome, Store, StoreError};
 
 use crate::util::{VALIDATE_GPKG, run_gdal, validate_gpkg_script};
 
@@ -74,82 +79,6 @@ fn many(n: usize) -> Vec<Incident> {
         .collect()
 }
 
-#[test]
-fn round_trip_of_every_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, mut project) = new_project(dir.path());
-    let mut full = incident(local(2025, 3, 14, 22, 40), 14.584_912_3, 56.051_234_5);
-    full.category = Category::Ovrigt;
-    full.category_text = Some("Rattfylleri på Östra Storgatan".to_owned());
-    full.source = Source::Ovrigt;
-    full.source_text = Some("Kustbevakningen".to_owned());
-    full.precision_m = 2_000.0;
-    full.place = Some("Stortorget, Sölvesborg".to_owned());
-    full.description = Some("Klotter på väggen; \"citat\"\nny rad".to_owned());
-    full.import_file = Some("händelser 2025.csv".to_owned());
-    full.external_id = Some("5000-K123456-25".to_owned());
-    let mut bare = incident(local(2025, 7, 4, 23, 30), 14.6, 56.06);
-    bare.occurred_at += chrono::Duration::milliseconds(250);
-    assert_eq!(
-        import(&mut project, &[full.clone(), bare.clone()]),
-        vec![PushOutcome::Inserted, PushOutcome::Inserted]
-    );
-    drop(project);
-
-    let project = Project::open(&path).unwrap();
-    let got = project
-        .incidents(&Filter::default(), &CancelToken::new())
-        .unwrap();
-    assert_eq!(got.len(), 2);
-    let fid = got[0].fid.unwrap();
-    full.fid = Some(fid);
-    bare.fid = got[1].fid;
-    assert_eq!(got[0], full);
-    assert_eq!(got[1], bare);
-    assert_eq!(project.incident(fid).unwrap(), Some(full.clone()));
-    assert_eq!(project.incident(9_999).unwrap(), None);
-
-    let points = project
-        .incident_points(&Filter::default(), &CancelToken::new())
-        .unwrap();
-    assert_eq!(points[0].fid, fid);
-    assert_eq!(points[0].position, full.position);
-    assert_eq!(points[0].precision_m, 2_000.0);
-    assert_eq!(points[1].occurred_at, bare.occurred_at);
-
-    let info = project.info().unwrap();
-    assert_eq!(info.name, "Sölvesborg test");
-    assert_eq!(info.location, path.display().to_string());
-    assert!(!info.synthetic);
-    assert_eq!(info.schema_version, SCHEMA_VERSION);
-    assert_eq!(info.incident_count, 2);
-    assert_eq!(info.coarse_count, 1);
-    assert_eq!(info.time_range, Some((full.occurred_at, bare.occurred_at)));
-    assert_eq!(
-        info.extent,
-        Some((
-            LonLat::new(14.584_912_3, 56.051_234_5),
-            LonLat::new(14.6, 56.06)
-        ))
-    );
-    assert_eq!(info.by_category.len(), Category::ALL.len());
-    assert_eq!(info.by_category[0], (Category::Skadegorelse, 1));
-    assert_eq!(info.by_category[7], (Category::Ovrigt, 1));
-    assert_eq!(info.by_category[2], (Category::Vald, 0));
-    assert_eq!(info.by_source[1], (Source::Trygghetsvard, 1));
-    assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
-
-    // The time is stored exactly as GeoPackage DATETIME.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let stored: String = conn
-        .query_row(
-            "SELECT occurred_at FROM incidents WHERE fid = ?1",
-            [fid],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stored, "2025-03-14T21:40:00.000Z");
-}
 
 #[test]
 fn metadata_and_file_identity() {
@@ -288,146 +217,8 @@ fn older_schema_is_migrated_on_open() {
     assert_eq!(project.layers().unwrap(), []);
 }
 
-#[test]
-fn duplicates_and_conflicts_with_external_id() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_path, mut project) = new_project(dir.path());
-    let mut a = incident(local(2025, 3, 14, 22, 40), 14.58, 56.05);
-    a.external_id = Some("K-1".to_owned());
-    assert_eq!(
-        import(&mut project, &[a.clone()]),
-        vec![PushOutcome::Inserted]
-    );
-    let fid = project
-        .incident_points(&Filter::default(), &CancelToken::new())
-        .unwrap()[0]
-        .fid;
 
-    // Same source and id, same time and place (within 1e-7°): duplicate, even
-    // with another uid and other text.
-    let mut same = a.clone();
-    same.uid = uuid::Uuid::new_v4().to_string();
-    same.description = Some("annan text".to_owned());
-    same.position.lon += 0.5e-7;
-    // Other time: conflict naming both local times.
-    let mut later = a.clone();
-    later.uid = uuid::Uuid::new_v4().to_string();
-    later.occurred_at = local(2025, 3, 14, 23, 10);
-    // Other place: conflict with the distance.
-    let mut moved = a.clone();
-    moved.uid = uuid::Uuid::new_v4().to_string();
-    moved.position.lat += 340.0 / 111_195.0;
-    // Same id from another source: a different incident.
-    let mut other_source = a.clone();
-    other_source.uid = uuid::Uuid::new_v4().to_string();
-    other_source.source = Source::Polis;
 
-    let out = import(&mut project, &[same, later, moved, other_source]);
-    assert_eq!(out[0], PushOutcome::Duplicate { fid });
-    assert_eq!(
-        out[1],
-        PushOutcome::Conflict {
-            fid,
-            reason: "time differs: stored 2025-03-14 22:40, file 2025-03-14 23:10".to_owned()
-        }
-    );
-    assert_eq!(
-        out[2],
-        PushOutcome::Conflict {
-            fid,
-            reason: "place differs by 340 m".to_owned()
-        }
-    );
-    assert_eq!(out[3], PushOutcome::Inserted);
-    assert_eq!(count(&project), 2);
-}
-
-#[test]
-fn duplicates_without_external_id_and_within_a_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, mut project) = new_project(dir.path());
-    let a = incident(local(2025, 6, 1, 1, 15), 14.58, 56.05);
-    let mut a2 = a.clone();
-    a2.uid = uuid::Uuid::new_v4().to_string();
-    let mut other_category = a.clone();
-    other_category.uid = uuid::Uuid::new_v4().to_string();
-    other_category.category = Category::Vald;
-    let mut with_id = incident(local(2025, 6, 2, 1, 15), 14.0, 56.0);
-    with_id.external_id = Some("A-7".to_owned());
-    let mut with_id_later = with_id.clone();
-    with_id_later.uid = uuid::Uuid::new_v4().to_string();
-    with_id_later.occurred_at = local(2025, 6, 2, 1, 16);
-    let mut same_uid = incident(local(2020, 1, 1, 0, 0), 15.0, 57.0);
-    same_uid.uid = a.uid.clone();
-
-    // All in one session into an empty project (the in-memory path).
-    let out = import(
-        &mut project,
-        &[
-            a.clone(),
-            a2.clone(),
-            other_category.clone(),
-            with_id.clone(),
-            with_id_later.clone(),
-            same_uid.clone(),
-        ],
-    );
-    assert_eq!(out[0], PushOutcome::Inserted);
-    let PushOutcome::Duplicate { fid: a_fid } = out[1] else {
-        panic!("{:?}", out[1]);
-    };
-    assert_eq!(out[2], PushOutcome::Inserted);
-    assert_eq!(out[3], PushOutcome::Inserted);
-    assert!(
-        matches!(&out[4], PushOutcome::Conflict { reason, .. } if reason.starts_with("time differs")),
-        "{:?}",
-        out[4]
-    );
-    assert!(
-        matches!(&out[5], PushOutcome::Conflict { fid, reason } if *fid == a_fid && reason.contains("uid")),
-        "{:?}",
-        out[5]
-    );
-    assert_eq!(count(&project), 3);
-
-    // The same rows again, now against stored rows (the indexed path), plus
-    // within-session repeats of a new row.
-    let fresh = incident(local(2025, 6, 3, 12, 0), 14.1, 56.1);
-    let mut fresh2 = fresh.clone();
-    fresh2.uid = uuid::Uuid::new_v4().to_string();
-    let out = import(&mut project, &[a2, other_category, with_id, fresh, fresh2]);
-    assert!(matches!(out[0], PushOutcome::Duplicate { fid } if fid == a_fid));
-    assert!(matches!(out[1], PushOutcome::Duplicate { .. }));
-    assert!(matches!(out[2], PushOutcome::Duplicate { .. }));
-    assert_eq!(out[3], PushOutcome::Inserted);
-    assert!(matches!(out[4], PushOutcome::Duplicate { .. }));
-    assert_eq!(count(&project), 4);
-    drop(project);
-    assert_eq!(rtreecheck(&path), "ok");
-    assert_eq!(
-        sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
-        4
-    );
-    assert_eq!(sql_i64(&path, "SELECT count(*) FROM lagesbild_imports"), 2);
-    assert_eq!(
-        sql_i64(
-            &path,
-            "SELECT duplicates FROM lagesbild_imports ORDER BY id DESC LIMIT 1"
-        ),
-        4
-    );
-}
-
-#[test]
-fn non_finite_positions_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_path, mut project) = new_project(dir.path());
-    let mut session = project.begin_import("x.csv").unwrap();
-    let bad = incident(local(2025, 1, 1, 0, 0), f64::NAN, 56.0);
-    let err = session.push(&bad).unwrap_err();
-    assert!(matches!(err, StoreError::InvalidIncident { .. }), "{err}");
-    assert!(err.to_string().contains("projekt.gpkg"), "{err}");
-}
 
 #[test]
 fn dropping_a_session_rolls_back() {
@@ -482,25 +273,6 @@ fn dropping_a_session_rolls_back() {
     }
 }
 
-#[test]
-fn cancelled_commit_rolls_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, mut project) = new_project(dir.path());
-    let mut session = project.begin_import("x.csv").unwrap();
-    for row in &many(1000) {
-        session.push(row).unwrap();
-    }
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let err = session.commit(&NoProgress, &cancel).unwrap_err();
-    assert!(matches!(err, StoreError::Cancelled(_)), "{err}");
-    assert_eq!(count(&project), 0);
-    // The project still works.
-    import(&mut project, &many(3));
-    assert_eq!(count(&project), 3);
-    drop(project);
-    assert_eq!(rtreecheck(&path), "ok");
-}
 
 #[test]
 fn contents_extent_and_spatial_index_follow_imports() {
@@ -617,118 +389,8 @@ fn unknown_keys_read_as_ovrigt() {
     assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
 }
 
-fn fids_of(project: &Project, filter: &Filter) -> Vec<DateTime<Utc>> {
-    let points = project
-        .incident_points(filter, &CancelToken::new())
-        .unwrap();
-    let full = project.incidents(filter, &CancelToken::new()).unwrap();
-    assert_eq!(
-        points.iter().map(|p| p.fid).collect::<Vec<_>>(),
-        full.iter().map(|i| i.fid.unwrap()).collect::<Vec<_>>()
-    );
-    points.iter().map(|p| p.occurred_at).collect()
-}
 
-#[test]
-fn filters_work_in_local_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_path, mut project) = new_project(dir.path());
-    // Pushed out of order: results come oldest first.
-    let times = [
-        local(2025, 3, 29, 23, 30), // Sat, winter time (UTC+1)
-        local(2025, 3, 30, 1, 30),  // Sun, just before the spring change
-        local(2025, 3, 30, 3, 30),  // Sun, summer time (UTC+2)
-        local(2025, 3, 31, 0, 10),  // Mon 00:10 local = Sun 22:10 UTC
-        local(2025, 3, 28, 12, 0),  // Fri noon
-        local(2025, 10, 26, 2, 30), // Sun, autumn overlap (first)
-        local(2025, 4, 1, 18, 0),   // Tue 18:00
-    ];
-    let rows: Vec<Incident> = times
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut inc = incident(*t, 14.5 + i as f64 * 0.01, 56.0);
-            if i == 6 {
-                inc.category = Category::Vald;
-                inc.source = Source::Polis;
-            }
-            inc
-        })
-        .collect();
-    import(&mut project, &rows);
 
-    let all = fids_of(&project, &Filter::default());
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    assert_eq!(all, sorted);
-
-    // Dates are local: 2025-03-30 is Sun 00:00 local (Sat 23:00 UTC) to Mon 00:00.
-    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-    let f = Filter {
-        from: day(2025, 3, 30),
-        to: day(2025, 3, 30),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[1], times[2]]);
-    let f = Filter {
-        from: day(2025, 3, 31),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[3], times[6], times[5]]);
-    let f = Filter {
-        to: day(2025, 3, 29),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[4], times[0]]);
-
-    // Hours wrapping midnight, local: 23-2 takes 23:30, 01:30, 00:10, and the
-    // autumn 02:30 is outside.
-    let f = Filter {
-        hours: HourRange::new(23, 2),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[0], times[1], times[3]]);
-
-    // Weekdays, local: Monday 00:10 local is a Sunday in UTC.
-    let f = Filter {
-        weekdays: Some("mon".parse::<Weekdays>().unwrap()),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[3]]);
-    let f = Filter {
-        weekdays: Some("sön".parse::<Weekdays>().unwrap()),
-        hours: HourRange::new(2, 4),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[2], times[5]]);
-
-    // Category and source.
-    let f = Filter {
-        categories: Some(BTreeSet::from([Category::Vald])),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[6]]);
-    let f = Filter {
-        sources: Some(BTreeSet::from([Source::Trygghetsvard])),
-        from: day(2025, 4, 1),
-        ..Filter::default()
-    };
-    assert_eq!(fids_of(&project, &f), vec![times[5]]);
-}
-
-#[test]
-fn reads_stop_when_cancelled() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_path, mut project) = new_project(dir.path());
-    import(&mut project, &many(10));
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let err = project
-        .incident_points(&Filter::default(), &cancel)
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Cancelled(_)));
-    assert!(project.incidents(&Filter::default(), &cancel).is_err());
-}
 
 fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
     let file = path.to_str().unwrap();
@@ -816,16 +478,544 @@ fn fids_are_never_reused() {
     assert_eq!(fids, vec![5, 6]);
 }
 
+
+// --- the shared suite: every test below runs on the GeoPackage and on PostGIS ---
+
+/// A store backend the shared suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Backend {
+    Gpkg,
+    #[cfg(feature = "postgres")]
+    Pg,
+}
+
+/// A new, empty project on one backend, with what is needed to open it again.
+pub(crate) struct Fixture {
+    pub store: BoxedStore,
+    pub location: String,
+    pub kind: Backend,
+    _dir: tempfile::TempDir,
+    #[cfg(feature = "postgres")]
+    pub db: Option<crate::pg::TestDb>,
+}
+
+impl Fixture {
+    /// `None` only when the PostgreSQL test cluster is missing and allowed to
+    /// be (see tests/pg.rs: `LAGESBILD_REQUIRE_PG=1` fails instead).
+    pub fn new(kind: Backend) -> Option<Fixture> {
+        let dir = tempfile::tempdir().unwrap();
+        match kind {
+            Backend::Gpkg => {
+                let path = dir.path().join("projekt.gpkg");
+                let store = store::create(&path, "Sölvesborg test").unwrap();
+                Some(Fixture {
+                    store,
+                    location: path.display().to_string(),
+                    kind,
+                    _dir: dir,
+                    #[cfg(feature = "postgres")]
+                    db: None,
+                })
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Pg => {
+                let (db, store) = crate::pg::TestDb::with_project()?;
+                Some(Fixture {
+                    store,
+                    location: db.url.clone(),
+                    kind,
+                    _dir: dir,
+                    db: Some(db),
+                })
+            }
+        }
+    }
+
+    /// Opens the project again (a new connection).
+    pub fn reopen(&mut self) {
+        self.store = store::open(self.location.as_str()).unwrap();
+    }
+
+    pub fn import(&mut self, rows: &[Incident]) -> Vec<PushOutcome> {
+        let mut session = self.store.begin_import("rader.csv").unwrap();
+        let outcomes = rows.iter().map(|r| session.push(r).unwrap()).collect();
+        session.commit(&NoProgress, &CancelToken::new()).unwrap();
+        outcomes
+    }
+
+    pub fn count(&self) -> u64 {
+        self.store.info().unwrap().incident_count
+    }
+
+    /// The project file, for the GeoPackage's own checks.
+    pub fn gpkg_path(&self) -> Option<PathBuf> {
+        (self.kind == Backend::Gpkg).then(|| PathBuf::from(&self.location))
+    }
+
+    /// A number from the project's own tables: `sql` for the GeoPackage
+    /// (SQLite) or for the database (as its superuser, schema `lagesbild`).
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        match self.kind {
+            Backend::Gpkg => sql_i64(Path::new(&self.location), sql),
+            #[cfg(feature = "postgres")]
+            Backend::Pg => {
+                let mut c = self.db.as_ref().unwrap().admin();
+                c.batch_execute("SET search_path = lagesbild, public").unwrap();
+                c.query_one(&format!("SELECT ({sql})::bigint"), &[])
+                    .unwrap()
+                    .get(0)
+            }
+        }
+    }
+}
+
+/// Runs a shared test `fn name(Backend)` as `name::gpkg` and `name::pg`.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn gpkg() {
+                super::$name(super::Backend::Gpkg)
+            }
+            #[cfg(feature = "postgres")]
+            #[test]
+            fn pg() {
+                super::$name(super::Backend::Pg)
+            }
+        }
+    };
+}
+
+both!(round_trip_of_every_field);
+fn round_trip_of_every_field(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let mut full = incident(local(2025, 3, 14, 22, 40), 14.584_912_3, 56.051_234_5);
+    full.category = Category::Ovrigt;
+    full.category_text = Some("Rattfylleri på Östra Storgatan".to_owned());
+    full.source = Source::Ovrigt;
+    full.source_text = Some("Kustbevakningen".to_owned());
+    full.precision_m = 2_000.0;
+    full.place = Some("Stortorget, Sölvesborg".to_owned());
+    full.description = Some("Klotter på väggen; \"citat\"\nny rad".to_owned());
+    full.import_file = Some("händelser 2025.csv".to_owned());
+    full.external_id = Some("5000-K123456-25".to_owned());
+    let mut bare = incident(local(2025, 7, 4, 23, 30), 14.6, 56.06);
+    bare.occurred_at += chrono::Duration::milliseconds(250);
+    assert_eq!(
+        fx.import(&[full.clone(), bare.clone()]),
+        vec![PushOutcome::Inserted, PushOutcome::Inserted]
+    );
+    fx.reopen();
+    let project = &fx.store;
+    let got = project
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(got.len(), 2);
+    let fid = got[0].fid.unwrap();
+    full.fid = Some(fid);
+    bare.fid = got[1].fid;
+    assert_eq!(got[0], full);
+    assert_eq!(got[1], bare);
+    assert_eq!(project.incident(fid).unwrap(), Some(full.clone()));
+    assert_eq!(project.incident(9_999_999).unwrap(), None);
+
+    let points = project
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(points[0].fid, fid);
+    assert_eq!(points[0].position, full.position);
+    assert_eq!(points[0].precision_m, 2_000.0);
+    assert_eq!(points[1].occurred_at, bare.occurred_at);
+
+    let info = project.info().unwrap();
+    assert_eq!(info.name, "Sölvesborg test");
+    assert!(!info.synthetic);
+    assert_eq!(info.incident_count, 2);
+    assert_eq!(info.coarse_count, 1);
+    assert_eq!(info.time_range, Some((full.occurred_at, bare.occurred_at)));
+    assert_eq!(
+        info.extent,
+        Some((
+            LonLat::new(14.584_912_3, 56.051_234_5),
+            LonLat::new(14.6, 56.06)
+        ))
+    );
+    assert_eq!(info.by_category.len(), Category::ALL.len());
+    assert_eq!(info.by_category[0], (Category::Skadegorelse, 1));
+    assert_eq!(info.by_category[7], (Category::Ovrigt, 1));
+    assert_eq!(info.by_category[2], (Category::Vald, 0));
+    assert_eq!(info.by_source[1], (Source::Trygghetsvard, 1));
+    assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
+
+    if let Some(path) = fx.gpkg_path() {
+        assert_eq!(info.location, path.display().to_string());
+        assert_eq!(info.schema_version, SCHEMA_VERSION);
+        // The time is stored exactly as GeoPackage DATETIME.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let stored: String = conn
+            .query_row(
+                "SELECT occurred_at FROM incidents WHERE fid = ?1",
+                [fid],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, "2025-03-14T21:40:00.000Z");
+    } else {
+        // A timestamptz, in UTC.
+        assert_eq!(
+            fx.sql_i64(&format!(
+                "SELECT extract(epoch FROM occurred_at) * 1000 FROM incidents WHERE fid = {fid}"
+            )),
+            full.occurred_at.timestamp_millis()
+        );
+    }
+}
+
+both!(duplicates_and_conflicts_with_external_id);
+fn duplicates_and_conflicts_with_external_id(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let mut a = incident(local(2025, 3, 14, 22, 40), 14.58, 56.05);
+    a.external_id = Some("K-1".to_owned());
+    assert_eq!(fx.import(&[a.clone()]), vec![PushOutcome::Inserted]);
+    let fid = fx
+        .store
+        .incident_points(&Filter::default(), &CancelToken::new())
+        .unwrap()[0]
+        .fid;
+
+    // Same source and id, same time and place (within 1e-7°): duplicate, even
+    // with another uid and other text.
+    let mut same = a.clone();
+    same.uid = uuid::Uuid::new_v4().to_string();
+    same.description = Some("annan text".to_owned());
+    same.position.lon += 0.5e-7;
+    // Other time: conflict naming both local times.
+    let mut later = a.clone();
+    later.uid = uuid::Uuid::new_v4().to_string();
+    later.occurred_at = local(2025, 3, 14, 23, 10);
+    // Other place: conflict with the distance.
+    let mut moved = a.clone();
+    moved.uid = uuid::Uuid::new_v4().to_string();
+    moved.position.lat += 340.0 / 111_195.0;
+    // Same id from another source: a different incident.
+    let mut other_source = a.clone();
+    other_source.uid = uuid::Uuid::new_v4().to_string();
+    other_source.source = Source::Polis;
+
+    let out = fx.import(&[same, later, moved, other_source]);
+    assert_eq!(out[0], PushOutcome::Duplicate { fid });
+    assert_eq!(
+        out[1],
+        PushOutcome::Conflict {
+            fid,
+            reason: "time differs: stored 2025-03-14 22:40, file 2025-03-14 23:10".to_owned()
+        }
+    );
+    assert_eq!(
+        out[2],
+        PushOutcome::Conflict {
+            fid,
+            reason: "place differs by 340 m".to_owned()
+        }
+    );
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert_eq!(fx.count(), 2);
+}
+
+both!(duplicates_without_external_id_and_within_a_session);
+fn duplicates_without_external_id_and_within_a_session(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let a = incident(local(2025, 6, 1, 1, 15), 14.58, 56.05);
+    let mut a2 = a.clone();
+    a2.uid = uuid::Uuid::new_v4().to_string();
+    let mut other_category = a.clone();
+    other_category.uid = uuid::Uuid::new_v4().to_string();
+    other_category.category = Category::Vald;
+    let mut with_id = incident(local(2025, 6, 2, 1, 15), 14.0, 56.0);
+    with_id.external_id = Some("A-7".to_owned());
+    let mut with_id_later = with_id.clone();
+    with_id_later.uid = uuid::Uuid::new_v4().to_string();
+    with_id_later.occurred_at = local(2025, 6, 2, 1, 16);
+    let mut same_uid = incident(local(2020, 1, 1, 0, 0), 15.0, 57.0);
+    same_uid.uid = a.uid.clone();
+
+    // All in one session into an empty project.
+    let out = fx.import(&[
+        a.clone(),
+        a2.clone(),
+        other_category.clone(),
+        with_id.clone(),
+        with_id_later.clone(),
+        same_uid.clone(),
+    ]);
+    assert_eq!(out[0], PushOutcome::Inserted);
+    let PushOutcome::Duplicate { fid: a_fid } = out[1] else {
+        panic!("{:?}", out[1]);
+    };
+    assert_eq!(out[2], PushOutcome::Inserted);
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert!(
+        matches!(&out[4], PushOutcome::Conflict { reason, .. } if reason.starts_with("time differs")),
+        "{:?}",
+        out[4]
+    );
+    assert!(
+        matches!(&out[5], PushOutcome::Conflict { fid, reason } if *fid == a_fid && reason.contains("uid")),
+        "{:?}",
+        out[5]
+    );
+    assert_eq!(fx.count(), 3);
+
+    // The same rows again, now against stored rows, plus within-session
+    // repeats of a new row.
+    let fresh = incident(local(2025, 6, 3, 12, 0), 14.1, 56.1);
+    let mut fresh2 = fresh.clone();
+    fresh2.uid = uuid::Uuid::new_v4().to_string();
+    let out = fx.import(&[a2, other_category, with_id, fresh, fresh2]);
+    assert!(matches!(out[0], PushOutcome::Duplicate { fid } if fid == a_fid));
+    assert!(matches!(out[1], PushOutcome::Duplicate { .. }));
+    assert!(matches!(out[2], PushOutcome::Duplicate { .. }));
+    assert_eq!(out[3], PushOutcome::Inserted);
+    assert!(matches!(out[4], PushOutcome::Duplicate { .. }));
+    assert_eq!(fx.count(), 4);
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM lagesbild_imports"), 2);
+    assert_eq!(
+        fx.sql_i64("SELECT duplicates FROM lagesbild_imports ORDER BY id DESC LIMIT 1"),
+        4
+    );
+    if let Some(path) = fx.gpkg_path() {
+        assert_eq!(rtreecheck(&path), "ok");
+        assert_eq!(sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"), 4);
+    }
+}
+
+both!(non_finite_positions_are_refused);
+fn non_finite_positions_are_refused(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let shown = lagesbild::store::Location::parse(&fx.location).display();
+    let mut session = fx.store.begin_import("x.csv").unwrap();
+    let bad = incident(local(2025, 1, 1, 0, 0), f64::NAN, 56.0);
+    let err = session.push(&bad).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidIncident { .. }), "{err}");
+    let text = err.to_string();
+    let db_name = shown.rsplit('/').next().unwrap();
+    assert!(text.contains(db_name), "{text}");
+}
+
+both!(dropping_a_session_rolls_back_everywhere);
+fn dropping_a_session_rolls_back_everywhere(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    // Into an empty project, then into one with rows.
+    for (before, rows) in [(0, 100), (10, 500)] {
+        if before > 0 {
+            fx.import(&many(before));
+        }
+        {
+            let mut session = fx.store.begin_import("avbruten.csv").unwrap();
+            for row in many(rows).iter().skip(before) {
+                assert_eq!(session.push(row).unwrap(), PushOutcome::Inserted);
+            }
+        }
+        assert_eq!(fx.count(), before as u64);
+    }
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM lagesbild_imports"), 1);
+}
+
+both!(cancelled_commit_rolls_back);
+fn cancelled_commit_rolls_back(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let mut session = fx.store.begin_import("x.csv").unwrap();
+    for row in &many(1000) {
+        session.push(row).unwrap();
+    }
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let err = session.commit(&NoProgress, &cancel).unwrap_err();
+    assert!(matches!(err, StoreError::Cancelled(_)), "{err}");
+    assert_eq!(fx.count(), 0);
+    // The project still works.
+    fx.import(&many(3));
+    assert_eq!(fx.count(), 3);
+    if let Some(path) = fx.gpkg_path() {
+        assert_eq!(rtreecheck(&path), "ok");
+    }
+}
+
+fn fids_of(project: &dyn Store, filter: &Filter) -> Vec<DateTime<Utc>> {
+    let points = project
+        .incident_points(filter, &CancelToken::new())
+        .unwrap();
+    let full = project.incidents(filter, &CancelToken::new()).unwrap();
+    assert_eq!(
+        points.iter().map(|p| p.fid).collect::<Vec<_>>(),
+        full.iter().map(|i| i.fid.unwrap()).collect::<Vec<_>>()
+    );
+    points.iter().map(|p| p.occurred_at).collect()
+}
+
+both!(filters_work_in_local_time);
+fn filters_work_in_local_time(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    // Pushed out of order: results come oldest first.
+    let times = [
+        local(2025, 3, 29, 23, 30), // Sat, winter time (UTC+1)
+        local(2025, 3, 30, 1, 30),  // Sun, just before the spring change
+        local(2025, 3, 30, 3, 30),  // Sun, summer time (UTC+2)
+        local(2025, 3, 31, 0, 10),  // Mon 00:10 local = Sun 22:10 UTC
+        local(2025, 3, 28, 12, 0),  // Fri noon
+        local(2025, 10, 26, 2, 30), // Sun, autumn overlap (first)
+        local(2025, 4, 1, 18, 0),   // Tue 18:00
+    ];
+    let rows: Vec<Incident> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut inc = incident(*t, 14.5 + i as f64 * 0.01, 56.0);
+            if i == 6 {
+                inc.category = Category::Vald;
+                inc.source = Source::Polis;
+            }
+            inc
+        })
+        .collect();
+    fx.import(&rows);
+    let project = fx.store.as_ref();
+
+    let all = fids_of(project, &Filter::default());
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    assert_eq!(all, sorted);
+
+    // Dates are local: 2025-03-30 is Sun 00:00 local (Sat 23:00 UTC) to Mon 00:00.
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let f = Filter {
+        from: day(2025, 3, 30),
+        to: day(2025, 3, 30),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[1], times[2]]);
+    let f = Filter {
+        from: day(2025, 3, 31),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[3], times[6], times[5]]);
+    let f = Filter {
+        to: day(2025, 3, 29),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[4], times[0]]);
+
+    // Hours wrapping midnight, local: 23-2 takes 23:30, 01:30, 00:10, and the
+    // autumn 02:30 is outside.
+    let f = Filter {
+        hours: HourRange::new(23, 2),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[0], times[1], times[3]]);
+
+    // Weekdays, local: Monday 00:10 local is a Sunday in UTC.
+    let f = Filter {
+        weekdays: Some("mon".parse::<Weekdays>().unwrap()),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[3]]);
+    let f = Filter {
+        weekdays: Some("sön".parse::<Weekdays>().unwrap()),
+        hours: HourRange::new(2, 4),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[2], times[5]]);
+
+    // Category and source.
+    let f = Filter {
+        categories: Some(BTreeSet::from([Category::Vald])),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[6]]);
+    let f = Filter {
+        sources: Some(BTreeSet::from([Source::Trygghetsvard])),
+        from: day(2025, 4, 1),
+        ..Filter::default()
+    };
+    assert_eq!(fids_of(project, &f), vec![times[5]]);
+}
+
+both!(reads_stop_when_cancelled);
+fn reads_stop_when_cancelled(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    fx.import(&many(10));
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let err = fx
+        .store
+        .incident_points(&Filter::default(), &cancel)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Cancelled(_)));
+    assert!(fx.store.incidents(&Filter::default(), &cancel).is_err());
+}
+
+both!(fids_of_deleted_incidents_are_not_given_again);
+fn fids_of_deleted_incidents_are_not_given_again(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    fx.import(&many(3));
+    let fids = |fx: &Fixture| -> Vec<i64> {
+        fx.store
+            .incident_points(&Filter::default(), &CancelToken::new())
+            .unwrap()
+            .iter()
+            .map(|p| p.fid)
+            .collect()
+    };
+    let first = fids(&fx);
+    let last = *first.last().unwrap();
+    fx.store.delete_incident(last).unwrap();
+    let one = many(4).pop().unwrap();
+    fx.import(std::slice::from_ref(&one));
+    let added = fid_by_uid(&fx, &one.uid);
+    assert!(added > last, "{added} after {last}");
+    let single = fx.store.add_incident(&many(5).pop().unwrap()).unwrap();
+    assert!(single > added);
+}
+
+fn fid_by_uid(fx: &Fixture, uid: &str) -> i64 {
+    fx.store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.uid == uid)
+        .and_then(|i| i.fid)
+        .unwrap()
+}
+
+both!(bbox_point_query_matches_a_filtered_scan);
 /// The bounding-box query through the store factory gives exactly the
 /// points a full scan finds inside the box (edges included) and passing the
 /// filter, in the same order.
-#[test]
-fn bbox_point_query_matches_a_filtered_scan() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, mut project) = new_project(dir.path());
-    import(&mut project, &many(3_000));
-    drop(project);
-    let store = lagesbild::store::open(&path).unwrap();
+fn bbox_point_query_matches_a_filtered_scan(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    fx.import(&many(3_000));
+    fx.reopen();
+    let store = &fx.store;
     let cancel = CancelToken::new();
     // Edges on stored positions: 14.45 is column 50, 56.002 row 4.
     let bbox = geo::Rect::new(
@@ -863,4 +1053,75 @@ fn bbox_point_query_matches_a_filtered_scan() {
             .unwrap()
             .is_empty()
     );
+}
+
+both!(edits_add_update_delete_and_log);
+fn edits_add_update_delete_and_log(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let mut a = incident(local(2025, 8, 1, 22, 0), 14.58, 56.05);
+    a.description = Some("hemlig text".to_owned());
+    let fid = fx.store.add_incident(&a).unwrap();
+    // The uid is taken now.
+    let err = fx.store.add_incident(&a).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidIncident { .. }), "{err}");
+    assert!(!err.to_string().contains("hemlig"), "{err}");
+    let mut b = a.clone();
+    b.position = LonLat::new(14.59, 56.06);
+    b.category = Category::Vald;
+    let before = fx.store.update_incident(fid, &b).unwrap();
+    assert_eq!(before.category, Category::Skadegorelse);
+    b.fid = Some(fid);
+    assert_eq!(fx.store.incident(fid).unwrap(), Some(b.clone()));
+    let gone = fx.store.delete_incident(fid).unwrap();
+    assert_eq!(gone, b);
+    assert_eq!(fx.store.incident(fid).unwrap(), None);
+    assert!(matches!(
+        fx.store.delete_incident(fid),
+        Err(StoreError::NoSuchIncident { .. })
+    ));
+    // Undo restores it under its fid.
+    assert_eq!(fx.store.add_incident(&gone).unwrap(), fid);
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM lagesbild_edits"), 4);
+    assert_eq!(
+        fx.sql_i64("SELECT count(*) FROM lagesbild_edits WHERE changed = 'category,geom'"),
+        1
+    );
+}
+
+both!(metadata_and_views_are_kept);
+fn metadata_and_views_are_kept(kind: Backend) {
+    use lagesbild::model::view::{SavedView, ViewExtent};
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    fx.store.set_metadata("study_area", "{}").unwrap();
+    fx.store.set_metadata("study_area", "{\"a\":1}").unwrap();
+    let view = |title: &str, notes: &str| SavedView {
+        title: title.into(),
+        notes: notes.into(),
+        extent: ViewExtent::from_corners(LonLat::new(14.5, 56.0), LonLat::new(14.6, 56.1)),
+        layers: vec![],
+        filter: Default::default(),
+        analysis: Default::default(),
+    };
+    assert!(fx.store.views().unwrap().is_empty());
+    fx.store.put_views(&[view("B", ""), view("A", "")]).unwrap();
+    fx.store.put_views(&[view("C", ""), view("B", "ny")]).unwrap();
+    let err = fx.store.put_views(&[view("D", ""), view("", "")]).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidView { .. }), "{err}");
+    fx.reopen();
+    assert_eq!(
+        fx.store.metadata("study_area").unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(fx.store.metadata("saknas").unwrap(), None);
+    let got = fx.store.views().unwrap();
+    let titles: Vec<_> = got.iter().map(|v| v.title.as_str()).collect();
+    assert_eq!(titles, ["B", "A", "C"]);
+    assert_eq!(got[0].notes, "ny");
+    assert!(fx.store.remove_view("A").unwrap());
+    assert!(!fx.store.remove_view("A").unwrap());
+    assert_eq!(fx.store.views().unwrap().len(), 2);
 }

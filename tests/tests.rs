@@ -47,6 +47,8 @@ mod layers;
 mod map_layer;
 #[cfg(feature = "gui")]
 mod panels;
+#[cfg(feature = "postgres")]
+mod pg;
 mod plan;
 mod polisen;
 #[cfg(feature = "gui")]

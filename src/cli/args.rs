@@ -93,29 +93,12 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
-    /// A shared database project: offline copies (`db pull`, `db push`).
-    Db(DbArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct DbArgs {
-    #[command(subcommand)]
-    pub command: DbCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DbCommand {
-    /// Write an offline copy: a new GeoPackage with the incidents the
-    /// filters select, and every map layer, the patrol plan, the saved
-    /// views, the measures and the hosts' tracks and check-ins (within the
-    /// dates). All or nothing: the file appears only when complete.
-    Pull(DbPullArgs),
-    /// Send a project's incidents (under the import rules: duplicates
-    /// skipped, conflicts reported), map layers, patrol plan, saved views,
-    /// measures, tracks and check-ins to another project, usually the
-    /// shared database. Items whose name the target holds in another form
-    /// are not sent and are listed (exit code 1).
-    Push(DbPushArgs),
+    /// The shared store in PostgreSQL/PostGIS: `db init URL` creates (or
+    /// migrates) the project schema, the roles lagesbild_read,
+    /// lagesbild_write and lagesbild_sensitive, their grants and row-level
+    /// security (with the `postgres` feature); `db pull` writes an offline
+    /// copy, `db push` sends a project to another (any two projects).
+    Db(super::db::DbArgs),
 }
 
 #[derive(Debug, Args)]

@@ -14,21 +14,15 @@ use lagesbild::jobs::CancelToken;
 use lagesbild::store::Location;
 use lagesbild::store::copy::{self, CopyReport, PartReport, PullRequest};
 
-use super::args::{DbArgs, DbCommand, DbPullArgs, DbPushArgs};
+use super::args::{DbPullArgs, DbPushArgs};
 use super::progress::TerminalProgress;
 use super::{Outcome, filter_from_args, open_existing};
 
 /// How many conflicts the text report lists per kind.
 const CONFLICTS_SHOWN: usize = 20;
 
-pub fn run(args: &DbArgs) -> anyhow::Result<Outcome> {
-    match &args.command {
-        DbCommand::Pull(a) => pull(a),
-        DbCommand::Push(a) => push(a),
-    }
-}
-
-fn pull(args: &DbPullArgs) -> anyhow::Result<Outcome> {
+/// `db pull` (the `db` command's dispatch is in `db.rs`).
+pub fn pull(args: &DbPullArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&args.filter)?;
     let area = args.area.as_deref().map(inputs::read_area).transpose()?;
     let source_location = Location::from(args.project.as_path());
@@ -57,7 +51,8 @@ fn pull(args: &DbPullArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-fn push(args: &DbPushArgs) -> anyhow::Result<Outcome> {
+/// `db push`.
+pub fn push(args: &DbPushArgs) -> anyhow::Result<Outcome> {
     let target_location = Location::from(args.target.as_path());
     if let Location::File(target) = &target_location {
         refuse_same_file(&Location::File(args.file.clone()), target)?;

@@ -19,7 +19,8 @@ const REJECTS_SHOWN: usize = 20;
 
 pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let options = options_from_args(args)?;
-    let created = !args.project.exists();
+    // A database project is made with `lagesbild db init`; only a file is created here.
+    let created = matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
     let mut project = if created {
         let name = args
             .project

@@ -7,6 +7,7 @@
 
 mod analysis;
 mod args;
+mod db;
 mod db_sync;
 mod demo;
 mod evaluate;
@@ -80,9 +81,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Polisen(args)) => polisen::run(&args),
         Some(Command::Route(args)) => route::run(&args),
         Some(Command::Week(args)) => week::run(&args),
+        Some(Command::Db(args)) => db::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
-        Some(Command::Db(args)) => db_sync::run(&args),
     }
 }
 

@@ -17,7 +17,7 @@
 //! | `police.rs` | police events by id: updates in place, their history, summaries |
 
 pub mod blob;
-mod edit;
+pub(crate) mod edit;
 pub mod layers;
 /// Measures (insatser) as the feature table `measures`.
 pub mod measures;
@@ -28,7 +28,7 @@ pub mod points;
 mod police;
 pub mod rtree;
 pub mod schema;
-mod session;
+pub(crate) mod session;
 /// The hosts' tracks (feature table `tracks`) and check-ins.
 pub mod tracks;
 /// Saved views (presentations): the `lagesbild_views` table.

@@ -17,6 +17,9 @@
 pub mod copy;
 pub mod gpkg;
 pub mod layers;
+/// The shared PostgreSQL/PostGIS store (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub mod pg;
 pub mod points;
 pub mod police;
 
@@ -44,17 +47,21 @@ pub type BoxedStore = Box<dyn Store + Send>;
 pub enum Location {
     /// A GeoPackage project file.
     File(PathBuf),
-    /// A shared PostgreSQL/PostGIS database (`postgresql://…` or
-    /// `postgres://…`): not supported yet; [`open`] says so.
+    /// A shared PostgreSQL/PostGIS database: a `postgresql://…` or
+    /// `postgres://…` URL, or libpq key/value parameters starting with
+    /// `service=NAME` (a section of the pg_service file).
     Postgres(String),
 }
 
 impl Location {
     /// Reads a location as the user gives it: a `postgresql://` or
-    /// `postgres://` URL, otherwise a file path.
+    /// `postgres://` URL or `service=NAME …`, otherwise a file path.
     pub fn parse(text: &str) -> Location {
         let lower = text.get(..13).unwrap_or(text).to_ascii_lowercase();
-        if lower.starts_with("postgresql://") || lower.starts_with("postgres://") {
+        if lower.starts_with("postgresql://")
+            || lower.starts_with("postgres://")
+            || lower.starts_with("service=")
+        {
             Location::Postgres(text.to_owned())
         } else {
             Location::File(PathBuf::from(text))
@@ -65,6 +72,12 @@ impl Location {
     pub fn display(&self) -> String {
         match self {
             Location::File(p) => p.display().to_string(),
+            // Key/value parameters: everything but a password.
+            Location::Postgres(params) if !params.contains("://") => params
+                .split_whitespace()
+                .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
+                .collect::<Vec<_>>()
+                .join(" "),
             Location::Postgres(url) => match url.split_once("://") {
                 Some((scheme, rest)) => {
                     let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
@@ -108,6 +121,9 @@ impl From<&str> for Location {
 pub fn open(location: impl Into<Location>) -> Result<BoxedStore, StoreError> {
     match location.into() {
         Location::File(path) => Ok(Box::new(Project::open(&path)?)),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => Ok(Box::new(pg::PgStore::open(&url)?)),
+        #[cfg(not(feature = "postgres"))]
         postgres @ Location::Postgres(_) => Err(postgres_not_supported(&postgres)),
     }
 }
@@ -117,14 +133,19 @@ pub fn open(location: impl Into<Location>) -> Result<BoxedStore, StoreError> {
 pub fn create(location: impl Into<Location>, name: &str) -> Result<BoxedStore, StoreError> {
     match location.into() {
         Location::File(path) => Ok(Box::new(Project::create(&path, name)?)),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => Ok(Box::new(pg::PgStore::create(&url, name)?)),
+        #[cfg(not(feature = "postgres"))]
         postgres @ Location::Postgres(_) => Err(postgres_not_supported(&postgres)),
     }
 }
 
+#[cfg(not(feature = "postgres"))]
 fn postgres_not_supported(location: &Location) -> StoreError {
     StoreError::UnsupportedLocation {
         location: location.display(),
-        reason: "PostgreSQL projects are not supported yet; open a GeoPackage project file (.gpkg)",
+        reason: "this build has no PostgreSQL support (cargo feature `postgres`); open a \
+                 GeoPackage project file (.gpkg)",
     }
 }
 
@@ -152,6 +173,14 @@ pub enum StoreError {
         location: String,
         reason: &'static str,
     },
+    /// The location cannot be used as written (a bad URL, a service missing
+    /// from the service file, an unknown sslmode, …).
+    #[error("{location}: {reason}")]
+    BadLocation { location: String, reason: String },
+    /// The database refused the change for this login (e.g. one with only
+    /// the role `lagesbild_read`); nothing was changed.
+    #[error("{location}: {reason}")]
+    PermissionDenied { location: String, reason: String },
     #[error(
         "{path}: project schema version {found} is newer than this app understands ({supported}); update Lägesbild"
     )]

@@ -94,7 +94,7 @@ pub(crate) fn validate(path: &Path, incident: &Incident) -> Result<(), StoreErro
 }
 
 /// The names of the fields that differ (never their values).
-fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
+pub(crate) fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
     let mut out = Vec::new();
     if before.occurred_at != after.occurred_at {
         out.push("occurred_at");
@@ -133,7 +133,7 @@ fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
 }
 
 /// The OS user making the edit, for the audit table.
-fn os_user() -> Option<String> {
+pub(crate) fn os_user() -> Option<String> {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok())

@@ -125,7 +125,7 @@ pub fn key_hash(incident: &Incident) -> i64 {
     h.finish() as i64
 }
 
-fn uid_hash(uid: &str) -> i64 {
+pub(crate) fn uid_hash(uid: &str) -> i64 {
     let mut h = KeyHasher::new(b'u');
     h.part(uid.as_bytes());
     h.finish() as i64
@@ -151,20 +151,20 @@ impl Hasher for IdentityHasher {
 
 /// Hash → fid, with the (astronomically rare) second fid for a hash kept apart.
 #[derive(Default)]
-struct KeyMap {
+pub(crate) struct KeyMap {
     first: HashMap<i64, i64, BuildHasherDefault<IdentityHasher>>,
     more: HashMap<i64, Vec<i64>, BuildHasherDefault<IdentityHasher>>,
 }
 
 impl KeyMap {
-    fn with_capacity(n: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize) -> Self {
         KeyMap {
             first: HashMap::with_capacity_and_hasher(n, Default::default()),
             more: HashMap::default(),
         }
     }
 
-    fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
+    pub(crate) fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
         let first = self.first.get(&hash).copied();
         let more = if first.is_some() && !self.more.is_empty() {
             self.more.get(&hash)
@@ -174,7 +174,7 @@ impl KeyMap {
         first.into_iter().chain(more.into_iter().flatten().copied())
     }
 
-    fn insert(&mut self, hash: i64, fid: i64) {
+    pub(crate) fn insert(&mut self, hash: i64, fid: i64) {
         match self.first.entry(hash) {
             std::collections::hash_map::Entry::Occupied(_) => {
                 self.more.entry(hash).or_default().push(fid);
@@ -187,12 +187,12 @@ impl KeyMap {
 }
 
 /// The fields of a stored row that decide duplicates.
-struct StoredKey {
-    source: Source,
-    external_id: Option<String>,
-    occurred_at: DateTime<Utc>,
-    position: LonLat,
-    category: Category,
+pub(crate) struct StoredKey {
+    pub(crate) source: Source,
+    pub(crate) external_id: Option<String>,
+    pub(crate) occurred_at: DateTime<Utc>,
+    pub(crate) position: LonLat,
+    pub(crate) category: Category,
 }
 
 /// Distance in metres, measured in SWEREF 99 TM as every distance here is.
@@ -225,7 +225,7 @@ fn same_place(a: LonLat, b: LonLat) -> bool {
 
 /// What the stored row `stored` (fid `fid`) means for `incident`: `None`
 /// when it is a different incident.
-fn compare(incident: &Incident, fid: i64, stored: &StoredKey) -> Option<PushOutcome> {
+pub(crate) fn compare(incident: &Incident, fid: i64, stored: &StoredKey) -> Option<PushOutcome> {
     if stored.source != incident.source {
         return None;
     }

@@ -1,0 +1,168 @@
+//! The shared PostgreSQL/PostGIS store against the GeoPackage, in the same run:
+//! importing 1,000,000 incidents into a new project (issue 20: PG within 3× the
+//! GeoPackage) and an analysis on 1,000,000 stored incidents (load the
+//! analysis points + a 200 m heatmap; PG within 2×), with the load alone too.
+//!
+//! Needs the test cluster: `eval "$(scripts/pg-test-cluster.sh start)"`, then
+//! `cargo bench --bench pg`. Without `LAGESBILD_TEST_PG_URL` the bench fails
+//! (it never skips). Each import sample gets a new project (a new database
+//! from `lagesbild_template`, a new file); making it is not timed.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use lagesbild::analysis::Kernel;
+use lagesbild::analysis::engine::{self, AreaChoice, HeatmapRequest, Selection};
+use lagesbild::jobs::{CancelToken, NoProgress};
+use lagesbild::model::{Category, Filter, Incident, LonLat, Source};
+use lagesbild::store::{self, BoxedStore};
+
+const N: usize = 1_000_000;
+
+fn cluster_url() -> String {
+    std::env::var("LAGESBILD_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!(
+            "LAGESBILD_TEST_PG_URL is not set: start the test cluster with \
+             eval \"$(scripts/pg-test-cluster.sh start)\" before `cargo bench --bench pg`"
+        )
+    })
+}
+
+/// A new PostGIS database from the cluster's template; returns its URL.
+fn new_database(tag: &str) -> String {
+    let template = cluster_url();
+    let (server, _) = template.rsplit_once('/').expect("a URL with a database");
+    let name = format!("bench_{tag}_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+        .expect("connect to the test cluster");
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE); \
+             CREATE DATABASE {name} TEMPLATE lagesbild_template"
+        ))
+        .expect("make the bench database");
+    format!("{server}/{name}")
+}
+
+/// Seeded incidents over Sölvesborg's town (clustered, as real data are),
+/// every one with an external id as imported files have.
+fn incidents(n: usize) -> Vec<Incident> {
+    let mut rng = ChaCha8Rng::seed_from_u64(20);
+    let start = chrono::DateTime::from_timestamp(1_704_067_200, 0).unwrap();
+    let centres = [(14.585, 56.051), (14.57, 56.06), (14.60, 56.045), (14.53, 56.03)];
+    (0..n)
+        .map(|i| {
+            let (cx, cy) = centres[i % centres.len()];
+            let mut x = Incident::new(
+                start + chrono::Duration::seconds(rng.random_range(0..63_072_000)),
+                Category::ALL[i % Category::ALL.len()],
+                Source::ALL[i % Source::ALL.len()],
+                LonLat::new(
+                    cx + rng.random_range(-0.02..0.02),
+                    cy + rng.random_range(-0.01..0.01),
+                ),
+                10.0,
+            );
+            x.external_id = Some(format!("B-{i}"));
+            x
+        })
+        .collect()
+}
+
+fn import_all(store: &mut BoxedStore, rows: &[Incident]) {
+    let mut session = store.begin_import("bench.csv").unwrap();
+    for r in rows {
+        session.push(r).unwrap();
+    }
+    session.commit(&NoProgress, &CancelToken::new()).unwrap();
+}
+
+fn analysis(store: &BoxedStore, heatmap: bool) -> usize {
+    let cancel = CancelToken::new();
+    let selection = Selection {
+        filter: Filter::default(),
+        include_coarse: false,
+        area: AreaChoice::NoArea,
+    };
+    let loaded = engine::load(store.as_ref(), &selection, "bench", &cancel).unwrap();
+    if heatmap {
+        let req = HeatmapRequest {
+            bandwidth_m: 200.0,
+            cell_m: None,
+            kernel: Kernel::Quartic,
+        };
+        black_box(loaded.heatmap(&req, &cancel).unwrap());
+    }
+    loaded.points.len()
+}
+
+fn bench(c: &mut Criterion) {
+    // Fail before generating a million rows when there is no cluster.
+    let _ = cluster_url();
+    let rows = incidents(N);
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut g = c.benchmark_group("import_1m");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(60));
+    g.bench_function(BenchmarkId::new("gpkg", N), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for k in 0..iters {
+                let path = dir.path().join(format!("import-{k}.gpkg"));
+                let mut s = store::create(&path, "bench").unwrap();
+                let t = Instant::now();
+                import_all(&mut s, &rows);
+                total += t.elapsed();
+                drop(s);
+                std::fs::remove_file(&path).unwrap();
+            }
+            total
+        })
+    });
+    g.bench_function(BenchmarkId::new("postgis", N), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let url = new_database("import");
+                let mut s = store::create(url.as_str(), "bench").unwrap();
+                let t = Instant::now();
+                import_all(&mut s, &rows);
+                total += t.elapsed();
+            }
+            total
+        })
+    });
+    g.finish();
+
+    // One project of each kind with the million rows, for the analyses.
+    let path = dir.path().join("analysis.gpkg");
+    let mut gpkg = store::create(&path, "bench").unwrap();
+    import_all(&mut gpkg, &rows);
+    let url = new_database("analysis");
+    let mut pg = store::create(url.as_str(), "bench").unwrap();
+    import_all(&mut pg, &rows);
+    drop(rows);
+    // The GeoPackage builds its point cache on the first read; both warm.
+    assert_eq!(analysis(&gpkg, false), analysis(&pg, false));
+
+    let mut g = c.benchmark_group("analysis_1m");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    for (name, store) in [("gpkg", &gpkg), ("postgis", &pg)] {
+        g.bench_function(BenchmarkId::new(format!("load_{name}"), N), |b| {
+            b.iter(|| black_box(analysis(store, false)))
+        });
+        g.bench_function(BenchmarkId::new(format!("load_heatmap_{name}"), N), |b| {
+            b.iter(|| black_box(analysis(store, true)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,598 @@
+//! The shared store: a project in a PostgreSQL/PostGIS database.
+//!
+//! The same [`Store`] as the GeoPackage, so the analyses, exports and the
+//! app need no code of their own for it. Every table lives in the schema
+//! `lagesbild` ([`schema`]); incidents are a PostGIS layer
+//! (`geometry(Point, 4326)` with a GiST index, times as `timestamptz`) that
+//! QGIS lists as it is.
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `connect.rs` | URLs, `service=NAME`, pgpass, PG* variables, TLS |
+//! | `schema.rs` | migrations, `db init`: roles, grants, row-level security |
+//! | `copy.rs` | the binary COPY format both ways |
+//! | `session.rs` | the import: binary COPY, the GeoPackage's duplicate rules |
+//! | `edit.rs` | single-incident edits and the edit log |
+//! | `views.rs` | saved views |
+//!
+//! Who may do what is PostgreSQL's business (roles, grants, policies); this
+//! module only turns its refusals into clear [`StoreError::PermissionDenied`]s
+//! and refuses writes up front for a login that may not write at all, so that
+//! nothing is half changed.
+
+pub mod connect;
+pub mod copy;
+mod edit;
+pub mod schema;
+mod session;
+mod views;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use postgres::error::SqlState;
+
+use super::{ImportSession, IncidentPoint, ProjectInfo, Store, StoreError};
+use crate::jobs::CancelToken;
+use crate::model::{Category, Filter, Incident, LonLat, Precision, Source, time};
+
+/// SRID of every geometry the store writes (WGS 84).
+pub const SRID: u32 = 4326;
+
+/// An open project in a PostgreSQL/PostGIS database.
+pub struct PgStore {
+    client: RefCell<postgres::Client>,
+    /// `postgresql://user@host:port/db` (never a password).
+    location: String,
+    user: String,
+    can_write: bool,
+}
+
+/// Why the database refused, in words a user can act on.
+fn denied(location: &str, user: &str, e: &postgres::Error) -> Option<StoreError> {
+    let db = e.as_db_error()?;
+    if *db.code() != SqlState::INSUFFICIENT_PRIVILEGE {
+        return None;
+    }
+    let reason = if db.message().contains("row-level security") {
+        format!(
+            "the login {user:?} may not store incidents from socialtjänst or skola: \
+             that needs the role {}",
+            schema::SENSITIVE_ROLE
+        )
+    } else {
+        format!(
+            "the login {user:?} may not change the project: that needs the role {}",
+            schema::WRITE_ROLE
+        )
+    };
+    Some(StoreError::PermissionDenied {
+        location: location.to_owned(),
+        reason,
+    })
+}
+
+/// A database error as a [`StoreError`] (privilege errors made clear).
+pub(crate) fn db_err(location: &str, user: &str, e: postgres::Error) -> StoreError {
+    denied(location, user, &e).unwrap_or_else(|| StoreError::Backend {
+        location: location.to_owned(),
+        source: Box::new(e),
+    })
+}
+
+/// Connects to `location` (URL or `service=…`).
+fn connect(location: &str) -> Result<(postgres::Client, String, String), StoreError> {
+    let shown = super::Location::Postgres(location.to_owned()).display();
+    let target = connect::parse(location).map_err(|e| StoreError::BadLocation {
+        location: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let described = connect::describe(&target.config);
+    let user = target.config.get_user().unwrap_or("").to_owned();
+    let mut client = connect::connect(&target).map_err(|source| StoreError::Backend {
+        location: described.clone(),
+        source,
+    })?;
+    client
+        .batch_execute("SET search_path = lagesbild, public")
+        .map_err(|e| db_err(&described, &user, e))?;
+    Ok((client, described, user))
+}
+
+fn not_a_project(location: &str, reason: &str) -> StoreError {
+    StoreError::NotAProject {
+        path: PathBuf::from(location),
+        reason: reason.to_owned(),
+    }
+}
+
+impl PgStore {
+    /// Opens the project in the database at `location`, migrating an older
+    /// schema when the login may.
+    pub fn open(location: &str) -> Result<PgStore, StoreError> {
+        let (mut client, location, user) = connect(location)?;
+        let e = |err| db_err(&location, &user, err);
+        let postgis: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')",
+                &[],
+            )
+            .map_err(e)?
+            .get(0);
+        let Some(found) = schema::current_version(&mut client).map_err(e)? else {
+            return Err(not_a_project(
+                &location,
+                if postgis {
+                    "no Lägesbild project in this database (no schema lagesbild): \
+                     run `lagesbild db init URL` first"
+                } else {
+                    "no Lägesbild project in this database, and PostGIS is not installed \
+                     (CREATE EXTENSION postgis), then run `lagesbild db init URL`"
+                },
+            ));
+        };
+        if found > schema::LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                path: PathBuf::from(&location),
+                found,
+                supported: schema::LATEST_VERSION,
+            });
+        }
+        if found < schema::LATEST_VERSION {
+            let mut tx = client.transaction().map_err(e)?;
+            schema::migrate(&mut tx, found).map_err(e)?;
+            tx.commit().map_err(e)?;
+        }
+        let can_write: bool = client
+            .query_one(
+                "SELECT has_table_privilege('lagesbild.incidents', 'INSERT')
+                    AND has_table_privilege('lagesbild.lagesbild_meta', 'INSERT')",
+                &[],
+            )
+            .map_err(e)?
+            .get(0);
+        Ok(PgStore {
+            client: RefCell::new(client),
+            location,
+            user,
+            can_write,
+        })
+    }
+
+    /// Makes a new project in the (PostGIS) database at `location`: the
+    /// schema, the roles, grants and row-level security ([`init`]). Fails
+    /// when a project is there already.
+    pub fn create(location: &str, name: &str) -> Result<PgStore, StoreError> {
+        {
+            let (mut client, described, user) = connect(location)?;
+            let e = |err| db_err(&described, &user, err);
+            if schema::current_version(&mut client).map_err(e)?.is_some() {
+                return Err(StoreError::AlreadyExists {
+                    path: PathBuf::from(&described),
+                });
+            }
+            schema::init(&mut client).map_err(e)?;
+            let mut tx = client.transaction().map_err(e)?;
+            for (key, value) in [
+                ("name", name.to_owned()),
+                ("created_at", time::gpkg_datetime(Utc::now())),
+                ("app_version", crate::APP_NAME_VERSION.to_owned()),
+            ] {
+                tx.execute(
+                    "INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO NOTHING",
+                    &[&key, &value],
+                )
+                .map_err(e)?;
+            }
+            tx.commit().map_err(e)?;
+        }
+        PgStore::open(location)
+    }
+
+    /// Where the project is (`postgresql://user@host:port/db`).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// May this login change the project at all?
+    pub fn can_write(&self) -> bool {
+        self.can_write
+    }
+
+    pub(crate) fn err(&self, e: postgres::Error) -> StoreError {
+        db_err(&self.location, &self.user, e)
+    }
+
+    /// Refuses a change up front when the login may not write.
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
+        if self.can_write {
+            Ok(())
+        } else {
+            Err(StoreError::PermissionDenied {
+                location: self.location.clone(),
+                reason: format!(
+                    "the login {:?} may only read this project (writing needs the role {})",
+                    self.user,
+                    schema::WRITE_ROLE
+                ),
+            })
+        }
+    }
+
+    fn corrupt(&self, reason: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: PathBuf::from(&self.location),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Runs `COPY (sql) TO STDOUT (FORMAT binary)` and returns the bytes.
+    fn copy_out(&self, sql: &str, cancel: &CancelToken) -> Result<Vec<u8>, StoreError> {
+        use std::io::Read as _;
+        let mut client = self.client.borrow_mut();
+        let mut reader = client
+            .copy_out(&format!("COPY ({sql}) TO STDOUT (FORMAT binary)"))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 1 << 20];
+        loop {
+            let n = reader.read(&mut chunk).map_err(|e| StoreError::Backend {
+                location: self.location.clone(),
+                source: Box::new(e),
+            })?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+            cancel.check()?;
+        }
+        Ok(out)
+    }
+
+    /// `WHERE …` for the filter's local date range and an optional bbox
+    /// (literals: every value is a number or a time this code formats).
+    fn where_clause(filter: &Filter, bbox: Option<geo::Rect<f64>>) -> String {
+        let mut parts = Vec::new();
+        let (start, end) = filter.utc_bounds();
+        if let Some(t) = start {
+            parts.push(format!(
+                "occurred_at >= '{}'::timestamptz",
+                time::gpkg_datetime(t)
+            ));
+        }
+        if let Some(t) = end {
+            parts.push(format!("occurred_at < '{}'::timestamptz", time::gpkg_datetime(t)));
+        }
+        if let Some(b) = bbox {
+            let (lo, hi) = (b.min(), b.max());
+            let n = |v: f64| if v.is_finite() { format!("{v:?}") } else { "0".to_owned() };
+            parts.push(format!(
+                "geom && ST_MakeEnvelope({}, {}, {}, {}, {SRID})",
+                n(lo.x),
+                n(lo.y),
+                n(hi.x),
+                n(hi.y)
+            ));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", parts.join(" AND "))
+        }
+    }
+
+    fn points(
+        &self,
+        filter: &Filter,
+        bbox: Option<geo::Rect<f64>>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        let data = self.copy_out(
+            &format!(
+                "SELECT fid, occurred_at, category, source, ST_X(geom), ST_Y(geom), precision_m \
+                 FROM incidents{} ORDER BY occurred_at, fid",
+                Self::where_clause(filter, bbox)
+            ),
+            cancel,
+        )?;
+        let bad = |e: copy::DecodeError| self.corrupt(e);
+        let mut d = copy::Decoder::new(&data).map_err(bad)?;
+        let mut out = Vec::new();
+        while d.next_row().map_err(bad)? {
+            let fid = d.i64().map_err(bad)?;
+            let occurred_at = d.time().map_err(bad)?;
+            let category = category_of(d.text().map_err(bad)?);
+            let source = source_of(d.text().map_err(bad)?);
+            let position = LonLat::new(d.f64().map_err(bad)?, d.f64().map_err(bad)?);
+            let precision_m = d.f64().map_err(bad)?;
+            if !filter.matches_parts(occurred_at, category, source) {
+                continue;
+            }
+            if bbox.is_some_and(|b| !super::in_rect(b, position)) {
+                continue;
+            }
+            out.push(IncidentPoint {
+                fid,
+                occurred_at,
+                category,
+                source,
+                position,
+                precision_m,
+            });
+            if out.len().is_multiple_of(65_536) {
+                cancel.check()?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn incident_rows(&self, sql_tail: &str, args: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Incident>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                &format!(
+                    "SELECT fid, occurred_at, category, source, ST_X(geom), ST_Y(geom), \
+                     precision_m, uid, category_text, source_text, place, description, \
+                     import_file, external_id FROM incidents{sql_tail}"
+                ),
+                args,
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| -> Result<Incident, postgres::Error> {
+                Ok(Incident {
+                    fid: Some(r.try_get(0)?),
+                    occurred_at: r.try_get(1)?,
+                    category: category_of(r.try_get(2)?),
+                    source: source_of(r.try_get(3)?),
+                    position: LonLat::new(r.try_get(4)?, r.try_get(5)?),
+                    precision_m: r.try_get(6)?,
+                    uid: r.try_get(7)?,
+                    category_text: r.try_get(8)?,
+                    source_text: r.try_get(9)?,
+                    place: r.try_get(10)?,
+                    description: r.try_get(11)?,
+                    import_file: r.try_get(12)?,
+                    external_id: r.try_get(13)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt("SELECT value FROM lagesbild_meta WHERE key = $1", &[&key])
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}
+
+/// A stored key; unknown keys (written by a newer app) read as Övrigt.
+fn category_of(key: &str) -> Category {
+    Category::from_key(key).unwrap_or(Category::Ovrigt)
+}
+
+fn source_of(key: &str) -> Source {
+    Source::from_key(key).unwrap_or(Source::Ovrigt)
+}
+
+impl Store for PgStore {
+    fn info(&self) -> Result<ProjectInfo, StoreError> {
+        let mut by_category: Vec<(Category, u64)> = Category::ALL.iter().map(|&c| (c, 0)).collect();
+        let mut by_source: Vec<(Source, u64)> = Source::ALL.iter().map(|&s| (s, 0)).collect();
+        let (mut incident_count, mut coarse_count) = (0u64, 0u64);
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT category, source, count(*), count(*) FILTER (WHERE precision_m > $1)
+                 FROM incidents GROUP BY category, source",
+                &[&Precision::COARSE_ABOVE_M],
+            )
+            .map_err(|e| self.err(e))?;
+        for r in &rows {
+            let (category, source) = (category_of(r.get(0)), source_of(r.get(1)));
+            let (n, coarse): (i64, i64) = (r.get(2), r.get(3));
+            incident_count += n as u64;
+            coarse_count += coarse as u64;
+            if let Some(e) = by_category.iter_mut().find(|(c, _)| *c == category) {
+                e.1 += n as u64;
+            }
+            if let Some(e) = by_source.iter_mut().find(|(s, _)| *s == source) {
+                e.1 += n as u64;
+            }
+        }
+        let r = self
+            .client
+            .borrow_mut()
+            .query_one(
+                "SELECT min(occurred_at), max(occurred_at), min(ST_X(geom)), min(ST_Y(geom)),
+                        max(ST_X(geom)), max(ST_Y(geom)) FROM incidents",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        let first: Option<DateTime<Utc>> = r.get(0);
+        let last: Option<DateTime<Utc>> = r.get(1);
+        let time_range = first.zip(last);
+        let corners: [Option<f64>; 4] = [r.get(2), r.get(3), r.get(4), r.get(5)];
+        let extent = match corners {
+            [Some(a), Some(b), Some(c), Some(d)] => Some((LonLat::new(a, b), LonLat::new(c, d))),
+            _ => None,
+        };
+        let name = self.meta("name")?.unwrap_or_default();
+        let synthetic = self.meta("synthetic")?.is_some_and(|v| v.trim() == "true");
+        let schema_version = schema::current_version(&mut *self.client.borrow_mut())
+            .map_err(|e| self.err(e))?
+            .unwrap_or(schema::LATEST_VERSION);
+        Ok(ProjectInfo {
+            location: self.location.clone(),
+            name,
+            synthetic,
+            schema_version,
+            incident_count,
+            coarse_count,
+            time_range,
+            extent,
+            by_category,
+            by_source,
+        })
+    }
+
+    fn incidents(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let mut out = self.incident_rows(
+            &format!("{} ORDER BY occurred_at, fid", Self::where_clause(filter, None)),
+            &[],
+        )?;
+        cancel.check()?;
+        out.retain(|i| filter.matches(i));
+        Ok(out)
+    }
+
+    fn incident_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        self.points(filter, None, cancel)
+    }
+
+    fn incident_points_in(
+        &self,
+        bbox: geo::Rect<f64>,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<IncidentPoint>, StoreError> {
+        self.points(filter, Some(bbox), cancel)
+    }
+
+    fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
+        Ok(self
+            .incident_rows(" WHERE fid = $1", &[&fid])?
+            .into_iter()
+            .next())
+    }
+
+    fn begin_import<'a>(
+        &'a mut self,
+        file_name: &str,
+    ) -> Result<Box<dyn ImportSession + 'a>, StoreError> {
+        self.writable()?;
+        Ok(Box::new(session::Session::begin(self, file_name)?))
+    }
+
+    fn metadata(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.meta(key)
+    }
+
+    fn set_metadata(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.writable()?;
+        self.client
+            .get_mut()
+            .execute(
+                "INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )
+            .map_err(|e| db_err(&self.location, &self.user, e))?;
+        Ok(())
+    }
+
+    fn add_incident(&mut self, incident: &Incident) -> Result<i64, StoreError> {
+        self.add_one(incident)
+    }
+
+    fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {
+        self.update_one(fid, incident)
+    }
+
+    fn delete_incident(&mut self, fid: i64) -> Result<Incident, StoreError> {
+        self.delete_one(fid)
+    }
+
+    fn views(&self) -> Result<Vec<crate::model::view::SavedView>, StoreError> {
+        self.read_views()
+    }
+
+    fn put_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        self.write_views(views)
+    }
+
+    fn remove_view(&mut self, title: &str) -> Result<bool, StoreError> {
+        self.delete_view(title)
+    }
+
+    fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
+        // Rows of the change log are only visible once their writer
+        // committed, so the count moves exactly when a change becomes
+        // visible (a sequence would move before the commit).
+        let n: i64 = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT count(*) FROM lagesbild_changes", &[])
+            .map_err(|e| self.err(e))?
+            .get(0);
+        Ok(Some(n))
+    }
+}
+
+/// `lagesbild db init`: connects to `location` and creates or migrates the
+/// schema, the group roles, grants and row-level security. Returns a line
+/// for the user.
+pub fn init(location: &str, name: &str) -> Result<String, StoreError> {
+    let (mut client, described, user) = connect(location)?;
+    let e = |err| db_err(&described, &user, err);
+    let postgis: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')",
+            &[],
+        )
+        .map_err(e)?
+        .get(0);
+    if !postgis {
+        return Err(not_a_project(
+            &described,
+            "PostGIS is not available on this server (Debian: apt install postgresql-15-postgis-3)",
+        ));
+    }
+    client
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
+        .map_err(e)?;
+    let found = schema::init(&mut client).map_err(e)?;
+    client
+        .execute(
+            "INSERT INTO lagesbild.lagesbild_meta (key, value) VALUES ('name', $1),
+                    ('created_at', $2), ('app_version', $3)
+             ON CONFLICT (key) DO NOTHING",
+            &[&name, &time::gpkg_datetime(Utc::now()), &crate::APP_NAME_VERSION],
+        )
+        .map_err(e)?;
+    Ok(match found {
+        None => format!(
+            "{described}: created the project schema (version {}), the roles {}, {} and {}, \
+             and row-level security",
+            schema::LATEST_VERSION,
+            schema::READ_ROLE,
+            schema::WRITE_ROLE,
+            schema::SENSITIVE_ROLE
+        ),
+        Some(v) if v < schema::LATEST_VERSION => format!(
+            "{described}: migrated the project schema from version {v} to {}; roles, grants \
+             and row-level security are in place",
+            schema::LATEST_VERSION
+        ),
+        Some(v) => format!(
+            "{described}: the project schema is up to date (version {v}); roles, grants and \
+             row-level security are in place"
+        ),
+    })
+}

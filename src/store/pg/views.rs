@@ -1,0 +1,85 @@
+//! Saved views in the shared store: the table `lagesbild_views` (title,
+//! place in the presentation, the view as jsonb), with the GeoPackage's rules.
+
+use super::PgStore;
+use crate::model::view::{SavedView, check_views};
+use crate::store::StoreError;
+
+impl PgStore {
+    pub(super) fn read_views(&self) -> Result<Vec<SavedView>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT title, view::text FROM lagesbild_views ORDER BY position, title",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| {
+                let (title, json): (String, String) = (r.get(0), r.get(1));
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    path: self.location.clone().into(),
+                    reason: format!("saved view {title:?}: {e}"),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn write_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
+        self.writable()?;
+        check_views(views).map_err(|e| StoreError::InvalidView {
+            path: self.location.clone().into(),
+            reason: e.to_string(),
+        })?;
+        let mut json = Vec::with_capacity(views.len());
+        for view in views {
+            json.push(
+                serde_json::to_string(view).map_err(|e| StoreError::InvalidView {
+                    path: self.location.clone().into(),
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        let (location, user) = (self.location.clone(), self.user.clone());
+        let err = |e| super::db_err(&location, &user, e);
+        let mut tx = self.client.get_mut().transaction().map_err(err)?;
+        tx.execute("LOCK TABLE lagesbild_views IN SHARE ROW EXCLUSIVE MODE", &[])
+            .map_err(err)?;
+        let mut next: i32 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM lagesbild_views",
+                &[],
+            )
+            .map_err(err)?
+            .get(0);
+        for (view, json) in views.iter().zip(&json) {
+            let updated = tx
+                .execute(
+                    "UPDATE lagesbild_views SET view = $1::text::jsonb WHERE title = $2",
+                    &[json, &view.title],
+                )
+                .map_err(err)?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO lagesbild_views (title, position, view) \
+                     VALUES ($1, $2, $3::text::jsonb)",
+                    &[&view.title, &next, json],
+                )
+                .map_err(err)?;
+                next += 1;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    pub(super) fn delete_view(&mut self, title: &str) -> Result<bool, StoreError> {
+        self.writable()?;
+        let n = self
+            .client
+            .get_mut()
+            .execute("DELETE FROM lagesbild_views WHERE title = $1", &[&title])
+            .map_err(|e| super::db_err(&self.location, &self.user, e))?;
+        Ok(n > 0)
+    }
+}
