@@ -7,6 +7,7 @@ mod analysis;
 mod cli;
 mod crs;
 mod csv_crs;
+mod db_sync;
 mod demo;
 mod edit;
 #[cfg(feature = "gui")]
@@ -17,6 +18,8 @@ mod follow;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_areadl;
+#[cfg(feature = "gui")]
+mod gui_db;
 #[cfg(feature = "gui")]
 mod gui_edit;
 #[cfg(feature = "gui")]

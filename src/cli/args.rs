@@ -96,9 +96,43 @@ pub enum Command {
     /// The shared store in PostgreSQL/PostGIS: `db init URL` creates (or
     /// migrates) the project schema, the roles lagesbild_read,
     /// lagesbild_write and lagesbild_sensitive, their grants and row-level
-    /// security.
-    #[cfg(feature = "postgres")]
+    /// security (with the `postgres` feature); `db pull` writes an offline
+    /// copy, `db push` sends a project to another (any two projects).
     Db(super::db::DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbPullArgs {
+    /// The project to copy from: postgresql://…, service=NAME or a .gpkg.
+    #[arg(value_name = "URL")]
+    pub project: PathBuf,
+    /// The GeoPackage to write.
+    #[arg(long, value_name = "FILE.gpkg")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only incidents inside this area (GeoJSON Polygon/MultiPolygon, WGS84
+    /// or EPSG:3006); it becomes the copy's study area.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub area: Option<PathBuf>,
+    /// Replace FILE.gpkg if it exists (only once the copy is complete).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPushArgs {
+    /// The project file to send (.gpkg).
+    pub file: PathBuf,
+    /// The project to send it to: postgresql://…, service=NAME or a .gpkg.
+    #[arg(value_name = "URL")]
+    pub target: PathBuf,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

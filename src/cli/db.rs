@@ -1,3 +1,4 @@
+//! `lagesbild db pull` / `db push` (offline copies, `db_sync.rs`) and
 //! `lagesbild db init URL [--name NAME]`: prepares a PostgreSQL/PostGIS
 //! database as a shared project (schema, migrations, the group roles
 //! lagesbild_read / lagesbild_write / lagesbild_sensitive, grants and
@@ -20,7 +21,19 @@ pub struct DbArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
+    /// Write an offline copy: a new GeoPackage with the incidents the
+    /// filters select, and every map layer, the patrol plan, the saved
+    /// views, the measures and the hosts' tracks and check-ins (within the
+    /// dates). All or nothing: the file appears only when complete.
+    Pull(super::args::DbPullArgs),
+    /// Send a project's incidents (under the import rules: duplicates
+    /// skipped, conflicts reported), map layers, patrol plan, saved views,
+    /// measures, tracks and check-ins to another project, usually the
+    /// shared database. Items whose name the target holds in another form
+    /// are not sent and are listed (exit code 1).
+    Push(super::args::DbPushArgs),
     /// Create (or migrate) the project schema, the roles and row-level security.
+    #[cfg(feature = "postgres")]
     Init {
         /// The database: postgresql://user@host:port/db or service=NAME.
         url: String,
@@ -32,6 +45,9 @@ pub enum DbCommand {
 
 pub fn run(args: &DbArgs) -> anyhow::Result<Outcome> {
     match &args.command {
+        DbCommand::Pull(a) => super::db_sync::pull(a),
+        DbCommand::Push(a) => super::db_sync::push(a),
+        #[cfg(feature = "postgres")]
         DbCommand::Init { url, name } => {
             let line = lagesbild::store::pg::init(url, name)?;
             println!("{line}");

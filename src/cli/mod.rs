@@ -7,8 +7,8 @@
 
 mod analysis;
 mod args;
-#[cfg(feature = "postgres")]
 mod db;
+mod db_sync;
 mod demo;
 mod evaluate;
 mod follow_args;
@@ -81,7 +81,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Polisen(args)) => polisen::run(&args),
         Some(Command::Route(args)) => route::run(&args),
         Some(Command::Week(args)) => week::run(&args),
-        #[cfg(feature = "postgres")]
         Some(Command::Db(args)) => db::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),

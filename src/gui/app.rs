@@ -16,6 +16,7 @@
 //! | `app/overlays.rs` | the shape layers the user adds |
 //! | `app/present.rs` | saved views and presentation mode (F5) |
 //! | `app/plan.rs` | the patrol plan window and map tools |
+//! | `app/db.rs` | "Anslut till databas" and the live refresh |
 
 use std::path::PathBuf;
 
@@ -32,6 +33,7 @@ use super::windows::file_browser::FileBrowser;
 use crate::model::{Filter, Incident, LonLat};
 
 mod commands;
+mod db;
 mod draw;
 mod edit;
 mod export_image;
@@ -121,6 +123,10 @@ pub struct LagesbildApp {
     import_fid_floor: Option<i64>,
     /// Extent of what the last import added, once known (import report).
     import_extent: Option<Option<(LonLat, LonLat)>>,
+    /// Arkiv → "Anslut till databas", while open (`app/db.rs`).
+    connect: Option<crate::gui::db::ConnectDialog>,
+    /// Other users' changes seen and reloaded (`app/db.rs`).
+    live: crate::gui::db::LiveRefresh,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -141,7 +147,9 @@ impl LagesbildApp {
         let target = match project {
             Some(p) => OpenTarget::Path(p),
             None => match &state.last_project {
-                Some(p) if p.exists() => OpenTarget::Path(p.clone()),
+                Some(p) if p.exists() || p.to_str().is_some_and(crate::gui::db::is_database) => {
+                    OpenTarget::Path(p.clone())
+                }
                 _ => OpenTarget::Demo,
             },
         };
@@ -187,6 +195,8 @@ impl LagesbildApp {
             present: present::PresentState::default(),
             import_fid_floor: None,
             import_extent: None,
+            connect: None,
+            live: Default::default(),
         };
         app.start_loading(ctx, target);
         app

@@ -7,6 +7,8 @@
 
 pub mod analysis;
 pub mod app;
+/// A shared database: "Anslut till databas" and the live refresh.
+pub mod db;
 pub mod follow;
 pub mod i18n;
 pub mod map;

@@ -280,8 +280,9 @@ fn build_new(tmp: &Path, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Moves the finished `tmp` to `path` unless `path` exists by now.
-fn move_into_place(tmp: &Path, path: &Path) -> Result<(), StoreError> {
+/// Moves the finished `tmp` to `path` unless `path` exists by now (also
+/// for `store::copy`'s pulls).
+pub(crate) fn move_into_place(tmp: &Path, path: &Path) -> Result<(), StoreError> {
     // A hard link never replaces an existing file; where links are not
     // supported (some network or FAT drives) fall back to a checked rename.
     match fs::hard_link(tmp, path) {
@@ -993,6 +994,23 @@ impl Store for Project {
         plan: &crate::model::plan::PatrolPlan,
     ) -> Result<crate::store::PlanMerge, StoreError> {
         self.merge_plan(plan)
+    }
+
+    // --- change notification ---
+
+    /// SQLite's `data_version` (which moves when another connection, in
+    /// this process or another, commits to the file) plus the rows this
+    /// connection has changed: both only grow, so their sum moves on every
+    /// commit by anyone. One pragma and a counter read, cheap enough to
+    /// poll every few seconds. (The point cache a read rebuilds counts as a
+    /// change too: at most one extra reload after an import.)
+    fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
+        let others: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .at(&self.path)?;
+        let own = i64::try_from(self.conn.total_changes()).unwrap_or(i64::MAX);
+        Ok(Some(others.wrapping_add(own)))
     }
 }
 

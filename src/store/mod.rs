@@ -13,6 +13,8 @@
 //! [`ImportSession`] that is dropped without [`ImportSession::commit`] leaves the
 //! project exactly as it was.
 
+/// Copying a project between stores: `db pull` and `db push`.
+pub mod copy;
 pub mod gpkg;
 pub mod layers;
 /// The shared PostgreSQL/PostGIS store (feature `postgres`).

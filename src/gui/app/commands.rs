@@ -81,6 +81,8 @@ pub enum Action {
     SaveView,
     /// Start presentation mode (F5, View menu).
     Present,
+    /// Open the "Anslut till databas" window (File menu).
+    OpenConnectDialog,
 }
 
 impl LagesbildApp {
@@ -182,6 +184,7 @@ impl LagesbildApp {
             Action::Present => self.start_presentation(ctx),
             Action::TogglePlan => self.toggle_plan(),
             Action::Plan(choice) => self.plan_menu_action(ctx, choice),
+            Action::OpenConnectDialog => self.open_connect_dialog(),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)
             | Action::SaveIncident { .. }

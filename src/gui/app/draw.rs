@@ -175,6 +175,7 @@ impl LagesbildApp {
         self.image_export_ui(&ctx);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
+        self.connect_dialog_ui(&ctx, &mut actions);
         let project_path = self.project.as_ref().map(|p| p.loaded.path.clone());
         self.follow
             .set_context(&ctx, project_path.as_deref(), &self.state.filter);
@@ -360,6 +361,15 @@ impl LagesbildApp {
                 });
                 if ui.button(tr(lang, Key::OpenDemo)).clicked() {
                     actions.push(Action::Open(OpenTarget::Demo));
+                }
+                if ui
+                    .button(crate::gui::db::text::tr(
+                        lang,
+                        crate::gui::db::text::T::Menu,
+                    ))
+                    .clicked()
+                {
+                    actions.push(Action::OpenConnectDialog);
                 }
                 ui.separator();
                 if ui
@@ -553,6 +563,7 @@ impl LagesbildApp {
                         tr(lang, Key::SyntheticShort),
                     );
                 }
+                self.live.notice_ui(ui, lang);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(c) = self.cursor {
@@ -582,7 +593,7 @@ impl LagesbildApp {
                             );
                         });
                 }
-                ui.weak(view.loaded.path.display().to_string());
+                ui.weak(crate::store::Location::from(&view.loaded.path).display());
                 if view.loaded.index.is_empty() {
                     ui.label(tr(lang, Key::NoIncidentsGui));
                 }

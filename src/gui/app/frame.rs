@@ -28,6 +28,7 @@ impl LagesbildApp {
             self.incident_layer.clear_selection();
         }
         self.sync_details(ctx);
+        self.live_refresh_frame(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -115,6 +116,9 @@ impl LagesbildApp {
     }
 
     pub(super) fn remember_project(&mut self, path: &Path) {
+        // A database location is remembered without its password.
+        let path = super::db::rememberable(path);
+        let path = path.as_path();
         self.state.last_project = Some(path.to_path_buf());
         self.state.recent_projects.retain(|p| p != path);
         self.state.recent_projects.insert(0, path.to_path_buf());
@@ -152,9 +156,13 @@ impl LagesbildApp {
                         filtered: None,
                     });
                     self.refilter(ctx);
+                    self.project_load_finished(ctx, &target, Ok(()));
                 }
                 Err(err) => {
-                    self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
+                    // The connection dialog shows its own error.
+                    if !self.project_load_finished(ctx, &target, Err(format!("{err:#}"))) {
+                        self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
+                    }
                 }
             }
         }

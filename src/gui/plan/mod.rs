@@ -441,6 +441,12 @@ impl PlanState {
         }
     }
 
+    /// Reads the plan from the project again at the next frame (another
+    /// user changed it).
+    pub fn request_reread(&mut self) {
+        self.reread = true;
+    }
+
     /// Per frame: takes in finished work and starts the next (edits first,
     /// then the coverage for the current filter). `project` is the open
     /// project's file, `filter` the app's filter.

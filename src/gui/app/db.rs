@@ -1,0 +1,158 @@
+//! The app's side of a shared database ([`crate::gui::db`]): the
+//! "Anslut till databas" window, the live refresh after each frame, and
+//! what a finished load tells them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{Action, LagesbildApp};
+use crate::gui::db::{ConnectDialog, ConnectEvent, without_password};
+use crate::gui::tasks::OpenTarget;
+
+impl LagesbildApp {
+    /// Opens the connection dialog (Arkiv → Anslut till databas), with the
+    /// last database used in its field.
+    pub fn open_connect_dialog(&mut self) {
+        let last = self
+            .state
+            .recent_projects
+            .iter()
+            .filter_map(|p| p.to_str())
+            .find(|p| crate::gui::db::is_database(p))
+            .unwrap_or_default()
+            .to_owned();
+        self.connect = Some(ConnectDialog::new(&last));
+    }
+
+    /// The connection dialog, while open.
+    pub fn connect_dialog(&self) -> Option<&ConnectDialog> {
+        self.connect.as_ref()
+    }
+
+    /// The live refresh's poll interval (tests shorten it).
+    pub fn set_live_refresh_interval(&mut self, every: Duration) {
+        self.live.set_interval(every);
+    }
+
+    /// How many times another writer's change made the app reload.
+    pub fn live_refreshes(&self) -> u64 {
+        self.live.refreshes()
+    }
+
+    /// The number of new incidents from other users the status bar tells
+    /// of at egui time `now`, while it does.
+    pub fn live_notice(&self, now: f64) -> Option<u64> {
+        self.live.notice(now)
+    }
+
+    /// Draws the connection dialog and turns its answer into an action.
+    pub(super) fn connect_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let Some(dialog) = &mut self.connect else {
+            return;
+        };
+        match dialog.show(ctx, self.state.language) {
+            ConnectEvent::None => {}
+            ConnectEvent::Close => self.connect = None,
+            ConnectEvent::Connect(location) => {
+                actions.push(Action::Open(OpenTarget::Path(location)));
+            }
+        }
+    }
+
+    /// After each frame's logic: reload when another user changed the
+    /// project (and none of the app's own work runs).
+    pub(super) fn live_refresh_frame(&mut self, ctx: &egui::Context) {
+        let idle = !self.is_busy();
+        let loaded = self.project.as_ref().map(|p| &p.loaded);
+        if self.live.frame(ctx, loaded, idle)
+            && let Some(path) = self.project.as_ref().map(|p| p.loaded.path.clone())
+        {
+            let count = self
+                .project
+                .as_ref()
+                .map_or(0, |p| p.loaded.index.len() as u64);
+            self.live.refresh_started(count);
+            self.plan.request_reread();
+            self.start_loading(ctx, OpenTarget::Path(path));
+        }
+    }
+
+    /// A load of `target` finished (`Err`: with this message): the dialog
+    /// closes or shows the error, the live refresh counts what is new, and
+    /// the window title names the project and where it lives. True when
+    /// the connection dialog took the outcome (and shows an error itself).
+    pub(super) fn project_load_finished(
+        &mut self,
+        ctx: &egui::Context,
+        target: &OpenTarget,
+        result: Result<(), String>,
+    ) -> bool {
+        let now = ctx.input(|i| i.time);
+        let loaded = self.project.as_ref().map(|p| &p.loaded);
+        self.live.loaded(loaded.filter(|_| result.is_ok()), now);
+        let mut taken = false;
+        if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect) {
+            taken = dialog.is_opening(path);
+            if dialog.finished(path, result.clone()) {
+                self.connect = None;
+            }
+        }
+        if result.is_ok()
+            && let Some(view) = &self.project
+        {
+            let place = crate::store::Location::from(&view.loaded.path).display();
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                "Lägesbild – {} – {place}",
+                view.loaded.info.name
+            )));
+        }
+        taken
+    }
+}
+
+/// A project location as it may be remembered: never with a password.
+pub(super) fn rememberable(path: &Path) -> std::path::PathBuf {
+    match path.to_str() {
+        Some(text) => std::path::PathBuf::from(without_password(text)),
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::app::UiState;
+
+    #[test]
+    fn recent_and_last_projects_never_keep_a_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.gpkg");
+        drop(crate::store::create(&file, "P").unwrap());
+        let ctx = egui::Context::default();
+        let mut app = LagesbildApp::with_state(&ctx, UiState::default(), Some(file.clone()));
+        app.remember_project(Path::new(
+            "postgresql://anna:hemligt@db.kommun.se/lagesbild?sslmode=require",
+        ));
+        app.remember_project(Path::new("service=lagesbild password=hemligt"));
+        app.remember_project(&file);
+        let saved = serde_json::to_string(&app.state).unwrap();
+        assert!(!saved.contains("hemligt"), "{saved}");
+        assert_eq!(
+            app.state.recent_projects,
+            [
+                file.clone(),
+                std::path::PathBuf::from("service=lagesbild"),
+                std::path::PathBuf::from(
+                    "postgresql://anna@db.kommun.se/lagesbild?sslmode=require"
+                ),
+            ]
+        );
+        // The dialog offers the last database, without its password.
+        app.open_connect_dialog();
+        assert_eq!(
+            app.connect_dialog().unwrap().text,
+            "service=lagesbild",
+            "the most recent database"
+        );
+    }
+}
