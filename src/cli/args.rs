@@ -61,7 +61,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Saved views of a project (map extent, layers, filter, analysis,
     /// title, speaker notes): list them, export them to a JSON file, import
-    /// such a file. Presentation mode (F5 in the app) steps through them.
+    /// such a file, remove or rename one. Presentation mode (F5 in the app)
+    /// steps through them.
     View(ViewArgs),
     /// Measures (insatser): register, list and remove.
     Measure(super::follow_args::MeasureArgs),
@@ -173,6 +174,23 @@ pub enum ViewCommand {
         project: PathBuf,
         /// The view file (.json).
         file: PathBuf,
+    },
+    /// Remove the view titled NAME (exact) from the project.
+    Remove {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view's title.
+        name: String,
+    },
+    /// Give the view titled NAME the title NEW (its place, extent and
+    /// notes stay).
+    Rename {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view's title now.
+        name: String,
+        /// Its new title (not taken by another view).
+        new: String,
     },
 }
 
