@@ -79,6 +79,8 @@ pub enum Action {
     SaveView,
     /// Start presentation mode (F5, View menu).
     Present,
+    /// Open the views window (View → Views).
+    OpenViews,
 }
 
 impl LagesbildApp {
@@ -178,6 +180,7 @@ impl LagesbildApp {
             Action::ShowAnalysis => self.focus_analysis = true,
             Action::SaveView => self.open_save_view_dialog(),
             Action::Present => self.start_presentation(ctx),
+            Action::OpenViews => self.open_views_window(ctx),
             Action::TogglePlan => self.toggle_plan(),
             a @ (Action::AddIncidentAt(_)
             | Action::EditIncident(_)

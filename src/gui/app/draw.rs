@@ -171,6 +171,7 @@ impl LagesbildApp {
             self.follow.show(&ctx, lang);
         }
         self.save_view_window_ui(&ctx);
+        self.views_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
         self.plan_window_ui(&ctx);
         if let Some(browser) = &mut self.file_browser {
@@ -432,6 +433,18 @@ impl LagesbildApp {
                     .clicked()
                 {
                     actions.push(Action::SaveView);
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
+                        egui::Button::new(crate::gui::present::views::tr(
+                            lang,
+                            crate::gui::present::views::V::Menu,
+                        )),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::OpenViews);
                 }
                 if ui
                     .add_enabled(
