@@ -161,7 +161,7 @@ fn a_view_is_renamed_and_removed_from_the_command_line() {
     assert!(listed.contains(" 1. Hamnen på kvällen"), "{listed}");
     assert!(listed.contains(" 2. Hela kommunen"), "{listed}");
     assert!(!listed.contains("Centrum"), "{listed}");
-    let views = lagesbild::store::open(&dir.path("p.gpkg"))
+    let views = lagesbild::store::open(dir.path("p.gpkg"))
         .unwrap()
         .views()
         .unwrap();
