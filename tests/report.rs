@@ -383,8 +383,8 @@ fn long_names_wrap_inside_their_table_cells() {
     }
     // … and no two words on one line overlap (an overflowing cell would
     // run into its neighbour).
-    let mut by_line: std::collections::BTreeMap<(usize, i64), Vec<(f32, f32, String)>> =
-        Default::default();
+    type Line = Vec<(f32, f32, String)>;
+    let mut by_line: std::collections::BTreeMap<(usize, i64), Line> = Default::default();
     for (page, x0, y0, x1, _, w) in &words {
         by_line
             .entry((*page, (*y0 * 2.0).round() as i64))
