@@ -153,7 +153,7 @@ fn render_draws_an_offline_archive_under_the_layers_and_names_its_source() {
 }
 
 #[test]
-fn render_refuses_bad_sizes_tile_servers_and_missing_projects_with_a_reason() {
+fn render_refuses_bad_sizes_and_missing_projects_and_draws_plain_without_cached_tiles() {
     let dir = Dir::new();
     demo(&dir);
     let out = run_cli_in(
@@ -179,8 +179,11 @@ fn render_refuses_bad_sizes_tile_servers_and_missing_projects_with_a_reason() {
             "x.png",
         ],
     );
-    assert_exit(&out, 2);
-    assert!(text(&out).1.contains("tile server"), "{:?}", text(&out));
+    // A tile server with nothing in the tile cache: the plain background,
+    // said so, and no network wait.
+    assert_exit(&out, 0);
+    assert!(text(&out).1.contains("no cached tiles"), "{:?}", text(&out));
+    std::fs::remove_file(dir.path("x.png")).unwrap();
     let out = run_cli_in(dir.root(), &["render", "nothere.gpkg", "--out", "x.png"]);
     assert_exit(&out, 2);
     assert!(text(&out).1.contains("nothere.gpkg"), "{:?}", text(&out));
@@ -229,4 +232,133 @@ fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
     let distinct: std::collections::BTreeSet<[u8; 3]> =
         rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
     assert!(distinct.len() > 100, "only {} colours", distinct.len());
+}
+
+// ---- The app's tile cache as the background ----
+
+use crate::tiles::{TileServer, map_harness, status, step_until};
+use lagesbild::gui::map::tiles::{OfflinePolicy, TileCatalog, TileStatus};
+use lagesbild::model::LonLat;
+use lagesbild::model::view::{SavedView, ViewExtent};
+
+/// A view of the inner `share` of the map a 512×384 harness showed at zoom
+/// 12 around (14.585, 56.051), moved east by `shift` harness widths.
+fn harness_view(title: &str, memory: &walkers::MapMemory, share: f32, shift: f32) -> SavedView {
+    let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(512.0, 384.0));
+    let projection = walkers::MercatorProjection;
+    let p = walkers::Projector::new(rect, &projection, memory, walkers::lon_lat(14.585, 56.051));
+    let c = rect.center() + egui::vec2(shift * 512.0, 0.0);
+    let half = rect.size() * share / 2.0;
+    let a = p.unproject((c - half).to_vec2());
+    let b = p.unproject((c + half).to_vec2());
+    SavedView {
+        title: title.into(),
+        notes: String::new(),
+        extent: ViewExtent::from_corners(LonLat::new(a.x(), a.y()), LonLat::new(b.x(), b.y())),
+        layers: vec![],
+        filter: Default::default(),
+        analysis: Default::default(),
+    }
+}
+
+/// Pixels in the colour of the test server's zoom-12 tiles here (red 240,
+/// green 206 and blue about 25 from the tile numbers, toned down a little
+/// as the app draws tiles): strong yellow, unlike the light plain ground.
+fn tile_pixels(rgba: &[u8]) -> usize {
+    rgba.chunks(4)
+        .filter(|p| p[0] > 180 && p[1] > 150 && p[2] < 60)
+        .count()
+}
+
+#[test]
+fn render_draws_the_apps_tile_cache_and_the_plain_ground_where_it_has_none() {
+    let dir = Dir::new();
+    demo(&dir);
+    // The app's map fills its cache from a tile server on 127.0.0.1 …
+    let server = TileServer::start(0, std::time::Duration::from_millis(5));
+    std::fs::create_dir_all(dir.path("maps")).unwrap();
+    let toml = dir.write(
+        "maps/tiles.toml",
+        format!(
+            "[[source]]\nname = \"Testkarta\"\nkind = \"xyz\"\nurl = \"{}\"\n\
+             attribution = \"© Testkartan\"\nattribution_url = \"https://example.org/\"\n\
+             max_zoom = 18\n",
+            server.url_template()
+        ),
+    );
+    let cache_root = dir.path("cache");
+    let mut h = map_harness(
+        TileCatalog::load_or_fallback(&toml),
+        Some(&cache_root),
+        OfflinePolicy::default(),
+    );
+    let ready = step_until(&mut h, std::time::Duration::from_secs(20), |h| {
+        let loaded = h.state().tiles.as_ref().map_or(0, |t| t.loaded_tiles());
+        loaded >= 4 && status(h) == TileStatus::Ready
+    });
+    assert!(ready, "tiles did not load: {:?}", status(&mut h));
+    let cache_dir = h.state().tiles.as_ref().unwrap().cache_dir(0).unwrap();
+    let memory = h.state().memory.clone();
+    drop(h);
+    // … then the server is gone: render must not wait for it.
+    drop(server.stop());
+    let inside = harness_view("I cachen", &memory, 0.8, 0.0);
+    let outside = harness_view("Utanför", &memory, 0.8, 3.0);
+    lagesbild::store::open(dir.path("demo.gpkg"))
+        .unwrap()
+        .put_views(&[inside, outside])
+        .unwrap();
+    let render = |view: &str, out: &str| {
+        let started = std::time::Instant::now();
+        let o = run_cli_in(
+            dir.root(),
+            &[
+                "render",
+                "demo.gpkg",
+                "--view",
+                view,
+                "--size",
+                "512x384",
+                "--no-analysis",
+                "--basemap",
+                "Testkarta",
+                "--tile-cache",
+                cache_dir.to_str().unwrap(),
+                "--out",
+                out,
+            ],
+        );
+        assert_exit(&o, 0);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "render waited {:?}",
+            started.elapsed()
+        );
+        read_png(&dir.path(out))
+    };
+    let (w, h, rgba) = render("I cachen", "in.png");
+    assert_eq!((w, h), (512, 384));
+    let n = tile_pixels(&rgba);
+    // (The title, legend and scale bar cover much of a small picture.)
+    assert!(
+        n > (w * h / 3) as usize,
+        "{n} of {} pixels from the cached tiles",
+        w * h
+    );
+    // The attribution is the source's.
+    assert!(dark_pixels(&rgba, w, w - 160, h - 24, w - 4, h - 2) > 20);
+    // Where the cache has no tiles: the plain ground, no tile colour.
+    let (w, h, rgba) = render("Utanför", "out.png");
+    // (A yellow incident marker or two may match the tile colour.)
+    let n = tile_pixels(&rgba);
+    assert!(
+        n < (w * h / 100) as usize,
+        "{n} tile pixels where none are cached"
+    );
+    let ground = lagesbild::render::map::PLAIN_GROUND;
+    let plain = rgba
+        .chunks(4)
+        .filter(|p| p[0] == ground.r() && p[1] == ground.g() && p[2] == ground.b())
+        .count();
+    assert!(plain > (w * h / 3) as usize, "{plain} plain pixels");
 }

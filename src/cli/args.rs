@@ -232,10 +232,16 @@ pub struct RenderArgs {
     /// 2 draws the same map with everything twice as large (print).
     #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
     pub scale: f32,
-    /// Background: an MBTiles file, or the name of an offline source in
-    /// maps/tiles.toml. Without it, the plain background.
+    /// Background: an MBTiles file, or the name of a source in
+    /// maps/tiles.toml: an offline archive, or a tile server whose tiles
+    /// the app's tile cache holds (never downloaded; missing tiles leave
+    /// the plain background). Without it, the plain background.
     #[arg(long, value_name = "NAME|FILE.mbtiles")]
     pub basemap: Option<String>,
+    /// The tile cache of the --basemap tile server (default: the app's,
+    /// <user cache dir>/lagesbild/tiles/<source>).
+    #[arg(long, value_name = "DIR")]
+    pub tile_cache: Option<PathBuf>,
     /// Title (default: the project's name).
     #[arg(long)]
     pub title: Option<String>,
