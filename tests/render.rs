@@ -204,6 +204,11 @@ fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
     harness.get_by_label("Exportera bild…").hover();
     harness.run_steps(2);
     harness.get_by_label("Fönstrets storlek").click();
+    harness.run_steps(1);
+    // The app is busy meanwhile: the status bar shows the export's
+    // progress with "Avbryt" (the UI thread keeps drawing).
+    assert!(harness.state().is_exporting_image());
+    assert!(harness.state().is_busy());
     let mut saved = None;
     for _ in 0..3000 {
         harness.run_steps(1);
@@ -226,6 +231,7 @@ fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let saved = saved.expect("the picture was saved next to the project");
+    assert!(!harness.state().is_exporting_image());
     let (w, h, rgba) = read_png(&saved);
     // The map's size in the 1280 × 800 window (panels around it).
     assert!(w > 300 && w < 1280 && h > 300 && h < 800, "{w}×{h}");
@@ -361,4 +367,49 @@ fn render_draws_the_apps_tile_cache_and_the_plain_ground_where_it_has_none() {
         .filter(|p| p[0] == ground.r() && p[1] == ground.g() && p[2] == ground.b())
         .count();
     assert!(plain > (w * h / 3) as usize, "{plain} plain pixels");
+}
+
+#[test]
+fn arkiv_exportera_bild_can_be_cancelled_from_the_status_bar() {
+    use crate::gui_util::{app_on, demo, settle};
+    use egui_kittest::kittest::Queryable as _;
+
+    let dir = Dir::new();
+    let project = demo(&dir, "600");
+    let mut harness = app_on(project);
+    settle(&mut harness);
+    harness.get_by_label("Arkiv").click();
+    harness.run_steps(2);
+    harness.get_by_label("Exportera bild…").hover();
+    harness.run_steps(2);
+    // A4 at 300 dpi: long enough to cancel while it runs.
+    harness.get_by_label("A4 liggande, 300 dpi").click();
+    harness.run_steps(3);
+    assert!(harness.state().is_exporting_image());
+    // "Avbryt" in the status bar (the export window has one too).
+    let cancel = harness
+        .get_all_by_label("Avbryt")
+        .next()
+        .expect("a cancel button while exporting");
+    cancel.click();
+    let mut done = false;
+    for _ in 0..3000 {
+        harness.run_steps(1);
+        if !harness.state().is_exporting_image() {
+            done = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(done, "the export did not stop");
+    harness.run_steps(2);
+    harness.get_by_label("Exporten avbröts; ingen bild sparades.");
+    let pngs = std::fs::read_dir(dir.root())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".png")
+        })
+        .count();
+    assert_eq!(pngs, 0, "no picture written after a cancel");
 }

@@ -137,6 +137,7 @@ impl LagesbildApp {
                 if let Some((_, t)) = &self.tasks.loading {
                     t.cancel();
                 }
+                self.image_export.cancel();
             }
             Action::ZoomToProject => self.zoom_to_project = true,
             Action::ShowPlace(position, zoom) => {

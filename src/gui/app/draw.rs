@@ -511,11 +511,13 @@ impl LagesbildApp {
     pub(super) fn status_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
         ui.horizontal(|ui| {
-            let running = self.tasks.importing.as_ref().map(|t| t.progress()).or(self
+            let running = self
                 .tasks
-                .loading
+                .importing
                 .as_ref()
-                .map(|(_, t)| t.progress()));
+                .map(|t| t.progress())
+                .or(self.tasks.loading.as_ref().map(|(_, t)| t.progress()))
+                .or(self.image_export.progress());
             if let Some(progress) = running {
                 let (stage, done, total) = progress.snapshot();
                 let bar = if total > 0 {
