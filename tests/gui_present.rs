@@ -423,3 +423,155 @@ fn count_cells_over_the_heatmap_turn_translucent_and_show_their_classes() {
     h.run_steps(3);
     assert!(!h.state().incident_layer().cells_over_layer);
 }
+
+#[test]
+fn speaker_notes_toggle_with_n_and_the_presentation_draws_everything_larger() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let town = slide(
+        "Centrum",
+        LonLat::new(14.570, 56.045),
+        LonLat::new(14.600, 56.058),
+        Filter::default(),
+        0.5,
+    );
+    let mut quiet = town.clone();
+    quiet.title = "Utan manus".into();
+    quiet.notes = String::new();
+    lagesbild::store::open(&path)
+        .unwrap()
+        .put_views(&[town.clone(), quiet])
+        .unwrap();
+    let mut h = app_with(path, UiState::default(), vec2(1280.0, 1080.0));
+    settle(&mut h);
+    assert_eq!(h.ctx.zoom_factor(), 1.0);
+    h.key_press(egui::Key::F5);
+    settle(&mut h);
+    assert!(h.state().is_presenting());
+    // Map strokes, markers, labels, legend and scale bar: twice as large
+    // on a screen 1080 points high.
+    assert!(
+        (h.ctx.zoom_factor() - 2.0).abs() < 0.01,
+        "{}",
+        h.ctx.zoom_factor()
+    );
+    // Hidden by default (the room sees the projector).
+    assert!(!h.state().speaker_notes_shown());
+    assert!(h.query_by_label("Säg något om kvällarna.").is_none());
+    h.key_press(egui::Key::N);
+    settle(&mut h);
+    assert!(h.state().speaker_notes_shown());
+    h.get_by_label("Säg något om kvällarna.");
+    // The next view has none, and says so.
+    h.key_press(egui::Key::ArrowRight);
+    settle(&mut h);
+    h.get_by_label("(inget talarmanus för denna vy)");
+    h.key_press(egui::Key::N);
+    settle(&mut h);
+    assert!(
+        h.query_by_label("(inget talarmanus för denna vy)")
+            .is_none()
+    );
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(!h.state().is_presenting());
+    assert_eq!(h.ctx.zoom_factor(), 1.0, "the user's zoom comes back");
+    h.get_by_label("Arkiv");
+}
+
+#[test]
+fn the_views_window_renames_reorders_deletes_and_presents() {
+    let dir = Dir::new();
+    let path = demo(&dir, "300");
+    let a = slide(
+        "Centrum",
+        LonLat::new(14.570, 56.045),
+        LonLat::new(14.600, 56.058),
+        Filter::default(),
+        0.5,
+    );
+    let mut b = slide(
+        "Hela kommunen",
+        LonLat::new(14.53, 55.98),
+        LonLat::new(14.87, 56.21),
+        Filter::default(),
+        0.9,
+    );
+    b.notes = "Hela bilden.".into();
+    let mut c = a.clone();
+    c.title = "Hamnen".into();
+    lagesbild::store::open(&path)
+        .unwrap()
+        .put_views(&[a, b, c])
+        .unwrap();
+    let stored = || -> Vec<String> {
+        lagesbild::store::open(&path)
+            .unwrap()
+            .views()
+            .unwrap()
+            .into_iter()
+            .map(|v| v.title)
+            .collect()
+    };
+    let mut h = app_with(path.clone(), UiState::default(), vec2(1280.0, 800.0));
+    settle(&mut h);
+    h.get_by_label("Visa").click();
+    h.run_steps(2);
+    h.get_by_label("Vyer …").click();
+    settle(&mut h);
+    assert!(h.state().views_window_open());
+    h.get_by_label("1. Centrum");
+    h.get_by_label("3. Hamnen");
+
+    // Reorder: Hamnen up one.
+    h.get_by_label("Flytta upp: Hamnen").click();
+    settle(&mut h);
+    assert_eq!(stored(), ["Centrum", "Hamnen", "Hela kommunen"]);
+    h.get_by_label("Vyerna är sparade i projektet.");
+
+    // Rename and new notes.
+    h.get_by_label("3. Hela kommunen").click();
+    h.run_steps(2);
+    h.get_by_label("Vyns rubrik").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Vyns rubrik").type_text("Kommunen");
+    h.run_steps(2);
+    h.get_by_label("Spara ändringar").click();
+    settle(&mut h);
+    assert_eq!(stored(), ["Centrum", "Hamnen", "Kommunen"]);
+    h.get_by_label("3. Kommunen");
+
+    // Delete asks first.
+    h.get_by_label("1. Centrum").click();
+    h.run_steps(2);
+    h.get_by_label("Ta bort vyn …").click();
+    h.run_steps(2);
+    assert_eq!(stored().len(), 3, "nothing deleted before the answer");
+    h.get_by_label("Ja, ta bort").click();
+    settle(&mut h);
+    assert_eq!(stored(), ["Hamnen", "Kommunen"]);
+    let views = lagesbild::store::open(&path).unwrap().views().unwrap();
+    assert_eq!(views[1].notes, "Hela bilden.", "notes kept on rename");
+
+    // Show one on the map, then present from it.
+    h.get_by_label("2. Kommunen").click();
+    h.run_steps(2);
+    h.get_by_label("Visa på kartan").click();
+    settle(&mut h);
+    assert!(!h.state().is_presenting());
+    let heat = h
+        .state()
+        .layers()
+        .get(&lagesbild::gui::panels::LayerId::Heatmap)
+        .unwrap()
+        .opacity;
+    assert_eq!(heat, 0.9);
+    h.get_by_label("Presentera härifrån").click();
+    settle(&mut h);
+    assert!(h.state().is_presenting());
+    assert_eq!(h.state().presented_view().unwrap().title, "Kommunen");
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(!h.state().is_presenting());
+}

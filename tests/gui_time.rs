@@ -6,6 +6,7 @@
 use egui::epaint::Shape;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use lagesbild::analysis::change::{ChangeParams, Period, change_map};
 use lagesbild::analysis::engine::{self, AreaChoice, Selection};
 use lagesbild::analysis::time_patterns::{PeriodKind, time_patterns};
 use lagesbild::gui::LagesbildApp;
@@ -130,6 +131,62 @@ fn time_window_shows_the_tables_steps_the_slider_and_maps_change() {
         painted_text(&harness, "Förändringskarta: "),
         "the change map's legend is on the map"
     );
+    assert_eq!(change.map.cell_m, 250.0);
+    harness.get_by_label(
+        "Exakt test för två Poisson-antal per ruta: 250 m rutor, minst 5 händelser, nivå 5 % med FDR",
+    );
+
+    // The test's parameters are the window's: 500 m cells, at least 3,
+    // 10 %, without FDR.
+    for (label, value) in [("Rutstorlek", "500"), ("Minst antal", "3")] {
+        harness.get_by_label(label).click();
+        harness.run_steps(2);
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness.get_by_label(label).type_text(value);
+        harness.key_press(egui::Key::Enter);
+        harness.run_steps(2);
+    }
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::RadioButton, "10 %")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Korrigera för många rutor (FDR)")
+        .click();
+    harness.run_steps(2);
+    let test = harness.state().time().change_test;
+    assert_eq!(
+        (test.cell_m, test.min_count, test.alpha, test.fdr),
+        (500.0, 3, 0.10, false)
+    );
+    harness.get_by_label("Jämför").click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    let change = harness.state().time().change().expect("a change map");
+    assert_eq!(change.map.cell_m, 500.0);
+    assert_eq!(
+        (change.map.min_count, change.map.alpha, change.map.fdr),
+        (3, 0.10, false)
+    );
+    harness.get_by_label(
+        "Exakt test för två Poisson-antal per ruta: 500 m rutor, minst 3 händelser, nivå 10 % utan korrigering",
+    );
+    // The core's result with the same parameters.
+    let before = Period::parse(harness.state().time().before_text.trim()).unwrap();
+    let after = Period::parse(harness.state().time().after_text.trim()).unwrap();
+    let params = ChangeParams {
+        cell_m: 500.0,
+        min_count: 3,
+        alpha: 0.10,
+        fdr: false,
+        study_area: loaded.area.clone(),
+        ..ChangeParams::new(before, after)
+    };
+    let points: Vec<_> = loaded.used_points().copied().collect();
+    let want = change_map(&points, &params, &CancelToken::new()).unwrap();
+    assert_eq!(change.map.class_counts(), want.class_counts());
+    assert_eq!(change.map.tested, want.tested);
+    assert_eq!(change.map.before_total, want.before_total);
 }
 
 fn painted_text(harness: &Harness<'_, LagesbildApp>, needle: &str) -> bool {

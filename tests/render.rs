@@ -153,7 +153,7 @@ fn render_draws_an_offline_archive_under_the_layers_and_names_its_source() {
 }
 
 #[test]
-fn render_refuses_bad_sizes_tile_servers_and_missing_projects_with_a_reason() {
+fn render_refuses_bad_sizes_and_missing_projects_and_draws_plain_without_cached_tiles() {
     let dir = Dir::new();
     demo(&dir);
     let out = run_cli_in(
@@ -179,8 +179,11 @@ fn render_refuses_bad_sizes_tile_servers_and_missing_projects_with_a_reason() {
             "x.png",
         ],
     );
-    assert_exit(&out, 2);
-    assert!(text(&out).1.contains("tile server"), "{:?}", text(&out));
+    // A tile server with nothing in the tile cache: the plain background,
+    // said so, and no network wait.
+    assert_exit(&out, 0);
+    assert!(text(&out).1.contains("no cached tiles"), "{:?}", text(&out));
+    std::fs::remove_file(dir.path("x.png")).unwrap();
     let out = run_cli_in(dir.root(), &["render", "nothere.gpkg", "--out", "x.png"]);
     assert_exit(&out, 2);
     assert!(text(&out).1.contains("nothere.gpkg"), "{:?}", text(&out));
@@ -201,6 +204,11 @@ fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
     harness.get_by_label("Exportera bild…").hover();
     harness.run_steps(2);
     harness.get_by_label("Fönstrets storlek").click();
+    harness.run_steps(1);
+    // The app is busy meanwhile: the status bar shows the export's
+    // progress with "Avbryt" (the UI thread keeps drawing).
+    assert!(harness.state().is_exporting_image());
+    assert!(harness.state().is_busy());
     let mut saved = None;
     for _ in 0..3000 {
         harness.run_steps(1);
@@ -223,10 +231,185 @@ fn arkiv_exportera_bild_saves_the_map_next_to_the_project_off_the_ui_thread() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let saved = saved.expect("the picture was saved next to the project");
+    assert!(!harness.state().is_exporting_image());
     let (w, h, rgba) = read_png(&saved);
     // The map's size in the 1280 × 800 window (panels around it).
     assert!(w > 300 && w < 1280 && h > 300 && h < 800, "{w}×{h}");
     let distinct: std::collections::BTreeSet<[u8; 3]> =
         rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
     assert!(distinct.len() > 100, "only {} colours", distinct.len());
+}
+
+// ---- The app's tile cache as the background ----
+
+use crate::tiles::{TileServer, map_harness, status, step_until};
+use lagesbild::gui::map::tiles::{OfflinePolicy, TileCatalog, TileStatus};
+use lagesbild::model::LonLat;
+use lagesbild::model::view::{SavedView, ViewExtent};
+
+/// A view of the inner `share` of the map a 512×384 harness showed at zoom
+/// 12 around (14.585, 56.051), moved east by `shift` harness widths.
+fn harness_view(title: &str, memory: &walkers::MapMemory, share: f32, shift: f32) -> SavedView {
+    let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(512.0, 384.0));
+    let projection = walkers::MercatorProjection;
+    let p = walkers::Projector::new(rect, &projection, memory, walkers::lon_lat(14.585, 56.051));
+    let c = rect.center() + egui::vec2(shift * 512.0, 0.0);
+    let half = rect.size() * share / 2.0;
+    let a = p.unproject((c - half).to_vec2());
+    let b = p.unproject((c + half).to_vec2());
+    SavedView {
+        title: title.into(),
+        notes: String::new(),
+        extent: ViewExtent::from_corners(LonLat::new(a.x(), a.y()), LonLat::new(b.x(), b.y())),
+        layers: vec![],
+        filter: Default::default(),
+        analysis: Default::default(),
+    }
+}
+
+/// Pixels in the colour of the test server's zoom-12 tiles here (red 240,
+/// green 206 and blue about 25 from the tile numbers, toned down a little
+/// as the app draws tiles): strong yellow, unlike the light plain ground.
+fn tile_pixels(rgba: &[u8]) -> usize {
+    rgba.chunks(4)
+        .filter(|p| p[0] > 180 && p[1] > 150 && p[2] < 60)
+        .count()
+}
+
+#[test]
+fn render_draws_the_apps_tile_cache_and_the_plain_ground_where_it_has_none() {
+    let dir = Dir::new();
+    demo(&dir);
+    // The app's map fills its cache from a tile server on 127.0.0.1 …
+    let server = TileServer::start(0, std::time::Duration::from_millis(5));
+    std::fs::create_dir_all(dir.path("maps")).unwrap();
+    let toml = dir.write(
+        "maps/tiles.toml",
+        format!(
+            "[[source]]\nname = \"Testkarta\"\nkind = \"xyz\"\nurl = \"{}\"\n\
+             attribution = \"© Testkartan\"\nattribution_url = \"https://example.org/\"\n\
+             max_zoom = 18\n",
+            server.url_template()
+        ),
+    );
+    let cache_root = dir.path("cache");
+    let mut h = map_harness(
+        TileCatalog::load_or_fallback(&toml),
+        Some(&cache_root),
+        OfflinePolicy::default(),
+    );
+    let ready = step_until(&mut h, std::time::Duration::from_secs(20), |h| {
+        let loaded = h.state().tiles.as_ref().map_or(0, |t| t.loaded_tiles());
+        loaded >= 4 && status(h) == TileStatus::Ready
+    });
+    assert!(ready, "tiles did not load: {:?}", status(&mut h));
+    let cache_dir = h.state().tiles.as_ref().unwrap().cache_dir(0).unwrap();
+    let memory = h.state().memory.clone();
+    drop(h);
+    // … then the server is gone: render must not wait for it.
+    drop(server.stop());
+    let inside = harness_view("I cachen", &memory, 0.8, 0.0);
+    let outside = harness_view("Utanför", &memory, 0.8, 3.0);
+    lagesbild::store::open(dir.path("demo.gpkg"))
+        .unwrap()
+        .put_views(&[inside, outside])
+        .unwrap();
+    let render = |view: &str, out: &str| {
+        let started = std::time::Instant::now();
+        let o = run_cli_in(
+            dir.root(),
+            &[
+                "render",
+                "demo.gpkg",
+                "--view",
+                view,
+                "--size",
+                "512x384",
+                "--no-analysis",
+                "--basemap",
+                "Testkarta",
+                "--tile-cache",
+                cache_dir.to_str().unwrap(),
+                "--out",
+                out,
+            ],
+        );
+        assert_exit(&o, 0);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "render waited {:?}",
+            started.elapsed()
+        );
+        read_png(&dir.path(out))
+    };
+    let (w, h, rgba) = render("I cachen", "in.png");
+    assert_eq!((w, h), (512, 384));
+    let n = tile_pixels(&rgba);
+    // (The title, legend and scale bar cover much of a small picture.)
+    assert!(
+        n > (w * h / 3) as usize,
+        "{n} of {} pixels from the cached tiles",
+        w * h
+    );
+    // The attribution is the source's.
+    assert!(dark_pixels(&rgba, w, w - 160, h - 24, w - 4, h - 2) > 20);
+    // Where the cache has no tiles: the plain ground, no tile colour.
+    let (w, h, rgba) = render("Utanför", "out.png");
+    // (A yellow incident marker or two may match the tile colour.)
+    let n = tile_pixels(&rgba);
+    assert!(
+        n < (w * h / 100) as usize,
+        "{n} tile pixels where none are cached"
+    );
+    let ground = lagesbild::render::map::PLAIN_GROUND;
+    let plain = rgba
+        .chunks(4)
+        .filter(|p| p[0] == ground.r() && p[1] == ground.g() && p[2] == ground.b())
+        .count();
+    assert!(plain > (w * h / 3) as usize, "{plain} plain pixels");
+}
+
+#[test]
+fn arkiv_exportera_bild_can_be_cancelled_from_the_status_bar() {
+    use crate::gui_util::{app_on, demo, settle};
+    use egui_kittest::kittest::Queryable as _;
+
+    let dir = Dir::new();
+    let project = demo(&dir, "600");
+    let mut harness = app_on(project);
+    settle(&mut harness);
+    harness.get_by_label("Arkiv").click();
+    harness.run_steps(2);
+    harness.get_by_label("Exportera bild…").hover();
+    harness.run_steps(2);
+    // A4 at 300 dpi: long enough to cancel while it runs.
+    harness.get_by_label("A4 liggande, 300 dpi").click();
+    harness.run_steps(3);
+    assert!(harness.state().is_exporting_image());
+    // "Avbryt" in the status bar (the export window has one too).
+    let cancel = harness
+        .get_all_by_label("Avbryt")
+        .next()
+        .expect("a cancel button while exporting");
+    cancel.click();
+    let mut done = false;
+    for _ in 0..3000 {
+        harness.run_steps(1);
+        if !harness.state().is_exporting_image() {
+            done = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(done, "the export did not stop");
+    harness.run_steps(2);
+    harness.get_by_label("Exporten avbröts; ingen bild sparades.");
+    let pngs = std::fs::read_dir(dir.root())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".png")
+        })
+        .count();
+    assert_eq!(pngs, 0, "no picture written after a cancel");
 }

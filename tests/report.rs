@@ -286,3 +286,135 @@ fn the_report_refuses_a_reversed_period_and_leaves_no_file() {
     assert!(text(&out).1.contains("after"), "{:?}", text(&out));
     assert!(!dir.path("x.pdf").exists());
 }
+
+/// Every word poppler finds: (page, xMin, yMin, xMax, yMax, text).
+fn pdf_words(pdf: &Path) -> Vec<(usize, f32, f32, f32, f32, String)> {
+    let out = Command::new(poppler("pdftotext"))
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext -bbox: {:?}", text(&out));
+    let html = String::from_utf8(out.stdout).expect("UTF-8");
+    let attr = |tag: &str, name: &str| -> f32 {
+        let key = format!("{name}=\"");
+        let at = tag.find(&key).unwrap_or_else(|| panic!("{name} in {tag}")) + key.len();
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut words = Vec::new();
+    let mut page = 0;
+    for part in html.split('<').skip(1) {
+        if part.starts_with("page ") {
+            page += 1;
+        } else if let Some(rest) = part.strip_prefix("word ") {
+            let (tag, word) = rest.split_once('>').unwrap();
+            words.push((
+                page,
+                attr(tag, "xMin"),
+                attr(tag, "yMin"),
+                attr(tag, "xMax"),
+                attr(tag, "yMax"),
+                word.replace("&amp;", "&"),
+            ));
+        }
+    }
+    words
+}
+
+#[test]
+fn long_names_wrap_inside_their_table_cells() {
+    let dir = Dir::new();
+    let root = dir.root();
+    assert_exit(
+        &run_cli_in(
+            root,
+            &[
+                "demo",
+                "--out",
+                "demo.gpkg",
+                "--count",
+                "300",
+                "--seed",
+                "5",
+            ],
+        ),
+        0,
+    );
+    let area = dir.write(
+        "park.geojson",
+        r#"{"type":"Polygon","coordinates":[[[14.57,56.04],[14.60,56.04],[14.60,56.06],[14.57,56.06],[14.57,56.04]]]}"#,
+    );
+    let name = "Kvällsnärvaro och trygghetsvandringar i centrum, hamnområdet och Stortorget";
+    let place = "Stortorget vid Sölvesborgs kyrka och gångstråket mot Hamnplan";
+    let out = run_cli_in(
+        root,
+        &[
+            "measure",
+            "add",
+            "demo.gpkg",
+            "--name",
+            name,
+            "--area",
+            area.to_str().unwrap(),
+            "--start",
+            "2026-03-01",
+            "--place",
+            place,
+            "--responsible",
+            "Brottsförebyggande samordnaren",
+            "--category",
+            "ordningsstorning",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_exit(
+        &run_cli_in(root, &["report", "demo.gpkg", "--out", "r.pdf"]),
+        0,
+    );
+    let words = pdf_words(&dir.path("r.pdf"));
+    assert!(words.len() > 200, "{} words", words.len());
+    // A4 595 pt wide, margins 50 pt: no word leaves the text column …
+    for (page, x0, _, x1, _, w) in &words {
+        assert!(
+            *x0 >= 49.0 && *x1 <= 546.0,
+            "page {page}: {w:?} at {x0}–{x1} leaves the text column"
+        );
+    }
+    // … and no two words on one line overlap (an overflowing cell would
+    // run into its neighbour).
+    type Line = Vec<(f32, f32, String)>;
+    let mut by_line: std::collections::BTreeMap<(usize, i64), Line> = Default::default();
+    for (page, x0, y0, x1, _, w) in &words {
+        by_line
+            .entry((*page, (*y0 * 2.0).round() as i64))
+            .or_default()
+            .push((*x0, *x1, w.clone()));
+    }
+    for ((page, _), mut line) in by_line {
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for pair in line.windows(2) {
+            assert!(
+                pair[0].1 <= pair[1].0 + 0.5,
+                "page {page}: {:?} runs into {:?}",
+                pair[0].2,
+                pair[1].2
+            );
+        }
+    }
+    // The measure's name is all there, wrapped onto more than one line.
+    let find = |w: &str| {
+        words
+            .iter()
+            .find(|x| x.5 == w)
+            .unwrap_or_else(|| panic!("{w:?} not in the PDF"))
+    };
+    let first = find("Kvällsnärvaro");
+    let last = find("Stortorget");
+    assert!(
+        last.2 > first.2 + 5.0,
+        "the name did not wrap: {first:?} {last:?}"
+    );
+    find("trygghetsvandringar");
+    find("Hamnplan");
+}

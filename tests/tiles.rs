@@ -38,7 +38,7 @@ fn png_tile(rgb: [u8; 3]) -> Vec<u8> {
 
 /// What the test server saw.
 #[derive(Default)]
-struct Seen {
+pub(crate) struct Seen {
     /// (path, user agent) of each request.
     requests: Mutex<Vec<(String, String)>>,
     in_flight: AtomicUsize,
@@ -48,7 +48,7 @@ struct Seen {
 /// A tiny HTTP/1.1 tile server: `/{z}/{x}/{y}.png` gives a PNG whose colour depends on
 /// the tile, each answer after `delay` (so overlapping requests would show), with
 /// `Connection: close`. It stops when dropped, after `max_requests`, or after 60 s.
-struct TileServer {
+pub(crate) struct TileServer {
     port: u16,
     seen: Arc<Seen>,
     stop: Arc<AtomicBool>,
@@ -56,7 +56,7 @@ struct TileServer {
 }
 
 impl TileServer {
-    fn start(port: u16, delay: Duration) -> TileServer {
+    pub(crate) fn start(port: u16, delay: Duration) -> TileServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind test server");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -93,7 +93,7 @@ impl TileServer {
         }
     }
 
-    fn url_template(&self) -> String {
+    pub(crate) fn url_template(&self) -> String {
         format!("http://127.0.0.1:{}/{{z}}/{{x}}/{{y}}.png", self.port)
     }
 
@@ -106,7 +106,7 @@ impl TileServer {
     }
 
     /// Stops accepting, waits for open connections, and closes the port.
-    fn stop(mut self) -> Arc<Seen> {
+    pub(crate) fn stop(mut self) -> Arc<Seen> {
         self.shutdown();
         self.seen.clone()
     }
@@ -199,15 +199,15 @@ fn write_tiles_toml(dir: &Dir, url: &str) -> PathBuf {
 }
 
 /// The map in a harness: the manager is built on the first frame, as the app does.
-struct MapState {
+pub(crate) struct MapState {
     catalog: Option<TileCatalog>,
     cache_root: Option<PathBuf>,
     policy: OfflinePolicy,
-    tiles: Option<TileManager>,
-    memory: MapMemory,
+    pub(crate) tiles: Option<TileManager>,
+    pub(crate) memory: MapMemory,
 }
 
-fn map_harness(
+pub(crate) fn map_harness(
     catalog: TileCatalog,
     cache_root: Option<&Path>,
     policy: OfflinePolicy,
@@ -256,7 +256,7 @@ fn textured_meshes(h: &Harness<'_, MapState>) -> usize {
 }
 
 /// Steps the harness until `done` or `limit`; panics if one frame takes over 1 s.
-fn step_until(
+pub(crate) fn step_until(
     h: &mut Harness<'_, MapState>,
     limit: Duration,
     mut done: impl FnMut(&mut Harness<'_, MapState>) -> bool,
@@ -278,7 +278,7 @@ fn step_until(
     false
 }
 
-fn status(h: &mut Harness<'_, MapState>) -> TileStatus {
+pub(crate) fn status(h: &mut Harness<'_, MapState>) -> TileStatus {
     h.state_mut()
         .tiles
         .as_mut()

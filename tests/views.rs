@@ -109,3 +109,62 @@ fn a_bad_view_file_is_refused_and_stores_nothing() {
     let out = run_cli_in(root, &["view", "list", "p.gpkg"]);
     assert!(text(&out).0.contains("no saved views"));
 }
+
+#[test]
+fn a_view_is_renamed_and_removed_from_the_command_line() {
+    let dir = Dir::new();
+    let root = dir.root();
+    assert_exit(
+        &run_cli_in(root, &["demo", "--out", "p.gpkg", "--count", "50"]),
+        0,
+    );
+    let file = dir.write(
+        "in.json",
+        ViewFile::new(vec![view("Centrum"), view("Hamnen"), view("Hela kommunen")]).to_json(),
+    );
+    assert_exit(
+        &run_cli_in(root, &["view", "import", "p.gpkg", file.to_str().unwrap()]),
+        0,
+    );
+    let out = run_cli_in(
+        root,
+        &["view", "rename", "p.gpkg", "Hamnen", "Hamnen på kvällen"],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        text(&out).0.contains("renamed view \"Hamnen\""),
+        "{}",
+        text(&out).0
+    );
+    // Taken and missing titles are refused and change nothing.
+    let out = run_cli_in(
+        root,
+        &["view", "rename", "p.gpkg", "Centrum", "Hela kommunen"],
+    );
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("exists already"), "{}", text(&out).1);
+    let out = run_cli_in(root, &["view", "rename", "p.gpkg", "Saknas", "X"]);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("no saved view titled \"Saknas\""));
+    let out = run_cli_in(root, &["view", "rename", "p.gpkg", "Centrum", " "]);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("title is empty"), "{}", text(&out).1);
+
+    let out = run_cli_in(root, &["view", "remove", "p.gpkg", "Centrum"]);
+    assert_exit(&out, 0);
+    let out = run_cli_in(root, &["view", "remove", "p.gpkg", "Centrum"]);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("no saved view titled \"Centrum\""));
+
+    let out = run_cli_in(root, &["view", "list", "p.gpkg"]);
+    let listed = text(&out).0;
+    assert!(listed.contains(" 1. Hamnen på kvällen"), "{listed}");
+    assert!(listed.contains(" 2. Hela kommunen"), "{listed}");
+    assert!(!listed.contains("Centrum"), "{listed}");
+    let views = lagesbild::store::open(dir.path("p.gpkg"))
+        .unwrap()
+        .views()
+        .unwrap();
+    assert_eq!(views[0].notes, "Visa centrum först.");
+    assert_valid_gpkg(&dir.path("p.gpkg"));
+}

@@ -130,6 +130,13 @@ impl std::fmt::Display for Period {
     }
 }
 
+/// The default cell side, metres.
+pub const DEFAULT_CELL_M: f64 = 250.0;
+/// The default least number of incidents (both periods) for a cell to be tested.
+pub const DEFAULT_MIN_COUNT: u32 = 5;
+/// The default significance level.
+pub const DEFAULT_ALPHA: f64 = 0.05;
+
 /// Parameters of [`change_map`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeParams {
@@ -147,14 +154,15 @@ pub struct ChangeParams {
 }
 
 impl ChangeParams {
-    /// Defaults: 250 m cells, at least 5 incidents, α = 0.05 with FDR.
+    /// Defaults: 250 m cells, at least 5 incidents, α = 0.05 with FDR
+    /// ([`DEFAULT_CELL_M`], [`DEFAULT_MIN_COUNT`], [`DEFAULT_ALPHA`]).
     pub fn new(before: Period, after: Period) -> ChangeParams {
         ChangeParams {
             before,
             after,
-            cell_m: 250.0,
-            min_count: 5,
-            alpha: 0.05,
+            cell_m: DEFAULT_CELL_M,
+            min_count: DEFAULT_MIN_COUNT,
+            alpha: DEFAULT_ALPHA,
             fdr: true,
             study_area: None,
         }

@@ -61,7 +61,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Saved views of a project (map extent, layers, filter, analysis,
     /// title, speaker notes): list them, export them to a JSON file, import
-    /// such a file. Presentation mode (F5 in the app) steps through them.
+    /// such a file, remove or rename one. Presentation mode (F5 in the app)
+    /// steps through them.
     View(ViewArgs),
     /// Measures (insatser): register, list and remove.
     Measure(super::follow_args::MeasureArgs),
@@ -214,6 +215,23 @@ pub enum ViewCommand {
         /// The view file (.json).
         file: PathBuf,
     },
+    /// Remove the view titled NAME (exact) from the project.
+    Remove {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view's title.
+        name: String,
+    },
+    /// Give the view titled NAME the title NEW (its place, extent and
+    /// notes stay).
+    Rename {
+        /// The project file (.gpkg).
+        project: PathBuf,
+        /// The view's title now.
+        name: String,
+        /// Its new title (not taken by another view).
+        new: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -254,10 +272,16 @@ pub struct RenderArgs {
     /// 2 draws the same map with everything twice as large (print).
     #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
     pub scale: f32,
-    /// Background: an MBTiles file, or the name of an offline source in
-    /// maps/tiles.toml. Without it, the plain background.
+    /// Background: an MBTiles file, or the name of a source in
+    /// maps/tiles.toml: an offline archive, or a tile server whose tiles
+    /// the app's tile cache holds (never downloaded; missing tiles leave
+    /// the plain background). Without it, the plain background.
     #[arg(long, value_name = "NAME|FILE.mbtiles")]
     pub basemap: Option<String>,
+    /// The tile cache of the --basemap tile server (default: the app's,
+    /// <user cache dir>/lagesbild/tiles/<source>).
+    #[arg(long, value_name = "DIR")]
+    pub tile_cache: Option<PathBuf>,
     /// Title (default: the project's name).
     #[arg(long)]
     pub title: Option<String>,

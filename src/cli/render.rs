@@ -20,7 +20,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let lang = parse_lang(&args.lang)?;
     let basemap = match &args.basemap {
         None => Basemap::Plain,
-        Some(b) => resolve_basemap(b)?,
+        Some(b) => resolve_basemap(b, args.tile_cache.as_deref())?,
     };
     let mut spec = PictureSpec {
         width_px,
@@ -136,10 +136,11 @@ fn parse_lang(text: &str) -> anyhow::Result<Language> {
     }
 }
 
-/// An `.mbtiles` path, or the name of a source in the tile catalogue that is
-/// an offline archive. A tile server is refused: a picture never waits for a
-/// network.
-fn resolve_basemap(text: &str) -> anyhow::Result<Basemap> {
+/// An `.mbtiles` path, or the name of a source in the tile catalogue: an
+/// offline archive, or a tile server read from its tile cache (`cache_dir`,
+/// else the app's). A picture never waits for a network: without cached
+/// tiles the plain background is drawn, and said so on stderr.
+fn resolve_basemap(text: &str, cache_dir: Option<&std::path::Path>) -> anyhow::Result<Basemap> {
     let path = PathBuf::from(text);
     if path
         .extension()
@@ -160,10 +161,33 @@ fn resolve_basemap(text: &str) -> anyhow::Result<Basemap> {
     };
     match &source.kind {
         SourceKind::MbTiles { path } => Ok(Basemap::MbTiles(path.clone())),
-        SourceKind::Xyz { .. } => anyhow::bail!(
-            "--basemap {text:?} is a tile server; render draws only from offline archives \
-             (.mbtiles, e.g. made with the app's area download) and never waits for a network"
-        ),
+        SourceKind::Xyz { url, subdomains } => {
+            let dir = match cache_dir {
+                Some(d) => d.to_owned(),
+                None => lagesbild::gui::map::tiles::default_cache_root()
+                    .map(|r| r.join(lagesbild::gui::map::tiles::cache_dir_name(&source.name)))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--basemap {text:?}: this system has no user cache folder; give --tile-cache DIR"
+                        )
+                    })?,
+            };
+            if !dir.join("index-v5").is_dir() {
+                eprintln!(
+                    "note: {}: no cached tiles of {text:?} (the app caches what it shows); \
+                     the plain background is drawn",
+                    dir.display()
+                );
+                return Ok(Basemap::Plain);
+            }
+            Ok(Basemap::TileCache {
+                dir,
+                template: url.clone(),
+                subdomains: subdomains.clone(),
+                attribution: source.attribution.clone(),
+                attribution_url: source.attribution_url.clone(),
+            })
+        }
     }
 }
 

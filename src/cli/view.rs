@@ -1,6 +1,8 @@
 //! `lagesbild view list PROJECT [--json]`,
 //! `lagesbild view export PROJECT [--name NAME] --out FILE.json`,
-//! `lagesbild view import PROJECT FILE.json`.
+//! `lagesbild view import PROJECT FILE.json`,
+//! `lagesbild view remove PROJECT NAME`,
+//! `lagesbild view rename PROJECT NAME NEW`.
 //!
 //! Saved views live in the project (see [`lagesbild::model::view`]); this
 //! module reads and writes the view file, calls the store and prints.
@@ -77,6 +79,38 @@ pub fn run(args: &ViewArgs) -> anyhow::Result<Outcome> {
                 };
                 writeln!(out, "{verb} view {:?}", v.title)?;
             }
+            Ok(Outcome::Success)
+        }
+        ViewCommand::Remove { project, name } => {
+            let mut store = store::open(project.as_path())?;
+            if !store.remove_view(name)? {
+                anyhow::bail!(
+                    "{}: no saved view titled {name:?} (see `lagesbild view list`)",
+                    project.display()
+                );
+            }
+            println!("removed view {name:?}");
+            Ok(Outcome::Success)
+        }
+        ViewCommand::Rename { project, name, new } => {
+            let mut store = store::open(project.as_path())?;
+            let mut views = store.views()?;
+            let new = new.trim();
+            if views.iter().any(|v| v.title == new && v.title != *name) {
+                anyhow::bail!(
+                    "{}: a view titled {new:?} exists already",
+                    project.display()
+                );
+            }
+            let Some(view) = views.iter_mut().find(|v| v.title == *name) else {
+                anyhow::bail!(
+                    "{}: no saved view titled {name:?} (see `lagesbild view list`)",
+                    project.display()
+                );
+            };
+            view.title = new.to_owned();
+            store.replace_views(&views)?;
+            println!("renamed view {name:?} to {new:?}");
             Ok(Outcome::Success)
         }
     }

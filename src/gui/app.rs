@@ -281,6 +281,7 @@ impl LagesbildApp {
             || self.present.is_busy()
             || self.time.is_busy()
             || self.follow.is_busy()
+            || self.image_export.is_busy()
     }
 
     /// The follow-up window (measures, evaluation, presence).

@@ -54,6 +54,18 @@ pub enum Basemap {
     Plain,
     /// Raster tiles from an MBTiles archive on disk.
     MbTiles(PathBuf),
+    /// The tiles of a tile server that the app's HTTP cache holds (never
+    /// downloaded: missing ones leave the plain background); see
+    /// [`super::tile_cache`].
+    TileCache {
+        /// The source's cache folder (`<cache>/lagesbild/tiles/<source>`).
+        dir: PathBuf,
+        /// Its XYZ URL template and subdomains, as in `maps/tiles.toml`.
+        template: String,
+        subdomains: Vec<String>,
+        attribution: String,
+        attribution_url: String,
+    },
 }
 
 /// What picture to make.
@@ -272,17 +284,41 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
     let ctx = egui::Context::default();
     ctx.set_visuals(egui::Visuals::light());
     let mut archive = match &spec.basemap {
-        Basemap::Plain => None,
         Basemap::MbTiles(path) => {
             Some(MbTiles::open(path, &ctx).map_err(|e| RenderError::Basemap {
                 path: path.clone(),
                 reason: e.to_string(),
             })?)
         }
+        _ => None,
+    };
+    let mut cached = match &spec.basemap {
+        Basemap::TileCache {
+            dir,
+            template,
+            subdomains,
+            attribution,
+            attribution_url,
+        } => Some(
+            super::tile_cache::CachedTiles::open(
+                dir,
+                template,
+                subdomains,
+                attribution,
+                attribution_url,
+                &ctx,
+            )
+            .map_err(|e| RenderError::Basemap {
+                path: dir.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        _ => None,
     };
     let attribution = archive
         .as_ref()
         .map(|a| a.attribution().text.to_owned())
+        .or_else(|| cached.as_ref().map(|c| c.attribution().text.to_owned()))
         .filter(|t| !t.is_empty());
     let analysis = scene.analysis.as_ref();
     let heat_texture = analysis.and_then(|a| a.heatmap.as_ref().ok()).map(|h| {
@@ -434,24 +470,28 @@ pub fn draw(scene: &Scene, spec: &PictureSpec) -> Result<Canvas, RenderError> {
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)
                 .show(ui, |ui| {
-                    let plain_shown = archive.is_none();
+                    // The boundary and place names also under a cache
+                    // that lacked tiles in an earlier pass of this picture.
+                    let plain_shown =
+                        archive.is_none() && cached.as_ref().is_none_or(|c| c.missing_tiles() > 0);
                     ui.painter().rect_filled(ui.max_rect(), 0.0, PLAIN_GROUND);
-                    walkers::Map::new(
-                        archive.as_mut().map(|t| t as &mut dyn walkers::Tiles),
-                        &mut memory,
-                        center,
-                    )
-                    .with_plugin(PlainBackgroundPlugin {
-                        map: &plain,
-                        shown: plain_shown,
-                        style: PlainStyle::default(),
-                    })
-                    .with_plugin(stack)
-                    .with_plugin(area)
-                    .with_plugin(ScaleBar { lang })
-                    .show(ui, |ui, response, _projector, _memory| {
-                        decor.paint(ui, response.rect);
-                    });
+                    let tiles: Option<&mut dyn walkers::Tiles> = match (&mut archive, &mut cached) {
+                        (Some(a), _) => Some(a),
+                        (None, Some(c)) => Some(c),
+                        (None, None) => None,
+                    };
+                    walkers::Map::new(tiles, &mut memory, center)
+                        .with_plugin(PlainBackgroundPlugin {
+                            map: &plain,
+                            shown: plain_shown,
+                            style: PlainStyle::default(),
+                        })
+                        .with_plugin(stack)
+                        .with_plugin(area)
+                        .with_plugin(ScaleBar { lang })
+                        .show(ui, |ui, response, _projector, _memory| {
+                            decor.paint(ui, response.rect);
+                        });
                 });
         });
         store.set(&output.textures_delta);

@@ -5,6 +5,7 @@
 pub mod map;
 pub mod raster;
 pub mod text;
+pub mod tile_cache;
 
 pub use map::{
     Basemap, PictureSpec, RenderError, Scene, draw, png_bytes, render_to_png, write_png,

@@ -27,6 +27,7 @@ pub enum Key {
     Failed,
     Incidents,
     OfWhich,
+    ExportCancelled,
 }
 
 /// `key` in `lang`.
@@ -64,6 +65,8 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, A4Landscape) => "A4 landscape, 300 dpi",
         (Swedish, Save) => "Spara PNG…",
         (English, Save) => "Save PNG…",
+        (Swedish, ExportCancelled) => "Exporten avbröts; ingen bild sparades.",
+        (English, ExportCancelled) => "The export was cancelled; no picture was saved.",
         (Swedish, Cancel) => "Avbryt",
         (English, Cancel) => "Cancel",
         (Swedish, Rendering) => "Ritar bilden…",

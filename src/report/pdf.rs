@@ -18,10 +18,22 @@ pub const PAGE_W: f32 = 595.0;
 pub const PAGE_H: f32 = 842.0;
 pub const MARGIN: f32 = 50.0;
 const FOOTER_H: f32 = 30.0;
+/// Space between a table cell's text and its column's edges, points.
+const CELL_PAD: f32 = 3.0;
+/// Distance between the lines of a wrapped cell, in font sizes.
+const LINE_STEP: f32 = 1.2;
 
-/// Mean advance of Ubuntu Light per em (measured over Swedish text); used
-/// to wrap lines and size table columns.
-const EM_ADVANCE: f32 = 0.50;
+/// The report's font (egui's bundled Ubuntu Light).
+fn font_data() -> &'static [u8] {
+    epaint_default_fonts::UBUNTU_LIGHT
+}
+
+/// The font as the shaper sees it, parsed once.
+fn face() -> Option<&'static rustybuzz::Face<'static>> {
+    static FACE: std::sync::OnceLock<Option<rustybuzz::Face<'static>>> = std::sync::OnceLock::new();
+    FACE.get_or_init(|| rustybuzz::Face::from_slice(font_data(), 0))
+        .as_ref()
+}
 
 /// One drawing operation, kept until the page is written.
 enum Op {
@@ -55,8 +67,9 @@ enum Op {
     },
 }
 
-/// A table: header row, rows, relative column widths; the first column is
-/// left-aligned, the others right-aligned (numbers).
+/// A table: header row, rows, relative column widths; a column of numbers
+/// (every cell starts with a digit, "<" or a minus, e.g. "12", "<3", "8 %")
+/// is right-aligned, other columns left-aligned.
 pub struct Table {
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -83,9 +96,64 @@ pub enum PdfError {
     Write(String),
 }
 
-/// Estimated width of `text` at `size` points.
+/// The width of `text` at `size` points as the PDF draws it: shaped with
+/// the embedded font (rustybuzz, as krilla does), advances and kerning
+/// summed. (Without the font, which is compiled in, a wide 0.6 em per
+/// character.)
 pub fn text_width(text: &str, size: f32) -> f32 {
-    text.chars().count() as f32 * size * EM_ADVANCE
+    let Some(face) = face() else {
+        return text.chars().count() as f32 * size * 0.6;
+    };
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    buffer.guess_segment_properties();
+    let shaped = rustybuzz::shape(face, &[], buffer);
+    let units: i64 = shaped
+        .glyph_positions()
+        .iter()
+        .map(|p| i64::from(p.x_advance))
+        .sum();
+    units as f32 / face.units_per_em().max(1) as f32 * size
+}
+
+/// Splits `text` into lines no wider than `max_w` points at `size`
+/// (measured with [`text_width`]): at spaces, and inside a word only when
+/// the word alone is wider than a line. Empty text gives no lines.
+pub fn wrap_to_width(text: &str, size: f32, max_w: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let joined = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(&joined, size) <= max_w {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if text_width(word, size) <= max_w {
+            line = word.to_owned();
+            continue;
+        }
+        // A word wider than the line: break it between characters.
+        for c in word.chars() {
+            let mut longer = line.clone();
+            longer.push(c);
+            if !line.is_empty() && text_width(&longer, size) > max_w {
+                lines.push(std::mem::replace(&mut line, c.to_string()));
+            } else {
+                line = longer;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 impl Writer {
@@ -158,35 +226,42 @@ impl Writer {
 
     /// A paragraph wrapped to the text width.
     pub fn paragraph(&mut self, text: &str, size: f32) {
-        let max = ((PAGE_W - 2.0 * MARGIN) / (size * EM_ADVANCE)).floor() as usize;
-        for line in wrap(text, max.max(10)) {
+        for line in wrap_to_width(text, size, PAGE_W - 2.0 * MARGIN) {
             self.line(&line, size, [30, 30, 30]);
         }
         self.space(size * 0.5);
     }
 
-    /// A table; its header repeats on every page it spans.
+    /// A table; its header repeats on every page it spans. A cell wider
+    /// than its column wraps onto more lines (the row grows), so no text
+    /// leaves its cell.
     pub fn table(&mut self, table: &Table) {
         let size = table.font_size;
-        let row_h = size * 1.6;
         let total: f32 = table.widths.iter().sum();
         let width = PAGE_W - 2.0 * MARGIN;
         let cols: Vec<f32> = table.widths.iter().map(|w| w / total * width).collect();
+        let header_lines = cell_lines(&table.header, &cols, size);
+        let right: Vec<bool> = (0..cols.len())
+            .map(|k| k > 0 && numeric_column(table, k))
+            .collect();
         let header = |w: &mut Writer| {
-            w.ensure(row_h * 2.0);
+            let h = row_height(&header_lines, size);
+            w.ensure(h + size * 1.6);
             let y = w.y;
             w.ops().push(Op::Rect {
                 x: MARGIN,
                 y,
                 w: width,
-                h: row_h,
+                h,
                 color: [225, 230, 240],
             });
-            w.cells(&table.header, &cols, y, size, [10, 10, 10]);
-            w.y += row_h;
+            w.cells(&header_lines, &cols, &right, y, size, [10, 10, 10]);
+            w.y += h;
         };
         header(self);
         for (i, row) in table.rows.iter().enumerate() {
+            let lines = cell_lines(row, &cols, size);
+            let row_h = row_height(&lines, size);
             if self.y + row_h > PAGE_H - MARGIN - FOOTER_H {
                 self.page_break();
                 header(self);
@@ -201,27 +276,38 @@ impl Writer {
                     color: [245, 246, 249],
                 });
             }
-            self.cells(row, &cols, y, size, [30, 30, 30]);
+            self.cells(&lines, &cols, &right, y, size, [30, 30, 30]);
             self.y += row_h;
         }
         self.space(size);
     }
 
-    fn cells(&mut self, cells: &[String], cols: &[f32], y: f32, size: f32, color: [u8; 3]) {
+    /// Draws a row's cells, each already wrapped to its column.
+    fn cells(
+        &mut self,
+        cells: &[Vec<String>],
+        cols: &[f32],
+        right: &[bool],
+        y: f32,
+        size: f32,
+        color: [u8; 3],
+    ) {
         let mut x = MARGIN;
-        for (k, (text, w)) in cells.iter().zip(cols).enumerate() {
-            let tx = if k == 0 {
-                x + 3.0
-            } else {
-                x + w - 3.0 - text_width(text, size)
-            };
-            self.ops().push(Op::Text {
-                x: tx,
-                y: y + size * 1.2,
-                size,
-                text: text.clone(),
-                color,
-            });
+        for (k, (lines, w)) in cells.iter().zip(cols).enumerate() {
+            for (n, text) in lines.iter().enumerate() {
+                let tx = if right.get(k).copied().unwrap_or(false) {
+                    x + w - CELL_PAD - text_width(text, size)
+                } else {
+                    x + CELL_PAD
+                };
+                self.ops().push(Op::Text {
+                    x: tx,
+                    y: y + size * 1.2 + n as f32 * size * LINE_STEP,
+                    size,
+                    text: text.clone(),
+                    color,
+                });
+            }
             x += w;
         }
     }
@@ -441,24 +527,38 @@ fn fill(color: [u8; 3]) -> Fill {
     }
 }
 
-/// Splits `text` into lines of at most `max` characters at spaces.
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > max {
-            lines.push(std::mem::take(&mut line));
+/// True when every non-empty cell of column `k` holds a number.
+fn numeric_column(table: &Table, k: usize) -> bool {
+    let mut any = false;
+    for row in &table.rows {
+        let Some(cell) = row.get(k).map(|c| c.trim()) else {
+            continue;
+        };
+        if cell.is_empty() || cell == "–" {
+            continue;
         }
-        if !line.is_empty() {
-            line.push(' ');
+        any = true;
+        let first = cell.chars().next().unwrap_or(' ');
+        if !(first.is_ascii_digit() || matches!(first, '<' | '-' | '−' | '+' | '±')) {
+            return false;
         }
-        line.push_str(word);
     }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    any
+}
+
+/// Each cell of a row wrapped to its column's inner width.
+fn cell_lines(cells: &[String], cols: &[f32], size: f32) -> Vec<Vec<String>> {
+    cells
+        .iter()
+        .zip(cols)
+        .map(|(text, w)| wrap_to_width(text, size, w - 2.0 * CELL_PAD))
+        .collect()
+}
+
+/// A row's height for its most wrapped cell.
+fn row_height(cells: &[Vec<String>], size: f32) -> f32 {
+    let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    size * 1.6 + (lines - 1) as f32 * size * LINE_STEP
 }
 
 #[cfg(test)]
@@ -466,17 +566,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrapping_keeps_words_whole_and_lines_short() {
-        let lines = wrap(
-            "Kartläggning av brott och ordningsstörningar i kommunen",
-            20,
+    fn widths_come_from_the_font() {
+        // Proportional: "W" is wider than "i", "mmm" three times "m".
+        assert!(text_width("W", 10.0) > 2.0 * text_width("i", 10.0));
+        let m = text_width("m", 10.0);
+        assert!((text_width("mmm", 10.0) - 3.0 * m).abs() < 0.01);
+        assert!((text_width("m", 20.0) - 2.0 * m).abs() < 0.01);
+        assert_eq!(text_width("", 10.0), 0.0);
+        // Ubuntu Light's "m" is wider than half an em, its "i" narrower.
+        assert!(m > 5.0 && text_width("i", 10.0) < 3.0, "{m}");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole_and_lines_within_the_width() {
+        let text = "Kartläggning av brott och ordningsstörningar i kommunen";
+        let lines = wrap_to_width(text, 10.0, 100.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert!(
+            lines.iter().all(|l| text_width(l, 10.0) <= 100.0),
+            "{lines:?}"
         );
-        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
-        assert_eq!(
-            lines.join(" "),
-            "Kartläggning av brott och ordningsstörningar i kommunen"
+        assert_eq!(lines.join(" "), text);
+        assert!(wrap_to_width("", 10.0, 100.0).is_empty());
+        // A word wider than the line is broken, every piece fits.
+        let long = "Skadegörelseklotterrapporteringsområdet";
+        let lines = wrap_to_width(long, 10.0, 60.0);
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert!(
+            lines.iter().all(|l| text_width(l, 10.0) <= 60.0),
+            "{lines:?}"
         );
-        assert!(wrap("", 10).is_empty());
+        assert_eq!(lines.concat(), long);
+    }
+
+    #[test]
+    fn a_long_cell_grows_its_row_instead_of_leaving_the_column() {
+        let cols = [60.0, 40.0];
+        let row = vec![
+            "Sölvesborgs centrum vid Stortorget".to_owned(),
+            "12".to_owned(),
+        ];
+        let lines = cell_lines(&row, &cols, 9.0);
+        assert!(lines[0].len() >= 2, "{lines:?}");
+        for l in &lines[0] {
+            assert!(text_width(l, 9.0) <= 60.0 - 2.0 * CELL_PAD, "{l:?}");
+        }
+        assert_eq!(lines[1], ["12"]);
+        assert!(row_height(&lines, 9.0) > row_height(&[vec!["a".into()]], 9.0));
     }
 
     #[test]

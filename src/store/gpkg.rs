@@ -886,6 +886,10 @@ impl Store for Project {
         self.delete_view(title)
     }
 
+    fn replace_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        self.write_all_views(views)
+    }
+
     // --- measures ---
     fn measures(&self) -> Result<Vec<crate::model::measure::Measure>, StoreError> {
         self.measure_list()

@@ -462,6 +462,17 @@ pub trait Store {
         })
     }
 
+    /// Replaces all saved views by `views`, in that presentation order, in
+    /// one transaction (how the app renames, reorders and deletes). Invalid
+    /// views or two with one title give [`StoreError::InvalidView`] and
+    /// change nothing.
+    fn replace_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        let _ = views;
+        Err(StoreError::Unsupported {
+            what: "replacing views",
+        })
+    }
+
     // --- measures ---
     // Measures (insatser, `model::measure`): a feature table of the project.
     // Default bodies refuse, as for the edits above.

@@ -83,6 +83,8 @@ pub enum Action {
     Present,
     /// Open the "Anslut till databas" window (File menu).
     OpenConnectDialog,
+    /// Open the views window (View → Views).
+    OpenViews,
 }
 
 impl LagesbildApp {
@@ -139,6 +141,7 @@ impl LagesbildApp {
                 if let Some((_, t)) = &self.tasks.loading {
                     t.cancel();
                 }
+                self.image_export.cancel();
             }
             Action::ZoomToProject => self.zoom_to_project = true,
             Action::ShowPlace(position, zoom) => {
@@ -182,6 +185,7 @@ impl LagesbildApp {
             Action::ShowAnalysis => self.focus_analysis = true,
             Action::SaveView => self.open_save_view_dialog(),
             Action::Present => self.start_presentation(ctx),
+            Action::OpenViews => self.open_views_window(ctx),
             Action::TogglePlan => self.toggle_plan(),
             Action::Plan(choice) => self.plan_menu_action(ctx, choice),
             Action::OpenConnectDialog => self.open_connect_dialog(),

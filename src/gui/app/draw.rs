@@ -183,6 +183,7 @@ impl LagesbildApp {
             self.follow.show(&ctx, lang);
         }
         self.save_view_window_ui(&ctx);
+        self.views_window_ui(&ctx);
         self.edit_windows_ui(&ctx, &mut actions);
         self.plan_window_ui(&ctx, &mut actions);
         if let Some(browser) = &mut self.file_browser {
@@ -462,6 +463,18 @@ impl LagesbildApp {
                 if ui
                     .add_enabled(
                         self.project.is_some(),
+                        egui::Button::new(crate::gui::present::views::tr(
+                            lang,
+                            crate::gui::present::views::V::Menu,
+                        )),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::OpenViews);
+                }
+                if ui
+                    .add_enabled(
+                        self.project.is_some(),
                         egui::Button::new(ptext::tr(lang, T::PresentMenu)).shortcut_text("F5"),
                     )
                     .clicked()
@@ -524,11 +537,13 @@ impl LagesbildApp {
     pub(super) fn status_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
         ui.horizontal(|ui| {
-            let running = self.tasks.importing.as_ref().map(|t| t.progress()).or(self
+            let running = self
                 .tasks
-                .loading
+                .importing
                 .as_ref()
-                .map(|(_, t)| t.progress()));
+                .map(|t| t.progress())
+                .or(self.tasks.loading.as_ref().map(|(_, t)| t.progress()))
+                .or(self.image_export.progress());
             if let Some(progress) = running {
                 let (stage, done, total) = progress.snapshot();
                 let bar = if total > 0 {

@@ -1,7 +1,11 @@
 //! Arkiv → Exportera bild…: the map as shown, at the window's map size or as
 //! A4 landscape at 300 dpi, drawn by [`crate::render`] on a worker thread
 //! (the project is read afresh there) and saved next to the project as
-//! `<project>-karta-<date>-<time>.png`. A small window says where it went.
+//! `<project>-karta-<date>-<time>.png`. While it runs the app is busy: the
+//! status bar and the export window show its progress with "Avbryt". The
+//! background is what the map shows: an offline archive, or the tiles of
+//! the tile server that the app's tile cache holds (missing ones plain;
+//! nothing is downloaded for the picture).
 
 use std::path::PathBuf;
 
@@ -26,9 +30,36 @@ pub enum ImageSize {
 pub struct ImageExport {
     task: Option<Task<PathBuf>>,
     notice: Option<Result<PathBuf, String>>,
+    /// "Avbryt" was pressed for the running export.
+    cancelled: bool,
+}
+
+impl ImageExport {
+    /// True while a picture is drawn.
+    pub fn is_busy(&self) -> bool {
+        self.task.is_some()
+    }
+
+    /// The running export's progress (stage, done, total).
+    pub(super) fn progress(&self) -> Option<&crate::gui::tasks::TaskProgress> {
+        self.task.as_ref().map(|t| t.progress())
+    }
+
+    /// Cancels the running export (its file is not written).
+    pub(super) fn cancel(&mut self) {
+        if let Some(t) = &self.task {
+            t.cancel();
+            self.cancelled = true;
+        }
+    }
 }
 
 impl LagesbildApp {
+    /// True while Arkiv → Exportera bild draws a picture.
+    pub fn is_exporting_image(&self) -> bool {
+        self.image_export.is_busy()
+    }
+
     /// The "Exportera bild…" submenu of Arkiv.
     pub(super) fn export_image_menu_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let lang = self.state.language;
@@ -89,10 +120,25 @@ impl LagesbildApp {
         spec.filter = self.state.filter.clone();
         spec.layers = Some(self.layers.settings());
         spec.analysis = Some(self.analysis.params().clone());
-        if let Some(tiles) = &self.tiles
-            && let SourceKind::MbTiles { path } = &tiles.active_source().kind
-        {
-            spec.basemap = Basemap::MbTiles(path.clone());
+        if let Some(tiles) = &self.tiles {
+            let source = tiles.active_source();
+            match &source.kind {
+                SourceKind::MbTiles { path } => spec.basemap = Basemap::MbTiles(path.clone()),
+                SourceKind::Xyz { url, subdomains } => {
+                    if let Some(dir) = tiles
+                        .cache_dir(tiles.selected())
+                        .filter(|d| d.join("index-v5").is_dir())
+                    {
+                        spec.basemap = Basemap::TileCache {
+                            dir,
+                            template: url.clone(),
+                            subdomains: subdomains.clone(),
+                            attribution: source.attribution.clone(),
+                            attribution_url: source.attribution_url.clone(),
+                        };
+                    }
+                }
+            }
         }
         let stem = path.file_stem().map_or_else(
             || "lagesbild".to_owned(),
@@ -113,7 +159,14 @@ impl LagesbildApp {
             && let Some(result) = task.try_take()
         {
             self.image_export.task = None;
-            self.image_export.notice = Some(result.map_err(|e| format!("{e:#}")));
+            let lang = self.state.language;
+            self.image_export.notice = Some(match result {
+                Err(_) if std::mem::take(&mut self.image_export.cancelled) => {
+                    Err(tr(lang, Key::ExportCancelled).to_owned())
+                }
+                r => r.map_err(|e| format!("{e:#}")),
+            });
+            self.image_export.cancelled = false;
         }
         let lang = self.state.language;
         let running = self.image_export.task.is_some();
@@ -122,25 +175,35 @@ impl LagesbildApp {
         }
         let mut open = true;
         let mut close = false;
+        let mut cancel = false;
         egui::Window::new(tr(lang, Key::ExportImageTitle))
             .open(&mut open)
             .collapsible(false)
             .show(ctx, |ui| {
-                if running {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(tr(lang, Key::Rendering));
-                    });
-                    if ui.button(tr(lang, Key::Cancel)).clicked()
-                        && let Some(t) = &self.image_export.task
-                    {
-                        t.cancel();
+                if let Some(progress) = self.image_export.progress() {
+                    let (stage, done, total) = progress.snapshot();
+                    let stage = if stage.is_empty() {
+                        tr(lang, Key::Rendering).to_owned()
+                    } else {
+                        stage
+                    };
+                    let bar = if total > 0 {
+                        egui::ProgressBar::new(done as f32 / total as f32)
+                    } else {
+                        egui::ProgressBar::new(0.0).animate(true)
+                    };
+                    ui.add(bar.desired_width(260.0).text(stage));
+                    if ui.button(tr(lang, Key::Cancel)).clicked() {
+                        cancel = true;
                     }
                     ctx.request_repaint_after(std::time::Duration::from_millis(100));
                 }
                 match &self.image_export.notice {
                     Some(Ok(p)) => {
                         ui.label(format!("{}: {}", tr(lang, Key::Saved), p.display()));
+                    }
+                    Some(Err(e)) if e == tr(lang, Key::ExportCancelled) => {
+                        ui.label(e);
                     }
                     Some(Err(e)) => {
                         ui.colored_label(
@@ -154,6 +217,9 @@ impl LagesbildApp {
                     close = true;
                 }
             });
+        if cancel {
+            self.image_export.cancel();
+        }
         if (!open || close) && !running {
             self.image_export.notice = None;
         }

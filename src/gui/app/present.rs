@@ -13,6 +13,7 @@ use crate::gui::i18n::{self, Key, tr};
 use crate::gui::map::tiles::TileStatus;
 use crate::gui::panels::{LayerId, LayerSetting, Legend};
 use crate::gui::present::text::{self as ptext, T};
+use crate::gui::present::views::{self as vtext, V, ViewsCommand, ViewsWindow};
 use crate::gui::present::{PresentOverlay, layer_id, layer_key};
 use crate::gui::tasks::Task;
 use crate::model::LonLat;
@@ -31,6 +32,19 @@ pub(super) struct PresentState {
     showing: Option<usize>,
     /// The "save view" window's title and notes, while open.
     dialog: Option<(String, String)>,
+    /// The views window (View → Views).
+    window: ViewsWindow,
+    /// Reads the views for the views window.
+    listing: Option<Task<Vec<SavedView>>>,
+    /// Stores the views window's new list and reads it back.
+    replacing: Option<Task<Vec<SavedView>>>,
+    /// The view F5 starts at once the views are read (the views window's
+    /// "present from here").
+    start_at: usize,
+    /// Presentation mode shows the speaker notes (N toggles; hidden at first).
+    notes_shown: bool,
+    /// The zoom factor before presentation mode enlarged everything.
+    zoom_before: Option<f32>,
     /// The last result of saving or reading, shown in the side panel.
     pub(super) note: Option<String>,
 }
@@ -38,7 +52,10 @@ pub(super) struct PresentState {
 impl PresentState {
     /// True while views are read or saved.
     pub(super) fn is_busy(&self) -> bool {
-        self.reading.is_some() || self.saving.is_some()
+        self.reading.is_some()
+            || self.saving.is_some()
+            || self.listing.is_some()
+            || self.replacing.is_some()
     }
 }
 
@@ -84,6 +101,75 @@ impl LagesbildApp {
     /// The project's saved views as last read or saved.
     pub fn saved_views(&self) -> &[SavedView] {
         &self.present.views
+    }
+
+    /// True while presentation mode shows the speaker notes.
+    pub fn speaker_notes_shown(&self) -> bool {
+        self.is_presenting() && self.present.notes_shown
+    }
+
+    /// True while the views window is open.
+    pub fn views_window_open(&self) -> bool {
+        self.present.window.open
+    }
+
+    /// Opens the views window (View → Views) and reads the project's views.
+    pub fn open_views_window(&mut self, ctx: &egui::Context) {
+        self.present.window.open = true;
+        let Some(project) = &self.project else {
+            return;
+        };
+        if self.present.listing.is_some() {
+            return;
+        }
+        let path = project.loaded.path.clone();
+        self.present.listing = Some(Task::spawn(ctx, "list-views", move |_, _| {
+            Ok(crate::store::open(&path)?.views()?)
+        }));
+    }
+
+    /// Stores `views` as the project's views (one transaction) and reads
+    /// them back; refused while another view task runs.
+    fn replace_views(&mut self, ctx: &egui::Context, views: Vec<SavedView>) {
+        let Some(project) = &self.project else {
+            return;
+        };
+        if self.present.replacing.is_some() || self.present.saving.is_some() {
+            return;
+        }
+        let path = project.loaded.path.clone();
+        self.present.replacing = Some(Task::spawn(ctx, "replace-views", move |_, _| {
+            let mut store = crate::store::open(&path)?;
+            store.replace_views(&views)?;
+            Ok(store.views()?)
+        }));
+    }
+
+    /// The views window, while open, and what it asks for.
+    pub(super) fn views_window_ui(&mut self, ctx: &egui::Context) {
+        if !self.present.window.open {
+            return;
+        }
+        let lang = self.state.language;
+        let busy = self.present.is_busy();
+        let command = self
+            .present
+            .window
+            .show(ctx, lang, &self.present.views, busy);
+        match command {
+            None => {}
+            Some(ViewsCommand::Open(i)) => {
+                if let Some(view) = self.present.views.get(i).cloned() {
+                    self.apply_view(ctx, &view);
+                }
+            }
+            Some(ViewsCommand::SaveCurrent) => self.open_save_view_dialog(),
+            Some(ViewsCommand::Replace(views)) => self.replace_views(ctx, views),
+            Some(ViewsCommand::PresentFrom(i)) => {
+                self.present.start_at = i;
+                self.start_presentation(ctx);
+            }
+        }
     }
 
     /// What the map shows now as a view titled `title` with `notes`;
@@ -161,6 +247,26 @@ impl LagesbildApp {
         if self.present.showing.take().is_some() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
         }
+        if let Some(zoom) = self.present.zoom_before.take() {
+            ctx.set_zoom_factor(zoom);
+        }
+        self.present.notes_shown = false;
+    }
+
+    /// While presenting: everything (the map's strokes, markers, outlines
+    /// and labels as well as the legend, scale bar and title) drawn
+    /// `present::overlay_scale` times larger, by egui's zoom factor, so
+    /// that it reads from the back of a room (twice on a 1080-line
+    /// projector). The zoom the user had comes back on leaving.
+    fn presentation_zoom(&mut self, ctx: &egui::Context) {
+        let zoom = ctx.zoom_factor();
+        let before = *self.present.zoom_before.get_or_insert(zoom);
+        // The screen's height in the points the user had.
+        let height = ctx.content_rect().height() * zoom / before;
+        let want = before * crate::gui::present::overlay_scale(height);
+        if (want - zoom).abs() > 0.01 {
+            ctx.set_zoom_factor(want);
+        }
     }
 
     /// Shows view `i` of the presentation: its extent, layers, filter and
@@ -170,6 +276,12 @@ impl LagesbildApp {
             return;
         };
         self.present.showing = Some(i);
+        self.apply_view(ctx, &view);
+    }
+
+    /// Puts `view` on the map: its extent, layers, filter and analysis
+    /// parameters.
+    fn apply_view(&mut self, ctx: &egui::Context, view: &SavedView) {
         self.view_request = Some(ViewRequest::Extent(view.extent.min, view.extent.max));
         let settings: Vec<LayerSetting> = view
             .layers
@@ -210,6 +322,36 @@ impl LagesbildApp {
                 }
             }
         }
+        for replaced in [false, true] {
+            let slot = if replaced {
+                &mut self.present.replacing
+            } else {
+                &mut self.present.listing
+            };
+            let Some(result) = slot.as_ref().and_then(|t| t.try_take()) else {
+                continue;
+            };
+            *slot = None;
+            match result {
+                Ok(views) => {
+                    self.present.views = views;
+                    if replaced {
+                        self.present.note = Some(vtext::tr(lang, V::ViewsStored).to_owned());
+                    }
+                }
+                Err(e) => {
+                    let what = if replaced {
+                        vtext::tr(lang, V::ViewsStoreFailed)
+                    } else {
+                        ptext::tr(lang, T::ViewReadFailed)
+                    };
+                    self.present.note = Some(format!("{what}: {e:#}"));
+                }
+            }
+        }
+        if self.is_presenting() {
+            self.presentation_zoom(ctx);
+        }
         if let Some(task) = &self.present.reading
             && let Some(result) = task.try_take()
         {
@@ -231,9 +373,12 @@ impl LagesbildApp {
                     self.present.views.clear();
                 }
             }
+            let start = std::mem::take(&mut self.present.start_at);
             if !self.present.views.is_empty() {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
-                self.show_view(ctx, 0);
+                self.present.notes_shown = false;
+                self.show_view(ctx, start.min(self.present.views.len() - 1));
+                self.presentation_zoom(ctx);
             }
         }
         if ctx.egui_wants_keyboard_input() {
@@ -250,6 +395,8 @@ impl LagesbildApp {
                 let n = self.present.views.len();
                 if key(egui::Key::Escape) || key(egui::Key::F5) {
                     self.leave_presentation(ctx);
+                } else if key(egui::Key::N) {
+                    self.present.notes_shown = !self.present.notes_shown;
                 } else if key(egui::Key::ArrowRight)
                     | key(egui::Key::PageDown)
                     | key(egui::Key::Space)
@@ -341,7 +488,17 @@ impl LagesbildApp {
                 },
             )
             .flatten();
+        let notes = self.present.notes_shown.then(|| {
+            let text = if view.notes.trim().is_empty() {
+                vtext::tr(lang, V::NoNotes).to_owned()
+            } else {
+                view.notes.trim().to_owned()
+            };
+            (vtext::tr(lang, V::NotesHeading).to_owned(), text)
+        });
         Some(PresentOverlay {
+            notes,
+            notes_hint: vtext::tr(lang, V::NotesHint).to_owned(),
             title: view.title.clone(),
             counter: format!("{} / {}", i + 1, self.present.views.len()),
             period,

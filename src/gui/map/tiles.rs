@@ -220,18 +220,23 @@ struct XyzSource {
     max_zoom: u8,
 }
 
+/// The URL of `tile_id` from an XYZ template (`{z}`, `{x}`, `{y}`, `{s}`),
+/// as the app requests it (and as the HTTP cache keys it).
+pub fn xyz_tile_url(template: &str, subdomains: &[String], tile_id: TileId) -> String {
+    let mut url = template
+        .replace("{z}", &tile_id.zoom.to_string())
+        .replace("{x}", &tile_id.x.to_string())
+        .replace("{y}", &tile_id.y.to_string());
+    if !subdomains.is_empty() {
+        let i = (tile_id.x as usize + tile_id.y as usize) % subdomains.len();
+        url = url.replace("{s}", &subdomains[i]);
+    }
+    url
+}
+
 impl TileSource for XyzSource {
     fn tile_url(&self, tile_id: TileId) -> String {
-        let mut url = self
-            .url
-            .replace("{z}", &tile_id.zoom.to_string())
-            .replace("{x}", &tile_id.x.to_string())
-            .replace("{y}", &tile_id.y.to_string());
-        if !self.subdomains.is_empty() {
-            let i = (tile_id.x as usize + tile_id.y as usize) % self.subdomains.len();
-            url = url.replace("{s}", &self.subdomains[i]);
-        }
-        url
+        xyz_tile_url(&self.url, &self.subdomains, tile_id)
     }
 
     fn attribution(&self) -> Attribution {

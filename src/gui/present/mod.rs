@@ -8,6 +8,7 @@
 //! data period and attribution drawn over the map by [`PresentOverlay`].
 
 pub mod text;
+pub mod views;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Stroke, Ui, vec2};
 use walkers::{MapMemory, Plugin, Projector};
@@ -74,6 +75,10 @@ pub struct PresentOverlay {
     pub heatmap: Option<(String, Vec<Color32>)>,
     /// "Syntetiska data" when the project is synthetic.
     pub synthetic: Option<String>,
+    /// The speaker notes (heading, text) while shown (N toggles).
+    pub notes: Option<(String, String)>,
+    /// "N shows/hides the speaker notes", drawn small while they are hidden.
+    pub notes_hint: String,
 }
 
 /// Draws `rows` (swatch, text) in a white box placed at `anchor` by `align`;
@@ -256,6 +261,41 @@ impl PresentOverlay {
                 Color32::from_rgb(0xB0, 0x60, 0x00),
             );
         }
+        // Speaker notes: a dark strip under the title, wrapped to the
+        // screen's width.
+        if let Some((heading, text)) = &self.notes {
+            let width = (rect.width() - 40.0 * s).max(100.0);
+            let job = |t: &str, size: f32, color| {
+                let mut job = egui::text::LayoutJob::simple(
+                    t.to_owned(),
+                    FontId::proportional(size * s),
+                    color,
+                    width,
+                );
+                job.wrap.max_rows = 8;
+                job
+            };
+            let head = painter.layout_job(job(heading, 14.0, Color32::from_rgb(0xFF, 0xD8, 0x70)));
+            let body = painter.layout_job(job(text, 18.0, Color32::WHITE));
+            let strip = Rect::from_min_size(
+                egui::pos2(rect.left(), band.bottom()),
+                vec2(rect.width(), head.size().y + body.size().y + 24.0 * s),
+            );
+            painter.rect_filled(strip, 0.0, Color32::from_black_alpha(215));
+            let x = rect.left() + 20.0 * s;
+            let y = strip.top() + 8.0 * s;
+            let head_h = head.size().y;
+            painter.galley(egui::pos2(x, y), head, Color32::WHITE);
+            painter.galley(egui::pos2(x, y + head_h + 6.0 * s), body, Color32::WHITE);
+        } else if !self.notes_hint.is_empty() {
+            painter.text(
+                egui::pos2(rect.right() - 14.0 * s, band.bottom() + 6.0 * s),
+                Align2::RIGHT_TOP,
+                &self.notes_hint,
+                FontId::proportional(10.0 * s),
+                Color32::from_rgb(0x60, 0x60, 0x68),
+            );
+        }
         // Legend, bottom left above the scale bar.
         let rows = self.legend_rows(lang);
         let scale_h = 44.0 * s;
@@ -341,12 +381,17 @@ impl Plugin for PresentPlugin {
             self.lang,
         );
         // Also in the accessibility tree, so tests and screen readers find it.
-        let title = self.overlay.title.clone();
+        let mut labels = vec![self.overlay.title.clone()];
+        if let Some((_, notes)) = &self.overlay.notes {
+            labels.push(notes.clone());
+        }
         ui.scope_builder(
             egui::UiBuilder::new().max_rect(Rect::from_min_size(rect.min, vec2(1.0, 1.0))),
             |ui| {
-                let r = ui.allocate_response(vec2(1.0, 1.0), egui::Sense::hover());
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &title));
+                for label in &labels {
+                    let r = ui.allocate_response(vec2(1.0, 1.0), egui::Sense::hover());
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, label));
+                }
             },
         );
     }

@@ -113,6 +113,30 @@ pub struct TimeState {
     pub change_on: bool,
     /// The "compare" button was pressed.
     change_requested: bool,
+    /// The change map's test: cell side (m), minimum count, level and
+    /// whether the level holds over all cells (FDR); defaults as
+    /// [`ChangeParams::new`].
+    pub change_test: ChangeTest,
+}
+
+/// The change map's parameters the window edits (the periods apart).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChangeTest {
+    pub cell_m: f64,
+    pub min_count: u32,
+    pub alpha: f64,
+    pub fdr: bool,
+}
+
+impl Default for ChangeTest {
+    fn default() -> Self {
+        ChangeTest {
+            cell_m: crate::analysis::change::DEFAULT_CELL_M,
+            min_count: crate::analysis::change::DEFAULT_MIN_COUNT,
+            alpha: crate::analysis::change::DEFAULT_ALPHA,
+            fdr: true,
+        }
+    }
 }
 
 impl Default for TimeState {
@@ -136,6 +160,7 @@ impl Default for TimeState {
             change_error: None,
             change_on: true,
             change_requested: false,
+            change_test: ChangeTest::default(),
         }
     }
 }
@@ -278,9 +303,10 @@ impl TimeState {
                 (Ok(before), Ok(after)) => {
                     let path = project.path.clone();
                     let filter = filter.clone();
+                    let test = self.change_test;
                     self.change_error = None;
                     self.change_task = Some(Task::spawn(ctx, "change-map", move |_, cancel| {
-                        compute_change(path, filter, before, after, cancel)
+                        compute_change(path, filter, before, after, test, cancel)
                     }));
                 }
                 (Err(e), _) => self.change_error = Some(format!("{}: {e}", tr(lang, T::Before))),
@@ -549,6 +575,7 @@ fn compute_change(
     mut filter: Filter,
     before: Period,
     after: Period,
+    test: ChangeTest,
     cancel: &CancelToken,
 ) -> anyhow::Result<ChangeView> {
     filter.from = Some(before.from.min(after.from));
@@ -556,6 +583,10 @@ fn compute_change(
     let loaded = load(&path, filter, cancel)?;
     let params = ChangeParams {
         study_area: loaded.area.clone(),
+        cell_m: test.cell_m,
+        min_count: test.min_count,
+        alpha: test.alpha,
+        fdr: test.fdr,
         ..ChangeParams::new(before, after)
     };
     let points: Vec<SwerefPoint> = loaded.used_points().copied().collect();

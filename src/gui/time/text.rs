@@ -48,9 +48,17 @@ pub enum T {
     More,
     Fewer,
     NoClearChange,
-    ChangeTest,
+    CellSize,
+    CellSizeHint,
+    MinCount,
+    MinCountHint,
+    Level,
+    LevelHint,
+    Fdr,
+    FdrHint,
+    TooFewBefore,
+    TooFewAfter,
     PeriodFormat,
-    TooFew,
     Synthetic,
     Days,
 }
@@ -110,19 +118,73 @@ pub fn tr(lang: Language, key: T) -> &'static str {
         T::More => ("Fler", "More"),
         T::Fewer => ("Färre", "Fewer"),
         T::NoClearChange => ("Ingen tydlig förändring", "No clear change"),
-        T::ChangeTest => (
-            "Exakt test för två Poisson-antal per ruta (minst 5 händelser, FDR 5 %)",
-            "Exact test for two Poisson counts per cell (at least 5 incidents, FDR 5 %)",
+        T::CellSize => ("Rutstorlek", "Cell size"),
+        T::CellSizeHint => (
+            "Rutornas sida i meter. Mindre rutor visar finare mönster men har färre händelser \
+             var och kan därför sällan visa en tydlig förändring.",
+            "Side of the cells in metres. Smaller cells show finer patterns but hold fewer \
+             incidents each, so they can seldom show a clear change.",
         ),
+        T::MinCount => ("Minst antal", "Least count"),
+        T::MinCountHint => (
+            "Rutor med färre händelser (båda perioderna tillsammans) prövas inte.",
+            "Cells with fewer incidents (both periods together) are not tested.",
+        ),
+        T::Level => ("Signifikansnivå", "Significance level"),
+        T::LevelHint => (
+            "Hur liten risken ska vara att en ruta märks som ändrad av en slump \
+             (exakt test för två Poisson-antal per ruta).",
+            "How small the risk should be that a cell is marked as changed by chance \
+             (exact test for two Poisson counts per cell).",
+        ),
+        T::Fdr => (
+            "Korrigera för många rutor (FDR)",
+            "Correct for many cells (FDR)",
+        ),
+        T::FdrHint => (
+            "Benjamini–Hochberg: nivån gäller andelen felaktigt märkta rutor bland alla \
+             märkta, inte varje ruta för sig. Utan korrigering märks fler rutor av en slump.",
+            "Benjamini–Hochberg: the level holds for the share of wrongly marked cells among \
+             all marked ones, not for each cell. Without it more cells are marked by chance.",
+        ),
+        T::TooFewBefore => ("rutor har färre än", "cells have fewer than"),
+        T::TooFewAfter => ("händelser och prövas inte", "incidents and are not tested"),
         T::PeriodFormat => ("ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD", "YYYY-MM-DD..YYYY-MM-DD"),
-        T::TooFew => (
-            "rutor med färre än 5 händelser visas inte",
-            "cells with fewer than 5 incidents are not shown",
-        ),
         T::Synthetic => ("Syntetiska demodata", "Synthetic demo data"),
         T::Days => ("dagar", "days"),
     };
     if sv { s } else { e }
+}
+
+/// A level such as 0.05 as "5 %".
+pub fn percent(lang: Language, alpha: f64) -> String {
+    let pct = format!("{}", (alpha * 1000.0).round() / 10.0);
+    if lang == Language::Swedish {
+        format!("{} %", pct.replace('.', ","))
+    } else {
+        format!("{pct} %")
+    }
+}
+
+/// The test a computed change map used, e.g. "Exakt test för två
+/// Poisson-antal per ruta: 250 m rutor, minst 5 händelser, nivå 5 % med FDR".
+pub fn change_test_line(lang: Language, m: &crate::analysis::change::ChangeMap) -> String {
+    let level = percent(lang, m.alpha);
+    if lang == Language::Swedish {
+        format!(
+            "Exakt test för två Poisson-antal per ruta: {} m rutor, minst {} händelser, nivå {level} {}",
+            m.cell_m,
+            m.min_count,
+            if m.fdr { "med FDR" } else { "utan korrigering" }
+        )
+    } else {
+        format!(
+            "Exact test for two Poisson counts per cell: {} m cells, at least {} incidents, level {level} {}",
+            m.cell_m,
+            m.min_count,
+            if m.fdr { "with FDR" } else { "uncorrected" }
+        )
+    }
 }
 
 /// Short month names, January first.

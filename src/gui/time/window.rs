@@ -222,7 +222,7 @@ impl TimeState {
                 ui.checkbox(&mut self.change_on, tr(lang, T::ShowOnMap));
             }
         });
-        ui.label(RichText::new(tr(lang, T::ChangeTest)).small());
+        self.change_test_ui(ui, lang);
         if let Some(e) = &self.change_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
@@ -253,8 +253,53 @@ impl TimeState {
                     ui.label(format!("{}: {n}", change_label(lang, *class)));
                 });
             }
-            ui.label(RichText::new(format!("{untested} {}", tr(lang, T::TooFew))).small());
+            ui.label(
+                RichText::new(format!(
+                    "{untested} {} {} {}",
+                    tr(lang, T::TooFewBefore),
+                    m.min_count,
+                    tr(lang, T::TooFewAfter)
+                ))
+                .small(),
+            );
+            ui.label(RichText::new(super::text::change_test_line(lang, m)).small());
         }
+    }
+
+    /// The change map's test parameters: cell side, least count, level, FDR.
+    fn change_test_ui(&mut self, ui: &mut Ui, lang: Language) {
+        let t = &mut self.change_test;
+        egui::Grid::new("change_test")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label(tr(lang, T::CellSize));
+                ui.add(
+                    egui::DragValue::new(&mut t.cell_m)
+                        .range(50.0..=2000.0)
+                        .speed(10.0)
+                        .suffix(" m"),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(tr(lang, T::CellSizeHint));
+                ui.end_row();
+                let l = ui.label(tr(lang, T::MinCount));
+                ui.add(egui::DragValue::new(&mut t.min_count).range(1..=100))
+                    .labelled_by(l.id)
+                    .on_hover_text(tr(lang, T::MinCountHint));
+                ui.end_row();
+                let l = ui.label(tr(lang, T::Level));
+                ui.horizontal(|ui| {
+                    for a in [0.01, 0.05, 0.10] {
+                        ui.radio_value(&mut t.alpha, a, super::text::percent(lang, a))
+                            .on_hover_text(tr(lang, T::LevelHint));
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+                ui.end_row();
+            });
+        ui.checkbox(&mut t.fdr, tr(lang, T::Fdr))
+            .on_hover_text(tr(lang, T::FdrHint));
     }
 }
 

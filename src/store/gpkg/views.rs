@@ -92,6 +92,32 @@ impl Project {
         })
     }
 
+    /// All views replaced by `views` in their order, in one transaction.
+    pub(super) fn write_all_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
+        check_views(views).map_err(|e| StoreError::InvalidView {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        self.in_transaction(|project| {
+            let conn = &project.conn;
+            conn.execute_batch(CREATE).at(&project.path)?;
+            conn.execute("DELETE FROM lagesbild_views", [])
+                .at(&project.path)?;
+            for (position, view) in views.iter().enumerate() {
+                let json = serde_json::to_string(view).map_err(|e| StoreError::InvalidView {
+                    path: project.path.clone(),
+                    reason: e.to_string(),
+                })?;
+                conn.execute(
+                    "INSERT INTO lagesbild_views (title, position, view_json) VALUES (?1, ?2, ?3)",
+                    params![view.title, position as i64, json],
+                )
+                .at(&project.path)?;
+            }
+            Ok(())
+        })
+    }
+
     pub(super) fn delete_view(&mut self, title: &str) -> Result<bool, StoreError> {
         if !self.has_views_table()? {
             return Ok(false);
@@ -138,6 +164,33 @@ mod tests {
         assert_eq!(got[0].notes, "ny");
         assert!(s.remove_view("A").unwrap());
         assert_eq!(s.views().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn replacing_views_renames_reorders_and_drops_in_one_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.gpkg");
+        let mut s = store::create(&path, "T").unwrap();
+        s.put_views(&[view("A", ""), view("B", ""), view("C", "")])
+            .unwrap();
+        s.replace_views(&[view("C", "först"), view("A2", "")])
+            .unwrap();
+        drop(s);
+        let mut s = store::open(&path).unwrap();
+        let got = s.views().unwrap();
+        let titles: Vec<_> = got.iter().map(|v| v.title.as_str()).collect();
+        assert_eq!(titles, ["C", "A2"]);
+        assert_eq!(got[0].notes, "först");
+        // Two views with one title: refused, nothing changed.
+        let err = s
+            .replace_views(&[view("X", ""), view("X", "")])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::InvalidView { .. }), "{err}");
+        assert_eq!(s.views().unwrap().len(), 2);
+        // A new view added after a replace goes to the end.
+        s.put_views(&[view("D", "")]).unwrap();
+        let titles: Vec<_> = s.views().unwrap().into_iter().map(|v| v.title).collect();
+        assert_eq!(titles, ["C", "A2", "D"]);
     }
 
     #[test]
