@@ -8,6 +8,7 @@ mod cli;
 mod crs;
 mod csv_crs;
 mod demo;
+mod durable;
 mod edit;
 #[cfg(feature = "gui")]
 mod engine;
