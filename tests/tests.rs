@@ -40,6 +40,8 @@ mod gui_util;
 mod harvest;
 mod import_csv;
 mod import_json;
+#[cfg(unix)]
+mod kill_import;
 mod layers;
 #[cfg(feature = "gui")]
 mod map_layer;
