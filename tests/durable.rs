@@ -81,11 +81,9 @@ fn projects_are_in_wal_mode_and_gdal_reads_them_while_open() {
     app.add_incident(&observation(1, 0)).unwrap();
     assert!(dir.path("delad.gpkg-wal").exists());
     // A read-only reader sees every committed row, the app's last one too.
-    let reader = rusqlite::Connection::open_with_flags(
-        &path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let reader =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let n: i64 = reader
         .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
         .unwrap();
@@ -272,4 +270,110 @@ fn the_cli_says_so_when_the_app_holds_the_lock_and_loses_nothing() {
         "ok"
     );
     let _ = csv;
+}
+
+/// The app's edits go straight to the project file: dropping the app without
+/// its shutdown (as a kill does) loses nothing, and a project locked by
+/// another program gives a clear message while the window keeps drawing.
+#[cfg(feature = "gui")]
+mod app {
+    use std::time::{Duration, Instant};
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+    use lagesbild::gui::LagesbildApp;
+    use lagesbild::model::{Category, LonLat};
+    use lagesbild::store::{self, gpkg::BUSY_TIMEOUT};
+
+    use crate::gui_util::{app_on, demo, settle};
+    use crate::util::{Dir, run_cli_in, text};
+
+    const STORTORGET: LonLat = LonLat {
+        lon: 14.5838,
+        lat: 56.0512,
+    };
+
+    /// Opens the editor for a new incident at Stortorget and clicks "Spara".
+    fn add_vandalism(harness: &mut Harness<'_, LagesbildApp>) {
+        harness.state_mut().add_incident_at(STORTORGET);
+        harness.run_steps(2);
+        harness
+            .state_mut()
+            .incident_editor_mut()
+            .expect("editor")
+            .form_mut()
+            .category = Category::Skadegorelse;
+        harness.get_by_label("Spara").click();
+    }
+
+    fn vandalism_at_stortorget(path: &std::path::Path) -> usize {
+        let project = store::open(path).unwrap();
+        project
+            .incidents(&Default::default(), &Default::default())
+            .unwrap()
+            .into_iter()
+            .filter(|i| {
+                i.category == Category::Skadegorelse
+                    && (i.position.lon - STORTORGET.lon).abs() < 1e-6
+                    && (i.position.lat - STORTORGET.lat).abs() < 1e-6
+            })
+            .count()
+    }
+
+    #[test]
+    fn an_edit_is_in_the_file_when_the_app_dies_without_shutting_down() {
+        let dir = Dir::new();
+        let path = demo(&dir, "300");
+        let mut harness = app_on(path.clone());
+        settle(&mut harness);
+        add_vandalism(&mut harness);
+        settle(&mut harness);
+        // No on_exit, no save, no destructors: what SIGKILL leaves behind.
+        std::mem::forget(harness);
+        // Another process reads the edit from the file.
+        let out = run_cli_in(dir.root(), &["stats", "demo.gpkg", "--json"]);
+        let (o, e) = text(&out);
+        assert!(out.status.success(), "{o}\n{e}");
+        let stats: serde_json::Value = serde_json::from_str(&o).unwrap();
+        assert_eq!(stats["total"], 301, "{o}");
+        assert_eq!(vandalism_at_stortorget(&path), 1);
+    }
+
+    #[test]
+    fn a_locked_project_gives_a_clear_message_and_the_window_keeps_drawing() {
+        let dir = Dir::new();
+        let path = demo(&dir, "300");
+        let mut harness = app_on(path.clone());
+        settle(&mut harness);
+        // Another program holds the write lock.
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        add_vandalism(&mut harness);
+        let started = Instant::now();
+        let mut slowest = Duration::ZERO;
+        let wanted = "projektet skrivs just nu av ett annat program";
+        while harness.query_by_label_contains(wanted).is_none() {
+            assert!(
+                started.elapsed() < BUSY_TIMEOUT * 3,
+                "no lock message after {:?}",
+                started.elapsed()
+            );
+            let frame = Instant::now();
+            harness.run_steps(1);
+            slowest = slowest.max(frame.elapsed());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(started.elapsed() >= BUSY_TIMEOUT, "{:?}", started.elapsed());
+        // Frames went on while the edit waited for the lock.
+        assert!(slowest < Duration::from_secs(1), "a frame took {slowest:?}");
+        harness.get_by_label_contains("försök igen");
+        assert_eq!(vandalism_at_stortorget(&path), 0);
+        // The other program is done: the same "Spara" goes through.
+        other.execute_batch("ROLLBACK").unwrap();
+        // (Two frames first: the editor window grows to fit the message.)
+        harness.run_steps(2);
+        harness.get_by_label("Spara").click();
+        settle(&mut harness);
+        assert_eq!(vandalism_at_stortorget(&path), 1);
+    }
 }

@@ -176,7 +176,10 @@ fn sigkill_at_random_moments_of_an_import_loses_nothing() {
     let all = check(&run_path, max_fid, "uninterrupted");
     assert_eq!(all.incidents, before.incidents + rows as i64);
     assert_eq!(all.imports_of_big, 1);
-    assert_eq!(all.earlier, before.earlier, "earlier data changed by the import");
+    assert_eq!(
+        all.earlier, before.earlier,
+        "earlier data changed by the import"
+    );
     remove_project(&run_path);
 
     // The kills: moment i lies at a random point of the i-th of `runs` equal

@@ -187,9 +187,7 @@ pub enum StoreError {
     /// Another program (a second app window, the command line, QGIS …)
     /// holds the project's write lock longer than the store waits for it.
     /// Nothing was changed; the same call can simply be tried again.
-    #[error(
-        "{location}: the project is being written by another program ({detail}); try again"
-    )]
+    #[error("{location}: the project is being written by another program ({detail}); try again")]
     Locked { location: String, detail: String },
     /// The store cannot do this (e.g. a read-only store asked to edit).
     #[error("this store does not support {what}")]
