@@ -1002,7 +1002,11 @@ fn damaged_cached_tiles_are_dropped_and_fetched_again_and_the_cache_is_bounded()
         Some(&cache_root),
         OfflinePolicy::default(),
     );
-    assert!(load(&mut h), "tiles did not load again: {:?}", status(&mut h));
+    assert!(
+        load(&mut h),
+        "tiles did not load again: {:?}",
+        status(&mut h)
+    );
     drop(h);
     assert!(
         server.requests().len() >= first * 2,
@@ -1013,5 +1017,8 @@ fn damaged_cached_tiles_are_dropped_and_fetched_again_and_the_cache_is_bounded()
     // Bounded: a limit below the cache's size removes the oldest files.
     let total = prune(&cache_root, u64::MAX, false).unwrap().bytes_before;
     let report = prune(&cache_root, total / 2, false).unwrap();
-    assert!(report.evicted > 0 && report.bytes_after <= total / 2, "{report:?}");
+    assert!(
+        report.evicted > 0 && report.bytes_after <= total / 2,
+        "{report:?}"
+    );
 }
