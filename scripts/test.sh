@@ -20,6 +20,13 @@ export LAGESBILD_REQUIRE_PG=1
 
 echo "== core library without the GUI" >&2
 cargo check --lib --no-default-features --quiet
+# The kill-during-import test runs at full size (1,000,000 rows, 50 SIGKILLs)
+# on the release binary; a debug import of a million rows takes minutes.
+echo "== release binary for the kill test" >&2
+cargo build --release --quiet --bin lagesbild
+LAGESBILD_KILL_BIN="${CARGO_TARGET_DIR:-target}/release/lagesbild"
+case "$LAGESBILD_KILL_BIN" in /*) ;; *) LAGESBILD_KILL_BIN="$PWD/$LAGESBILD_KILL_BIN" ;; esac
+export LAGESBILD_KILL_BIN
 echo "== tests" >&2
 cargo test --all-targets "$@"
 cargo test --doc "$@"

@@ -74,6 +74,9 @@ pub enum TilesConfigError {
 struct RawFile {
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
+    /// Size limit of all tile caches together, in MB (the app's tile cache).
+    #[serde(default)]
+    cache_max_mb: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +116,13 @@ pub fn parse_tiles_toml(
         let offset = e.span().map_or(0, |s| s.start);
         invalid(offset, e.message().trim().to_owned())
     })?;
+    if raw.cache_max_mb == Some(0) {
+        let offset = text.find("cache_max_mb").unwrap_or(0);
+        return Err(invalid(
+            offset,
+            "cache_max_mb must be at least 1 (megabytes of tile cache)".to_owned(),
+        ));
+    }
     if raw.source.is_empty() {
         return Err(invalid(
             0,

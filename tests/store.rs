@@ -109,8 +109,10 @@ fn metadata_and_file_identity() {
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(mode, "delete");
-    // Only the project file is left in the folder: no temporary, no journal.
+    assert_eq!(mode, "wal");
+    drop(conn);
+    // Only the project file is left in the folder once closed: no temporary,
+    // no log (the last connection folds the WAL back in and removes it).
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -9,6 +9,7 @@ mod crs;
 mod csv_crs;
 mod db_sync;
 mod demo;
+mod durable;
 mod edit;
 #[cfg(feature = "gui")]
 mod engine;
@@ -45,6 +46,8 @@ mod harvest;
 mod import_csv;
 mod import_json;
 mod import_outline;
+#[cfg(unix)]
+mod kill_import;
 mod layers;
 #[cfg(feature = "gui")]
 mod map_layer;

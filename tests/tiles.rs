@@ -948,3 +948,77 @@ fn a_cancelled_or_failed_area_download_leaves_no_file() {
     assert!(!out.exists());
     assert_eq!(files_under(dir.root()), 1);
 }
+
+/// Every file under `dir` whose path has a `content-v2` folder (the tile
+/// cache's content files).
+fn content_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            content_files(&p, out);
+        } else if p.iter().any(|c| c == "content-v2") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn damaged_cached_tiles_are_dropped_and_fetched_again_and_the_cache_is_bounded() {
+    use lagesbild::gui::map::tile_cache::prune;
+    let dir = Dir::new();
+    let server = TileServer::start(0, Duration::from_millis(5));
+    let toml = write_tiles_toml(&dir, &server.url_template());
+    let cache_root = dir.path("cache");
+    let load = |h: &mut Harness<'_, MapState>| {
+        step_until(h, Duration::from_secs(20), |h| {
+            let loaded = h.state().tiles.as_ref().map_or(0, |t| t.loaded_tiles());
+            loaded > 0 && status(h) == TileStatus::Ready
+        })
+    };
+    let mut h = map_harness(
+        TileCatalog::load_or_fallback(&toml),
+        Some(&cache_root),
+        OfflinePolicy::default(),
+    );
+    assert!(load(&mut h), "tiles did not load: {:?}", status(&mut h));
+    drop(h);
+    let first = server.requests().len();
+    let mut files = Vec::new();
+    content_files(&cache_root, &mut files);
+    assert!(!files.is_empty(), "nothing cached");
+    // The disk damages every cached tile (same length, other bytes).
+    for f in &files {
+        let mut bytes = std::fs::read(f).unwrap();
+        for b in bytes.iter_mut().take(64) {
+            *b ^= 0x5a;
+        }
+        std::fs::write(f, bytes).unwrap();
+    }
+    let report = prune(&cache_root, u64::MAX, true).unwrap();
+    assert_eq!(report.corrupt, files.len(), "{report:?}");
+    // The map shows the tiles again: fetched anew, not drawn from damaged bytes.
+    let mut h = map_harness(
+        TileCatalog::load_or_fallback(&toml),
+        Some(&cache_root),
+        OfflinePolicy::default(),
+    );
+    assert!(
+        load(&mut h),
+        "tiles did not load again: {:?}",
+        status(&mut h)
+    );
+    drop(h);
+    assert!(
+        server.requests().len() >= first * 2,
+        "{} requests before, {} after",
+        first,
+        server.requests().len()
+    );
+    // Bounded: a limit below the cache's size removes the oldest files.
+    let total = prune(&cache_root, u64::MAX, false).unwrap().bytes_before;
+    let report = prune(&cache_root, total / 2, false).unwrap();
+    assert!(
+        report.evicted > 0 && report.bytes_after <= total / 2,
+        "{report:?}"
+    );
+}

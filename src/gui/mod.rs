@@ -17,6 +17,7 @@ pub mod place_search;
 pub mod plan;
 pub mod present;
 pub mod scale_bar;
+pub mod store_text;
 pub mod tasks;
 /// Time patterns window, time slider and change map.
 pub mod time;

@@ -1,7 +1,7 @@
 //! The GeoPackage project file. See the module docs of [`crate::store`].
 //!
-//! A project is one OGC GeoPackage 1.3 file (SQLite, journal mode DELETE, so
-//! no side files) that QGIS and GDAL open as it is: the point layer
+//! A project is one OGC GeoPackage 1.3 file (SQLite) that QGIS and GDAL open
+//! as it is: the point layer
 //! `incidents` in WGS 84 with an R-tree spatial index, plus the app's own
 //! plain tables `lagesbild_meta`, `lagesbild_imports` and `lagesbild_edits`.
 //!
@@ -15,6 +15,20 @@
 //! | `edit.rs` | adding, updating and deleting single incidents, the edit log |
 //! | `plan.rs` | the patrol plan: `patrol_areas`, `patrol_routes`, `route_stops` |
 //! | `police.rs` | police events by id: updates in place, their history, summaries |
+//!
+//! # Several writers, and being killed
+//! Projects are kept in SQLite's write-ahead-log mode (WAL): readers never
+//! wait for a writer, a writer never waits for readers, and a commit is one
+//! append to `<project>.gpkg-wal` that survives a kill or a power cut (a
+//! transaction that had not committed is simply not there on the next open).
+//! While a project is open the two side files `-wal` and `-shm` sit beside
+//! it; the last connection to close folds the log back in and removes them.
+//! Two writers (two app windows, the app and the command line) take turns:
+//! each write waits up to [`BUSY_TIMEOUT`] for the other's transaction and
+//! then gives up with [`StoreError::Locked`], having changed nothing. WAL
+//! needs the processes on one computer: a project on a network drive must not
+//! be opened from two computers at once (SQLite's shared memory cannot cross
+//! machines).
 
 pub mod blob;
 pub(crate) mod edit;
@@ -53,6 +67,14 @@ const _: () = assert!(SCHEMA_VERSION == schema::LATEST_VERSION);
 /// Page size of new project files, in bytes.
 const PAGE_SIZE: i64 = 16_384;
 
+/// How long a write waits for another program's transaction to end before it
+/// gives up with [`StoreError::Locked`].
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The write-ahead log is cut back to this size (bytes) after a checkpoint,
+/// so a million-row import does not leave a log of its size beside the file.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// How often long reads check the cancel token, in rows.
 const CANCEL_EVERY_ROWS: usize = 4096;
 
@@ -67,11 +89,35 @@ impl<T> SqlContext<T> for rusqlite::Result<T> {
     }
 }
 
-/// A SQLite error as the backend-neutral [`StoreError::Backend`].
+/// A SQLite error as the backend-neutral [`StoreError::Backend`], or as
+/// [`StoreError::Locked`] when another connection held the write lock past
+/// [`BUSY_TIMEOUT`].
 pub(crate) fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    if is_busy(&source) {
+        return locked(path);
+    }
     StoreError::Backend {
         location: path.display().to_string(),
         source: Box::new(source),
+    }
+}
+
+/// True for SQLite's "database is locked" (another connection's lock).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// The project at `path` is being written by another connection.
+pub(crate) fn locked(path: &Path) -> StoreError {
+    StoreError::Locked {
+        location: path.display().to_string(),
+        detail: format!(
+            "it held the write lock for more than {} s",
+            BUSY_TIMEOUT.as_secs()
+        ),
     }
 }
 
@@ -202,9 +248,13 @@ pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Sets the busy timeout and WAL mode (see the module docs). Where WAL is
+/// impossible (a file system without shared memory) SQLite keeps the old
+/// rollback journal, which is just as safe, only without concurrent readers.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "DELETE")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     register_gpkg_functions(conn)
 }
 
@@ -328,10 +378,12 @@ impl Project {
         let built = build_new(&tmp, name).and_then(|()| move_into_place(&tmp, path));
         if let Err(e) = built {
             let _ = fs::remove_file(&tmp);
-            let _ = fs::remove_file(tmp.with_file_name(format!(
-                "{}-journal",
-                tmp.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
-            )));
+            for side in ["-journal", "-wal", "-shm"] {
+                let _ = fs::remove_file(tmp.with_file_name(format!(
+                    "{}{side}",
+                    tmp.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+                )));
+            }
             return Err(e);
         }
         Project::open(path)
@@ -372,6 +424,8 @@ impl Project {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| open_err(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| open_err(path, e))?;
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(read_only(path));
         }

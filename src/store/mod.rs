@@ -215,6 +215,11 @@ pub enum StoreError {
     /// Tracks or check-ins cannot be stored (bad host code, no fixes, …).
     #[error("{path}: tracks not stored: {reason}")]
     InvalidTrack { path: PathBuf, reason: String },
+    /// Another program (a second app window, the command line, QGIS …)
+    /// holds the project's write lock longer than the store waits for it.
+    /// Nothing was changed; the same call can simply be tried again.
+    #[error("{location}: the project is being written by another program ({detail}); try again")]
+    Locked { location: String, detail: String },
     /// The store cannot do this (e.g. a read-only store asked to edit).
     #[error("this store does not support {what}")]
     Unsupported { what: &'static str },

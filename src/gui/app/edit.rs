@@ -215,7 +215,11 @@ impl LagesbildApp {
         let done = match done {
             Ok(d) => d,
             Err(err) => {
-                self.message = Some(format!("{}: {err:#}", tr(lang, Key::EditFailed)));
+                self.message = Some(format!(
+                    "{}: {}",
+                    tr(lang, Key::EditFailed),
+                    crate::gui::store_text::error_text(lang, &err)
+                ));
                 return;
             }
         };
@@ -242,7 +246,11 @@ impl LagesbildApp {
                     Step::Undo => Key::EditUndoFailed,
                     Step::Redo => Key::EditRedoFailed,
                 };
-                let msg = format!("{}: {err}", tr(lang, what));
+                let msg = format!(
+                    "{}: {}",
+                    tr(lang, what),
+                    crate::gui::store_text::store_error_text(lang, &err)
+                );
                 if let Some(edit) = edit {
                     self.edit.history.restore(edit, done.step);
                 }

@@ -207,6 +207,9 @@ impl LagesbildApp {
             return;
         };
         if self.present.saving.is_some() {
+            // One save at a time: the dialog stays open with what was typed,
+            // so the view is not lost (the user saves again in a moment).
+            self.present.dialog = Some((view.title, view.notes));
             return;
         }
         let path = project.loaded.path.clone();
@@ -317,8 +320,11 @@ impl LagesbildApp {
                     self.present.note = Some(ptext::tr(lang, T::ViewSaved).to_owned());
                 }
                 Err(e) => {
-                    self.present.note =
-                        Some(format!("{}: {e:#}", ptext::tr(lang, T::ViewSaveFailed)))
+                    self.present.note = Some(format!(
+                        "{}: {}",
+                        ptext::tr(lang, T::ViewSaveFailed),
+                        crate::gui::store_text::error_text(lang, &e)
+                    ))
                 }
             }
         }

@@ -13,4 +13,6 @@ pub mod palette;
 /// The plain background drawn without tiles (also by the window-less render).
 pub mod plain;
 pub mod stack;
+/// The tile servers' disk cache: size limit, least recently used out first.
+pub mod tile_cache;
 pub mod tiles;

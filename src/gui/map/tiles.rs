@@ -6,7 +6,10 @@
 //! User-Agent naming the app and its version ([`USER_AGENT`]), at most 2 parallel
 //! downloads, and an on-disk HTTP cache per source under the user's cache directory
 //! (`<cache>/lagesbild/tiles/<source>`) that honours the servers' expiry headers and
-//! falls back to stale copies when the server cannot be reached.
+//! falls back to stale copies when the server cannot be reached. The caches are
+//! bounded together ([`super::tile_cache`]: `cache_max_mb` in `tiles.toml`, default
+//! 500 MB, least recently used out first, damaged files dropped and fetched again),
+//! and a full disk is a note on the map ([`TileStatus::CacheTrouble`]).
 //!
 //! walkers keeps a tile that failed to download as failed and reports only downloads
 //! in flight, so the manager watches which visible tiles stay missing: when some have
@@ -20,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
 use walkers::sources::{Attribution, TileSource};
 use walkers::{HttpOptions, HttpTiles, MaxParallelDownloads, TileId, TilePiece, Tiles};
 
@@ -182,6 +186,26 @@ pub fn find_tiles_toml() -> Option<PathBuf> {
     dirs.into_iter()
         .map(|d| d.join(TILES_TOML))
         .find(|p| p.is_file())
+}
+
+/// Only the top-level settings of a `tiles.toml`.
+#[derive(Deserialize, Default)]
+struct RawSettings {
+    cache_max_mb: Option<u64>,
+}
+
+/// The tile cache limit in bytes that `catalog`'s `tiles.toml` sets
+/// (`cache_max_mb`), else [`super::tile_cache::DEFAULT_CACHE_MAX_MB`].
+pub fn cache_limit_bytes(catalog: &TileCatalog) -> u64 {
+    let text = match &catalog.path {
+        Some(path) if catalog.error.is_none() => std::fs::read_to_string(path).ok(),
+        Some(_) => None,
+        None => Some(DEFAULT_TILES_TOML.to_owned()),
+    };
+    let settings: RawSettings = text
+        .and_then(|t| toml::from_str(&t).ok())
+        .unwrap_or_default();
+    super::tile_cache::limit_bytes(settings.cache_max_mb)
 }
 
 /// The folder under which each HTTP source gets its own cache:
@@ -573,6 +597,10 @@ pub enum TileStatus {
     Offline { failed_tiles: usize },
     /// The source could not be opened at all (e.g. a missing archive).
     Unavailable { reason: String },
+    /// Tiles are shown, but the disk cache cannot keep them (a full disk, …).
+    CacheTrouble {
+        problem: super::tile_cache::CacheProblem,
+    },
 }
 
 enum Entry {
@@ -597,6 +625,8 @@ pub struct TileManager {
     selected: usize,
     cache_root: Option<PathBuf>,
     policy: OfflinePolicy,
+    /// Keeps the disk cache within its limit (`None` without a disk cache).
+    keeper: Option<super::tile_cache::CacheKeeper>,
 }
 
 impl TileManager {
@@ -604,6 +634,17 @@ impl TileManager {
     /// is usually [`default_cache_root`]; `None` keeps tiles in memory only.
     pub fn new(ctx: &egui::Context, catalog: TileCatalog, cache_root: Option<PathBuf>) -> Self {
         let entries = catalog.sources.iter().map(|_| Entry::NotBuilt).collect();
+        let keeper = cache_root.as_ref().and_then(|root| {
+            let wake = ctx.clone();
+            // No keeper thread (the system refused one) only means no pruning.
+            super::tile_cache::CacheKeeper::start(
+                root.clone(),
+                cache_limit_bytes(&catalog),
+                super::tile_cache::PRUNE_EVERY,
+                move || wake.request_repaint(),
+            )
+            .ok()
+        });
         Self {
             ctx: ctx.clone(),
             catalog,
@@ -611,6 +652,7 @@ impl TileManager {
             selected: 0,
             cache_root,
             policy: OfflinePolicy::default(),
+            keeper,
         }
     }
 
@@ -711,7 +753,13 @@ impl TileManager {
         self.ensure_built();
         let policy = self.policy;
         match self.entries.get_mut(self.selected) {
-            Some(Entry::Http(e)) => e.status(&policy),
+            Some(Entry::Http(e)) => match e.status(&policy) {
+                TileStatus::Ready => match self.keeper.as_mut().and_then(|k| k.problem()) {
+                    Some(problem) => TileStatus::CacheTrouble { problem },
+                    None => TileStatus::Ready,
+                },
+                other => other,
+            },
             Some(Entry::Failed(reason)) => TileStatus::Unavailable {
                 reason: reason.clone(),
             },
@@ -800,6 +848,32 @@ pub fn status_text(lang: Language, status: &TileStatus) -> Option<String> {
         TileStatus::Unavailable { reason } => {
             Some(format!("{}: {reason}", tr(lang, Key::TilesUnavailable)))
         }
+        TileStatus::CacheTrouble { problem } => Some(cache_trouble_text(lang, problem)),
+    }
+}
+
+/// The note for a tile cache that cannot keep tiles.
+fn cache_trouble_text(lang: Language, problem: &super::tile_cache::CacheProblem) -> String {
+    use super::tile_cache::CacheProblem;
+    match (lang, problem) {
+        (Language::Swedish, CacheProblem::DiskFull { dir }) => format!(
+            "Disken är full: kartbilderna visas men sparas inte i kartcachen ({}). \
+             Frigör utrymme på disken.",
+            dir.display()
+        ),
+        (Language::English, CacheProblem::DiskFull { dir }) => format!(
+            "The disk is full: map tiles are shown but not kept in the tile cache ({}). \
+             Free some disk space.",
+            dir.display()
+        ),
+        (Language::Swedish, CacheProblem::Unusable { dir, reason }) => format!(
+            "Kartcachen kan inte användas ({}: {reason}); kartbilderna hämtas på nytt varje gång.",
+            dir.display()
+        ),
+        (Language::English, CacheProblem::Unusable { dir, reason }) => format!(
+            "The tile cache cannot be used ({}: {reason}); tiles are downloaded every time.",
+            dir.display()
+        ),
     }
 }
 
