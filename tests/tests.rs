@@ -46,6 +46,7 @@ mod map_layer;
 mod panels;
 mod plan;
 mod polisen;
+mod privacy;
 #[cfg(feature = "gui")]
 mod render;
 #[cfg(feature = "gui")]

@@ -343,6 +343,12 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             } else {
                 export::raster::write_png_with_metadata(grid, &input.out, &items)?;
             }
+            super::export::record(
+                &input.project,
+                "heatmap",
+                &input.out,
+                &["density_per_km2".to_owned()],
+            )?;
         }
         OutputKind::GeoJson | OutputKind::GeoPackage => {
             let edges = heatmap_edges(grid, args.classes);
@@ -353,6 +359,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             layer.name = layer_name;
             classes = Some(layer.features.len());
             write_layer(&layer, kind, &input.out)?;
+            let fields = super::export::layer_fields(&layer);
+            super::export::record(&input.project, "heatmap", &input.out, &fields)?;
         }
     }
     progress.finish();
@@ -474,6 +482,8 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "hotspots", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 
@@ -618,6 +628,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "places", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 

@@ -93,6 +93,15 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
+    /// Incidents one by one as CSV, GeoJSON or a GeoPackage layer, for a GIS
+    /// program or a partner: time, category, source, precision and place.
+    /// Free text (the description) and case identifiers are written only when
+    /// asked for (--with-descriptions, --with-field); every export is recorded
+    /// in the project's export log.
+    Export(super::export::ExportArgs),
+    /// The project's export log: every file written out of it (when, what,
+    /// file name, fields, login).
+    Exports(super::export::ExportsArgs),
 }
 
 #[derive(Debug, Args)]

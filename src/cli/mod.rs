@@ -9,6 +9,7 @@ mod analysis;
 mod args;
 mod demo;
 mod evaluate;
+mod export;
 mod follow_args;
 mod import;
 mod layer;
@@ -81,6 +82,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Week(args)) => week::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
+        Some(Command::Export(args)) => export::run_export(&args),
+        Some(Command::Exports(args)) => export::run_exports(&args),
     }
 }
 

@@ -299,6 +299,8 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "change", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 

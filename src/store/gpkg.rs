@@ -18,6 +18,8 @@
 
 pub mod blob;
 mod edit;
+/// The export log: the `lagesbild_export_log` table.
+mod export_log;
 pub mod layers;
 /// Measures (insatser) as the feature table `measures`.
 pub mod measures;
@@ -943,6 +945,16 @@ impl Store for Project {
 
     fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
         self.prune_before(before)
+    }
+
+    // --- export log (store/gpkg/export_log.rs) ---
+
+    fn log_export(&mut self, record: &super::export_log::ExportRecord) -> Result<(), StoreError> {
+        self.append_export_record(record)
+    }
+
+    fn export_log(&self) -> Result<Vec<super::export_log::ExportRecord>, StoreError> {
+        self.read_export_log()
     }
 
     // --- patrol plan (store/gpkg/plan.rs) ---

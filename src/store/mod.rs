@@ -13,6 +13,7 @@
 //! [`ImportSession`] that is dropped without [`ImportSession::commit`] leaves the
 //! project exactly as it was.
 
+pub mod export_log;
 pub mod gpkg;
 pub mod layers;
 pub mod points;
@@ -606,6 +607,25 @@ pub trait Store {
         let _ = external_id;
         Err(StoreError::Unsupported {
             what: "police event history",
+        })
+    }
+
+    // --- export log ---
+    // One record per file written out of the project (`store::export_log`):
+    // when, what, file name, fields, login. Default bodies refuse.
+
+    /// Appends `record` to the export log, in its own transaction.
+    fn log_export(&mut self, record: &export_log::ExportRecord) -> Result<(), StoreError> {
+        let _ = record;
+        Err(StoreError::Unsupported {
+            what: "the export log",
+        })
+    }
+
+    /// Every recorded export, oldest first.
+    fn export_log(&self) -> Result<Vec<export_log::ExportRecord>, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "the export log",
         })
     }
 

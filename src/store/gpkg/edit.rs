@@ -134,10 +134,7 @@ fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'static str> {
 
 /// The OS user making the edit, for the audit table.
 fn os_user() -> Option<String> {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok())
-        .filter(|u| !u.trim().is_empty())
+    crate::store::export_log::os_login()
 }
 
 fn record_edit(
