@@ -298,3 +298,143 @@ fn every_export_is_recorded_with_its_fields_and_login() {
     let (o, _) = run(&dir, &["exports", p]);
     assert_eq!(o.lines().count(), 4, "header and three exports: {o}");
 }
+
+/// The two isolated incidents of [`isolated_project`], WGS 84: 3 km east
+/// and 3 km north of the cluster at the CSV fixtures' Stortorget.
+const ALONE: [(f64, f64); 2] = [(14.6362, 56.0510), (14.5862, 56.0810)];
+
+/// A cluster of 120 planted incidents plus two incidents on their own.
+fn isolated_project(dir: &Dir) -> PathBuf {
+    let mut csv = planted_csv(120);
+    for (i, (lon, lat)) in ALONE.iter().enumerate() {
+        csv.push_str(&format!(
+            "ALONE-{i},{lon},{lat},2025-0{}-10T22:00:00+01:00,vald,polis,,\n",
+            i + 3
+        ));
+    }
+    let path = dir.write("isolated.csv", csv);
+    let project = dir.path("iso.gpkg");
+    let out = run_cli_in(
+        dir.root(),
+        &["import", project.to_str().unwrap(), path.to_str().unwrap()],
+    );
+    assert_exit(&out, 0);
+    project
+}
+
+fn features(path: &Path) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["features"].as_array().unwrap().clone()
+}
+
+/// True when the feature's geometry lies within `m` metres of (lon, lat).
+fn near(feature: &Value, lon: f64, lat: f64, m: f64) -> bool {
+    let g: geojson::Geometry = serde_json::from_value(feature["geometry"].clone()).unwrap();
+    let g: geo::Geometry<f64> = g.try_into().unwrap();
+    let p = lagesbild::crs::sweref_from_wgs84(lagesbild::model::LonLat::new(lon, lat));
+    let g = lagesbild::crs::sweref_from_wgs84_geometry(&g);
+    use geo::Distance as _;
+    geo::Euclidean.distance(&g, &geo::Point::new(p.easting, p.northing)) < m
+}
+
+#[test]
+fn single_incidents_cannot_be_read_back_from_aggregated_exports() {
+    let dir = Dir::new();
+    let project = isolated_project(&dir);
+    let p = project.to_str().unwrap();
+    let out = |name: &str| dir.path(name).to_str().unwrap().to_owned();
+
+    // Heatmap, GeoTIFF: zero at and around each lone incident (GDAL reads it).
+    run(&dir, &["heatmap", p, "--out", &out("h.tif")]);
+    for (lon, lat) in ALONE {
+        let s = lagesbild::crs::sweref_from_wgs84(lagesbild::model::LonLat::new(lon, lat));
+        for (dx, dy) in [(0.0, 0.0), (60.0, 0.0), (0.0, -90.0), (-120.0, 40.0)] {
+            let (x, y) = (
+                format!("{}", s.easting + dx),
+                format!("{}", s.northing + dy),
+            );
+            let Some(o) = crate::util::run_gdal(
+                "gdallocationinfo",
+                &["-valonly", "-geoloc", &out("h.tif"), &x, &y],
+            ) else {
+                continue;
+            };
+            let v: f64 = String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse()
+                .unwrap_or(0.0);
+            assert_eq!(v, 0.0, "density {v} near a lone incident at {lon},{lat}");
+        }
+    }
+    // The cluster is still there.
+    let s = lagesbild::crs::sweref_from_wgs84(lagesbild::model::LonLat::new(14.5902, 56.0530));
+    if let Some(o) = crate::util::run_gdal(
+        "gdallocationinfo",
+        &[
+            "-valonly",
+            "-geoloc",
+            &out("h.tif"),
+            &format!("{}", s.easting),
+            &format!("{}", s.northing),
+        ],
+    ) {
+        let v: f64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap();
+        assert!(v > 0.0, "the cluster's density is kept");
+    }
+    // Heatmap classes: no polygon near a lone incident.
+    run(&dir, &["heatmap", p, "--out", &out("h.geojson")]);
+    let classes = features(&dir.path("h.geojson"));
+    assert!(!classes.is_empty());
+    for (lon, lat) in ALONE {
+        assert!(
+            !classes.iter().any(|f| near(f, lon, lat, 150.0)),
+            "a density class polygon marks the lone incident at {lon},{lat}"
+        );
+    }
+    // Hotspots, every cell: no cell says it holds 1 or 2.
+    run(
+        &dir,
+        &["hotspots", p, "--all-cells", "--out", &out("hs.geojson")],
+    );
+    for f in features(&dir.path("hs.geojson")) {
+        let n = f["properties"]["count"].as_u64();
+        assert!(!matches!(n, Some(1 | 2)), "hotspot cell with count {n:?}");
+        if n.is_none() {
+            assert!(f["properties"]["z"].is_null() && f["properties"]["p"].is_null());
+        }
+    }
+    // The change map, even with the test's minimum lowered to 1.
+    for min in ["5", "1"] {
+        let (o, _) = run(
+            &dir,
+            &[
+                "change",
+                p,
+                "--before",
+                "2024-01-01..2024-12-31",
+                "--after",
+                "2025-01-01..2025-12-31",
+                "--min-count",
+                min,
+                "--out",
+                &out(&format!("c{min}.geojson")),
+                "--json",
+            ],
+        );
+        let json: Value = serde_json::from_str(&o).unwrap();
+        let cells = json["cells"].as_array().unwrap().clone();
+        for f in features(&dir.path(&format!("c{min}.geojson")))
+            .iter()
+            .map(|f| f["properties"].clone())
+            .chain(cells)
+        {
+            for key in ["before", "after"] {
+                let n = f[key].as_u64();
+                assert!(!matches!(n, Some(1 | 2)), "change cell {key} = {n:?}");
+            }
+            if f["before"].is_null() || f["after"].is_null() {
+                assert!(f["ratio"].is_null() && f["p"].is_null(), "{f}");
+            }
+        }
+    }
+}

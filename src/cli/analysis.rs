@@ -299,7 +299,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         },
     };
     progress.stage("Computing heatmap", 0);
-    let result = match loaded.heatmap(&request, &CancelToken::new()) {
+    let mut result = match loaded.heatmap(&request, &CancelToken::new()) {
         Ok(m) => m,
         Err(e) => {
             progress.finish();
@@ -307,6 +307,24 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         }
     };
     timings.lap("heatmap");
+    let used: Vec<[f64; 2]> = loaded
+        .xy()
+        .into_iter()
+        .filter(|p| loaded.area.as_ref().is_none_or(|a| a.contains(*p)))
+        .collect();
+    let suppressed = export::privacy::suppress_sparse_cells(
+        &mut result.heatmap.grid,
+        &used,
+        request.kernel,
+        bandwidth_m,
+        args.min_count,
+    );
+    if suppressed > 0 {
+        eprintln!(
+            "note: {suppressed} cells that fewer than {} incidents reach are written as zero (--min-count)",
+            args.min_count
+        );
+    }
     let map = &result.heatmap;
     print_outside(map.outside_area);
     if result.cell_enlarged {
@@ -327,6 +345,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         "unit": "incidents per km²",
         "study_area": loaded.area_json(),
         "outside_area": map.outside_area,
+        "min_count": args.min_count,
+        "suppressed_cells": suppressed,
     });
     let mut classes = None;
     match kind {

@@ -470,6 +470,10 @@ pub struct HeatmapArgs {
     /// GeoPackage output.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub classes: usize,
+    /// Cells that fewer incidents reach are written as zero, so no single
+    /// incident's position can be read back from the density.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,7 @@ pub mod incidents;
 pub mod isobands;
 pub mod layers;
 pub mod plan;
+pub mod privacy;
 pub mod raster;
 pub mod route;
 
