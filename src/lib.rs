@@ -16,6 +16,7 @@
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
 //! | [`network`] | walking networks (OpenStreetMap, GeoJSON lines) for routes |
+//! | [`retention`] | how long incidents and tracks are kept; deleting what is past its time |
 //! | [`export`] | GeoJSON, PNG + world file, GeoTIFF and GeoPackage exports of analysis results |
 //! | [`demo`]   | the seeded, synthetic Sölvesborg demo project |
 //! | `gui`      | the desktop app (feature `gui`) |
@@ -33,6 +34,7 @@ pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod network;
+pub mod retention;
 pub mod store;
 pub mod sweden;
 

@@ -51,6 +51,7 @@ mod privacy;
 mod render;
 #[cfg(feature = "gui")]
 mod report;
+mod retention;
 mod route;
 mod store;
 #[cfg(feature = "gui")]

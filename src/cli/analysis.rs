@@ -307,18 +307,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         }
     };
     timings.lap("heatmap");
-    let used: Vec<[f64; 2]> = loaded
-        .xy()
-        .into_iter()
-        .filter(|p| loaded.area.as_ref().is_none_or(|a| a.contains(*p)))
-        .collect();
-    let suppressed = export::privacy::suppress_sparse_cells(
-        &mut result.heatmap.grid,
-        &used,
-        request.kernel,
-        bandwidth_m,
-        args.min_count,
-    );
+    let suppressed =
+        export::privacy::suppress_heatmap(&mut result.heatmap, &loaded, args.min_count);
     if suppressed > 0 {
         eprintln!(
             "note: {suppressed} cells that fewer than {} incidents reach are written as zero (--min-count)",

@@ -102,6 +102,11 @@ pub enum Command {
     /// The project's export log: every file written out of it (when, what,
     /// file name, fields, login).
     Exports(super::export::ExportsArgs),
+    /// How long the project keeps incidents (e.g. --incidents 5y) and the
+    /// hosts' tracks (their own, shorter time, e.g. --tracks 90d); what is
+    /// past its time; --apply deletes it in one transaction, logged in the
+    /// project. The app offers the same at start-up.
+    Retention(super::retention::RetentionArgs),
 }
 
 #[derive(Debug, Args)]

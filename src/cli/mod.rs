@@ -20,6 +20,7 @@ mod presence;
 mod progress;
 #[cfg(feature = "gui")]
 mod render;
+mod retention;
 mod route;
 mod stats;
 mod time;
@@ -84,6 +85,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
         Some(Command::Export(args)) => export::run_export(&args),
         Some(Command::Exports(args)) => export::run_exports(&args),
+        Some(Command::Retention(args)) => retention::run(&args),
     }
 }
 

@@ -59,6 +59,23 @@ pub fn suppress_sparse_cells(
     zeroed
 }
 
+/// [`suppress_sparse_cells`] on a heatmap the analysis engine computed from
+/// `loaded` (its incidents, less those outside its study area); returns how
+/// many cells were zeroed. The command line and the app both call it.
+pub fn suppress_heatmap(
+    heatmap: &mut crate::analysis::Heatmap,
+    loaded: &crate::analysis::engine::Loaded,
+    min_count: u32,
+) -> usize {
+    let used: Vec<[f64; 2]> = loaded
+        .xy()
+        .into_iter()
+        .filter(|p| loaded.area.as_ref().is_none_or(|a| a.contains(*p)))
+        .collect();
+    let (kernel, bandwidth_m) = (heatmap.params.kernel, heatmap.params.bandwidth_m);
+    suppress_sparse_cells(&mut heatmap.grid, &used, kernel, bandwidth_m, min_count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

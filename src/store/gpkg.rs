@@ -28,6 +28,8 @@ pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 mod police;
+/// Retention: deleting old incidents and tracks, the `lagesbild_retention_log` table.
+mod retention;
 pub mod rtree;
 pub mod schema;
 mod session;
@@ -955,6 +957,20 @@ impl Store for Project {
 
     fn export_log(&self) -> Result<Vec<super::export_log::ExportRecord>, StoreError> {
         self.read_export_log()
+    }
+
+    // --- retention (store/gpkg/retention.rs) ---
+
+    fn apply_retention(
+        &mut self,
+        incidents_before: Option<DateTime<Utc>>,
+        tracks_before: Option<DateTime<Utc>>,
+    ) -> Result<super::retention::RetentionRun, StoreError> {
+        self.run_retention(incidents_before, tracks_before)
+    }
+
+    fn retention_log(&self) -> Result<Vec<super::retention::RetentionRun>, StoreError> {
+        self.read_retention_log()
     }
 
     // --- patrol plan (store/gpkg/plan.rs) ---

@@ -18,6 +18,7 @@ pub mod gpkg;
 pub mod layers;
 pub mod points;
 pub mod police;
+pub mod retention;
 
 use std::path::{Path, PathBuf};
 
@@ -627,6 +628,28 @@ pub trait Store {
         Err(StoreError::Unsupported {
             what: "the export log",
         })
+    }
+
+    // --- retention ---
+    // Deleting what is past its time (`crate::retention` holds the policy).
+    // Default bodies refuse.
+
+    /// Deletes the incidents that happened before `incidents_before`, and
+    /// the hosts' tracks and check-ins that ended before `tracks_before`
+    /// (`None`: that kind is left alone), in one transaction that also logs
+    /// the run; returns what was deleted.
+    fn apply_retention(
+        &mut self,
+        incidents_before: Option<DateTime<Utc>>,
+        tracks_before: Option<DateTime<Utc>>,
+    ) -> Result<retention::RetentionRun, StoreError> {
+        let _ = (incidents_before, tracks_before);
+        Err(StoreError::Unsupported { what: "retention" })
+    }
+
+    /// Every logged retention run, oldest first.
+    fn retention_log(&self) -> Result<Vec<retention::RetentionRun>, StoreError> {
+        Err(StoreError::Unsupported { what: "retention" })
     }
 
     // --- change notification ---

@@ -101,8 +101,8 @@ impl Project {
 
 #[cfg(test)]
 mod tests {
+    use crate::store;
     use crate::store::export_log::ExportRecord;
-    use crate::store::{self, Store as _};
 
     #[test]
     fn records_are_kept_in_order_and_the_table_is_made_on_first_use() {
