@@ -163,3 +163,73 @@ fn retention_is_set_shown_and_applied_in_one_logged_run() {
     assert_exit(&out, 2);
     assert!(text(&out).1.contains("--tracks"), "{:?}", text(&out));
 }
+
+#[cfg(feature = "gui")]
+mod app {
+    use egui_kittest::kittest::Queryable as _;
+
+    use super::*;
+    use crate::gui_util::{app_on, settle};
+
+    fn past_due(dir: &Dir) -> String {
+        let p = project(dir);
+        let old = dir.write("TV01_old.gpx", gpx(200));
+        assert_exit(
+            &run_cli_in(dir.root(), &["tracks", "import", &p, old.to_str().unwrap()]),
+            0,
+        );
+        let out = run_cli_in(
+            dir.root(),
+            &["retention", &p, "--incidents", "5y", "--tracks", "90d"],
+        );
+        assert_exit(&out, 0);
+        p
+    }
+
+    #[test]
+    fn the_app_asks_at_start_up_and_deletes_when_told() {
+        let dir = Dir::new();
+        let p = past_due(&dir);
+        let mut h = app_on(dir.path("r.gpkg"));
+        settle(&mut h);
+        h.get_by_label("5 händelser äldre än 5 år — ta bort?");
+        h.get_by_label("1 GPS-spår från trygghetsvärdarna äldre än 90 dagar — ta bort?");
+        h.get_by_label("Ta bort").click();
+        settle(&mut h);
+        h.get_by_label("5 händelser och 1 spår borttagna.");
+        h.get_by_label("Gallringen är loggad i projektet.");
+        let run = h.state().retention().outcome.clone().unwrap().unwrap();
+        assert_eq!((run.incidents_deleted, run.tracks_deleted), (5, 1));
+        h.get_by_label("OK").click();
+        h.run_steps(2);
+        assert!(
+            h.query_by_label("Gallringen är loggad i projektet.")
+                .is_none()
+        );
+        drop(h);
+        let v = json(&dir, &["stats", &p, "--json"]);
+        assert_eq!(v["total"], 4);
+    }
+
+    #[test]
+    fn not_now_deletes_nothing_and_a_project_without_settings_is_not_asked() {
+        let dir = Dir::new();
+        let p = past_due(&dir);
+        let mut h = app_on(dir.path("r.gpkg"));
+        settle(&mut h);
+        h.get_by_label("Inte nu").click();
+        settle(&mut h);
+        assert!(h.query_by_label("Ta bort").is_none());
+        assert!(h.state().retention().due.is_none());
+        drop(h);
+        let v = json(&dir, &["stats", &p, "--json"]);
+        assert_eq!(v["total"], 9);
+
+        let other = Dir::new();
+        project(&other);
+        let mut h = app_on(other.path("r.gpkg"));
+        settle(&mut h);
+        assert!(h.query_by_label("Ta bort").is_none());
+        assert!(h.state().retention().due.is_none());
+    }
+}

@@ -14,6 +14,7 @@ pub mod panels;
 pub mod place_search;
 pub mod plan;
 pub mod present;
+pub mod retention;
 pub mod scale_bar;
 pub mod tasks;
 /// Time patterns window, time slider and change map.

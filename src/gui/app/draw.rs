@@ -162,6 +162,7 @@ impl LagesbildApp {
             self.time.window_ui(&ctx, lang);
         }
         self.image_export_ui(&ctx);
+        self.retention.show(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         let project_path = self.project.as_ref().map(|p| p.loaded.path.clone());
