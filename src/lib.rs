@@ -7,6 +7,7 @@
 //! | module     | what it holds |
 //! |------------|---------------|
 //! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
+//! | [`log`]    | the rotating log file in the user's state directory (no incident data) |
 //! | [`jobs`]   | progress and cancellation for long work |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
 //! | [`gazetteer`] | named places of the municipality (`data/gazetteer.csv`) and finding them in text |
@@ -32,6 +33,7 @@ pub mod gazetteer;
 pub mod harvest;
 pub mod import;
 pub mod jobs;
+pub mod log;
 pub mod model;
 pub mod network;
 pub mod retention;

@@ -438,3 +438,33 @@ fn single_incidents_cannot_be_read_back_from_aggregated_exports() {
         }
     }
 }
+
+#[test]
+fn the_log_is_in_the_state_directory_and_holds_no_incident_data() {
+    let dir = Dir::new();
+    let project = planted_project(&dir, 40);
+    let p = project.to_str().unwrap();
+    run(&dir, &["stats", p]);
+    run(
+        &dir,
+        &["export", p, "--with-descriptions", "--out", "w.csv"],
+    );
+    // A failing command and a file with a bad row quoting the planted text.
+    let bad = dir.write(
+        "bad.csv",
+        format!("id,lon,lat,occurred_at,description\nB1,{PLANTED},56.05,2025-01-01T20:00:00Z,\"{PLANTED}\"\n"),
+    );
+    let _ = run_cli_in(dir.root(), &["import", p, bad.to_str().unwrap()]);
+    let _ = run_cli_in(dir.root(), &["export", p, "--out", "x.shp"]);
+    let log_dir = dir.path("home/.local/state/lagesbild");
+    let log = std::fs::read_to_string(log_dir.join("lagesbild.log"))
+        .unwrap_or_else(|e| panic!("no log in {}: {e}", log_dir.display()));
+    assert!(
+        log.contains("cli INFO lagesbild::cli: lagesbild import started"),
+        "{log}"
+    );
+    assert!(log.contains("lagesbild stats done"), "{log}");
+    assert!(log.contains("lagesbild export failed (exit 2)"), "{log}");
+    assert_clean("the log", log.as_bytes());
+    assert!(!log.contains("w.csv"), "arguments are not logged: {log}");
+}
