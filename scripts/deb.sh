@@ -61,7 +61,10 @@ fi
 # there and must find the packaged maps list), stays up for a few seconds and
 # is photographed; it must still be running when the picture is taken.
 home="$(mktemp -d)"
-shot="$(pwd)/$out_dir/installed.png"
+case "$out_dir" in
+  /*) shot="$out_dir/installed.png" ;;
+  *) shot="$(pwd)/$out_dir/installed.png" ;;
+esac
 rm -f "$shot"
 ( cd "$home" && HOME="$home" XDG_STATE_HOME="$home/state" xvfb-run -a -s "-screen 0 1280x800x24" \
     sh -c '/usr/bin/lagesbild & app=$!; sleep 12; kill -0 $app || exit 3; import -window root "$1"; kill $app; wait $app || true' sh "$shot" )

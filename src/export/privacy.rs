@@ -16,7 +16,7 @@ pub const DEFAULT_MIN_COUNT: u32 = 3;
 /// Sets to zero every cell of `grid` that fewer than `min_count` of the
 /// incidents at `xy` (SWEREF 99 TM metres, the ones the grid was computed
 /// from) reach with `kernel` of `bandwidth_m`; returns how many cells were
-/// zeroed. Cells already zero are left alone.
+/// zeroed. Cells already zero, and no-data cells (NaN), are left alone.
 pub fn suppress_sparse_cells(
     grid: &mut Grid,
     xy: &[[f64; 2]],
@@ -38,7 +38,8 @@ pub fn suppress_sparse_cells(
     for iy in 0..grid.ny {
         for ix in 0..grid.nx {
             let i = grid.index(ix, iy);
-            if grid.values[i] == 0.0 {
+            // Zero and no-data (NaN, outside the study area) stay as they are.
+            if grid.values[i].is_nan() || grid.values[i] <= 0.0 {
                 continue;
             }
             let c = grid.cell_center(ix, iy);
@@ -113,6 +114,11 @@ mod tests {
                 }
             }
         }
+        // No-data cells (outside a study area) stay no-data.
+        let mut nodata = h.grid.clone();
+        nodata.values[0] = f64::NAN;
+        suppress_sparse_cells(&mut nodata, &xy, Kernel::Quartic, 200.0, 3);
+        assert!(nodata.values[0].is_nan());
         // min_count 1 keeps everything.
         let mut again = heatmap(&xy, &[], &params, &CancelToken::new()).unwrap();
         assert_eq!(
