@@ -7,6 +7,7 @@
 //! | module     | what it holds |
 //! |------------|---------------|
 //! | [`model`]  | incidents, categories, sources, filters, Swedish local time: plain data |
+//! | [`log`]    | the rotating log file in the user's state directory (no incident data) |
 //! | [`jobs`]   | progress and cancellation for long work |
 //! | [`maps`]   | the background map catalogue `maps/tiles.toml`: entries and their parser |
 //! | [`crs`]    | WGS84, SWEREF 99 (TM and local zones) and RT 90: conversion and detection |
@@ -17,6 +18,7 @@
 //! | [`import`] | CSV, GeoJSON and Polisen event readers feeding the store |
 //! | [`analysis`] | statistics over filtered incidents |
 //! | [`network`] | walking networks (OpenStreetMap, GeoJSON lines) for routes |
+//! | [`retention`] | how long incidents and tracks are kept; deleting what is past its time |
 //! | [`export`] | GeoJSON, PNG + world file, GeoTIFF and GeoPackage exports of analysis results |
 //! | [`demo`]   | the seeded, synthetic Sölvesborg demo project |
 //! | `gui`      | the desktop app (feature `gui`) |
@@ -33,8 +35,10 @@ pub mod harvest;
 pub mod import;
 pub mod jobs;
 pub mod maps;
+pub mod log;
 pub mod model;
 pub mod network;
+pub mod retention;
 pub mod store;
 pub mod sweden;
 

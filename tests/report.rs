@@ -32,7 +32,7 @@ fn pdf_pages(pdf: &Path) -> usize {
         .unwrap_or_else(|| panic!("no page count in {o}"))
 }
 
-fn pdf_text(pdf: &Path) -> String {
+pub(crate) fn pdf_text(pdf: &Path) -> String {
     let out = Command::new(poppler("pdftotext"))
         .args(["-layout"])
         .arg(pdf)

@@ -57,10 +57,12 @@ mod panels;
 mod pg;
 mod plan;
 mod polisen;
+mod privacy;
 #[cfg(feature = "gui")]
 mod render;
 #[cfg(feature = "gui")]
 mod report;
+mod retention;
 mod route;
 mod store;
 #[cfg(feature = "gui")]

@@ -146,9 +146,11 @@ fn change_map_on_a_hand_worked_project_reads_in_gdal() {
         (0.into(), 10.into())
     );
     assert!((more["p"].as_f64().unwrap() - 2.0 / 1024.0).abs() < 1e-12);
+    // Its one incident in February is a small count (issue 21): written as
+    // null, and so are the ratio and p that would give it back; the class stays.
     let fewer = cells.iter().find(|c| c["class"] == "fewer").unwrap();
-    assert!((fewer["ratio"].as_f64().unwrap() - 0.1).abs() < 1e-12);
-    assert!((fewer["p"].as_f64().unwrap() - 24.0 / 2048.0).abs() < 1e-12);
+    assert_eq!(fewer["before"], 10);
+    assert!(fewer["after"].is_null() && fewer["ratio"].is_null() && fewer["p"].is_null());
 
     let gpkg = dir.path("change.gpkg");
     assert_valid_gpkg(&gpkg);

@@ -49,6 +49,8 @@ pub fn run_cli_in(cwd: &Path, args: &[&str]) -> Output {
         .env("XDG_DATA_HOME", cwd.join("home/.local/share"))
         .env("XDG_CACHE_HOME", cwd.join("home/.cache"))
         .env("XDG_CONFIG_HOME", cwd.join("home/.config"))
+        .env("XDG_STATE_HOME", cwd.join("home/.local/state"))
+        .env_remove("LAGESBILD_LOG_DIR")
         .output()
         .expect("run lagesbild")
 }

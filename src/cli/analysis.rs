@@ -299,7 +299,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         },
     };
     progress.stage("Computing heatmap", 0);
-    let result = match loaded.heatmap(&request, &CancelToken::new()) {
+    let mut result = match loaded.heatmap(&request, &CancelToken::new()) {
         Ok(m) => m,
         Err(e) => {
             progress.finish();
@@ -307,6 +307,14 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         }
     };
     timings.lap("heatmap");
+    let suppressed =
+        export::privacy::suppress_heatmap(&mut result.heatmap, &loaded, args.min_count);
+    if suppressed > 0 {
+        eprintln!(
+            "note: {suppressed} cells that fewer than {} incidents reach are written as zero (--min-count)",
+            args.min_count
+        );
+    }
     let map = &result.heatmap;
     print_outside(map.outside_area);
     if result.cell_enlarged {
@@ -327,6 +335,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
         "unit": "incidents per km²",
         "study_area": loaded.area_json(),
         "outside_area": map.outside_area,
+        "min_count": args.min_count,
+        "suppressed_cells": suppressed,
     });
     let mut classes = None;
     match kind {
@@ -343,6 +353,12 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             } else {
                 export::raster::write_png_with_metadata(grid, &input.out, &items)?;
             }
+            super::export::record(
+                &input.project,
+                "heatmap",
+                &input.out,
+                &["density_per_km2".to_owned()],
+            )?;
         }
         OutputKind::GeoJson | OutputKind::GeoPackage => {
             let edges = heatmap_edges(grid, args.classes);
@@ -353,6 +369,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             layer.name = layer_name;
             classes = Some(layer.features.len());
             write_layer(&layer, kind, &input.out)?;
+            let fields = super::export::layer_fields(&layer);
+            super::export::record(&input.project, "heatmap", &input.out, &fields)?;
         }
     }
     progress.finish();
@@ -474,6 +492,8 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "hotspots", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 
@@ -618,6 +638,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "places", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 

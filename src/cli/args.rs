@@ -94,6 +94,20 @@ pub enum Command {
     /// evening and hours, so the most incidents (from the history by
     /// weekday, hour and place) fall within reach while they are there.
     Week(WeekArgs),
+    /// Incidents one by one as CSV, GeoJSON or a GeoPackage layer, for a GIS
+    /// program or a partner: time, category, source, precision and place.
+    /// Free text (the description) and case identifiers are written only when
+    /// asked for (--with-descriptions, --with-field); every export is recorded
+    /// in the project's export log.
+    Export(super::export::ExportArgs),
+    /// The project's export log: every file written out of it (when, what,
+    /// file name, fields, login).
+    Exports(super::export::ExportsArgs),
+    /// How long the project keeps incidents (e.g. --incidents 5y) and the
+    /// hosts' tracks (their own, shorter time, e.g. --tracks 90d); what is
+    /// past its time; --apply deletes it in one transaction, logged in the
+    /// project. The app offers the same at start-up.
+    Retention(super::retention::RetentionArgs),
     /// The shared store in PostgreSQL/PostGIS: `db init URL` creates (or
     /// migrates) the project schema, the roles lagesbild_read,
     /// lagesbild_write and lagesbild_sensitive, their grants and row-level
@@ -532,6 +546,10 @@ pub struct HeatmapArgs {
     /// GeoPackage output.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub classes: usize,
+    /// Cells that fewer incidents reach are written as zero, so no single
+    /// incident's position can be read back from the density.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ mod db;
 mod db_sync;
 mod demo;
 mod evaluate;
+mod export;
 mod follow_args;
 mod import;
 mod layer;
@@ -21,6 +22,7 @@ mod presence;
 mod progress;
 #[cfg(feature = "gui")]
 mod render;
+mod retention;
 mod route;
 mod stats;
 mod time;
@@ -44,16 +46,55 @@ pub enum Outcome {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // The log names the command only: its arguments may name people's
+    // files, and nothing of the incidents goes there.
+    let name = command_name(&cli);
+    lagesbild::log::init(if name == "gui" { "app" } else { "cli" });
+    ::log::info!("lagesbild {name} started ({})", lagesbild::APP_NAME_VERSION);
     match dispatch(cli) {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::Success) => {
+            ::log::info!("lagesbild {name} done");
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Failed) => {
+            ::log::warn!("lagesbild {name} ran but did not do what was asked (exit 1)");
+            ExitCode::from(1)
+        }
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            ::log::error!("lagesbild {name} failed (exit 2): {}", error_kind(&err));
             eprintln!("lagesbild: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The subcommand's name, e.g. `import`, `plan export` (for the log).
+fn command_name(cli: &Cli) -> String {
+    let Some(command) = &cli.command else {
+        return "gui".to_owned();
+    };
+    // `Import(ImportArgs { … })` → `import`: the variant's name only.
+    let debug = format!("{command:?}");
+    let variant: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    variant.to_lowercase()
+}
+
+/// What kind of error ended a command, without its text (which names files
+/// and may quote a value): the outermost error's type.
+fn error_kind(err: &anyhow::Error) -> String {
+    let root = err.root_cause();
+    if root.downcast_ref::<std::io::Error>().is_some() {
+        "an input/output error".to_owned()
+    } else if root
+        .downcast_ref::<lagesbild::store::StoreError>()
+        .is_some()
+    {
+        "a project (store) error".to_owned()
+    } else {
+        "see the message on the terminal".to_owned()
     }
 }
 
@@ -84,6 +125,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Db(args)) => db::run(&args),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Coverage(args)) => plan::run_coverage(&args),
+        Some(Command::Export(args)) => export::run_export(&args),
+        Some(Command::Exports(args)) => export::run_exports(&args),
+        Some(Command::Retention(args)) => retention::run(&args),
     }
 }
 

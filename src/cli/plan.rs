@@ -77,6 +77,8 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Failed);
             }
             lagesbild::export::plan::write_plan_file(&plan, out)?;
+            drop(store);
+            super::export::record(project, "plan export", out, &["plan".to_owned()])?;
             println!(
                 "wrote {} area(s), {} route(s) and {} stop(s) to {}",
                 plan.areas.len(),

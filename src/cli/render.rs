@@ -67,6 +67,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     );
     progress.finish();
     result.with_context(|| format!("render {}", args.project.display()))?;
+    super::export::record(
+        &args.project,
+        "render",
+        &args.out,
+        &["map picture".to_owned()],
+    )?;
     println!("{}: {width_px}×{height_px} px", args.out.display());
     Ok(Outcome::Success)
 }
@@ -96,6 +102,12 @@ pub fn run_report(args: &super::args::ReportArgs) -> anyhow::Result<Outcome> {
     );
     progress.finish();
     let summary = result.with_context(|| format!("report {}", args.project.display()))?;
+    super::export::record(
+        &args.project,
+        "report",
+        &args.out,
+        &["counts".to_owned(), "maps".to_owned()],
+    )?;
     println!(
         "{}: {} pages, period {} – {}, {} incidents, {} measures",
         args.out.display(),

@@ -140,6 +140,12 @@ pub fn run(args: &RouteArgs) -> anyhow::Result<Outcome> {
         .map_err(|e| anyhow::anyhow!("route: {e}"))?;
     if let Some(out) = &args.out {
         lagesbild::export::route::write_route(&route, &stops, pace, out)?;
+        super::export::record(
+            &args.project,
+            "route",
+            out,
+            &["route".to_owned(), "stops".to_owned()],
+        )?;
     }
     let plan = match shift {
         Some(shift) => {

@@ -299,6 +299,8 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     layer.name = layer_name;
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
+    let fields = super::export::layer_fields(&layer);
+    super::export::record(&input.project, "change", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 
@@ -311,15 +313,16 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
             .filter(|c| c.p.is_some())
             .map(|c| {
                 let (lo, hi) = m.cell_bounds(c.ix, c.iy);
+                let shown = lagesbild::export::change::shown_values(c);
                 json!({
                     "ix": c.ix,
                     "iy": c.iy,
                     "x": round_coord((lo[0] + hi[0]) / 2.0),
                     "y": round_coord((lo[1] + hi[1]) / 2.0),
-                    "before": c.before,
-                    "after": c.after,
-                    "ratio": c.ratio,
-                    "p": c.p,
+                    "before": shown[0],
+                    "after": shown[1],
+                    "ratio": shown[2],
+                    "p": shown[3],
                     "class": c.class.key(),
                 })
             })

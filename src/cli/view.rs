@@ -58,6 +58,7 @@ pub fn run(args: &ViewArgs) -> anyhow::Result<Outcome> {
             let n = views.len();
             std::fs::write(out, ViewFile::new(views).to_json())
                 .with_context(|| format!("{}: could not write", out.display()))?;
+            super::export::record(project, "view export", out, &["views".to_owned()])?;
             println!("wrote {n} view(s) to {}", out.display());
             Ok(Outcome::Success)
         }

@@ -6,7 +6,9 @@
 //! with `geo` geometry in SWEREF 99 TM metres (EPSG:3006) and flat properties, plus
 //! [`MadeFrom`], which says what the layer was made from. The writers convert
 //! to WGS84 (GeoJSON) or keep SWEREF 99 TM (GeoPackage). Only aggregated
-//! results are exported: never incident descriptions or any per-incident data.
+//! results are exported: never incident descriptions or any per-incident data,
+//! except by [`incidents`], the deliberate incident export, which writes only
+//! the fields asked for (no free text by default).
 //!
 //! | file | what it holds |
 //! |------|---------------|
@@ -16,14 +18,17 @@
 //! | `layers.rs` | heatmap, hotspot and places results as [`Layer`]s |
 //! | `raster.rs` | PNG + world file + `.prj`, GeoTIFF |
 //! | `gpkg.rs` | layers into a new or existing GeoPackage |
+//! | `incidents.rs` | incidents one by one (CSV, GeoJSON, GeoPackage), chosen fields only |
 //! | `route.rs` | a walking loop and its stops as GeoJSON or GPX 1.1 |
 
 pub mod change;
 pub mod geojson;
 pub mod gpkg;
+pub mod incidents;
 pub mod isobands;
 pub mod layers;
 pub mod plan;
+pub mod privacy;
 pub mod raster;
 pub mod route;
 
@@ -147,6 +152,37 @@ pub struct Layer {
     /// Geometry in SWEREF 99 TM metres.
     pub features: Vec<Feature>,
     pub made_from: MadeFrom,
+}
+
+impl Layer {
+    /// The property names its features carry, in first-seen order (what an
+    /// export of it holds, for the export log).
+    pub fn property_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for f in &self.features {
+            for k in f.properties.keys() {
+                if !names.iter().any(|n| n == k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Records that `file` was written from the project at `project` by `what`
+/// with `fields`, in the project's export log (its own transaction). The
+/// command line and the app call it once the file is complete.
+pub fn record_export(
+    project: &std::path::Path,
+    what: &str,
+    file: &std::path::Path,
+    fields: &[String],
+) -> Result<(), crate::store::StoreError> {
+    let mut store = crate::store::open(project)?;
+    store.log_export(&crate::store::export_log::ExportRecord::now(
+        what, file, fields,
+    ))
 }
 
 /// The output formats, chosen by file extension.

@@ -119,6 +119,8 @@ pub struct LagesbildApp {
     focus_analysis: bool,
     /// Saved views and presentation mode (`app/present.rs`).
     present: present::PresentState,
+    /// The retention question at start-up (`gui/retention`).
+    retention: crate::gui::retention::RetentionPrompt,
     /// The largest fid before the running or last import.
     import_fid_floor: Option<i64>,
     /// Extent of what the last import added, once known (import report).
@@ -193,6 +195,7 @@ impl LagesbildApp {
             tile_note_closed: false,
             focus_analysis: false,
             present: present::PresentState::default(),
+            retention: Default::default(),
             import_fid_floor: None,
             import_extent: None,
             connect: None,
@@ -282,6 +285,12 @@ impl LagesbildApp {
             || self.time.is_busy()
             || self.follow.is_busy()
             || self.image_export.is_busy()
+            || self.retention.is_busy()
+    }
+
+    /// The retention question (what is past its time, the user's answer).
+    pub fn retention(&self) -> &crate::gui::retention::RetentionPrompt {
+        &self.retention
     }
 
     /// The follow-up window (measures, evaluation, presence).

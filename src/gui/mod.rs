@@ -16,6 +16,7 @@ pub mod panels;
 pub mod place_search;
 pub mod plan;
 pub mod present;
+pub mod retention;
 pub mod scale_bar;
 pub mod store_text;
 pub mod tasks;
@@ -30,6 +31,8 @@ pub use app::LagesbildApp;
 
 /// Opens the desktop app on `project`, or on the last project, or on the demo.
 pub fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
+    crate::log::init("app");
+    ::log::info!("the app starts ({})", crate::APP_NAME_VERSION);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Lägesbild")

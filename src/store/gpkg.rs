@@ -32,6 +32,8 @@
 
 pub mod blob;
 pub(crate) mod edit;
+/// The export log: the `lagesbild_export_log` table.
+mod export_log;
 pub mod layers;
 /// Measures (insatser) as the feature table `measures`.
 pub mod measures;
@@ -40,6 +42,8 @@ pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 mod police;
+/// Retention: deleting old incidents and tracks, the `lagesbild_retention_log` table.
+mod retention;
 pub mod rtree;
 pub mod schema;
 pub(crate) mod session;
@@ -1006,6 +1010,30 @@ impl Store for Project {
 
     fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
         self.prune_before(before)
+    }
+
+    // --- export log (store/gpkg/export_log.rs) ---
+
+    fn log_export(&mut self, record: &super::export_log::ExportRecord) -> Result<(), StoreError> {
+        self.append_export_record(record)
+    }
+
+    fn export_log(&self) -> Result<Vec<super::export_log::ExportRecord>, StoreError> {
+        self.read_export_log()
+    }
+
+    // --- retention (store/gpkg/retention.rs) ---
+
+    fn apply_retention(
+        &mut self,
+        incidents_before: Option<DateTime<Utc>>,
+        tracks_before: Option<DateTime<Utc>>,
+    ) -> Result<super::retention::RetentionRun, StoreError> {
+        self.run_retention(incidents_before, tracks_before)
+    }
+
+    fn retention_log(&self) -> Result<Vec<super::retention::RetentionRun>, StoreError> {
+        self.read_retention_log()
     }
 
     // --- patrol plan (store/gpkg/plan.rs) ---

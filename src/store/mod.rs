@@ -15,6 +15,7 @@
 
 /// Copying a project between stores: `db pull` and `db push`.
 pub mod copy;
+pub mod export_log;
 pub mod gpkg;
 pub mod layers;
 /// The shared PostgreSQL/PostGIS store (feature `postgres`).
@@ -22,6 +23,7 @@ pub mod layers;
 pub mod pg;
 pub mod points;
 pub mod police;
+pub mod retention;
 
 use std::path::{Path, PathBuf};
 
@@ -685,6 +687,47 @@ pub trait Store {
         Err(StoreError::Unsupported {
             what: "police event history",
         })
+    }
+
+    // --- export log ---
+    // One record per file written out of the project (`store::export_log`):
+    // when, what, file name, fields, login. Default bodies refuse.
+
+    /// Appends `record` to the export log, in its own transaction.
+    fn log_export(&mut self, record: &export_log::ExportRecord) -> Result<(), StoreError> {
+        let _ = record;
+        Err(StoreError::Unsupported {
+            what: "the export log",
+        })
+    }
+
+    /// Every recorded export, oldest first.
+    fn export_log(&self) -> Result<Vec<export_log::ExportRecord>, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "the export log",
+        })
+    }
+
+    // --- retention ---
+    // Deleting what is past its time (`crate::retention` holds the policy).
+    // Default bodies refuse.
+
+    /// Deletes the incidents that happened before `incidents_before`, and
+    /// the hosts' tracks and check-ins that ended before `tracks_before`
+    /// (`None`: that kind is left alone), in one transaction that also logs
+    /// the run; returns what was deleted.
+    fn apply_retention(
+        &mut self,
+        incidents_before: Option<DateTime<Utc>>,
+        tracks_before: Option<DateTime<Utc>>,
+    ) -> Result<retention::RetentionRun, StoreError> {
+        let _ = (incidents_before, tracks_before);
+        Err(StoreError::Unsupported { what: "retention" })
+    }
+
+    /// Every logged retention run, oldest first.
+    fn retention_log(&self) -> Result<Vec<retention::RetentionRun>, StoreError> {
+        Err(StoreError::Unsupported { what: "retention" })
     }
 
     // --- change notification ---

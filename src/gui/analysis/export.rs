@@ -119,6 +119,31 @@ pub fn write_export(
     target: ExportTarget,
     path: &Path,
 ) -> Result<Vec<PathBuf>, AppExportError> {
+    write_export_with_fields(output, target, path).map(|(files, _)| files)
+}
+
+/// As [`write_export`], and records the export in `project`'s export log
+/// (what, file name, fields, login) once the files are written.
+pub fn write_export_logged(
+    output: &AnalysisOutput,
+    target: ExportTarget,
+    path: &Path,
+    project: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let (files, fields) = write_export_with_fields(output, target, path)?;
+    if let Some(first) = files.first() {
+        let what = format!("app: {}", target.default_file_name());
+        export::record_export(project, &what, first, &fields)?;
+    }
+    Ok(files)
+}
+
+/// Writes the files and says which fields they carry.
+fn write_export_with_fields(
+    output: &AnalysisOutput,
+    target: ExportTarget,
+    path: &Path,
+) -> Result<(Vec<PathBuf>, Vec<String>), AppExportError> {
     let path = target.with_extension(path);
     let missing = |e: &AnalysisError| AppExportError::NoResult {
         path: path.clone(),
@@ -131,16 +156,16 @@ pub fn write_export(
             match target {
                 ExportTarget::HeatmapGeoTiff => {
                     export::raster::write_geotiff(grid, &path)?;
-                    Ok(vec![path])
+                    Ok((vec![path], vec!["density_per_km2".to_owned()]))
                 }
                 ExportTarget::HeatmapPng => {
                     let (pgw, prj) = export::raster::write_png(grid, &path)?;
-                    Ok(vec![path, pgw, prj])
+                    Ok((vec![path, pgw, prj], vec!["density_per_km2".to_owned()]))
                 }
                 _ => {
                     let layer = layers::heatmap_layer(grid, &heat.edges, heat.made_from.clone());
                     export::geojson::write(&layer, &path)?;
-                    Ok(vec![path])
+                    Ok((vec![path], layer.property_names()))
                 }
             }
         }
@@ -156,7 +181,7 @@ pub fn write_export(
             } else {
                 export::geojson::write(&layer, &path)?;
             }
-            Ok(vec![path])
+            Ok((vec![path], layer.property_names()))
         }
         ExportTarget::PlacesGeoJson | ExportTarget::PlacesGpkg => {
             let places = output.places.as_ref().map_err(missing)?;
@@ -166,7 +191,7 @@ pub fn write_export(
             } else {
                 export::geojson::write(&layer, &path)?;
             }
-            Ok(vec![path])
+            Ok((vec![path], layer.property_names()))
         }
     }
 }

@@ -364,14 +364,16 @@ impl AnalysisState {
         lang: Language,
         target: ExportTarget,
         path: PathBuf,
+        project: Option<PathBuf>,
     ) {
         let Some(output) = self.output.clone() else {
             self.export_notice = Some(Err(tr(lang, Key::AnNoResultYet).to_owned()));
             return;
         };
         self.export_notice = None;
-        self.export_task = Some(Task::spawn(ctx, "export", move |_, _| {
-            write_export(&output, target, &path).map_err(anyhow::Error::from)
+        self.export_task = Some(Task::spawn(ctx, "export", move |_, _| match &project {
+            Some(project) => export::write_export_logged(&output, target, &path, project),
+            None => write_export(&output, target, &path).map_err(anyhow::Error::from),
         }));
     }
 

@@ -181,7 +181,14 @@ pub fn compute(
     };
     let heat = match loaded.heatmap(&heat_request, cancel) {
         Ok(r) => {
-            let h = r.heatmap;
+            let mut h = r.heatmap;
+            // As `lagesbild heatmap`: no bump around fewer than 3 incidents,
+            // on screen or in an export.
+            let suppressed = crate::export::privacy::suppress_heatmap(
+                &mut h,
+                &loaded,
+                crate::export::privacy::DEFAULT_MIN_COUNT,
+            );
             let m = loaded.made_from(
                 &filter_text,
                 h.incidents_used,
@@ -193,6 +200,8 @@ pub fn compute(
                     "unit": "incidents per km²",
                     "study_area": area_json,
                     "outside_area": h.outside_area,
+                    "min_count": crate::export::privacy::DEFAULT_MIN_COUNT,
+                    "suppressed_cells": suppressed,
                 }),
             );
             Ok(heatmap_view(h, m))

@@ -161,8 +161,9 @@ impl LagesbildApp {
             Action::CloseImportReport => self.import_outcome = None,
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::Export(target, path) => {
+                let project = self.project.as_ref().map(|p| p.loaded.path.clone());
                 self.analysis
-                    .start_export(ctx, self.state.language, target, path)
+                    .start_export(ctx, self.state.language, target, path, project)
             }
             Action::FocusPlace(i) => self.analysis.focus_place(
                 i,

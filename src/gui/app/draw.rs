@@ -173,6 +173,7 @@ impl LagesbildApp {
             self.time.window_ui(&ctx, lang);
         }
         self.image_export_ui(&ctx);
+        self.retention.show(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
         self.area_download_ui(&ctx);
         self.connect_dialog_ui(&ctx, &mut actions);

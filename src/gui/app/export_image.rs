@@ -149,6 +149,12 @@ impl LagesbildApp {
         self.image_export.notice = None;
         self.image_export.task = Some(Task::spawn(ctx, "export-image", move |progress, cancel| {
             crate::render::render_to_png(&path, &spec, &out, progress, cancel)?;
+            crate::export::record_export(
+                &path,
+                "app: map picture",
+                &out,
+                &["map picture".to_owned()],
+            )?;
             Ok(out)
         }));
     }

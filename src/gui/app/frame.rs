@@ -129,6 +129,12 @@ impl LagesbildApp {
     pub(super) fn poll_tasks(&mut self, ctx: &egui::Context) {
         let lang = self.state.language;
         self.poll_shape_job(ctx);
+        if self.retention.poll()
+            && let Some(view) = &self.project
+        {
+            let path = view.loaded.path.clone();
+            self.start_loading(ctx, OpenTarget::Path(path));
+        }
         if let Some((target, task)) = &self.tasks.loading
             && let Some(result) = task.try_take()
         {
@@ -149,6 +155,7 @@ impl LagesbildApp {
                         self.zoom_to_project |=
                             self.state.map_memory.is_none() || self.project.is_some();
                         self.edit.history.clear();
+                        self.retention.check(ctx, &loaded.path);
                     }
                     self.set_shape_layers(loaded.overlays.clone());
                     self.project = Some(ProjectView {

@@ -172,7 +172,9 @@ impl TileCatalog {
 }
 
 /// The `tiles.toml` to use: `$LAGESBILD_MAPS_DIR`, `./maps`, the source tree's
-/// `maps/` (at compile time), then `<config dir>/lagesbild/maps`; `None` if none exists.
+/// `maps/` (at compile time), `<config dir>/lagesbild/maps`, then the
+/// installed copy beside the program (`<exe>/../share/lagesbild/maps`, e.g.
+/// `/usr/share/lagesbild/maps` from the Debian package); `None` if none exists.
 pub fn find_tiles_toml() -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(dir) = std::env::var_os("LAGESBILD_MAPS_DIR") {
@@ -183,9 +185,20 @@ pub fn find_tiles_toml() -> Option<PathBuf> {
     if let Some(config) = dirs::config_dir() {
         dirs.push(config.join("lagesbild").join("maps"));
     }
+    if let Some(installed) = installed_maps_dir() {
+        dirs.push(installed);
+    }
     dirs.into_iter()
         .map(|d| d.join(TILES_TOML))
         .find(|p| p.is_file())
+}
+
+/// `<exe>/../share/lagesbild/maps`: where a package puts the maps list
+/// (`/usr/share/lagesbild/maps` for `/usr/bin/lagesbild`).
+pub fn installed_maps_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let prefix = exe.parent()?.parent()?;
+    Some(prefix.join("share").join("lagesbild").join("maps"))
 }
 
 /// Only the top-level settings of a `tiles.toml`.

@@ -134,10 +134,7 @@ pub(crate) fn changed_fields(before: &Incident, after: &Incident) -> Vec<&'stati
 
 /// The OS user making the edit, for the audit table.
 pub(crate) fn os_user() -> Option<String> {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok())
-        .filter(|u| !u.trim().is_empty())
+    crate::store::export_log::os_login()
 }
 
 fn record_edit(

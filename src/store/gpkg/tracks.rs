@@ -346,38 +346,47 @@ impl Project {
         &mut self,
         before: DateTime<Utc>,
     ) -> Result<(usize, usize), StoreError> {
-        let cut = format_time(before);
         self.in_transaction(|project| {
-            let (conn, path) = (&project.conn, project.path.as_path());
-            let mut tracks = 0;
-            if has_table(conn, TRACKS_TABLE).at(path)? {
-                tracks = conn
-                    .query_row(
-                        "SELECT count(*) FROM (SELECT track_id FROM tracks GROUP BY track_id \
-                         HAVING max(fix_time) < ?1)",
-                        [&cut],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .at(path)? as usize;
-                conn.execute(
-                    "DELETE FROM tracks WHERE track_id IN (SELECT track_id FROM tracks \
-                     GROUP BY track_id HAVING max(fix_time) < ?1)",
-                    [&cut],
-                )
-                .at(path)?;
-            }
-            let mut checkins = 0;
-            if has_table(conn, "lagesbild_checkins").at(path)? {
-                checkins = conn
-                    .execute(
-                        "DELETE FROM lagesbild_checkins WHERE checked_out < ?1",
-                        [&cut],
-                    )
-                    .at(path)?;
-            }
-            Ok((tracks, checkins))
+            delete_tracks_before(&project.conn, project.path.as_path(), before)
         })
     }
+}
+
+/// Deletes tracks that ended, and check-ins that closed, before `before`,
+/// inside the caller's transaction; returns (tracks, check-ins) deleted.
+pub(super) fn delete_tracks_before(
+    conn: &Connection,
+    path: &std::path::Path,
+    before: DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    let cut = format_time(before);
+    let mut tracks = 0;
+    if has_table(conn, TRACKS_TABLE).at(path)? {
+        tracks = conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT track_id FROM tracks GROUP BY track_id \
+                 HAVING max(fix_time) < ?1)",
+                [&cut],
+                |r| r.get::<_, i64>(0),
+            )
+            .at(path)? as usize;
+        conn.execute(
+            "DELETE FROM tracks WHERE track_id IN (SELECT track_id FROM tracks \
+             GROUP BY track_id HAVING max(fix_time) < ?1)",
+            [&cut],
+        )
+        .at(path)?;
+    }
+    let mut checkins = 0;
+    if has_table(conn, "lagesbild_checkins").at(path)? {
+        checkins = conn
+            .execute(
+                "DELETE FROM lagesbild_checkins WHERE checked_out < ?1",
+                [&cut],
+            )
+            .at(path)?;
+    }
+    Ok((tracks, checkins))
 }
 
 #[cfg(test)]
