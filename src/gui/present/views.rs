@@ -142,7 +142,7 @@ impl ViewsWindow {
             list.swap(a, b);
             command = Some(ViewsCommand::Replace(list));
         }
-        let Some(i) = index.or(pick) else {
+        let Some(i) = pick.or(index) else {
             ui.separator();
             ui.weak(tr(lang, V::PickOne));
             return command;
