@@ -79,7 +79,6 @@ fn many(n: usize) -> Vec<Incident> {
         .collect()
 }
 
-
 #[test]
 fn metadata_and_file_identity() {
     let dir = tempfile::tempdir().unwrap();
@@ -219,9 +218,6 @@ fn older_schema_is_migrated_on_open() {
     assert_eq!(project.layers().unwrap(), []);
 }
 
-
-
-
 #[test]
 fn dropping_a_session_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,7 +270,6 @@ fn dropping_a_session_rolls_back() {
         );
     }
 }
-
 
 #[test]
 fn contents_extent_and_spatial_index_follow_imports() {
@@ -391,9 +386,6 @@ fn unknown_keys_read_as_ovrigt() {
     assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
 }
 
-
-
-
 fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
     let file = path.to_str().unwrap();
     if let Some(out) = run_gdal("ogrinfo", &["-ro", "-al", "-so", file]) {
@@ -480,7 +472,6 @@ fn fids_are_never_reused() {
     assert_eq!(fids, vec![5, 6]);
 }
 
-
 // --- the shared suite: every test below runs on the GeoPackage and on PostGIS ---
 
 /// A store backend the shared suite runs on.
@@ -562,7 +553,8 @@ impl Fixture {
             #[cfg(feature = "postgres")]
             Backend::Pg => {
                 let mut c = self.db.as_ref().unwrap().admin();
-                c.batch_execute("SET search_path = lagesbild, public").unwrap();
+                c.batch_execute("SET search_path = lagesbild, public")
+                    .unwrap();
                 c.query_one(&format!("SELECT ({sql})::bigint"), &[])
                     .unwrap()
                     .get(0)
@@ -793,7 +785,10 @@ fn duplicates_without_external_id_and_within_a_session(kind: Backend) {
     );
     if let Some(path) = fx.gpkg_path() {
         assert_eq!(rtreecheck(&path), "ok");
-        assert_eq!(sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"), 4);
+        assert_eq!(
+            sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+            4
+        );
     }
 }
 
@@ -1110,8 +1105,13 @@ fn metadata_and_views_are_kept(kind: Backend) {
     };
     assert!(fx.store.views().unwrap().is_empty());
     fx.store.put_views(&[view("B", ""), view("A", "")]).unwrap();
-    fx.store.put_views(&[view("C", ""), view("B", "ny")]).unwrap();
-    let err = fx.store.put_views(&[view("D", ""), view("", "")]).unwrap_err();
+    fx.store
+        .put_views(&[view("C", ""), view("B", "ny")])
+        .unwrap();
+    let err = fx
+        .store
+        .put_views(&[view("D", ""), view("", "")])
+        .unwrap_err();
     assert!(matches!(err, StoreError::InvalidView { .. }), "{err}");
     fx.reopen();
     assert_eq!(
@@ -1145,7 +1145,9 @@ fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
         features: vec![
             Feature {
                 geometry: square.clone().into(),
-                properties: props(json!({"namn": "Torget", "antal": 3, "andel": 0.5, "öppen": true})),
+                properties: props(
+                    json!({"namn": "Torget", "antal": 3, "andel": 0.5, "öppen": true}),
+                ),
             },
             Feature {
                 geometry: geo::Point::new(14.55, 56.05).into(),
@@ -1160,7 +1162,9 @@ fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
             properties: props(json!({})),
         }],
     };
-    fx.store.add_layers(&[areas.clone(), line.clone()], "omraden.geojson").unwrap();
+    fx.store
+        .add_layers(&[areas.clone(), line.clone()], "omraden.geojson")
+        .unwrap();
     let layers = fx.store.layers().unwrap();
     assert_eq!(
         layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
@@ -1175,7 +1179,11 @@ fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
         layers[0].extent,
         Some((LonLat::new(14.5, 56.0), LonLat::new(14.6, 56.1)))
     );
-    let got = fx.store.layer_features("Områden i Sölvesborg").unwrap().unwrap();
+    let got = fx
+        .store
+        .layer_features("Områden i Sölvesborg")
+        .unwrap()
+        .unwrap();
     assert_eq!(got.features[0].geometry, areas.features[0].geometry);
     let p = &got.features[0].properties;
     assert_eq!(

@@ -214,15 +214,15 @@ fn service_section(name: &str) -> Result<Vec<(String, String)>, ConnectError> {
     )))
 }
 
-/// One field of a pgpass line, unescaped, and whether it matches `value`.
+/// The fields of a pgpass line, unescaped.
 fn pgpass_fields(line: &str) -> Vec<String> {
     let mut fields = vec![String::new()];
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if let Some(n) = chars.next() {
-                    fields.last_mut().map(|f| f.push(n));
+                if let (Some(n), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(n);
                 }
             }
             ':' => fields.push(String::new()),
@@ -364,10 +364,12 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
         if b[i] == b'%'
-            && i + 2 < b.len() + 0
-            && let Ok(v) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+            && i + 2 < b.len()
+            && let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2]))
         {
+            let v = (hi * 16 + lo) as u8;
             out.push(v);
             i += 3;
             continue;
@@ -555,7 +557,9 @@ fn tls_config(mode: &TlsMode) -> Result<rustls::ClientConfig, ConnectError> {
 }
 
 /// Connects. Errors keep tokio-postgres's own (they never contain the password).
-pub fn connect(target: &Target) -> Result<postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
+pub fn connect(
+    target: &Target,
+) -> Result<postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(&target.tls)?);
     Ok(target.config.connect(tls)?)
 }
@@ -580,6 +584,12 @@ mod tests {
     }
 
     #[test]
+    fn url_parameters_are_percent_decoded() {
+        assert_eq!(percent_decode("%2Fetc%2fca.pem"), "/etc/ca.pem");
+        assert_eq!(percent_decode("å%zz%"), "å%zz%");
+    }
+
+    #[test]
     fn pgpass_lines_unescape_colons() {
         assert_eq!(
             pgpass_fields(r"db\:1:5432:*:anna:hem\:ligt"),
@@ -589,16 +599,19 @@ mod tests {
 
     #[test]
     fn urls_keep_their_parts_and_describe_hides_the_password() {
-        let t = parse("postgresql://anna:hemligt@db.kommun.se:5433/lagesbild?sslmode=require")
-            .unwrap();
+        let t =
+            parse("postgresql://anna:hemligt@db.kommun.se:5433/lagesbild?sslmode=require").unwrap();
         assert_eq!(t.config.get_password(), Some(&b"hemligt"[..]));
         assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
         assert_eq!(t.tls, TlsMode::Unverified);
         let d = describe(&t.config);
         assert_eq!(d, "postgresql://anna@db.kommun.se:5433/lagesbild");
-        let t = parse("postgresql://anna@db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem").unwrap();
+        let t =
+            parse("postgresql://anna@db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem").unwrap();
         assert_eq!(t.tls, TlsMode::Verified(PathBuf::from("/etc/ca.pem")));
-        let err = parse("postgresql://anna@db/x?sslmode=sometimes").err().unwrap();
+        let err = parse("postgresql://anna@db/x?sslmode=sometimes")
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("sslmode"), "{err}");
     }
 }

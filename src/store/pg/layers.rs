@@ -12,8 +12,8 @@ use geo_traits::to_geo::ToGeoGeometry as _;
 use serde_json::Value;
 
 use super::{PgStore, schema};
-use crate::model::shape::{Feature, FeatureSet};
 use crate::model::LonLat;
+use crate::model::shape::{Feature, FeatureSet};
 use crate::store::StoreError;
 use crate::store::gpkg::blob::geometry_type_name;
 use crate::store::gpkg::layers::{column_names, column_type, layer_problem};
@@ -82,7 +82,11 @@ fn write_table(
     let names = column_names(&keys);
     let types: Vec<&str> = keys
         .iter()
-        .map(|k| pg_type(column_type(set.features.iter().map(|f| f.properties.get(k)))))
+        .map(|k| {
+            pg_type(column_type(
+                set.features.iter().map(|f| f.properties.get(k)),
+            ))
+        })
         .collect();
     let mut gtypes = set.features.iter().map(|f| geometry_type_name(&f.geometry));
     let gtype = match gtypes.next() {
@@ -268,19 +272,34 @@ impl PgStore {
         }))
     }
 
-    pub(super) fn add_layer_sets(&mut self, sets: &[FeatureSet], source: &str) -> Result<(), StoreError> {
+    pub(super) fn add_layer_sets(
+        &mut self,
+        sets: &[FeatureSet],
+        source: &str,
+    ) -> Result<(), StoreError> {
         self.writable()?;
         for (i, set) in sets.iter().enumerate() {
             if let Some(reason) = layer_problem(set) {
                 return Err(invalid(&self.location, reason));
             }
             if sets[..i].iter().any(|s| s.name == set.name) {
-                return Err(invalid(&self.location, format!("two layers are named {:?}", set.name)));
-            }
-            if let Some(f) = set.features.iter().position(|f| wkb_of(&f.geometry).is_err()) {
                 return Err(invalid(
                     &self.location,
-                    format!("layer {:?}, feature {}: the geometry cannot be stored", set.name, f + 1),
+                    format!("two layers are named {:?}", set.name),
+                ));
+            }
+            if let Some(f) = set
+                .features
+                .iter()
+                .position(|f| wkb_of(&f.geometry).is_err())
+            {
+                return Err(invalid(
+                    &self.location,
+                    format!(
+                        "layer {:?}, feature {}: the geometry cannot be stored",
+                        set.name,
+                        f + 1
+                    ),
                 ));
             }
         }
@@ -291,8 +310,11 @@ impl PgStore {
         let (location, user) = (self.location.clone(), self.user.clone());
         let err = |e| super::db_err(&location, &user, e);
         let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        tx.execute("LOCK TABLE lagesbild_layers IN SHARE ROW EXCLUSIVE MODE", &[])
-            .map_err(err)?;
+        tx.execute(
+            "LOCK TABLE lagesbild_layers IN SHARE ROW EXCLUSIVE MODE",
+            &[],
+        )
+        .map_err(err)?;
         for (set, old) in sets.iter().zip(styles) {
             let (table, style) = match old {
                 Some((table, style, _)) => {
@@ -323,7 +345,10 @@ impl PgStore {
                     }
                     let (count, max): (i64, Option<i32>) = {
                         let r = tx
-                            .query_one("SELECT count(*), max(draw_order) FROM lagesbild_layers", &[])
+                            .query_one(
+                                "SELECT count(*), max(draw_order) FROM lagesbild_layers",
+                                &[],
+                            )
                             .map_err(err)?;
                         (r.get(0), r.get(1))
                     };
@@ -337,7 +362,13 @@ impl PgStore {
             tx.execute(
                 "INSERT INTO lagesbild_layers (name, table_name, source, style, draw_order) \
                  VALUES ($1, $2, $3, $4::text::jsonb, $5)",
-                &[&set.name, &table, &source, &style_json, &(style.order as i32)],
+                &[
+                    &set.name,
+                    &table,
+                    &source,
+                    &style_json,
+                    &(style.order as i32),
+                ],
             )
             .map_err(err)?;
         }
@@ -361,7 +392,11 @@ impl PgStore {
         Ok(n > 0)
     }
 
-    pub(super) fn set_style_of(&mut self, name: &str, style: &LayerStyle) -> Result<bool, StoreError> {
+    pub(super) fn set_style_of(
+        &mut self,
+        name: &str,
+        style: &LayerStyle,
+    ) -> Result<bool, StoreError> {
         self.writable()?;
         let mut style = *style;
         style.opacity = if style.opacity.is_finite() {

@@ -265,11 +265,20 @@ impl PgStore {
             ));
         }
         if let Some(t) = end {
-            parts.push(format!("occurred_at < '{}'::timestamptz", time::gpkg_datetime(t)));
+            parts.push(format!(
+                "occurred_at < '{}'::timestamptz",
+                time::gpkg_datetime(t)
+            ));
         }
         if let Some(b) = bbox {
             let (lo, hi) = (b.min(), b.max());
-            let n = |v: f64| if v.is_finite() { format!("{v:?}") } else { "0".to_owned() };
+            let n = |v: f64| {
+                if v.is_finite() {
+                    format!("{v:?}")
+                } else {
+                    "0".to_owned()
+                }
+            };
             parts.push(format!(
                 "geom && ST_MakeEnvelope({}, {}, {}, {}, {SRID})",
                 n(lo.x),
@@ -330,7 +339,11 @@ impl PgStore {
         Ok(out)
     }
 
-    fn incident_rows(&self, sql_tail: &str, args: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Incident>, StoreError> {
+    fn incident_rows(
+        &self,
+        sql_tail: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Incident>, StoreError> {
         let rows = self
             .client
             .borrow_mut()
@@ -452,7 +465,10 @@ impl Store for PgStore {
         cancel: &CancelToken,
     ) -> Result<Vec<Incident>, StoreError> {
         let mut out = self.incident_rows(
-            &format!("{} ORDER BY occurred_at, fid", Self::where_clause(filter, None)),
+            &format!(
+                "{} ORDER BY occurred_at, fid",
+                Self::where_clause(filter, None)
+            ),
             &[],
         )?;
         cancel.check()?;
@@ -583,7 +599,22 @@ impl Store for PgStore {
 /// for the user.
 pub fn init(location: &str, name: &str) -> Result<String, StoreError> {
     let (mut client, described, user) = connect(location)?;
-    let e = |err| db_err(&described, &user, err);
+    let e = |err: postgres::Error| {
+        if err.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+            return StoreError::PermissionDenied {
+                location: described.clone(),
+                reason: format!(
+                    "the login {user:?} may not set up the project: run `lagesbild db init` as \
+                     the database's owner or an administrator (it creates the schema lagesbild \
+                     and the roles {}, {} and {})",
+                    schema::READ_ROLE,
+                    schema::WRITE_ROLE,
+                    schema::SENSITIVE_ROLE
+                ),
+            };
+        }
+        db_err(&described, &user, err)
+    };
     let postgis: bool = client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')",
@@ -606,7 +637,11 @@ pub fn init(location: &str, name: &str) -> Result<String, StoreError> {
             "INSERT INTO lagesbild.lagesbild_meta (key, value) VALUES ('name', $1),
                     ('created_at', $2), ('app_version', $3)
              ON CONFLICT (key) DO NOTHING",
-            &[&name, &time::gpkg_datetime(Utc::now()), &crate::APP_NAME_VERSION],
+            &[
+                &name,
+                &time::gpkg_datetime(Utc::now()),
+                &crate::APP_NAME_VERSION,
+            ],
         )
         .map_err(e)?;
     Ok(match found {
