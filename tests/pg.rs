@@ -288,7 +288,7 @@ fn db_init_is_idempotent_and_makes_the_roles() {
     }
     assert_eq!(
         db.count("SELECT max(version) FROM lagesbild.lagesbild_schema"),
-        1
+        2
     );
     let store = store::open(db.url.as_str()).unwrap();
     assert_eq!(store.info().unwrap().name, "Kommunen");
@@ -736,5 +736,32 @@ fn db_init_by_a_plain_login_is_refused_clearly() {
     assert_eq!(
         db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'lagesbild'"),
         0
+    );
+}
+
+#[test]
+fn a_read_only_login_exports_and_its_export_is_logged_under_its_login() {
+    let Some((mut db, mut store)) = TestDb::with_project() else {
+        return;
+    };
+    import(&mut store, "blandat.csv", &mixed());
+    let reader = db.login("lasare", &["lagesbild_read"]);
+    let dir = crate::util::Dir::new();
+    let out = crate::util::run_cli_in(dir.root(), &["hotspots", &reader, "--out", "heta.geojson"]);
+    crate::util::assert_exit(&out, 0);
+    assert!(dir.path("heta.geojson").is_file());
+    let log = store::open(reader.as_str()).unwrap().export_log().unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].file, "heta.geojson");
+    assert_eq!(log[0].login.as_deref(), Some(db.role("lasare").as_str()));
+    // The record cannot be taken back by the login that made it.
+    let mut sql = postgres::Client::connect(&reader, postgres::NoTls).unwrap();
+    assert!(
+        sql.batch_execute("DELETE FROM lagesbild.lagesbild_export_log")
+            .is_err()
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_export_log"),
+        1
     );
 }

@@ -24,6 +24,7 @@
 pub mod connect;
 pub mod copy;
 mod edit;
+mod export_log;
 mod layers;
 pub mod schema;
 mod session;
@@ -578,6 +579,21 @@ impl Store for PgStore {
 
     fn remove_view(&mut self, title: &str) -> Result<bool, StoreError> {
         self.delete_view(title)
+    }
+
+    fn replace_views(&mut self, views: &[crate::model::view::SavedView]) -> Result<(), StoreError> {
+        self.replace_all_views(views)
+    }
+
+    fn log_export(
+        &mut self,
+        record: &crate::store::export_log::ExportRecord,
+    ) -> Result<(), StoreError> {
+        self.append_export_record(record)
+    }
+
+    fn export_log(&self) -> Result<Vec<crate::store::export_log::ExportRecord>, StoreError> {
+        self.read_export_log()
     }
 
     fn change_stamp(&self) -> Result<Option<i64>, StoreError> {

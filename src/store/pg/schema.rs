@@ -18,7 +18,7 @@ pub const WRITE_ROLE: &str = "lagesbild_write";
 pub const SENSITIVE_ROLE: &str = "lagesbild_sensitive";
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
 
 /// The sources whose incidents only `lagesbild_sensitive` sees (model keys).
 pub const SENSITIVE_SOURCES: [crate::model::Source; 2] = [
@@ -103,10 +103,26 @@ CREATE TABLE lagesbild.lagesbild_views (
 );
 "#;
 
+/// Version 2: the export log (issue 21). Every login that may read the
+/// project may also record what it exported, so `lagesbild_read` gets INSERT
+/// on this one table (and only on it); nobody may change or delete a record.
+const V2: &str = r#"
+CREATE TABLE lagesbild.lagesbild_export_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    exported_at timestamptz NOT NULL,
+    what text NOT NULL,
+    file_name text NOT NULL,
+    fields jsonb NOT NULL,
+    login text NOT NULL DEFAULT current_user,
+    app_version text NOT NULL
+);
+"#;
+
 /// The migration from `version - 1` to `version`.
 fn migration(version: i64) -> Option<&'static str> {
     match version {
         1 => Some(V1),
+        2 => Some(V2),
         _ => None,
     }
 }
@@ -189,6 +205,8 @@ fn grants_sql() -> String {
          ALTER DEFAULT PRIVILEGES IN SCHEMA lagesbild GRANT SELECT ON TABLES TO {READ_ROLE};
          ALTER DEFAULT PRIVILEGES IN SCHEMA lagesbild
              GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {WRITE_ROLE};
+         GRANT INSERT ON lagesbild.lagesbild_export_log TO {READ_ROLE};
+         REVOKE UPDATE, DELETE ON lagesbild.lagesbild_export_log FROM {WRITE_ROLE};
          ALTER TABLE lagesbild.incidents ENABLE ROW LEVEL SECURITY;
          ALTER TABLE lagesbild.incidents FORCE ROW LEVEL SECURITY;
          DROP POLICY IF EXISTS incidents_sensitive_sources ON lagesbild.incidents;

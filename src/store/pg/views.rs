@@ -76,6 +76,42 @@ impl PgStore {
         tx.commit().map_err(err)
     }
 
+    /// Replaces the whole list by `views` in that order, in one transaction
+    /// (the app's views window renames, reorders and deletes this way).
+    pub(super) fn replace_all_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
+        self.writable()?;
+        check_views(views).map_err(|e| StoreError::InvalidView {
+            path: self.location.clone().into(),
+            reason: e.to_string(),
+        })?;
+        let mut json = Vec::with_capacity(views.len());
+        for view in views {
+            json.push(
+                serde_json::to_string(view).map_err(|e| StoreError::InvalidView {
+                    path: self.location.clone().into(),
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        let (location, user) = (self.location.clone(), self.user.clone());
+        let err = |e| super::db_err(&location, &user, e);
+        let mut tx = self.client.get_mut().transaction().map_err(err)?;
+        tx.execute("LOCK TABLE lagesbild_views IN EXCLUSIVE MODE", &[])
+            .map_err(err)?;
+        tx.execute("DELETE FROM lagesbild_views", &[])
+            .map_err(err)?;
+        for (position, (view, json)) in views.iter().zip(&json).enumerate() {
+            let position = i32::try_from(position).unwrap_or(i32::MAX);
+            tx.execute(
+                "INSERT INTO lagesbild_views (title, position, view) \
+                 VALUES ($1, $2, $3::text::jsonb)",
+                &[&view.title, &position, json],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
     pub(super) fn delete_view(&mut self, title: &str) -> Result<bool, StoreError> {
         self.writable()?;
         let n = self
