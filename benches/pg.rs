@@ -53,7 +53,12 @@ fn new_database(tag: &str) -> String {
 fn incidents(n: usize) -> Vec<Incident> {
     let mut rng = ChaCha8Rng::seed_from_u64(20);
     let start = chrono::DateTime::from_timestamp(1_704_067_200, 0).unwrap();
-    let centres = [(14.585, 56.051), (14.57, 56.06), (14.60, 56.045), (14.53, 56.03)];
+    let centres = [
+        (14.585, 56.051),
+        (14.57, 56.06),
+        (14.60, 56.045),
+        (14.53, 56.03),
+    ];
     (0..n)
         .map(|i| {
             let (cx, cy) = centres[i % centres.len()];

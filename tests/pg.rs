@@ -98,12 +98,12 @@ impl TestDb {
         let password = format!("pw-{short}-{}", self.name);
         let mut admin = self.admin();
         admin
-            .batch_execute(&format!(
-                "CREATE ROLE {role} LOGIN PASSWORD '{password}'"
-            ))
+            .batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
             .unwrap();
         for r in roles {
-            admin.batch_execute(&format!("GRANT {r} TO {role}")).unwrap();
+            admin
+                .batch_execute(&format!("GRANT {r} TO {role}"))
+                .unwrap();
         }
         self.logins.push(role.clone());
         let host = self
@@ -126,11 +126,13 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(
-            &format!("{}/postgres", self.server),
-            postgres::NoTls,
-        ) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        if let Ok(mut admin) =
+            postgres::Client::connect(&format!("{}/postgres", self.server), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
             for role in &self.logins {
                 let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
             }
@@ -147,7 +149,13 @@ fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 fn incident(at: DateTime<Utc>, source: Source, lon: f64, lat: f64) -> Incident {
-    Incident::new(at, Category::Skadegorelse, source, LonLat::new(lon, lat), 10.0)
+    Incident::new(
+        at,
+        Category::Skadegorelse,
+        source,
+        LonLat::new(lon, lat),
+        10.0,
+    )
 }
 
 fn import(store: &mut BoxedStore, file: &str, rows: &[Incident]) -> Vec<PushOutcome> {
@@ -189,8 +197,15 @@ fn a_url_is_a_project_with_postgis_incidents() {
     let info = store.info().unwrap();
     assert_eq!(info.incident_count, rows.len() as u64);
     assert_eq!(info.name, "Sölvesborg test");
-    assert!(info.location.starts_with("postgresql://postgres@127.0.0.1:"), "{}", info.location);
-    let got = store.incidents(&Filter::default(), &CancelToken::new()).unwrap();
+    assert!(
+        info.location
+            .starts_with("postgresql://postgres@127.0.0.1:"),
+        "{}",
+        info.location
+    );
+    let got = store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap();
     for (a, b) in got.iter().zip(&rows) {
         assert_eq!(a.uid, b.uid);
         assert_eq!(a.occurred_at, b.occurred_at);
@@ -206,7 +221,10 @@ fn a_url_is_a_project_with_postgis_incidents() {
             &[],
         )
         .unwrap();
-    assert_eq!((r.get::<_, String>(0), r.get::<_, i32>(1)), ("POINT".to_owned(), 4326));
+    assert_eq!(
+        (r.get::<_, String>(0), r.get::<_, i32>(1)),
+        ("POINT".to_owned(), 4326)
+    );
     let gist: i64 = admin
         .query_one(
             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'lagesbild' \
@@ -253,16 +271,25 @@ fn db_init_is_idempotent_and_makes_the_roles() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(stdout.contains(expected), "{stdout}");
     }
     for role in ["lagesbild_read", "lagesbild_write", "lagesbild_sensitive"] {
         assert_eq!(
-            db.count(&format!("SELECT count(*) FROM pg_roles WHERE rolname = '{role}'")),
+            db.count(&format!(
+                "SELECT count(*) FROM pg_roles WHERE rolname = '{role}'"
+            )),
             1
         );
     }
-    assert_eq!(db.count("SELECT max(version) FROM lagesbild.lagesbild_schema"), 1);
+    assert_eq!(
+        db.count("SELECT max(version) FROM lagesbild.lagesbild_schema"),
+        1
+    );
     let store = store::open(db.url.as_str()).unwrap();
     assert_eq!(store.info().unwrap().name, "Kommunen");
 }
@@ -319,7 +346,12 @@ fn a_read_only_login_reads_everything_and_changes_nothing() {
     let reader = db.login("reader", &["lagesbild_read", "lagesbild_sensitive"]);
     let mut r = store::open(reader.as_str()).unwrap();
     let cancel = CancelToken::new();
-    assert_eq!(r.analysis_points(&Filter::default(), &cancel).unwrap().len(), rows.len());
+    assert_eq!(
+        r.analysis_points(&Filter::default(), &cancel)
+            .unwrap()
+            .len(),
+        rows.len()
+    );
     let before = db.count("SELECT count(*) FROM lagesbild.incidents");
     let changes = db.count("SELECT count(*) FROM lagesbild.lagesbild_changes");
     let first = r.incidents(&Filter::default(), &cancel).unwrap()[0].clone();
@@ -339,10 +371,16 @@ fn a_read_only_login_reads_everything_and_changes_nothing() {
         assert!(!text.contains("pw-"), "no password in {text}");
     }
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), before);
-    assert_eq!(db.count("SELECT count(*) FROM lagesbild.lagesbild_changes"), changes);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_changes"),
+        changes
+    );
     // Plain SQL is refused by PostgreSQL itself, not only by the app.
     let mut sql = postgres::Client::connect(&reader, postgres::NoTls).unwrap();
-    assert!(sql.batch_execute("DELETE FROM lagesbild.incidents").is_err());
+    assert!(
+        sql.batch_execute("DELETE FROM lagesbild.incidents")
+            .is_err()
+    );
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), before);
 }
 
@@ -362,12 +400,24 @@ fn a_writer_without_sensitive_cannot_store_sensitive_incidents() {
     assert!(err.to_string().contains("lagesbild_sensitive"), "{err}");
     // An import with one such row stores nothing of the file.
     let mut session = w.begin_import("skola.csv").unwrap();
-    session.push(&incident(local(2025, 3, 2, 21, 0), Source::Polis, 14.6, 56.0)).unwrap();
+    session
+        .push(&incident(
+            local(2025, 3, 2, 21, 0),
+            Source::Polis,
+            14.6,
+            56.0,
+        ))
+        .unwrap();
     session.push(&school).unwrap();
-    let err = session.commit(&NoProgress, &CancelToken::new()).unwrap_err();
+    let err = session
+        .commit(&NoProgress, &CancelToken::new())
+        .unwrap_err();
     assert!(matches!(err, StoreError::PermissionDenied { .. }), "{err}");
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 1);
-    assert_eq!(db.count("SELECT count(*) FROM lagesbild.lagesbild_imports"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_imports"),
+        0
+    );
 }
 
 #[test]
@@ -385,13 +435,25 @@ fn change_stamp_moves_when_another_connection_commits() {
     // An uncommitted import is not seen; its commit is.
     let mut session = store.begin_import("b.csv").unwrap();
     session
-        .push(&incident(local(2025, 4, 1, 21, 0), Source::Polis, 14.6, 56.0))
+        .push(&incident(
+            local(2025, 4, 1, 21, 0),
+            Source::Polis,
+            14.6,
+            56.0,
+        ))
         .unwrap();
     assert_eq!(watcher.change_stamp().unwrap().unwrap(), s1);
     session.commit(&NoProgress, &CancelToken::new()).unwrap();
     assert_ne!(watcher.change_stamp().unwrap().unwrap(), s1);
     let s2 = watcher.change_stamp().unwrap().unwrap();
-    store.add_incident(&incident(local(2025, 4, 2, 21, 0), Source::Polis, 14.6, 56.0)).unwrap();
+    store
+        .add_incident(&incident(
+            local(2025, 4, 2, 21, 0),
+            Source::Polis,
+            14.6,
+            56.0,
+        ))
+        .unwrap();
     assert_ne!(watcher.change_stamp().unwrap().unwrap(), s2);
 }
 
@@ -443,12 +505,18 @@ fn two_imports_and_an_edit_at_once_lose_nothing() {
             }
         });
     });
-    assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 3000 + 3000 + 20);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.incidents"),
+        3000 + 3000 + 20
+    );
     assert_eq!(
         db.count("SELECT count(DISTINCT external_id) FROM lagesbild.incidents"),
         6000
     );
-    assert_eq!(db.count("SELECT sum(duplicates)::bigint FROM lagesbild.lagesbild_imports"), 500);
+    assert_eq!(
+        db.count("SELECT sum(duplicates)::bigint FROM lagesbild.lagesbild_imports"),
+        500
+    );
 }
 
 #[test]
@@ -475,7 +543,11 @@ fn passwords_come_from_pgpass_and_service_files_never_from_output() {
     let (host, port) = hostport.split_once(':').unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pgpass = dir.path().join("pgpass");
-    std::fs::write(&pgpass, format!("# test\n{host}:{port}:*:{user}:{password}\n")).unwrap();
+    std::fs::write(
+        &pgpass,
+        format!("# test\n{host}:{port}:*:{user}:{password}\n"),
+    )
+    .unwrap();
     let service = dir.path().join("pg_service.conf");
     std::fs::write(
         &service,
@@ -502,7 +574,11 @@ fn passwords_come_from_pgpass_and_service_files_never_from_output() {
     assert!(!err.contains(password), "{err}");
     // From the password file.
     let out = run(&["db", "init", &bare], &[("PGPASSFILE", &pgpass)]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(!text.contains(password), "{text}");
     // A service file and the password file: `stats service=lagesbild`.
@@ -510,7 +586,11 @@ fn passwords_come_from_pgpass_and_service_files_never_from_output() {
         &["stats", "service=lagesbild"],
         &[("PGPASSFILE", &pgpass), ("PGSERVICEFILE", &service)],
     );
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(!text.contains(password), "{text}");
     // A service that is not in the file is named in the error.
@@ -548,7 +628,17 @@ fn sslmode_require_and_verify_full_use_tls() {
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.crt");
     let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+        ])
         .arg("-keyout")
         .arg(dir.path().join("other.key"))
         .arg("-out")
@@ -587,7 +677,10 @@ fn analyses_on_the_database_equal_those_on_a_geopackage() {
         let a = pg.incident_points(&filter, &cancel).unwrap();
         let b = gpkg.incident_points(&filter, &cancel).unwrap();
         assert_eq!(Stats::compute(&a), Stats::compute(&b));
-        assert_eq!(pg.analysis_points(&filter, &cancel).unwrap(), gpkg.analysis_points(&filter, &cancel).unwrap());
+        assert_eq!(
+            pg.analysis_points(&filter, &cancel).unwrap(),
+            gpkg.analysis_points(&filter, &cancel).unwrap()
+        );
         let selection = Selection {
             filter: filter.clone(),
             include_coarse: false,
@@ -601,13 +694,19 @@ fn analyses_on_the_database_equal_those_on_a_geopackage() {
             cell_m: None,
             kernel: Kernel::Quartic,
         };
-        assert_eq!(la.heatmap(&heat, &cancel).unwrap(), lb.heatmap(&heat, &cancel).unwrap());
+        assert_eq!(
+            la.heatmap(&heat, &cancel).unwrap(),
+            lb.heatmap(&heat, &cancel).unwrap()
+        );
         let hot = HotspotRequest {
             cell_m: 100.0,
             band_m: 300.0,
             fdr: true,
         };
-        assert_eq!(la.hotspots(&hot, &cancel).unwrap(), lb.hotspots(&hot, &cancel).unwrap());
+        assert_eq!(
+            la.hotspots(&hot, &cancel).unwrap(),
+            lb.hotspots(&hot, &cancel).unwrap()
+        );
         let places = PlacesRequest {
             k: 6,
             radius_m: 300.0,
@@ -617,6 +716,9 @@ fn analyses_on_the_database_equal_those_on_a_geopackage() {
             fixed: vec![],
             network: None,
         };
-        assert_eq!(la.places(&places, &cancel).unwrap(), lb.places(&places, &cancel).unwrap());
+        assert_eq!(
+            la.places(&places, &cancel).unwrap(),
+            lb.places(&places, &cancel).unwrap()
+        );
     }
 }

@@ -79,7 +79,6 @@ fn many(n: usize) -> Vec<Incident> {
         .collect()
 }
 
-
 #[test]
 fn metadata_and_file_identity() {
     let dir = tempfile::tempdir().unwrap();
@@ -217,9 +216,6 @@ fn older_schema_is_migrated_on_open() {
     assert_eq!(project.layers().unwrap(), []);
 }
 
-
-
-
 #[test]
 fn dropping_a_session_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -272,7 +268,6 @@ fn dropping_a_session_rolls_back() {
         );
     }
 }
-
 
 #[test]
 fn contents_extent_and_spatial_index_follow_imports() {
@@ -389,9 +384,6 @@ fn unknown_keys_read_as_ovrigt() {
     assert_eq!(info.by_source[6], (Source::Ovrigt, 1));
 }
 
-
-
-
 fn check_with_gdal(path: &Path, expected_count: usize, extent: Option<&str>) {
     let file = path.to_str().unwrap();
     if let Some(out) = run_gdal("ogrinfo", &["-ro", "-al", "-so", file]) {
@@ -478,7 +470,6 @@ fn fids_are_never_reused() {
     assert_eq!(fids, vec![5, 6]);
 }
 
-
 // --- the shared suite: every test below runs on the GeoPackage and on PostGIS ---
 
 /// A store backend the shared suite runs on.
@@ -560,7 +551,8 @@ impl Fixture {
             #[cfg(feature = "postgres")]
             Backend::Pg => {
                 let mut c = self.db.as_ref().unwrap().admin();
-                c.batch_execute("SET search_path = lagesbild, public").unwrap();
+                c.batch_execute("SET search_path = lagesbild, public")
+                    .unwrap();
                 c.query_one(&format!("SELECT ({sql})::bigint"), &[])
                     .unwrap()
                     .get(0)
@@ -791,7 +783,10 @@ fn duplicates_without_external_id_and_within_a_session(kind: Backend) {
     );
     if let Some(path) = fx.gpkg_path() {
         assert_eq!(rtreecheck(&path), "ok");
-        assert_eq!(sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"), 4);
+        assert_eq!(
+            sql_i64(&path, "SELECT count(*) FROM rtree_incidents_geom"),
+            4
+        );
     }
 }
 
@@ -1108,8 +1103,13 @@ fn metadata_and_views_are_kept(kind: Backend) {
     };
     assert!(fx.store.views().unwrap().is_empty());
     fx.store.put_views(&[view("B", ""), view("A", "")]).unwrap();
-    fx.store.put_views(&[view("C", ""), view("B", "ny")]).unwrap();
-    let err = fx.store.put_views(&[view("D", ""), view("", "")]).unwrap_err();
+    fx.store
+        .put_views(&[view("C", ""), view("B", "ny")])
+        .unwrap();
+    let err = fx
+        .store
+        .put_views(&[view("D", ""), view("", "")])
+        .unwrap_err();
     assert!(matches!(err, StoreError::InvalidView { .. }), "{err}");
     fx.reopen();
     assert_eq!(

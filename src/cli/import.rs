@@ -20,7 +20,8 @@ const REJECTS_SHOWN: usize = 20;
 pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let options = options_from_args(args)?;
     // A database project is made with `lagesbild db init`; only a file is created here.
-    let created = matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
+    let created =
+        matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
     let mut project = if created {
         let name = args
             .project

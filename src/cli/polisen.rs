@@ -108,7 +108,8 @@ fn run_harvest(args: &HarvestArgs) -> anyhow::Result<Outcome> {
     let every = args.every.as_deref().map(parse_interval).transpose()?;
 
     // A database project is made with `lagesbild db init`; only a file is created here.
-    let created = matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
+    let created =
+        matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
     let mut project = if created {
         let name = args
             .project

@@ -555,7 +555,9 @@ fn tls_config(mode: &TlsMode) -> Result<rustls::ClientConfig, ConnectError> {
 }
 
 /// Connects. Errors keep tokio-postgres's own (they never contain the password).
-pub fn connect(target: &Target) -> Result<postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
+pub fn connect(
+    target: &Target,
+) -> Result<postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(&target.tls)?);
     Ok(target.config.connect(tls)?)
 }
@@ -589,16 +591,19 @@ mod tests {
 
     #[test]
     fn urls_keep_their_parts_and_describe_hides_the_password() {
-        let t = parse("postgresql://anna:hemligt@db.kommun.se:5433/lagesbild?sslmode=require")
-            .unwrap();
+        let t =
+            parse("postgresql://anna:hemligt@db.kommun.se:5433/lagesbild?sslmode=require").unwrap();
         assert_eq!(t.config.get_password(), Some(&b"hemligt"[..]));
         assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
         assert_eq!(t.tls, TlsMode::Unverified);
         let d = describe(&t.config);
         assert_eq!(d, "postgresql://anna@db.kommun.se:5433/lagesbild");
-        let t = parse("postgresql://anna@db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem").unwrap();
+        let t =
+            parse("postgresql://anna@db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem").unwrap();
         assert_eq!(t.tls, TlsMode::Verified(PathBuf::from("/etc/ca.pem")));
-        let err = parse("postgresql://anna@db/x?sslmode=sometimes").err().unwrap();
+        let err = parse("postgresql://anna@db/x?sslmode=sometimes")
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("sslmode"), "{err}");
     }
 }

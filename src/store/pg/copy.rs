@@ -42,8 +42,7 @@ impl Encoder<'_> {
         self.0.extend_from_slice(&(-1i32).to_be_bytes());
     }
     pub fn text(&mut self, v: &str) {
-        self.0
-            .extend_from_slice(&(v.len() as i32).to_be_bytes());
+        self.0.extend_from_slice(&(v.len() as i32).to_be_bytes());
         self.0.extend_from_slice(v.as_bytes());
     }
     pub fn opt_text(&mut self, v: Option<&str>) {
@@ -92,7 +91,10 @@ impl<'a> Decoder<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.at.checked_add(n).ok_or(DecodeError("truncated"))?;
-        let s = self.data.get(self.at..end).ok_or(DecodeError("truncated"))?;
+        let s = self
+            .data
+            .get(self.at..end)
+            .ok_or(DecodeError("truncated"))?;
         self.at = end;
         Ok(s)
     }

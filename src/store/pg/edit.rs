@@ -124,13 +124,18 @@ impl PgStore {
              import_key) VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), {SRID}), $4, $5, $6, $7, \
              $8, $9, $10, $11, $12, $13, $14, $15)"
         );
-        write(&mut tx, &sql, fid, &uid, incident).map_err(|e| unique_uid(&location, &uid, e, &user))?;
+        write(&mut tx, &sql, fid, &uid, incident)
+            .map_err(|e| unique_uid(&location, &uid, e, &user))?;
         record(&mut tx, "add", fid, &uid, None).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(fid)
     }
 
-    pub(super) fn update_one(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {
+    pub(super) fn update_one(
+        &mut self,
+        fid: i64,
+        incident: &Incident,
+    ) -> Result<Incident, StoreError> {
         self.writable()?;
         validate(Path::new(&self.location), incident)?;
         let Some(before) = self.incident_for_update(fid)? else {
@@ -161,7 +166,14 @@ impl PgStore {
                 fid,
             });
         }
-        record(&mut tx, "update", fid, &before.uid, Some(&changed.join(","))).map_err(err)?;
+        record(
+            &mut tx,
+            "update",
+            fid,
+            &before.uid,
+            Some(&changed.join(",")),
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(before)
     }
@@ -200,7 +212,10 @@ impl PgStore {
 /// A uid taken by a row this login cannot see gives the same clear refusal.
 fn unique_uid(location: &str, uid: &str, e: postgres::Error, user: &str) -> StoreError {
     if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
-        return invalid(location, format!("uid {uid:?} is already used by another incident"));
+        return invalid(
+            location,
+            format!("uid {uid:?} is already used by another incident"),
+        );
     }
     super::db_err(location, user, e)
 }

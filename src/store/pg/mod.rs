@@ -263,11 +263,20 @@ impl PgStore {
             ));
         }
         if let Some(t) = end {
-            parts.push(format!("occurred_at < '{}'::timestamptz", time::gpkg_datetime(t)));
+            parts.push(format!(
+                "occurred_at < '{}'::timestamptz",
+                time::gpkg_datetime(t)
+            ));
         }
         if let Some(b) = bbox {
             let (lo, hi) = (b.min(), b.max());
-            let n = |v: f64| if v.is_finite() { format!("{v:?}") } else { "0".to_owned() };
+            let n = |v: f64| {
+                if v.is_finite() {
+                    format!("{v:?}")
+                } else {
+                    "0".to_owned()
+                }
+            };
             parts.push(format!(
                 "geom && ST_MakeEnvelope({}, {}, {}, {}, {SRID})",
                 n(lo.x),
@@ -328,7 +337,11 @@ impl PgStore {
         Ok(out)
     }
 
-    fn incident_rows(&self, sql_tail: &str, args: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Incident>, StoreError> {
+    fn incident_rows(
+        &self,
+        sql_tail: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Incident>, StoreError> {
         let rows = self
             .client
             .borrow_mut()
@@ -450,7 +463,10 @@ impl Store for PgStore {
         cancel: &CancelToken,
     ) -> Result<Vec<Incident>, StoreError> {
         let mut out = self.incident_rows(
-            &format!("{} ORDER BY occurred_at, fid", Self::where_clause(filter, None)),
+            &format!(
+                "{} ORDER BY occurred_at, fid",
+                Self::where_clause(filter, None)
+            ),
             &[],
         )?;
         cancel.check()?;
@@ -573,7 +589,11 @@ pub fn init(location: &str, name: &str) -> Result<String, StoreError> {
             "INSERT INTO lagesbild.lagesbild_meta (key, value) VALUES ('name', $1),
                     ('created_at', $2), ('app_version', $3)
              ON CONFLICT (key) DO NOTHING",
-            &[&name, &time::gpkg_datetime(Utc::now()), &crate::APP_NAME_VERSION],
+            &[
+                &name,
+                &time::gpkg_datetime(Utc::now()),
+                &crate::APP_NAME_VERSION,
+            ],
         )
         .map_err(e)?;
     Ok(match found {

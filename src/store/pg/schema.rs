@@ -21,8 +21,10 @@ pub const SENSITIVE_ROLE: &str = "lagesbild_sensitive";
 pub const LATEST_VERSION: i64 = 1;
 
 /// The sources whose incidents only `lagesbild_sensitive` sees (model keys).
-pub const SENSITIVE_SOURCES: [crate::model::Source; 2] =
-    [crate::model::Source::Socialtjanst, crate::model::Source::Skola];
+pub const SENSITIVE_SOURCES: [crate::model::Source; 2] = [
+    crate::model::Source::Socialtjanst,
+    crate::model::Source::Skola,
+];
 
 /// Version 1: incidents, metadata, the import and edit logs, the change log
 /// the app polls, map layers and saved views.
@@ -211,7 +213,10 @@ pub fn init(client: &mut postgres::Client) -> Result<Option<i64>, postgres::Erro
         let result = (|| {
             create_roles(client)?;
             let mut tx = client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock(hashtext('lagesbild db init'))", &[])?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('lagesbild db init'))",
+                &[],
+            )?;
             let found = current_version(&mut tx)?;
             migrate(&mut tx, found.unwrap_or(0))?;
             // Re-granting needs admin rights on the role even when nothing

@@ -57,7 +57,10 @@ pub(super) struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    pub(super) fn begin(store: &'a mut PgStore, file_name: &str) -> Result<Session<'a>, StoreError> {
+    pub(super) fn begin(
+        store: &'a mut PgStore,
+        file_name: &str,
+    ) -> Result<Session<'a>, StoreError> {
         let location = store.location.clone();
         let user = store.user.clone();
         let err = |e| super::db_err(&location, &user, e);
@@ -269,13 +272,7 @@ impl<'a> Session<'a> {
 
 /// The key hash of a stored row (the same as [`key_hash`] of its incident).
 fn stored_hash(key: &StoredKey) -> i64 {
-    let mut probe = Incident::new(
-        key.occurred_at,
-        key.category,
-        key.source,
-        key.position,
-        0.0,
-    );
+    let mut probe = Incident::new(key.occurred_at, key.category, key.source, key.position, 0.0);
     probe.external_id = key.external_id.clone();
     key_hash(&probe)
 }

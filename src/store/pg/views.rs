@@ -44,8 +44,11 @@ impl PgStore {
         let (location, user) = (self.location.clone(), self.user.clone());
         let err = |e| super::db_err(&location, &user, e);
         let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        tx.execute("LOCK TABLE lagesbild_views IN SHARE ROW EXCLUSIVE MODE", &[])
-            .map_err(err)?;
+        tx.execute(
+            "LOCK TABLE lagesbild_views IN SHARE ROW EXCLUSIVE MODE",
+            &[],
+        )
+        .map_err(err)?;
         let mut next: i32 = tx
             .query_one(
                 "SELECT COALESCE(MAX(position), -1) + 1 FROM lagesbild_views",
