@@ -104,8 +104,32 @@ fn the_dialog_opens_a_database_of_the_test_cluster() {
     let mut h = app_on(path);
     settle(&mut h);
     open_dialog(&mut h);
-    connect_to(&mut h, &db.url);
-    assert!(h.state().connect_dialog().is_none(), "closed once open");
+    h.get_by_label("Databas").click();
+    h.run_steps(1);
+    h.get_by_label("Databas").type_text(&db.url);
+    h.run_steps(1);
+    h.get_by_label("Anslut").click();
+    h.run_steps(2);
+    assert!(h.state().connect_dialog().unwrap().is_connecting());
+    // Until the load lands (not `settle`: on the database some of the
+    // app's later work, e.g. the plan, is not supported yet).
+    let start = Instant::now();
+    while h
+        .state()
+        .connect_dialog()
+        .is_some_and(|d| d.is_connecting())
+        && start.elapsed() < Duration::from_secs(20)
+    {
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    assert!(
+        h.state().connect_dialog().is_none(),
+        "closed once open: {:?} {:?}",
+        h.state().connect_dialog().and_then(|d| d.error()),
+        h.state().message()
+    );
     let view = h.state().project().unwrap();
     assert_eq!(view.loaded.path.to_str(), Some(db.url.as_str()));
     let shown = lagesbild::store::Location::parse(&db.url).display();
