@@ -686,3 +686,93 @@ fn the_change_stamp_moves_when_another_connection_imports() {
     mine.set_metadata("k", "v").unwrap();
     assert_ne!(mine.change_stamp().unwrap().unwrap(), third);
 }
+
+// --- against PostGIS (the test cluster; see tests/pg.rs) ---
+
+/// GeoPackage → PostGIS → GeoPackage: the incidents and views come back
+/// as they were; what the PostGIS store does not keep yet is listed, not
+/// lost silently; a second push sends nothing.
+#[cfg(feature = "postgres")]
+#[test]
+fn push_to_postgis_and_pull_back_loses_no_incident() {
+    let Some((db, target)) = crate::pg::TestDb::with_project() else {
+        return;
+    };
+    drop(target);
+    let dir = Dir::new();
+    let file = rich_project(&dir, "mote.gpkg");
+    let push = cli(&dir, &["db", "push", p(&file), &db.url, "--json"]);
+    let (stdout, stderr) = text(&push);
+    let report: serde_json::Value =
+        serde_json::from_slice(&push.stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert_eq!(report["report"]["inserted"], 5, "{stdout}");
+    assert_eq!(report["report"]["views"]["sent"], 2, "{stdout}");
+    // Whatever the database cannot keep is listed by name and count, and
+    // then the exit code says not everything went.
+    let not_copied = report["report"]["not_copied"].as_array().unwrap();
+    for line in not_copied {
+        let line = line.as_str().unwrap();
+        assert!(
+            line.contains("cannot keep them") || line.contains(':'),
+            "{line}"
+        );
+    }
+    assert_exit(&push, if not_copied.is_empty() { 0 } else { 1 });
+    assert!(!stdout.contains("Fritext") && !stderr.contains("Fritext"));
+
+    let back = dir.path("tillbaka.gpkg");
+    let pull = cli(&dir, &["db", "pull", &db.url, "--out", p(&back)]);
+    assert_exit(&pull, 0);
+    assert_valid_gpkg(&back);
+    let (a, b) = (content(&open(&file)), content(&open(&back)));
+    assert_eq!(a.incidents, b.incidents, "every field of every incident");
+    assert_eq!(a.views, b.views);
+    let copy = open(&back);
+    let from = copy.metadata(copy::PULLED_FROM_KEY).unwrap().unwrap();
+    assert!(from.starts_with("postgresql://127.0.0.1:"), "{from}");
+    assert!(!from.contains("postgres@"), "no user name kept: {from}");
+
+    // The same file again: all duplicates.
+    let again = cli(&dir, &["db", "push", p(&file), &db.url, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["report"]["inserted"], 0);
+    assert_eq!(report["report"]["duplicates"], 5);
+    assert_eq!(report["report"]["views"]["duplicates"], 2);
+
+    // A filtered pull from the database.
+    let some = dir.path("polis.gpkg");
+    let pull = cli(
+        &dir,
+        &[
+            "db",
+            "pull",
+            &db.url,
+            "--out",
+            p(&some),
+            "--source",
+            "polis,skola",
+        ],
+    );
+    assert_exit(&pull, 0);
+    let got = open(&some)
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap();
+    assert_eq!(got.len(), 2);
+}
+
+/// The PostGIS store's change stamp moves when another connection imports,
+/// as the app's live refresh needs.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_postgis_change_stamp_moves_when_another_connection_imports() {
+    let Some((db, mine)) = crate::pg::TestDb::with_project() else {
+        return;
+    };
+    let first = mine.change_stamp().unwrap().expect("PostGIS has a stamp");
+    assert_eq!(mine.change_stamp().unwrap(), Some(first));
+    let mut theirs = store::open(db.url.as_str()).unwrap();
+    let mut s = theirs.begin_import("ny.csv").unwrap();
+    s.push(&incidents().remove(2)).unwrap();
+    s.commit(&NoProgress, &CancelToken::new()).unwrap();
+    assert_ne!(mine.change_stamp().unwrap(), Some(first));
+}

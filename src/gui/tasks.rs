@@ -240,7 +240,12 @@ pub struct StoredLayer {
 /// first).
 fn stored_layers(store: &dyn Store) -> anyhow::Result<Vec<StoredLayer>> {
     let mut out = Vec::new();
-    for info in store.layers()? {
+    // A store without map layers (the shared database so far) opens with none.
+    let infos = match store.layers() {
+        Err(store::StoreError::Unsupported { .. }) => Vec::new(),
+        other => other?,
+    };
+    for info in infos {
         if let Some(features) = store.layer_features(&info.name)? {
             out.push(StoredLayer {
                 features,
