@@ -796,7 +796,7 @@ mod tests {
     fn a_push_says_what_the_target_cannot_keep_and_sends_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let source = project_with_a_layer(&dir.path().join("a.gpkg"));
-        let target = crate::store::create(&dir.path().join("b.gpkg"), "B").unwrap();
+        let target = crate::store::create(dir.path().join("b.gpkg"), "B").unwrap();
         let mut target = IncidentsOnly(target);
         let report = push(
             source.as_ref(),
