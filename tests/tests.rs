@@ -46,10 +46,12 @@ mod map_layer;
 mod panels;
 mod plan;
 mod polisen;
+mod props;
 #[cfg(feature = "gui")]
 mod render;
 #[cfg(feature = "gui")]
 mod report;
+mod robust;
 mod route;
 mod store;
 #[cfg(feature = "gui")]
