@@ -55,8 +55,13 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --quiet
 fi
 
+# cargo fuzz COMMAND with our build options, before any `--` that starts
+# libFuzzer's own arguments (the same options for build and run, so that run
+# does not build again).
 fuzz() {
-    cargo fuzz "$@" --fuzz-dir fuzz -s "$sanitizer" --target-dir "$target_dir"
+    local command=$1
+    shift
+    cargo fuzz "$command" --fuzz-dir fuzz -s "$sanitizer" --target-dir "$target_dir" "$@"
 }
 
 targets=${FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}

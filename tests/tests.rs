@@ -58,11 +58,13 @@ mod pg;
 mod plan;
 mod polisen;
 mod privacy;
+mod props;
 #[cfg(feature = "gui")]
 mod render;
 #[cfg(feature = "gui")]
 mod report;
 mod retention;
+mod robust;
 mod route;
 mod store;
 #[cfg(feature = "gui")]

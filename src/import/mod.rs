@@ -459,7 +459,10 @@ fn push_rows(
             reported_bytes = bytes;
         }
         match item {
-            Err(e) => report.rejected.push(e),
+            Err(mut e) => {
+                e.reason = short_reason(e.reason);
+                report.rejected.push(e);
+            }
             // Under --strict nothing will be written once a row is bad: keep
             // reading only to count the rejects.
             Ok(_) if options.strict && !report.rejected.is_empty() => {}
@@ -480,6 +483,20 @@ fn push_rows(
         progress.advance(bytes_read - reported_bytes);
     }
     Ok(())
+}
+
+/// Longest row-error reason kept, in characters.
+const MAX_REASON_CHARS: usize = 300;
+
+/// A reason cut to [`MAX_REASON_CHARS`] (a 100,000-character value quoted in
+/// it makes no clearer message), saying how long it was.
+fn short_reason(reason: String) -> String {
+    let chars = reason.chars().count();
+    if chars <= MAX_REASON_CHARS {
+        return reason;
+    }
+    let cut: String = reason.chars().take(MAX_REASON_CHARS).collect();
+    format!("{cut}… (reason cut short; {chars} characters)")
 }
 
 /// Store errors, with cancellation kept as cancellation.
