@@ -283,6 +283,8 @@ impl PlanState {
         let count = |n: Option<usize>| n.map_or_else(|| "–".to_owned(), |n| n.to_string());
         egui::Grid::new("plan_coverage")
             .striped(true)
+            // Tight columns: eight of them fit the window's width.
+            .spacing([3.0, 4.0])
             .num_columns(if reach { 8 } else { 6 })
             .show(ui, |ui| {
                 let mut heads = vec![
