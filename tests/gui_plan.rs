@@ -203,7 +203,7 @@ fn draw_undo_redo_edit_and_read_the_coverage_table() {
     .unwrap();
     assert_eq!(shown, expected);
     assert_eq!(shown.items.len(), 2);
-    h.get_by_label("Heta celler");
+    h.get_by_label("Heta");
     h.get_by_label("Platser");
     assert!(
         shown

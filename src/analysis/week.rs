@@ -728,20 +728,7 @@ mod tests {
     /// 5 a week, share 10/18.
     #[test]
     fn a_hand_worked_week() {
-        let mut h = Vec::new();
-        for _ in 0..4 {
-            h.push(at(200.0, 20.0, Fri, 21));
-        }
-        h.push(at(600.0, -40.0, Sat, 1));
-        h.push(at(900.0, 0.0, Sat, 1));
-        h.push(at(100.0, 0.0, Tue, 20));
-        h.push(at(100.0, 0.0, Tue, 22));
-        for _ in 0..4 {
-            h.push(at(250.0, 5250.0, Sat, 23));
-        }
-        for _ in 0..3 {
-            h.push(at(250.0, 5250.0, Fri, 20));
-        }
+        let mut h = hand_worked_history();
         h.push(at(500.0, 80.0, Fri, 21));
         h.push(at(100.0, 0.0, Fri, 12));
         h.push(at(250.0, 5250.0, Sat, 12));

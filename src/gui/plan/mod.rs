@@ -35,6 +35,23 @@ use history::{JobDone, PlanEdit, PlanHistory, PlanItem, Step};
 /// An edit and the direction it is applied in.
 type Queued = (PlanEdit, Step);
 
+/// The project's incidents in `filter` with a precise position, as the
+/// plan's coverage and week read them (off the UI thread).
+fn load_filtered(
+    store: &dyn crate::store::Store,
+    path: &std::path::Path,
+    filter: &Filter,
+    cancel: &crate::jobs::CancelToken,
+) -> Result<crate::analysis::engine::Loaded, crate::analysis::engine::EngineError> {
+    use crate::analysis::engine::{self, AreaChoice, Selection};
+    let selection = Selection {
+        filter: filter.clone(),
+        include_coarse: false,
+        area: AreaChoice::NoArea,
+    };
+    engine::load(store, &selection, &path.display().to_string(), cancel)
+}
+
 /// Hot cell centres and strategic places (SWEREF 99 TM) the coverage
 /// counts as reached, with the key of the analysis they came from.
 type Reach = (usize, Option<Vec<[f64; 2]>>, Option<Vec<[f64; 2]>>);
@@ -556,20 +573,9 @@ impl PlanState {
             params.hot_cells = self.reach.1.clone();
             params.places = self.reach.2.clone();
             self.coverage_task = Some(Task::spawn(ctx, "plan-coverage", move |_, cancel| {
-                use crate::analysis::engine::{self, AreaChoice, Selection};
                 let store = crate::store::open(&path)?;
                 let plan = store.patrol_plan()?;
-                let selection = Selection {
-                    filter,
-                    include_coarse: false,
-                    area: AreaChoice::NoArea,
-                };
-                let loaded = engine::load(
-                    store.as_ref(),
-                    &selection,
-                    &path.display().to_string(),
-                    cancel,
-                )?;
+                let loaded = load_filtered(store.as_ref(), &path, &filter, cancel)?;
                 Ok(crate::analysis::coverage::coverage_of(
                     &loaded, &plan, &params, cancel,
                 )?)

@@ -8,7 +8,8 @@ use crate::analysis::coverage::ItemKind;
 use crate::gui::i18n::Language;
 use crate::model::plan::PlanRef;
 
-const DAYS: [(&str, &str); 7] = [
+/// Weekday abbreviations (Swedish, English), Monday first.
+pub(super) const DAYS: [(&str, &str); 7] = [
     ("mån", "Mon"),
     ("tis", "Tue"),
     ("ons", "Wed"),
@@ -25,9 +26,9 @@ impl PlanState {
         egui::Window::new(tr(lang, T::Title))
             .open(&mut open)
             // At the right, over the layer list, so the map stays free to draw on.
-            .default_pos(egui::pos2(ctx.content_rect().right() - 560.0, 40.0))
-            .default_width(545.0)
-            .max_width(555.0)
+            .default_pos(egui::pos2(ctx.content_rect().right() - 450.0, 40.0))
+            .default_width(430.0)
+            .max_width(440.0)
             .default_height(700.0)
             .resizable(true)
             .show(ctx, |ui| {
@@ -282,6 +283,8 @@ impl PlanState {
         let count = |n: Option<usize>| n.map_or_else(|| "–".to_owned(), |n| n.to_string());
         egui::Grid::new("plan_coverage")
             .striped(true)
+            // Tight columns: eight of them fit the window's width.
+            .spacing([3.0, 4.0])
             .num_columns(if reach { 8 } else { 6 })
             .show(ui, |ui| {
                 let mut heads = vec![
@@ -296,11 +299,18 @@ impl PlanState {
                     heads.extend([T::HotCells, T::PlacesReached]);
                 }
                 for h in heads {
-                    let r = ui.label(egui::RichText::new(tr(lang, h)).strong());
-                    if h == T::HotCells {
-                        r.on_hover_text(tr(lang, T::HotCellsHint));
-                    } else if h == T::PlacesReached {
-                        r.on_hover_text(tr(lang, T::PlacesReachedHint));
+                    // Short headers so that all columns fit the window; the
+                    // tooltip says what each is.
+                    let (short, hint) = match h {
+                        T::Length => (T::LengthShort, Some(T::Length)),
+                        T::WalkTime => (T::WalkTimeShort, Some(T::WalkTime)),
+                        T::HotCells => (T::HotCells, Some(T::HotCellsHint)),
+                        T::PlacesReached => (T::PlacesReached, Some(T::PlacesReachedHint)),
+                        other => (other, None),
+                    };
+                    let r = ui.label(egui::RichText::new(tr(lang, short)).strong());
+                    if let Some(hint) = hint {
+                        r.on_hover_text(tr(lang, hint));
                     }
                 }
                 ui.end_row();

@@ -109,6 +109,8 @@ pub enum T {
     HotCellsHint,
     PlacesReached,
     PlacesReachedHint,
+    LengthShort,
+    WalkTimeShort,
 }
 
 /// The text of `key` in `lang`.
@@ -285,7 +287,9 @@ pub fn tr(lang: Language, key: T) -> &'static str {
             "The plan has no areas or routes to propose: draw or import them first.",
         ),
         T::WeekFixedMark => (" · låst", " · fixed"),
-        T::HotCells => ("Heta celler", "Hot cells"),
+        T::HotCells => ("Heta", "Hot"),
+        T::LengthShort => ("m", "m"),
+        T::WalkTimeShort => ("min", "min"),
         T::HotCellsHint => (
             "Heta celler (95 % eller mer) i analysen vars mittpunkt området/rutten når",
             "Hot cells (95 % or more) of the analysis whose centre the area/route reaches",

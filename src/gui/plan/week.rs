@@ -26,18 +26,8 @@ use crate::gui::i18n::Language;
 use crate::gui::tasks::Task;
 use crate::model::Filter;
 
-const DAYS: [(&str, &str); 7] = [
-    ("mån", "Mon"),
-    ("tis", "Tue"),
-    ("ons", "Wed"),
-    ("tor", "Thu"),
-    ("fre", "Fri"),
-    ("lör", "Sat"),
-    ("sön", "Sun"),
-];
-
 fn day_name(lang: Language, d: Weekday) -> &'static str {
-    let (sv, en) = DAYS[d.num_days_from_monday() as usize];
+    let (sv, en) = super::panel::DAYS[d.num_days_from_monday() as usize];
     match lang {
         Language::Swedish => sv,
         Language::English => en,
@@ -80,6 +70,8 @@ pub struct WeekState {
     /// The plan generation and filter the model was made for.
     made_for: u64,
     made_filter: Option<Filter>,
+    /// The window's language (for the task's messages).
+    lang: Language,
 }
 
 impl Default for WeekState {
@@ -102,6 +94,7 @@ impl Default for WeekState {
             error: None,
             made_for: 0,
             made_filter: None,
+            lang: Language::Swedish,
         }
     }
 }
@@ -334,31 +327,20 @@ impl PlanState {
                 return;
             }
         };
-        let (path, filter) = (path.to_path_buf(), filter.clone());
+        let (path, filter, lang) = (path.to_path_buf(), filter.clone(), w.lang);
         w.error = None;
         w.task = Some(Task::spawn(ctx, "week-plan", move |progress, cancel| {
-            use crate::analysis::engine::{self, AreaChoice, Selection};
             use crate::jobs::Progress as _;
             progress.stage("history", 0);
             let store = crate::store::open(&path)?;
             let beats = beats_from_plan(&store.patrol_plan()?);
             if beats.is_empty() {
-                anyhow::bail!("{}", tr(Language::Swedish, T::WeekNoItems));
+                anyhow::bail!("{}", tr(lang, T::WeekNoItems));
             }
-            let selection = Selection {
-                filter: filter.clone(),
-                include_coarse: false,
-                area: AreaChoice::NoArea,
-            };
-            let loaded = engine::load(
-                store.as_ref(),
-                &selection,
-                &path.display().to_string(),
-                cancel,
-            )?;
+            let loaded = super::load_filtered(store.as_ref(), &path, &filter, cancel)?;
             let (history, period) = history_of(&loaded, &filter, false);
             let Some((_, weeks)) = period else {
-                anyhow::bail!("{}", tr(Language::Swedish, T::WeekNoHistory));
+                anyhow::bail!("{}", tr(lang, T::WeekNoHistory));
             };
             // A store that keeps no week plans (Unsupported) has none to give.
             let stored = match store.week_fixed() {
@@ -373,6 +355,7 @@ impl PlanState {
 
     /// The week window (while open).
     pub fn week_window_ui(&mut self, ctx: &egui::Context, lang: Language) {
+        self.week.lang = lang;
         if !self.week.open {
             return;
         }
