@@ -83,9 +83,24 @@ impl PlanAttributes {
         Some([byte(0)?, byte(2)?, byte(4)?])
     }
 
-    /// Is the item walked at this local weekday and hour?
+    /// Is the item walked at this local weekday and hour? The hours after
+    /// midnight of a shift that wraps (fri–sat 20–02) belong to the evening
+    /// the shift starts on: Saturday 01 and Sunday 01 are walked, Friday 01
+    /// (Thursday's night) is not — as the week plan counts them.
     pub fn active_at(&self, weekday: Weekday, hour: u8) -> bool {
-        self.weekdays.contains(weekday) && self.hours.is_none_or(|h| h.contains(hour))
+        match self.hours {
+            None => self.weekdays.contains(weekday),
+            Some(h) if h.contains(hour) => {
+                let after_midnight = h.end() < h.start() && hour < h.end();
+                let evening = if after_midnight {
+                    weekday.pred()
+                } else {
+                    weekday
+                };
+                self.weekdays.contains(evening)
+            }
+            Some(_) => false,
+        }
     }
 
     /// Length of the shift the item is walked in, in minutes (24 h when no
@@ -330,7 +345,12 @@ mod tests {
         a.weekdays = "fri,sat".parse().unwrap();
         a.hours = Some("20-2".parse().unwrap());
         assert!(a.active_at(Weekday::Fri, 23));
-        assert!(a.active_at(Weekday::Sat, 1));
+        assert!(a.active_at(Weekday::Sat, 1), "Friday's night");
+        assert!(a.active_at(Weekday::Sun, 1), "Saturday's night");
+        assert!(
+            !a.active_at(Weekday::Fri, 1),
+            "Thursday's night is not walked"
+        );
         assert!(!a.active_at(Weekday::Sat, 2));
         assert!(!a.active_at(Weekday::Sun, 21));
         assert_eq!(a.shift_min(), 360.0);
