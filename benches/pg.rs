@@ -39,10 +39,14 @@ fn new_database(tag: &str) -> String {
     let name = format!("bench_{tag}_{}", std::process::id());
     let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
         .expect("connect to the test cluster");
+    // Two calls: DROP DATABASE cannot run inside the implicit transaction
+    // of a multi-statement batch.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .expect("drop an old bench database");
     admin
         .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE); \
-             CREATE DATABASE {name} TEMPLATE lagesbild_template"
+            "CREATE DATABASE {name} TEMPLATE lagesbild_template"
         ))
         .expect("make the bench database");
     format!("{server}/{name}")
