@@ -26,21 +26,23 @@ impl PgStore {
             .collect()
     }
 
-    pub(super) fn write_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
+    /// Refuses a read-only login, checks `views` as the GeoPackage does and
+    /// returns each as JSON for the `view` column.
+    fn checked_json(&self, views: &[SavedView]) -> Result<Vec<String>, StoreError> {
         self.writable()?;
-        check_views(views).map_err(|e| StoreError::InvalidView {
+        let invalid = |reason: String| StoreError::InvalidView {
             path: self.location.clone().into(),
-            reason: e.to_string(),
-        })?;
-        let mut json = Vec::with_capacity(views.len());
-        for view in views {
-            json.push(
-                serde_json::to_string(view).map_err(|e| StoreError::InvalidView {
-                    path: self.location.clone().into(),
-                    reason: e.to_string(),
-                })?,
-            );
-        }
+            reason,
+        };
+        check_views(views).map_err(|e| invalid(e.to_string()))?;
+        views
+            .iter()
+            .map(|view| serde_json::to_string(view).map_err(|e| invalid(e.to_string())))
+            .collect()
+    }
+
+    pub(super) fn write_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
+        let json = self.checked_json(views)?;
         let (location, user) = (self.location.clone(), self.user.clone());
         let err = |e| super::db_err(&location, &user, e);
         let mut tx = self.client.get_mut().transaction().map_err(err)?;
@@ -79,20 +81,7 @@ impl PgStore {
     /// Replaces the whole list by `views` in that order, in one transaction
     /// (the app's views window renames, reorders and deletes this way).
     pub(super) fn replace_all_views(&mut self, views: &[SavedView]) -> Result<(), StoreError> {
-        self.writable()?;
-        check_views(views).map_err(|e| StoreError::InvalidView {
-            path: self.location.clone().into(),
-            reason: e.to_string(),
-        })?;
-        let mut json = Vec::with_capacity(views.len());
-        for view in views {
-            json.push(
-                serde_json::to_string(view).map_err(|e| StoreError::InvalidView {
-                    path: self.location.clone().into(),
-                    reason: e.to_string(),
-                })?,
-            );
-        }
+        let json = self.checked_json(views)?;
         let (location, user) = (self.location.clone(), self.user.clone());
         let err = |e| super::db_err(&location, &user, e);
         let mut tx = self.client.get_mut().transaction().map_err(err)?;
