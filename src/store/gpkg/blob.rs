@@ -11,7 +11,7 @@
 //! for points, an xy envelope for everything else. Reading accepts any
 //! envelope, either byte order and the Z/M variants (only x and y are kept).
 
-use geo::{BoundingRect as _, Geometry};
+use geo::{BoundingRect as _, CoordsIter as _, Geometry};
 use geo_traits::to_geo::ToGeoGeometry as _;
 
 /// Length of a point blob as [`point_blob`] writes it.
@@ -36,6 +36,8 @@ pub enum BlobError {
     ByteOrder(u8),
     #[error("geometry blob holds bad WKB: {0}")]
     Wkb(String),
+    #[error("geometry has a coordinate that is not a finite number (NaN or infinity)")]
+    NotFinite,
 }
 
 /// A GeoPackage blob for the point (`x`, `y`) in `srs_id`.
@@ -154,6 +156,15 @@ const FLAG_EMPTY: u8 = 0b0001_0000;
 /// `wkb` crate; `Line`, `Rect` and `Triangle` become a LineString and
 /// Polygons (the only types a GeoPackage reader knows).
 pub fn geometry_blob(srs_id: i32, g: &Geometry<f64>) -> Result<Vec<u8>, BlobError> {
+    let tidied;
+    let g = if has_empty_rings(g) {
+        let mut copy = g.clone();
+        drop_empty_rings(&mut copy);
+        tidied = copy;
+        &tidied
+    } else {
+        g
+    };
     if let Geometry::Point(p) = g {
         let mut b = point_blob(srs_id, p.x(), p.y());
         if p.x().is_nan() && p.y().is_nan() {
@@ -196,11 +207,103 @@ pub fn parse_geometry(blob: &[u8]) -> Result<Option<Geometry<f64>>, BlobError> {
     let bytes = &blob[8 + header.envelope_len..];
     check_wkb(bytes, 0).map_err(BlobError::Wkb)?;
     let wkb = wkb::reader::read_wkb(bytes).map_err(|e| BlobError::Wkb(e.to_string()))?;
-    Ok(wkb.try_to_geometry())
+    let Some(g) = wkb.try_to_geometry() else {
+        return Ok(None);
+    };
+    // WKB has no empty point; GeoPackage writes one as POINT(NaN NaN).
+    if let Geometry::Point(p) = &g
+        && p.x().is_nan()
+        && p.y().is_nan()
+    {
+        return Ok(None);
+    }
+    // Any other NaN or infinity is damage, not a place: a ring whose first
+    // and last coordinates are NaN never compares closed, so `geo` would
+    // close it again on every read and write (found by the `gpkg_blob` fuzz
+    // target), and no measure or envelope of it means anything.
+    if g.coords_iter()
+        .any(|c| !c.x.is_finite() || !c.y.is_finite())
+    {
+        return Err(BlobError::NotFinite);
+    }
+    let mut g = g;
+    drop_empty_rings(&mut g);
+    Ok(Some(g))
+}
+
+/// Whether a polygon in `g` has a ring without points (see [`drop_empty_rings`]).
+fn has_empty_rings(g: &Geometry<f64>) -> bool {
+    let polygon = |p: &geo::Polygon<f64>| p.interiors().iter().any(|r| r.0.is_empty());
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter().any(polygon),
+        Geometry::GeometryCollection(gc) => gc.0.iter().any(has_empty_rings),
+        _ => false,
+    }
+}
+
+/// Drops the rings without points from every polygon in `g` (an empty
+/// exterior takes its holes with it). They mean nothing, and the `wkb` crate
+/// writes a polygon of only empty rings with a ring count of 0 followed by
+/// the holes' counts anyway, which reads back as another geometry (found by
+/// the `gpkg_blob` fuzz target).
+fn drop_empty_rings(g: &mut Geometry<f64>) {
+    fn polygon(p: &mut geo::Polygon<f64>) {
+        if p.exterior().0.is_empty() {
+            *p = geo::Polygon::empty();
+        } else if p.interiors().iter().any(|r| r.0.is_empty()) {
+            let (exterior, mut holes) = std::mem::replace(p, geo::Polygon::empty()).into_inner();
+            holes.retain(|r| !r.0.is_empty());
+            *p = geo::Polygon::new(exterior, holes);
+        }
+    }
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter_mut().for_each(polygon),
+        Geometry::GeometryCollection(gc) => gc.0.iter_mut().for_each(drop_empty_rings),
+        _ => {}
+    }
 }
 
 /// Deepest nesting of geometry collections read ([`check_wkb`]).
 const MAX_WKB_DEPTH: usize = 32;
+
+/// Byte order, OGC base type and coordinate dimension of the WKB geometry
+/// that starts `b` (ISO Z/M/ZM as +1000/2000/3000, or the EWKB Z and M
+/// flags without an SRID).
+fn wkb_type(b: &[u8]) -> Result<(bool, u32, usize), String> {
+    let short = || "WKB is cut short".to_owned();
+    let little = match b.first() {
+        Some(0) => false,
+        Some(1) => true,
+        Some(other) => return Err(format!("bad byte order marker {other}")),
+        None => return Err(short()),
+    };
+    if b.len() < 5 {
+        return Err(short());
+    }
+    let code = read_u32(&b[1..], little);
+    if code & 0xE000_0000 != 0 {
+        if code & 0x2000_0000 != 0 || code & 0x0FFF_FFFF > 7 {
+            return Err(format!("unsupported WKB type {code:#x}"));
+        }
+        let z = code & 0x8000_0000 != 0;
+        let m = code & 0x4000_0000 != 0;
+        Ok((
+            little,
+            code & 0x0FFF_FFFF,
+            2 + usize::from(z) + usize::from(m),
+        ))
+    } else {
+        let dims = match code / 1000 {
+            0 => 2,
+            1 | 2 => 3,
+            3 => 4,
+            _ => return Err(format!("unsupported WKB type {code}")),
+        };
+        Ok((little, code % 1000, dims))
+    }
+}
 
 /// Walks WKB before the `wkb` crate reads it: every geometry's byte order,
 /// a type code we know (OGC types 1–7; ISO Z/M/ZM as +1000/2000/3000, or the
@@ -214,32 +317,7 @@ fn check_wkb(b: &[u8], depth: usize) -> Result<usize, String> {
         return Err(format!("collections nested deeper than {MAX_WKB_DEPTH}"));
     }
     let short = || "WKB is cut short".to_owned();
-    let little = match b.first() {
-        Some(0) => false,
-        Some(1) => true,
-        Some(other) => return Err(format!("bad byte order marker {other}")),
-        None => return Err(short()),
-    };
-    if b.len() < 5 {
-        return Err(short());
-    }
-    let code = read_u32(&b[1..], little);
-    let (base, dims) = if code & 0xE000_0000 != 0 {
-        if code & 0x2000_0000 != 0 || code & 0x0FFF_FFFF > 7 {
-            return Err(format!("unsupported WKB type {code:#x}"));
-        }
-        let z = code & 0x8000_0000 != 0;
-        let m = code & 0x4000_0000 != 0;
-        (code & 0x0FFF_FFFF, 2 + usize::from(z) + usize::from(m))
-    } else {
-        let dims = match code / 1000 {
-            0 => 2,
-            1 | 2 => 3,
-            3 => 4,
-            _ => return Err(format!("unsupported WKB type {code}")),
-        };
-        (code % 1000, dims)
-    };
+    let (little, base, dims) = wkb_type(b)?;
     let coord = 8 * dims;
     let count_at = |at: usize| -> Result<usize, String> {
         b.get(at..at + 4)
@@ -279,14 +357,19 @@ fn check_wkb(b: &[u8], depth: usize) -> Result<usize, String> {
             for _ in 0..parts {
                 let rest = b.get(at..).ok_or_else(short)?;
                 let part = check_wkb(rest, depth + 1)?;
+                let (_, part_base, part_dims) = wkb_type(rest)?;
                 // A Multi* holds only its own single type (collections anything).
-                if base != 7 {
-                    let part_base = read_u32(&rest[1..], rest[0] == 1) & 0x0FFF_FFFF;
-                    if part_base % 1000 != base - 3 {
-                        return Err(format!(
-                            "a part of WKB type {part_base} in a Multi type {base}"
-                        ));
-                    }
+                if base != 7 && part_base != base - 3 {
+                    return Err(format!(
+                        "a part of WKB type {part_base} in a Multi type {base}"
+                    ));
+                }
+                // Parts have their parent's dimension (the `wkb` crate reads
+                // them with it and panics when they are shorter).
+                if part_dims != dims {
+                    return Err(format!(
+                        "a part with {part_dims} coordinates per point in a geometry with {dims}"
+                    ));
                 }
                 at += part;
             }
