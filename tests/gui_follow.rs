@@ -5,7 +5,7 @@
 
 use egui_kittest::kittest::Queryable as _;
 use lagesbild::analysis::evaluate;
-use lagesbild::gui::follow::AreaSource;
+use lagesbild::gui::follow::{AreaSource, ControlSource};
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::LonLat;
 use lagesbild::store::{Project, Store as _};
@@ -81,4 +81,69 @@ fn a_measure_is_registered_in_the_app_and_its_evaluation_read() {
     harness.get_by_label(&e.area.before.to_string());
     harness.get_by_label_contains("Insatsen ”Belysning i parken”");
     harness.get_by_label_contains("beräknas inte (inget kontrollområde)");
+
+    // A second measure's area, a similar place further west, serves as the
+    // control, with a narrower ring: chosen in the window, as a user would.
+    // (It is stored directly: the form was tested above.)
+    let mut west = stored.clone();
+    west.name = "Kontroll väster".into();
+    west.area = geo::MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (14.520, 56.040),
+            (14.550, 56.040),
+            (14.550, 56.060),
+            (14.520, 56.060),
+            (14.520, 56.040),
+        ]),
+        vec![],
+    )]);
+    Project::open(&path).unwrap().add_measure(&west).unwrap();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().follow_mut().refresh(&ctx);
+    settle(&mut harness);
+    assert_eq!(harness.state().follow().measures().len(), 2);
+    harness.get_by_label("Kontrollområde").click();
+    harness.run_steps(2);
+    harness.get_by_label("Insats: Kontroll väster").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().follow().control(),
+        &ControlSource::Measure("Kontroll väster".into())
+    );
+    harness.state_mut().follow_mut().set_ring_m(200.0);
+    harness.run_steps(1);
+    let first = harness
+        .state()
+        .follow()
+        .measures()
+        .iter()
+        .position(|m| m.name == "Belysning i parken")
+        .unwrap();
+    harness
+        .get_all_by_label("Utvärdera")
+        .nth(first)
+        .unwrap()
+        .click();
+    settle(&mut harness);
+    let e = harness
+        .state()
+        .follow()
+        .evaluation()
+        .expect("an evaluation")
+        .clone()
+        .expect("evaluated");
+    let control = project.measure("Kontroll väster").unwrap().unwrap();
+    let control =
+        lagesbild::analysis::area::StudyArea::from_wgs84(&control.area, "control").unwrap();
+    let req = evaluate::request_for_measure(&stored, 200.0, Some(control)).unwrap();
+    let want = evaluate::evaluate_in_store(&project, &req, &CancelToken::new()).unwrap();
+    assert_eq!(e.buffer_m, 200.0);
+    assert_eq!(
+        (e.area, e.buffer, e.control),
+        (want.area, want.buffer, want.control)
+    );
+    assert!(e.control.is_some());
+    assert_eq!(e.wdq, want.wdq);
+    harness.get_by_label("Utvärdering: Belysning i parken");
+    harness.get_by_label_contains("Ringen runt 200 m");
 }

@@ -34,6 +34,17 @@ pub enum AreaSource {
     File,
 }
 
+/// What an evaluation compares the measure's area with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ControlSource {
+    #[default]
+    None,
+    /// Another measure's area, by name.
+    Measure(String),
+    /// The patrol area with this index in the list read from the project.
+    Patrol(usize),
+}
+
 /// The new-measure form, as typed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MeasureForm {
@@ -73,6 +84,9 @@ pub struct FollowPanel {
     listing: Option<Task<Listing>>,
     saving: Option<Task<Listing>>,
     evaluating: Option<(String, Task<Evaluation>)>,
+    /// The ring's width for evaluations; `None` is the core's default.
+    ring_m: Option<f64>,
+    control: ControlSource,
     presence_task: Option<Task<Vec<PlannedVsDelivered>>>,
 }
 
@@ -141,6 +155,39 @@ impl FollowPanel {
     /// The measures read from the project.
     pub fn measures(&self) -> &[Measure] {
         &self.measures
+    }
+
+    /// The ring width evaluations use, metres.
+    pub fn ring_m(&self) -> f64 {
+        self.ring_m.unwrap_or(evaluate::DEFAULT_BUFFER_M)
+    }
+
+    /// Sets the ring width evaluations use (at least 10 m).
+    pub fn set_ring_m(&mut self, metres: f64) {
+        self.ring_m = Some(metres.max(10.0));
+    }
+
+    /// What evaluations compare with.
+    pub fn control(&self) -> &ControlSource {
+        &self.control
+    }
+
+    /// Chooses what evaluations compare with.
+    pub fn set_control(&mut self, control: ControlSource) {
+        self.control = control;
+    }
+
+    /// The chosen control area's name and polygons, if it still exists.
+    fn control_area(&self) -> Option<(String, MultiPolygon<f64>)> {
+        match &self.control {
+            ControlSource::None => None,
+            ControlSource::Measure(name) => self
+                .measures
+                .iter()
+                .find(|m| &m.name == name)
+                .map(|m| (m.name.clone(), m.area.clone())),
+            ControlSource::Patrol(i) => self.patrol_areas.get(*i).cloned(),
+        }
     }
 
     /// The last evaluation, if any.
@@ -320,9 +367,19 @@ impl FollowPanel {
             return;
         };
         let m = measure.clone();
+        let ring_m = self.ring_m();
+        // A measure is not its own control.
+        let control = self.control_area().filter(|(name, _)| {
+            !matches!(&self.control, ControlSource::Measure(_)) || *name != measure.name
+        });
         let task = Task::spawn(ctx, "evaluate measure", move |_, cancel: &CancelToken| {
             let s = store::open(path.as_path())?;
-            let req = evaluate::request_for_measure(&m, evaluate::DEFAULT_BUFFER_M, None)?;
+            let control = control
+                .map(|(name, area)| {
+                    crate::analysis::area::StudyArea::from_wgs84(&area, format!("control {name:?}"))
+                })
+                .transpose()?;
+            let req = evaluate::request_for_measure(&m, ring_m, control)?;
             Ok(evaluate::evaluate_in_store(s.as_ref(), &req, cancel)?)
         });
         self.evaluating = Some((measure.name.clone(), task));
@@ -402,6 +459,64 @@ impl FollowPanel {
         }
     }
 
+    /// The ring width and the control area evaluations use.
+    fn evaluation_options_ui(&mut self, ui: &mut egui::Ui, lang: Language) {
+        ui.horizontal(|ui| {
+            ui.label(tr(lang, Key::RingWidth));
+            let mut ring = self.ring_m();
+            if ui
+                .add(
+                    egui::DragValue::new(&mut ring)
+                        .range(10.0..=5000.0)
+                        .speed(10.0),
+                )
+                .changed()
+            {
+                self.set_ring_m(ring);
+            }
+        });
+        let label = |c: &ControlSource| match c {
+            ControlSource::None => tr(lang, Key::ControlNone).to_owned(),
+            ControlSource::Measure(name) => format!("{}: {name}", tr(lang, Key::ControlMeasure)),
+            ControlSource::Patrol(i) => self.patrol_areas.get(*i).map_or_else(
+                || tr(lang, Key::ControlNone).to_owned(),
+                |(name, _)| format!("{}: {name}", tr(lang, Key::AreaPatrol)),
+            ),
+        };
+        // A choice whose area is gone (removed, project changed) falls back.
+        if !matches!(self.control, ControlSource::None) && self.control_area().is_none() {
+            self.control = ControlSource::None;
+        }
+        let mut choices = vec![ControlSource::None];
+        choices.extend(
+            self.measures
+                .iter()
+                .map(|m| ControlSource::Measure(m.name.clone())),
+        );
+        choices.extend((0..self.patrol_areas.len()).map(ControlSource::Patrol));
+        let mut chosen = self.control.clone();
+        ui.horizontal(|ui| {
+            ui.label(tr(lang, Key::ControlChoice))
+                .on_hover_text(tr(lang, Key::ControlHint));
+            let combo = egui::ComboBox::from_id_salt("follow_control")
+                .selected_text(label(&chosen))
+                .show_ui(ui, |ui| {
+                    for c in choices {
+                        let text = label(&c);
+                        ui.selectable_value(&mut chosen, c, text);
+                    }
+                });
+            combo.response.widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::accesskit::Role::ComboBox,
+                    true,
+                    tr(lang, Key::ControlRow),
+                )
+            });
+        });
+        self.control = chosen;
+    }
+
     fn measures_ui(&mut self, ui: &mut egui::Ui, lang: Language) {
         let ctx = ui.ctx().clone();
         ui.strong(tr(lang, Key::Measures));
@@ -412,6 +527,9 @@ impl FollowPanel {
             });
         } else if self.measures.is_empty() {
             ui.label(tr(lang, Key::NoMeasures));
+        }
+        if !self.measures.is_empty() {
+            self.evaluation_options_ui(ui, lang);
         }
         let mut evaluate = None;
         let mut remove = None;

@@ -42,6 +42,11 @@ pub enum Key {
     After,
     AreaRow,
     RingRow,
+    RingWidth,
+    ControlChoice,
+    ControlNone,
+    ControlMeasure,
+    ControlHint,
     ControlRow,
     PerMonth,
     Wdq,
@@ -139,6 +144,20 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
         (English, After) => "After",
         (Swedish, AreaRow) => "Området",
         (English, AreaRow) => "Area",
+        (Swedish, RingWidth) => "Ring runt området (m)",
+        (English, RingWidth) => "Ring around the area (m)",
+        (Swedish, ControlChoice) => "Jämför med",
+        (English, ControlChoice) => "Compare with",
+        (Swedish, ControlNone) => "Inget kontrollområde",
+        (English, ControlNone) => "No control area",
+        (Swedish, ControlMeasure) => "Insats",
+        (English, ControlMeasure) => "Measure",
+        (Swedish, ControlHint) => {
+            "Ett liknande område utan insatsen, så att WDQ kan räknas ut: förändringen där visar vad som hade hänt ändå"
+        }
+        (English, ControlHint) => {
+            "A similar area without the measure, so the WDQ can be computed: its change shows what would have happened anyway"
+        }
         (Swedish, RingRow) => "Ringen runt",
         (English, RingRow) => "Ring around",
         (Swedish, ControlRow) => "Kontrollområde",
