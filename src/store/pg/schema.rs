@@ -209,8 +209,8 @@ BEGIN
                        'EXECUTE FUNCTION lagesbild.lagesbild_note_change()', t || '_changed', t);
         EXECUTE format('GRANT SELECT ON lagesbild.%I TO lagesbild_read', t);
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON lagesbild.%I TO lagesbild_write', t);
-        seq := pg_get_serial_sequence(format('lagesbild.%I', t), 'fid');
-        IF seq IS NOT NULL THEN
+        IF t <> 'lagesbild_week_fixed' THEN
+            seq := pg_get_serial_sequence(format('lagesbild.%I', t), 'fid');
             EXECUTE format('GRANT SELECT ON SEQUENCE %s TO lagesbild_read', seq);
             EXECUTE format('GRANT USAGE, SELECT, UPDATE ON SEQUENCE %s TO lagesbild_write', seq);
         END IF;
