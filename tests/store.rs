@@ -1230,7 +1230,7 @@ fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
 
 // --- the shared suite: patrol plan, the week plan's fixed cells, measures ---
 
-mod plan_items {
+pub(crate) mod plan_items {
     use geo::{LineString, MultiPolygon, Point, polygon};
     use lagesbild::model::plan::{PatrolArea, PatrolRoute, PlanAttributes, RouteStop};
 
@@ -1475,7 +1475,7 @@ fn the_week_plans_fixed_cells_are_kept_and_replaced(kind: Backend) {
     assert!(fx.store.week_fixed().unwrap().is_empty());
 }
 
-fn measure(name: &str, start: (i32, u32, u32)) -> lagesbild::model::measure::Measure {
+pub(crate) fn measure(name: &str, start: (i32, u32, u32)) -> lagesbild::model::measure::Measure {
     use geo::polygon;
     lagesbild::model::measure::Measure {
         fid: None,
