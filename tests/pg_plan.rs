@@ -279,3 +279,125 @@ fn two_plan_imports_at_once_add_each_item_once() {
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.patrol_areas"), 2);
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.route_stops"), 2);
 }
+
+/// Runs `args` with `project` in place of `{}`; stdout as JSON (without the
+/// project's name, which the two stores name differently) or as text.
+fn run_on(dir: &crate::util::Dir, project: &str, args: &[&str]) -> serde_json::Value {
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "{}" { project } else { a })
+        .collect();
+    let out = crate::util::run_cli_in(dir.root(), &args);
+    let (stdout, stderr) = crate::util::text(&out);
+    assert!(
+        out.status.success(),
+        "{args:?} on {project}: {stdout}\n{stderr}"
+    );
+    match serde_json::from_str::<serde_json::Value>(&stdout) {
+        Ok(mut v) => {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("project");
+            }
+            v
+        }
+        Err(_) => serde_json::Value::String(stdout),
+    }
+}
+
+/// The command line on a database URL: `plan import`, `plan list`,
+/// `measure add|list|remove`, and the analyses that read the plan or a
+/// measure (`coverage`, `route --route`, `week`, `evaluate --measure`) give
+/// what they give on a GeoPackage of the same data.
+#[test]
+fn plan_and_measure_commands_on_a_url_equal_those_on_a_file() {
+    let Some((db, store)) = TestDb::with_project() else {
+        return;
+    };
+    drop(store);
+    let dir = crate::util::Dir::new();
+    let cli = |args: &[&str]| {
+        let out = crate::util::run_cli_in(dir.root(), args);
+        let (stdout, stderr) = crate::util::text(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        stdout
+    };
+    cli(&["demo", "--out", "demo.gpkg", "--count", "600"]);
+    cli(&["db", "push", "demo.gpkg", &db.url]);
+    let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plan.geojson");
+    dir.write(
+        "centrum.geojson",
+        r#"{"type": "Polygon", "coordinates": [[[14.5760, 56.0470], [14.5860, 56.0470], [14.5860, 56.0530], [14.5760, 56.0530], [14.5760, 56.0470]]]}"#,
+    );
+    for project in [db.url.as_str(), "demo.gpkg"] {
+        let first = cli(&["plan", "import", project, plan_file]);
+        assert!(first.contains("3 added"), "{first}");
+        let again = cli(&["plan", "import", project, plan_file]);
+        assert!(again.contains("3 unchanged"), "{again}");
+        for (name, start) in [("Belysning", "2025-03-01"), ("Vandring", "2024-09-01")] {
+            cli(&[
+                "measure",
+                "add",
+                project,
+                "--name",
+                name,
+                "--area",
+                "centrum.geojson",
+                "--start",
+                start,
+                "--category",
+                "skadegorelse",
+                "--hours",
+                "18-2",
+            ]);
+        }
+        let removed = cli(&["measure", "remove", project, "Vandring"]);
+        assert!(
+            removed.contains("removed measure \"Vandring\""),
+            "{removed}"
+        );
+    }
+    let list = run_on(&dir, &db.url, &["plan", "list", "{}", "--json"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Centrum", "Östra", "Stationsslingan"]);
+    assert_eq!(list[2]["stops"].as_array().unwrap().len(), 3);
+    let table = run_on(&dir, &db.url, &["plan", "list", "{}"]);
+    assert!(
+        table.as_str().unwrap().contains("Stationsslingan"),
+        "{table}"
+    );
+    let commands: [&[&str]; 6] = [
+        &["plan", "list", "{}"],
+        &["measure", "list", "{}"],
+        &["coverage", "{}", "--json"],
+        &[
+            "route",
+            "{}",
+            "--route",
+            "Stationsslingan",
+            "--base",
+            "14.5801,56.0493",
+            "--shift",
+            "19:00-03:00",
+            "--date",
+            "2025-03-07",
+            "--json",
+        ],
+        &["week", "{}", "--json"],
+        &["evaluate", "{}", "--measure", "Belysning", "--json"],
+    ];
+    for args in commands {
+        let on_db = run_on(&dir, &db.url, args);
+        let on_file = run_on(&dir, "demo.gpkg", args);
+        assert_eq!(on_db, on_file, "{args:?}");
+    }
+    let coverage = run_on(&dir, &db.url, &["coverage", "{}", "--json"]);
+    assert!(
+        coverage["coverage"]["incidents"].as_u64().unwrap() > 0,
+        "{coverage}"
+    );
+}
