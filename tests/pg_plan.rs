@@ -208,7 +208,7 @@ fn migration_3_moves_a_layer_in_the_way_and_grants_the_new_tables() {
         }],
     };
     store
-        .add_layers(&[set.clone()], "insatser.geojson")
+        .add_layers(std::slice::from_ref(&set), "insatser.geojson")
         .unwrap();
     drop(store);
     // Back to version 2: no plan tables, and the layer stored as `measures`.
