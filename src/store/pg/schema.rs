@@ -4,8 +4,9 @@
 //! socialtjänst and skola to logins granted `lagesbild_sensitive`.
 //!
 //! Tables QGIS lists as PostGIS layers: `incidents` (`geometry(Point, 4326)`
-//! with a GiST index) and every map layer table. The app's own tables are
-//! plain tables beside them.
+//! with a GiST index), every map layer table, and (version 3) the patrol
+//! plan's `patrol_areas`, `patrol_routes`, `route_stops` and the `measures`.
+//! The app's own tables are plain tables beside them.
 
 use postgres::GenericClient;
 
