@@ -18,12 +18,101 @@ pub(crate) enum PlanWrite<'a> {
     Route(usize, &'a PatrolRoute),
 }
 
+/// What the merge needs of an area or a route.
+trait Item: Clone + Sized {
+    fn name(&self) -> &str;
+    fn id(&self) -> Option<i64>;
+    fn with_id(&self, id: Option<i64>) -> Self;
+    /// Equal as stored, the ids of its parts (a route's stops) aside.
+    fn same(&self, other: &Self) -> bool;
+    fn plan_ref(id: i64) -> PlanRef;
+    fn write(i: usize, item: &Self) -> PlanWrite<'_>;
+}
+
+impl Item for PatrolArea {
+    fn name(&self) -> &str {
+        &self.attributes.name
+    }
+    fn id(&self) -> Option<i64> {
+        self.id
+    }
+    fn with_id(&self, id: Option<i64>) -> Self {
+        PatrolArea { id, ..self.clone() }
+    }
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+    fn plan_ref(id: i64) -> PlanRef {
+        PlanRef::Area(id)
+    }
+    fn write(i: usize, item: &Self) -> PlanWrite<'_> {
+        PlanWrite::Area(i, item)
+    }
+}
+
 fn without_stop_ids(r: &PatrolRoute) -> PatrolRoute {
     let mut r = r.clone();
     for s in &mut r.stops {
         s.id = None;
     }
     r
+}
+
+impl Item for PatrolRoute {
+    fn name(&self) -> &str {
+        &self.attributes.name
+    }
+    fn id(&self) -> Option<i64> {
+        self.id
+    }
+    fn with_id(&self, id: Option<i64>) -> Self {
+        PatrolRoute { id, ..self.clone() }
+    }
+    fn same(&self, other: &Self) -> bool {
+        without_stop_ids(self) == without_stop_ids(other)
+    }
+    fn plan_ref(id: i64) -> PlanRef {
+        PlanRef::Route(id)
+    }
+    fn write(i: usize, item: &Self) -> PlanWrite<'_> {
+        PlanWrite::Route(i, item)
+    }
+}
+
+/// Merges the items of one kind (see the module docs).
+fn merge_kind<T: Item>(
+    stored: &[T],
+    items: &[T],
+    write: &mut impl FnMut(PlanWrite<'_>) -> Result<i64, StoreError>,
+    merge: &mut PlanMerge,
+) -> Result<(), StoreError> {
+    // Ids of stored items already matched.
+    let mut taken: Vec<i64> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let name = item.name().to_owned();
+        let old = stored
+            .iter()
+            .filter_map(|s| s.id().map(|id| (s, id)))
+            .filter(|(s, id)| s.name() == name && !taken.contains(id))
+            .min_by_key(|(_, id)| *id);
+        match old {
+            Some((o, id)) => {
+                taken.push(id);
+                let new = item.with_id(Some(id));
+                if o.same(&new) {
+                    merge.unchanged.push((T::plan_ref(id), name));
+                } else {
+                    write(T::write(i, &new))?;
+                    merge.replaced.push((T::plan_ref(id), name));
+                }
+            }
+            None => {
+                let id = write(T::write(i, &item.with_id(None)))?;
+                merge.added.push((T::plan_ref(id), name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Merges `plan` into `stored` by calling `write` for every item that must
@@ -35,73 +124,8 @@ pub(crate) fn merge_plan(
     mut write: impl FnMut(PlanWrite<'_>) -> Result<i64, StoreError>,
 ) -> Result<PlanMerge, StoreError> {
     let mut merge = PlanMerge::default();
-    // Ids of stored items already matched (areas and routes apart).
-    let mut taken: Vec<i64> = Vec::new();
-    for (i, a) in plan.areas.iter().enumerate() {
-        let name = a.attributes.name.clone();
-        let old = stored
-            .areas
-            .iter()
-            .filter_map(|s| s.id.map(|id| (s, id)))
-            .filter(|(s, id)| s.attributes.name == name && !taken.contains(id))
-            .min_by_key(|(_, id)| *id);
-        match old {
-            Some((o, id)) => {
-                taken.push(id);
-                let new = PatrolArea {
-                    id: Some(id),
-                    ..a.clone()
-                };
-                if *o == new {
-                    merge.unchanged.push((PlanRef::Area(id), name));
-                } else {
-                    write(PlanWrite::Area(i, &new))?;
-                    merge.replaced.push((PlanRef::Area(id), name));
-                }
-            }
-            None => {
-                let new = PatrolArea {
-                    id: None,
-                    ..a.clone()
-                };
-                let id = write(PlanWrite::Area(i, &new))?;
-                merge.added.push((PlanRef::Area(id), name));
-            }
-        }
-    }
-    taken.clear();
-    for (i, r) in plan.routes.iter().enumerate() {
-        let name = r.attributes.name.clone();
-        let old = stored
-            .routes
-            .iter()
-            .filter_map(|s| s.id.map(|id| (s, id)))
-            .filter(|(s, id)| s.attributes.name == name && !taken.contains(id))
-            .min_by_key(|(_, id)| *id);
-        match old {
-            Some((o, id)) => {
-                taken.push(id);
-                let new = PatrolRoute {
-                    id: Some(id),
-                    ..r.clone()
-                };
-                if without_stop_ids(o) == without_stop_ids(&new) {
-                    merge.unchanged.push((PlanRef::Route(id), name));
-                } else {
-                    write(PlanWrite::Route(i, &new))?;
-                    merge.replaced.push((PlanRef::Route(id), name));
-                }
-            }
-            None => {
-                let new = PatrolRoute {
-                    id: None,
-                    ..r.clone()
-                };
-                let id = write(PlanWrite::Route(i, &new))?;
-                merge.added.push((PlanRef::Route(id), name));
-            }
-        }
-    }
+    merge_kind(&stored.areas, &plan.areas, &mut write, &mut merge)?;
+    merge_kind(&stored.routes, &plan.routes, &mut write, &mut merge)?;
     Ok(merge)
 }
 

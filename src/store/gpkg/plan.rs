@@ -512,6 +512,30 @@ impl Project {
     }
 }
 
+/// A fixed cell from its stored columns (any backend's row): `evening` 0
+/// (Monday) to 6, `pair` from 1.
+pub(crate) fn week_cell_from_columns(
+    pair: i64,
+    evening: i64,
+    item: String,
+    shift: String,
+) -> Result<crate::store::WeekFixedCell, String> {
+    let evening = u8::try_from(evening)
+        .ok()
+        .and_then(|d| chrono::Weekday::try_from(d).ok())
+        .ok_or_else(|| format!("evening {evening} is not 0 (Monday) to 6"))?;
+    let pair = u32::try_from(pair)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("pair {pair} is not 1 or more"))?;
+    Ok(crate::store::WeekFixedCell {
+        pair,
+        evening,
+        item,
+        shift,
+    })
+}
+
 /// The week plan's fixed cells (see [`crate::store::Store::week_fixed`]).
 const WEEK_FIXED_TABLE: &str = "lagesbild_week_fixed";
 
@@ -551,20 +575,7 @@ impl Project {
         let mut cells = Vec::new();
         for row in rows {
             let (pair, evening, item, shift) = row.at(&self.path)?;
-            let evening = u8::try_from(evening)
-                .ok()
-                .and_then(|d| chrono::Weekday::try_from(d).ok())
-                .ok_or_else(|| corrupt(format!("evening {evening} is not 0 (Monday) to 6")))?;
-            let pair = u32::try_from(pair)
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| corrupt(format!("pair {pair} is not 1 or more")))?;
-            cells.push(crate::store::WeekFixedCell {
-                pair,
-                evening,
-                item,
-                shift,
-            });
+            cells.push(week_cell_from_columns(pair, evening, item, shift).map_err(corrupt)?);
         }
         Ok(cells)
     }

@@ -25,7 +25,7 @@ use crate::model::plan::{
     PatrolArea, PatrolPlan, PatrolRoute, PlanAttributes, PlanRef, RouteStop, area_problem,
     route_problem,
 };
-use crate::store::gpkg::plan::{attributes_from_columns, extra_text};
+use crate::store::gpkg::plan::{attributes_from_columns, extra_text, week_cell_from_columns};
 use crate::store::plan_merge::{PlanWrite, merge_plan};
 use crate::store::{PlanMerge, StoreError, WeekFixedCell};
 
@@ -376,22 +376,8 @@ impl PgStore {
         rows.iter()
             .map(|r| {
                 let (pair, evening): (i32, i32) = (r.get(0), r.get(1));
-                let corrupt =
-                    |reason: String| self.corrupt(format!("lagesbild_week_fixed: {reason}"));
-                let evening = u8::try_from(evening)
-                    .ok()
-                    .and_then(|d| chrono::Weekday::try_from(d).ok())
-                    .ok_or_else(|| corrupt(format!("evening {evening} is not 0 (Monday) to 6")))?;
-                let pair = u32::try_from(pair)
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| corrupt(format!("pair {pair} is not 1 or more")))?;
-                Ok(WeekFixedCell {
-                    pair,
-                    evening,
-                    item: r.get(2),
-                    shift: r.get(3),
-                })
+                week_cell_from_columns(pair.into(), evening.into(), r.get(2), r.get(3))
+                    .map_err(|e| self.corrupt(format!("lagesbild_week_fixed: {e}")))
             })
             .collect()
     }
