@@ -776,3 +776,93 @@ fn the_postgis_change_stamp_moves_when_another_connection_imports() {
     s.commit(&NoProgress, &CancelToken::new()).unwrap();
     assert_ne!(mine.change_stamp().unwrap(), Some(first));
 }
+
+/// The plan and measures on a push: sent, then duplicates, then (a route
+/// edited in the offline copy) the plan import's merge rules replace the
+/// target's route under its id, while a measure of a taken name stays a
+/// conflict; a pull brings the plan and measures back as they are.
+fn plan_and_measures_go_both_ways(target: &str, dir: &Dir) {
+    let file = rich_project(dir, "mote.gpkg");
+    let push = cli(dir, &["db", "push", p(&file), target, "--json"]);
+    let (stdout, stderr) = text(&push);
+    let report: serde_json::Value =
+        serde_json::from_slice(&push.stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    let r = &report["report"];
+    assert_eq!(r["plan_areas"]["sent"], 1, "{stdout}");
+    assert_eq!(r["plan_routes"]["sent"], 1, "{stdout}");
+    assert_eq!(r["measures"]["sent"], 2, "{stdout}");
+    for line in r["not_copied"].as_array().unwrap() {
+        let line = line.as_str().unwrap();
+        assert!(
+            !line.contains("plan") && !line.contains("measures"),
+            "{line}"
+        );
+    }
+    let back = dir.path("tillbaka.gpkg");
+    assert_exit(&cli(dir, &["db", "pull", target, "--out", p(&back)]), 0);
+    assert_valid_gpkg(&back);
+    let (a, b) = (content(&open(&file)), content(&open(&back)));
+    assert_eq!(a.plan, b.plan, "areas, routes and stops, every attribute");
+    assert_eq!(a.measures, b.measures, "every field of every measure");
+    let held = store::open(target).unwrap().patrol_plan().unwrap();
+    let route_id = held.routes[0].id;
+
+    // The same file again: everything is there already.
+    let again = cli(dir, &["db", "push", p(&file), target, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let r = &report["report"];
+    assert_eq!(r["plan_areas"]["duplicates"], 1);
+    assert_eq!(r["plan_routes"]["duplicates"], 1);
+    assert_eq!(r["plan_routes"]["sent"], 0);
+    assert_eq!(r["measures"]["duplicates"], 2);
+
+    // The meeting room edits the route and a measure, and pushes back.
+    let mut copy = open(&back);
+    let mut edited = copy.patrol_plan().unwrap().routes[0].clone();
+    edited.attributes.note = "Ny väg förbi hamnen".into();
+    edited.stops.pop();
+    copy.save_patrol_route(&edited).unwrap();
+    let mut m = copy.measure("Trygghetsvandring").unwrap().unwrap();
+    m.note = "Ändrad i mötet".into();
+    copy.update_measure(m.fid.unwrap(), &m).unwrap();
+    drop(copy);
+    let run = cli(dir, &["db", "push", p(&back), target]);
+    assert_exit(&run, 1);
+    let (stdout, _) = text(&run);
+    assert!(
+        stdout.contains("patrol routes: 0 sent, 0 already there, 1 replaced"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not sent: measure \"Trygghetsvandring\""),
+        "{stdout}"
+    );
+    let after = store::open(target).unwrap();
+    let plan = after.patrol_plan().unwrap();
+    assert_eq!(plan.routes.len(), 1, "replaced, not added");
+    assert_eq!(plan.routes[0].id, route_id, "under the target's id");
+    assert_eq!(plan.routes[0].attributes.note, "Ny väg förbi hamnen");
+    assert_eq!(plan.routes[0].stops.len(), edited.stops.len());
+    assert_eq!(plan.areas.len(), 1);
+    let kept = after.measure("Trygghetsvandring").unwrap().unwrap();
+    assert_eq!(kept.note, "Med skolan", "the target's measure stays");
+}
+
+#[test]
+fn a_push_merges_the_plan_and_a_pull_brings_plan_and_measures_back() {
+    let dir = Dir::new();
+    let target = dir.path("delad.gpkg");
+    drop(store::create(&target, "Delad").unwrap());
+    plan_and_measures_go_both_ways(p(&target), &dir);
+    assert_valid_gpkg(&target);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_push_to_postgis_merges_the_plan_and_a_pull_brings_plan_and_measures_back() {
+    let Some((db, target)) = crate::pg::TestDb::with_project() else {
+        return;
+    };
+    drop(target);
+    plan_and_measures_go_both_ways(&db.url, &Dir::new());
+}

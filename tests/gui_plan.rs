@@ -16,7 +16,7 @@ use crate::util::Dir;
 
 /// Clicks at `(dx, dy)` pixels from the map's centre, far enough in time
 /// from the last click not to be a double-click.
-fn click_map(h: &mut Harness<'_, LagesbildApp>, dx: f32, dy: f32) {
+pub(crate) fn click_map(h: &mut Harness<'_, LagesbildApp>, dx: f32, dy: f32) {
     let c = h.state().map_rect().expect("the map is shown").center();
     let pos = egui::pos2(c.x + dx, c.y + dy);
     h.event(egui::Event::PointerMoved(pos));
@@ -35,7 +35,7 @@ fn click_map(h: &mut Harness<'_, LagesbildApp>, dx: f32, dy: f32) {
 }
 
 /// Picks `entry` in the Patrullplan menu.
-fn open_plan_menu(h: &mut Harness<'_, LagesbildApp>, entry: &str) {
+pub(crate) fn open_plan_menu(h: &mut Harness<'_, LagesbildApp>, entry: &str) {
     // The menu's button (the plan window's title is "Patrullplan" too).
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Patrullplan")
         .click();

@@ -288,7 +288,7 @@ fn db_init_is_idempotent_and_makes_the_roles() {
     }
     assert_eq!(
         db.count("SELECT max(version) FROM lagesbild.lagesbild_schema"),
-        2
+        lagesbild::store::pg::schema::LATEST_VERSION
     );
     let store = store::open(db.url.as_str()).unwrap();
     assert_eq!(store.info().unwrap().name, "Kommunen");

@@ -1227,3 +1227,388 @@ fn layers_are_stored_replaced_keeping_their_style_and_removed(kind: Backend) {
     assert!(!fx.store.remove_layer("a").unwrap());
     assert_eq!(fx.store.layers().unwrap().len(), 1);
 }
+
+// --- the shared suite: patrol plan, the week plan's fixed cells, measures ---
+
+pub(crate) mod plan_items {
+    use geo::{LineString, MultiPolygon, Point, polygon};
+    use lagesbild::model::plan::{PatrolArea, PatrolRoute, PlanAttributes, RouteStop};
+
+    pub fn area(name: &str) -> PatrolArea {
+        PatrolArea {
+            id: None,
+            attributes: PlanAttributes {
+                name: name.to_owned(),
+                team: "Par 1".to_owned(),
+                weekdays: "fri,sat".parse().unwrap(),
+                hours: Some("20-2".parse().unwrap()),
+                note: "Torget och stationen".to_owned(),
+                ..PlanAttributes::default()
+            },
+            polygons: MultiPolygon::new(vec![polygon!(
+                exterior: [(x: 14.57, y: 56.04), (x: 14.60, y: 56.04), (x: 14.60, y: 56.06),
+                    (x: 14.57, y: 56.06), (x: 14.57, y: 56.04)],
+                interiors: [[(x: 14.58, y: 56.045), (x: 14.59, y: 56.045), (x: 14.59, y: 56.05),
+                    (x: 14.58, y: 56.045)]],
+            )]),
+        }
+    }
+
+    pub fn route(name: &str) -> PatrolRoute {
+        let mut extra = serde_json::Map::new();
+        extra.insert("källa".into(), serde_json::Value::from("QGIS"));
+        extra.insert("antal".into(), serde_json::Value::from(2.5));
+        PatrolRoute {
+            id: None,
+            attributes: PlanAttributes {
+                name: name.into(),
+                color: [178, 24, 43],
+                extra,
+                ..PlanAttributes::default()
+            },
+            line: LineString::from(vec![
+                (14.580_123_456_789, 56.05),
+                (14.585, 56.052),
+                (14.59, 56.05),
+            ]),
+            stops: vec![
+                RouteStop::new("Stortorget", Point::new(14.58, 56.05)),
+                RouteStop {
+                    dwell_min: 15,
+                    ..RouteStop::new("Stationen", Point::new(14.59, 56.05))
+                },
+            ],
+        }
+    }
+}
+
+both!(patrol_plans_are_stored_edited_deleted_and_restored);
+fn patrol_plans_are_stored_edited_deleted_and_restored(kind: Backend) {
+    use lagesbild::model::plan::PlanRef;
+    use plan_items::{area, route};
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    assert!(fx.store.patrol_plan().unwrap().is_empty());
+    assert!(!fx.store.delete_plan_item(PlanRef::Area(1)).unwrap());
+    let a = fx.store.save_patrol_area(&area("Centrum")).unwrap();
+    let r = fx
+        .store
+        .save_patrol_route(&route("Centrumslingan"))
+        .unwrap();
+    fx.reopen();
+    let plan = fx.store.patrol_plan().unwrap();
+    assert_eq!(plan.areas.len(), 1);
+    let stored = plan.areas[0].clone();
+    assert_eq!(stored.id, Some(a));
+    assert_eq!(stored.attributes, area("Centrum").attributes);
+    assert_eq!(stored.polygons, area("Centrum").polygons, "hole and all");
+    let sr = plan.route(r).unwrap().clone();
+    assert_eq!(sr.attributes, route("Centrumslingan").attributes);
+    assert_eq!(
+        sr.line,
+        route("Centrumslingan").line,
+        "every coordinate bit"
+    );
+    let stops: Vec<_> = sr
+        .stops
+        .iter()
+        .map(|s| (s.name.as_str(), s.dwell_min))
+        .collect();
+    assert_eq!(stops, [("Stortorget", 12), ("Stationen", 15)]);
+    assert_eq!(sr.stops[1].position, geo::Point::new(14.59, 56.05));
+
+    // An update keeps the id and replaces the stops.
+    let mut changed = sr.clone();
+    changed.attributes.name = "Ny slinga".into();
+    changed.attributes.hours = None;
+    changed.stops.remove(0);
+    assert_eq!(fx.store.save_patrol_route(&changed).unwrap(), r);
+    let plan = fx.store.patrol_plan().unwrap();
+    assert_eq!(plan.routes.len(), 1);
+    assert_eq!(plan.routes[0].attributes.name, "Ny slinga");
+    assert_eq!(plan.routes[0].attributes.hours, None);
+    assert_eq!(plan.routes[0].stops.len(), 1);
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM route_stops"), 1);
+
+    // A bad item is refused, names itself and changes nothing.
+    let mut bad = area("Fel");
+    bad.polygons = geo::MultiPolygon::new(vec![]);
+    let err = fx.store.save_patrol_area(&bad).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidPlan { .. }), "{err}");
+    assert!(err.to_string().contains("\"Fel\""), "{err}");
+    let mut far = route("Långt bort");
+    far.stops[1].position = geo::Point::new(500_000.0, 6_200_000.0);
+    let err = fx.store.save_patrol_route(&far).unwrap_err();
+    assert!(err.to_string().contains("stop 2"), "{err}");
+    assert_eq!(fx.store.patrol_plan().unwrap().areas.len(), 1);
+    assert_eq!(fx.store.patrol_plan().unwrap().routes.len(), 1);
+
+    // Delete, then restore under the same id (as undo does).
+    assert!(fx.store.delete_plan_item(PlanRef::Area(a)).unwrap());
+    assert!(!fx.store.delete_plan_item(PlanRef::Area(a)).unwrap());
+    assert!(fx.store.patrol_plan().unwrap().areas.is_empty());
+    assert_eq!(fx.store.save_patrol_area(&stored).unwrap(), a);
+    assert_eq!(fx.store.patrol_plan().unwrap().areas, vec![stored.clone()]);
+    assert!(fx.store.delete_plan_item(PlanRef::Route(r)).unwrap());
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM route_stops"), 0);
+    // An id given from outside is never handed out again.
+    let outside = lagesbild::model::plan::PatrolArea {
+        id: Some(a + 1000),
+        ..area("Utifrån")
+    };
+    assert_eq!(fx.store.save_patrol_area(&outside).unwrap(), a + 1000);
+    let next = fx.store.save_patrol_area(&area("Nästa")).unwrap();
+    assert!(next > a + 1000, "{next}");
+    assert_eq!(fx.store.patrol_plan().unwrap().areas.len(), 3);
+}
+
+both!(a_plan_import_merges_by_kind_and_name_in_one_transaction);
+fn a_plan_import_merges_by_kind_and_name_in_one_transaction(kind: Backend) {
+    use lagesbild::model::plan::PatrolPlan;
+    use plan_items::{area, route};
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    // One bad item adds nothing, and the message says which.
+    let mut bad_route = route("Kort");
+    bad_route.line = geo::LineString::from(vec![(14.58, 56.05)]);
+    let plan = PatrolPlan {
+        areas: vec![area("A"), area("B")],
+        routes: vec![bad_route.clone()],
+    };
+    let err = fx.store.add_patrol_plan(&plan).unwrap_err();
+    assert!(err.to_string().contains("route 1"), "{err}");
+    let err = fx.store.merge_patrol_plan(&plan).unwrap_err();
+    assert!(err.to_string().contains("route 1"), "{err}");
+    assert!(fx.store.patrol_plan().unwrap().is_empty());
+
+    let plan = PatrolPlan {
+        areas: vec![area("A"), area("B")],
+        routes: vec![route("Slingan")],
+    };
+    let first = fx.store.merge_patrol_plan(&plan).unwrap();
+    assert_eq!(
+        (
+            first.added.len(),
+            first.replaced.len(),
+            first.unchanged.len()
+        ),
+        (3, 0, 0)
+    );
+    let again = fx.store.merge_patrol_plan(&plan).unwrap();
+    assert_eq!(
+        (
+            again.added.len(),
+            again.replaced.len(),
+            again.unchanged.len()
+        ),
+        (0, 0, 3)
+    );
+    assert_eq!(again.unchanged, first.added, "the same ids, skipped");
+    // B changed and a new area C: B is replaced under its id, C added.
+    let mut changed = plan.clone();
+    changed.areas[1].attributes.note = "ny".into();
+    changed.areas.push(area("C"));
+    let third = fx.store.merge_patrol_plan(&changed).unwrap();
+    assert_eq!(third.replaced, vec![first.added[1].clone()]);
+    assert_eq!(third.added.len(), 1);
+    assert_eq!(third.unchanged.len(), 2);
+    // A route's changed stop replaces the route and its stops.
+    let mut moved = changed.clone();
+    moved.routes[0].stops[0].dwell_min = 30;
+    let fourth = fx.store.merge_patrol_plan(&moved).unwrap();
+    assert_eq!(fourth.replaced, vec![first.added[2].clone()]);
+    fx.reopen();
+    let stored = fx.store.patrol_plan().unwrap();
+    assert_eq!(stored.areas.len(), 3);
+    assert_eq!(stored.routes.len(), 1);
+    assert_eq!(stored.areas[1].attributes.note, "ny");
+    assert_eq!(stored.routes[0].stops[0].dwell_min, 30);
+    assert_eq!(fx.sql_i64("SELECT count(*) FROM route_stops"), 2);
+    // An area and a route may share a name: kinds are matched apart.
+    let same_name = PatrolPlan {
+        areas: vec![],
+        routes: vec![route("A")],
+    };
+    assert_eq!(
+        fx.store.merge_patrol_plan(&same_name).unwrap().added.len(),
+        1
+    );
+    // add_patrol_plan always adds.
+    assert_eq!(fx.store.add_patrol_plan(&plan).unwrap().len(), 3);
+    assert_eq!(fx.store.patrol_plan().unwrap().areas.len(), 5);
+}
+
+both!(the_week_plans_fixed_cells_are_kept_and_replaced);
+fn the_week_plans_fixed_cells_are_kept_and_replaced(kind: Backend) {
+    use lagesbild::store::WeekFixedCell;
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    assert!(fx.store.week_fixed().unwrap().is_empty());
+    let cell = |pair, evening, item: &str| WeekFixedCell {
+        pair,
+        evening,
+        item: item.to_owned(),
+        shift: "19:00-03:00".to_owned(),
+    };
+    let cells = vec![
+        cell(2, chrono::Weekday::Fri, "Hamnen"),
+        cell(1, chrono::Weekday::Fri, "Östra"),
+        cell(1, chrono::Weekday::Mon, "Östra"),
+    ];
+    fx.store.save_week_fixed(&cells).unwrap();
+    fx.reopen();
+    assert_eq!(
+        fx.store.week_fixed().unwrap(),
+        vec![cells[2].clone(), cells[1].clone(), cells[0].clone()],
+        "by evening, then pair"
+    );
+    // One pair twice on an evening is refused and changes nothing.
+    let twice = vec![cells[0].clone(), cells[0].clone()];
+    assert!(fx.store.save_week_fixed(&twice).is_err());
+    assert_eq!(fx.store.week_fixed().unwrap().len(), 3);
+    fx.store.save_week_fixed(&cells[..1]).unwrap();
+    assert_eq!(fx.store.week_fixed().unwrap(), vec![cells[0].clone()]);
+    fx.store.save_week_fixed(&[]).unwrap();
+    assert!(fx.store.week_fixed().unwrap().is_empty());
+}
+
+pub(crate) fn measure(name: &str, start: (i32, u32, u32)) -> lagesbild::model::measure::Measure {
+    use geo::polygon;
+    lagesbild::model::measure::Measure {
+        fid: None,
+        name: name.into(),
+        problem: Filter {
+            categories: Some(Filter::parse_categories("skadegorelse,narkotika").unwrap()),
+            hours: Some("18-2".parse().unwrap()),
+            weekdays: Some("fri,sat".parse().unwrap()),
+            ..Filter::default()
+        },
+        place: "Stadsparken".into(),
+        area: geo::MultiPolygon(vec![polygon![
+            (x: 14.58, y: 56.05), (x: 14.59, y: 56.05), (x: 14.59, y: 56.06),
+            (x: 14.58, y: 56.06), (x: 14.58, y: 56.05)
+        ]]),
+        start: NaiveDate::from_ymd_opt(start.0, start.1, start.2).unwrap(),
+        end: None,
+        responsible: "Tekniska förvaltningen".into(),
+        note: "ny belysning i parken".into(),
+    }
+}
+
+both!(measures_are_added_read_replaced_and_removed);
+fn measures_are_added_read_replaced_and_removed(kind: Backend) {
+    use lagesbild::model::measure::Measure;
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let without_fid = |m: &Measure| Measure {
+        fid: None,
+        ..m.clone()
+    };
+    assert!(fx.store.measures().unwrap().is_empty());
+    assert_eq!(fx.store.measure("Belysning").unwrap(), None);
+    let park = fx
+        .store
+        .add_measure(&measure("Belysning", (2025, 3, 1)))
+        .unwrap();
+    fx.store
+        .add_measure(&measure("Ökad närvaro", (2024, 9, 1)))
+        .unwrap();
+    fx.store
+        .add_measure(&measure("Avspärrning", (2025, 3, 1)))
+        .unwrap();
+    // Names are trimmed and kept apart exactly (case counts).
+    fx.store
+        .add_measure(&measure(" belysning ", (2025, 3, 1)))
+        .unwrap();
+    fx.reopen();
+    let got = fx.store.measure("Belysning").unwrap().unwrap();
+    assert_eq!(got.fid, Some(park));
+    assert_eq!(without_fid(&got), measure("Belysning", (2025, 3, 1)));
+    let names: Vec<String> = fx
+        .store
+        .measures()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["Ökad närvaro", "Avspärrning", "Belysning", "belysning"],
+        "by start date, then name"
+    );
+    // The same name again, or a bad measure, is refused and changes nothing.
+    let err = fx
+        .store
+        .add_measure(&measure("Belysning", (2026, 1, 1)))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidMeasure { .. }), "{err}");
+    assert!(err.to_string().contains("exists already"), "{err}");
+    let mut bad = measure("Fel", (2025, 3, 1));
+    bad.end = NaiveDate::from_ymd_opt(2025, 2, 1);
+    let err = fx.store.add_measure(&bad).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidMeasure { .. }), "{err}");
+    assert_eq!(fx.store.measures().unwrap().len(), 4);
+    // An update replaces every field under the fid; its name may not be
+    // another's, and a fid that is gone is refused.
+    let mut changed = measure("Belysning och vandring", (2025, 3, 1));
+    changed.end = NaiveDate::from_ymd_opt(2025, 6, 30);
+    changed.note = "belysning + trygghetsvandring".into();
+    changed.problem = Filter::default();
+    fx.store.update_measure(park, &changed).unwrap();
+    assert_eq!(fx.store.measure("Belysning").unwrap(), None);
+    let got = fx.store.measure("Belysning och vandring").unwrap().unwrap();
+    assert_eq!((got.fid, without_fid(&got)), (Some(park), changed.clone()));
+    let err = fx
+        .store
+        .update_measure(park, &measure("Avspärrning", (2025, 3, 1)));
+    assert!(err.unwrap_err().to_string().contains("exists already"));
+    let err = fx
+        .store
+        .update_measure(park + 1000, &measure("Ny", (2025, 3, 1)))
+        .unwrap_err();
+    assert!(err.to_string().contains("no measure with fid"), "{err}");
+    assert!(fx.store.remove_measure("Belysning och vandring").unwrap());
+    assert!(!fx.store.remove_measure("Belysning och vandring").unwrap());
+    assert_eq!(fx.store.measures().unwrap().len(), 3);
+}
+
+both!(plan_and_measure_changes_move_the_change_stamp);
+fn plan_and_measure_changes_move_the_change_stamp(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let watcher = store::open(fx.location.as_str()).unwrap();
+    let mut last = watcher.change_stamp().unwrap().unwrap();
+    let mut moved = |what: &str| {
+        let now = watcher.change_stamp().unwrap().unwrap();
+        assert_ne!(now, last, "{what} is not seen by another connection");
+        last = now;
+    };
+    let a = fx.store.save_patrol_area(&plan_items::area("A")).unwrap();
+    moved("a new area");
+    let r = fx.store.save_patrol_route(&plan_items::route("R")).unwrap();
+    moved("a new route");
+    fx.store
+        .delete_plan_item(lagesbild::model::plan::PlanRef::Area(a))
+        .unwrap();
+    moved("a deleted area");
+    fx.store
+        .delete_plan_item(lagesbild::model::plan::PlanRef::Route(r))
+        .unwrap();
+    moved("a deleted route");
+    fx.store.add_measure(&measure("M", (2025, 1, 1))).unwrap();
+    moved("a new measure");
+    fx.store
+        .save_week_fixed(&[store::WeekFixedCell {
+            pair: 1,
+            evening: chrono::Weekday::Fri,
+            item: "A".into(),
+            shift: "19:00-03:00".into(),
+        }])
+        .unwrap();
+    moved("a fixed week cell");
+}

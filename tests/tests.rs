@@ -33,6 +33,8 @@ mod gui_import_report;
 mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
+#[cfg(all(feature = "gui", feature = "postgres"))]
+mod gui_pg_plan;
 mod gui_place_search;
 #[cfg(feature = "gui")]
 mod gui_plan;
@@ -55,6 +57,8 @@ mod map_layer;
 mod panels;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "postgres")]
+mod pg_plan;
 mod plan;
 mod polisen;
 mod privacy;

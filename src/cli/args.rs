@@ -326,6 +326,15 @@ pub enum PlanCommand {
         /// A GeoJSON file or a GeoPackage (e.g. from QGIS or `plan export`).
         file: PathBuf,
     },
+    /// List the project's plan: each area and route with its id, team,
+    /// weekdays, hours and (routes) length and stops.
+    List {
+        /// The project file (.gpkg) or a postgresql:// URL.
+        project: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the project's plan with all its attributes.
     Export {
         /// The project file (.gpkg).

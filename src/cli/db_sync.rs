@@ -162,12 +162,17 @@ fn print_report(r: &CopyReport) -> anyhow::Result<()> {
         ("check-ins", &r.checkins),
     ];
     for (what, p) in parts {
-        if p.sent + p.duplicates + p.conflicts.len() == 0 {
+        if p.sent + p.duplicates + p.replaced + p.conflicts.len() == 0 {
             continue;
         }
+        let replaced = if p.replaced > 0 {
+            format!(", {} replaced (same name, changed)", p.replaced)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  {what}: {} sent, {} already there, {} not sent (name taken)",
+            "  {what}: {} sent, {} already there{replaced}, {} not sent (name taken)",
             p.sent,
             p.duplicates,
             p.conflicts.len()

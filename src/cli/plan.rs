@@ -1,4 +1,5 @@
 //! `lagesbild plan import PROJECT FILE.geojson|FILE.gpkg`,
+//! `lagesbild plan list PROJECT [--json]`,
 //! `lagesbild plan export PROJECT --out plan.geojson|plan.gpkg` and
 //! `lagesbild coverage PROJECT [filters] [--buffer M] [--pace KMH] [--reach] [--json]`.
 //!
@@ -35,6 +36,95 @@ fn open(project: &Path) -> anyhow::Result<store::BoxedStore> {
     Ok(store::open(location)?)
 }
 
+/// The project as messages name it: a database URL without its password.
+fn shown(project: &Path) -> String {
+    store::Location::from(project).display()
+}
+
+/// `plan list`: one line per area and route (or JSON), ids as stored.
+fn list(plan: &lagesbild::model::plan::PatrolPlan, json: bool) -> anyhow::Result<()> {
+    use lagesbild::model::plan::PlanAttributes;
+    let when = |a: &PlanAttributes| {
+        format!(
+            "{} {}",
+            a.weekdays_text(),
+            a.hours_text().unwrap_or_else(|| "0-24".to_owned())
+        )
+    };
+    // Metres in SWEREF 99 TM, as coverage measures a route.
+    let length_m = |line: &geo::LineString<f64>| -> f64 {
+        use geo::Length as _;
+        geo::Euclidean.length(&lagesbild::crs::sweref_from_wgs84_geometry(line))
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let items: Vec<serde_json::Value> = plan
+            .areas
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "kind": "area", "id": a.id, "name": a.attributes.name,
+                    "team": a.attributes.team, "weekdays": a.attributes.weekdays_text(),
+                    "hours": a.attributes.hours_text(), "color": a.attributes.color_hex(),
+                    "polygons": a.polygons.0.len(),
+                })
+            })
+            .chain(plan.routes.iter().map(|r| {
+                serde_json::json!({
+                    "kind": "route", "id": r.id, "name": r.attributes.name,
+                    "team": r.attributes.team, "weekdays": r.attributes.weekdays_text(),
+                    "hours": r.attributes.hours_text(), "color": r.attributes.color_hex(),
+                    "length_m": length_m(&r.line).round(),
+                    "stops": r.stops.iter().map(|s| serde_json::json!({
+                        "name": s.name, "dwell_min": s.dwell_min,
+                    })).collect::<Vec<_>>(),
+                })
+            }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+        return Ok(());
+    }
+    if plan.is_empty() {
+        writeln!(out, "the project has no patrol plan")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<6} {:>5} {:<24} {:<12} {:<20} {:>9} {:>5}",
+        "kind", "id", "name", "team", "when", "length_m", "stops"
+    )?;
+    let id = |id: Option<i64>| id.map_or_else(String::new, |i| i.to_string());
+    for a in &plan.areas {
+        let at = &a.attributes;
+        writeln!(
+            out,
+            "{:<6} {:>5} {:<24} {:<12} {:<20} {:>9} {:>5}",
+            "area",
+            id(a.id),
+            at.name,
+            at.team,
+            when(at),
+            "",
+            ""
+        )?;
+    }
+    for r in &plan.routes {
+        let at = &r.attributes;
+        writeln!(
+            out,
+            "{:<6} {:>5} {:<24} {:<12} {:<20} {:>9.0} {:>5}",
+            "route",
+            id(r.id),
+            at.name,
+            at.team,
+            when(at),
+            length_m(&r.line),
+            r.stops.len()
+        )?;
+    }
+    Ok(())
+}
+
 pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     match &args.command {
         PlanCommand::Import { project, file } => {
@@ -66,13 +156,18 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Success)
         }
+        PlanCommand::List { project, json } => {
+            let plan = open(project)?.patrol_plan()?;
+            list(&plan, *json)?;
+            Ok(Outcome::Success)
+        }
         PlanCommand::Export { project, out } => {
             let store = open(project)?;
             let plan = store.patrol_plan()?;
             if plan.is_empty() {
                 eprintln!(
                     "lagesbild: {}: the project has no patrol plan; nothing written",
-                    project.display()
+                    shown(project)
                 );
                 return Ok(Outcome::Failed);
             }
@@ -99,7 +194,7 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
         eprintln!(
             "lagesbild: {}: the project has no patrol plan (draw one in the app or use \
              `lagesbild plan import`)",
-            args.project.display()
+            shown(&args.project)
         );
         return Ok(Outcome::Failed);
     }
@@ -109,12 +204,7 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
         include_coarse: args.include_coarse,
         area: AreaChoice::Stored,
     };
-    let loaded = engine::load(
-        store.as_ref(),
-        &selection,
-        &args.project.display().to_string(),
-        &cancel,
-    )?;
+    let loaded = engine::load(store.as_ref(), &selection, &shown(&args.project), &cancel)?;
     drop(store);
     let mut params = CoverageParams {
         buffer_m: args.buffer,

@@ -13,12 +13,15 @@
 //!
 //! [`push`] sends a project into another store. Incidents go through
 //! [`Store::begin_import`] in one transaction, so the same duplicate and
-//! conflict rules hold as for an import file. Layers, plan items, views and
-//! measures are matched by name (title for views): one the target holds in
-//! the same form is a duplicate and skipped; one whose name is taken by a
-//! different item is a conflict and not sent (the target's stays); new ones
-//! are sent, each kind in one transaction where the trait has a batch call
-//! (layers per source file, the plan, views), measures one by one. What the
+//! conflict rules hold as for an import file. The patrol plan goes through
+//! [`Store::merge_patrol_plan`], the rules of `plan import`: an item of the
+//! same kind and name replaces the target's (under its id), an identical one
+//! is skipped. Layers, views and measures are matched by name (title for
+//! views): one the target holds in the same form is a duplicate and skipped;
+//! one whose name is taken by a different item is a conflict and not sent
+//! (the target's stays); new ones are sent, each kind in one transaction
+//! where the trait has a batch call (layers per source file, views),
+//! measures one by one. What the
 //! target cannot take (a store without tracks, say) or a part that fails is
 //! listed in [`CopyReport::not_copied`], and the rest still goes.
 //!
@@ -43,7 +46,7 @@ use crate::analysis::engine::{LEGACY_STUDY_AREA_FILE_KEY, LEGACY_STUDY_AREA_KEY,
 use crate::crs::sweref_from_wgs84;
 use crate::jobs::{CancelToken, Progress};
 use crate::model::measure::Measure;
-use crate::model::plan::{PatrolArea, PatrolPlan, PatrolRoute};
+use crate::model::plan::PlanRef;
 use crate::model::shape::FeatureSet;
 use crate::model::{Filter, Incident, time};
 
@@ -93,6 +96,9 @@ pub struct PartReport {
     pub sent: usize,
     /// Held by the target in the same form already; skipped.
     pub duplicates: usize,
+    /// Patrol plan items the target held in another form under the same
+    /// kind and name, replaced there (the plan import's merge rules).
+    pub replaced: usize,
     /// Not sent: the name is taken in the target by a different item. One
     /// line each: the name and why.
     pub conflicts: Vec<String>,
@@ -514,24 +520,11 @@ fn copy_layers(
     Ok(())
 }
 
-fn area_without_id(a: &PatrolArea) -> PatrolArea {
-    PatrolArea {
-        id: None,
-        ..a.clone()
-    }
-}
-
-fn route_without_ids(r: &PatrolRoute) -> PatrolRoute {
-    let mut r = PatrolRoute {
-        id: None,
-        ..r.clone()
-    };
-    for stop in &mut r.stops {
-        stop.id = None;
-    }
-    r
-}
-
+/// The plan goes in as `plan import` takes a file (the same merge rules,
+/// [`Store::merge_patrol_plan`], in one transaction): an item the target
+/// holds in the same form is a duplicate, one whose kind and name the
+/// target has in another form replaces it under the target's id, the rest
+/// are added.
 fn copy_plan(
     source: &dyn Store,
     target: &mut dyn Store,
@@ -543,52 +536,31 @@ fn copy_plan(
     if plan.areas.is_empty() && plan.routes.is_empty() {
         return Ok(());
     }
-    let held = match target.patrol_plan() {
-        Ok(p) => p,
-        Err(StoreError::Unsupported { .. }) => PatrolPlan::default(),
-        Err(e) => return Err(e),
+    let count = plan.areas.len() + plan.routes.len();
+    let merge = match target.merge_patrol_plan(&plan) {
+        Ok(merge) => merge,
+        Err(e) => {
+            write_part(Err(e), "patrol plan items", count, report)?;
+            return Ok(());
+        }
     };
-    let held_areas: Vec<(&str, PatrolArea)> = held
-        .areas
-        .iter()
-        .map(|a| (a.attributes.name.as_str(), area_without_id(a)))
-        .collect();
-    let held_routes: Vec<(&str, PatrolRoute)> = held
-        .routes
-        .iter()
-        .map(|r| (r.attributes.name.as_str(), route_without_ids(r)))
-        .collect();
-    let mut new = PatrolPlan::default();
-    for area in plan.areas.iter().map(area_without_id) {
-        match match_by_name(&area, &area.attributes.name, &held_areas, |a, b| a == b) {
-            Match::New => new.areas.push(area),
-            Match::Duplicate => report.plan_areas.duplicates += 1,
-            Match::Conflict => report.plan_areas.conflict(format!(
-                "area {:?}: the target has a different area of that name",
-                area.attributes.name
-            )),
-        }
+    for (item, _) in &merge.added {
+        part_of(report, item).sent += 1;
     }
-    for route in plan.routes.iter().map(route_without_ids) {
-        match match_by_name(&route, &route.attributes.name, &held_routes, |a, b| a == b) {
-            Match::New => new.routes.push(route),
-            Match::Duplicate => report.plan_routes.duplicates += 1,
-            Match::Conflict => report.plan_routes.conflict(format!(
-                "route {:?}: the target has a different route of that name",
-                route.attributes.name
-            )),
-        }
+    for (item, _) in &merge.replaced {
+        part_of(report, item).replaced += 1;
     }
-    if new.areas.is_empty() && new.routes.is_empty() {
-        return Ok(());
-    }
-    let count = new.areas.len() + new.routes.len();
-    let sent = target.add_patrol_plan(&new).map(|_| ());
-    if write_part(sent, "patrol plan items", count, report)? {
-        report.plan_areas.sent += new.areas.len();
-        report.plan_routes.sent += new.routes.len();
+    for (item, _) in &merge.unchanged {
+        part_of(report, item).duplicates += 1;
     }
     Ok(())
+}
+
+fn part_of<'r>(report: &'r mut CopyReport, item: &PlanRef) -> &'r mut PartReport {
+    match item {
+        PlanRef::Area(_) => &mut report.plan_areas,
+        PlanRef::Route(_) => &mut report.plan_routes,
+    }
 }
 
 fn copy_views(

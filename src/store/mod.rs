@@ -21,6 +21,8 @@ pub mod layers;
 /// The shared PostgreSQL/PostGIS store (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub mod pg;
+/// The patrol plan merge rules every backend applies.
+pub(crate) mod plan_merge;
 pub mod points;
 pub mod police;
 pub mod retention;

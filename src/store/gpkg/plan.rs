@@ -30,6 +30,7 @@ use crate::model::plan::{
 };
 use crate::model::{HourRange, Weekdays};
 use crate::store::StoreError;
+use crate::store::plan_merge::PlanWrite;
 
 /// The areas' table.
 pub const AREAS_TABLE: &str = "patrol_areas";
@@ -155,7 +156,7 @@ fn blob_of(g: Geometry<f64>) -> Result<Vec<u8>, String> {
     blob::geometry_blob(SRS_WGS84, &g).map_err(|e| e.to_string())
 }
 
-fn extra_text(extra: &Map<String, Value>) -> Option<String> {
+pub(crate) fn extra_text(extra: &Map<String, Value>) -> Option<String> {
     (!extra.is_empty()).then(|| Value::Object(extra.clone()).to_string())
 }
 
@@ -258,29 +259,40 @@ fn update_extents(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn attributes_of(r: &rusqlite::Row<'_>, first: usize) -> Result<PlanAttributes, String> {
-    let get_text = |i: usize| -> Result<Option<String>, String> {
-        r.get::<_, Option<String>>(first + i)
-            .map_err(|e| e.to_string())
-    };
-    let name = get_text(0)?.unwrap_or_default();
-    let color = get_text(1)?
+    let mut texts: [Option<String>; 7] = Default::default();
+    for (i, t) in texts.iter_mut().enumerate() {
+        *t = r
+            .get::<_, Option<String>>(first + i)
+            .map_err(|e| e.to_string())?;
+    }
+    attributes_from_columns(texts)
+}
+
+/// A plan item's attributes from its stored columns, in the order name,
+/// color, team, weekdays, hours, note, extra (any backend's row).
+pub(crate) fn attributes_from_columns(
+    texts: [Option<String>; 7],
+) -> Result<PlanAttributes, String> {
+    let [name, color, team, weekdays, hours, note, extra] = texts;
+    let name = name.unwrap_or_default();
+    let color = color
         .and_then(|c| PlanAttributes::parse_color(&c))
         .unwrap_or(crate::model::plan::DEFAULT_COLOR);
-    let team = get_text(2)?.unwrap_or_default();
-    let weekdays = match get_text(3)? {
+    let team = team.unwrap_or_default();
+    let weekdays = match weekdays {
         Some(t) if !t.trim().is_empty() => t
             .parse::<Weekdays>()
             .map_err(|e| format!("weekdays: {e}"))?,
         _ => Weekdays::ALL,
     };
-    let hours = match get_text(4)? {
+    let hours = match hours {
         Some(t) if !t.trim().is_empty() => {
             Some(t.parse::<HourRange>().map_err(|e| format!("hours: {e}"))?)
         }
         _ => None,
     };
-    let note = get_text(5)?.unwrap_or_default();
-    let extra = match get_text(6)? {
+    let note = note.unwrap_or_default();
+    let extra = match extra {
         Some(t) if !t.trim().is_empty() => match serde_json::from_str::<Value>(&t) {
             Ok(Value::Object(m)) => m,
             _ => return Err("extra is not a JSON object".to_owned()),
@@ -488,85 +500,40 @@ impl Project {
             let conn = &project.conn;
             ensure_tables(conn).map_err(|e| project.plan_err(e))?;
             let stored = read_plan(conn).map_err(|e| project.plan_err(e))?;
-            let mut merge = crate::store::PlanMerge::default();
-            // Ids of stored items already matched (areas and routes apart).
-            let mut taken: Vec<i64> = Vec::new();
-            for (i, a) in plan.areas.iter().enumerate() {
-                let old = stored.areas.iter().find(|s| {
-                    s.attributes.name == a.attributes.name
-                        && s.id.is_some_and(|id| !taken.contains(&id))
-                });
-                let name = a.attributes.name.clone();
-                match old.and_then(|o| o.id.map(|id| (o, id))) {
-                    Some((o, id)) => {
-                        taken.push(id);
-                        let new = PatrolArea {
-                            id: Some(id),
-                            ..a.clone()
-                        };
-                        if *o == new {
-                            merge.unchanged.push((PlanRef::Area(id), name));
-                        } else {
-                            put_area_tx(conn, &new)
-                                .map_err(|e| project.plan_err(format!("area {}: {e}", i + 1)))?;
-                            merge.replaced.push((PlanRef::Area(id), name));
-                        }
-                    }
-                    None => {
-                        let new = PatrolArea {
-                            id: None,
-                            ..a.clone()
-                        };
-                        let fid = put_area_tx(conn, &new)
-                            .map_err(|e| project.plan_err(format!("area {}: {e}", i + 1)))?;
-                        merge.added.push((PlanRef::Area(fid), name));
-                    }
-                }
-            }
-            let without_stop_ids = |r: &PatrolRoute| {
-                let mut r = r.clone();
-                for s in &mut r.stops {
-                    s.id = None;
-                }
-                r
-            };
-            taken.clear();
-            for (i, r) in plan.routes.iter().enumerate() {
-                let old = stored.routes.iter().find(|s| {
-                    s.attributes.name == r.attributes.name
-                        && s.id.is_some_and(|id| !taken.contains(&id))
-                });
-                let name = r.attributes.name.clone();
-                match old.and_then(|o| o.id.map(|id| (o, id))) {
-                    Some((o, id)) => {
-                        taken.push(id);
-                        let new = PatrolRoute {
-                            id: Some(id),
-                            ..r.clone()
-                        };
-                        if without_stop_ids(o) == without_stop_ids(&new) {
-                            merge.unchanged.push((PlanRef::Route(id), name));
-                        } else {
-                            put_route_tx(conn, &new)
-                                .map_err(|e| project.plan_err(format!("route {}: {e}", i + 1)))?;
-                            merge.replaced.push((PlanRef::Route(id), name));
-                        }
-                    }
-                    None => {
-                        let new = PatrolRoute {
-                            id: None,
-                            ..r.clone()
-                        };
-                        let fid = put_route_tx(conn, &new)
-                            .map_err(|e| project.plan_err(format!("route {}: {e}", i + 1)))?;
-                        merge.added.push((PlanRef::Route(fid), name));
-                    }
-                }
-            }
+            let merge = crate::store::plan_merge::merge_plan(&stored, plan, |item| match item {
+                PlanWrite::Area(i, a) => put_area_tx(conn, a)
+                    .map_err(|e| project.plan_err(format!("area {}: {e}", i + 1))),
+                PlanWrite::Route(i, r) => put_route_tx(conn, r)
+                    .map_err(|e| project.plan_err(format!("route {}: {e}", i + 1))),
+            })?;
             update_extents(conn).at(&project.path)?;
             Ok(merge)
         })
     }
+}
+
+/// A fixed cell from its stored columns (any backend's row): `evening` 0
+/// (Monday) to 6, `pair` from 1.
+pub(crate) fn week_cell_from_columns(
+    pair: i64,
+    evening: i64,
+    item: String,
+    shift: String,
+) -> Result<crate::store::WeekFixedCell, String> {
+    let evening = u8::try_from(evening)
+        .ok()
+        .and_then(|d| chrono::Weekday::try_from(d).ok())
+        .ok_or_else(|| format!("evening {evening} is not 0 (Monday) to 6"))?;
+    let pair = u32::try_from(pair)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("pair {pair} is not 1 or more"))?;
+    Ok(crate::store::WeekFixedCell {
+        pair,
+        evening,
+        item,
+        shift,
+    })
 }
 
 /// The week plan's fixed cells (see [`crate::store::Store::week_fixed`]).
@@ -608,20 +575,7 @@ impl Project {
         let mut cells = Vec::new();
         for row in rows {
             let (pair, evening, item, shift) = row.at(&self.path)?;
-            let evening = u8::try_from(evening)
-                .ok()
-                .and_then(|d| chrono::Weekday::try_from(d).ok())
-                .ok_or_else(|| corrupt(format!("evening {evening} is not 0 (Monday) to 6")))?;
-            let pair = u32::try_from(pair)
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| corrupt(format!("pair {pair} is not 1 or more")))?;
-            cells.push(crate::store::WeekFixedCell {
-                pair,
-                evening,
-                item,
-                shift,
-            });
+            cells.push(week_cell_from_columns(pair, evening, item, shift).map_err(corrupt)?);
         }
         Ok(cells)
     }

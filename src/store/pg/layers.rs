@@ -56,7 +56,7 @@ fn invalid(location: &str, reason: String) -> StoreError {
     }
 }
 
-fn wkb_of(g: &geo::Geometry<f64>) -> Result<Vec<u8>, String> {
+pub(super) fn wkb_of(g: &geo::Geometry<f64>) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let options = wkb::writer::WriteOptions {
         endianness: wkb::Endianness::LittleEndian,

@@ -15,6 +15,8 @@
 //! | `edit.rs` | single-incident edits and the edit log |
 //! | `layers.rs` | map layers as PostGIS tables |
 //! | `views.rs` | saved views |
+//! | `plan.rs` | the patrol plan, the week plan's fixed cells |
+//! | `measures.rs` | measures (insatser) |
 //!
 //! Who may do what is PostgreSQL's business (roles, grants, policies); this
 //! module only turns its refusals into clear [`StoreError::PermissionDenied`]s
@@ -26,6 +28,8 @@ pub mod copy;
 mod edit;
 mod export_log;
 mod layers;
+mod measures;
+mod plan;
 pub mod schema;
 mod session;
 mod views;
@@ -594,6 +598,76 @@ impl Store for PgStore {
 
     fn export_log(&self) -> Result<Vec<crate::store::export_log::ExportRecord>, StoreError> {
         self.read_export_log()
+    }
+
+    // --- patrol plan, week plan, measures (plan.rs, measures.rs) ---
+
+    fn patrol_plan(&self) -> Result<crate::model::plan::PatrolPlan, StoreError> {
+        self.read_patrol_plan()
+    }
+
+    fn save_patrol_area(
+        &mut self,
+        area: &crate::model::plan::PatrolArea,
+    ) -> Result<i64, StoreError> {
+        self.save_area(area)
+    }
+
+    fn save_patrol_route(
+        &mut self,
+        route: &crate::model::plan::PatrolRoute,
+    ) -> Result<i64, StoreError> {
+        self.save_route(route)
+    }
+
+    fn delete_plan_item(&mut self, item: crate::model::plan::PlanRef) -> Result<bool, StoreError> {
+        self.delete_item(item)
+    }
+
+    fn add_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<Vec<crate::model::plan::PlanRef>, StoreError> {
+        self.add_plan(plan)
+    }
+
+    fn merge_patrol_plan(
+        &mut self,
+        plan: &crate::model::plan::PatrolPlan,
+    ) -> Result<super::PlanMerge, StoreError> {
+        self.merge_plan_items(plan)
+    }
+
+    fn week_fixed(&self) -> Result<Vec<super::WeekFixedCell>, StoreError> {
+        self.read_week_fixed()
+    }
+
+    fn save_week_fixed(&mut self, cells: &[super::WeekFixedCell]) -> Result<(), StoreError> {
+        self.write_week_fixed(cells)
+    }
+
+    fn measures(&self) -> Result<Vec<crate::model::measure::Measure>, StoreError> {
+        self.measure_list()
+    }
+
+    fn measure(&self, name: &str) -> Result<Option<crate::model::measure::Measure>, StoreError> {
+        self.measure_named(name)
+    }
+
+    fn add_measure(&mut self, measure: &crate::model::measure::Measure) -> Result<i64, StoreError> {
+        self.put_measure(None, measure)
+    }
+
+    fn update_measure(
+        &mut self,
+        fid: i64,
+        measure: &crate::model::measure::Measure,
+    ) -> Result<(), StoreError> {
+        self.put_measure(Some(fid), measure).map(|_| ())
+    }
+
+    fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.remove_measure_named(name)
     }
 
     fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
