@@ -1105,3 +1105,99 @@ fn a_version_2_project_is_migrated_by_a_writer_keeping_tracks_from_readers() {
     w.prune_tracks(Utc::now()).unwrap();
     assert_ne!(r.change_stamp().unwrap(), stamp);
 }
+
+fn import_into(store: &mut BoxedStore, rel: &str) -> lagesbild::import::ImportReport {
+    lagesbild::import::import_file(
+        store.as_mut(),
+        &crate::util::fixture(rel),
+        &lagesbild::import::ImportOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap()
+}
+
+fn category_of_event(store: &BoxedStore, id: &str) -> Category {
+    store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.external_id.as_deref() == Some(id))
+        .unwrap()
+        .category
+}
+
+#[test]
+fn police_events_travel_by_id_and_tracks_stay_out_of_offline_copies() {
+    let Some((db, mut shared)) = TestDb::with_project() else {
+        return;
+    };
+    let dir = crate::util::Dir::new();
+    let url = db.url.as_str();
+    import_into(&mut shared, "polisen/edited_old.json");
+    import_into(&mut shared, "json/polisen_blekinge.json");
+    shared
+        .add_tracks(&[tv_track("TV01", local(2025, 3, 1, 20, 0))])
+        .unwrap();
+    let events = shared.info().unwrap().incident_count;
+    let summaries = shared.police_summaries().unwrap();
+    assert!(!summaries.is_empty());
+
+    // The pull copies the events and summaries, never the tracks, and says so.
+    let mote = dir.path("mote.gpkg");
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["db", "pull", url, "--out", mote.to_str().unwrap()],
+    );
+    assert!(
+        stdout.contains("tracks and check-ins are not copied into offline copies"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("police summaries:"), "{stdout}");
+    let copy = store::open(&mote).unwrap();
+    assert_eq!(copy.info().unwrap().incident_count, events);
+    assert_eq!(copy.police_summaries().unwrap(), summaries);
+    assert!(copy.tracks(None, None).unwrap().is_empty());
+    assert_eq!(category_of_event(&copy, "478801"), Category::Ovrigt);
+    drop(copy);
+
+    // Meanwhile the Police edited two events and the database harvested them.
+    import_into(&mut shared, "polisen/edited_new.json");
+    assert_eq!(category_of_event(&shared, "478801"), Category::Vald);
+    // Pushing the older copy back does not turn the edit back.
+    let out = crate::util::run_cli_in(
+        dir.root(),
+        &["db", "push", mote.to_str().unwrap(), url, "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", crate::util::text(&out)));
+    assert_eq!(v["report"]["police_older"], 2, "{v}");
+    assert_eq!(v["report"]["police_updated"], 0, "{v}");
+    assert_eq!(v["report"]["inserted"], 0, "{v}");
+    assert_eq!(v["report"]["conflicts"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(category_of_event(&shared, "478801"), Category::Vald);
+    assert_eq!(shared.info().unwrap().incident_count, events);
+
+    // A room's copy with the newer versions updates an older database in
+    // place, the database keeping the earlier version; its tracks go along.
+    let Some((older, mut old_store)) = TestDb::with_project() else {
+        return;
+    };
+    import_into(&mut old_store, "polisen/edited_old.json");
+    let newer = dir.path("nyare.gpkg");
+    let mut room = store::create(&newer, "Mötesrum").unwrap();
+    import_into(&mut room, "polisen/edited_new.json");
+    room.add_tracks(&[tv_track("TV02", local(2025, 3, 2, 20, 0))])
+        .unwrap();
+    drop(room);
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["db", "push", newer.to_str().unwrap(), older.url.as_str()],
+    );
+    assert!(stdout.contains("police events: 2 updated in place"), "{stdout}");
+    assert_eq!(category_of_event(&old_store, "478801"), Category::Vald);
+    let history = old_store.police_history("478801").unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].incident.category, Category::Ovrigt);
+    assert_eq!(old_store.track_summaries().unwrap().len(), 1);
+}

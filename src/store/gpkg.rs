@@ -41,7 +41,7 @@ pub mod measures;
 pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
-pub(crate) mod police;
+mod police;
 /// Retention: deleting old incidents and tracks, the `lagesbild_retention_log` table.
 mod retention;
 pub mod rtree;

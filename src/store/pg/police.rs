@@ -17,9 +17,8 @@ use super::{INCIDENT_COLUMNS, PgStore, SRID, category_of, incident_of_row};
 use crate::jobs::CancelToken;
 use crate::model::{Category, Incident, LonLat, Source, new_uid};
 use crate::store::StoreError;
-use crate::store::gpkg::police::event_changed;
 use crate::store::gpkg::session::key_hash;
-use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion};
+use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion, version_differs};
 
 /// The stored police incident with the external id of `probe`.
 fn stored_event(
@@ -153,7 +152,7 @@ impl PgStore {
                     out.inserted += 1;
                 }
                 Some(before) => {
-                    if !event_changed(&before, &event) {
+                    if !version_differs(&before, &event) {
                         out.unchanged += 1;
                         continue;
                     }
