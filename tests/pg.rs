@@ -799,9 +799,15 @@ fn the_hosts_tracks_are_seen_only_by_writers() {
         checked_in: start,
         checked_out: start + Duration::minutes(15),
     };
-    assert_eq!(w.add_checkins(std::slice::from_ref(&checkin)).unwrap(), (1, 0));
+    assert_eq!(
+        w.add_checkins(std::slice::from_ref(&checkin)).unwrap(),
+        (1, 0)
+    );
     assert_eq!(w.track_summaries().unwrap().len(), 1);
-    assert_eq!(w.checkins(None, None).unwrap(), [checkin.clone()]);
+    assert_eq!(
+        w.checkins(None, None).unwrap(),
+        std::slice::from_ref(&checkin)
+    );
 
     let mut r = store::open(reader.as_str()).unwrap();
     let tracks_before = db.count("SELECT count(*) FROM lagesbild.tracks");
@@ -825,7 +831,10 @@ fn the_hosts_tracks_are_seen_only_by_writers() {
     for e in &writes {
         assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
     }
-    assert_eq!(db.count("SELECT count(*) FROM lagesbild.tracks"), tracks_before);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.tracks"),
+        tracks_before
+    );
     assert_eq!(
         db.count("SELECT count(*) FROM lagesbild.lagesbild_changes"),
         changes
@@ -865,14 +874,24 @@ fn police_events_need_a_writer_and_a_reader_sees_them() {
     let mut event = incident(local(2025, 3, 1, 21, 0), Source::Polis, 14.58, 56.05);
     event.external_id = Some("438524".to_owned());
     let e = r
-        .upsert_police_events("e.json", std::slice::from_ref(&event), &[], &CancelToken::new())
+        .upsert_police_events(
+            "e.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
         .unwrap_err();
     assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 0);
     // A writer without lagesbild_sensitive stores police events.
     let mut w = store::open(writer.as_str()).unwrap();
     let done = w
-        .upsert_police_events("e.json", std::slice::from_ref(&event), &[], &CancelToken::new())
+        .upsert_police_events(
+            "e.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
         .unwrap();
     assert_eq!(done.inserted, 1);
     event.category = Category::Vald;
@@ -990,7 +1009,10 @@ fn polisen_tracks_dose_and_retention_commands_work_on_the_database() {
             "properties": {"name": "Torget"},
             "geometry": {"type": "Point", "coordinates": [14.5862, 56.051]}}]}"#,
     );
-    let (stdout, _) = cli_ok(dir.root(), &["tracks", "import", url, gpx.to_str().unwrap()]);
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["tracks", "import", url, gpx.to_str().unwrap()],
+    );
     assert!(stdout.contains("stored 1 track(s)"), "{stdout}");
     let (stdout, _) = cli_ok(
         dir.root(),
@@ -1194,7 +1216,10 @@ fn police_events_travel_by_id_and_tracks_stay_out_of_offline_copies() {
         dir.root(),
         &["db", "push", newer.to_str().unwrap(), older.url.as_str()],
     );
-    assert!(stdout.contains("police events: 2 updated in place"), "{stdout}");
+    assert!(
+        stdout.contains("police events: 2 updated in place"),
+        "{stdout}"
+    );
     assert_eq!(category_of_event(&old_store, "478801"), Category::Vald);
     let history = old_store.police_history("478801").unwrap();
     assert_eq!(history.len(), 1);

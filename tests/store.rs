@@ -1351,7 +1351,10 @@ fn police_summaries_are_kept_apart_and_an_old_incident_moved_out(kind: Backend) 
     let summaries = fx.store.police_summaries().unwrap();
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0].external_id, "563455");
-    assert!(summaries[0].title.contains("Sammanfattning"), "{summaries:?}");
+    assert!(
+        summaries[0].title.contains("Sammanfattning"),
+        "{summaries:?}"
+    );
     // The same file again changes nothing.
     let again = import_police(&mut fx, "json/polisen_blekinge.json");
     assert_eq!((again.imported, again.updated), (0, 0), "{again:?}");
@@ -1408,15 +1411,16 @@ fn tracks_and_checkins_are_stored_once_read_by_date_and_pruned(kind: Backend) {
     let list = fx.store.track_summaries().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(
-        (list[0].host.as_str(), list[0].source.as_str(), list[0].fixes),
+        (
+            list[0].host.as_str(),
+            list[0].source.as_str(),
+            list[0].fixes
+        ),
         ("TV01", "TV01.gpx", 5)
     );
     assert_eq!(
         (list[0].first, list[0].last),
-        (
-            utc("2025-01-10T19:00:00Z"),
-            utc("2025-01-10T19:04:00Z")
-        )
+        (utc("2025-01-10T19:00:00Z"), utc("2025-01-10T19:04:00Z"))
     );
     // A name is refused and nothing is stored, the good track beside it neither.
     let err = fx
@@ -1500,7 +1504,12 @@ fn retention_deletes_what_is_past_its_time_in_one_logged_run(kind: Backend) {
     );
     event.external_id = Some("77".to_owned());
     fx.store
-        .upsert_police_events("a.json", std::slice::from_ref(&event), &[], &CancelToken::new())
+        .upsert_police_events(
+            "a.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
         .unwrap();
     event.category = Category::Vald;
     fx.store
@@ -1517,9 +1526,16 @@ fn retention_deletes_what_is_past_its_time_in_one_logged_run(kind: Backend) {
     let stamp = fx.store.change_stamp().unwrap();
     let cut = local(2021, 1, 1, 0, 0);
     let tracks_cut = utc("2025-01-01T00:00:00Z");
-    let run = fx.store.apply_retention(Some(cut), Some(tracks_cut)).unwrap();
+    let run = fx
+        .store
+        .apply_retention(Some(cut), Some(tracks_cut))
+        .unwrap();
     assert_eq!(
-        (run.incidents_deleted, run.tracks_deleted, run.checkins_deleted),
+        (
+            run.incidents_deleted,
+            run.tracks_deleted,
+            run.checkins_deleted
+        ),
         (3, 1, 0)
     );
     if stamp.is_some() {

@@ -33,7 +33,10 @@ impl PgStore {
             let sees_all: bool = self
                 .client
                 .get_mut()
-                .query_one(&format!("SELECT pg_has_role('{SENSITIVE_ROLE}', 'MEMBER')"), &[])
+                .query_one(
+                    &format!("SELECT pg_has_role('{SENSITIVE_ROLE}', 'MEMBER')"),
+                    &[],
+                )
                 .map_err(err)?
                 .get(0);
             if !sees_all {
