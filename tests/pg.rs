@@ -1182,6 +1182,27 @@ fn police_events_travel_by_id_and_tracks_stay_out_of_offline_copies() {
     assert!(copy.tracks(None, None).unwrap().is_empty());
     assert_eq!(category_of_event(&copy, "478801"), Category::Ovrigt);
     drop(copy);
+    // A pull of other sources takes no police summaries either.
+    let skola = dir.path("skola.gpkg");
+    cli_ok(
+        dir.root(),
+        &[
+            "db",
+            "pull",
+            url,
+            "--out",
+            skola.to_str().unwrap(),
+            "--source",
+            "skola",
+        ],
+    );
+    assert!(
+        store::open(&skola)
+            .unwrap()
+            .police_summaries()
+            .unwrap()
+            .is_empty()
+    );
 
     // Meanwhile the Police edited two events and the database harvested them.
     import_into(&mut shared, "polisen/edited_new.json");

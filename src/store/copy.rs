@@ -277,7 +277,16 @@ fn fill_new(
         incidents.into_iter().partition(police::is_api_event);
     send_incidents(&incidents, target, &log_name, &mut report, progress, cancel)?;
     drop(incidents);
-    send_police(source, &events, target, &log_name, &mut report, cancel)?;
+    let within = Some(&request.filter);
+    send_police(
+        source,
+        &events,
+        within,
+        target,
+        &log_name,
+        &mut report,
+        cancel,
+    )?;
     drop(events);
     copy_layers(source, target, Fresh::Yes, &mut report)?;
     copy_plan(source, target, &mut report)?;
@@ -328,7 +337,15 @@ pub fn push(
         cancel,
     )?;
     drop(incidents);
-    send_police(source, &events, target, source_label, &mut report, cancel)?;
+    send_police(
+        source,
+        &events,
+        None,
+        target,
+        source_label,
+        &mut report,
+        cancel,
+    )?;
     drop(events);
     let parts: [(&str, PartFn); 5] = [
         ("map layers", |s, t, r, _| copy_layers(s, t, Fresh::No, r)),
@@ -742,22 +759,36 @@ fn count_added(
 }
 
 /// Sends the Police's events and summaries by id (see the module docs),
-/// in one transaction of the target. A target that keeps no police events
-/// takes the events as an import; a source that keeps no summaries sends
-/// none.
+/// in one transaction of the target. A pull's `filter` selects the
+/// summaries by their publication date and the source `polis`. A target
+/// that keeps no police events takes the events as an import; a source
+/// that keeps no summaries sends none.
 fn send_police(
     source: &dyn Store,
     events: &[Incident],
+    filter: Option<&Filter>,
     target: &mut dyn Store,
     log_name: &str,
     report: &mut CopyReport,
     cancel: &CancelToken,
 ) -> Result<(), StoreError> {
-    let summaries = match source.police_summaries() {
+    let mut summaries = match source.police_summaries() {
         Ok(s) => s,
         Err(StoreError::Unsupported { .. }) => Vec::new(),
         Err(e) => return Err(e),
     };
+    if let Some(f) = filter {
+        let (from, to) = f.utc_bounds();
+        let polis = f
+            .sources
+            .as_ref()
+            .is_none_or(|s| s.contains(&crate::model::Source::Polis));
+        summaries.retain(|s| {
+            polis
+                && from.is_none_or(|t| s.published_at >= t)
+                && to.is_none_or(|t| s.published_at < t)
+        });
+    }
     if events.is_empty() && summaries.is_empty() {
         return Ok(());
     }
@@ -917,14 +948,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(report.inserted, 1);
-        for what in [
-            "map layers",
-            "patrol plan",
-            "saved views",
-            "measures",
-            "tracks",
-            "check-ins",
-        ] {
+        for what in ["map layers", "patrol plan", "saved views", "measures"] {
             assert!(
                 report
                     .not_copied
@@ -933,6 +957,14 @@ mod tests {
                 report.not_copied
             );
         }
+        // The hosts' tracks are never pulled, whatever the source keeps.
+        assert!(!report.not_copied.iter().any(|l| l.contains("tracks")));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("tracks and check-ins are not copied"))
+        );
         let copy = crate::store::open(&out).unwrap();
         assert_eq!(copy.info().unwrap().incident_count, 1);
         assert!(copy.layers().unwrap().is_empty());
