@@ -351,6 +351,16 @@ fn pull_copies_every_kind_of_item_into_a_valid_geopackage() {
         got.layers, want.layers,
         "layers with their styles and sources"
     );
+    // The hosts' tracks and check-ins stay in the source (personal data).
+    assert!(!want.tracks.is_empty() && !want.checkins.is_empty());
+    assert!(got.tracks.is_empty() && got.checkins.is_empty());
+    assert!(
+        stdout.contains("tracks and check-ins are not copied into offline copies"),
+        "{stdout}"
+    );
+    let mut want = want;
+    want.tracks.clear();
+    want.checkins.clear();
     assert_eq!(got, want);
     let copy = open(&out);
     assert_eq!(
@@ -407,8 +417,9 @@ fn pull_takes_the_filters_and_the_area() {
     assert!(stored.contains("centrum.geojson"), "{stored}");
     let filter = copy.metadata(copy::PULLED_FILTER_KEY).unwrap().unwrap();
     assert!(filter.contains("2024-04-01"), "{filter}");
-    // Tracks and check-ins follow the dates too: the September ones stay.
-    assert_eq!(copy.tracks(None, None).unwrap().len(), 1);
+    // Tracks and check-ins are never pulled.
+    assert!(copy.tracks(None, None).unwrap().is_empty());
+    assert!(copy.checkins(None, None).unwrap().is_empty());
     let only_sources = cli(
         &dir,
         &[
@@ -445,7 +456,9 @@ fn pull_never_overwrites_unless_forced_and_leaves_nothing_on_failure() {
         &["db", "pull", p(&source), "--out", p(&out), "--force"],
     );
     assert_exit(&forced, 0);
-    assert_eq!(content(&open(&out)), content(&open(&source)));
+    let mut want = content(&open(&source));
+    (want.tracks, want.checkins) = (Vec::new(), Vec::new());
+    assert_eq!(content(&open(&out)), want, "all but the tracks");
     // A source that is no project: an error naming it, no file written.
     let bad = dir.write("inte.gpkg", b"no database");
     let run = cli(&dir, &["db", "pull", p(&bad), "--out", "ny.gpkg"]);

@@ -25,13 +25,13 @@ struct Seen {
 
 /// A replaying HTTP server: answers the n-th request with the n-th reply
 /// (the last one again when they run out), at most 20 requests.
-struct Replay {
-    base: String,
+pub(crate) struct Replay {
+    pub(crate) base: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Replay {
-    fn start(replies: Vec<(u16, Vec<u8>)>) -> Replay {
+    pub(crate) fn start(replies: Vec<(u16, Vec<u8>)>) -> Replay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/api/events", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -83,7 +83,7 @@ impl Replay {
     }
 }
 
-fn body(rel: &str) -> Vec<u8> {
+pub(crate) fn body(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap()
 }
 

@@ -765,3 +765,485 @@ fn a_read_only_login_exports_and_its_export_is_logged_under_its_login() {
         1
     );
 }
+
+// --- police events, the hosts' tracks and retention: roles (issue 20) ---
+
+fn tv_track(host: &str, start: DateTime<Utc>) -> lagesbild::model::track::Track {
+    use lagesbild::model::track::{Fix, Track};
+    Track {
+        host: host.into(),
+        source: format!("{host}_2025-03-01.gpx"),
+        fixes: (0..4)
+            .map(|i| Fix {
+                at: start + Duration::minutes(i),
+                position: LonLat::new(14.58 + i as f64 * 1e-4, 56.05),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn the_hosts_tracks_are_seen_only_by_writers() {
+    use lagesbild::model::track::CheckIn;
+    let Some((mut db, _admin)) = TestDb::with_project() else {
+        return;
+    };
+    let writer = db.login("writer", &["lagesbild_write"]);
+    let reader = db.login("reader", &["lagesbild_read", "lagesbild_sensitive"]);
+    let mut w = store::open(writer.as_str()).unwrap();
+    let start = local(2025, 3, 1, 20, 0);
+    assert_eq!(w.add_tracks(&[tv_track("TV01", start)]).unwrap(), (1, 0));
+    let checkin = CheckIn {
+        place: "Torget".into(),
+        host: "TV01".into(),
+        checked_in: start,
+        checked_out: start + Duration::minutes(15),
+    };
+    assert_eq!(
+        w.add_checkins(std::slice::from_ref(&checkin)).unwrap(),
+        (1, 0)
+    );
+    assert_eq!(w.track_summaries().unwrap().len(), 1);
+    assert_eq!(
+        w.checkins(None, None).unwrap(),
+        std::slice::from_ref(&checkin)
+    );
+
+    let mut r = store::open(reader.as_str()).unwrap();
+    let tracks_before = db.count("SELECT count(*) FROM lagesbild.tracks");
+    let changes = db.count("SELECT count(*) FROM lagesbild.lagesbild_changes");
+    let reads = [
+        r.tracks(None, None).map(|_| ()).unwrap_err(),
+        r.track_summaries().map(|_| ()).unwrap_err(),
+        r.checkins(None, None).map(|_| ()).unwrap_err(),
+    ];
+    for e in &reads {
+        let text = e.to_string();
+        assert!(matches!(e, StoreError::PermissionDenied { .. }), "{text}");
+        assert!(text.contains("personal data"), "{text}");
+        assert!(text.contains("lagesbild_write"), "{text}");
+    }
+    let writes = [
+        r.add_tracks(&[tv_track("TV02", start)]).unwrap_err(),
+        r.add_checkins(&[checkin]).unwrap_err(),
+        r.prune_tracks(Utc::now()).unwrap_err(),
+    ];
+    for e in &writes {
+        assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.tracks"),
+        tracks_before
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_changes"),
+        changes
+    );
+    // PostgreSQL itself refuses the reader, not only the app.
+    let mut sql = postgres::Client::connect(&reader, postgres::NoTls).unwrap();
+    for table in ["tracks", "lagesbild_checkins"] {
+        let e = sql
+            .query_one(&format!("SELECT count(*) FROM lagesbild.{table}"), &[])
+            .unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{table}: {e}"
+        );
+    }
+    // The reader still sees the police tables and the retention log.
+    assert!(r.police_summaries().unwrap().is_empty());
+    assert!(r.police_history("1").unwrap().is_empty());
+    assert!(r.retention_log().unwrap().is_empty());
+    // A second `db init` (as after an upgrade) keeps the tracks from readers.
+    lagesbild::store::pg::init(&db.url, "x").unwrap();
+    assert!(
+        sql.query_one("SELECT count(*) FROM lagesbild.tracks", &[])
+            .is_err()
+    );
+}
+
+#[test]
+fn police_events_need_a_writer_and_a_reader_sees_them() {
+    let Some((mut db, _admin)) = TestDb::with_project() else {
+        return;
+    };
+    let reader = db.login("reader", &["lagesbild_read"]);
+    let writer = db.login("writer", &["lagesbild_write"]);
+    let mut r = store::open(reader.as_str()).unwrap();
+    let mut event = incident(local(2025, 3, 1, 21, 0), Source::Polis, 14.58, 56.05);
+    event.external_id = Some("438524".to_owned());
+    let e = r
+        .upsert_police_events(
+            "e.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
+        .unwrap_err();
+    assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
+    assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 0);
+    // A writer without lagesbild_sensitive stores police events.
+    let mut w = store::open(writer.as_str()).unwrap();
+    let done = w
+        .upsert_police_events(
+            "e.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
+        .unwrap();
+    assert_eq!(done.inserted, 1);
+    event.category = Category::Vald;
+    let done = w
+        .upsert_police_events("f.json", &[event], &[], &CancelToken::new())
+        .unwrap();
+    assert_eq!(done.updated, 1);
+    assert_eq!(r.info().unwrap().incident_count, 1);
+    assert_eq!(r.police_history("438524").unwrap().len(), 1);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_imports WHERE file_name = 'f.json'"),
+        1
+    );
+}
+
+#[test]
+fn retention_is_refused_without_the_rights_to_do_all_of_it() {
+    let Some((mut db, mut admin)) = TestDb::with_project() else {
+        return;
+    };
+    import(&mut admin, "blandat.csv", &mixed());
+    admin
+        .add_tracks(&[tv_track("TV01", local(2025, 3, 1, 20, 0))])
+        .unwrap();
+    let cut = local(2026, 1, 1, 0, 0);
+    let reader = db.login("reader", &["lagesbild_read", "lagesbild_sensitive"]);
+    let plain = db.login("plain", &["lagesbild_write"]);
+    let full = db.login("full", &["lagesbild_write", "lagesbild_sensitive"]);
+    let incidents = || db.count("SELECT count(*) FROM lagesbild.incidents");
+    let all = incidents();
+    let changes = db.count("SELECT count(*) FROM lagesbild.lagesbild_changes");
+
+    let mut r = store::open(reader.as_str()).unwrap();
+    let e = r.apply_retention(Some(cut), Some(cut)).unwrap_err();
+    assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
+    assert!(e.to_string().contains("lagesbild_write"), "{e}");
+    // A writer who cannot see socialtjänst and skola would leave theirs.
+    let mut p = store::open(plain.as_str()).unwrap();
+    let e = p.apply_retention(Some(cut), None).unwrap_err();
+    assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e}");
+    assert!(e.to_string().contains("lagesbild_sensitive"), "{e}");
+    assert!(e.to_string().contains("nothing was deleted"), "{e}");
+    assert_eq!(incidents(), all);
+    assert_eq!(db.count("SELECT count(*) FROM lagesbild.tracks"), 4);
+    assert_eq!(
+        db.count("SELECT count(*) FROM lagesbild.lagesbild_changes"),
+        changes
+    );
+    assert!(r.retention_log().unwrap().is_empty());
+    // Tracks alone it may prune.
+    let run = p.apply_retention(None, Some(cut)).unwrap();
+    assert_eq!(run.tracks_deleted, 1);
+
+    let stamp = r.change_stamp().unwrap();
+    let mut f = store::open(full.as_str()).unwrap();
+    let run = f.apply_retention(Some(cut), None).unwrap();
+    assert_eq!(run.incidents_deleted, all as u64, "sensitive ones too");
+    assert_eq!(incidents(), 0);
+    assert_ne!(r.change_stamp().unwrap(), stamp, "other users see it");
+    let log = r.retention_log().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].login.as_deref(), Some(db.role("plain").as_str()));
+    assert_eq!(log[1].login.as_deref(), Some(db.role("full").as_str()));
+    // The log is kept: even a writer cannot rewrite it.
+    let mut sql = postgres::Client::connect(&full, postgres::NoTls).unwrap();
+    assert!(
+        sql.batch_execute("DELETE FROM lagesbild.lagesbild_retention_log")
+            .is_err()
+    );
+}
+
+fn cli_ok(dir: &std::path::Path, args: &[&str]) -> (String, String) {
+    let out = crate::util::run_cli_in(dir, args);
+    crate::util::assert_exit(&out, 0);
+    crate::util::text(&out)
+}
+
+#[test]
+fn polisen_tracks_dose_and_retention_commands_work_on_the_database() {
+    let Some((db, _admin)) = TestDb::with_project() else {
+        return;
+    };
+    let dir = crate::util::Dir::new();
+    let url = db.url.as_str();
+    let old = crate::util::fixture("polisen/edited_old.json");
+    let new = crate::util::fixture("polisen/edited_new.json");
+    cli_ok(dir.root(), &["import", url, old.to_str().unwrap()]);
+    let (stdout, stderr) = cli_ok(dir.root(), &["import", url, new.to_str().unwrap()]);
+    assert!(
+        format!("{stdout}{stderr}").contains("updated in place"),
+        "{stdout}{stderr}"
+    );
+    let store = store::open(url).unwrap();
+    assert_eq!(store.info().unwrap().incident_count, 2);
+    assert_eq!(store.police_history("478801").unwrap().len(), 1);
+
+    // Tracks and the dose at a place, from the database.
+    let t0 = local(2025, 3, 1, 20, 0);
+    let pts: String = (0..=12)
+        .map(|m| {
+            let t = (t0 + Duration::minutes(m)).format("%Y-%m-%dT%H:%M:%SZ");
+            format!("<trkpt lat=\"56.0510\" lon=\"14.5862\"><time>{t}</time></trkpt>\n")
+        })
+        .collect();
+    let gpx = dir.write(
+        "TV01_2025-03-01.gpx",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gpx version=\"1.1\" creator=\"t\" \
+             xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg>\n{pts}</trkseg></trk></gpx>\n"
+        ),
+    );
+    let places = dir.write(
+        "platser.geojson",
+        r#"{"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"name": "Torget"},
+            "geometry": {"type": "Point", "coordinates": [14.5862, 56.051]}}]}"#,
+    );
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["tracks", "import", url, gpx.to_str().unwrap()],
+    );
+    assert!(stdout.contains("stored 1 track(s)"), "{stdout}");
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["dose", url, "--places", places.to_str().unwrap(), "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["places"][0]["name"], "Torget", "{v}");
+    assert_eq!(v["places"][0]["visits"], 1, "{v}");
+    assert!(!stdout.contains("TV01"), "the dose names no host: {stdout}");
+
+    // Retention: the 2025 events and track are past a 30-day setting.
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &[
+            "retention",
+            url,
+            "--incidents",
+            "30d",
+            "--tracks",
+            "30d",
+            "--apply",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["deleted"]["incidents"], 2, "{v}");
+    assert_eq!(v["deleted"]["tracks"], 1, "{v}");
+    assert_eq!(store.info().unwrap().incident_count, 0);
+    assert_eq!(store.retention_log().unwrap().len(), 1);
+}
+
+#[cfg(feature = "harvest")]
+#[test]
+fn polisen_harvest_stores_into_the_database() {
+    use crate::harvest::{Replay, body};
+    let Some((db, _admin)) = TestDb::with_project() else {
+        return;
+    };
+    let server = Replay::start(vec![(200, body("polisen/harvest_1.json"))]);
+    let dir = crate::util::Dir::new();
+    let (stdout, stderr) = cli_ok(
+        dir.root(),
+        &[
+            "polisen",
+            "harvest",
+            db.url.as_str(),
+            "--location",
+            "Sölvesborg",
+            "--once",
+            "--api-url",
+            &server.base,
+            "--contact",
+            "trygghet@example.org",
+        ],
+    );
+    assert!(!stderr.contains("Created"), "{stderr}");
+    assert!(stdout.contains("2 new, 0 updated, 0 unchanged"), "{stdout}");
+    let store = store::open(db.url.as_str()).unwrap();
+    let ids: Vec<String> = store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| i.external_id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(
+        lagesbild::harvest::recent_calls(store.as_ref(), Utc::now())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_version_2_project_is_migrated_by_a_writer_keeping_tracks_from_readers() {
+    let Some((mut db, admin)) = TestDb::with_project() else {
+        return;
+    };
+    drop(admin);
+    // The project as the first cut of issue 20 left it: schema version 2.
+    db.admin()
+        .batch_execute(
+            "DROP TABLE lagesbild.tracks, lagesbild.lagesbild_checkins,
+                 lagesbild.lagesbild_police_history, lagesbild.lagesbild_police_summaries,
+                 lagesbild.lagesbild_retention_log;
+             DELETE FROM lagesbild.lagesbild_schema WHERE version > 2;",
+        )
+        .unwrap();
+    let writer = db.login("writer", &["lagesbild_write"]);
+    let reader = db.login("reader", &["lagesbild_read"]);
+    let mut w = store::open(writer.as_str()).unwrap();
+    assert_eq!(
+        db.count("SELECT max(version) FROM lagesbild.lagesbild_schema"),
+        lagesbild::store::pg::schema::LATEST_VERSION
+    );
+    w.add_tracks(&[tv_track("TV01", local(2025, 3, 1, 20, 0))])
+        .unwrap();
+    let mut event = incident(local(2025, 3, 1, 21, 0), Source::Polis, 14.58, 56.05);
+    event.external_id = Some("1".to_owned());
+    w.upsert_police_events("e.json", &[event], &[], &CancelToken::new())
+        .unwrap();
+    let r = store::open(reader.as_str()).unwrap();
+    assert!(matches!(
+        r.track_summaries(),
+        Err(StoreError::PermissionDenied { .. })
+    ));
+    assert!(r.police_summaries().unwrap().is_empty());
+    assert!(r.retention_log().unwrap().is_empty());
+    assert_eq!(r.info().unwrap().incident_count, 1);
+    // The migrated tables report changes like the others.
+    let stamp = r.change_stamp().unwrap();
+    w.prune_tracks(Utc::now()).unwrap();
+    assert_ne!(r.change_stamp().unwrap(), stamp);
+}
+
+fn import_into(store: &mut BoxedStore, rel: &str) -> lagesbild::import::ImportReport {
+    lagesbild::import::import_file(
+        store.as_mut(),
+        &crate::util::fixture(rel),
+        &lagesbild::import::ImportOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap()
+}
+
+fn category_of_event(store: &BoxedStore, id: &str) -> Category {
+    store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.external_id.as_deref() == Some(id))
+        .unwrap()
+        .category
+}
+
+#[test]
+fn police_events_travel_by_id_and_tracks_stay_out_of_offline_copies() {
+    let Some((db, mut shared)) = TestDb::with_project() else {
+        return;
+    };
+    let dir = crate::util::Dir::new();
+    let url = db.url.as_str();
+    import_into(&mut shared, "polisen/edited_old.json");
+    import_into(&mut shared, "json/polisen_blekinge.json");
+    shared
+        .add_tracks(&[tv_track("TV01", local(2025, 3, 1, 20, 0))])
+        .unwrap();
+    let events = shared.info().unwrap().incident_count;
+    let summaries = shared.police_summaries().unwrap();
+    assert!(!summaries.is_empty());
+
+    // The pull copies the events and summaries, never the tracks, and says so.
+    let mote = dir.path("mote.gpkg");
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["db", "pull", url, "--out", mote.to_str().unwrap()],
+    );
+    assert!(
+        stdout.contains("tracks and check-ins are not copied into offline copies"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("police summaries:"), "{stdout}");
+    let copy = store::open(&mote).unwrap();
+    assert_eq!(copy.info().unwrap().incident_count, events);
+    assert_eq!(copy.police_summaries().unwrap(), summaries);
+    assert!(copy.tracks(None, None).unwrap().is_empty());
+    assert_eq!(category_of_event(&copy, "478801"), Category::Ovrigt);
+    drop(copy);
+    // A pull of other sources takes no police summaries either.
+    let skola = dir.path("skola.gpkg");
+    cli_ok(
+        dir.root(),
+        &[
+            "db",
+            "pull",
+            url,
+            "--out",
+            skola.to_str().unwrap(),
+            "--source",
+            "skola",
+        ],
+    );
+    assert!(
+        store::open(&skola)
+            .unwrap()
+            .police_summaries()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Meanwhile the Police edited two events and the database harvested them.
+    import_into(&mut shared, "polisen/edited_new.json");
+    assert_eq!(category_of_event(&shared, "478801"), Category::Vald);
+    // Pushing the older copy back does not turn the edit back.
+    let out = crate::util::run_cli_in(
+        dir.root(),
+        &["db", "push", mote.to_str().unwrap(), url, "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", crate::util::text(&out)));
+    assert_eq!(v["report"]["police_older"], 2, "{v}");
+    assert_eq!(v["report"]["police_updated"], 0, "{v}");
+    assert_eq!(v["report"]["inserted"], 0, "{v}");
+    assert_eq!(v["report"]["conflicts"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(category_of_event(&shared, "478801"), Category::Vald);
+    assert_eq!(shared.info().unwrap().incident_count, events);
+
+    // A room's copy with the newer versions updates an older database in
+    // place, the database keeping the earlier version; its tracks go along.
+    let Some((older, mut old_store)) = TestDb::with_project() else {
+        return;
+    };
+    import_into(&mut old_store, "polisen/edited_old.json");
+    let newer = dir.path("nyare.gpkg");
+    let mut room = store::create(&newer, "Mötesrum").unwrap();
+    import_into(&mut room, "polisen/edited_new.json");
+    room.add_tracks(&[tv_track("TV02", local(2025, 3, 2, 20, 0))])
+        .unwrap();
+    drop(room);
+    let (stdout, _) = cli_ok(
+        dir.root(),
+        &["db", "push", newer.to_str().unwrap(), older.url.as_str()],
+    );
+    assert!(
+        stdout.contains("police events: 2 updated in place"),
+        "{stdout}"
+    );
+    assert_eq!(category_of_event(&old_store, "478801"), Category::Vald);
+    let history = old_store.police_history("478801").unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].incident.category, Category::Ovrigt);
+    assert_eq!(old_store.track_summaries().unwrap().len(), 1);
+}

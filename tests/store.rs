@@ -1612,3 +1612,334 @@ fn plan_and_measure_changes_move_the_change_stamp(kind: Backend) {
         .unwrap();
     moved("a fixed week cell");
 }
+
+// --- police events, tracks and check-ins, retention (both backends) ---
+
+fn import_police(fx: &mut Fixture, rel: &str) -> lagesbild::import::ImportReport {
+    lagesbild::import::import_file(
+        fx.store.as_mut(),
+        &crate::util::fixture(rel),
+        &lagesbild::import::ImportOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap()
+}
+
+fn police_event(fx: &Fixture, id: &str) -> Incident {
+    fx.store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.external_id.as_deref() == Some(id))
+        .unwrap()
+}
+
+both!(police_events_are_kept_by_id_with_their_history);
+fn police_events_are_kept_by_id_with_their_history(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let first = import_police(&mut fx, "polisen/edited_old.json");
+    assert_eq!((first.imported, first.updated), (2, 0));
+    let before = police_event(&fx, "478801");
+    assert_eq!(before.category, Category::Ovrigt);
+    let stamp = fx.store.change_stamp().unwrap();
+    let second = import_police(&mut fx, "polisen/edited_new.json");
+    assert_eq!(
+        (second.imported, second.updated, second.duplicates),
+        (0, 2, 0),
+        "{second:?}"
+    );
+    assert!(second.conflicts.is_empty());
+    if stamp.is_some() {
+        assert_ne!(fx.store.change_stamp().unwrap(), stamp);
+    }
+    fx.reopen();
+    let after = police_event(&fx, "478801");
+    assert_eq!(after.category, Category::Vald);
+    assert_eq!(after.category_text.as_deref(), Some("Våldtäkt"));
+    assert_eq!((after.fid, &after.uid), (before.fid, &before.uid));
+    assert_eq!(fx.count(), 2);
+    let history = fx.store.police_history("478801").unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].reason, "updated");
+    let mut old = before.clone();
+    old.import_file = history[0].incident.import_file.clone();
+    old.source_text = None;
+    assert_eq!(history[0].incident, old);
+    assert!(fx.store.police_history("1").unwrap().is_empty());
+    // Again: unchanged, no new history.
+    let third = import_police(&mut fx, "polisen/edited_new.json");
+    assert_eq!((third.imported, third.updated, third.duplicates), (0, 0, 2));
+    assert_eq!(fx.store.police_history("478801").unwrap().len(), 1);
+
+    // A failed batch (one event with no finite position) changes nothing.
+    let mut changed = after.clone();
+    changed.category = Category::Stold;
+    let mut bad = after.clone();
+    bad.external_id = Some("999".to_owned());
+    bad.position = LonLat::new(f64::NAN, 56.0);
+    let err = fx
+        .store
+        .upsert_police_events("x.json", &[changed.clone(), bad], &[], &CancelToken::new())
+        .unwrap_err();
+    assert!(err.to_string().contains("not a finite number"), "{err}");
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    assert!(
+        fx.store
+            .upsert_police_events("x.json", &[changed], &[], &cancel)
+            .is_err()
+    );
+    assert_eq!(police_event(&fx, "478801").category, Category::Vald);
+    assert_eq!(fx.store.police_history("478801").unwrap().len(), 1);
+}
+
+both!(police_summaries_are_kept_apart_and_an_old_incident_moved_out);
+fn police_summaries_are_kept_apart_and_an_old_incident_moved_out(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    // As the foundation's importer stored it: an incident at the county centre.
+    let mut old = Incident::new(
+        "2025-01-19T05:30:00Z".parse().unwrap(),
+        Category::Ovrigt,
+        Source::Polis,
+        LonLat::new(15.0, 56.3),
+        lagesbild::model::Precision::COUNTY_M,
+    );
+    old.external_id = Some("563455".to_owned());
+    old.category_text = Some("Sammanfattning natt".to_owned());
+    fx.store.add_incident(&old).unwrap();
+    let report = import_police(&mut fx, "json/polisen_blekinge.json");
+    assert_eq!(report.imported, 11);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("taken out of the incidents"))
+    );
+    let ids: Vec<String> = fx
+        .store
+        .incidents(&Filter::default(), &CancelToken::new())
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| i.external_id)
+        .collect();
+    assert!(!ids.contains(&"563455".to_owned()));
+    assert_eq!(fx.count(), 11);
+    assert_eq!(
+        fx.store.police_history("563455").unwrap()[0].reason,
+        "summary"
+    );
+    let summaries = fx.store.police_summaries().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].external_id, "563455");
+    assert!(
+        summaries[0].title.contains("Sammanfattning"),
+        "{summaries:?}"
+    );
+    // The same file again changes nothing.
+    let again = import_police(&mut fx, "json/polisen_blekinge.json");
+    assert_eq!((again.imported, again.updated), (0, 0), "{again:?}");
+    assert_eq!(fx.store.police_summaries().unwrap(), summaries);
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn track(host: &str, start: &str, n: i64) -> lagesbild::model::track::Track {
+    use lagesbild::model::track::{Fix, Track};
+    Track {
+        host: host.into(),
+        source: format!("{host}.gpx"),
+        fixes: (0..n)
+            .map(|i| Fix {
+                at: utc(start) + chrono::Duration::minutes(i),
+                position: LonLat::new(14.58 + i as f64 * 1e-4, 56.05),
+            })
+            .collect(),
+    }
+}
+
+both!(tracks_and_checkins_are_stored_once_read_by_date_and_pruned);
+fn tracks_and_checkins_are_stored_once_read_by_date_and_pruned(kind: Backend) {
+    use lagesbild::model::track::CheckIn;
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    assert!(fx.store.track_summaries().unwrap().is_empty());
+    let a = track("TV01", "2025-01-10T19:00:00Z", 5);
+    let b = track("TV02", "2025-03-10T19:00:00Z", 3);
+    // Fixes out of order are stored in time order.
+    let mut shuffled = a.clone();
+    shuffled.fixes.reverse();
+    assert_eq!(fx.store.add_tracks(&[shuffled, b.clone()]).unwrap(), (2, 0));
+    assert_eq!(
+        fx.store.add_tracks(std::slice::from_ref(&a)).unwrap(),
+        (0, 1)
+    );
+    fx.reopen();
+    assert_eq!(fx.store.tracks(None, None).unwrap(), [a.clone(), b.clone()]);
+    let march = fx
+        .store
+        .tracks(NaiveDate::from_ymd_opt(2025, 3, 1), None)
+        .unwrap();
+    assert_eq!(march, std::slice::from_ref(&b));
+    let january = fx
+        .store
+        .tracks(None, NaiveDate::from_ymd_opt(2025, 1, 31))
+        .unwrap();
+    assert_eq!(january, std::slice::from_ref(&a));
+    let list = fx.store.track_summaries().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        (
+            list[0].host.as_str(),
+            list[0].source.as_str(),
+            list[0].fixes
+        ),
+        ("TV01", "TV01.gpx", 5)
+    );
+    assert_eq!(
+        (list[0].first, list[0].last),
+        (utc("2025-01-10T19:00:00Z"), utc("2025-01-10T19:04:00Z"))
+    );
+    // A name is refused and nothing is stored, the good track beside it neither.
+    let err = fx
+        .store
+        .add_tracks(&[
+            track("TV09", "2025-04-01T19:00:00Z", 2),
+            track("Anna", "2025-04-01T19:00:00Z", 2),
+        ])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidTrack { .. }), "{err}");
+    assert_eq!(fx.store.track_summaries().unwrap().len(), 2);
+
+    let c = CheckIn {
+        place: "Torget".into(),
+        host: "TV03".into(),
+        checked_in: utc("2025-01-11T19:00:00Z"),
+        checked_out: utc("2025-01-11T19:20:00Z"),
+    };
+    let later = CheckIn {
+        place: "Parken".into(),
+        checked_in: utc("2025-03-11T19:00:00Z"),
+        checked_out: utc("2025-03-11T19:30:00Z"),
+        ..c.clone()
+    };
+    assert_eq!(
+        fx.store
+            .add_checkins(&[c.clone(), c.clone(), later.clone()])
+            .unwrap(),
+        (2, 1)
+    );
+    let backwards = CheckIn {
+        checked_out: utc("2025-01-11T18:00:00Z"),
+        ..c.clone()
+    };
+    assert!(matches!(
+        fx.store.add_checkins(&[backwards]),
+        Err(StoreError::InvalidTrack { .. })
+    ));
+    assert_eq!(
+        fx.store.checkins(None, None).unwrap(),
+        [c.clone(), later.clone()]
+    );
+    assert_eq!(
+        fx.store
+            .checkins(NaiveDate::from_ymd_opt(2025, 2, 1), None)
+            .unwrap(),
+        std::slice::from_ref(&later)
+    );
+    assert_eq!(
+        fx.store.prune_tracks(utc("2025-02-01T00:00:00Z")).unwrap(),
+        (1, 1)
+    );
+    assert_eq!(fx.store.tracks(None, None).unwrap(), [b]);
+    assert_eq!(fx.store.checkins(None, None).unwrap(), [later]);
+}
+
+both!(retention_deletes_what_is_past_its_time_in_one_logged_run);
+fn retention_deletes_what_is_past_its_time_in_one_logged_run(kind: Backend) {
+    let Some(mut fx) = Fixture::new(kind) else {
+        return;
+    };
+    let times = [
+        local(2019, 5, 1, 12, 0),
+        local(2020, 6, 1, 22, 0),
+        local(2024, 1, 1, 0, 0),
+        local(2025, 6, 1, 21, 0),
+    ];
+    let rows: Vec<Incident> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| incident(t, 14.58 + i as f64 * 0.001, 56.05))
+        .collect();
+    fx.import(&rows);
+    // An old police event with an earlier version: its history goes with it.
+    let mut event = Incident::new(
+        local(2019, 7, 1, 20, 0),
+        Category::Ovrigt,
+        Source::Polis,
+        LonLat::new(14.59, 56.06),
+        100.0,
+    );
+    event.external_id = Some("77".to_owned());
+    fx.store
+        .upsert_police_events(
+            "a.json",
+            std::slice::from_ref(&event),
+            &[],
+            &CancelToken::new(),
+        )
+        .unwrap();
+    event.category = Category::Vald;
+    fx.store
+        .upsert_police_events("b.json", &[event], &[], &CancelToken::new())
+        .unwrap();
+    assert_eq!(fx.store.police_history("77").unwrap().len(), 1);
+    fx.store
+        .add_tracks(&[
+            track("TV01", "2024-01-10T19:00:00Z", 3),
+            track("TV02", "2025-09-10T19:00:00Z", 3),
+        ])
+        .unwrap();
+    assert!(fx.store.retention_log().unwrap().is_empty());
+    let stamp = fx.store.change_stamp().unwrap();
+    let cut = local(2021, 1, 1, 0, 0);
+    let tracks_cut = utc("2025-01-01T00:00:00Z");
+    let run = fx
+        .store
+        .apply_retention(Some(cut), Some(tracks_cut))
+        .unwrap();
+    assert_eq!(
+        (
+            run.incidents_deleted,
+            run.tracks_deleted,
+            run.checkins_deleted
+        ),
+        (3, 1, 0)
+    );
+    if stamp.is_some() {
+        assert_ne!(fx.store.change_stamp().unwrap(), stamp);
+    }
+    fx.reopen();
+    assert_eq!(fx.count(), 2);
+    assert!(fx.store.police_history("77").unwrap().is_empty());
+    assert_eq!(fx.store.track_summaries().unwrap().len(), 1);
+    let log = fx.store.retention_log().unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].incidents_before, Some(cut));
+    assert_eq!(log[0].tracks_before, Some(tracks_cut));
+    assert_eq!((log[0].incidents_deleted, log[0].tracks_deleted), (3, 1));
+    // Logged to the millisecond.
+    assert_eq!(log[0].at.timestamp_millis(), run.at.timestamp_millis());
+    // Only incidents this time; the tracks are left alone.
+    let run = fx.store.apply_retention(Some(cut), None).unwrap();
+    assert_eq!(run.incidents_deleted, 0);
+    assert_eq!(fx.store.retention_log().unwrap().len(), 2);
+    assert_eq!(fx.store.track_summaries().unwrap().len(), 1);
+}

@@ -152,7 +152,15 @@ fn print_report(r: &CopyReport) -> anyhow::Result<()> {
             r.conflicts.len() - CONFLICTS_SHOWN
         )?;
     }
-    let parts: [(&str, &PartReport); 7] = [
+    if r.police_updated + r.police_older > 0 {
+        writeln!(
+            out,
+            "  police events: {} updated in place (the earlier version kept in the history), \
+             {} left alone (already replaced by a newer version)",
+            r.police_updated, r.police_older
+        )?;
+    }
+    let parts: [(&str, &PartReport); 8] = [
         ("map layers", &r.layers),
         ("patrol areas", &r.plan_areas),
         ("patrol routes", &r.plan_routes),
@@ -160,6 +168,7 @@ fn print_report(r: &CopyReport) -> anyhow::Result<()> {
         ("measures", &r.measures),
         ("tracks", &r.tracks),
         ("check-ins", &r.checkins),
+        ("police summaries", &r.police_summaries),
     ];
     for (what, p) in parts {
         if p.sent + p.duplicates + p.replaced + p.conflicts.len() == 0 {

@@ -4,9 +4,10 @@
 //!
 //! [`pull`] writes an offline copy: a new GeoPackage with the incidents a
 //! filter (and an optional area) selects, plus every map layer (with its
-//! style), the patrol plan, the saved views, the measures, the hosts' tracks
-//! and check-ins (within the filter's dates) and the project's name, demo
-//! flag, description and study area. The copy is built under a temporary
+//! style), the patrol plan, the saved views, the measures, the police
+//! summaries and the project's name, demo flag, description and study area.
+//! The hosts' tracks and check-ins are never pulled: they are personal data
+//! of the hosts and stay in the source (the report says so). The copy is built under a temporary
 //! name beside the output and renamed into place when complete, so the
 //! result is all or nothing, as one transaction would be: an error or a
 //! cancellation leaves no file behind (and an existing file untouched).
@@ -25,6 +26,15 @@
 //! target cannot take (a store without tracks, say) or a part that fails is
 //! listed in [`CopyReport::not_copied`], and the rest still goes.
 //!
+//! Events of the Police's open API (source `polis`, a numeric event id:
+//! [`police::is_api_event`]) travel both ways as a harvest stores them
+//! ([`Store::upsert_police_events`]), with the police summaries: a new id is
+//! added, a changed event replaces the target's version (which the target
+//! keeps in its history), and a version the target has already replaced by
+//! a newer one (it is in the target's history) is left alone, so an old
+//! offline copy never turns back an edit harvested meanwhile. The earlier
+//! versions themselves stay where they were recorded.
+//!
 //! A pull cut by an area keeps that area as the copy's study area (the
 //! analyses' metadata key), the one place the store reads the analysis' types.
 //!
@@ -40,11 +50,11 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::layers::LayerStyle;
-use super::{Location, PushOutcome, Store, StoreError};
+use super::{Location, PushOutcome, Store, StoreError, police};
 use crate::analysis::StudyArea;
 use crate::analysis::engine::{LEGACY_STUDY_AREA_FILE_KEY, LEGACY_STUDY_AREA_KEY, STUDY_AREA_KEY};
 use crate::crs::sweref_from_wgs84;
-use crate::jobs::{CancelToken, Progress};
+use crate::jobs::{CancelToken, NoProgress, Progress};
 use crate::model::measure::Measure;
 use crate::model::plan::PlanRef;
 use crate::model::shape::FeatureSet;
@@ -72,7 +82,7 @@ pub const PULLED_FILTER_KEY: &str = "pulled_filter";
 #[derive(Debug, Clone, Default)]
 pub struct PullRequest {
     /// Incidents passing this filter (dates, categories, sources, hours,
-    /// weekdays); its dates also bound the tracks and check-ins.
+    /// weekdays). Tracks and check-ins are never pulled.
     pub filter: Filter,
     /// Only incidents inside this area; it becomes the copy's study area.
     pub area: Option<StudyArea>,
@@ -129,6 +139,15 @@ pub struct CopyReport {
     pub measures: PartReport,
     pub tracks: PartReport,
     pub checkins: PartReport,
+    /// Police events the target held in an earlier version: updated in
+    /// place (the target keeps the earlier one in its history). New ones
+    /// count as `inserted`, unchanged ones as `duplicates`.
+    pub police_updated: u64,
+    /// Police events in a version the target has already replaced by a
+    /// newer one: left alone.
+    pub police_older: u64,
+    /// Police summaries and notices.
+    pub police_summaries: PartReport,
     /// What could not be copied at all, one line each (what, how many, why).
     pub not_copied: Vec<String>,
     /// Other things worth saying (e.g. a target marked as demo data).
@@ -260,14 +279,30 @@ fn fill_new(
         report.outside_area = report.incidents_read - incidents.len() as u64;
     }
     let log_name = format!("db pull från {source_label}");
+    let (events, incidents): (Vec<Incident>, Vec<Incident>) =
+        incidents.into_iter().partition(police::is_api_event);
     send_incidents(&incidents, target, &log_name, &mut report, progress, cancel)?;
     drop(incidents);
+    let within = Some(&request.filter);
+    send_police(
+        source,
+        &events,
+        within,
+        target,
+        &log_name,
+        &mut report,
+        cancel,
+    )?;
+    drop(events);
     copy_layers(source, target, Fresh::Yes, &mut report)?;
     copy_plan(source, target, &mut report)?;
     copy_views(source, target, &mut report)?;
     copy_measures(source, target, &mut report, cancel)?;
-    copy_tracks(source, target, &request.filter, &mut report)?;
-    note_police(source, &mut report)?;
+    report.notes.push(
+        "the hosts' tracks and check-ins are not copied into offline copies: they are \
+         personal data and stay in the shared store"
+            .to_owned(),
+    );
     target.set_metadata(PULLED_FROM_KEY, source_label)?;
     target.set_metadata(PULLED_AT_KEY, &time::gpkg_datetime(Utc::now()))?;
     if !request.filter.is_empty() {
@@ -297,6 +332,8 @@ pub fn push(
     progress.stage("Läser händelser", 0);
     let incidents = source.incidents(&Filter::default(), cancel)?;
     report.incidents_read = incidents.len() as u64;
+    let (events, incidents): (Vec<Incident>, Vec<Incident>) =
+        incidents.into_iter().partition(police::is_api_event);
     send_incidents(
         &incidents,
         target,
@@ -306,6 +343,16 @@ pub fn push(
         cancel,
     )?;
     drop(incidents);
+    send_police(
+        source,
+        &events,
+        None,
+        target,
+        source_label,
+        &mut report,
+        cancel,
+    )?;
+    drop(events);
     let parts: [(&str, PartFn); 5] = [
         ("map layers", |s, t, r, _| copy_layers(s, t, Fresh::No, r)),
         ("patrol plan", |s, t, r, _| copy_plan(s, t, r)),
@@ -324,7 +371,6 @@ pub fn push(
             report.not_copied.push(format!("{what}: {e}"));
         }
     }
-    note_police(source, &mut report)?;
     Ok(report)
 }
 
@@ -684,18 +730,87 @@ fn count_added(
     }
 }
 
-/// The police's summaries and earlier versions of edited events have no
-/// store call that writes them from outside an import: say so when there
-/// are any (the events themselves travel as incidents).
-fn note_police(source: &dyn Store, report: &mut CopyReport) -> Result<(), StoreError> {
-    match source.police_summaries() {
-        Ok(s) if !s.is_empty() => report.not_copied.push(format!(
-            "police summaries and notices ({}): kept only where they were harvested; \
-             harvest them again with `lagesbild polisen harvest`",
-            s.len()
-        )),
-        Ok(_) | Err(StoreError::Unsupported { .. }) => {}
+/// Sends the Police's events and summaries by id (see the module docs),
+/// in one transaction of the target. A pull's `filter` selects the
+/// summaries by their publication date and the source `polis`. A target
+/// that keeps no police events takes the events as an import; a source
+/// that keeps no summaries sends none.
+fn send_police(
+    source: &dyn Store,
+    events: &[Incident],
+    filter: Option<&Filter>,
+    target: &mut dyn Store,
+    log_name: &str,
+    report: &mut CopyReport,
+    cancel: &CancelToken,
+) -> Result<(), StoreError> {
+    let mut summaries = match source.police_summaries() {
+        Ok(s) => s,
+        Err(StoreError::Unsupported { .. }) => Vec::new(),
         Err(e) => return Err(e),
+    };
+    if let Some(f) = filter {
+        let (from, to) = f.utc_bounds();
+        let polis = f
+            .sources
+            .as_ref()
+            .is_none_or(|s| s.contains(&crate::model::Source::Polis));
+        summaries.retain(|s| {
+            polis
+                && from.is_none_or(|t| s.published_at >= t)
+                && to.is_none_or(|t| s.published_at < t)
+        });
+    }
+    if events.is_empty() && summaries.is_empty() {
+        return Ok(());
+    }
+    let mut fresh = Vec::with_capacity(events.len());
+    let mut earlier_versions = 0;
+    for (n, event) in events.iter().enumerate() {
+        if n % 256 == 0 {
+            cancel.check()?;
+        }
+        let id = event.external_id.as_deref().unwrap_or_default();
+        if let Ok(history) = source.police_history(id) {
+            earlier_versions += history.len();
+        }
+        let replaced = match target.police_history(id) {
+            Ok(h) => h
+                .iter()
+                .any(|v| !police::version_differs(&v.incident, event)),
+            Err(StoreError::Unsupported { .. }) => false,
+            Err(e) => return Err(e),
+        };
+        if replaced {
+            report.police_older += 1;
+        } else {
+            fresh.push(event.clone());
+        }
+    }
+    let done = match target.upsert_police_events(log_name, &fresh, &summaries, cancel) {
+        Err(StoreError::Unsupported { .. }) => {
+            return send_incidents(&fresh, target, log_name, report, &NoProgress, cancel);
+        }
+        other => other?,
+    };
+    report.inserted += done.inserted;
+    report.duplicates += done.unchanged;
+    report.police_updated += done.updated;
+    let summaries_sent = (done.summaries_new + done.summaries_updated) as usize;
+    report.police_summaries.sent += summaries_sent;
+    report.police_summaries.duplicates += summaries.len().saturating_sub(summaries_sent);
+    if done.moved_to_summaries > 0 {
+        report.notes.push(format!(
+            "{} incident(s) the target held under the id of a police summary were taken out \
+             of its incidents (kept in its history)",
+            done.moved_to_summaries
+        ));
+    }
+    if earlier_versions > 0 {
+        report.notes.push(format!(
+            "{earlier_versions} earlier version(s) of edited police events stay in the source's \
+             history; the target holds the latest version of each event"
+        ));
     }
     Ok(())
 }
@@ -805,14 +920,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(report.inserted, 1);
-        for what in [
-            "map layers",
-            "patrol plan",
-            "saved views",
-            "measures",
-            "tracks",
-            "check-ins",
-        ] {
+        for what in ["map layers", "patrol plan", "saved views", "measures"] {
             assert!(
                 report
                     .not_copied
@@ -821,6 +929,14 @@ mod tests {
                 report.not_copied
             );
         }
+        // The hosts' tracks are never pulled, whatever the source keeps.
+        assert!(!report.not_copied.iter().any(|l| l.contains("tracks")));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("tracks and check-ins are not copied"))
+        );
         let copy = crate::store::open(&out).unwrap();
         assert_eq!(copy.info().unwrap().incident_count, 1);
         assert!(copy.layers().unwrap().is_empty());

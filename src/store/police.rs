@@ -17,7 +17,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::{Incident, LonLat};
+use crate::model::{Incident, LonLat, Source};
 
 /// A police summary or notice (not an incident).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,4 +82,60 @@ pub struct PoliceVersion {
     pub reason: String,
     /// The incident as it was (fid of the incident it belonged to).
     pub incident: Incident,
+}
+
+/// True for an event of the Police's open API as the harvest and the
+/// Polisen importer store it: source `polis` and a numeric event id (the
+/// API's ids are numbers; a police case number from a CSV export, such as
+/// `5000-K123456-25`, is not one and follows the import rules instead).
+pub fn is_api_event(incident: &Incident) -> bool {
+    incident.source == Source::Polis
+        && incident
+            .external_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// True when what the Police publish about an event differs between two
+/// versions (time, type, position, precision, place, text; the file it came
+/// from does not count).
+pub fn version_differs(before: &Incident, after: &Incident) -> bool {
+    before.occurred_at != after.occurred_at
+        || before.category != after.category
+        || before.category_text != after.category_text
+        || before.position != after.position
+        || before.precision_m.to_bits() != after.precision_m.to_bits()
+        || before.place != after.place
+        || before.description != after.description
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Category;
+
+    #[test]
+    fn api_events_have_numeric_ids_and_versions_differ_in_what_the_police_publish() {
+        let mut e = Incident::new(
+            chrono::Utc::now(),
+            Category::Vald,
+            Source::Polis,
+            LonLat::new(14.58, 56.05),
+            500.0,
+        );
+        assert!(!is_api_event(&e));
+        e.external_id = Some("478801".into());
+        assert!(is_api_event(&e));
+        let mut case = e.clone();
+        case.external_id = Some("5000-K123456-25".into());
+        assert!(!is_api_event(&case));
+        let mut other = e.clone();
+        other.source = Source::Skola;
+        assert!(!is_api_event(&other));
+        let mut moved = e.clone();
+        moved.import_file = Some("b.json".into());
+        assert!(!version_differs(&e, &moved));
+        moved.description = Some("ny text".into());
+        assert!(version_differs(&e, &moved));
+    }
 }

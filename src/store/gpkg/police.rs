@@ -79,13 +79,7 @@ fn fid_of_event(conn: &Connection, probe: &Incident) -> rusqlite::Result<Option<
 /// True when what the Police publish about the event differs (the file it
 /// came from does not count).
 fn event_changed(before: &Incident, after: &Incident) -> bool {
-    before.occurred_at != after.occurred_at
-        || before.category != after.category
-        || before.category_text != after.category_text
-        || before.position != after.position
-        || before.precision_m.to_bits() != after.precision_m.to_bits()
-        || before.place != after.place
-        || before.description != after.description
+    crate::store::police::version_differs(before, after)
 }
 
 fn keep_version(

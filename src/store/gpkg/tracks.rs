@@ -99,6 +99,39 @@ fn bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (String, String) {
     )
 }
 
+/// Why `tracks` cannot be stored (a bad host code, no fixes, a position
+/// that is no number), or `None`. Every store checks this before writing.
+pub(crate) fn track_problem(tracks: &[Track]) -> Option<String> {
+    for t in tracks {
+        if let Err(r) = check_host_code(&t.host) {
+            return Some(format!("{}: {r}", t.source));
+        }
+        if t.fixes.is_empty() {
+            return Some(format!("{}: no fixes", t.source));
+        }
+        if let Some(f) = t.fixes.iter().find(|f| !f.position.is_finite()) {
+            return Some(format!(
+                "{}: fix at {} has no finite position",
+                t.source, f.at
+            ));
+        }
+    }
+    None
+}
+
+/// Why `checkins` cannot be stored, or `None` (see [`track_problem`]).
+pub(crate) fn checkin_problem(checkins: &[CheckIn]) -> Option<String> {
+    for c in checkins {
+        if let Err(r) = check_host_code(&c.host) {
+            return Some(r);
+        }
+        if c.checked_out < c.checked_in {
+            return Some("a check-out is before its check-in".to_owned());
+        }
+    }
+    None
+}
+
 impl Project {
     fn invalid_track(&self, reason: impl Into<String>) -> StoreError {
         StoreError::InvalidTrack {
@@ -110,18 +143,8 @@ impl Project {
     /// Stores `tracks` in one transaction; returns how many were stored and
     /// how many skipped as imported before.
     pub(super) fn store_tracks(&mut self, tracks: &[Track]) -> Result<(usize, usize), StoreError> {
-        for t in tracks {
-            check_host_code(&t.host)
-                .map_err(|r| self.invalid_track(format!("{}: {r}", t.source)))?;
-            if t.fixes.is_empty() {
-                return Err(self.invalid_track(format!("{}: no fixes", t.source)));
-            }
-            if let Some(f) = t.fixes.iter().find(|f| !f.position.is_finite()) {
-                return Err(self.invalid_track(format!(
-                    "{}: fix at {} has no finite position",
-                    t.source, f.at
-                )));
-            }
+        if let Some(reason) = track_problem(tracks) {
+            return Err(self.invalid_track(reason));
         }
         self.in_transaction(|project| {
             let (conn, path) = (&project.conn, project.path.as_path());
@@ -268,11 +291,8 @@ impl Project {
         &mut self,
         checkins: &[CheckIn],
     ) -> Result<(usize, usize), StoreError> {
-        for c in checkins {
-            check_host_code(&c.host).map_err(|r| self.invalid_track(r))?;
-            if c.checked_out < c.checked_in {
-                return Err(self.invalid_track("a check-out is before its check-in"));
-            }
+        if let Some(reason) = checkin_problem(checkins) {
+            return Err(self.invalid_track(reason));
         }
         self.in_transaction(|project| {
             let (conn, path) = (&project.conn, project.path.as_path());

@@ -23,9 +23,27 @@ fn invalid(location: &str, reason: String) -> StoreError {
     }
 }
 
+/// The INSERT of a whole incident row for [`write`].
+pub(super) fn insert_sql() -> String {
+    format!(
+        "INSERT INTO incidents (fid, geom, uid, occurred_at, category, category_text, \
+         source, source_text, precision_m, place, description, import_file, external_id, \
+         import_key) VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), {SRID}), $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15)"
+    )
+}
+
+/// The UPDATE of every column of incident `$1` for [`write`].
+pub(super) fn update_sql() -> String {
+    format!(
+        "UPDATE incidents SET {} WHERE fid = $1",
+        WRITE_COLUMNS.replace("{SRID}", &SRID.to_string())
+    )
+}
+
 /// Writes every column of `i` into row `fid` with `sql` (an INSERT or UPDATE
 /// taking $1 … $15), inside the caller's transaction.
-fn write(
+pub(super) fn write(
     tx: &mut postgres::Transaction<'_>,
     sql: &str,
     fid: i64,
@@ -55,7 +73,7 @@ fn write(
 }
 
 /// Times are kept to the millisecond, as in the GeoPackage.
-fn truncate_ms(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+pub(super) fn truncate_ms(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
@@ -119,13 +137,7 @@ impl PgStore {
                 .map_err(err)?
                 .get(0),
         };
-        let sql = format!(
-            "INSERT INTO incidents (fid, geom, uid, occurred_at, category, category_text, \
-             source, source_text, precision_m, place, description, import_file, external_id, \
-             import_key) VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), {SRID}), $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
-        write(&mut tx, &sql, fid, &uid, incident)
+        write(&mut tx, &insert_sql(), fid, &uid, incident)
             .map_err(|e| unique_uid(&location, &uid, e, &user))?;
         record(&mut tx, "add", fid, &uid, None).map_err(err)?;
         tx.commit().map_err(err)?;
@@ -156,11 +168,7 @@ impl PgStore {
         let (location, user) = (self.location.clone(), self.user.clone());
         let err = |e| super::db_err(&location, &user, e);
         let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        let sql = format!(
-            "UPDATE incidents SET {} WHERE fid = $1",
-            WRITE_COLUMNS.replace("{SRID}", &SRID.to_string())
-        );
-        let n = write(&mut tx, &sql, fid, &before.uid, incident).map_err(err)?;
+        let n = write(&mut tx, &update_sql(), fid, &before.uid, incident).map_err(err)?;
         if n == 0 {
             return Err(StoreError::NoSuchIncident {
                 path: location.into(),

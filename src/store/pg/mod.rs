@@ -17,6 +17,9 @@
 //! | `views.rs` | saved views |
 //! | `plan.rs` | the patrol plan, the week plan's fixed cells |
 //! | `measures.rs` | measures (insatser) |
+//! | `police.rs` | police events by id, their history, summaries |
+//! | `tracks.rs` | the hosts' tracks and check-ins (only `lagesbild_write`) |
+//! | `retention.rs` | deleting what is past its time, the retention log |
 //!
 //! Who may do what is PostgreSQL's business (roles, grants, policies); this
 //! module only turns its refusals into clear [`StoreError::PermissionDenied`]s
@@ -30,8 +33,11 @@ mod export_log;
 mod layers;
 mod measures;
 mod plan;
+mod police;
+mod retention;
 pub mod schema;
 mod session;
+mod tracks;
 mod views;
 
 use std::cell::RefCell;
@@ -353,32 +359,12 @@ impl PgStore {
             .client
             .borrow_mut()
             .query(
-                &format!(
-                    "SELECT fid, occurred_at, category, source, ST_X(geom), ST_Y(geom), \
-                     precision_m, uid, category_text, source_text, place, description, \
-                     import_file, external_id FROM incidents{sql_tail}"
-                ),
+                &format!("SELECT {INCIDENT_COLUMNS} FROM incidents{sql_tail}"),
                 args,
             )
             .map_err(|e| self.err(e))?;
         rows.iter()
-            .map(|r| -> Result<Incident, postgres::Error> {
-                Ok(Incident {
-                    fid: Some(r.try_get(0)?),
-                    occurred_at: r.try_get(1)?,
-                    category: category_of(r.try_get(2)?),
-                    source: source_of(r.try_get(3)?),
-                    position: LonLat::new(r.try_get(4)?, r.try_get(5)?),
-                    precision_m: r.try_get(6)?,
-                    uid: r.try_get(7)?,
-                    category_text: r.try_get(8)?,
-                    source_text: r.try_get(9)?,
-                    place: r.try_get(10)?,
-                    description: r.try_get(11)?,
-                    import_file: r.try_get(12)?,
-                    external_id: r.try_get(13)?,
-                })
-            })
+            .map(incident_of_row)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))
     }
@@ -391,6 +377,30 @@ impl PgStore {
             .map_err(|e| self.err(e))?;
         Ok(row.map(|r| r.get(0)))
     }
+}
+
+/// The columns [`incident_of_row`] reads, in its order.
+pub(super) const INCIDENT_COLUMNS: &str = "fid, occurred_at, category, source, ST_X(geom), \
+     ST_Y(geom), precision_m, uid, category_text, source_text, place, description, \
+     import_file, external_id";
+
+/// An incident from a row of [`INCIDENT_COLUMNS`].
+pub(super) fn incident_of_row(r: &postgres::Row) -> Result<Incident, postgres::Error> {
+    Ok(Incident {
+        fid: Some(r.try_get(0)?),
+        occurred_at: r.try_get(1)?,
+        category: category_of(r.try_get(2)?),
+        source: source_of(r.try_get(3)?),
+        position: LonLat::new(r.try_get(4)?, r.try_get(5)?),
+        precision_m: r.try_get(6)?,
+        uid: r.try_get(7)?,
+        category_text: r.try_get(8)?,
+        source_text: r.try_get(9)?,
+        place: r.try_get(10)?,
+        description: r.try_get(11)?,
+        import_file: r.try_get(12)?,
+        external_id: r.try_get(13)?,
+    })
 }
 
 /// A stored key; unknown keys (written by a newer app) read as Övrigt.
@@ -668,6 +678,79 @@ impl Store for PgStore {
 
     fn remove_measure(&mut self, name: &str) -> Result<bool, StoreError> {
         self.remove_measure_named(name)
+    }
+
+    // --- police events, tracks, retention (police.rs, tracks.rs, retention.rs) ---
+
+    fn upsert_police_events(
+        &mut self,
+        file_name: &str,
+        events: &[Incident],
+        summaries: &[crate::store::police::PoliceSummary],
+        cancel: &CancelToken,
+    ) -> Result<crate::store::police::PoliceUpsert, StoreError> {
+        self.upsert_police(file_name, events, summaries, cancel)
+    }
+
+    fn police_summaries(&self) -> Result<Vec<crate::store::police::PoliceSummary>, StoreError> {
+        self.stored_police_summaries()
+    }
+
+    fn police_history(
+        &self,
+        external_id: &str,
+    ) -> Result<Vec<crate::store::police::PoliceVersion>, StoreError> {
+        self.stored_police_history(external_id)
+    }
+
+    fn add_tracks(
+        &mut self,
+        tracks: &[crate::model::track::Track],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_tracks(tracks)
+    }
+
+    fn tracks(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<crate::model::track::Track>, StoreError> {
+        self.load_tracks(from, to)
+    }
+
+    fn track_summaries(&self) -> Result<Vec<crate::store::TrackSummary>, StoreError> {
+        self.track_list()
+    }
+
+    fn add_checkins(
+        &mut self,
+        checkins: &[crate::model::track::CheckIn],
+    ) -> Result<(usize, usize), StoreError> {
+        self.store_checkins(checkins)
+    }
+
+    fn checkins(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<crate::model::track::CheckIn>, StoreError> {
+        self.load_checkins(from, to)
+    }
+
+    fn prune_tracks(&mut self, before: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        self.prune_before(before)
+    }
+
+    fn apply_retention(
+        &mut self,
+        incidents_before: Option<DateTime<Utc>>,
+        tracks_before: Option<DateTime<Utc>>,
+    ) -> Result<crate::store::retention::RetentionRun, StoreError> {
+        self.run_retention(incidents_before, tracks_before)
+    }
+
+    fn retention_log(&self) -> Result<Vec<crate::store::retention::RetentionRun>, StoreError> {
+        self.read_retention_log()
     }
 
     fn change_stamp(&self) -> Result<Option<i64>, StoreError> {

@@ -19,7 +19,7 @@ pub const WRITE_ROLE: &str = "lagesbild_write";
 pub const SENSITIVE_ROLE: &str = "lagesbild_sensitive";
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 /// The sources whose incidents only `lagesbild_sensitive` sees (model keys).
 pub const SENSITIVE_SOURCES: [crate::model::Source; 2] = [
@@ -220,12 +220,126 @@ END $$;
 "#
 }
 
+/// Version 4 (issue 20): police events by id (their earlier versions and
+/// the summaries kept apart), the hosts' tracks and check-ins, and the
+/// retention log. See [`migration_4`].
+const V4: &str = r#"
+CREATE TABLE lagesbild.lagesbild_police_history (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    external_id text NOT NULL,
+    fid bigint NOT NULL,
+    replaced_at timestamptz NOT NULL DEFAULT now(),
+    reason text NOT NULL,
+    uid text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    category text NOT NULL,
+    category_text text,
+    geom geometry(Point, 4326) NOT NULL,
+    precision_m double precision NOT NULL,
+    place text,
+    description text,
+    import_file text
+);
+CREATE INDEX lagesbild_police_history_external_id
+    ON lagesbild.lagesbild_police_history (external_id);
+CREATE INDEX lagesbild_police_history_fid ON lagesbild.lagesbild_police_history (fid);
+CREATE TABLE lagesbild.lagesbild_police_summaries (
+    external_id text PRIMARY KEY,
+    published_at timestamptz NOT NULL,
+    title text NOT NULL,
+    kind text NOT NULL,
+    location text,
+    geom geometry(Point, 4326),
+    summary text,
+    url text,
+    import_file text,
+    stored_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE lagesbild.tracks (
+    fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    geom geometry(Point, 4326) NOT NULL,
+    track_id bigint NOT NULL,
+    host text NOT NULL,
+    fix_time timestamptz NOT NULL,
+    source text NOT NULL
+);
+CREATE SEQUENCE lagesbild.tracks_track_id_seq OWNED BY lagesbild.tracks.track_id;
+CREATE INDEX tracks_geom_idx ON lagesbild.tracks USING gist (geom);
+CREATE INDEX tracks_track_time ON lagesbild.tracks (track_id, fix_time);
+CREATE INDEX tracks_host_time ON lagesbild.tracks (host, fix_time);
+CREATE TABLE lagesbild.lagesbild_checkins (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    place text NOT NULL,
+    host text NOT NULL,
+    checked_in timestamptz NOT NULL,
+    checked_out timestamptz NOT NULL,
+    UNIQUE (place, host, checked_in)
+);
+CREATE TABLE lagesbild.lagesbild_retention_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    applied_at timestamptz NOT NULL,
+    incidents_before timestamptz,
+    incidents_deleted bigint NOT NULL,
+    tracks_before timestamptz,
+    tracks_deleted bigint NOT NULL,
+    checkins_deleted bigint NOT NULL,
+    login text NOT NULL DEFAULT current_user,
+    app_version text NOT NULL
+);
+CREATE TRIGGER police_summaries_changed AFTER INSERT OR UPDATE OR DELETE
+    ON lagesbild.lagesbild_police_summaries
+    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
+CREATE TRIGGER police_history_changed AFTER INSERT OR UPDATE OR DELETE
+    ON lagesbild.lagesbild_police_history
+    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
+CREATE TRIGGER tracks_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON lagesbild.tracks FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
+CREATE TRIGGER checkins_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON lagesbild.lagesbild_checkins
+    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
+CREATE TRIGGER retention_log_changed AFTER INSERT
+    ON lagesbild.lagesbild_retention_log
+    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
+"#;
+
+/// The SQL of migration 4 ([`V4`]) followed by its grants: the police
+/// tables and the retention log are read by `lagesbild_read` and written by
+/// `lagesbild_write`; the hosts' tracks and check-ins are personal data of
+/// the hosts and are readable (and writable) only by `lagesbild_write`, so
+/// a read-only login (a meeting room, the presenter) never sees where a host
+/// walked. The grants are given here too, not only by `db init`, because a
+/// migration run when a writer opens an older project makes tables that the
+/// default privileges of `db init`'s login do not cover.
+fn migration_4() -> String {
+    format!(
+        "{V4}
+         GRANT SELECT ON lagesbild.lagesbild_police_history, lagesbild.lagesbild_police_summaries,
+             lagesbild.lagesbild_retention_log TO {READ_ROLE};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON lagesbild.lagesbild_police_history,
+             lagesbild.lagesbild_police_summaries, lagesbild.lagesbild_retention_log,
+             {TRACK_TABLES} TO {WRITE_ROLE};
+         GRANT USAGE, SELECT, UPDATE ON lagesbild.tracks_track_id_seq TO {WRITE_ROLE};
+         {REVOKE_TRACKS}"
+    )
+}
+
+/// The tables only `lagesbild_write` may read (see [`migration_4`]).
+pub const TRACK_TABLES: &str = "lagesbild.tracks, lagesbild.lagesbild_checkins";
+
+/// Takes the hosts' tracks away from readers (`db init` grants SELECT on
+/// every table to `lagesbild_read` first); the retention log's rows are
+/// never changed or deleted.
+const REVOKE_TRACKS: &str = "REVOKE ALL ON lagesbild.tracks, lagesbild.lagesbild_checkins
+         FROM lagesbild_read;
+     REVOKE UPDATE, DELETE ON lagesbild.lagesbild_retention_log FROM lagesbild_write;";
+
 /// The migration from `version - 1` to `version`.
-fn migration(version: i64) -> Option<&'static str> {
+fn migration(version: i64) -> Option<String> {
     match version {
-        1 => Some(V1),
-        2 => Some(V2),
-        3 => Some(migration_3_plans_and_measures()),
+        1 => Some(V1.to_owned()),
+        2 => Some(V2.to_owned()),
+        3 => Some(migration_3_plans_and_measures().to_owned()),
+        4 => Some(migration_4()),
         _ => None,
     }
 }
@@ -264,7 +378,7 @@ pub fn migrate(client: &mut impl GenericClient, from: i64) -> Result<(), postgre
     }
     for version in from + 1..=LATEST_VERSION {
         if let Some(sql) = migration(version) {
-            client.batch_execute(sql)?;
+            client.batch_execute(&sql)?;
         }
         client.execute(
             "INSERT INTO lagesbild.lagesbild_schema (version, app_version) VALUES ($1, $2)",
@@ -310,6 +424,7 @@ fn grants_sql() -> String {
              GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {WRITE_ROLE};
          GRANT INSERT ON lagesbild.lagesbild_export_log TO {READ_ROLE};
          REVOKE UPDATE, DELETE ON lagesbild.lagesbild_export_log FROM {WRITE_ROLE};
+         {REVOKE_TRACKS}
          ALTER TABLE lagesbild.incidents ENABLE ROW LEVEL SECURITY;
          ALTER TABLE lagesbild.incidents FORCE ROW LEVEL SECURITY;
          DROP POLICY IF EXISTS incidents_sensitive_sources ON lagesbild.incidents;
