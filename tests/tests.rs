@@ -55,6 +55,8 @@ mod map_layer;
 mod panels;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "postgres")]
+mod pg_perf;
 mod plan;
 mod polisen;
 mod privacy;
