@@ -23,7 +23,10 @@ fn rows(n: i64, tag: &str) -> Vec<Incident> {
                 start + Duration::hours(i),
                 Category::ALL[i as usize % Category::ALL.len()],
                 Source::ALL[i as usize % Source::ALL.len()],
-                LonLat::new(14.56 + (i % 50) as f64 * 0.001, 56.04 + (i % 7) as f64 * 0.002),
+                LonLat::new(
+                    14.56 + (i % 50) as f64 * 0.001,
+                    56.04 + (i % 7) as f64 * 0.002,
+                ),
                 10.0,
             );
             x.external_id = Some(format!("{tag}-{i}"));
@@ -56,7 +59,9 @@ fn indexes(db: &TestDb) -> Vec<(String, u32, String)> {
 }
 
 fn definitions(list: &[(String, u32, String)]) -> Vec<(String, String)> {
-    list.iter().map(|(n, _, d)| (n.clone(), d.clone())).collect()
+    list.iter()
+        .map(|(n, _, d)| (n.clone(), d.clone()))
+        .collect()
 }
 
 /// The analysis points as the default (uncached) reading gives them.
@@ -76,7 +81,9 @@ fn a_first_import_by_the_owner_rebuilds_the_indexes_it_dropped() {
     };
     let before = indexes(&db);
     assert!(
-        before.iter().any(|(_, _, d)| d.contains("USING gist (geom)")),
+        before
+            .iter()
+            .any(|(_, _, d)| d.contains("USING gist (geom)")),
         "{before:?}"
     );
     import(&mut store, &rows(3000, "a"));
@@ -148,7 +155,10 @@ fn a_bulk_load_that_rolls_back_leaves_the_indexes_and_no_rows() {
         session.push(&r).unwrap();
     }
     let result = session.commit(&CancelAtIndexes(cancel.clone()), &cancel);
-    assert!(matches!(result, Err(StoreError::Cancelled(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(StoreError::Cancelled(_))),
+        "{result:?}"
+    );
     assert_eq!(indexes(&db), before);
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 0);
     assert_eq!(

@@ -184,6 +184,10 @@ fn keep(points: &[SwerefPoint], filter: &Filter) -> Vec<SwerefPoint> {
     if filter.is_empty() {
         points.to_vec()
     } else {
-        points.iter().filter(|p| p.matches(filter)).copied().collect()
+        points
+            .iter()
+            .filter(|p| p.matches(filter))
+            .copied()
+            .collect()
     }
 }
