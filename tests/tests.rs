@@ -58,6 +58,8 @@ mod panels;
 #[cfg(feature = "postgres")]
 mod pg;
 #[cfg(feature = "postgres")]
+mod pg_perf;
+#[cfg(feature = "postgres")]
 mod pg_plan;
 mod plan;
 mod polisen;

@@ -140,6 +140,26 @@ impl SwerefPoint {
     }
 }
 
+/// Projects and dates every lean incident, in order, on all cores (up to
+/// eight threads; one for small inputs).
+pub fn project_all(lean: &[IncidentPoint]) -> Vec<SwerefPoint> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = lean.len().div_ceil(threads).max(50_000);
+    let parts: Vec<Vec<SwerefPoint>> = std::thread::scope(|s| {
+        let handles: Vec<_> = lean
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(SwerefPoint::from_incident_point).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    parts.concat()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,21 +171,7 @@ fn corrupt(project: &Project) -> StoreError {
 /// Every incident as a point, oldest first, projected on all cores.
 fn compute(project: &Project, cancel: &CancelToken) -> Result<Vec<SwerefPoint>, StoreError> {
     let lean = project.incident_points(&Filter::default(), cancel)?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = lean.len().div_ceil(threads).max(50_000);
-    let parts: Vec<Vec<SwerefPoint>> = std::thread::scope(|s| {
-        let handles: Vec<_> = lean
-            .chunks(chunk.max(1))
-            .map(|c| s.spawn(move || c.iter().map(SwerefPoint::from_incident_point).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    Ok(parts.concat())
+    Ok(crate::store::points::project_all(&lean))
 }
 
 /// Replaces the cache with `points` (inside the caller's transaction).

@@ -12,6 +12,7 @@
 //! | `schema.rs` | migrations, `db init`: roles, grants, row-level security |
 //! | `copy.rs` | the binary COPY format both ways |
 //! | `session.rs` | the import: binary COPY, the GeoPackage's duplicate rules |
+//! | `points.rs` | bulk reads for the analyses, the per-connection point cache |
 //! | `edit.rs` | single-incident edits and the edit log |
 //! | `layers.rs` | map layers as PostGIS tables |
 //! | `views.rs` | saved views |
@@ -35,6 +36,7 @@ mod measures;
 mod plan;
 mod police;
 mod retention;
+mod points;
 pub mod schema;
 mod session;
 mod tracks;
@@ -60,6 +62,8 @@ pub struct PgStore {
     location: String,
     user: String,
     can_write: bool,
+    /// Every incident this login sees as analysis points ([`points`]).
+    points_cache: RefCell<Option<points::PointCache>>,
 }
 
 /// Why the database refused, in words a user can act on.
@@ -170,6 +174,7 @@ impl PgStore {
             location,
             user,
             can_write,
+            points_cache: RefCell::new(None),
         })
     }
 
@@ -241,29 +246,6 @@ impl PgStore {
         }
     }
 
-    /// Runs `COPY (sql) TO STDOUT (FORMAT binary)` and returns the bytes.
-    fn copy_out(&self, sql: &str, cancel: &CancelToken) -> Result<Vec<u8>, StoreError> {
-        use std::io::Read as _;
-        let mut client = self.client.borrow_mut();
-        let mut reader = client
-            .copy_out(&format!("COPY ({sql}) TO STDOUT (FORMAT binary)"))
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        let mut chunk = vec![0u8; 1 << 20];
-        loop {
-            let n = reader.read(&mut chunk).map_err(|e| StoreError::Backend {
-                location: self.location.clone(),
-                source: Box::new(e),
-            })?;
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&chunk[..n]);
-            cancel.check()?;
-        }
-        Ok(out)
-    }
-
     /// `WHERE …` for the filter's local date range and an optional bbox
     /// (literals: every value is a number or a time this code formats).
     fn where_clause(filter: &Filter, bbox: Option<geo::Rect<f64>>) -> String {
@@ -303,51 +285,6 @@ impl PgStore {
         } else {
             format!(" WHERE {}", parts.join(" AND "))
         }
-    }
-
-    fn points(
-        &self,
-        filter: &Filter,
-        bbox: Option<geo::Rect<f64>>,
-        cancel: &CancelToken,
-    ) -> Result<Vec<IncidentPoint>, StoreError> {
-        let data = self.copy_out(
-            &format!(
-                "SELECT fid, occurred_at, category, source, ST_X(geom), ST_Y(geom), precision_m \
-                 FROM incidents{} ORDER BY occurred_at, fid",
-                Self::where_clause(filter, bbox)
-            ),
-            cancel,
-        )?;
-        let bad = |e: copy::DecodeError| self.corrupt(e);
-        let mut d = copy::Decoder::new(&data).map_err(bad)?;
-        let mut out = Vec::new();
-        while d.next_row().map_err(bad)? {
-            let fid = d.i64().map_err(bad)?;
-            let occurred_at = d.time().map_err(bad)?;
-            let category = category_of(d.text().map_err(bad)?);
-            let source = source_of(d.text().map_err(bad)?);
-            let position = LonLat::new(d.f64().map_err(bad)?, d.f64().map_err(bad)?);
-            let precision_m = d.f64().map_err(bad)?;
-            if !filter.matches_parts(occurred_at, category, source) {
-                continue;
-            }
-            if bbox.is_some_and(|b| !super::in_rect(b, position)) {
-                continue;
-            }
-            out.push(IncidentPoint {
-                fid,
-                occurred_at,
-                category,
-                source,
-                position,
-                precision_m,
-            });
-            if out.len().is_multiple_of(65_536) {
-                cancel.check()?;
-            }
-        }
-        Ok(out)
     }
 
     fn incident_rows(
@@ -496,7 +433,7 @@ impl Store for PgStore {
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError> {
-        self.points(filter, None, cancel)
+        self.read_points(&mut *self.client.borrow_mut(), filter, None, cancel)
     }
 
     fn incident_points_in(
@@ -505,7 +442,15 @@ impl Store for PgStore {
         filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Vec<IncidentPoint>, StoreError> {
-        self.points(filter, Some(bbox), cancel)
+        self.read_points(&mut *self.client.borrow_mut(), filter, Some(bbox), cancel)
+    }
+
+    fn analysis_points(
+        &self,
+        filter: &Filter,
+        cancel: &CancelToken,
+    ) -> Result<Vec<crate::store::points::SwerefPoint>, StoreError> {
+        self.cached_analysis_points(filter, cancel)
     }
 
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {
