@@ -1,9 +1,26 @@
-//! Small counts out of exported density grids (issue 21): a kernel density
-//! around one isolated incident is a bump centred on it, so a heatmap export
-//! would give its position back. Every cell that fewer than `min_count`
-//! incidents reach (kernel weight above zero at the cell's centre) is set to
-//! zero before the grid is written, as the report shows counts under 3 as
-//! "<3" and the hotspot export leaves small cells' counts out.
+//! Small counts out of aggregated outputs (issue 21).
+//!
+//! **Density grids.** A kernel density around one isolated incident is a
+//! bump centred on it, so a heatmap export would give its position back.
+//! Every cell that fewer than `min_count` incidents reach (kernel weight
+//! above zero at the cell's centre) is set to zero before the grid is
+//! written ([`suppress_sparse_cells`]).
+//!
+//! **Tables of counts** ([`CountTable`]): every group (a table cell, a
+//! category, an hour, a place, an area) of 1 … `min_count`−1 incidents is
+//! *primarily* suppressed, shown as "<3" ([`Shown::Small`]). Where a table
+//! states a total (or a margin), a total minus the shown cells could give a
+//! suppressed cell back, so each additive relation ("these cells sum to that
+//! total") is checked: assuming a reader who knows this rule (a "<3" cell
+//! holds 1 or 2, a hidden cell at least 3), no suppressed cell may follow
+//! exactly from the shown figures. While one would, the smallest shown
+//! cell of the relation that makes it ambiguous (or else the largest one)
+//! is *secondarily* suppressed ([`Shown::Hidden`], "x" in text), as
+//! statistics offices do; totals stay exact. A relation that cannot be made
+//! safe withholds the whole table. Each relation is checked on its own
+//! (rows and columns of a cross table one by one, as the offices' hypercube
+//! method does), not by a linear-programming audit of all of them together.
+//! Zeros are shown. `min_count` 1 turns suppression off.
 
 use rstar::RTree;
 
@@ -77,11 +94,327 @@ pub fn suppress_heatmap(
     suppress_sparse_cells(&mut heatmap.grid, &used, kernel, bandwidth_m, min_count)
 }
 
+/// One count as an aggregated output may show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Shown as it is (0, or at least `min_count`).
+    Count(u64),
+    /// 1 … `min_count`−1: shown as "<3".
+    Small,
+    /// At least `min_count`, hidden so that a total cannot give a small
+    /// count back (secondary suppression): shown as "x".
+    Hidden,
+}
+
+impl Shown {
+    /// True for [`Shown::Small`] and [`Shown::Hidden`].
+    pub fn is_suppressed(self) -> bool {
+        !matches!(self, Shown::Count(_))
+    }
+
+    /// The count when shown.
+    pub fn value(self) -> Option<u64> {
+        match self {
+            Shown::Count(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// For text and PDF: the count, "<3" (with `min_count` 3) or "x".
+    pub fn text(self, min_count: u32) -> String {
+        match self {
+            Shown::Count(n) => n.to_string(),
+            Shown::Small => format!("<{min_count}"),
+            Shown::Hidden => "x".to_owned(),
+        }
+    }
+
+    /// For JSON: the count or `null`.
+    pub fn json(self) -> serde_json::Value {
+        self.value().map_or(serde_json::Value::Null, Into::into)
+    }
+
+    /// `share` of the whole when the count is shown, else `None` (a share
+    /// of a suppressed count would give it back).
+    pub fn share(self, share: f64) -> Option<f64> {
+        self.value().map(|_| share)
+    }
+}
+
+/// The note printed under a text table that has suppressed cells.
+pub fn legend(min_count: u32) -> String {
+    format!(
+        "<{min_count}: fewer than {min_count} incidents; x: hidden so that a total cannot reveal such a count (--min-count)"
+    )
+}
+
+/// The warning for `--min-count 1` (or 0, refused): `Ok(Some(..))` is to be
+/// printed on stderr.
+pub fn check_min_count(min_count: u32) -> Result<Option<&'static str>, String> {
+    match min_count {
+        0 => Err("--min-count 0: must be at least 1 (1 turns suppression off)".to_owned()),
+        1 => Ok(Some(
+            "warning: --min-count 1 turns small-count suppression off; the output may identify single incidents",
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Counts linked by additive relations (parts that sum to a total), to be
+/// shown with small counts suppressed; see the module docs for the rule.
+#[derive(Debug, Clone, Default)]
+pub struct CountTable {
+    counts: Vec<u64>,
+    public: Vec<bool>,
+    lines: Vec<(Vec<usize>, usize)>,
+}
+
+/// Bounds of a hidden count as a reader who knows the rule sees them.
+const UNBOUNDED: i128 = 1 << 80;
+
+impl CountTable {
+    pub fn new() -> CountTable {
+        CountTable::default()
+    }
+
+    /// Adds a count; returns its index.
+    pub fn cell(&mut self, n: u64) -> usize {
+        self.counts.push(n);
+        self.public.push(false);
+        self.counts.len() - 1
+    }
+
+    /// Adds a count that is known anyway (e.g. the number of incidents
+    /// selected): it is suppressed when small but never hidden to protect
+    /// another.
+    pub fn public_cell(&mut self, n: u64) -> usize {
+        let i = self.cell(n);
+        self.public[i] = true;
+        i
+    }
+
+    /// Adds a count for each of `counts`; returns their indices.
+    pub fn cells(&mut self, counts: impl IntoIterator<Item = u64>) -> Vec<usize> {
+        counts.into_iter().map(|n| self.cell(n)).collect()
+    }
+
+    /// States that the cells `parts` sum to the cell `total` (the output
+    /// shows, or lets a reader work out, both).
+    pub fn sums_to(&mut self, parts: &[usize], total: usize) {
+        self.lines.push((parts.to_vec(), total));
+    }
+
+    /// Every count as shown with groups under `min_count` suppressed.
+    pub fn protect(&self, min_count: u32) -> Vec<Shown> {
+        let m = u64::from(min_count.max(1));
+        let mut shown: Vec<Shown> = self
+            .counts
+            .iter()
+            .map(|&n| {
+                if n > 0 && n < m {
+                    Shown::Small
+                } else {
+                    Shown::Count(n)
+                }
+            })
+            .collect();
+        if m <= 1 {
+            return shown;
+        }
+        while let Some(l) = self
+            .lines
+            .iter()
+            .position(|line| !self.line_safe(line, &shown, m))
+        {
+            let (parts, total) = &self.lines[l];
+            let candidates: Vec<usize> = parts
+                .iter()
+                .chain(std::iter::once(total))
+                .copied()
+                .filter(|&i| !self.public[i] && matches!(shown[i], Shown::Count(n) if n >= m))
+                .collect();
+            if candidates.is_empty() {
+                // Nothing left to hide: the whole table is withheld (a
+                // public count stays as it was).
+                for (i, s) in shown.iter_mut().enumerate() {
+                    if !self.public[i] {
+                        *s = Shown::Hidden;
+                    }
+                }
+                return shown;
+            }
+            let mut by_size = candidates.clone();
+            by_size.sort_by_key(|&i| (self.counts[i], i));
+            let pick = by_size
+                .iter()
+                .copied()
+                .find(|&i| {
+                    let mut trial = shown.clone();
+                    trial[i] = Shown::Hidden;
+                    self.line_safe(&self.lines[l], &trial, m)
+                })
+                .or_else(|| by_size.last().copied());
+            if let Some(i) = pick {
+                shown[i] = Shown::Hidden;
+            }
+        }
+        shown
+    }
+
+    /// True when no suppressed count of the relation follows exactly from
+    /// its shown counts and the rule's bounds.
+    fn line_safe(&self, (parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> bool {
+        let m = i128::from(m);
+        let bounds = |i: usize| -> (i128, i128) {
+            match shown[i] {
+                Shown::Count(n) => (i128::from(n), i128::from(n)),
+                Shown::Small => (1, m - 1),
+                Shown::Hidden => (m, UNBOUNDED),
+            }
+        };
+        let (lo_t, hi_t) = bounds(*total);
+        let lo_sum: i128 = parts.iter().map(|&i| bounds(i).0).sum();
+        // Upper bounds: the finite ones summed, the unbounded ones counted.
+        let finite_hi: i128 = parts
+            .iter()
+            .map(|&i| bounds(i).1)
+            .filter(|&h| h < UNBOUNDED)
+            .sum();
+        let unbounded = parts
+            .iter()
+            .filter(|&&i| bounds(i).1 >= UNBOUNDED)
+            .count();
+        let hi_sum = if unbounded > 0 { UNBOUNDED } else { finite_hi };
+        let determined = |(lo, hi): (i128, i128), (own_lo, own_hi): (i128, i128)| {
+            let (lo, hi) = (lo.max(own_lo), hi.min(own_hi));
+            lo >= hi
+        };
+        for &i in parts {
+            if !shown[i].is_suppressed() {
+                continue;
+            }
+            let (lo_i, hi_i) = bounds(i);
+            let others_lo = lo_sum - lo_i;
+            let others_hi = if hi_i >= UNBOUNDED {
+                if unbounded > 1 { UNBOUNDED } else { finite_hi }
+            } else if unbounded > 0 {
+                UNBOUNDED
+            } else {
+                finite_hi - hi_i
+            };
+            // x_i = total - others
+            let lo = if others_hi >= UNBOUNDED { -UNBOUNDED } else { lo_t - others_hi };
+            let hi = if hi_t >= UNBOUNDED { UNBOUNDED } else { hi_t - others_lo };
+            if determined((lo, hi), (lo_i, hi_i)) {
+                return false;
+            }
+        }
+        if shown[*total].is_suppressed() && determined((lo_sum, hi_sum), (lo_t, hi_t)) {
+            return false;
+        }
+        true
+    }
+}
+
+/// A list of counts that sum to a stated `total` (a public count), as shown:
+/// (the counts, the total).
+pub fn protect_list(counts: &[u64], total: u64, min_count: u32) -> (Vec<Shown>, Shown) {
+    let mut t = CountTable::new();
+    let cells = t.cells(counts.iter().copied());
+    let all = t.public_cell(total);
+    t.sums_to(&cells, all);
+    let shown = t.protect(min_count);
+    (cells.iter().map(|&i| shown[i]).collect(), shown[all])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::heatmap::{HeatmapParams, heatmap};
     use crate::jobs::CancelToken;
+
+    fn list(counts: &[u64]) -> Vec<Shown> {
+        protect_list(counts, counts.iter().sum(), 3).0
+    }
+
+    #[test]
+    fn one_small_cell_takes_a_second_cell_with_it() {
+        // 1 alone beside a total: 10 - 4 - 5 would give it back.
+        let s = list(&[4, 1, 5, 0]);
+        assert_eq!(s[1], Shown::Small);
+        assert_eq!(s[3], Shown::Count(0), "zeros are shown");
+        assert_eq!(s.iter().filter(|s| **s == Shown::Hidden).count(), 1);
+        // The smallest cell that leaves the small one ambiguous: 4 (4+1 = 5,
+        // the "<3" is 1 or 2 as the hidden one is at least 3).
+        assert_eq!(s[0], Shown::Hidden);
+        assert_eq!(s[2], Shown::Count(5));
+        // A hidden cell of exactly 3 beside a 1 is no protection (3+1 = 4
+        // leaves only 1): a larger one is taken.
+        let s = list(&[3, 1, 9]);
+        assert_eq!(s, vec![Shown::Count(3), Shown::Small, Shown::Hidden]);
+    }
+
+    #[test]
+    fn two_small_cells_protect_each_other_only_when_ambiguous() {
+        // 1 + 2 = 3: either could be the 1.
+        assert_eq!(list(&[1, 2, 7]), vec![Shown::Small, Shown::Small, Shown::Count(7)]);
+        // 1 + 1 = 2: both must be 1, so a third goes.
+        let s = list(&[1, 1, 7, 8]);
+        assert_eq!(&s[..2], &[Shown::Small, Shown::Small]);
+        assert_eq!(s[2], Shown::Hidden);
+        // 2 + 2 = 4 with nothing else to hide: the table is withheld.
+        let (s, total) = protect_list(&[2, 2, 0], 4, 3);
+        assert!(s.iter().all(|s| *s == Shown::Hidden), "{s:?}");
+        assert_eq!(total, Shown::Count(4));
+    }
+
+    #[test]
+    fn a_small_total_is_itself_suppressed_and_min_count_one_is_off() {
+        let (s, total) = protect_list(&[0, 2, 0], 2, 3);
+        assert_eq!(total, Shown::Small);
+        assert_eq!(s[1], Shown::Small);
+        let (s, total) = protect_list(&[4, 1, 5], 10, 1);
+        assert_eq!(s, vec![Shown::Count(4), Shown::Count(1), Shown::Count(5)]);
+        assert_eq!(total, Shown::Count(10));
+        assert!(check_min_count(1).unwrap().is_some());
+        assert!(check_min_count(3).unwrap().is_none());
+        assert!(check_min_count(0).is_err());
+        assert_eq!(Shown::Small.text(3), "<3");
+        assert_eq!(Shown::Hidden.text(3), "x");
+        assert!(Shown::Hidden.json().is_null());
+    }
+
+    #[test]
+    fn a_cross_table_protects_rows_and_columns() {
+        // 3 × 3 with margins; one 1 in the middle.
+        let grid = [[5u64, 6, 7], [8, 1, 9], [10, 11, 12]];
+        let mut t = CountTable::new();
+        let cells: Vec<Vec<usize>> = grid.iter().map(|r| t.cells(r.iter().copied())).collect();
+        let rows: Vec<usize> = grid.iter().map(|r| t.cell(r.iter().sum())).collect();
+        let cols: Vec<usize> = (0..3).map(|c| t.cell(grid.iter().map(|r| r[c]).sum())).collect();
+        let all = t.public_cell(grid.iter().flatten().sum());
+        for r in 0..3 {
+            t.sums_to(&cells[r], rows[r]);
+        }
+        for c in 0..3 {
+            let col: Vec<usize> = (0..3).map(|r| cells[r][c]).collect();
+            t.sums_to(&col, cols[c]);
+        }
+        t.sums_to(&rows, all);
+        t.sums_to(&cols, all);
+        let s = t.protect(3);
+        assert_eq!(s[cells[1][1]], Shown::Small);
+        // Every row and column with a suppressed cell has at least two.
+        for r in 0..3 {
+            let n = cells[r].iter().filter(|&&i| s[i].is_suppressed()).count();
+            assert!(n != 1, "row {r}: {s:?}");
+        }
+        for c in 0..3 {
+            let n = (0..3).filter(|&r| s[cells[r][c]].is_suppressed()).count();
+            assert!(n != 1, "column {c}: {s:?}");
+        }
+        assert_eq!(s[all], Shown::Count(69));
+    }
 
     #[test]
     fn an_isolated_incident_leaves_no_trace_and_a_group_of_three_stays() {
