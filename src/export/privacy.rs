@@ -101,9 +101,12 @@ pub enum Shown {
     Count(u64),
     /// 1 … `min_count`−1: shown as "<3".
     Small,
-    /// At least `min_count`, hidden so that a total cannot give a small
-    /// count back (secondary suppression): shown as "x".
+    /// Hidden so that a total cannot give a small count back (secondary
+    /// suppression): 0 or at least `min_count`, shown as "x".
     Hidden,
+    /// Any count, withheld where neither of the others would protect a
+    /// small count (e.g. a total of "<3" over two "<3" cells): "..".
+    Withheld,
 }
 
 impl Shown {
@@ -120,12 +123,13 @@ impl Shown {
         }
     }
 
-    /// For text and PDF: the count, "<3" (with `min_count` 3) or "x".
+    /// For text and PDF: the count, "<3" (with `min_count` 3), "x" or "..".
     pub fn text(self, min_count: u32) -> String {
         match self {
             Shown::Count(n) => n.to_string(),
             Shown::Small => format!("<{min_count}"),
             Shown::Hidden => "x".to_owned(),
+            Shown::Withheld => "..".to_owned(),
         }
     }
 
@@ -144,7 +148,8 @@ impl Shown {
 /// The note printed under a text table that has suppressed cells.
 pub fn legend(min_count: u32) -> String {
     format!(
-        "<{min_count}: fewer than {min_count} incidents; x: hidden so that a total cannot reveal such a count (--min-count)"
+        "<{min_count}: 1 to {} incidents; x: hidden so that a total cannot reveal such a count (0 or at least {min_count}); ..: withheld (--min-count)",
+        min_count.saturating_sub(1)
     )
 }
 
@@ -169,7 +174,7 @@ pub struct CountTable {
     lines: Vec<(Vec<usize>, usize)>,
 }
 
-/// Bounds of a hidden count as a reader who knows the rule sees them.
+/// No upper bound, in the reader's sets of possible counts.
 const UNBOUNDED: i128 = 1 << 80;
 
 impl CountTable {
@@ -224,96 +229,152 @@ impl CountTable {
         while let Some(l) = self
             .lines
             .iter()
-            .position(|line| !self.line_safe(line, &shown, m))
+            .position(|line| !line_safe(line, &shown, m))
         {
             let (parts, total) = &self.lines[l];
-            let candidates: Vec<usize> = parts
-                .iter()
-                .chain(std::iter::once(total))
-                .copied()
-                .filter(|&i| !self.public[i] && matches!(shown[i], Shown::Count(n) if n >= m))
-                .collect();
+            let members: Vec<usize> = parts.iter().chain(std::iter::once(total)).copied().collect();
+            let open = |shown: &[Shown], big: bool| -> Vec<usize> {
+                let mut c: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        !self.public[i]
+                            && matches!(shown[i], Shown::Count(n) if (n >= m) == big)
+                    })
+                    .collect();
+                c.sort_by_key(|&i| (self.counts[i], i));
+                c.dedup();
+                c
+            };
+            // Counts of at least min_count first; zeros only when none is left.
+            let mut candidates = open(&shown, true);
             if candidates.is_empty() {
-                // Nothing left to hide: the whole table is withheld (a
-                // public count stays as it was).
-                for (i, s) in shown.iter_mut().enumerate() {
-                    if !self.public[i] {
-                        *s = Shown::Hidden;
+                candidates = open(&shown, false);
+            }
+            if candidates.is_empty() {
+                // Nothing left to hide: the relation's suppressed counts say
+                // nothing more (".."), so none can be worked out.
+                for &i in &members {
+                    if !self.public[i] && shown[i].is_suppressed() {
+                        shown[i] = Shown::Withheld;
                     }
                 }
-                return shown;
+                if line_safe(&self.lines[l], &shown, m) {
+                    continue;
+                }
+                for &i in &members {
+                    if !self.public[i] {
+                        shown[i] = Shown::Withheld;
+                    }
+                }
+                continue;
             }
-            let mut by_size = candidates.clone();
-            by_size.sort_by_key(|&i| (self.counts[i], i));
-            let pick = by_size
+            let pick = candidates
                 .iter()
                 .copied()
                 .find(|&i| {
                     let mut trial = shown.clone();
                     trial[i] = Shown::Hidden;
-                    self.line_safe(&self.lines[l], &trial, m)
+                    line_safe(&self.lines[l], &trial, m)
                 })
-                .or_else(|| by_size.last().copied());
+                .or_else(|| candidates.last().copied());
             if let Some(i) = pick {
                 shown[i] = Shown::Hidden;
             }
         }
         shown
     }
+}
 
-    /// True when no suppressed count of the relation follows exactly from
-    /// its shown counts and the rule's bounds.
-    fn line_safe(&self, (parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> bool {
-        let m = i128::from(m);
-        let bounds = |i: usize| -> (i128, i128) {
-            match shown[i] {
-                Shown::Count(n) => (i128::from(n), i128::from(n)),
-                Shown::Small => (1, m - 1),
-                Shown::Hidden => (m, UNBOUNDED),
-            }
-        };
-        let (lo_t, hi_t) = bounds(*total);
-        let lo_sum: i128 = parts.iter().map(|&i| bounds(i).0).sum();
-        // Upper bounds: the finite ones summed, the unbounded ones counted.
-        let finite_hi: i128 = parts
-            .iter()
-            .map(|&i| bounds(i).1)
-            .filter(|&h| h < UNBOUNDED)
-            .sum();
-        let unbounded = parts
-            .iter()
-            .filter(|&&i| bounds(i).1 >= UNBOUNDED)
-            .count();
-        let hi_sum = if unbounded > 0 { UNBOUNDED } else { finite_hi };
-        let determined = |(lo, hi): (i128, i128), (own_lo, own_hi): (i128, i128)| {
-            let (lo, hi) = (lo.max(own_lo), hi.min(own_hi));
-            lo >= hi
-        };
-        for &i in parts {
-            if !shown[i].is_suppressed() {
-                continue;
-            }
-            let (lo_i, hi_i) = bounds(i);
-            let others_lo = lo_sum - lo_i;
-            let others_hi = if hi_i >= UNBOUNDED {
-                if unbounded > 1 { UNBOUNDED } else { finite_hi }
-            } else if unbounded > 0 {
-                UNBOUNDED
+/// Sets of whole numbers as sorted, disjoint closed intervals; an upper
+/// end of [`UNBOUNDED`] means no upper bound.
+type Set = Vec<(i128, i128)>;
+
+/// What a reader who knows the rule knows of a count as shown.
+fn domain(s: Shown, m: i128) -> Set {
+    match s {
+        Shown::Count(n) => vec![(i128::from(n), i128::from(n))],
+        Shown::Small => vec![(1, m - 1)],
+        Shown::Hidden => vec![(0, 0), (m, UNBOUNDED)],
+        Shown::Withheld => vec![(0, UNBOUNDED)],
+    }
+}
+
+fn cap(v: i128) -> i128 {
+    v.clamp(-UNBOUNDED, UNBOUNDED)
+}
+
+fn normalise(mut v: Set) -> Set {
+    v.sort_unstable();
+    let mut out: Set = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// `a + b` (`sign` 1) or `a - b` (`sign` -1).
+fn combine(a: &Set, b: &Set, sign: i128) -> Set {
+    let mut v = Vec::with_capacity(a.len() * b.len());
+    for &(alo, ahi) in a {
+        for &(blo, bhi) in b {
+            let (lo, hi) = if sign > 0 {
+                (cap(alo + blo), cap(ahi + bhi))
             } else {
-                finite_hi - hi_i
+                (cap(alo - bhi), cap(ahi - blo))
             };
-            // x_i = total - others
-            let lo = if others_hi >= UNBOUNDED { -UNBOUNDED } else { lo_t - others_hi };
-            let hi = if hi_t >= UNBOUNDED { UNBOUNDED } else { hi_t - others_lo };
-            if determined((lo, hi), (lo_i, hi_i)) {
-                return false;
+            v.push((lo, hi));
+        }
+    }
+    normalise(v)
+}
+
+fn intersect(a: &Set, b: &Set) -> Set {
+    let mut v = Vec::new();
+    for &(alo, ahi) in a {
+        for &(blo, bhi) in b {
+            let (lo, hi) = (alo.max(blo), ahi.min(bhi));
+            if lo <= hi {
+                v.push((lo, hi));
             }
         }
-        if shown[*total].is_suppressed() && determined((lo_sum, hi_sum), (lo_t, hi_t)) {
+    }
+    normalise(v)
+}
+
+/// True when the set holds one number only.
+fn single(v: &Set) -> bool {
+    matches!(v.as_slice(), [(lo, hi)] if lo == hi)
+}
+
+/// True when no suppressed count of the relation `parts` = `total` follows
+/// exactly from the others as a reader who knows the rule sees them.
+fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> bool {
+    let m = i128::from(m);
+    if parts.len() < 2 {
+        return true;
+    }
+    let sum = |skip: Option<usize>| -> Set {
+        parts
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| Some(*k) != skip)
+            .fold(vec![(0, 0)], |acc, (_, &i)| combine(&acc, &domain(shown[i], m), 1))
+    };
+    let t = domain(shown[*total], m);
+    for (k, &i) in parts.iter().enumerate() {
+        if !shown[i].is_suppressed() {
+            continue;
+        }
+        let feasible = intersect(&domain(shown[i], m), &combine(&t, &sum(Some(k)), -1));
+        if single(&feasible) {
             return false;
         }
-        true
     }
+    !(shown[*total].is_suppressed() && single(&intersect(&t, &sum(None))))
 }
 
 /// A list of counts that sum to a stated `total` (a public count), as shown:
@@ -362,9 +423,9 @@ mod tests {
         let s = list(&[1, 1, 7, 8]);
         assert_eq!(&s[..2], &[Shown::Small, Shown::Small]);
         assert_eq!(s[2], Shown::Hidden);
-        // 2 + 2 = 4 with nothing else to hide: the table is withheld.
+        // 2 + 2 = 4 with nothing else to hide: both are withheld.
         let (s, total) = protect_list(&[2, 2, 0], 4, 3);
-        assert!(s.iter().all(|s| *s == Shown::Hidden), "{s:?}");
+        assert_eq!(&s[..2], &[Shown::Withheld, Shown::Withheld], "{s:?}");
         assert_eq!(total, Shown::Count(4));
     }
 
@@ -381,6 +442,14 @@ mod tests {
         assert!(check_min_count(0).is_err());
         assert_eq!(Shown::Small.text(3), "<3");
         assert_eq!(Shown::Hidden.text(3), "x");
+        assert_eq!(Shown::Withheld.text(3), "..");
+        // "<3" over "<3" and "<3" would say 1 + 1 = 2: withheld.
+        let mut t = CountTable::new();
+        let cells = t.cells([1, 1, 0]);
+        let row = t.cell(2);
+        t.sums_to(&cells, row);
+        let s = t.protect(3);
+        assert!(s[..2].iter().all(|s| *s == Shown::Withheld), "{s:?}");
         assert!(Shown::Hidden.json().is_null());
     }
 
