@@ -674,3 +674,64 @@ fn stats_and_patterns_suppress_small_groups_so_no_total_gives_them_back() {
         .unwrap();
     assert!(!fire.contains(" 1 ") && fire.contains("<3"), "{fire}");
 }
+
+#[test]
+fn places_leave_out_those_on_lone_incidents_and_hide_small_gains() {
+    let dir = Dir::new();
+    let project = small_groups_project(&dir);
+    let p = project.to_str().unwrap();
+    let out = |name: &str| dir.path(name).to_str().unwrap().to_owned();
+    // Suppression off: with more hosts than clusters, places go to the
+    // lone incidents (the project has what the test means it to have).
+    let args = |file: &str, min: &'static str| {
+        vec![
+            "places".to_owned(),
+            p.to_owned(),
+            "--hosts".into(),
+            "4".into(),
+            "--no-area".into(),
+            "--hours".into(),
+            "0-24".into(),
+            "--min-count".into(),
+            min.into(),
+            "--out".into(),
+            out(file),
+            "--json".into(),
+        ]
+    };
+    let a = args("raw.geojson", "1");
+    let o = run_cli_in(dir.root(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_exit(&o, 0);
+    let raw = features(&dir.path("raw.geojson"));
+    assert!(
+        ALONE
+            .iter()
+            .any(|(lon, lat)| raw.iter().any(|f| near(f, *lon, *lat, 300.0))),
+        "without suppression a place sits on a lone incident"
+    );
+    let a = args("pl.geojson", "3");
+    let (o, e) = run(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("left out"), "{e}");
+    let json: Value = serde_json::from_str(&o).unwrap();
+    let places = features(&dir.path("pl.geojson"));
+    assert!(!places.is_empty());
+    for (lon, lat) in ALONE {
+        assert!(
+            !places.iter().any(|f| near(f, lon, lat, 300.0)),
+            "a place marks the lone incident at {lon},{lat}"
+        );
+    }
+    let gains: Vec<Option<u64>> = places
+        .iter()
+        .map(|f| {
+            let c = f["properties"]["covered"].as_f64();
+            assert!(!matches!(c, Some(x) if x > 0.0 && x < 3.0), "{f}");
+            f["properties"]["gain"].as_f64().map(|g| g.round() as u64)
+        })
+        .collect();
+    let covered = json["covered"].as_f64().map(|c| c.round() as u64);
+    // The gains of the places left out are suppressed parts too.
+    let mut all = gains.clone();
+    all.extend(std::iter::repeat_n(None, 4 - gains.len()));
+    assert_table_safe("the places' gains", &all, covered);
+}

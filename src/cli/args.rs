@@ -605,6 +605,11 @@ pub struct PlacesArgs {
     /// Print the coverage summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// A place covering fewer incidents is left out (a fixed one keeps its
+    /// position only); smaller gains are null, with a second one hidden
+    /// where the total would give one back. 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
