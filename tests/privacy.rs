@@ -507,7 +507,10 @@ fn counts_of(v: &Value) -> Vec<Option<u64>> {
 #[track_caller]
 fn assert_table_safe(what: &str, cells: &[Option<u64>], total: Option<u64>) {
     for (i, c) in cells.iter().enumerate() {
-        assert!(!matches!(c, Some(1 | 2)), "{what}[{i}] = {c:?}: a small count is shown");
+        assert!(
+            !matches!(c, Some(1 | 2)),
+            "{what}[{i}] = {c:?}: a small count is shown"
+        );
     }
     let Some(total) = total else {
         return;
@@ -648,9 +651,16 @@ fn stats_and_patterns_suppress_small_groups_so_no_total_gives_them_back() {
         .map(|c| counts_of(&c["months"]))
         .collect();
     for (k, c) in a["categories"].as_array().unwrap().iter().enumerate() {
-        assert_table_safe(&format!("arshjul {}", c["key"]), &rows[k], c["count"].as_u64());
+        assert_table_safe(
+            &format!("arshjul {}", c["key"]),
+            &rows[k],
+            c["count"].as_u64(),
+        );
         if c["count"].is_null() {
-            assert!(c["peak_month"].is_null(), "the peak month of a small group: {c}");
+            assert!(
+                c["peak_month"].is_null(),
+                "the peak month of a small group: {c}"
+            );
         }
     }
     for mo in 0..12 {
@@ -700,7 +710,10 @@ fn places_leave_out_those_on_lone_incidents_and_hide_small_gains() {
         ]
     };
     let a = args("raw.geojson", "1");
-    let o = run_cli_in(dir.root(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run_cli_in(
+        dir.root(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     assert_exit(&o, 0);
     let raw = features(&dir.path("raw.geojson"));
     assert!(

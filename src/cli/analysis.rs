@@ -663,7 +663,9 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         }
     };
     timings.lap("strategic places");
-    if let Some(warning) = export::privacy::check_min_count(args.min_count).map_err(anyhow::Error::msg)? {
+    if let Some(warning) =
+        export::privacy::check_min_count(args.min_count).map_err(anyhow::Error::msg)?
+    {
         eprintln!("{warning}");
     }
     let (suppressed_places, dropped) = suppress_places(&result.places, args.min_count);

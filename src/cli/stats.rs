@@ -205,12 +205,24 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<Outcome> {
     writeln!(out, "\nBy category:")?;
     let max = max_of(&shown.by_category);
     for ((c, _), s) in stats.by_category.iter().zip(&shown.by_category) {
-        writeln!(out, "  {:<18} {:>8}  {}", c.label_sv(), s.text(m), bar(*s, max))?;
+        writeln!(
+            out,
+            "  {:<18} {:>8}  {}",
+            c.label_sv(),
+            s.text(m),
+            bar(*s, max)
+        )?;
     }
     writeln!(out, "\nBy source:")?;
     let max = max_of(&shown.by_source);
     for ((c, _), s) in stats.by_source.iter().zip(&shown.by_source) {
-        writeln!(out, "  {:<18} {:>8}  {}", c.label_sv(), s.text(m), bar(*s, max))?;
+        writeln!(
+            out,
+            "  {:<18} {:>8}  {}",
+            c.label_sv(),
+            s.text(m),
+            bar(*s, max)
+        )?;
     }
     writeln!(out, "\nBy hour of day (local time):")?;
     let max = max_of(&shown.by_hour);

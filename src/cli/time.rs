@@ -15,8 +15,8 @@ use lagesbild::analysis::change::{ChangeClass, ChangeParams, Period, change_map}
 use lagesbild::analysis::time_patterns::{
     PeriodKind, TimePatterns, evening_hours, night_hours, time_patterns,
 };
-use lagesbild::export::privacy::{self, CountTable, Shown};
 use lagesbild::export::change::change_layer;
+use lagesbild::export::privacy::{self, CountTable, Shown};
 use lagesbild::export::{OutputKind, geojson::round_coord};
 use lagesbild::jobs::{CancelToken, Progress as _};
 use lagesbild::model::Category;
@@ -247,7 +247,12 @@ fn write_tables(
     writeln!(out)?;
 
     writeln!(out, "By category")?;
-    for ((k, cat), s) in t.by_category.iter().zip(Category::ALL).zip(&shown.by_category) {
+    for ((k, cat), s) in t
+        .by_category
+        .iter()
+        .zip(Category::ALL)
+        .zip(&shown.by_category)
+    {
         writeln!(
             out,
             "  {:<18} {:>8} {:>8}",
@@ -316,7 +321,13 @@ fn protect_patterns(t: &TimePatterns, min_count: u32) -> ShownPatterns {
         sums_to(&mut tab, &parts, hours[h], &counts, t.by_hour[h]);
     }
     for d in 0..7 {
-        sums_to(&mut tab, &hw[d], days[d], &t.hour_weekday[d], t.by_weekday[d]);
+        sums_to(
+            &mut tab,
+            &hw[d],
+            days[d],
+            &t.hour_weekday[d],
+            t.by_weekday[d],
+        );
     }
     sums_to(&mut tab, &hours, total, &t.by_hour, t.incidents);
     sums_to(&mut tab, &days, total, &t.by_weekday, t.incidents);
@@ -343,7 +354,13 @@ fn protect_patterns(t: &TimePatterns, min_count: u32) -> ShownPatterns {
         t.incidents.saturating_sub(e.count),
     );
     sums_to(&mut tab, &[ev, ni], en, &[e.evening, e.night], e.count);
-    sums_to(&mut tab, &[en, rest], total, &[e.count, t.incidents.saturating_sub(e.count)], t.incidents);
+    sums_to(
+        &mut tab,
+        &[en, rest],
+        total,
+        &[e.count, t.incidents.saturating_sub(e.count)],
+        t.incidents,
+    );
 
     let series_counts: Vec<u64> = t.series.iter().map(|p| p.count).collect();
     let series = tab.cells(series_counts.iter().copied());
@@ -434,7 +451,11 @@ impl ShownPatterns {
             .chain(&self.by_source)
             .chain(std::iter::once(&self.incidents));
         flat.copied().any(Shown::is_suppressed)
-            || self.year_earlier.iter().flatten().any(|s| s.is_suppressed())
+            || self
+                .year_earlier
+                .iter()
+                .flatten()
+                .any(|s| s.is_suppressed())
     }
 
     /// Writes `null` at each suppressed count of the patterns' JSON (and
@@ -461,7 +482,12 @@ impl ShownPatterns {
         put(v, "/incidents".into(), self.incidents, &[]);
         for d in 0..7 {
             for h in 0..24 {
-                put(v, format!("/hour_weekday/{d}/{h}"), self.hour_weekday[d][h], &[]);
+                put(
+                    v,
+                    format!("/hour_weekday/{d}/{h}"),
+                    self.hour_weekday[d][h],
+                    &[],
+                );
             }
             put(v, format!("/by_weekday/{d}"), self.by_weekday[d], &[]);
         }
@@ -484,13 +510,13 @@ impl ShownPatterns {
             put(v, format!("/arshjul/total/{mo}"), self.month_total[mo], &[]);
         }
         for (k, m) in self.months.iter().enumerate() {
-            for mo in 0..12 {
-                put(v, format!("/arshjul/categories/{k}/months/{mo}"), m[mo], &[]);
+            for (mo, s) in m.iter().enumerate() {
+                put(v, format!("/arshjul/categories/{k}/months/{mo}"), *s, &[]);
             }
-            if self.peak_hidden(k, v) {
-                if let Some(x) = v.pointer_mut(&format!("/arshjul/categories/{k}/peak_month")) {
-                    *x = Value::Null;
-                }
+            if self.peak_hidden(k, v)
+                && let Some(x) = v.pointer_mut(&format!("/arshjul/categories/{k}/peak_month"))
+            {
+                *x = Value::Null;
             }
         }
         for (k, s) in self.by_category.iter().enumerate() {

@@ -12,12 +12,14 @@
 //! states a total (or a margin), a total minus the shown cells could give a
 //! suppressed cell back, so each additive relation ("these cells sum to that
 //! total") is checked: assuming a reader who knows this rule (a "<3" cell
-//! holds 1 or 2, a hidden cell at least 3), no suppressed cell may follow
-//! exactly from the shown figures. While one would, the smallest shown
-//! cell of the relation that makes it ambiguous (or else the largest one)
-//! is *secondarily* suppressed ([`Shown::Hidden`], "x" in text), as
-//! statistics offices do; totals stay exact. A relation that cannot be made
-//! safe withholds the whole table. Each relation is checked on its own
+//! holds 1 or 2, a hidden "x" cell 0 or at least 3), no suppressed cell may
+//! follow exactly from the shown figures. While one would, the smallest
+//! shown cell of the relation that makes it ambiguous (or else the largest;
+//! zeros only when no other is left) is *secondarily* suppressed
+//! ([`Shown::Hidden`], "x" in text), as statistics offices do; totals stay
+//! exact. Where nothing is left to hide, the relation's suppressed counts
+//! are withheld ([`Shown::Withheld`], ".."), which says nothing of them.
+//! Each relation is checked on its own
 //! (rows and columns of a cross table one by one, as the offices' hypercube
 //! method does), not by a linear-programming audit of all of them together.
 //! Zeros are shown. `min_count` 1 turns suppression off.
@@ -232,14 +234,17 @@ impl CountTable {
             .position(|line| !line_safe(line, &shown, m))
         {
             let (parts, total) = &self.lines[l];
-            let members: Vec<usize> = parts.iter().chain(std::iter::once(total)).copied().collect();
+            let members: Vec<usize> = parts
+                .iter()
+                .chain(std::iter::once(total))
+                .copied()
+                .collect();
             let open = |shown: &[Shown], big: bool| -> Vec<usize> {
                 let mut c: Vec<usize> = members
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        !self.public[i]
-                            && matches!(shown[i], Shown::Count(n) if (n >= m) == big)
+                        !self.public[i] && matches!(shown[i], Shown::Count(n) if (n >= m) == big)
                     })
                     .collect();
                 c.sort_by_key(|&i| (self.counts[i], i));
@@ -362,7 +367,9 @@ fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> b
             .iter()
             .enumerate()
             .filter(|(k, _)| Some(*k) != skip)
-            .fold(vec![(0, 0)], |acc, (_, &i)| combine(&acc, &domain(shown[i], m), 1))
+            .fold(vec![(0, 0)], |acc, (_, &i)| {
+                combine(&acc, &domain(shown[i], m), 1)
+            })
     };
     let t = domain(shown[*total], m);
     for (k, &i) in parts.iter().enumerate() {
@@ -418,7 +425,10 @@ mod tests {
     #[test]
     fn two_small_cells_protect_each_other_only_when_ambiguous() {
         // 1 + 2 = 3: either could be the 1.
-        assert_eq!(list(&[1, 2, 7]), vec![Shown::Small, Shown::Small, Shown::Count(7)]);
+        assert_eq!(
+            list(&[1, 2, 7]),
+            vec![Shown::Small, Shown::Small, Shown::Count(7)]
+        );
         // 1 + 1 = 2: both must be 1, so a third goes.
         let s = list(&[1, 1, 7, 8]);
         assert_eq!(&s[..2], &[Shown::Small, Shown::Small]);
@@ -460,7 +470,9 @@ mod tests {
         let mut t = CountTable::new();
         let cells: Vec<Vec<usize>> = grid.iter().map(|r| t.cells(r.iter().copied())).collect();
         let rows: Vec<usize> = grid.iter().map(|r| t.cell(r.iter().sum())).collect();
-        let cols: Vec<usize> = (0..3).map(|c| t.cell(grid.iter().map(|r| r[c]).sum())).collect();
+        let cols: Vec<usize> = (0..3)
+            .map(|c| t.cell(grid.iter().map(|r| r[c]).sum()))
+            .collect();
         let all = t.public_cell(grid.iter().flatten().sum());
         for r in 0..3 {
             t.sums_to(&cells[r], rows[r]);
@@ -474,8 +486,8 @@ mod tests {
         let s = t.protect(3);
         assert_eq!(s[cells[1][1]], Shown::Small);
         // Every row and column with a suppressed cell has at least two.
-        for r in 0..3 {
-            let n = cells[r].iter().filter(|&&i| s[i].is_suppressed()).count();
+        for (r, row) in cells.iter().enumerate() {
+            let n = row.iter().filter(|&&i| s[i].is_suppressed()).count();
             assert!(n != 1, "row {r}: {s:?}");
         }
         for c in 0..3 {
