@@ -274,8 +274,11 @@ impl CountTable {
                 }
                 continue;
             }
+            // A few of the smallest are tried (a long series would make
+            // trying every one slow); else the largest goes.
             let pick = candidates
                 .iter()
+                .take(16)
                 .copied()
                 .find(|&i| {
                     let mut trial = shown.clone();
@@ -362,26 +365,30 @@ fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> b
     if parts.len() < 2 {
         return true;
     }
-    let sum = |skip: Option<usize>| -> Set {
-        parts
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| Some(*k) != skip)
-            .fold(vec![(0, 0)], |acc, (_, &i)| {
-                combine(&acc, &domain(shown[i], m), 1)
-            })
-    };
+    // Sums of the parts before and after each one, so that "all but this
+    // one" takes one addition.
+    let doms: Vec<Set> = parts.iter().map(|&i| domain(shown[i], m)).collect();
+    let mut before: Vec<Set> = vec![vec![(0, 0)]];
+    for (k, d) in doms.iter().enumerate() {
+        let next = combine(&before[k], d, 1);
+        before.push(next);
+    }
+    let mut after: Vec<Set> = vec![vec![(0, 0)]; doms.len() + 1];
+    for k in (0..doms.len()).rev() {
+        after[k] = combine(&after[k + 1], &doms[k], 1);
+    }
     let t = domain(shown[*total], m);
     for (k, &i) in parts.iter().enumerate() {
         if !shown[i].is_suppressed() {
             continue;
         }
-        let feasible = intersect(&domain(shown[i], m), &combine(&t, &sum(Some(k)), -1));
+        let others = combine(&before[k], &after[k + 1], 1);
+        let feasible = intersect(&doms[k], &combine(&t, &others, -1));
         if single(&feasible) {
             return false;
         }
     }
-    !(shown[*total].is_suppressed() && single(&intersect(&t, &sum(None))))
+    !(shown[*total].is_suppressed() && single(&intersect(&t, &before[doms.len()])))
 }
 
 /// A list of counts that sum to a stated `total` (a public count), as shown:
