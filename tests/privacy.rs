@@ -468,3 +468,283 @@ fn the_log_is_in_the_state_directory_and_holds_no_incident_data() {
     assert_clean("the log", log.as_bytes());
     assert!(!log.contains("w.csv"), "arguments are not logged: {log}");
 }
+
+/// [`isolated_project`]'s incidents plus one fire at 03:10 reported by a
+/// school in the cluster: groups of 1 (the category fire, the source
+/// school, the hour 03) and 2 (the source police) beside groups of 30 and
+/// more.
+fn small_groups_project(dir: &Dir) -> PathBuf {
+    let mut csv = planted_csv(120);
+    for (i, (lon, lat)) in ALONE.iter().enumerate() {
+        csv.push_str(&format!(
+            "ALONE-{i},{lon},{lat},2025-0{}-10T22:00:00+01:00,vald,polis,,\n",
+            i + 3
+        ));
+    }
+    csv.push_str("FIRE-1,14.5870,56.0515,2025-06-11T03:10:00+02:00,brand,skola,,\n");
+    let path = dir.write("small.csv", csv);
+    let project = dir.path("small.gpkg");
+    let out = run_cli_in(
+        dir.root(),
+        &["import", project.to_str().unwrap(), path.to_str().unwrap()],
+    );
+    assert_exit(&out, 0);
+    project
+}
+
+/// The numbers of a JSON list or object of counts (`None` for `null`).
+fn counts_of(v: &Value) -> Vec<Option<u64>> {
+    match v {
+        Value::Array(a) => a.iter().map(Value::as_u64).collect(),
+        Value::Object(o) => o.values().map(Value::as_u64).collect(),
+        other => panic!("not a table of counts: {other}"),
+    }
+}
+
+/// A reader's attack on one table that sums to `total`: no count of 1 or
+/// 2 is shown, and the total less the shown counts neither gives one
+/// suppressed count back (one suppressed cell) nor a hidden sum of 1 or 2.
+#[track_caller]
+fn assert_table_safe(what: &str, cells: &[Option<u64>], total: Option<u64>) {
+    for (i, c) in cells.iter().enumerate() {
+        assert!(
+            !matches!(c, Some(1 | 2)),
+            "{what}[{i}] = {c:?}: a small count is shown"
+        );
+    }
+    let Some(total) = total else {
+        return;
+    };
+    let shown: u64 = cells.iter().flatten().sum();
+    let hidden = cells.iter().filter(|c| c.is_none()).count();
+    let rest = total - shown;
+    assert!(
+        hidden != 1 || rest == 0 && cells.len() == 1,
+        "{what}: {total} less the shown counts gives the one suppressed cell: {rest}"
+    );
+    assert!(
+        !matches!(rest, 1 | 2) || hidden == 0,
+        "{what}: {total} less the shown counts leaves {rest} in {hidden} cells"
+    );
+    if hidden > 0 {
+        assert!(
+            rest != hidden as u64,
+            "{what}: {rest} left over {hidden} suppressed cells: each is 1"
+        );
+    }
+}
+
+#[test]
+fn stats_and_patterns_suppress_small_groups_so_no_total_gives_them_back() {
+    let dir = Dir::new();
+    let project = small_groups_project(&dir);
+    let p = project.to_str().unwrap();
+
+    // With suppression off the small groups are there (the project has
+    // what the test means it to have), and a warning says so.
+    let out = run_cli_in(dir.root(), &["stats", p, "--json", "--min-count", "1"]);
+    assert_exit(&out, 0);
+    let (o, e) = text(&out);
+    assert!(e.contains("may identify single incidents"), "{e}");
+    let raw: Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(raw["total"], 123);
+    assert_eq!(raw["by_category"]["brand"], 1);
+    assert_eq!(raw["by_source"]["polis"], 2);
+    assert_eq!(raw["by_source"]["skola"], 1);
+    assert_eq!(raw["by_hour"][3], 1);
+
+    // stats --json: every table checked against the total.
+    let (o, _) = run(&dir, &["stats", p, "--json"]);
+    let s: Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(s["min_count"], 3);
+    let total = s["total"].as_u64();
+    assert_eq!(total, Some(123), "the total of 123 is no small group");
+    for table in ["by_category", "by_source", "by_hour", "by_weekday"] {
+        assert_table_safe(table, &counts_of(&s[table]), total);
+    }
+    assert!(s["by_category"]["brand"].is_null());
+    assert!(s["by_source"]["polis"].is_null() && s["by_source"]["skola"].is_null());
+    assert!(s["by_hour"][3].is_null());
+    let listed = s["suppressed"]["by_source"].as_array().unwrap();
+    assert!(listed.contains(&Value::from("polis")), "{listed:?}");
+    // Evenings and nights are a total of their hours (and the day's hours
+    // of the rest).
+    let hours = counts_of(&s["by_hour"]);
+    let night = |h: usize| !(6..18).contains(&h);
+    let en = s["evening_night"].as_u64();
+    let en_hours: Vec<Option<u64>> = (0..24).filter(|&h| night(h)).map(|h| hours[h]).collect();
+    let day_hours: Vec<Option<u64>> = (0..24).filter(|&h| !night(h)).map(|h| hours[h]).collect();
+    assert_table_safe("evening and night hours", &en_hours, en);
+    assert_table_safe("day hours", &day_hours, en.map(|n| 123 - n));
+    if en.is_none() {
+        assert!(s["evening_night_share"].is_null());
+    }
+
+    // stats as text: "<3" where the JSON has a suppressed small count.
+    let (o, _) = run(&dir, &["stats", p]);
+    let line = |prefix: &str| {
+        o.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?}: {o}"))
+            .to_owned()
+    };
+    assert!(line("Brand").contains("<3"), "{o}");
+    assert!(line("Polis").contains("<3"), "{o}");
+    assert!(line("03–04").contains("<3"), "{o}");
+    assert!(o.contains("<3: 1 to 2 incidents"), "the legend: {o}");
+
+    // patterns --json: the hour × weekday table with its margins, the
+    // series, the årshjul and the category and source counts.
+    let (o, _) = run(&dir, &["patterns", p, "--no-area", "--json"]);
+    let t: Value = serde_json::from_str(&o).unwrap();
+    let n = t["incidents"].as_u64();
+    assert_eq!(n, Some(123));
+    let hw: Vec<Vec<Option<u64>>> = t["hour_weekday"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(counts_of)
+        .collect();
+    let by_hour = counts_of(&t["by_hour"]);
+    let by_weekday = counts_of(&t["by_weekday"]);
+    for d in 0..7 {
+        assert_table_safe(&format!("hour_weekday[{d}]"), &hw[d], by_weekday[d]);
+    }
+    for h in 0..24 {
+        let col: Vec<Option<u64>> = (0..7).map(|d| hw[d][h]).collect();
+        assert_table_safe(&format!("hour {h}"), &col, by_hour[h]);
+    }
+    assert_table_safe("by_hour", &by_hour, n);
+    assert_table_safe("by_weekday", &by_weekday, n);
+    let series: Vec<Option<u64>> = t["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_u64())
+        .collect();
+    assert_table_safe("series", &series, n);
+    for p in t["series"].as_array().unwrap() {
+        assert!(!matches!(p["year_earlier"].as_u64(), Some(1 | 2)), "{p}");
+    }
+    let cats = |key: &str| -> Vec<Option<u64>> {
+        t[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["count"].as_u64())
+            .collect()
+    };
+    assert_table_safe("by_category", &cats("by_category"), n);
+    assert_table_safe("by_source", &cats("by_source"), n);
+    for k in t["by_category"].as_array().unwrap() {
+        if k["count"].is_null() {
+            assert!(k["share"].is_null(), "a share gives the count back: {k}");
+        }
+    }
+    let a = &t["arshjul"];
+    let month_totals = counts_of(&a["total"]);
+    assert_table_safe("arshjul months", &month_totals, n);
+    let rows: Vec<Vec<Option<u64>>> = a["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| counts_of(&c["months"]))
+        .collect();
+    for (k, c) in a["categories"].as_array().unwrap().iter().enumerate() {
+        assert_table_safe(
+            &format!("arshjul {}", c["key"]),
+            &rows[k],
+            c["count"].as_u64(),
+        );
+        if c["count"].is_null() {
+            assert!(
+                c["peak_month"].is_null(),
+                "the peak month of a small group: {c}"
+            );
+        }
+    }
+    for mo in 0..12 {
+        let col: Vec<Option<u64>> = rows.iter().map(|r| r[mo]).collect();
+        assert_table_safe(&format!("arshjul month {mo}"), &col, month_totals[mo]);
+    }
+    let e = &t["evening_night"];
+    for key in ["count", "evening", "night"] {
+        assert!(!matches!(e[key].as_u64(), Some(1 | 2)), "evening_night {e}");
+    }
+    assert!(
+        !t["suppressed"].as_array().unwrap().is_empty(),
+        "the suppressed counts are listed"
+    );
+    // patterns as text.
+    let (o, _) = run(&dir, &["patterns", p, "--no-area"]);
+    assert!(o.contains("<3"), "{o}");
+    let fire = o
+        .lines()
+        .find(|l| l.trim_start().starts_with("Fire"))
+        .unwrap();
+    assert!(!fire.contains(" 1 ") && fire.contains("<3"), "{fire}");
+}
+
+#[test]
+fn places_leave_out_those_on_lone_incidents_and_hide_small_gains() {
+    let dir = Dir::new();
+    let project = small_groups_project(&dir);
+    let p = project.to_str().unwrap();
+    let out = |name: &str| dir.path(name).to_str().unwrap().to_owned();
+    // Suppression off: with more hosts than clusters, places go to the
+    // lone incidents (the project has what the test means it to have).
+    let args = |file: &str, min: &'static str| {
+        vec![
+            "places".to_owned(),
+            p.to_owned(),
+            "--hosts".into(),
+            "4".into(),
+            "--no-area".into(),
+            "--hours".into(),
+            "0-24".into(),
+            "--min-count".into(),
+            min.into(),
+            "--out".into(),
+            out(file),
+            "--json".into(),
+        ]
+    };
+    let a = args("raw.geojson", "1");
+    let o = run_cli_in(
+        dir.root(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_exit(&o, 0);
+    let raw = features(&dir.path("raw.geojson"));
+    assert!(
+        ALONE
+            .iter()
+            .any(|(lon, lat)| raw.iter().any(|f| near(f, *lon, *lat, 300.0))),
+        "without suppression a place sits on a lone incident"
+    );
+    let a = args("pl.geojson", "3");
+    let (o, e) = run(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("left out"), "{e}");
+    let json: Value = serde_json::from_str(&o).unwrap();
+    let places = features(&dir.path("pl.geojson"));
+    assert!(!places.is_empty());
+    for (lon, lat) in ALONE {
+        assert!(
+            !places.iter().any(|f| near(f, lon, lat, 300.0)),
+            "a place marks the lone incident at {lon},{lat}"
+        );
+    }
+    let gains: Vec<Option<u64>> = places
+        .iter()
+        .map(|f| {
+            let c = f["properties"]["covered"].as_f64();
+            assert!(!matches!(c, Some(x) if x > 0.0 && x < 3.0), "{f}");
+            f["properties"]["gain"].as_f64().map(|g| g.round() as u64)
+        })
+        .collect();
+    let covered = json["covered"].as_f64().map(|c| c.round() as u64);
+    // The gains of the places left out are suppressed parts too.
+    let mut all = gains.clone();
+    all.extend(std::iter::repeat_n(None, 4 - gains.len()));
+    assert_table_safe("the places' gains", &all, covered);
+}

@@ -333,11 +333,19 @@ fn hundred_thousand_character_fields_import_or_are_refused_briefly() {
     let file = dir.write("long.json", &polisen);
     let before = std::fs::read(&project).unwrap();
     let result = import_watched(&project, &file, ImportOptions::default());
-    // Known gap: the Police reader's own import path does not cut long
-    // reasons yet, so only "no panic, no hang, project unchanged" is checked.
-    if !matches!(&result, Ok(r) if r.imported > 0) {
-        assert_eq!(std::fs::read(&project).unwrap(), before);
-    }
+    assert_clear(&project, &file, &before, &result);
+    let report = result.unwrap();
+    assert_eq!(report.imported, 0);
+    assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+    // Cut to 300 characters like the CSV reasons, saying how long it was.
+    let reason = &report.rejected[0].reason;
+    assert!(
+        reason.chars().count() < 360 && reason.contains("reason cut short"),
+        "{} characters: {}",
+        reason.chars().count(),
+        reason.chars().take(80).collect::<String>()
+    );
+    assert_eq!(std::fs::read(&project).unwrap(), before);
 }
 
 #[test]

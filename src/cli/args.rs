@@ -478,6 +478,10 @@ pub struct StatsArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Counts from 1 up to below this are shown as "<N" (JSON: null), with
+    /// a second count hidden where a total would give one back; 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 /// Filters shared by every command that reads incidents. Local Swedish time.
@@ -610,6 +614,11 @@ pub struct PlacesArgs {
     /// Print the coverage summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// A place covering fewer incidents is left out (a fixed one keeps its
+    /// position only); smaller gains are null, with a second one hidden
+    /// where the total would give one back. 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -641,6 +650,10 @@ pub struct PatternsArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Counts from 1 up to below this are shown as "<N" (JSON: null), with
+    /// a second count hidden where a total would give one back; 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]

@@ -12,8 +12,11 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use lagesbild::analysis::change::{ChangeClass, ChangeParams, Period, change_map};
-use lagesbild::analysis::time_patterns::{PeriodKind, TimePatterns, time_patterns};
+use lagesbild::analysis::time_patterns::{
+    PeriodKind, TimePatterns, evening_hours, night_hours, time_patterns,
+};
 use lagesbild::export::change::change_layer;
+use lagesbild::export::privacy::{self, CountTable, Shown};
 use lagesbild::export::{OutputKind, geojson::round_coord};
 use lagesbild::jobs::{CancelToken, Progress as _};
 use lagesbild::model::Category;
@@ -42,6 +45,10 @@ pub fn run_patterns(args: PatternsArgs) -> anyhow::Result<Outcome> {
         PeriodArg::Month => PeriodKind::Month,
     };
     let json_out = args.json;
+    let min_count = args.min_count;
+    if let Some(warning) = privacy::check_min_count(min_count).map_err(anyhow::Error::msg)? {
+        eprintln!("{warning}");
+    }
     // The shared loader reads an analysis command's input; patterns writes
     // no file, so its output path stays empty.
     let input = AnalysisInput {
@@ -60,10 +67,14 @@ pub fn run_patterns(args: PatternsArgs) -> anyhow::Result<Outcome> {
     let t = time_patterns(&loaded, by);
     timings.lap("time patterns");
     print_outside(t.outside_area as usize);
+    let shown = protect_patterns(&t, min_count);
     let mut out = std::io::stdout().lock();
     if json_out {
         let mut value = serde_json::to_value(&t)?;
+        let suppressed = shown.blank(&mut value);
         if let Value::Object(map) = &mut value {
+            map.insert("min_count".into(), json!(min_count));
+            map.insert("suppressed".into(), json!(suppressed));
             let mut head = serde_json::Map::new();
             head.insert("project".into(), json!(input.project));
             head.insert("name".into(), json!(loaded.name));
@@ -80,7 +91,14 @@ pub fn run_patterns(args: PatternsArgs) -> anyhow::Result<Outcome> {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(Outcome::Success);
     }
-    write_tables(&mut out, &t, &filter.describe(), loaded.synthetic)?;
+    write_tables(
+        &mut out,
+        &t,
+        &shown,
+        min_count,
+        &filter.describe(),
+        loaded.synthetic,
+    )?;
     Ok(Outcome::Success)
 }
 
@@ -91,6 +109,8 @@ fn pct(share: f64) -> String {
 fn write_tables(
     out: &mut impl std::io::Write,
     t: &TimePatterns,
+    shown: &ShownPatterns,
+    m: u32,
     filter: &str,
     synthetic: bool,
 ) -> anyhow::Result<()> {
@@ -100,7 +120,7 @@ fn write_tables(
     writeln!(
         out,
         "Time patterns of {} incidents ({filter}), {range}, local time (Europe/Stockholm){}",
-        t.incidents,
+        shown.incidents.text(m),
         if synthetic {
             " [synthetic demo data]"
         } else {
@@ -117,28 +137,30 @@ fn write_tables(
     for h in 0..24 {
         write!(out, "  {h:02}  ")?;
         for d in 0..7 {
-            write!(out, " {:>6}", t.hour_weekday[d][h])?;
+            write!(out, " {:>6}", shown.hour_weekday[d][h].text(m))?;
         }
-        writeln!(out, " {:>7}", t.by_hour[h])?;
+        writeln!(out, " {:>7}", shown.by_hour[h].text(m))?;
     }
     write!(out, "  all ")?;
-    for n in t.by_weekday {
-        write!(out, " {n:>6}")?;
+    for n in shown.by_weekday {
+        write!(out, " {:>6}", n.text(m))?;
     }
-    writeln!(out, " {:>7}", t.incidents)?;
+    writeln!(out, " {:>7}", shown.incidents.text(m))?;
     writeln!(out)?;
 
     let e = &t.evening_night;
+    let [en, ev, ni] = shown.evening_night;
+    let with_share = |s: Shown, share: f64| match s.share(share) {
+        Some(share) => format!("{} ({})", s.text(m), pct(share)),
+        None => s.text(m),
+    };
     writeln!(
         out,
-        "Evenings and nights ({}): {} ({}); evening 18-22: {} ({}), night 22-6: {} ({})",
+        "Evenings and nights ({}): {}; evening 18-22: {}, night 22-6: {}",
         e.hours,
-        e.count,
-        pct(e.share),
-        e.evening,
-        pct(e.evening_share),
-        e.night,
-        pct(e.night_share)
+        with_share(en, e.share),
+        with_share(ev, e.evening_share),
+        with_share(ni, e.night_share),
     )?;
     writeln!(out)?;
 
@@ -153,12 +175,13 @@ fn write_tables(
         "  {:<9} {:>5} {:>7} {:>12} {:>7}",
         "period", "days", "count", "year before", "trend"
     )?;
-    for p in &t.series {
-        let earlier = match (p.year_earlier, p.year_earlier_days) {
+    for (i, p) in t.series.iter().enumerate() {
+        let earlier_shown = shown.year_earlier[i].map(|s| s.text(m));
+        let earlier = match (earlier_shown, p.year_earlier_days) {
             (Some(n), Some(d)) if d < (p.end - p.start).num_days() as u32 + 1 => {
                 format!("{n} ({d} d)")
             }
-            (Some(n), _) => n.to_string(),
+            (Some(n), _) => n,
             _ => "–".to_owned(),
         };
         let trend = p
@@ -167,7 +190,11 @@ fn write_tables(
         writeln!(
             out,
             "  {:<9} {:>5} {:>7} {:>12} {:>7}",
-            p.label, p.days, p.count, earlier, trend
+            p.label,
+            p.days,
+            shown.series[i].text(m),
+            earlier,
+            trend
         )?;
     }
     match &t.trend {
@@ -186,23 +213,32 @@ fn write_tables(
 
     writeln!(out, "Årshjul (incidents per calendar month)")?;
     write!(out, "  {:<18}", "category")?;
-    for m in MONTHS {
-        write!(out, " {m:>5}")?;
+    for mo in MONTHS {
+        write!(out, " {mo:>5}")?;
     }
     writeln!(out, " {:>6}  peak", "all")?;
-    for (c, cat) in t.arshjul.categories.iter().zip(Category::ALL) {
+    for (k, (c, cat)) in t.arshjul.categories.iter().zip(Category::ALL).enumerate() {
         if c.count == 0 {
             continue;
         }
         write!(out, "  {:<18}", cat.label_en())?;
-        for n in c.months {
-            write!(out, " {n:>5}")?;
+        for n in shown.months[k] {
+            write!(out, " {:>5}", n.text(m))?;
         }
         let peak = c
             .peak_month
-            .map_or("–", |m| MONTHS[usize::from(m).saturating_sub(1).min(11)]);
-        writeln!(out, " {:>6}  {peak}", c.count)?;
+            .map(|p| usize::from(p).saturating_sub(1).min(11))
+            .filter(|&p| {
+                !shown.by_category[k].is_suppressed() && !shown.months[k][p].is_suppressed()
+            })
+            .map_or("–", |p| MONTHS[p]);
+        writeln!(out, " {:>6}  {peak}", shown.by_category[k].text(m))?;
     }
+    write!(out, "  {:<18}", "all")?;
+    for n in shown.month_total {
+        write!(out, " {:>5}", n.text(m))?;
+    }
+    writeln!(out, " {:>6}", shown.incidents.text(m))?;
     write!(out, "  {:<18}", "days covered")?;
     for d in t.arshjul.month_days {
         write!(out, " {d:>5}")?;
@@ -211,26 +247,299 @@ fn write_tables(
     writeln!(out)?;
 
     writeln!(out, "By category")?;
-    for (k, cat) in t.by_category.iter().zip(Category::ALL) {
+    for ((k, cat), s) in t
+        .by_category
+        .iter()
+        .zip(Category::ALL)
+        .zip(&shown.by_category)
+    {
         writeln!(
             out,
             "  {:<18} {:>8} {:>8}",
             cat.label_en(),
-            k.count,
-            pct(k.share)
+            s.text(m),
+            s.share(k.share).map_or_else(String::new, pct)
         )?;
     }
     writeln!(out, "By source")?;
-    for (k, src) in t.by_source.iter().zip(Source::ALL) {
+    for ((k, src), s) in t.by_source.iter().zip(Source::ALL).zip(&shown.by_source) {
         writeln!(
             out,
             "  {:<18} {:>8} {:>8}",
             src.label_en(),
-            k.count,
-            pct(k.share)
+            s.text(m),
+            s.share(k.share).map_or_else(String::new, pct)
         )?;
     }
+    if shown.any_suppressed() {
+        writeln!(out)?;
+        writeln!(out, "{}", privacy::legend(m))?;
+    }
     Ok(())
+}
+
+/// The counts of [`TimePatterns`] as shown with small counts suppressed,
+/// all protected together: the hour × weekday table with its margins, the
+/// evening/night counts (parts of the hours), the series, the årshjul
+/// (category × month with margins; its category totals are the
+/// by-category counts) and the by-source counts, all summing to the total.
+struct ShownPatterns {
+    incidents: Shown,
+    hour_weekday: [[Shown; 24]; 7],
+    by_hour: [Shown; 24],
+    by_weekday: [Shown; 7],
+    /// count, evening, night.
+    evening_night: [Shown; 3],
+    series: Vec<Shown>,
+    /// A year earlier: the shown count of that series period.
+    year_earlier: Vec<Option<Shown>>,
+    month_total: [Shown; 12],
+    months: Vec<[Shown; 12]>,
+    by_category: Vec<Shown>,
+    by_source: Vec<Shown>,
+}
+
+fn protect_patterns(t: &TimePatterns, min_count: u32) -> ShownPatterns {
+    let mut tab = CountTable::new();
+    let total = tab.public_cell(t.incidents);
+    let sums_to = |tab: &mut CountTable, parts: &[usize], whole: usize, counts: &[u64], n: u64| {
+        // Only relations that hold go in (a false one would mislead the check).
+        if counts.iter().sum::<u64>() == n {
+            tab.sums_to(parts, whole);
+        }
+    };
+    let hw: Vec<Vec<usize>> = t
+        .hour_weekday
+        .iter()
+        .map(|d| tab.cells(d.iter().copied()))
+        .collect();
+    let hours = tab.cells(t.by_hour);
+    let days = tab.cells(t.by_weekday);
+    for h in 0..24 {
+        let parts: Vec<usize> = (0..7).map(|d| hw[d][h]).collect();
+        let counts: Vec<u64> = (0..7).map(|d| t.hour_weekday[d][h]).collect();
+        sums_to(&mut tab, &parts, hours[h], &counts, t.by_hour[h]);
+    }
+    for d in 0..7 {
+        sums_to(
+            &mut tab,
+            &hw[d],
+            days[d],
+            &t.hour_weekday[d],
+            t.by_weekday[d],
+        );
+    }
+    sums_to(&mut tab, &hours, total, &t.by_hour, t.incidents);
+    sums_to(&mut tab, &days, total, &t.by_weekday, t.incidents);
+
+    let e = &t.evening_night;
+    let [en, ev, ni] = [e.count, e.evening, e.night].map(|n| tab.cell(n));
+    let rest = tab.cell(t.incidents.saturating_sub(e.count));
+    let hour_part = |tab: &mut CountTable, keep: &dyn Fn(u8) -> bool, whole: usize, n: u64| {
+        let hs: Vec<usize> = (0..24u8).filter(|h| keep(*h)).map(usize::from).collect();
+        let counts: Vec<u64> = hs.iter().map(|&h| t.by_hour[h]).collect();
+        if counts.iter().sum::<u64>() == n {
+            let parts: Vec<usize> = hs.iter().map(|&h| hours[h]).collect();
+            tab.sums_to(&parts, whole);
+        }
+    };
+    let evening = evening_hours();
+    let night = night_hours();
+    hour_part(&mut tab, &|h| evening.contains(h), ev, e.evening);
+    hour_part(&mut tab, &|h| night.contains(h), ni, e.night);
+    hour_part(
+        &mut tab,
+        &|h| !evening.contains(h) && !night.contains(h),
+        rest,
+        t.incidents.saturating_sub(e.count),
+    );
+    sums_to(&mut tab, &[ev, ni], en, &[e.evening, e.night], e.count);
+    sums_to(
+        &mut tab,
+        &[en, rest],
+        total,
+        &[e.count, t.incidents.saturating_sub(e.count)],
+        t.incidents,
+    );
+
+    let series_counts: Vec<u64> = t.series.iter().map(|p| p.count).collect();
+    let series = tab.cells(series_counts.iter().copied());
+    sums_to(&mut tab, &series, total, &series_counts, t.incidents);
+
+    let a = &t.arshjul;
+    let month_total = tab.cells(a.total);
+    let months: Vec<Vec<usize>> = a.categories.iter().map(|c| tab.cells(c.months)).collect();
+    // The årshjul's category totals are the by-category counts: one cell each.
+    let cats: Vec<usize> = a
+        .categories
+        .iter()
+        .zip(&t.by_category)
+        .map(|(c, k)| {
+            if c.count == k.count {
+                tab.cell(c.count)
+            } else {
+                tab.cell(k.count)
+            }
+        })
+        .collect();
+    for (k, c) in a.categories.iter().enumerate() {
+        sums_to(&mut tab, &months[k], cats[k], &c.months, c.count);
+    }
+    for mo in 0..12 {
+        let parts: Vec<usize> = months.iter().map(|m| m[mo]).collect();
+        let counts: Vec<u64> = a.categories.iter().map(|c| c.months[mo]).collect();
+        sums_to(&mut tab, &parts, month_total[mo], &counts, a.total[mo]);
+    }
+    sums_to(&mut tab, &month_total, total, &a.total, t.incidents);
+    let cat_counts: Vec<u64> = t.by_category.iter().map(|k| k.count).collect();
+    sums_to(&mut tab, &cats, total, &cat_counts, t.incidents);
+    let src_counts: Vec<u64> = t.by_source.iter().map(|k| k.count).collect();
+    let srcs = tab.cells(src_counts.iter().copied());
+    sums_to(&mut tab, &srcs, total, &src_counts, t.incidents);
+
+    let s = tab.protect(min_count);
+    let index: std::collections::HashMap<chrono::NaiveDate, usize> = t
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.start, i))
+        .collect();
+    ShownPatterns {
+        incidents: s[total],
+        hour_weekday: std::array::from_fn(|d| std::array::from_fn(|h| s[hw[d][h]])),
+        by_hour: std::array::from_fn(|h| s[hours[h]]),
+        by_weekday: std::array::from_fn(|d| s[days[d]]),
+        evening_night: [s[en], s[ev], s[ni]],
+        series: series.iter().map(|&i| s[i]).collect(),
+        year_earlier: t
+            .series
+            .iter()
+            .map(|p| {
+                p.year_earlier.map(|n| {
+                    match t.by.year_earlier(p.start).and_then(|d| index.get(&d)) {
+                        Some(&j) => s[series[j]],
+                        // Not a period of the series: suppressed on its own.
+                        None if n > 0 && n < u64::from(min_count) => Shown::Small,
+                        None => Shown::Count(n),
+                    }
+                })
+            })
+            .collect(),
+        month_total: std::array::from_fn(|mo| s[month_total[mo]]),
+        months: months
+            .iter()
+            .map(|m| std::array::from_fn(|mo| s[m[mo]]))
+            .collect(),
+        by_category: cats.iter().map(|&i| s[i]).collect(),
+        by_source: srcs.iter().map(|&i| s[i]).collect(),
+    }
+}
+
+impl ShownPatterns {
+    fn any_suppressed(&self) -> bool {
+        let flat = self
+            .hour_weekday
+            .iter()
+            .flatten()
+            .chain(&self.by_hour)
+            .chain(&self.by_weekday)
+            .chain(&self.evening_night)
+            .chain(&self.series)
+            .chain(&self.month_total)
+            .chain(self.months.iter().flatten())
+            .chain(&self.by_category)
+            .chain(&self.by_source)
+            .chain(std::iter::once(&self.incidents));
+        flat.copied().any(Shown::is_suppressed)
+            || self
+                .year_earlier
+                .iter()
+                .flatten()
+                .any(|s| s.is_suppressed())
+    }
+
+    /// Writes `null` at each suppressed count of the patterns' JSON (and
+    /// at the shares and peak months that would give one back); returns
+    /// the JSON pointers (RFC 6901) written, for its `"suppressed"` list.
+    fn blank(&self, v: &mut Value) -> Vec<String> {
+        let mut done = Vec::new();
+        let mut put = |v: &mut Value, ptr: String, s: Shown, also: &[&str]| {
+            if !s.is_suppressed() {
+                return;
+            }
+            if let Some(x) = v.pointer_mut(&ptr) {
+                *x = Value::Null;
+                done.push(ptr.clone());
+            }
+            if let Some((parent, _)) = ptr.rsplit_once('/') {
+                for key in also {
+                    if let Some(x) = v.pointer_mut(&format!("{parent}/{key}")) {
+                        *x = Value::Null;
+                    }
+                }
+            }
+        };
+        put(v, "/incidents".into(), self.incidents, &[]);
+        for d in 0..7 {
+            for h in 0..24 {
+                put(
+                    v,
+                    format!("/hour_weekday/{d}/{h}"),
+                    self.hour_weekday[d][h],
+                    &[],
+                );
+            }
+            put(v, format!("/by_weekday/{d}"), self.by_weekday[d], &[]);
+        }
+        for h in 0..24 {
+            put(v, format!("/by_hour/{h}"), self.by_hour[h], &[]);
+        }
+        let [en, ev, ni] = self.evening_night;
+        put(v, "/evening_night/count".into(), en, &["share"]);
+        put(v, "/evening_night/evening".into(), ev, &["evening_share"]);
+        put(v, "/evening_night/night".into(), ni, &["night_share"]);
+        for (i, s) in self.series.iter().enumerate() {
+            put(v, format!("/series/{i}/count"), *s, &[]);
+        }
+        for (i, s) in self.year_earlier.iter().enumerate() {
+            if let Some(s) = s {
+                put(v, format!("/series/{i}/year_earlier"), *s, &[]);
+            }
+        }
+        for mo in 0..12 {
+            put(v, format!("/arshjul/total/{mo}"), self.month_total[mo], &[]);
+        }
+        for (k, m) in self.months.iter().enumerate() {
+            for (mo, s) in m.iter().enumerate() {
+                put(v, format!("/arshjul/categories/{k}/months/{mo}"), *s, &[]);
+            }
+            if self.peak_hidden(k, v)
+                && let Some(x) = v.pointer_mut(&format!("/arshjul/categories/{k}/peak_month"))
+            {
+                *x = Value::Null;
+            }
+        }
+        for (k, s) in self.by_category.iter().enumerate() {
+            put(v, format!("/arshjul/categories/{k}/count"), *s, &[]);
+            put(v, format!("/by_category/{k}/count"), *s, &["share"]);
+        }
+        for (k, s) in self.by_source.iter().enumerate() {
+            put(v, format!("/by_source/{k}/count"), *s, &["share"]);
+        }
+        done
+    }
+
+    /// A category's peak month is left out when its count, or the peak
+    /// month's count, is suppressed (it would say when a lone incident was).
+    fn peak_hidden(&self, k: usize, v: &Value) -> bool {
+        let peak = v
+            .pointer(&format!("/arshjul/categories/{k}/peak_month"))
+            .and_then(Value::as_u64);
+        self.by_category[k].is_suppressed()
+            || peak.is_some_and(|p| {
+                self.months[k][(p as usize).saturating_sub(1).min(11)].is_suppressed()
+            })
+    }
 }
 
 /// `lagesbild change`.

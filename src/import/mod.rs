@@ -490,7 +490,7 @@ const MAX_REASON_CHARS: usize = 300;
 
 /// A reason cut to [`MAX_REASON_CHARS`] (a 100,000-character value quoted in
 /// it makes no clearer message), saying how long it was.
-fn short_reason(reason: String) -> String {
+pub(crate) fn short_reason(reason: String) -> String {
     let chars = reason.chars().count();
     if chars <= MAX_REASON_CHARS {
         return reason;

@@ -769,7 +769,12 @@ pub fn read_batch(
             Ok(PolisenItem::Event(incident)) => batch.events.push(ParsedRow { line, incident }),
             Ok(PolisenItem::Summary(s)) => batch.summaries.push(s),
             Ok(PolisenItem::Elsewhere) => {}
-            Err(e) => batch.rejected.push(e),
+            // Cut like the CSV and GeoJSON readers' reasons: a value of
+            // 100,000 characters quoted in one makes no clearer message.
+            Err(mut e) => {
+                e.reason = super::short_reason(e.reason);
+                batch.rejected.push(e);
+            }
         }
     }
     if reader.outside.mostly_outside() {

@@ -140,7 +140,8 @@ impl LagesbildApp {
             self.overlays.style_job = None;
             if let Err(err) = done {
                 let lang = self.state.language;
-                self.message = Some(format!("{}: {err:#}", tr(lang, Key::ShapeLayerFailed)));
+                let err = crate::gui::store_text::error_text(lang, &err);
+                self.message = Some(format!("{}: {err}", tr(lang, Key::ShapeLayerFailed)));
             }
         }
         if !self.overlays.styles_changed || self.overlays.style_job.is_some() {

@@ -351,7 +351,8 @@ impl LagesbildApp {
                     } else {
                         ptext::tr(lang, T::ViewReadFailed)
                     };
-                    self.present.note = Some(format!("{what}: {e:#}"));
+                    let e = crate::gui::store_text::error_text(lang, &e);
+                    self.present.note = Some(format!("{what}: {e}"));
                 }
             }
         }

@@ -271,7 +271,11 @@ impl FollowPanel {
                     self.form = MeasureForm::default();
                     self.drawn = None;
                 }
-                Err(e) => self.message = Some(format!("{e:#}")),
+                // "Locked" in Swedish, like the incident editor (the panel's
+                // other messages here are Swedish too).
+                Err(e) => {
+                    self.message = Some(crate::gui::store_text::error_text(Language::Swedish, &e))
+                }
             }
         }
         if let Some((name, task)) = &self.evaluating

@@ -520,7 +520,7 @@ impl PlanState {
                     if let Some((edit, step)) = sent {
                         self.history.restore(edit, step);
                     }
-                    self.message = Some(format!("{e:#}"));
+                    self.message = Some(crate::gui::store_text::error_text(self.week.lang(), &e));
                     self.queue.clear();
                     self.reread = true;
                 }

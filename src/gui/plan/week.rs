@@ -100,6 +100,11 @@ impl Default for WeekState {
 }
 
 impl WeekState {
+    /// The language the week window was last shown in (Swedish until then).
+    pub(crate) fn lang(&self) -> Language {
+        self.lang
+    }
+
     /// True while the history and slots are being prepared.
     pub fn is_computing(&self) -> bool {
         self.is_preparing() || self.save_pending || self.save_task.is_some()
@@ -290,7 +295,8 @@ impl PlanState {
         {
             w.save_task = None;
             if let Err(e) = result {
-                w.error = Some(format!("{e:#}"));
+                // "Locked" in the window's language, like the incident editor.
+                w.error = Some(crate::gui::store_text::error_text(w.lang, &e));
             }
         }
         if w.save_pending
