@@ -91,7 +91,7 @@ echo "desktop entry: valid"
 if [ "$lintian" -eq 1 ]; then
   step "lintian"
   # Errors fail the check; warnings are printed.
-  lintian --no-tag-display-limit "$deb" | tee "$target_dir/debian/lintian.txt" || true
+  lintian --tag-display-limit 0 "$deb" | tee "$target_dir/debian/lintian.txt" || true
   if grep -q '^E:' "$target_dir/debian/lintian.txt"; then
     fail "lintian reports errors (see $target_dir/debian/lintian.txt)"
   fi
