@@ -28,6 +28,8 @@ mod gui_follow;
 #[cfg(feature = "gui")]
 mod gui_heatgui;
 #[cfg(feature = "gui")]
+mod gui_import_gpkg;
+#[cfg(feature = "gui")]
 mod gui_import_report;
 #[cfg(feature = "gui")]
 mod gui_layers;

@@ -17,6 +17,7 @@
 //! | `app/present.rs` | saved views and presentation mode (F5) |
 //! | `app/plan.rs` | the patrol plan window and map tools |
 //! | `app/db.rs` | "Anslut till databas" and the live refresh |
+//! | `app/import_gpkg.rs` | a foreign GeoPackage's point layer offered as incidents |
 
 use std::path::PathBuf;
 
@@ -38,6 +39,7 @@ mod draw;
 mod edit;
 mod export_image;
 mod frame;
+mod import_gpkg;
 mod overlays;
 mod plan;
 mod present;
@@ -129,6 +131,9 @@ pub struct LagesbildApp {
     connect: Option<crate::gui::db::ConnectDialog>,
     /// Other users' changes seen and reloaded (`app/db.rs`).
     live: crate::gui::db::LiveRefresh,
+    /// A foreign GeoPackage's point layer offered as incidents
+    /// (`app/import_gpkg.rs`), while its dialog is open.
+    gpkg_import: Option<crate::gui::import_gpkg::GpkgImportDialog>,
 }
 
 /// The key of [`UiState`] in eframe's storage.
@@ -200,6 +205,7 @@ impl LagesbildApp {
             import_extent: None,
             connect: None,
             live: Default::default(),
+            gpkg_import: None,
         };
         app.start_loading(ctx, target);
         app
@@ -286,6 +292,7 @@ impl LagesbildApp {
             || self.follow.is_busy()
             || self.image_export.is_busy()
             || self.retention.is_busy()
+            || self.gpkg_import.as_ref().is_some_and(|d| d.is_busy())
     }
 
     /// The retention question (what is past its time, the user's answer).
@@ -358,6 +365,9 @@ impl eframe::App for LagesbildApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.tasks.cancel_background();
+        if let Some(dialog) = &self.gpkg_import {
+            dialog.cancel();
+        }
         self.analysis.cancel();
         self.time.cancel();
     }

@@ -11,6 +11,8 @@ pub mod app;
 pub mod db;
 pub mod follow;
 pub mod i18n;
+/// A foreign GeoPackage (QGIS, ogr2ogr) offered as incidents with a field mapping.
+pub mod import_gpkg;
 pub mod map;
 pub mod panels;
 pub mod place_search;

@@ -145,7 +145,8 @@ pub fn load_project(
         }
     };
     progress.stage("Läser projektet", 0);
-    let project = store::open(&path)?;
+    // A foreign GeoPackage with points is offered for import instead.
+    let project = store::open(&path).map_err(|e| crate::gui::import_gpkg::open_error(&path, e))?;
     let info = project.info()?;
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);

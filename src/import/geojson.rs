@@ -370,6 +370,14 @@ fn map_properties<'a>(
     out
 }
 
+/// The field each property name is read as when nothing is mapped (the
+/// rules of [`map_properties`] without overrides), for a mapping form.
+pub(crate) fn default_fields<'a>(
+    names: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, Field> {
+    map_properties(names, &[])
+}
+
 fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => {

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{ImportError, ImportOptions, ParsedRow, RowError, RowReader};
+use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 
 /// Geometry types of `gpkg_geometry_columns` that hold incidents.
 const POINT_TYPES: [&str; 2] = ["POINT", "MULTIPOINT"];
@@ -119,6 +119,120 @@ fn choose_layer(path: &Path, wanted: Option<&str>) -> Result<String, ImportError
             ),
         )),
     }
+}
+
+// ---------------------------------------------------------------------------
+// What a GeoPackage holds, for choosing a layer and mapping its columns (the
+// app's "import a GeoPackage layer" dialog).
+
+/// One attribute column of a point layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerColumn {
+    pub name: String,
+    /// The declared SQL type (`TEXT`, `DATETIME`, `INTEGER` …), upper case.
+    pub sql_type: String,
+    /// The field the import reads it as without a `--map` for it (the CSV
+    /// header rules, first column per field), if any.
+    pub guess: Option<Field>,
+}
+
+/// A point layer of a foreign GeoPackage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointLayer {
+    pub name: String,
+    pub features: u64,
+    /// The attribute columns in table order (no key, no geometry).
+    pub columns: Vec<LayerColumn>,
+}
+
+/// What [`inspect`] found in a GeoPackage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpkgSummary {
+    /// It is a Lägesbild project (it has `lagesbild_meta`): open it rather
+    /// than import from it.
+    pub is_project: bool,
+    /// Layers incidents can be imported from, in name order.
+    pub point_layers: Vec<PointLayer>,
+    /// Feature layers of other geometry types (name, type), in name order.
+    pub other_layers: Vec<(String, String)>,
+}
+
+/// Lists the point layers of the GeoPackage at `path` with their feature
+/// counts and attribute columns, and the field each column is read as by
+/// default ([`ImportOptions::column_map`] overrides it). Reads only, with
+/// the file opened read-only.
+///
+/// # Errors
+/// [`ImportError::File`] naming the file when it is no GeoPackage with
+/// feature layers (not SQLite, no `gpkg_contents`, a damaged table).
+pub fn inspect(path: &Path) -> Result<GpkgSummary, ImportError> {
+    let layers = feature_layers(path)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| file_error(path, format!("cannot open as a GeoPackage: {e}")))?;
+    let is_project = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lagesbild_meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| file_error(path, format!("cannot read the table list: {e}")))?
+        > 0;
+    let mut summary = GpkgSummary {
+        is_project,
+        point_layers: Vec::new(),
+        other_layers: Vec::new(),
+    };
+    for (name, geometry_type) in layers {
+        if !POINT_TYPES.contains(&geometry_type.as_str()) {
+            summary.other_layers.push((name, geometry_type));
+            continue;
+        }
+        let layer = point_layer(&conn, &name)
+            .map_err(|e| file_error(path, format!("layer {name:?} cannot be read: {e}")))?;
+        summary.point_layers.push(layer);
+    }
+    Ok(summary)
+}
+
+/// The columns and feature count of point layer `name`.
+fn point_layer(conn: &Connection, name: &str) -> rusqlite::Result<PointLayer> {
+    let geometry_column: String = conn.query_row(
+        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?1",
+        [name],
+        |r| r.get(0),
+    )?;
+    let mut columns = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?1)")?;
+        let mut rows = stmt.query([name])?;
+        while let Some(r) = rows.next()? {
+            let column: String = r.get(0)?;
+            let sql_type: String = r.get(1)?;
+            let key = r.get::<_, i64>(2)? == 1 && sql_type.eq_ignore_ascii_case("INTEGER");
+            if !key && column != geometry_column {
+                columns.push(LayerColumn {
+                    name: column,
+                    sql_type: sql_type.to_ascii_uppercase(),
+                    guess: None,
+                });
+            }
+        }
+    }
+    let guesses = super::geojson::default_fields(columns.iter().map(|c| &c.name));
+    for c in &mut columns {
+        c.guess = guesses.get(&c.name).copied();
+    }
+    let table = crate::store::gpkg::schema::quote_ident(name);
+    let features: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(PointLayer {
+        name: name.to_owned(),
+        features: u64::try_from(features).unwrap_or(0),
+        columns,
+    })
 }
 
 /// The GeoJSON of one geometry for the incident reader: points as they are,

@@ -222,6 +222,18 @@ impl LagesbildApp {
 
     pub(super) fn start_import(&mut self, ctx: &egui::Context, files: Vec<PathBuf>) {
         let lang = self.state.language;
+        // A GeoPackage gets the layer and field dialog (`app/import_gpkg.rs`),
+        // which can make a new project: no open project is needed for it.
+        let (gpkg, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| {
+            f.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+        });
+        if let Some(file) = gpkg.into_iter().next() {
+            self.open_gpkg_import(ctx, file, crate::gui::import_gpkg::Target::Current);
+        }
+        if files.is_empty() {
+            return;
+        }
         if self.tasks.importing.is_some() {
             self.message = Some(tr(lang, Key::ImportAlreadyRunning).to_owned());
             return;
@@ -230,9 +242,6 @@ impl LagesbildApp {
             self.message = Some(tr(lang, Key::OpenAProjectFirst).to_owned());
             return;
         };
-        if files.is_empty() {
-            return;
-        }
         let path = view.loaded.path.clone();
         self.import_fid_floor = view.loaded.index.points().iter().map(|p| p.fid).max();
         self.import_extent = None;

@@ -175,6 +175,7 @@ impl LagesbildApp {
         self.image_export_ui(&ctx);
         self.retention.show(&ctx, lang);
         self.import_report_ui(&ctx, &mut actions);
+        self.gpkg_import_ui(&ctx);
         self.area_download_ui(&ctx);
         self.connect_dialog_ui(&ctx, &mut actions);
         let project_path = self.project.as_ref().map(|p| p.loaded.path.clone());

@@ -166,8 +166,14 @@ impl LagesbildApp {
                     self.project_load_finished(ctx, &target, Ok(()));
                 }
                 Err(err) => {
-                    // The connection dialog shows its own error.
-                    if !self.project_load_finished(ctx, &target, Err(format!("{err:#}"))) {
+                    let foreign = err
+                        .downcast_ref::<crate::gui::import_gpkg::ForeignGeoPackage>()
+                        .map(|f| f.path.clone());
+                    if let Some(file) = foreign {
+                        // Not a project but points to import: offer them.
+                        self.open_gpkg_import(ctx, file, crate::gui::import_gpkg::Target::New);
+                    } else if !self.project_load_finished(ctx, &target, Err(format!("{err:#}"))) {
+                        // The connection dialog shows its own error.
                         self.message = Some(format!("{}: {err:#}", tr(lang, Key::OpenFailed)));
                     }
                 }
@@ -237,7 +243,7 @@ impl LagesbildApp {
 }
 
 /// Saves each file's rejected rows beside it as `<name>.avvisade.csv`.
-fn save_rejects(
+pub(super) fn save_rejects(
     reports: &[Result<ImportReport, String>],
 ) -> Vec<(PathBuf, Result<PathBuf, String>)> {
     reports

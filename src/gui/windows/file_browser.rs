@@ -13,7 +13,8 @@ pub enum Purpose {
     OpenProject,
     /// A new project file name (.gpkg), which must not exist.
     NewProject,
-    /// One or more files to import (.csv, .txt, .tsv, .geojson, .json).
+    /// One or more files to import (.csv, .txt, .tsv, .geojson, .json, and
+    /// .gpkg: a GeoPackage layer, through its own dialog).
     Import,
     /// A GeoJSON file of shapes to add to the project as a map layer.
     AddLayer,
@@ -34,7 +35,12 @@ impl Purpose {
             .unwrap_or_default();
         match self {
             Purpose::OpenProject | Purpose::NewProject => ext == "gpkg",
-            Purpose::Import => matches!(ext.as_str(), "csv" | "txt" | "tsv" | "geojson" | "json"),
+            Purpose::Import => {
+                matches!(
+                    ext.as_str(),
+                    "csv" | "txt" | "tsv" | "geojson" | "json" | "gpkg"
+                )
+            }
             Purpose::AddLayer => matches!(ext.as_str(), "geojson" | "json" | "gpkg"),
             Purpose::StudyArea => matches!(ext.as_str(), "geojson" | "json"),
             Purpose::WalkingNetwork => matches!(ext.as_str(), "pbf" | "geojson" | "json"),

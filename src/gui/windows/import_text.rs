@@ -121,6 +121,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "Times: {} feature(s) have a date but no time of day; stored at 00:00 local time",
         "Tider: {} objekt har datum men inget klockslag; de lagrades kl. 00.00 svensk tid",
     ),
+    // A GeoPackage layer (`import::gpkg_layer`).
+    (
+        "GeoPackage layer {}: {} feature(s); attributes read by the CSV header rules (--map COLUMN=FIELD overrides).",
+        "GeoPackage-lagret {}: {} objekt; attributen lästes efter kolumnernas namn som i en CSV-fil, eller som de kopplades.",
+    ),
+    (
+        "--map {}={}: no feature has a property {}",
+        "Kopplingen {}={}: inget objekt har egenskapen {}",
+    ),
     // Police events.
     (
         "Polisen events: each event's time is read from its name (day, month, clock time); its year is the one that puts it closest to the publication time.",
