@@ -1098,6 +1098,8 @@ fn a_version_2_project_is_migrated_by_a_writer_keeping_tracks_from_readers() {
             "DROP TABLE lagesbild.tracks, lagesbild.lagesbild_checkins,
                  lagesbild.lagesbild_police_history, lagesbild.lagesbild_police_summaries,
                  lagesbild.lagesbild_retention_log;
+             DROP TABLE lagesbild.route_stops, lagesbild.patrol_routes, lagesbild.patrol_areas,
+                 lagesbild.measures, lagesbild.lagesbild_week_fixed;
              DELETE FROM lagesbild.lagesbild_schema WHERE version > 2;",
         )
         .unwrap();

@@ -216,14 +216,20 @@ fn migration_3_moves_a_layer_in_the_way_and_grants_the_new_tables() {
         .batch_execute(
             "DROP TABLE lagesbild.route_stops, lagesbild.patrol_routes, lagesbild.patrol_areas,
                         lagesbild.measures, lagesbild.lagesbild_week_fixed;
-             DELETE FROM lagesbild.lagesbild_schema WHERE version = 3;
+             DROP TABLE lagesbild.tracks, lagesbild.lagesbild_checkins,
+                        lagesbild.lagesbild_police_history, lagesbild.lagesbild_police_summaries,
+                        lagesbild.lagesbild_retention_log;
+             DELETE FROM lagesbild.lagesbild_schema WHERE version >= 3;
              ALTER TABLE lagesbild.\"tillfällig\" RENAME TO measures;
              UPDATE lagesbild.lagesbild_layers SET name = 'measures', table_name = 'measures';",
         )
         .unwrap();
     let writer_url = db.login("writer", &["lagesbild_write"]);
     let mut writer = store::open(writer_url.as_str()).unwrap();
-    assert_eq!(writer.info().unwrap().schema_version, 3);
+    assert_eq!(
+        writer.info().unwrap().schema_version,
+        lagesbild::store::pg::schema::LATEST_VERSION
+    );
     let layer = writer.layer_features("measures").unwrap().unwrap();
     assert_eq!(layer.features, set.features);
     writer
