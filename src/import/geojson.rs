@@ -751,10 +751,7 @@ impl<'de> serde::de::Visitor<'de> for FeaturesVisitor {
         f.write_str("an array of features")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> Result<FeaturesHead, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FeaturesHead, A::Error> {
         let mut head = FeaturesHead {
             is_array: true,
             ..self.not_array()
@@ -780,10 +777,7 @@ impl<'de> serde::de::Visitor<'de> for FeaturesVisitor {
         Ok(head)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> Result<FeaturesHead, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FeaturesHead, A::Error> {
         while map
             .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
             .is_some()

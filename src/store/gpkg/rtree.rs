@@ -142,7 +142,8 @@ impl NodeWriter<'_> {
         self.blob.clear();
         let depth_field = if root { level as u16 } else { 0 };
         self.blob.extend_from_slice(&depth_field.to_be_bytes());
-        self.blob.extend_from_slice(&(cells.len() as u16).to_be_bytes());
+        self.blob
+            .extend_from_slice(&(cells.len() as u16).to_be_bytes());
         for c in cells {
             c.write(&mut self.blob);
             if level == 0 {
@@ -459,7 +460,14 @@ mod tests {
     }
 
     fn load(conn: &Connection, n: u64, cancel: &CancelToken) -> Result<Option<Extent>, RtreeError> {
-        load_points(conn, "rt", "SELECT id, x, y FROM pts", n, &NoProgress, cancel)
+        load_points(
+            conn,
+            "rt",
+            "SELECT id, x, y FROM pts",
+            n,
+            &NoProgress,
+            cancel,
+        )
     }
 
     #[test]
@@ -485,7 +493,12 @@ mod tests {
             let want = points.iter().fold(None, |acc, &(_, x, y)| {
                 Some(match acc {
                     None => (x, y, x, y),
-                    Some((a, b, c, d)) => (f64::min(a, x), f64::min(b, y), f64::max(c, x), f64::max(d, y)),
+                    Some((a, b, c, d)) => (
+                        f64::min(a, x),
+                        f64::min(b, y),
+                        f64::max(c, x),
+                        f64::max(d, y),
+                    ),
                 })
             });
             assert_eq!(extent, want, "n = {n}");

@@ -15,8 +15,9 @@
 //! both of which see this session's own rows too, and the R-tree is packed
 //! at commit from a query that SQLite sorts ([`super::rtree::load_points`]).
 //! What memory the import takes is SQLite's page cache, bounded at
-//! [`IMPORT_CACHE_KIB`] (or `LAGESBILD_IMPORT_CACHE_MIB`), plus as much
-//! again for its sorter at commit.
+//! [`IMPORT_CACHE_KIB`] (or `LAGESBILD_IMPORT_CACHE_MIB`); commit shrinks
+//! the cache to a quarter, so that SQLite's sorter (which takes as much as
+//! the cache is big) stays within the same bound.
 //!
 //! # Two ways in
 //! Into an empty table (a new project: the big, timed case) the session drops
@@ -331,8 +332,7 @@ pub const IMPORT_CACHE_ENV: &str = "LAGESBILD_IMPORT_CACHE_MIB";
 
 /// The page cache during an import, in KiB: [`IMPORT_CACHE_KIB`], or
 /// `LAGESBILD_IMPORT_CACHE_MIB` (1–4096) when set, for machines with little
-/// memory. It bounds the import's memory: SQLite's sorter, which builds the
-/// indexes at commit, takes at most as much again.
+/// memory. It bounds the import's memory (see the module docs).
 fn import_cache_kib() -> i64 {
     std::env::var(IMPORT_CACHE_ENV)
         .ok()
@@ -639,6 +639,11 @@ fn finish(
         conflicts,
     } = state;
     cancel.check()?;
+    // The sorts below (the time index, the R-tree's points) take as much
+    // memory as the page cache is big: a quarter of it bounds the commit's
+    // peak at about the inserting's, whatever the number of rows.
+    tx.pragma_update(None, "cache_size", -(import_cache_kib() / 4).max(1024))
+        .at(path)?;
 
     if mode == Mode::Bulk {
         progress.stage("Building indexes", 1);
