@@ -66,7 +66,9 @@ fn peak_rss_kib(dir: &Dir, project: &Path, file: &Path) -> (i64, String) {
 fn incident_count(project: &Path) -> i64 {
     let conn = rusqlite::Connection::open(project).unwrap();
     let ok: String = conn
-        .query_row("SELECT rtreecheck('rtree_incidents_geom')", [], |r| r.get(0))
+        .query_row("SELECT rtreecheck('rtree_incidents_geom')", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(ok, "ok");
     conn.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
