@@ -26,6 +26,8 @@ const FLAT_MARGIN_MIB: i64 = 12;
 
 /// Runs `lagesbild import PROJECT FILE` and returns its peak resident
 /// memory in KiB, and its stderr.
+// The child is reaped by `wait4` below, which std's `Child` does not see.
+#[allow(clippy::zombie_processes)]
 fn peak_rss_kib(dir: &Dir, project: &Path, file: &Path) -> (i64, String) {
     let bin = env!("CARGO_BIN_EXE_lagesbild");
     let child = Command::new(bin)

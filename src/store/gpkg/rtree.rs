@@ -403,7 +403,6 @@ fn load_levels(
             Some(got.map_err(RtreeError::Sqlite))
         });
         nodes = pack_level(&mut w, level, count, &mut cells, capacity, progress, cancel)?;
-        drop(cells);
         drop(rows);
         drop(stmt);
         conn.execute_batch(&format!("DELETE FROM {from}"))?;
