@@ -10,6 +10,8 @@
 #   CSV_ROWS="1000000 4000000" JSON_ROWS="100000 400000" scripts/big-import.sh
 #
 # Needs python3 (the generator) and GNU time (/usr/bin/time). Unix only.
+# Disk: the 2 GB CSV makes a project of about 8 GB plus its WAL of the same
+# size while the import runs; check `df -h` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CSV_ROWS="${CSV_ROWS:-2000000 21000000}"
@@ -23,8 +25,11 @@ else
   bin="$target/release/lagesbild"
   case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
 fi
-work="$(mktemp -d /tmp/lagesbild-big-import.XXXXXX)"
+# BIG_IMPORT_DIR: where the generated files, the project and SQLite's
+# temporary sort files go (default /tmp); all of it is deleted at the end.
+work="$(mktemp -d "${BIG_IMPORT_DIR:-/tmp}/lagesbild-big-import.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
+export SQLITE_TMPDIR="$work"
 
 # The same shape of rows as src/import/benchdata.rs: points around
 # Sölvesborg, ISO 8601 local times with offset, category and source keys.

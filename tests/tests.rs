@@ -75,6 +75,8 @@ mod retention;
 mod robust;
 mod route;
 mod store;
+#[cfg(target_os = "linux")]
+mod stream;
 #[cfg(feature = "gui")]
 mod tiles;
 mod time_patterns;

@@ -30,8 +30,14 @@
 //!
 //! The file reading and the JSON scanner here are shared with [`super::polisen`].
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use serde::Deserialize as _;
 
 use serde_json::Value;
 
@@ -445,13 +451,24 @@ pub(crate) fn legacy_crs(path: &Path, line: u64, crs: &Value) -> Result<Option<C
     }
 }
 
-struct GeoJsonReader {
+/// Features sampled through the file for the "mostly outside Sweden" test.
+const OUTLINE_SAMPLES: usize = 1000;
+
+/// Read buffer of the streaming passes.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// A feature buffer grown past this is given back after the feature.
+const KEEP_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// Reads incidents from a GeoJSON FeatureCollection, streaming: memory does
+/// not grow with the number of features (see [`GeoJsonReader::open`]).
+pub struct GeoJsonReader<R: BufRead> {
     path: PathBuf,
     file_name: String,
-    bytes: Vec<u8>,
-    features: Vec<(usize, usize)>,
-    next: usize,
-    lines: LineCounter,
+    features: FeatureStream<R>,
+    /// Bytes before the stream (a byte-order mark).
+    skipped: u64,
+    total: u64,
+    buf: Vec<u8>,
     options: ImportOptions,
     positions: Positions,
     crs_note: String,
@@ -464,115 +481,642 @@ struct GeoJsonReader {
     sweden: crate::sweden::SwedenTest,
 }
 
-/// Features sampled through the file for the "mostly outside Sweden" test.
-const OUTLINE_SAMPLES: usize = 1000;
-
 /// Opens a GeoJSON FeatureCollection of points. See the module docs.
 pub fn reader(path: &Path, options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
-    reader_from_bytes(path, read_json_file(path)?, options)
+    Ok(Box::new(GeoJsonReader::open(path, options)?))
 }
 
-/// [`reader`] of well-formed JSON already in memory (`path` names it in
-/// errors), e.g. the features of a GeoPackage layer ([`super::gpkg_layer`]).
+/// [`reader`] of JSON already in memory (`path` names it in errors), e.g. the
+/// features of a GeoPackage layer ([`super::gpkg_layer`]).
 pub(crate) fn reader_from_bytes(
     path: &Path,
     bytes: Vec<u8>,
     options: &ImportOptions,
 ) -> Result<Box<dyn RowReader>, ImportError> {
-    let Some(root) = Root::parse(path, &bytes)? else {
-        return Err(file_error(
-            path,
-            Some(1),
-            "not a GeoJSON FeatureCollection: the file holds a JSON array or value, not an object (a list of police events? use --format polisen)"
-                .to_owned(),
-        ));
-    };
-    let (type_value, type_line) = root.type_name();
-    if type_value.as_deref() != Some("FeatureCollection") {
-        let what = match &type_value {
-            Some(t) => format!("its type is {t:?}"),
-            None => "it has no type member".to_owned(),
-        };
-        return Err(file_error(
-            path,
-            Some(type_line),
-            format!("not a GeoJSON FeatureCollection: {what}"),
-        ));
-    }
-    let features = root.features()?;
-    let file_crs = root.crs()?;
-    let crs = options.crs.or(file_crs);
-    let crs_note = match (options.crs, file_crs) {
-        (Some(forced), Some(named)) if forced != named => format!(
-            "Coordinates read as {forced} as --crs says, although the file's crs member names {named}; x = easting, y = northing."
-        ),
-        (Some(forced), _) if !forced.is_geographic() => {
-            format!("Coordinates read as {forced} (--crs); x = easting, y = northing.")
-        }
-        (None, Some(named)) if !named.is_geographic() => format!(
-            "Coordinates converted from {named}, named by the file's legacy crs member; x = easting, y = northing."
-        ),
-        _ => "Coordinates read as WGS84 longitude, latitude (RFC 7946).".to_owned(),
-    };
-    let positions = Positions::new(crs).map_err(|e| file_error(path, None, e.to_string()))?;
-    let mut sweden = crate::sweden::SwedenTest::new();
-    let tally = outline_tally(&bytes, &features, &positions, &mut sweden);
-    if tally.mostly_outside() {
-        let read_as = match crs {
-            Some(c) if !c.is_geographic() => c.to_string(),
-            _ => "WGS84 longitude, latitude".to_owned(),
-        };
-        return Err(file_error(
-            path,
-            None,
-            format!(
-                "{}; name the file's system with --crs (e.g. --crs EPSG:3006)",
-                tally.refusal("sampled point features", &read_as)
-            ),
-        ));
-    }
-
-    Ok(Box::new(GeoJsonReader {
-        path: path.to_path_buf(),
-        file_name: file_name(path),
-        bytes,
-        features,
-        next: 0,
-        lines: LineCounter::default(),
-        options: options.clone(),
-        positions,
-        crs_note,
-        used_fields: BTreeMap::new(),
-        ignored_properties: BTreeMap::new(),
-        date_only: 0,
-        sweden,
-    }))
+    let total = bytes.len() as u64;
+    let mut first = Cursor::new(bytes.as_slice());
+    let skipped = skip_bom(&mut first).map_err(|e| io_error(path, e))?;
+    let head = first_pass(path, &mut first)?;
+    let mut second = Cursor::new(bytes);
+    second.set_position(skipped);
+    Ok(Box::new(GeoJsonReader::new(
+        path, second, skipped, total, head, options,
+    )?))
 }
 
-/// Tests up to [`OUTLINE_SAMPLES`] point features spread through the file
-/// against Sweden's outline. Features that are no readable point are left
-/// out (their rows get their own errors); so are numbers that cannot be
-/// longitude, latitude, whose row error names the real problem.
-fn outline_tally(
-    bytes: &[u8],
-    features: &[(usize, usize)],
-    positions: &Positions,
-    sweden: &mut crate::sweden::SwedenTest,
-) -> crate::sweden::OutsideTally {
-    let mut tally = crate::sweden::OutsideTally::default();
-    let step = features.len().div_ceil(OUTLINE_SAMPLES).max(1);
-    for &(start, end) in features.iter().step_by(step) {
-        let Ok(feature) = serde_json::from_slice::<geojson::Feature>(&bytes[start..end]) else {
-            continue;
+fn io_error(path: &Path, source: std::io::Error) -> ImportError {
+    ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Skips a UTF-8 byte-order mark; returns the bytes skipped.
+fn skip_bom<R: BufRead>(r: &mut R) -> std::io::Result<u64> {
+    let buf = r.fill_buf()?;
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        r.consume(3);
+        Ok(3)
+    } else {
+        Ok(0)
+    }
+}
+
+impl GeoJsonReader<BufReader<File>> {
+    /// Opens `path` and reads it through once (serde_json, streaming,
+    /// nothing kept but the top-level `type` and `crs` and a sample of
+    /// points): broken JSON is a file error with its line, as is a file that
+    /// is no FeatureCollection or whose sampled points fall mostly outside
+    /// Sweden. The features are then read one at a time from a second pass
+    /// ([`Iterator::next`]), so memory holds one feature, whatever the
+    /// file's size.
+    pub fn open(path: &Path, options: &ImportOptions) -> Result<Self, ImportError> {
+        let open = || -> Result<(BufReader<File>, u64, u64), ImportError> {
+            let file = File::open(path).map_err(|e| io_error(path, e))?;
+            let total = file.metadata().map_err(|e| io_error(path, e))?.len();
+            let mut r = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+            let skipped = skip_bom(&mut r).map_err(|e| io_error(path, e))?;
+            Ok((r, skipped, total))
         };
-        let Ok((x, y)) = point_xy(feature.geometry) else {
-            continue;
-        };
-        if let Ok(p) = positions.convert(x, y) {
-            tally.add(sweden.contains(p));
+        let (mut first, _, _) = open()?;
+        let head = first_pass(path, &mut first)?;
+        drop(first);
+        let (second, skipped, total) = open()?;
+        GeoJsonReader::new(path, second, skipped, total, head, options)
+    }
+}
+
+/// What the first pass learnt of the file.
+struct Head {
+    /// The first `type` member's value (`None` when not text) and line.
+    type_name: Option<(Option<String>, u64)>,
+    /// The first `crs` member and its line.
+    crs: Option<(Value, u64)>,
+    /// The first `features` member.
+    features: Option<FeaturesHead>,
+    /// The file holds a JSON object (not an array or a value).
+    is_object: bool,
+}
+
+struct FeaturesHead {
+    line: u64,
+    is_array: bool,
+    /// (index, x and y when it is a readable point) of every `stride`-th
+    /// feature.
+    samples: Vec<(u64, Option<(f64, f64)>)>,
+    stride: u64,
+    count: u64,
+}
+
+/// Counts the lines of what serde_json has consumed so far (for the lines
+/// of the top-level members), and whether anything but whitespace was read.
+struct Counting<R> {
+    inner: R,
+    state: Rc<RefCell<CountState>>,
+}
+
+#[derive(Default)]
+struct CountState {
+    newlines: u64,
+    non_blank: bool,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut st = self.state.borrow_mut();
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                st.newlines += 1;
+            } else if !b.is_ascii_whitespace() {
+                st.non_blank = true;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The first pass: the whole file through serde_json (its recursion limit
+/// keeps deeply nested JSON a clear error), keeping only [`Head`].
+fn first_pass<R: Read>(path: &Path, r: R) -> Result<Head, ImportError> {
+    let state = Rc::new(RefCell::new(CountState::default()));
+    let counting = Counting {
+        inner: r,
+        state: Rc::clone(&state),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counting);
+    let parsed = serde::Deserializer::deserialize_any(
+        &mut de,
+        TopVisitor {
+            state: Rc::clone(&state),
+        },
+    )
+    .and_then(|head| de.end().map(|()| head));
+    match parsed {
+        Ok(head) => Ok(head),
+        Err(e) if e.is_io() => Err(io_error(path, std::io::Error::other(strip_position(&e)))),
+        Err(_) if !state.borrow().non_blank => {
+            Err(file_error(path, None, "the file is empty".to_owned()))
+        }
+        Err(e) => {
+            let line = u64::try_from(e.line()).ok().filter(|&l| l > 0);
+            Err(file_error(path, line, json_reason(&e)))
         }
     }
-    tally
+}
+
+fn line_now(state: &Rc<RefCell<CountState>>) -> u64 {
+    state.borrow().newlines + 1
+}
+
+struct TopVisitor {
+    state: Rc<RefCell<CountState>>,
+}
+
+fn not_object() -> Head {
+    Head {
+        type_name: None,
+        crs: None,
+        features: None,
+        is_object: false,
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head {
+            is_object: true,
+            ..not_object()
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            let line = line_now(&self.state);
+            match key.as_str() {
+                "type" if head.type_name.is_none() => {
+                    let v: Value = map.next_value()?;
+                    head.type_name = Some((v.as_str().map(str::to_owned), line));
+                }
+                "crs" if head.crs.is_none() => {
+                    head.crs = Some((map.next_value()?, line));
+                }
+                "features" if head.features.is_none() => {
+                    head.features = Some(map.next_value_seed(FeaturesSeed {
+                        state: Rc::clone(&self.state),
+                    })?);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Head, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(not_object())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Head, E> {
+        Ok(not_object())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Head, E> {
+        Ok(not_object())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Head, E> {
+        Ok(not_object())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Head, E> {
+        Ok(not_object())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Head, E> {
+        Ok(not_object())
+    }
+    fn visit_unit<E>(self) -> Result<Head, E> {
+        Ok(not_object())
+    }
+}
+
+struct FeaturesSeed {
+    state: Rc<RefCell<CountState>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeaturesSeed {
+    type Value = FeaturesHead;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<FeaturesHead, D::Error> {
+        d.deserialize_any(FeaturesVisitor { state: self.state })
+    }
+}
+
+struct FeaturesVisitor {
+    state: Rc<RefCell<CountState>>,
+}
+
+impl FeaturesVisitor {
+    fn not_array(self) -> FeaturesHead {
+        FeaturesHead {
+            line: line_now(&self.state),
+            is_array: false,
+            samples: Vec::new(),
+            stride: 1,
+            count: 0,
+        }
+    }
+}
+
+/// One feature of the first pass: parsed (to find its point) when sampled,
+/// otherwise only checked.
+struct SampleSeed(bool);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SampleSeed {
+    type Value = Option<(f64, f64)>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<Option<(f64, f64)>, D::Error> {
+        if !self.0 {
+            serde::de::IgnoredAny::deserialize(d)?;
+            return Ok(None);
+        }
+        let value = Value::deserialize(d)?;
+        Ok(serde_json::from_value::<geojson::Feature>(value)
+            .ok()
+            .and_then(|f| point_xy(f.geometry).ok()))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FeaturesVisitor {
+    type Value = FeaturesHead;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FeaturesHead, A::Error> {
+        let mut head = FeaturesHead {
+            is_array: true,
+            ..self.not_array()
+        };
+        // Every stride-th feature is sampled; when the samples reach twice
+        // the number wanted, every other one goes and the stride doubles,
+        // so they stay spread through the whole file.
+        loop {
+            let sampled = head.count.is_multiple_of(head.stride);
+            let Some(xy) = seq.next_element_seed(SampleSeed(sampled))? else {
+                break;
+            };
+            if sampled {
+                head.samples.push((head.count, xy));
+                if head.samples.len() >= 2 * OUTLINE_SAMPLES {
+                    head.stride *= 2;
+                    let stride = head.stride;
+                    head.samples.retain(|(i, _)| i.is_multiple_of(stride));
+                }
+            }
+            head.count += 1;
+        }
+        Ok(head)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FeaturesHead, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(self.not_array())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+    fn visit_unit<E>(self) -> Result<FeaturesHead, E> {
+        Ok(self.not_array())
+    }
+}
+
+impl<R: BufRead> GeoJsonReader<R> {
+    /// Checks what the first pass found and sets up the second pass over
+    /// `stream` (positioned after the byte-order mark, `skipped` bytes).
+    fn new(
+        path: &Path,
+        stream: R,
+        skipped: u64,
+        total: u64,
+        head: Head,
+        options: &ImportOptions,
+    ) -> Result<Self, ImportError> {
+        if !head.is_object {
+            return Err(file_error(
+                path,
+                Some(1),
+                "not a GeoJSON FeatureCollection: the file holds a JSON array or value, not an object (a list of police events? use --format polisen)"
+                    .to_owned(),
+            ));
+        }
+        let (type_value, type_line) = head.type_name.unwrap_or((None, 1));
+        if type_value.as_deref() != Some("FeatureCollection") {
+            let what = match &type_value {
+                Some(t) => format!("its type is {t:?}"),
+                None => "it has no type member".to_owned(),
+            };
+            return Err(file_error(
+                path,
+                Some(type_line),
+                format!("not a GeoJSON FeatureCollection: {what}"),
+            ));
+        }
+        let Some(features) = head.features else {
+            return Err(file_error(
+                path,
+                Some(1),
+                "the FeatureCollection has no features member".to_owned(),
+            ));
+        };
+        if !features.is_array {
+            return Err(file_error(
+                path,
+                Some(features.line),
+                "features is not an array".to_owned(),
+            ));
+        }
+        let file_crs = match &head.crs {
+            Some((v, line)) => legacy_crs(path, *line, v)?,
+            None => None,
+        };
+        let crs = options.crs.or(file_crs);
+        let crs_note = match (options.crs, file_crs) {
+            (Some(forced), Some(named)) if forced != named => format!(
+                "Coordinates read as {forced} as --crs says, although the file's crs member names {named}; x = easting, y = northing."
+            ),
+            (Some(forced), _) if !forced.is_geographic() => {
+                format!("Coordinates read as {forced} (--crs); x = easting, y = northing.")
+            }
+            (None, Some(named)) if !named.is_geographic() => format!(
+                "Coordinates converted from {named}, named by the file's legacy crs member; x = easting, y = northing."
+            ),
+            _ => "Coordinates read as WGS84 longitude, latitude (RFC 7946).".to_owned(),
+        };
+        let positions = Positions::new(crs).map_err(|e| file_error(path, None, e.to_string()))?;
+        let mut sweden = crate::sweden::SwedenTest::new();
+        // Sampled features that are no readable point are left out (their
+        // rows get their own errors); so are numbers that cannot be
+        // longitude, latitude, whose row error names the real problem.
+        let mut tally = crate::sweden::OutsideTally::default();
+        for &(_, xy) in &features.samples {
+            if let Some((x, y)) = xy
+                && let Ok(p) = positions.convert(x, y)
+            {
+                tally.add(sweden.contains(p));
+            }
+        }
+        if tally.mostly_outside() {
+            let read_as = match crs {
+                Some(c) if !c.is_geographic() => c.to_string(),
+                _ => "WGS84 longitude, latitude".to_owned(),
+            };
+            return Err(file_error(
+                path,
+                None,
+                format!(
+                    "{}; name the file's system with --crs (e.g. --crs EPSG:3006)",
+                    tally.refusal("sampled point features", &read_as)
+                ),
+            ));
+        }
+        Ok(GeoJsonReader {
+            path: path.to_path_buf(),
+            file_name: file_name(path),
+            features: FeatureStream::new(stream),
+            skipped,
+            total,
+            buf: Vec::new(),
+            options: options.clone(),
+            positions,
+            crs_note,
+            used_fields: BTreeMap::new(),
+            ignored_properties: BTreeMap::new(),
+            date_only: 0,
+            sweden,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The second pass: the features one at a time.
+
+/// Where the second pass is in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamAt {
+    /// Before the top-level object.
+    Start,
+    /// Inside the features array, before an element or its end.
+    InFeatures,
+    /// Past the features array (or stopped by an error).
+    Done,
+}
+
+/// Splits the first `features` member's array of a well-formed JSON object
+/// (the first pass checked it) into its elements, reading from a buffered
+/// reader and counting lines, so each element comes with the line it starts
+/// on. Nothing is kept between elements.
+struct FeatureStream<R> {
+    inner: R,
+    /// Bytes consumed.
+    pos: u64,
+    /// 1-based line of the next byte.
+    line: u64,
+    at: StreamAt,
+}
+
+fn changed(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("the file changed while it was read ({what})"),
+    )
+}
+
+impl<R: BufRead> FeatureStream<R> {
+    fn new(inner: R) -> Self {
+        FeatureStream {
+            inner,
+            pos: 0,
+            line: 1,
+            at: StreamAt::Start,
+        }
+    }
+
+    fn bump(&mut self, b: u8) {
+        self.inner.consume(1);
+        self.pos += 1;
+        if b == b'\n' {
+            self.line += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace (not consumed), `None` at the end.
+    fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let n = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let lines = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            let next = buf.get(n).copied();
+            self.inner.consume(n);
+            self.pos += n as u64;
+            self.line += lines;
+            if next.is_some() {
+                return Ok(next);
+            }
+        }
+    }
+
+    fn expect(&mut self, want: u8) -> std::io::Result<()> {
+        match self.skip_ws()? {
+            Some(b) if b == want => {
+                self.bump(b);
+                Ok(())
+            }
+            _ => Err(changed("unexpected structure")),
+        }
+    }
+
+    /// Reads one JSON value (after optional whitespace), appending its bytes
+    /// to `out`. Strings and nesting are followed in chunks of the buffer.
+    fn value(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let first = self.skip_ws()?.ok_or_else(|| changed("it ends early"))?;
+        let scalar = !matches!(first, b'"' | b'{' | b'[');
+        let mut depth = 0u64;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut started = false;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return if scalar && started {
+                    Ok(())
+                } else {
+                    Err(changed("it ends early"))
+                };
+            }
+            let mut done = None;
+            for (i, &b) in buf.iter().enumerate() {
+                if scalar {
+                    if matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace() {
+                        done = Some(i);
+                        break;
+                    }
+                    started = true;
+                    continue;
+                }
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            done = Some(i + 1);
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            done = Some(i + 1);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let n = done.unwrap_or(buf.len());
+            out.extend_from_slice(&buf[..n]);
+            let lines = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.inner.consume(n);
+            self.pos += n as u64;
+            self.line += lines;
+            if done.is_some() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// From the start of the file to just inside the first `features` array.
+    fn enter_features(&mut self) -> std::io::Result<()> {
+        self.expect(b'{')?;
+        let mut text = Vec::new();
+        loop {
+            if self.skip_ws()? != Some(b'"') {
+                return Err(changed("no features member"));
+            }
+            text.clear();
+            self.value(&mut text)?;
+            let name: String =
+                serde_json::from_slice(&text).map_err(|_| changed("a member name"))?;
+            self.expect(b':')?;
+            if name == "features" {
+                return self.expect(b'[');
+            }
+            text.clear();
+            self.value(&mut text)?;
+            if self.skip_ws()? != Some(b',') {
+                return Err(changed("no features member"));
+            }
+            self.bump(b',');
+        }
+    }
+
+    /// The next feature's bytes into `buf` and the line it starts on;
+    /// `None` after the last.
+    fn next_feature(&mut self, buf: &mut Vec<u8>) -> std::io::Result<Option<u64>> {
+        if self.at == StreamAt::Start {
+            self.enter_features()?;
+            self.at = StreamAt::InFeatures;
+            if self.skip_ws()? == Some(b']') {
+                self.at = StreamAt::Done;
+            }
+        }
+        if self.at == StreamAt::Done {
+            return Ok(None);
+        }
+        buf.clear();
+        self.skip_ws()?;
+        let line = self.line;
+        self.value(buf)?;
+        match self.skip_ws()? {
+            Some(b',') => self.bump(b','),
+            Some(b']') => self.at = StreamAt::Done,
+            _ => return Err(changed("unexpected structure")),
+        }
+        Ok(Some(line))
+    }
 }
 
 /// The x, y of an incident's geometry: a Point, or a MultiPoint of one point.
@@ -604,7 +1148,7 @@ fn point_xy(geometry: Option<geojson::Geometry>) -> Result<(f64, f64), String> {
     }
 }
 
-impl GeoJsonReader {
+impl<R: BufRead> GeoJsonReader<R> {
     /// The incident of one feature, as the `geojson` crate parsed it.
     fn feature(&mut self, feature: geojson::Feature) -> Result<Incident, String> {
         let position = self.point_position(feature.geometry)?;
@@ -766,14 +1310,25 @@ pub(crate) fn spans_bytes_read(spans: &[(usize, usize)], next: usize, total: usi
     }
 }
 
-impl Iterator for GeoJsonReader {
+impl<R: BufRead> Iterator for GeoJsonReader<R> {
     type Item = Result<ParsedRow, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let &(start, end) = self.features.get(self.next)?;
-        self.next += 1;
-        let line = self.lines.line_at(&self.bytes, start);
-        let result = serde_json::from_slice::<geojson::Feature>(&self.bytes[start..end])
+        let mut buf = std::mem::take(&mut self.buf);
+        let line = match self.features.next_feature(&mut buf) {
+            Ok(Some(line)) => line,
+            Ok(None) => return None,
+            Err(e) => {
+                self.features.at = StreamAt::Done;
+                return Some(Err(RowError {
+                    path: self.path.clone(),
+                    line: self.features.line,
+                    reason: format!("cannot read further: {e}"),
+                    raw: None,
+                }));
+            }
+        };
+        let result = serde_json::from_slice::<geojson::Feature>(&buf)
             .map_err(|e| match e.classify() {
                 serde_json::error::Category::Data => {
                     format!("not a GeoJSON Feature: {}", strip_position(&e))
@@ -781,17 +1336,16 @@ impl Iterator for GeoJsonReader {
                 _ => json_reason(&e),
             })
             .and_then(|f| self.feature(f));
-        Some(row_from_span(
-            &self.path,
-            &self.bytes,
-            (start, end),
-            line,
-            result,
-        ))
+        let row = row_from_span(&self.path, &buf, (0, buf.len()), line, result);
+        if buf.capacity() > KEEP_BUFFER_BYTES {
+            buf = Vec::new();
+        }
+        self.buf = buf;
+        Some(row)
     }
 }
 
-impl RowReader for GeoJsonReader {
+impl<R: BufRead> RowReader for GeoJsonReader<R> {
     fn notes(&self) -> Vec<String> {
         let mut notes = vec![self.crs_note.clone()];
         if !self.used_fields.is_empty() {
@@ -835,7 +1389,11 @@ impl RowReader for GeoJsonReader {
     }
 
     fn bytes_read(&self) -> u64 {
-        spans_bytes_read(&self.features, self.next, self.bytes.len())
+        if self.features.at == StreamAt::Done {
+            self.total
+        } else {
+            (self.skipped + self.features.pos).min(self.total)
+        }
     }
 }
 

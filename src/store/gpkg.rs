@@ -241,17 +241,6 @@ fn open_err(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// Opens an existing project file read-write and configures the connection
-/// (no checks: [`Project::open`] does those).
-pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    configure(&conn)?;
-    Ok(conn)
-}
-
 /// Sets the busy timeout and WAL mode (see the module docs). Where WAL is
 /// impossible (a file system without shared memory) SQLite keeps the old
 /// rollback journal, which is just as safe, only without concurrent readers.

@@ -8,17 +8,22 @@
 //! field by field, so hash collisions never merge different incidents. A uid
 //! that is already taken by another incident is a conflict too.
 //!
+//! # Flat memory
+//! The session holds no per-row state, so an import of any size (a 2 GB CSV
+//! file is about 29 million rows) needs the same memory: candidates come
+//! from the `import_key` index and taken uids from the UNIQUE `uid` index,
+//! both of which see this session's own rows too, and the R-tree is packed
+//! at commit from a query that SQLite sorts ([`super::rtree::load_points`]).
+//! What memory the import takes is SQLite's page cache, bounded at
+//! [`IMPORT_CACHE_KIB`] (or `LAGESBILD_IMPORT_CACHE_MIB`); commit shrinks
+//! the cache to a quarter, so that SQLite's sorter (which takes as much as
+//! the cache is big) stays within the same bound.
+//!
 //! # Two ways in
 //! Into an empty table (a new project: the big, timed case) the session drops
-//! the secondary indexes and the R-tree triggers, finds candidates in
-//! in-memory maps, and hands rows to a writer thread that owns the connection
-//! until commit, so SQLite's inserting overlaps the caller's parsing. Commit
-//! sorts the indexes back into place while a second thread packs the R-tree,
-//! then writes the R-tree's shadow tables directly ([`super::rtree`]).
-//!
-//! Into a table with rows, candidates come from the `import_key` and `uid`
-//! indexes (which also see this session's rows), rows are inserted directly,
-//! and commit adds the new rows to the R-tree one by one, or rebuilds it when
+//! the time index and builds it at commit by one sort, and packs the whole
+//! R-tree at commit. Into a table with rows every index stays in place, and
+//! commit adds the new rows to the R-tree one by one, or packs it again when
 //! they are at least a tenth of the table.
 //!
 //! Either way the R-tree triggers are dropped during the session and created
@@ -27,15 +32,12 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
-use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::blob::{self, point_blob};
-use super::rtree::{self, Cell, RtreeError};
+use super::rtree::{self, Extent, RtreeError};
 use super::schema::{self, IMPORT_KEY_INDEX, INCIDENT_INDEXES, SRS_WGS84};
 use super::{SqlContext, format_time, parse_time};
 use crate::crs::sweref_from_wgs84;
@@ -50,8 +52,6 @@ const DEFAULT_CACHE_KIB: i64 = 2_000;
 /// When the new rows are at least this share of the table, commit rebuilds the
 /// whole R-tree instead of inserting the new rows one by one.
 const REBUILD_SHARE: f64 = 0.10;
-/// Room reserved for rows at begin (grows as needed).
-const INITIAL_ROWS: usize = 1 << 16;
 /// Positions closer than this (in degrees, on each axis) are the same place.
 const SAME_PLACE_DEG: f64 = 1e-7;
 
@@ -157,13 +157,6 @@ pub(crate) struct KeyMap {
 }
 
 impl KeyMap {
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        KeyMap {
-            first: HashMap::with_capacity_and_hasher(n, Default::default()),
-            more: HashMap::default(),
-        }
-    }
-
     pub(crate) fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
         let first = self.first.get(&hash).copied();
         let more = if first.is_some() && !self.more.is_empty() {
@@ -275,241 +268,77 @@ pub(crate) fn compare(incident: &Incident, fid: i64, stored: &StoredKey) -> Opti
     }
 }
 
-/// How this session finds earlier rows.
+/// How this session treats the table's indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// The table was empty at begin: indexes dropped, in-memory maps, rows
-    /// written by a background thread.
+    /// The table was empty at begin: the time index is dropped and sorted
+    /// back into place at commit, and the whole R-tree is packed then.
     Bulk,
-    /// The table had rows: indexed lookups, rows written directly.
+    /// The table had rows: every index is kept up to date as rows go in.
     Indexed,
 }
+
+/// The index a bulk session drops and builds again at commit (its values
+/// come in no useful order, so one sort at the end beats inserting into it).
+const SORTED_AT_COMMIT: &str = "incidents_occurred_at";
 
 const INSERT_SQL: &str = "INSERT INTO incidents (fid, geom, uid, occurred_at, category, \
      category_text, source, source_text, precision_m, place, description, import_file, \
      external_id, import_key) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-/// One row ready for the INSERT, owning its values (it may cross threads).
-struct Row {
-    fid: i64,
-    geom: [u8; blob::POINT_BLOB_LEN],
-    uid: String,
-    occurred_at: String,
-    category: &'static str,
-    category_text: Option<String>,
-    source: &'static str,
-    source_text: Option<String>,
-    precision_m: f64,
-    place: Option<String>,
-    description: Option<String>,
-    import_file: Option<String>,
-    external_id: Option<String>,
-    import_key: i64,
-}
-
-impl Row {
-    fn new(fid: i64, incident: &Incident, import_key: i64) -> Row {
-        Row {
-            fid,
-            geom: point_blob(SRS_WGS84, incident.position.lon, incident.position.lat),
-            uid: incident.uid.clone(),
-            occurred_at: format_time(incident.occurred_at),
-            category: incident.category.key(),
-            category_text: incident.category_text.clone(),
-            source: incident.source.key(),
-            source_text: incident.source_text.clone(),
-            precision_m: incident.precision_m,
-            place: incident.place.clone(),
-            description: incident.description.clone(),
-            import_file: incident.import_file.clone(),
-            external_id: incident.external_id.clone(),
-            import_key,
-        }
-    }
-
-    fn insert(&self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
-        stmt.execute(params![
-            self.fid,
-            &self.geom[..],
-            self.uid,
-            self.occurred_at,
-            self.category,
-            self.category_text,
-            self.source,
-            self.source_text,
-            self.precision_m,
-            self.place,
-            self.description,
-            self.import_file,
-            self.external_id,
-            self.import_key,
-        ])?;
-        Ok(())
-    }
-}
+/// The stored rows that share an import key: the duplicate candidates.
+const CANDIDATES_SQL: &str = "SELECT fid, source, external_id, occurred_at, geom, category \
+     FROM incidents WHERE import_key = ?1";
 
 /// The duplicate-deciding columns of a stored row, as read.
 type KeyRow = (String, Option<String>, String, Vec<u8>, String);
 
-fn read_key_row(conn: &Connection, fid: i64) -> rusqlite::Result<Option<KeyRow>> {
-    conn.prepare_cached(
-        "SELECT source, external_id, occurred_at, geom, category FROM incidents WHERE fid = ?1",
-    )?
-    .query_row([fid], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })
-    .optional()
-}
-
-fn read_uid(conn: &Connection, fid: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT uid FROM incidents WHERE fid = ?1")?
-        .query_row([fid], |r| r.get(0))
-        .optional()
-}
-
-/// Work for the writer thread.
-enum Msg {
-    Rows(Vec<Row>),
-    ReadKey(i64, mpsc::Sender<rusqlite::Result<Option<KeyRow>>>),
-    ReadUid(i64, mpsc::Sender<rusqlite::Result<Option<String>>>),
-}
-
-/// Rows per message to the writer thread.
-const BATCH_ROWS: usize = 512;
-/// Messages the writer thread may lag behind before `push` waits.
-const QUEUE_BATCHES: usize = 32;
-
-/// The background thread that owns the connection during a bulk session and
-/// inserts rows while the caller parses the next ones (the machine has two
-/// cores). It answers reads in order, so it has written every earlier row.
-struct Writer {
-    sender: Option<mpsc::SyncSender<Msg>>,
-    handle: Option<JoinHandle<(Connection, rusqlite::Result<()>)>>,
-    batch: Vec<Row>,
-    abort: Arc<AtomicBool>,
-}
-
-fn writer_loop(
-    conn: &Connection,
-    receiver: &mpsc::Receiver<Msg>,
-    abort: &AtomicBool,
-) -> rusqlite::Result<()> {
-    let mut insert = conn.prepare(INSERT_SQL)?;
-    while let Ok(msg) = receiver.recv() {
-        match msg {
-            Msg::Rows(rows) => {
-                if abort.load(Ordering::Relaxed) {
-                    break;
-                }
-                for row in &rows {
-                    row.insert(&mut insert)?;
-                }
-            }
-            // A caller gone away is no error of ours.
-            Msg::ReadKey(fid, reply) => {
-                let _ = reply.send(read_key_row(conn, fid));
-            }
-            Msg::ReadUid(fid, reply) => {
-                let _ = reply.send(read_uid(conn, fid));
-            }
-        }
-    }
-    Ok(())
-}
-
-impl Writer {
-    /// Starts the thread with the connection. If the thread cannot start,
-    /// the connection is closed (rolling its transaction back).
-    fn start(conn: Connection) -> std::io::Result<Writer> {
-        let (sender, receiver) = mpsc::sync_channel(QUEUE_BATCHES);
-        let abort = Arc::new(AtomicBool::new(false));
-        let thread_abort = Arc::clone(&abort);
-        let handle = std::thread::Builder::new()
-            .name("lagesbild-store-writer".to_owned())
-            .spawn(move || {
-                let result = writer_loop(&conn, &receiver, &thread_abort);
-                (conn, result)
-            })?;
-        Ok(Writer {
-            sender: Some(sender),
-            handle: Some(handle),
-            batch: Vec::with_capacity(BATCH_ROWS),
-            abort,
-        })
-    }
-
-    /// Sends `msg`; false when the thread has stopped (after an error).
-    fn send(&mut self, msg: Msg) -> bool {
-        self.sender.as_ref().is_some_and(|s| s.send(msg).is_ok())
-    }
-
-    fn flush(&mut self) -> bool {
-        if self.batch.is_empty() {
-            return true;
-        }
-        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
-        self.send(Msg::Rows(rows))
-    }
-
-    fn push(&mut self, row: Row) -> bool {
-        self.batch.push(row);
-        self.batch.len() < BATCH_ROWS || self.flush()
-    }
-
-    /// Asks the thread something after everything queued so far.
-    fn ask<T>(&mut self, make: impl FnOnce(mpsc::Sender<T>) -> Msg) -> Option<T> {
-        if !self.flush() {
-            return None;
-        }
-        let (tx, rx) = mpsc::channel();
-        if !self.send(make(tx)) {
-            return None;
-        }
-        rx.recv().ok()
-    }
-
-    /// Stops the thread and takes the connection back, with the first
-    /// insert error if there was one. `None` if the thread panicked (its
-    /// connection, and with it the transaction, is gone).
-    fn stop(&mut self, abort: bool) -> Option<(Connection, rusqlite::Result<()>)> {
-        if abort {
-            self.abort.store(true, Ordering::Relaxed);
-            self.batch.clear();
-        } else {
-            self.flush();
-        }
-        self.sender = None;
-        self.handle.take()?.join().ok()
-    }
-}
-
-/// Everything a session knows besides the connection.
+/// Everything a session knows besides the connection. Its size does not
+/// depend on the number of rows: earlier rows, of the project and of this
+/// file, are found through the `import_key` and `uid` indexes.
 struct State {
     mode: Mode,
     rows_at_begin: u64,
+    /// The fid of the first row this session inserts.
+    first_fid: i64,
     /// The fid the next inserted row gets.
     next_fid: i64,
-    keys: KeyMap,
-    uids: KeyMap,
-    /// fid, lon, lat of every row inserted in this session.
-    points: Vec<(i64, f64, f64)>,
+    /// Bounds of the rows inserted in this session.
+    extent: Option<Extent>,
     inserted: u64,
     duplicates: u64,
     conflicts: u64,
 }
 
 /// The GeoPackage [`ImportSession`].
+///
+/// Memory stays flat whatever the size of the file: duplicate detection
+/// reads the indexes (which see this session's rows too), the R-tree is
+/// packed at commit from a sorted query ([`rtree::load_points`]), and the
+/// page cache is bounded ([`import_cache_kib`]).
 pub struct Session<'a> {
     path: &'a Path,
     file_name: String,
     /// The project's connection, inside `BEGIN IMMEDIATE` until commit or
-    /// drop. During a bulk session it holds a stand-in and the real one is
-    /// with the writer thread.
+    /// drop.
     conn: &'a mut Connection,
     /// `Some` until commit takes it; a session dropped with it rolls back.
     state: Option<State>,
-    writer: Option<Writer>,
+}
+
+/// The environment variable that sets the import's page cache, in MiB.
+pub const IMPORT_CACHE_ENV: &str = "LAGESBILD_IMPORT_CACHE_MIB";
+
+/// The page cache during an import, in KiB: [`IMPORT_CACHE_KIB`], or
+/// `LAGESBILD_IMPORT_CACHE_MIB` (1–4096) when set, for machines with little
+/// memory. It bounds the import's memory (see the module docs).
+fn import_cache_kib() -> i64 {
+    std::env::var(IMPORT_CACHE_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|mib| (1..=4096).contains(mib))
+        .map_or(IMPORT_CACHE_KIB, |mib| mib * 1024)
 }
 
 impl<'a> Session<'a> {
@@ -527,36 +356,17 @@ impl<'a> Session<'a> {
                 return Err(e);
             }
         };
-        let mut session = Session {
+        Ok(Session {
             path,
             file_name: file_name.to_owned(),
             conn,
             state: Some(state),
-            writer: None,
-        };
-        if session.state.as_ref().is_some_and(|s| s.mode == Mode::Bulk) {
-            let stand_in = Connection::open_in_memory().at(path)?;
-            let real = std::mem::replace(session.conn, stand_in);
-            match Writer::start(real) {
-                Ok(writer) => session.writer = Some(writer),
-                Err(e) => {
-                    // The connection closed with the failed thread, and its
-                    // transaction rolled back: reopen and report.
-                    session.state = None;
-                    *session.conn = super::connect(path).at(path)?;
-                    return Err(StoreError::Io {
-                        path: path.to_owned(),
-                        source: e,
-                    });
-                }
-            }
-        }
-        Ok(session)
+        })
     }
 
     /// The work of `begin` inside the transaction.
     fn prepare(conn: &Connection, path: &Path) -> Result<State, StoreError> {
-        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+        conn.pragma_update(None, "cache_size", -import_cache_kib())
             .at(path)?;
         let rows_at_begin: i64 = conn
             .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
@@ -576,70 +386,26 @@ impl<'a> Session<'a> {
             Mode::Indexed
         };
         schema::drop_rtree_triggers(conn, "incidents", "geom").at(path)?;
-        let indexes = INCIDENT_INDEXES.iter().chain([&IMPORT_KEY_INDEX]);
-        if mode == Mode::Bulk {
-            for (name, _) in indexes {
-                conn.execute_batch(&format!(
-                    "DROP INDEX IF EXISTS {};",
-                    schema::quote_ident(name)
-                ))
-                .at(path)?;
-            }
-        } else {
-            // Left out by an earlier import into an empty table (or by
-            // another program): the lookups need them.
-            for (_, sql) in indexes {
-                conn.execute_batch(sql).at(path)?;
-            }
+        // The lookups need the uid and import-key indexes (an older import
+        // or another program may have left them out).
+        for (name, sql) in INCIDENT_INDEXES.iter().chain([&IMPORT_KEY_INDEX]) {
+            let sql = if mode == Mode::Bulk && *name == SORTED_AT_COMMIT {
+                format!("DROP INDEX IF EXISTS {};", schema::quote_ident(name))
+            } else {
+                (*sql).to_owned()
+            };
+            conn.execute_batch(&sql).at(path)?;
         }
         Ok(State {
             mode,
             rows_at_begin: rows_at_begin as u64,
+            first_fid: last_fid + 1,
             next_fid: last_fid + 1,
-            keys: KeyMap::with_capacity(if mode == Mode::Bulk { INITIAL_ROWS } else { 0 }),
-            uids: KeyMap::with_capacity(if mode == Mode::Bulk { INITIAL_ROWS } else { 0 }),
-            points: Vec::with_capacity(INITIAL_ROWS),
+            extent: None,
             inserted: 0,
             duplicates: 0,
             conflicts: 0,
         })
-    }
-
-    /// Takes the connection back from the writer thread, if there is one.
-    /// With `abort`, queued rows are dropped unwritten.
-    fn join_writer(&mut self, abort: bool) -> Result<(), StoreError> {
-        let Some(mut writer) = self.writer.take() else {
-            return Ok(());
-        };
-        match writer.stop(abort) {
-            Some((conn, result)) => {
-                *self.conn = conn;
-                result.at(self.path)
-            }
-            None => {
-                // The thread panicked: its connection closed and SQLite rolled
-                // the transaction back. Reopen the project file.
-                if let Ok(conn) = super::connect(self.path) {
-                    *self.conn = conn;
-                }
-                Err(StoreError::Corrupt {
-                    path: self.path.to_owned(),
-                    reason: "the import's writer thread stopped unexpectedly; nothing was saved"
-                        .to_owned(),
-                })
-            }
-        }
-    }
-
-    /// The writer's error after it stopped early.
-    fn writer_failed(&mut self) -> StoreError {
-        match self.join_writer(true) {
-            Err(e) => e,
-            Ok(()) => StoreError::Corrupt {
-                path: self.path.to_owned(),
-                reason: "the import's writer thread stopped unexpectedly".to_owned(),
-            },
-        }
     }
 }
 
@@ -657,8 +423,6 @@ fn end(conn: &Connection) {
 impl Drop for Session<'_> {
     fn drop(&mut self) {
         if self.state.take().is_some() {
-            // An error here only says the writer failed; we roll back anyway.
-            let _ = self.join_writer(true);
             end(self.conn);
         }
     }
@@ -682,71 +446,65 @@ fn parse_key_row(path: &Path, fid: i64, row: KeyRow) -> Result<StoredKey, StoreE
     })
 }
 
+/// Whether an insert failed on a UNIQUE (or primary key) constraint.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
+
 impl Session<'_> {
-    fn read_key(&mut self, fid: i64) -> Result<Option<StoredKey>, StoreError> {
+    /// The stored rows (of the project or this session) with import key
+    /// `hash`, as fid and duplicate-deciding fields.
+    fn candidates(&self, hash: i64) -> Result<Vec<(i64, StoredKey)>, StoreError> {
         let path = self.path;
-        let raw = match self.writer.as_mut() {
-            Some(w) => match w.ask(|tx| Msg::ReadKey(fid, tx)) {
-                Some(r) => r,
-                None => return Err(self.writer_failed()),
-            },
-            None => read_key_row(self.conn, fid),
-        };
-        match raw.at(path)? {
-            Some(row) => parse_key_row(path, fid, row).map(Some),
-            None => Ok(None),
+        let mut stmt = self.conn.prepare_cached(CANDIDATES_SQL).at(path)?;
+        let mut rows = stmt.query([hash]).at(path)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().at(path)? {
+            let fid: i64 = r.get(0).at(path)?;
+            let row: KeyRow = (
+                r.get(1).at(path)?,
+                r.get(2).at(path)?,
+                r.get(3).at(path)?,
+                r.get(4).at(path)?,
+                r.get(5).at(path)?,
+            );
+            out.push((fid, parse_key_row(path, fid, row)?));
         }
+        Ok(out)
     }
 
-    fn read_uid(&mut self, fid: i64) -> Result<Option<String>, StoreError> {
-        let raw = match self.writer.as_mut() {
-            Some(w) => match w.ask(|tx| Msg::ReadUid(fid, tx)) {
-                Some(r) => r,
-                None => return Err(self.writer_failed()),
-            },
-            None => read_uid(self.conn, fid),
-        };
-        raw.at(self.path)
+    fn uid_owner(&self, uid: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT fid FROM incidents WHERE uid = ?1")
+            .at(self.path)?
+            .query_row([uid], |r| r.get(0))
+            .optional()
+            .at(self.path)
     }
 
-    fn key_candidates(&self, mode: Mode, keys: &KeyMap, hash: i64) -> Result<Vec<i64>, StoreError> {
-        match mode {
-            Mode::Bulk => Ok(keys.candidates(hash).collect()),
-            Mode::Indexed => self
-                .conn
-                .prepare_cached("SELECT fid FROM incidents WHERE import_key = ?1")
-                .at(self.path)?
-                .query_map([hash], |r| r.get(0))
-                .at(self.path)?
-                .collect::<Result<Vec<i64>, _>>()
-                .at(self.path),
-        }
-    }
-
-    fn uid_owner(
-        &mut self,
-        mode: Mode,
-        uids: &KeyMap,
-        uid: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        match mode {
-            Mode::Bulk => {
-                let candidates: Vec<i64> = uids.candidates(uid_hash(uid)).collect();
-                for fid in candidates {
-                    if self.read_uid(fid)?.as_deref() == Some(uid) {
-                        return Ok(Some(fid));
-                    }
-                }
-                Ok(None)
-            }
-            Mode::Indexed => self
-                .conn
-                .prepare_cached("SELECT fid FROM incidents WHERE uid = ?1")
-                .at(self.path)?
-                .query_row([uid], |r| r.get(0))
-                .optional()
-                .at(self.path),
-        }
+    fn insert(&self, fid: i64, incident: &Incident, import_key: i64) -> rusqlite::Result<()> {
+        let geom = point_blob(SRS_WGS84, incident.position.lon, incident.position.lat);
+        self.conn.prepare_cached(INSERT_SQL)?.execute(params![
+            fid,
+            &geom[..],
+            incident.uid,
+            format_time(incident.occurred_at),
+            incident.category.key(),
+            incident.category_text,
+            incident.source.key(),
+            incident.source_text,
+            incident.precision_m,
+            incident.place,
+            incident.description,
+            incident.import_file,
+            incident.external_id,
+            import_key,
+        ])?;
+        Ok(())
     }
 
     fn push_row(
@@ -774,10 +532,7 @@ impl Session<'_> {
             });
         }
         let hash = key_hash(incident);
-        for fid in self.key_candidates(state.mode, &state.keys, hash)? {
-            let Some(stored) = self.read_key(fid)? else {
-                continue;
-            };
+        for (fid, stored) in self.candidates(hash)? {
             if let Some(outcome) = compare(incident, fid, &stored) {
                 match outcome {
                     PushOutcome::Duplicate { .. } => state.duplicates += 1,
@@ -787,37 +542,30 @@ impl Session<'_> {
                 return Ok(outcome);
             }
         }
-        if let Some(fid) = self.uid_owner(state.mode, &state.uids, &incident.uid)? {
-            state.conflicts += 1;
-            return Ok(PushOutcome::Conflict {
-                fid,
-                reason: format!(
-                    "uid {:?} is already used by a different incident",
-                    incident.uid
-                ),
-            });
-        }
+        // A uid already taken fails the insert on the UNIQUE uid index (the
+        // statement alone is undone); only then is its owner looked up.
         let fid = state.next_fid;
-        let row = Row::new(fid, incident, hash);
-        match self.writer.as_mut() {
-            Some(w) => {
-                if !w.push(row) {
-                    return Err(self.writer_failed());
-                }
+        if let Err(e) = self.insert(fid, incident, hash) {
+            if is_unique_violation(&e)
+                && let Some(owner) = self.uid_owner(&incident.uid)?
+            {
+                state.conflicts += 1;
+                return Ok(PushOutcome::Conflict {
+                    fid: owner,
+                    reason: format!(
+                        "uid {:?} is already used by a different incident",
+                        incident.uid
+                    ),
+                });
             }
-            None => {
-                let mut stmt = self.conn.prepare_cached(INSERT_SQL).at(path)?;
-                row.insert(&mut stmt).at(path)?;
-            }
+            return Err(super::sql_err(path, e));
         }
         state.next_fid += 1;
-        if state.mode == Mode::Bulk {
-            state.keys.insert(hash, fid);
-            state.uids.insert(uid_hash(&incident.uid), fid);
-        }
-        state
-            .points
-            .push((fid, incident.position.lon, incident.position.lat));
+        let (x, y) = (incident.position.lon, incident.position.lat);
+        state.extent = Some(match state.extent {
+            None => (x, y, x, y),
+            Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x), d.max(y)),
+        });
         state.inserted += 1;
         Ok(PushOutcome::Inserted)
     }
@@ -839,16 +587,11 @@ impl ImportSession for Session<'_> {
         cancel: &CancelToken,
     ) -> Result<(), StoreError> {
         let path = self.path;
-        if self.state.is_none() {
+        let Some(state) = self.state.take() else {
             return Err(finished(path));
-        }
+        };
         progress.stage("Writing incidents", 0);
-        let result = self
-            .join_writer(false)
-            .and_then(|()| match self.state.take() {
-                Some(state) => finish(self.conn, state, path, &self.file_name, progress, cancel),
-                None => Err(finished(path)),
-            });
+        let result = finish(self.conn, state, path, &self.file_name, progress, cancel);
         // Rolls back if `finish` did not get to COMMIT.
         end(self.conn);
         result
@@ -873,58 +616,9 @@ fn rtree_err(path: &Path, e: RtreeError) -> StoreError {
     }
 }
 
-/// Builds the indexes a bulk session dropped (sorting once per index).
-fn build_indexes(
-    tx: &Connection,
-    path: &Path,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<(), StoreError> {
-    progress.stage("Building indexes", INCIDENT_INDEXES.len() as u64);
-    for (_, sql) in INCIDENT_INDEXES {
-        tx.execute_batch(sql).at(path)?;
-        progress.advance(1);
-        cancel.check()?;
-    }
-    Ok(())
-}
-
-/// Every row's (fid, lon, lat) from the table.
-fn all_points(
-    tx: &Connection,
-    path: &Path,
-    cancel: &CancelToken,
-) -> Result<Vec<(i64, f64, f64)>, StoreError> {
-    let mut stmt = tx.prepare("SELECT fid, geom FROM incidents").at(path)?;
-    let mut rows = stmt.query([]).at(path)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().at(path)? {
-        let fid: i64 = row.get(0).at(path)?;
-        let geom = row.get_ref(1).at(path)?;
-        let bytes = geom.as_blob().map_err(|_| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason: format!("incidents fid {fid}: geometry is not a blob"),
-        })?;
-        let (x, y) = blob::parse_point(bytes).map_err(|e| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason: format!("incidents fid {fid}: {e}"),
-        })?;
-        out.push((fid, x, y));
-        if out.len().is_multiple_of(65_536) {
-            cancel.check()?;
-        }
-    }
-    Ok(out)
-}
-
-fn extent_of(points: &[(i64, f64, f64)]) -> Option<(f64, f64, f64, f64)> {
-    points.iter().fold(None, |acc, &(_, x, y)| {
-        Some(match acc {
-            None => (x, y, x, y),
-            Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x), d.max(y)),
-        })
-    })
-}
+/// The points of the incidents table for [`rtree::load_points`].
+const ALL_POINTS_SQL: &str = "SELECT fid AS id, ST_MinX(geom) AS x, ST_MinY(geom) AS y \
+     FROM incidents";
 
 fn finish(
     tx: &Connection,
@@ -937,86 +631,73 @@ fn finish(
     let State {
         mode,
         rows_at_begin,
+        first_fid,
         next_fid: _,
-        keys,
-        uids,
-        points,
+        extent: new_extent,
         inserted,
         duplicates,
         conflicts,
     } = state;
-    drop(keys);
-    drop(uids);
     cancel.check()?;
+    // The sorts below (the time index, the R-tree's points) take as much
+    // memory as the page cache is big: a quarter of it bounds the commit's
+    // peak at about the inserting's, whatever the number of rows.
+    tx.pragma_update(None, "cache_size", -(import_cache_kib() / 4).max(1024))
+        .at(path)?;
+
+    if mode == Mode::Bulk {
+        progress.stage("Building indexes", 1);
+        for (name, sql) in INCIDENT_INDEXES {
+            if name == SORTED_AT_COMMIT {
+                tx.execute_batch(sql).at(path)?;
+            }
+        }
+        progress.advance(1);
+        cancel.check()?;
+    }
 
     let total = rows_at_begin + inserted;
     let rebuild = rows_at_begin == 0 || inserted as f64 >= REBUILD_SHARE * total as f64;
     let rtree_name = schema::rtree_name("incidents", "geom");
-    let mut extent = if mode == Mode::Bulk {
-        // The table was empty: every row is in `points`. Pack the R-tree on a
-        // second thread while SQLite sorts the indexes on this one.
-        let (node_len, capacity) =
-            rtree::node_size(tx, &rtree_name).map_err(|e| rtree_err(path, e))?;
-        let (packed, extent) = std::thread::scope(|scope| {
-            let packer = scope.spawn(move || {
-                let extent = extent_of(&points);
-                let cells: Vec<Cell> = points
-                    .iter()
-                    .map(|&(id, x, y)| Cell::point(id, x, y))
-                    .collect();
-                drop(points);
-                (rtree::pack(cells, capacity), extent)
-            });
-            let indexed = build_indexes(tx, path, progress, cancel);
-            let packed = packer.join();
-            indexed.map(|()| packed)
-        })?
-        .map_err(|_| StoreError::Corrupt {
-            path: path.to_owned(),
-            reason: "building the spatial index failed unexpectedly; nothing was saved".to_owned(),
-        })?;
-        cancel.check()?;
-        progress.stage("Building spatial index", inserted);
-        rtree::write_packed(tx, &rtree_name, packed, node_len, progress, cancel)
-            .map_err(|e| rtree_err(path, e))?;
-        extent
-    } else if inserted == 0 {
+    let mut extent = if inserted == 0 {
         None
     } else if rebuild {
         progress.stage("Building spatial index", total);
-        let all = all_points(tx, path, cancel)?;
-        let extent = extent_of(&all);
-        let cells: Vec<Cell> = all
-            .iter()
-            .map(|&(id, x, y)| Cell::point(id, x, y))
-            .collect();
-        drop(all);
-        rtree::bulk_load(tx, &rtree_name, cells, progress, cancel)
-            .map_err(|e| rtree_err(path, e))?;
-        extent
+        rtree::load_points(tx, &rtree_name, ALL_POINTS_SQL, total, progress, cancel)
+            .map_err(|e| rtree_err(path, e))?
     } else {
         progress.stage("Updating spatial index", inserted);
-        let mut stmt = tx
+        let mut insert = tx
             .prepare(&format!(
                 "INSERT INTO {} (id, minx, maxx, miny, maxy) VALUES (?1, ?2, ?2, ?3, ?3)",
                 schema::quote_ident(&rtree_name)
             ))
             .at(path)?;
-        for (k, &(id, x, y)) in points.iter().enumerate() {
-            stmt.execute(params![id, x, y]).at(path)?;
-            if k % 4096 == 4095 {
+        let mut select = tx
+            .prepare(&format!("{ALL_POINTS_SQL} WHERE fid >= ?1"))
+            .at(path)?;
+        let mut rows = select.query([first_fid]).at(path)?;
+        let mut k = 0u64;
+        while let Some(r) = rows.next().at(path)? {
+            let (id, x, y): (i64, Option<f64>, Option<f64>) =
+                (r.get(0).at(path)?, r.get(1).at(path)?, r.get(2).at(path)?);
+            if let (Some(x), Some(y)) = (x, y) {
+                insert.execute(params![id, x, y]).at(path)?;
+            }
+            k += 1;
+            if k.is_multiple_of(4096) {
                 progress.advance(4096);
                 cancel.check()?;
             }
         }
-        extent_of(&points)
+        new_extent
     };
     cancel.check()?;
     schema::create_rtree_triggers(tx, "incidents", "geom").at(path)?;
 
-    // Extent: after a rebuild it covers every row; otherwise widen the stored one.
+    // Extent: a rebuild measured every row; otherwise widen the stored one.
     if inserted > 0 && !rebuild {
-        let stored: Option<(f64, f64, f64, f64)> = tx
+        let stored: Option<Extent> = tx
             .query_row(
                 "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'incidents'",
                 [],
@@ -1030,8 +711,20 @@ fn finish(
             .at(path)?;
         extent = match (stored, extent) {
             (Some(s), Some(e)) => Some((s.0.min(e.0), s.1.min(e.1), s.2.max(e.2), s.3.max(e.3))),
-            // No stored extent for a table with rows: compute it from all rows.
-            (None, _) => extent_of(&all_points(tx, path, cancel)?),
+            // No stored extent for a table with rows: measure all rows.
+            (None, _) => tx
+                .query_row(
+                    "SELECT min(ST_MinX(geom)), min(ST_MinY(geom)), max(ST_MaxX(geom)), \
+                     max(ST_MaxY(geom)) FROM incidents",
+                    [],
+                    |r| {
+                        Ok(match (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?) {
+                            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+                            _ => None,
+                        })
+                    },
+                )
+                .at(path)?,
             (Some(s), None) => Some(s),
         };
     }
