@@ -125,6 +125,9 @@ pub fn key_hash(incident: &Incident) -> i64 {
     h.finish() as i64
 }
 
+/// Hash of an incident uid. The GeoPackage import keeps no uid map (its
+/// UNIQUE index checks them); the PostgreSQL session still does.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn uid_hash(uid: &str) -> i64 {
     let mut h = KeyHasher::new(b'u');
     h.part(uid.as_bytes());
@@ -132,6 +135,7 @@ pub(crate) fn uid_hash(uid: &str) -> i64 {
 }
 
 /// Hasher for keys that are hashes already.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 #[derive(Default)]
 struct IdentityHasher(u64);
 
@@ -149,13 +153,15 @@ impl Hasher for IdentityHasher {
     }
 }
 
-/// Hash → fid, with the (astronomically rare) second fid for a hash kept apart.
+/// Hash → fid, with the (astronomically rare) second fid for a hash kept apart (the PostgreSQL session's duplicate maps).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 #[derive(Default)]
 pub(crate) struct KeyMap {
     first: HashMap<i64, i64, BuildHasherDefault<IdentityHasher>>,
     more: HashMap<i64, Vec<i64>, BuildHasherDefault<IdentityHasher>>,
 }
 
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 impl KeyMap {
     pub(crate) fn candidates(&self, hash: i64) -> impl Iterator<Item = i64> + '_ {
         let first = self.first.get(&hash).copied();
