@@ -41,6 +41,24 @@ pub struct PoliceSummary {
     pub import_file: Option<String>,
 }
 
+impl PoliceSummary {
+    /// An incident with this summary's event id, as the duplicate key of a
+    /// police event sees it: both stores look up with it whether an earlier
+    /// importer stored the summary as an incident.
+    pub(crate) fn event_probe(&self) -> Incident {
+        Incident {
+            external_id: Some(self.external_id.clone()),
+            ..Incident::new(
+                self.published_at,
+                crate::model::Category::Ovrigt,
+                Source::Polis,
+                LonLat::new(0.0, 0.0),
+                0.0,
+            )
+        }
+    }
+}
+
 /// What storing a batch of police events did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PoliceUpsert {

@@ -211,16 +211,7 @@ impl Project {
             }
             for s in summaries {
                 cancel.check()?;
-                let probe = Incident {
-                    external_id: Some(s.external_id.clone()),
-                    ..Incident::new(
-                        s.published_at,
-                        Category::Ovrigt,
-                        Source::Polis,
-                        LonLat::new(0.0, 0.0),
-                        0.0,
-                    )
-                };
+                let probe = s.event_probe();
                 if let Some(fid) = fid_of_event(conn, &probe).at(path)?
                     && let Some(before) = project.incident(fid)?
                 {

@@ -15,7 +15,7 @@ use postgres::Transaction;
 use super::edit::{insert_sql, truncate_ms, update_sql, write};
 use super::{INCIDENT_COLUMNS, PgStore, SRID, category_of, incident_of_row};
 use crate::jobs::CancelToken;
-use crate::model::{Category, Incident, LonLat, Source, new_uid};
+use crate::model::{Incident, LonLat, Source, new_uid};
 use crate::store::StoreError;
 use crate::store::gpkg::session::key_hash;
 use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion, version_differs};
@@ -165,16 +165,7 @@ impl PgStore {
         }
         for s in summaries {
             cancel.check()?;
-            let probe = Incident {
-                external_id: Some(s.external_id.clone()),
-                ..Incident::new(
-                    s.published_at,
-                    Category::Ovrigt,
-                    Source::Polis,
-                    LonLat::new(0.0, 0.0),
-                    0.0,
-                )
-            };
+            let probe = s.event_probe();
             if let Some(before) = stored_event(&mut tx, &probe).map_err(err)? {
                 let fid = before.fid.unwrap_or_default();
                 keep_version(&mut tx, fid, &before, "summary").map_err(err)?;
