@@ -129,7 +129,44 @@ pub struct Evaluation {
     /// The plain-language Swedish summary.
     pub summary: String,
     /// Things the reader should know (periods cut, coarse incidents left out).
-    pub notes: Vec<String>,
+    pub notes: Vec<EvalNote>,
+}
+
+/// Something the reader of an evaluation should know. Displayed in English
+/// (the command line, `--json`'s `notes`); the app words it in its own language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalNote {
+    /// The after period is cut at `last`, the last date with data; the measure ends `end`.
+    AfterCut { last: NaiveDate, end: NaiveDate },
+    /// This many incidents with a coarse position were left out.
+    CoarseLeftOut(usize),
+    /// The before period starts `start`, before `first`, the first date with data.
+    BeforeData { start: NaiveDate, first: NaiveDate },
+}
+
+impl std::fmt::Display for EvalNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalNote::AfterCut { last, end } => write!(
+                f,
+                "the after period is cut at {last}, the last date with data (the measure ends {end})"
+            ),
+            EvalNote::CoarseLeftOut(n) => write!(
+                f,
+                "{n} incident(s) with a coarse position (e.g. placed only at the municipality) left out"
+            ),
+            EvalNote::BeforeData { start, first } => write!(
+                f,
+                "the before period starts {start}, before the first date with data ({first}): the before count may be too low"
+            ),
+        }
+    }
+}
+
+impl Serialize for EvalNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Why an evaluation cannot run.
@@ -152,16 +189,14 @@ pub fn periods(
     start: NaiveDate,
     end: Option<NaiveDate>,
     last_data: Option<NaiveDate>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<EvalNote>,
 ) -> Result<Periods, EvaluateError> {
     let after_end = match (end, last_data) {
         (Some(e), _) if e < start => {
             return Err(EvaluateError::EndBeforeStart { start, end: e });
         }
         (Some(e), Some(last)) if e > last => {
-            notes.push(format!(
-                "the after period is cut at {last}, the last date with data (the measure ends {e})"
-            ));
+            notes.push(EvalNote::AfterCut { last, end: e });
             last
         }
         (Some(e), _) => e,
@@ -317,9 +352,7 @@ pub fn evaluate(
         }
     }
     if coarse > 0 {
-        notes.push(format!(
-            "{coarse} incident(s) with a coarse position (e.g. placed only at the municipality) left out"
-        ));
+        notes.push(EvalNote::CoarseLeftOut(coarse));
     }
     let wdq = wdq(area, buffer, control);
     let test = poisson_test(area.after, area.before);
@@ -409,11 +442,10 @@ pub fn evaluate_in_store(
     if let Some((first, _)) = range
         && local(first) > p.before[0]
     {
-        e.notes.push(format!(
-            "the before period starts {}, before the first date with data ({}): the before count may be too low",
-            p.before[0],
-            local(first)
-        ));
+        e.notes.push(EvalNote::BeforeData {
+            start: p.before[0],
+            first: local(first),
+        });
     }
     Ok(e)
 }

@@ -793,8 +793,8 @@ fn evaluation_ui(ui: &mut egui::Ui, lang: Language, e: &Evaluation) {
         }
     ));
     ui.add(egui::Label::new(&e.summary).wrap());
-    for note in &e.notes {
-        ui.small(note);
+    for n in &e.notes {
+        ui.small(text::note(lang, n));
     }
 }
 

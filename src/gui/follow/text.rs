@@ -211,9 +211,27 @@ pub fn tr(lang: Language, key: Key) -> &'static str {
     }
 }
 
+/// An evaluation's note in the window's language.
+pub fn note(lang: Language, note: &crate::analysis::evaluate::EvalNote) -> String {
+    use crate::analysis::evaluate::EvalNote;
+    match (lang, note) {
+        (Language::English, _) => note.to_string(),
+        (Language::Swedish, EvalNote::AfterCut { last, end }) => {
+            format!("Efterperioden slutar {last}, sista dagen med data (insatsen slutar {end}).")
+        }
+        (Language::Swedish, EvalNote::CoarseLeftOut(n)) => format!(
+            "{n} händelser med grov position (t.ex. bara placerade i kommunen) är inte med."
+        ),
+        (Language::Swedish, EvalNote::BeforeData { start, first }) => format!(
+            "Föreperioden börjar {start}, före första dagen med data ({first}): antalet före kan vara för lågt."
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::evaluate::EvalNote;
 
     #[test]
     fn every_key_has_both_languages() {
@@ -224,5 +242,15 @@ mod tests {
             tr(Language::Swedish, Key::Save),
             tr(Language::English, Key::Save)
         );
+    }
+
+    #[test]
+    fn evaluation_notes_are_worded_in_the_window_language() {
+        let n = EvalNote::CoarseLeftOut(27);
+        assert_eq!(
+            note(Language::Swedish, &n),
+            "27 händelser med grov position (t.ex. bara placerade i kommunen) är inte med."
+        );
+        assert!(note(Language::English, &n).starts_with("27 incident(s) with a coarse position"));
     }
 }
