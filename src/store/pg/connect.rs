@@ -3,17 +3,18 @@
 //!
 //! As libpq does, and in its order:
 //! - `service=NAME` reads section `[NAME]` of the service file (`PGSERVICEFILE`,
-//!   else `~/.pg_service.conf`, else `PGSYSCONFDIR/pg_service.conf`); keys
+//!   else `~/.pg_service.conf` (Windows: `%APPDATA%\postgresql\.pg_service.conf`), else `PGSYSCONFDIR/pg_service.conf`); keys
 //!   given beside it win over the file's.
 //! - Missing parts come from `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`
 //!   (default host `localhost`, port 5432, user the OS user, database the user).
 //! - A password given nowhere comes from `PGPASSWORD`, else from the password
-//!   file (`PGPASSFILE`, else `~/.pgpass`: `host:port:database:user:password`
+//!   file (`PGPASSFILE`, else `~/.pgpass`, on Windows `%APPDATA%\postgresql\pgpass.conf`:
+//!   `host:port:database:user:password`
 //!   lines, `*` matching anything, `\:` and `\\` escaped).
 //! - `sslmode`: `disable`; `prefer` (the default) and `require` encrypt
 //!   without checking the server's certificate, as libpq does; `verify-ca`
 //!   and `verify-full` check it against `sslrootcert` (default
-//!   `~/.postgresql/root.crt`) and the host name (`verify-ca` is checked as
+//!   `~/.postgresql/root.crt`, on Windows `%APPDATA%\postgresql\root.crt`) and the host name (`verify-ca` is checked as
 //!   strictly as `verify-full`).
 //!
 //! A password never appears in an error or in [`describe`]'s text.
@@ -71,6 +72,20 @@ fn invalid(reason: impl Into<String>) -> ConnectError {
 
 fn home() -> Option<PathBuf> {
     dirs::home_dir()
+}
+
+/// Where libpq keeps a per-user file: `~/UNIX_NAME` on Unix,
+/// `%APPDATA%\postgresql\WINDOWS_NAME` on Windows.
+fn libpq_user_file(unix_name: &str, windows_name: &str) -> Option<PathBuf> {
+    if cfg!(windows) {
+        windows_user_file(env("APPDATA"), windows_name)
+    } else {
+        home().map(|h| h.join(unix_name))
+    }
+}
+
+fn windows_user_file(appdata: Option<String>, name: &str) -> Option<PathBuf> {
+    appdata.map(|a| Path::new(&a).join("postgresql").join(name))
 }
 
 fn env(key: &str) -> Option<String> {
@@ -148,8 +163,8 @@ fn service_section(name: &str) -> Result<Vec<(String, String)>, ConnectError> {
     if let Some(p) = env("PGSERVICEFILE") {
         candidates.push(PathBuf::from(p));
     } else {
-        if let Some(h) = home() {
-            candidates.push(h.join(".pg_service.conf"));
+        if let Some(f) = libpq_user_file(".pg_service.conf", ".pg_service.conf") {
+            candidates.push(f);
         }
         if let Some(d) = env("PGSYSCONFDIR") {
             candidates.push(Path::new(&d).join("pg_service.conf"));
@@ -240,7 +255,7 @@ fn pgpass_fields(line: &str) -> Vec<String> {
 fn pgpass_password(host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
     let path = match env("PGPASSFILE") {
         Some(p) => PathBuf::from(p),
-        None => home()?.join(".pgpass"),
+        None => libpq_user_file(".pgpass", "pgpass.conf")?,
     };
     let text = std::fs::read_to_string(&path).ok()?;
     let port = port.to_string();
@@ -344,8 +359,7 @@ pub fn parse(location: &str) -> Result<Target, ConnectError> {
             config.ssl_mode(SslMode::Require);
             let roots = match own.get("sslrootcert") {
                 Some(p) => PathBuf::from(p),
-                None => home()
-                    .map(|h| h.join(".postgresql").join("root.crt"))
+                None => libpq_user_file(".postgresql/root.crt", "root.crt")
                     .ok_or_else(|| invalid("sslmode=verify-full needs sslrootcert"))?,
             };
             TlsMode::Verified(roots)
@@ -587,6 +601,15 @@ mod tests {
     fn url_parameters_are_percent_decoded() {
         assert_eq!(percent_decode("%2Fetc%2fca.pem"), "/etc/ca.pem");
         assert_eq!(percent_decode("å%zz%"), "å%zz%");
+    }
+
+    #[test]
+    fn windows_keeps_libpq_files_under_appdata() {
+        assert_eq!(
+            windows_user_file(Some("C:/Users/anna/AppData/Roaming".into()), "pgpass.conf"),
+            Some(Path::new("C:/Users/anna/AppData/Roaming/postgresql/pgpass.conf").to_owned())
+        );
+        assert_eq!(windows_user_file(None, "pgpass.conf"), None);
     }
 
     #[test]
