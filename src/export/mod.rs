@@ -22,6 +22,8 @@
 //! | `route.rs` | a walking loop and its stops as GeoJSON or GPX 1.1 |
 
 pub mod change;
+pub mod coverage;
+pub mod evaluation;
 pub mod geojson;
 pub mod gpkg;
 pub mod incidents;

@@ -173,6 +173,7 @@ pub fn check_min_count(min_count: u32) -> Result<Option<&'static str>, String> {
 pub struct CountTable {
     counts: Vec<u64>,
     public: Vec<bool>,
+    unseen: Vec<bool>,
     lines: Vec<(Vec<usize>, usize)>,
 }
 
@@ -188,6 +189,7 @@ impl CountTable {
     pub fn cell(&mut self, n: u64) -> usize {
         self.counts.push(n);
         self.public.push(false);
+        self.unseen.push(false);
         self.counts.len() - 1
     }
 
@@ -197,6 +199,15 @@ impl CountTable {
     pub fn public_cell(&mut self, n: u64) -> usize {
         let i = self.cell(n);
         self.public[i] = true;
+        i
+    }
+
+    /// Adds a count the output does not show but that relations run
+    /// through (e.g. the part of a calendar month that falls before a
+    /// period's start): the reader knows only that it is 0 or more.
+    pub fn unseen_cell(&mut self, n: u64) -> usize {
+        let i = self.cell(n);
+        self.unseen[i] = true;
         i
     }
 
@@ -217,8 +228,11 @@ impl CountTable {
         let mut shown: Vec<Shown> = self
             .counts
             .iter()
-            .map(|&n| {
-                if n > 0 && n < m {
+            .zip(&self.unseen)
+            .map(|(&n, &unseen)| {
+                if unseen {
+                    Shown::Withheld
+                } else if n > 0 && n < m {
                     Shown::Small
                 } else {
                     Shown::Count(n)
@@ -400,6 +414,59 @@ pub fn protect_list(counts: &[u64], total: u64, min_count: u32) -> (Vec<Shown>, 
     t.sums_to(&cells, all);
     let shown = t.protect(min_count);
     (cells.iter().map(|&i| shown[i]).collect(), shown[all])
+}
+
+/// The places as exported with small counts suppressed, and how many
+/// were left out. A place (not given as fixed) that covers 1 … N−1
+/// incidents is left out: its position would point at them; a fixed one
+/// keeps its position with its count `NaN` (written as null). Gains (the
+/// incidents each place adds) are parts of the covered total: each of
+/// 1 … N−1 is `NaN`, with a second one (or the total, and with it the share
+/// and the bound) hidden where the total would give it back.
+pub fn suppress_places(
+    places: &crate::analysis::places::Places,
+    min_count: u32,
+) -> (crate::analysis::places::Places, usize) {
+    let mut out = places.clone();
+    if min_count <= 1 {
+        return (out, 0);
+    }
+    let m = f64::from(min_count);
+    let mut t = CountTable::new();
+    let gains: Vec<usize> = places
+        .places
+        .iter()
+        .map(|p| t.cell(p.gain.max(0.0).round() as u64))
+        .collect();
+    let total = t.cell(places.covered.max(0.0).round() as u64);
+    let sum: f64 = places.places.iter().map(|p| p.gain.max(0.0).round()).sum();
+    if sum == places.covered.max(0.0).round() {
+        t.sums_to(&gains, total);
+    }
+    let shown = t.protect(min_count);
+    let small = |v: f64| v > 0.0 && v < m;
+    let mut dropped = 0;
+    out.places.clear();
+    for (p, &g) in places.places.iter().zip(&gains) {
+        if small(p.covered) && !p.fixed {
+            dropped += 1;
+            continue;
+        }
+        let mut p = p.clone();
+        if small(p.covered) {
+            p.covered = f64::NAN;
+        }
+        if shown[g].is_suppressed() {
+            p.gain = f64::NAN;
+        }
+        out.places.push(p);
+    }
+    if shown[total].is_suppressed() {
+        out.covered = f64::NAN;
+        out.share = f64::NAN;
+        out.upper_bound = f64::NAN;
+    }
+    (out, dropped)
 }
 
 #[cfg(test)]

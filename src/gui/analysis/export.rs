@@ -185,7 +185,13 @@ fn write_export_with_fields(
         }
         ExportTarget::PlacesGeoJson | ExportTarget::PlacesGpkg => {
             let places = output.places.as_ref().map_err(missing)?;
-            let layer = layers::places_layer(&places.places, places.made_from.clone());
+            // As `lagesbild places` writes them: a place covering fewer than
+            // the minimum count is left out, small gains are null.
+            let (shown, _) = export::privacy::suppress_places(
+                &places.places,
+                export::privacy::DEFAULT_MIN_COUNT,
+            );
+            let layer = layers::places_layer(&shown, places.made_from.clone());
             if target == ExportTarget::PlacesGpkg {
                 export::gpkg::write_layer(&layer, &path)?;
             } else {
