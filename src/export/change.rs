@@ -4,19 +4,73 @@
 
 use serde_json::{Value, json};
 
+use super::privacy::{CountTable, DEFAULT_MIN_COUNT, Shown};
 use super::{Feature, Layer, MadeFrom};
 use crate::analysis::change::{ChangeCell, ChangeMap};
 
-/// A cell's `before`, `after`, `ratio` and `p` as exports show them: a
-/// period count of 1 or 2 (below [`super::privacy::DEFAULT_MIN_COUNT`]) is
-/// null, and then so are the ratio and p, which would give it back with the
-/// other count. The class stays.
-pub fn shown_values(c: &ChangeCell) -> [Value; 4] {
-    let small = |n: u32| (1..super::privacy::DEFAULT_MIN_COUNT).contains(&n);
-    let hidden = small(c.before) || small(c.after);
-    let count = |n: u32| if small(n) { Value::Null } else { json!(n) };
-    if hidden {
-        return [count(c.before), count(c.after), Value::Null, Value::Null];
+/// The change map's counts as its outputs show them, with groups under
+/// [`super::privacy::DEFAULT_MIN_COUNT`] suppressed (whatever the test's
+/// own minimum): each period's total and each written cell's two counts.
+/// A period's total is the written cells' counts plus those of the cells
+/// not written (under the test's minimum), so a total less the shown
+/// counts could give a cell's small count back; the relation is checked as
+/// for every other table ([`CountTable`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownChange {
+    pub before_total: Shown,
+    pub after_total: Shown,
+    /// Before and after of each cell of [`ChangeMap::cells`] (untested
+    /// cells are not written; theirs are `Withheld`).
+    pub cells: Vec<[Shown; 2]>,
+}
+
+/// The counts of `m` as shown.
+pub fn protect(m: &ChangeMap) -> ShownChange {
+    let mut t = CountTable::new();
+    let all = t.public_cell(m.before_total + m.after_total);
+    let totals = [t.cell(m.before_total), t.cell(m.after_total)];
+    t.sums_to(&totals, all);
+    let cells: Vec<[usize; 2]> = m
+        .cells
+        .iter()
+        .map(|c| {
+            if c.p.is_some() {
+                [t.cell(u64::from(c.before)), t.cell(u64::from(c.after))]
+            } else {
+                [
+                    t.unseen_cell(u64::from(c.before)),
+                    t.unseen_cell(u64::from(c.after)),
+                ]
+            }
+        })
+        .collect();
+    for (k, total) in [m.before_total, m.after_total].into_iter().enumerate() {
+        let parts: Vec<usize> = cells.iter().map(|c| c[k]).collect();
+        let sum: u64 = m
+            .cells
+            .iter()
+            .map(|c| u64::from(if k == 0 { c.before } else { c.after }))
+            .sum();
+        // Only relations that hold go in (a false one would mislead the check).
+        if sum == total {
+            t.sums_to(&parts, totals[k]);
+        }
+    }
+    let s = t.protect(DEFAULT_MIN_COUNT);
+    ShownChange {
+        before_total: s[totals[0]],
+        after_total: s[totals[1]],
+        cells: cells.iter().map(|c| [s[c[0]], s[c[1]]]).collect(),
+    }
+}
+
+/// A cell's `before`, `after`, `ratio` and `p` as exports show them
+/// (`shown`: its counts from [`protect`]): a suppressed count is null, and
+/// then so are the ratio and p, which would give it back with the other
+/// count. The class stays.
+pub fn shown_values(c: &ChangeCell, shown: [Shown; 2]) -> [Value; 4] {
+    if shown.iter().any(|s| s.is_suppressed()) {
+        return [shown[0].json(), shown[1].json(), Value::Null, Value::Null];
     }
     [
         json!(c.before),
@@ -31,11 +85,13 @@ pub fn shown_values(c: &ChangeCell) -> [Value; 4] {
 /// none before), `p` (two-sided exact test), `class` (`more`, `fewer`,
 /// `no_clear_change`) and `class_sv`; small counts as [`shown_values`] says.
 pub fn change_layer(m: &ChangeMap, made_from: MadeFrom) -> Layer {
+    let shown = protect(m);
     let features = m
         .cells
         .iter()
-        .filter(|c| c.p.is_some())
-        .map(|c| {
+        .zip(&shown.cells)
+        .filter(|(c, _)| c.p.is_some())
+        .map(|(c, s)| {
             let (lo, hi) = m.cell_bounds(c.ix, c.iy);
             // Counter-clockwise from the lower-left corner.
             let ring = geo::LineString::from(vec![
@@ -45,7 +101,7 @@ pub fn change_layer(m: &ChangeMap, made_from: MadeFrom) -> Layer {
                 (lo[0], hi[1]),
                 (lo[0], lo[1]),
             ]);
-            let [before, after, ratio, p] = shown_values(c);
+            let [before, after, ratio, p] = shown_values(c, *s);
             let properties = match json!({
                 "ix": c.ix,
                 "iy": c.iy,

@@ -23,6 +23,7 @@
 
 pub mod change;
 pub mod coverage;
+pub mod dose;
 pub mod evaluation;
 pub mod geojson;
 pub mod gpkg;
