@@ -245,7 +245,7 @@ impl CountTable {
         while let Some(l) = self
             .lines
             .iter()
-            .position(|line| !line_safe(line, &shown, m))
+            .position(|line| !line_safe(line, &shown, &self.unseen, m))
         {
             let (parts, total) = &self.lines[l];
             let members: Vec<usize> = parts
@@ -278,7 +278,7 @@ impl CountTable {
                         shown[i] = Shown::Withheld;
                     }
                 }
-                if line_safe(&self.lines[l], &shown, m) {
+                if line_safe(&self.lines[l], &shown, &self.unseen, m) {
                     continue;
                 }
                 for &i in &members {
@@ -297,7 +297,7 @@ impl CountTable {
                 .find(|&i| {
                     let mut trial = shown.clone();
                     trial[i] = Shown::Hidden;
-                    line_safe(&self.lines[l], &trial, m)
+                    line_safe(&self.lines[l], &trial, &self.unseen, m)
                 })
                 .or_else(|| candidates.last().copied());
             if let Some(i) = pick {
@@ -373,9 +373,19 @@ fn single(v: &Set) -> bool {
 }
 
 /// True when no suppressed count of the relation `parts` = `total` follows
-/// exactly from the others as a reader who knows the rule sees them.
-fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> bool {
+/// exactly from the others as a reader who knows the rule sees them, and
+/// no unseen count follows as one of 1 … m−1.
+fn line_safe(
+    (parts, total): &(Vec<usize>, usize),
+    shown: &[Shown],
+    unseen: &[bool],
+    m: u64,
+) -> bool {
     let m = i128::from(m);
+    // An unseen count may be worked out, unless it is a small group.
+    let revealed = |i: usize, v: &Set| {
+        single(v) && (!unseen[i] || matches!(v.as_slice(), [(lo, _)] if *lo >= 1 && *lo < m))
+    };
     if parts.len() < 2 {
         return true;
     }
@@ -398,11 +408,11 @@ fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> b
         }
         let others = combine(&before[k], &after[k + 1], 1);
         let feasible = intersect(&doms[k], &combine(&t, &others, -1));
-        if single(&feasible) {
+        if revealed(i, &feasible) {
             return false;
         }
     }
-    !(shown[*total].is_suppressed() && single(&intersect(&t, &before[doms.len()])))
+    !(shown[*total].is_suppressed() && revealed(*total, &intersect(&t, &before[doms.len()])))
 }
 
 /// A list of counts that sum to a stated `total` (a public count), as shown:
@@ -535,6 +545,43 @@ mod tests {
         let s = t.protect(3);
         assert!(s[..2].iter().all(|s| *s == Shown::Withheld), "{s:?}");
         assert!(Shown::Hidden.json().is_null());
+    }
+
+    #[test]
+    fn an_unseen_part_may_be_worked_out_unless_it_is_small() {
+        // 7 visits, 0 of them long: the 7 short ones follow, which is fine.
+        let mut t = CountTable::new();
+        let v = t.cell(7);
+        let d = t.cell(0);
+        let short = t.unseen_cell(7);
+        t.sums_to(&[d, short], v);
+        let s = t.protect(3);
+        assert_eq!((s[v], s[d]), (Shown::Count(7), Shown::Count(0)));
+        // A category of 10 with 9 from other sources: the police's 1 (not
+        // shown) would follow, so a count is hidden.
+        let mut t = CountTable::new();
+        let cat = t.cell(10);
+        let others = t.cells([5, 4]);
+        let police = t.unseen_cell(1);
+        t.sums_to(&[others[0], others[1], police], cat);
+        let s = t.protect(3);
+        assert!(
+            [cat, others[0], others[1]]
+                .iter()
+                .any(|&i| s[i] == Shown::Hidden),
+            "{s:?}"
+        );
+        // A small shown part beside an unseen one: 8 before, months 5 and
+        // "<3" plus the unseen part of a straddling month; 8 - 5 leaves 3
+        // for the "<3" and the unseen part: either may hold it.
+        let mut t = CountTable::new();
+        let before = t.cell(8);
+        let months = t.cells([5, 2]);
+        let part = t.unseen_cell(1);
+        t.sums_to(&[months[0], months[1], part], before);
+        let s = t.protect(3);
+        assert_eq!(s[months[1]], Shown::Small);
+        assert_eq!(s[before], Shown::Count(8));
     }
 
     #[test]
