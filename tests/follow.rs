@@ -491,7 +491,15 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
     assert!(text(&again).0.contains("1 skipped"), "{:?}", text(&again));
     let out = cli(
         &dir,
-        &["dose", "--min-count", "1", p, "--places", places.to_str().unwrap(), "--json"],
+        &[
+            "dose",
+            "--min-count",
+            "1",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_eq!(dose_rows(&json_out(&out)), expected);
     assert!(!text(&out).0.contains("TV0"), "{}", text(&out).0);
@@ -588,7 +596,15 @@ fn checkins_count_as_visits_at_their_place() {
     );
     let out = cli(
         &dir,
-        &["dose", "--min-count", "1", p, "--places", places.to_str().unwrap(), "--json"],
+        &[
+            "dose",
+            "--min-count",
+            "1",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_eq!(
         dose_rows(&json_out(&out)),

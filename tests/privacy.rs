@@ -848,7 +848,10 @@ fn single_incidents_cannot_be_read_back_from_coverage_evaluate_dose_change_or_th
     for (i, item) in items.iter().enumerate() {
         assert_not_small(&format!("coverage item {i}"), &item["incidents"]);
         if item["incidents"].is_null() {
-            assert!(item["share"].is_null(), "a share gives the count back: {item}");
+            assert!(
+                item["share"].is_null(),
+                "a share gives the count back: {item}"
+            );
         }
     }
     assert_not_small("the plan total", &c["total"]["incidents"]);
@@ -984,7 +987,9 @@ fn single_incidents_cannot_be_read_back_from_coverage_evaluate_dose_change_or_th
     let (o, _) = run(&dir, &dose);
     let line = o.lines().find(|l| l.starts_with("Ensam")).unwrap();
     assert!(
-        !line.split_whitespace().any(|t| matches!(t, "1" | "2" | "8.0")),
+        !line
+            .split_whitespace()
+            .any(|t| matches!(t, "1" | "2" | "8.0")),
         "dose text: {line}"
     );
     // With --min-count 1 the one visit is shown (so the check above can fail).

@@ -613,7 +613,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     {
         eprintln!("{warning}");
     }
-    let (suppressed_places, dropped) = export::privacy::suppress_places(&result.places, args.min_count);
+    let (suppressed_places, dropped) =
+        export::privacy::suppress_places(&result.places, args.min_count);
     if dropped > 0 {
         eprintln!(
             "note: {dropped} place(s) covering fewer than {} incidents left out (--min-count)",

@@ -188,8 +188,8 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
 
 pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&args.filter)?;
-    if let Some(warning) = lagesbild::export::privacy::check_min_count(args.min_count)
-        .map_err(anyhow::Error::msg)?
+    if let Some(warning) =
+        lagesbild::export::privacy::check_min_count(args.min_count).map_err(anyhow::Error::msg)?
     {
         eprintln!("{warning}");
     }

@@ -30,37 +30,40 @@ pub fn protect(m: &ChangeMap) -> ShownChange {
     let all = t.public_cell(m.before_total + m.after_total);
     let totals = [t.cell(m.before_total), t.cell(m.after_total)];
     t.sums_to(&totals, all);
-    let cells: Vec<[usize; 2]> = m
-        .cells
+    // The cells not written (under the test's minimum): one residual count
+    // per period, as nothing in the output locates them.
+    let written: Vec<&ChangeCell> = m.cells.iter().filter(|c| c.p.is_some()).collect();
+    let cells: Vec<[usize; 2]> = written
         .iter()
-        .map(|c| {
-            if c.p.is_some() {
-                [t.cell(u64::from(c.before)), t.cell(u64::from(c.after))]
-            } else {
-                [
-                    t.unseen_cell(u64::from(c.before)),
-                    t.unseen_cell(u64::from(c.after)),
-                ]
-            }
-        })
+        .map(|c| [t.cell(u64::from(c.before)), t.cell(u64::from(c.after))])
         .collect();
     for (k, total) in [m.before_total, m.after_total].into_iter().enumerate() {
-        let parts: Vec<usize> = cells.iter().map(|c| c[k]).collect();
-        let sum: u64 = m
-            .cells
-            .iter()
-            .map(|c| u64::from(if k == 0 { c.before } else { c.after }))
-            .sum();
+        let count = |c: &ChangeCell| u64::from(if k == 0 { c.before } else { c.after });
+        let shown: u64 = written.iter().map(|c| count(c)).sum();
+        let all: u64 = m.cells.iter().map(count).sum();
         // Only relations that hold go in (a false one would mislead the check).
-        if sum == total {
+        if all == total && shown <= total {
+            let mut parts: Vec<usize> = cells.iter().map(|c| c[k]).collect();
+            parts.push(t.residual_cell(total - shown));
             t.sums_to(&parts, totals[k]);
         }
     }
     let s = t.protect(DEFAULT_MIN_COUNT);
+    let mut written_shown = cells.iter().map(|c| [s[c[0]], s[c[1]]]);
     ShownChange {
         before_total: s[totals[0]],
         after_total: s[totals[1]],
-        cells: cells.iter().map(|c| [s[c[0]], s[c[1]]]).collect(),
+        cells: m
+            .cells
+            .iter()
+            .map(|c| {
+                if c.p.is_some() {
+                    written_shown.next().unwrap_or([Shown::Withheld; 2])
+                } else {
+                    [Shown::Withheld; 2]
+                }
+            })
+            .collect(),
     }
 }
 

@@ -135,7 +135,10 @@ mod tests {
         let c = plan(&[8, 1], 9, 50);
         let s = protect(&c, 3);
         assert_eq!(s.items[1], Shown::Small);
-        assert!(s.items[0].is_suppressed() || s.total.is_suppressed(), "{s:?}");
+        assert!(
+            s.items[0].is_suppressed() || s.total.is_suppressed(),
+            "{s:?}"
+        );
         let (v, pointers) = s.to_json(&c);
         assert!(v["items"][1]["incidents"].is_null());
         assert!(v["items"][1]["share"].is_null());

@@ -95,10 +95,7 @@ fn place_cells(
             .map(&month)
             .sum()
     };
-    for (is_after, whole, total) in [
-        (false, before, counts.before),
-        (true, after, counts.after),
-    ] {
+    for (is_after, whole, total) in [(false, before, counts.before), (true, after, counts.after)] {
         let mut parts = part(is_after);
         let known = sum(is_after);
         if known > total {
@@ -119,9 +116,9 @@ pub fn protect(e: &Evaluation, min_count: u32) -> ShownEvaluation {
     let mut t = CountTable::new();
     let (area, area_m) = place_cells(&mut t, e, e.area, |i| e.months[i].area);
     let (buffer, buffer_m) = place_cells(&mut t, e, e.buffer, |i| e.months[i].buffer);
-    let control = e.control.map(|c| {
-        place_cells(&mut t, e, c, |i| e.months[i].control.unwrap_or(0))
-    });
+    let control = e
+        .control
+        .map(|c| place_cells(&mut t, e, c, |i| e.months[i].control.unwrap_or(0)));
     let s = t.protect(min_count);
     let pair = |c: [usize; 2]| [s[c[0]], s[c[1]]];
     let area = pair(area);
@@ -141,8 +138,7 @@ pub fn protect(e: &Evaluation, min_count: u32) -> ShownEvaluation {
     let test_withheld = any(&area).then(|| too_few_text("Förändringen och testet", min_count));
     let mut wdq_parts = vec![area[0], area[1], buffer[0], buffer[1]];
     wdq_parts.extend(control_shown.iter().flatten());
-    let wdq_withheld = (e.wdq.is_ok() && any(&wdq_parts))
-        .then(|| too_few_text("WDQ", min_count));
+    let wdq_withheld = (e.wdq.is_ok() && any(&wdq_parts)).then(|| too_few_text("WDQ", min_count));
     ShownEvaluation {
         min_count,
         area,
@@ -228,7 +224,11 @@ impl ShownEvaluation {
             .zip(&self.months)
             .enumerate()
             .map(|(i, (m, s))| {
-                for (k, v) in [("area", Some(s.area)), ("buffer", Some(s.buffer)), ("control", s.control)] {
+                for (k, v) in [
+                    ("area", Some(s.area)),
+                    ("buffer", Some(s.buffer)),
+                    ("control", s.control),
+                ] {
                     if v.is_some_and(Shown::is_suppressed) {
                         suppressed.push(format!("/months/{i}/{k}"));
                     }

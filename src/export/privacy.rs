@@ -174,6 +174,8 @@ pub struct CountTable {
     counts: Vec<u64>,
     public: Vec<bool>,
     unseen: Vec<bool>,
+    /// Unseen counts that may be worked out whatever they are.
+    residual: Vec<bool>,
     lines: Vec<(Vec<usize>, usize)>,
 }
 
@@ -190,6 +192,7 @@ impl CountTable {
         self.counts.push(n);
         self.public.push(false);
         self.unseen.push(false);
+        self.residual.push(false);
         self.counts.len() - 1
     }
 
@@ -211,6 +214,15 @@ impl CountTable {
         i
     }
 
+    /// Adds an unseen count that nothing in the output locates (e.g. the
+    /// incidents of a map's cells that are not written): it may be worked
+    /// out even when small, as it points at no place or group.
+    pub fn residual_cell(&mut self, n: u64) -> usize {
+        let i = self.unseen_cell(n);
+        self.residual[i] = true;
+        i
+    }
+
     /// Adds a count for each of `counts`; returns their indices.
     pub fn cells(&mut self, counts: impl IntoIterator<Item = u64>) -> Vec<usize> {
         counts.into_iter().map(|n| self.cell(n)).collect()
@@ -220,6 +232,17 @@ impl CountTable {
     /// shows, or lets a reader work out, both).
     pub fn sums_to(&mut self, parts: &[usize], total: usize) {
         self.lines.push((parts.to_vec(), total));
+    }
+
+    /// For each count: 0 when it must not be worked out as a small group
+    /// (a shown or unseen count), 1 when it may be when not small (unseen),
+    /// 2 when it may be whatever it is (residual).
+    fn free(&self) -> Vec<u8> {
+        self.unseen
+            .iter()
+            .zip(&self.residual)
+            .map(|(&u, &r)| u8::from(u) + u8::from(r))
+            .collect()
     }
 
     /// Every count as shown with groups under `min_count` suppressed.
@@ -242,10 +265,11 @@ impl CountTable {
         if m <= 1 {
             return shown;
         }
+        let free = self.free();
         while let Some(l) = self
             .lines
             .iter()
-            .position(|line| !line_safe(line, &shown, &self.unseen, m))
+            .position(|line| !line_safe(line, &shown, &free, m))
         {
             let (parts, total) = &self.lines[l];
             let members: Vec<usize> = parts
@@ -278,7 +302,7 @@ impl CountTable {
                         shown[i] = Shown::Withheld;
                     }
                 }
-                if line_safe(&self.lines[l], &shown, &self.unseen, m) {
+                if line_safe(&self.lines[l], &shown, &free, m) {
                     continue;
                 }
                 for &i in &members {
@@ -297,7 +321,7 @@ impl CountTable {
                 .find(|&i| {
                     let mut trial = shown.clone();
                     trial[i] = Shown::Hidden;
-                    line_safe(&self.lines[l], &trial, &self.unseen, m)
+                    line_safe(&self.lines[l], &trial, &free, m)
                 })
                 .or_else(|| candidates.last().copied());
             if let Some(i) = pick {
@@ -375,16 +399,17 @@ fn single(v: &Set) -> bool {
 /// True when no suppressed count of the relation `parts` = `total` follows
 /// exactly from the others as a reader who knows the rule sees them, and
 /// no unseen count follows as one of 1 … m−1.
-fn line_safe(
-    (parts, total): &(Vec<usize>, usize),
-    shown: &[Shown],
-    unseen: &[bool],
-    m: u64,
-) -> bool {
+fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], free: &[u8], m: u64) -> bool {
     let m = i128::from(m);
-    // An unseen count may be worked out, unless it is a small group.
+    // An unseen count may be worked out, unless it is a small group; a
+    // residual one whatever it is.
     let revealed = |i: usize, v: &Set| {
-        single(v) && (!unseen[i] || matches!(v.as_slice(), [(lo, _)] if *lo >= 1 && *lo < m))
+        single(v)
+            && match free[i] {
+                0 => true,
+                1 => matches!(v.as_slice(), [(lo, _)] if *lo >= 1 && *lo < m),
+                _ => false,
+            }
     };
     if parts.len() < 2 {
         return true;

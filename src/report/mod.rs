@@ -684,12 +684,7 @@ fn by_locality(points: &[SwerefPoint]) -> Vec<(String, u64)> {
     list
 }
 
-fn ovrig_information(
-    w: &mut Writer,
-    counts: &shown::ReportShown,
-    layers: &[String],
-    limit: u64,
-) {
+fn ovrig_information(w: &mut Writer, counts: &shown::ReportShown, layers: &[String], limit: u64) {
     w.page_break();
     w.heading("2. Övrig information", 18.0);
     w.paragraph(
@@ -847,11 +842,7 @@ fn analys(
         .enumerate()
         .map(|(d, name)| {
             let mut row = vec![(*name).to_owned()];
-            row.extend(
-                counts.hour_weekday[d]
-                    .iter()
-                    .map(|n| count_text(*n, limit)),
-            );
+            row.extend(counts.hour_weekday[d].iter().map(|n| count_text(*n, limit)));
             row.push(count_text(counts.by_weekday[d], limit));
             row
         })

@@ -108,7 +108,11 @@ pub fn protect(r: &ReportInputs, limit: u32) -> ReportShown {
     relate(&mut t, &by_source, cur);
     let localities: Vec<(usize, u64)> = r.localities.iter().map(|&n| (t.cell(n), n)).collect();
     relate(&mut t, &localities, cur);
-    let series: Vec<(usize, u64)> = p.series.iter().map(|s| (t.cell(s.count), s.count)).collect();
+    let series: Vec<(usize, u64)> = p
+        .series
+        .iter()
+        .map(|s| (t.cell(s.count), s.count))
+        .collect();
     relate(&mut t, &series, cur);
     let year_earlier: Vec<(usize, u64)> = r.year_earlier.iter().map(|&n| (t.cell(n), n)).collect();
     relate(&mut t, &year_earlier, totals[2]);
