@@ -191,7 +191,18 @@ fn write_export_with_fields(
                 &places.places,
                 export::privacy::DEFAULT_MIN_COUNT,
             );
-            let layer = layers::places_layer(&shown, places.made_from.clone());
+            // The file's description states the covered total too: as shown.
+            let mut made_from = places.made_from.clone();
+            if let Some(parameters) = made_from.parameters.as_object_mut() {
+                for (key, v) in [
+                    ("covered", shown.covered),
+                    ("share", shown.share),
+                    ("upper_bound", shown.upper_bound),
+                ] {
+                    parameters.insert(key.to_owned(), serde_json::json!(v));
+                }
+            }
+            let layer = layers::places_layer(&shown, made_from);
             if target == ExportTarget::PlacesGpkg {
                 export::gpkg::write_layer(&layer, &path)?;
             } else {
