@@ -66,6 +66,7 @@ fn place_cells(
     e: &Evaluation,
     counts: BeforeAfter,
     month: impl Fn(usize) -> u64,
+    min_count: u32,
 ) -> ([usize; 2], Vec<usize>) {
     let before = t.cell(counts.before);
     let after = t.cell(counts.after);
@@ -73,7 +74,15 @@ fn place_cells(
     let months = t.cells(n.iter().copied());
     // Only relations that hold go in (a false one would mislead the check).
     if n.iter().sum::<u64>() == counts.before + counts.after {
-        let both = t.unseen_cell(counts.before + counts.after);
+        // The sum of the two periods is known to a reader who sees both;
+        // when one of them is small it is not.
+        let small = |k: u64| k > 0 && k < u64::from(min_count);
+        let sum = counts.before + counts.after;
+        let both = if small(counts.before) || small(counts.after) {
+            t.unseen_cell(sum)
+        } else {
+            t.public_cell(sum)
+        };
         t.sums_to(&[before, after], both);
         t.sums_to(&months, both);
     }
@@ -114,11 +123,17 @@ fn place_cells(
 /// The counts of `e` as an output shows them.
 pub fn protect(e: &Evaluation, min_count: u32) -> ShownEvaluation {
     let mut t = CountTable::new();
-    let (area, area_m) = place_cells(&mut t, e, e.area, |i| e.months[i].area);
-    let (buffer, buffer_m) = place_cells(&mut t, e, e.buffer, |i| e.months[i].buffer);
-    let control = e
-        .control
-        .map(|c| place_cells(&mut t, e, c, |i| e.months[i].control.unwrap_or(0)));
+    let (area, area_m) = place_cells(&mut t, e, e.area, |i| e.months[i].area, min_count);
+    let (buffer, buffer_m) = place_cells(&mut t, e, e.buffer, |i| e.months[i].buffer, min_count);
+    let control = e.control.map(|c| {
+        place_cells(
+            &mut t,
+            e,
+            c,
+            |i| e.months[i].control.unwrap_or(0),
+            min_count,
+        )
+    });
     let s = t.protect(min_count);
     let pair = |c: [usize; 2]| [s[c[0]], s[c[1]]];
     let area = pair(area);
@@ -279,5 +294,109 @@ impl ShownEvaluation {
             "min_count": self.min_count,
             "suppressed": suppressed,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::evaluate::{MonthCount, Periods, poisson_test};
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// An evaluation of the area counts `before`/`after` with months
+    /// (month, after, count); the start 2025-02-15 splits February.
+    fn eval(before: u64, after: u64, months: &[(&str, bool, u64)]) -> Evaluation {
+        let area = BeforeAfter { before, after };
+        Evaluation {
+            periods: Periods {
+                before: [d(2025, 1, 16), d(2025, 2, 14)],
+                after: [d(2025, 2, 15), d(2025, 3, 16)],
+                days: 30,
+            },
+            area,
+            buffer: BeforeAfter::default(),
+            control: None,
+            buffer_m: 300.0,
+            wdq: Err("no control".into()),
+            test: poisson_test(after, before),
+            months: months
+                .iter()
+                .map(|&(m, a, n)| MonthCount {
+                    month: m.into(),
+                    after: a,
+                    area: n,
+                    buffer: 0,
+                    control: None,
+                })
+                .collect(),
+            too_few: before + after < MIN_EVENTS,
+            summary: String::new(),
+            notes: vec!["1 incident(s) with a coarse position left out".into()],
+        }
+    }
+
+    #[test]
+    fn a_small_month_is_not_given_back_by_the_periods() {
+        // January 5 (before), February 1 (straddles the start), March 4:
+        // 6 + 4 − 5 − 4 would give February's 1 back.
+        let e = eval(
+            6,
+            4,
+            &[
+                ("2025-01", false, 5),
+                ("2025-02", true, 1),
+                ("2025-03", true, 4),
+            ],
+        );
+        let s = protect(&e, 3);
+        assert_eq!(s.months[1].area, Shown::Small);
+        let hidden = [s.area[0], s.area[1], s.months[0].area, s.months[2].area];
+        assert!(hidden.iter().any(|h| h.is_suppressed()), "{s:?}");
+        assert!(s.test_withheld.is_some() == s.area.iter().any(|a| a.is_suppressed()));
+        // The note's count of 1 is written "<3"; the JSON has null and pointers.
+        assert!(s.notes(&e)[0].starts_with("<3 incident(s)"));
+        let v = s.to_json("", &e);
+        assert!(v["months"][1]["area"].is_null());
+        assert!(
+            v["suppressed"]
+                .as_array()
+                .unwrap()
+                .contains(&"/months/1/area".into())
+        );
+        // min_count 1: all shown, the test too.
+        let s = protect(&e, 1);
+        assert!(!s.any_suppressed() && s.test_withheld.is_none());
+        assert_eq!(s.to_json("", &e)["months"][1]["area"], 1);
+    }
+
+    #[test]
+    fn a_small_area_count_withholds_the_test_and_the_summary_says_so() {
+        let e = eval(
+            1,
+            12,
+            &[
+                ("2025-01", false, 1),
+                ("2025-02", true, 0),
+                ("2025-03", true, 12),
+            ],
+        );
+        let s = protect(&e, 3);
+        assert_eq!(s.area[0], Shown::Small);
+        let v = s.to_json("Insats", &e);
+        assert!(
+            v["test"]["p_value"].is_null() && v["too_few"].is_null(),
+            "{v}"
+        );
+        let summary = s.summary("Insats", &e);
+        assert!(summary.contains("<3 händelser"), "{summary}");
+        assert!(summary.contains("visas inte: för få"), "{summary}");
+        assert!(
+            !summary.contains("p = ") && !summary.contains("p < "),
+            "{summary}"
+        );
     }
 }
