@@ -297,6 +297,8 @@ fn too_few_incidents_are_said_to_be_too_few() {
             "2025-04-01",
             "--end",
             "2025-04-30",
+            "--min-count",
+            "1",
         ],
     );
     assert_exit(&out, 0);
@@ -447,6 +449,8 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
         &dir,
         &[
             "dose",
+            "--min-count",
+            "1",
             p,
             "--tracks",
             tv01.to_str().unwrap(),
@@ -487,7 +491,15 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
     assert!(text(&again).0.contains("1 skipped"), "{:?}", text(&again));
     let out = cli(
         &dir,
-        &["dose", p, "--places", places.to_str().unwrap(), "--json"],
+        &[
+            "dose",
+            "--min-count",
+            "1",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_eq!(dose_rows(&json_out(&out)), expected);
     assert!(!text(&out).0.contains("TV0"), "{}", text(&out).0);
@@ -496,6 +508,8 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
         &dir,
         &[
             "dose",
+            "--min-count",
+            "1",
             p,
             "--places",
             places.to_str().unwrap(),
@@ -511,6 +525,8 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
         &dir,
         &[
             "dose",
+            "--min-count",
+            "1",
             p,
             "--places",
             places.to_str().unwrap(),
@@ -525,6 +541,8 @@ fn dose_from_gpx_files_and_stored_tracks_follows_the_rules() {
         &dir,
         &[
             "dose",
+            "--min-count",
+            "1",
             p,
             "--places",
             places.to_str().unwrap(),
@@ -578,7 +596,15 @@ fn checkins_count_as_visits_at_their_place() {
     );
     let out = cli(
         &dir,
-        &["dose", p, "--places", places.to_str().unwrap(), "--json"],
+        &[
+            "dose",
+            "--min-count",
+            "1",
+            p,
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_eq!(
         dose_rows(&json_out(&out)),
@@ -645,6 +671,8 @@ fn planned_presence_is_set_against_delivered_per_stop_and_week() {
         &dir,
         &[
             "dose",
+            "--min-count",
+            "1",
             p,
             "--planned",
             "--from",

@@ -748,3 +748,350 @@ fn places_leave_out_those_on_lone_incidents_and_hide_small_gains() {
     all.extend(std::iter::repeat_n(None, 4 - gains.len()));
     assert_table_safe("the places' gains", &all, covered);
 }
+
+/// A square polygon file (WGS 84) of about 250 m around (lon, lat).
+fn square_around(dir: &Dir, name: &str, lon: f64, lat: f64) -> PathBuf {
+    let (dx, dy) = (0.002, 0.0012);
+    dir.write(
+        name,
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature", "properties": {{}},
+  "geometry": {{"type": "Polygon", "coordinates": [[[{a}, {b}], [{c}, {b}], [{c}, {d}], [{a}, {d}], [{a}, {b}]]]}}}}]}}"#,
+            a = lon - dx,
+            b = lat - dy,
+            c = lon + dx,
+            d = lat + dy
+        ),
+    )
+}
+
+/// The cluster of [`planted_csv`] (around Stortorget), as a polygon file.
+fn cluster_area(dir: &Dir) -> PathBuf {
+    square_around(dir, "cluster.geojson", 14.5902, 56.0531)
+}
+
+/// A patrol plan of three areas: the cluster and one around each lone
+/// incident, every day, all day.
+fn lone_plan(dir: &Dir) -> PathBuf {
+    let area = |name: &str, lon: f64, lat: f64, dx: f64, dy: f64| {
+        format!(
+            r#"{{"type": "Feature", "properties": {{"name": "{name}", "team": "Par", "weekdays": "mon-sun"}},
+  "geometry": {{"type": "Polygon", "coordinates": [[[{a}, {b}], [{c}, {b}], [{c}, {d}], [{a}, {d}], [{a}, {b}]]]}}}}"#,
+            a = lon - dx,
+            b = lat - dy,
+            c = lon + dx,
+            d = lat + dy
+        )
+    };
+    let features = [
+        area("Klustret", 14.5902, 56.0531, 0.006, 0.003),
+        area("Öst ensam", ALONE[0].0, ALONE[0].1, 0.002, 0.0012),
+        area("Nord ensam", ALONE[1].0, ALONE[1].1, 0.002, 0.0012),
+    ];
+    dir.write(
+        "lone_plan.geojson",
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{}]}}"#,
+            features.join(",\n")
+        ),
+    )
+}
+
+/// A count a reader sees: `Some(n)` for a number, `None` for null or text.
+fn seen(v: &Value) -> Option<u64> {
+    v.as_u64()
+}
+
+/// Fails on a shown count of 1 or 2.
+#[track_caller]
+fn assert_not_small(what: &str, v: &Value) {
+    assert!(
+        !matches!(seen(v), Some(1 | 2)),
+        "{what} = {v}: a small count is shown"
+    );
+}
+
+/// Fails when `text` states a small count: a token "1" or "2" followed by
+/// one of `words` (e.g. "händelser", "före").
+#[track_caller]
+fn assert_no_small_count_in_text(what: &str, text: &str, words: &[&str]) {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    for w in tokens.windows(2) {
+        let word = w[1].trim_matches(|c: char| !c.is_alphanumeric());
+        assert!(
+            !(matches!(w[0], "1" | "2") && words.contains(&word)),
+            "{what} states a small count: {:?} in {text}",
+            w.join(" ")
+        );
+    }
+}
+
+#[test]
+fn single_incidents_cannot_be_read_back_from_coverage_evaluate_dose_change_or_the_report() {
+    let dir = Dir::new();
+    let project = isolated_project(&dir);
+    let p = project.to_str().unwrap();
+    let east = square_around(&dir, "east.geojson", ALONE[0].0, ALONE[0].1);
+    let east = east.to_str().unwrap();
+    let cluster = cluster_area(&dir);
+    let cluster = cluster.to_str().unwrap();
+
+    // Coverage: each lone incident in an area of its own, the areas apart.
+    let plan = lone_plan(&dir);
+    run(&dir, &["plan", "import", p, plan.to_str().unwrap()]);
+    let (o, _) = run(&dir, &["coverage", p, "--json"]);
+    let v: Value = serde_json::from_str(&o).unwrap();
+    let c = &v["coverage"];
+    let items = c["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{c}");
+    let cells: Vec<Option<u64>> = items.iter().map(|i| seen(&i["incidents"])).collect();
+    for (i, item) in items.iter().enumerate() {
+        assert_not_small(&format!("coverage item {i}"), &item["incidents"]);
+        if item["incidents"].is_null() {
+            assert!(
+                item["share"].is_null(),
+                "a share gives the count back: {item}"
+            );
+        }
+    }
+    assert_not_small("the plan total", &c["total"]["incidents"]);
+    // The areas are apart, so their counts sum to the plan's total.
+    assert_table_safe("coverage items", &cells, seen(&c["total"]["incidents"]));
+    assert_table_safe(
+        "coverage items against all incidents",
+        &cells,
+        seen(&c["incidents"]),
+    );
+    assert!(!v["suppressed"].as_array().unwrap().is_empty(), "{v}");
+    let (o, _) = run(&dir, &["coverage", p]);
+    for line in o.lines().filter(|l| l.contains("ensam")) {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            !tokens.iter().any(|t| matches!(*t, "1" | "2")),
+            "coverage text shows a small count: {line}"
+        );
+        assert!(!line.contains('%') || line.contains("–"), "{line}");
+    }
+
+    // Evaluate: the east area holds one incident before its start.
+    let args = [
+        "evaluate",
+        p,
+        "--area",
+        east,
+        "--start",
+        "2025-04-01",
+        "--end",
+        "2025-05-31",
+        "--control",
+        cluster,
+    ];
+    let (o, _) = run(&dir, &[&args[..], &["--json"]].concat());
+    let e: Value = serde_json::from_str(&o).unwrap();
+    for place in ["area", "buffer", "control"] {
+        for period in ["before", "after"] {
+            assert_not_small(&format!("evaluate {place} {period}"), &e[place][period]);
+        }
+    }
+    assert!(e["area"]["before"].is_null(), "the lone incident: {e}");
+    let months = e["months"].as_array().unwrap();
+    for (i, m) in months.iter().enumerate() {
+        for key in ["area", "buffer", "control"] {
+            assert_not_small(&format!("evaluate month {i} {key}"), &m[key]);
+        }
+    }
+    for place in ["area", "buffer", "control"] {
+        let cells: Vec<Option<u64>> = months.iter().map(|m| seen(&m[place])).collect();
+        let both = seen(&e[place]["before"]).zip(seen(&e[place]["after"]));
+        assert_table_safe(
+            &format!("evaluate months of {place}"),
+            &cells,
+            both.map(|(b, a)| b + a),
+        );
+    }
+    // The test, its ratio and "too few" and the WDQ would give it back.
+    for key in ["p_value", "rate_ratio", "ci95"] {
+        assert!(e["test"][key].is_null(), "test {key}: {e}");
+    }
+    assert!(e["too_few"].is_null() && e["wdq"].is_null(), "{e}");
+    assert!(e["test"]["note"].as_str().unwrap().contains("för få"));
+    let suppressed = e["suppressed"].as_array().unwrap();
+    assert!(suppressed.contains(&Value::from("/area/before")), "{e}");
+    let words = ["händelser", "före", "efter", "under"];
+    assert_no_small_count_in_text("the summary", e["summary"].as_str().unwrap(), &words);
+    let (o, _) = run(&dir, &args);
+    for line in o.lines() {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let is_row = tokens.first().is_some_and(|t| {
+            ["area", "ring", "control"].contains(t) || t.starts_with("20") && t.len() == 7
+        });
+        if is_row {
+            assert!(
+                !tokens.iter().any(|t| matches!(*t, "1" | "2")),
+                "evaluate text shows a small count: {line}"
+            );
+        }
+        let figure = |prefix: &str| {
+            line.strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+        };
+        assert!(!figure("p = ") && !figure("WDQ "), "{line}");
+    }
+    assert_no_small_count_in_text("evaluate text", &o, &words);
+
+    // Dose: one visit by one host at one place.
+    let at = |hm: &str| {
+        let naive =
+            chrono::NaiveDateTime::parse_from_str(&format!("2025-11-28 {hm}"), "%Y-%m-%d %H:%M")
+                .unwrap();
+        lagesbild::model::time::utc_from_local(naive)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let (lon, lat) = ALONE[0];
+    let gpx = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gpx version=\"1.1\" creator=\"test\" \
+         xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg>\n\
+         <trkpt lat=\"{lat}\" lon=\"{lon}\"><time>{}</time></trkpt>\n\
+         <trkpt lat=\"{lat}\" lon=\"{lon}\"><time>{}</time></trkpt>\n\
+         <trkpt lat=\"{lat}\" lon=\"{lon}\"><time>{}</time></trkpt>\n\
+         </trkseg></trk></gpx>\n",
+        at("21:00"),
+        at("21:04"),
+        at("21:08")
+    );
+    let track = dir.write("TV01_2025-11-28.gpx", gpx);
+    let places = dir.write(
+        "places.geojson",
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature", "properties": {{"name": "Ensam"}}, "geometry": {{"type": "Point", "coordinates": [{lon}, {lat}]}}}}]}}"#
+        ),
+    );
+    let dose = [
+        "dose",
+        p,
+        "--tracks",
+        track.to_str().unwrap(),
+        "--places",
+        places.to_str().unwrap(),
+    ];
+    let (o, _) = run(&dir, &[&dose[..], &["--json"]].concat());
+    let d: Value = serde_json::from_str(&o).unwrap();
+    let row = &d["places"][0];
+    assert!(
+        row["visits"].is_null() && row["minutes"].is_null(),
+        "one visit and its length: {row}"
+    );
+    assert_not_small("dose visits", &row["dose_visits"]);
+    let (o, _) = run(&dir, &dose);
+    let line = o.lines().find(|l| l.starts_with("Ensam")).unwrap();
+    assert!(
+        !line
+            .split_whitespace()
+            .any(|t| matches!(t, "1" | "2" | "8.0")),
+        "dose text: {line}"
+    );
+    // With --min-count 1 the one visit is shown (so the check above can fail).
+    let (o, e) = run(&dir, &[&dose[..], &["--json", "--min-count", "1"]].concat());
+    assert!(e.contains("warning"), "{e}");
+    let d: Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(d["places"][0]["visits"], 1);
+
+    // Change: the police's two lone incidents, one in each period (the
+    // test's own minimum lowered to 1 so that their cells are written).
+    let lone_change = dir.path("lone_change.geojson");
+    let change = [
+        "change",
+        p,
+        "--source",
+        "polis",
+        "--before",
+        "2025-03-01..2025-03-31",
+        "--after",
+        "2025-04-01..2025-04-30",
+        "--min-count",
+        "1",
+        "--out",
+        lone_change.to_str().unwrap(),
+    ];
+    let (o, _) = run(&dir, &[&change[..], &["--json"]].concat());
+    let ch: Value = serde_json::from_str(&o).unwrap();
+    for period in ["before", "after"] {
+        assert_not_small(&format!("change {period} total"), &ch[period]["incidents"]);
+    }
+    for f in features(&lone_change) {
+        for key in ["before", "after"] {
+            assert_not_small(&format!("change cell {key}"), &f["properties"][key]);
+        }
+    }
+    let (o, _) = run(&dir, &change);
+    // The first line states the period totals ("… (31 days, .. incidents) → …").
+    let head = o.lines().next().unwrap_or_default();
+    assert!(head.starts_with("Change "), "{o}");
+    assert_no_small_count_in_text("change text", head, &["incidents"]);
+
+    // The report: the follow-up of a measure on the east area, the plan's
+    // coverage, the sources beside the total.
+    run(
+        &dir,
+        &[
+            "measure",
+            "add",
+            p,
+            "--name",
+            "Ensam insats",
+            "--area",
+            east,
+            "--start",
+            "2025-04-01",
+            "--end",
+            "2025-05-31",
+        ],
+    );
+    let pdf = dir.path("lone.pdf");
+    run(
+        &dir,
+        &[
+            "report",
+            p,
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    let t = crate::report::pdf_text(&pdf);
+    for line in t
+        .lines()
+        .filter(|l| l.contains("Ensam insats") || l.contains("ensam"))
+    {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        // The days column (61) is no count; every other figure is.
+        assert!(
+            !tokens.iter().any(|t| matches!(*t, "1" | "2")),
+            "the report shows a small count: {line}"
+        );
+    }
+    // The data sources (title page) sum to the period's total.
+    let total: u64 = t
+        .split("Hur mycket: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no total in the report: {t}"));
+    let sources: Vec<Option<u64>> = t
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            ["Polis: ", "Trygghetsvärd: "]
+                .iter()
+                .find_map(|k| l.strip_prefix(k))
+        })
+        .map(|n| n.trim().parse().ok())
+        .collect();
+    assert_eq!(sources.len(), 2, "{t}");
+    assert_table_safe("the report's data sources", &sources, Some(total));
+}

@@ -374,36 +374,6 @@ pub fn evaluate(
     Ok(eval)
 }
 
-impl Evaluation {
-    /// The evaluation as `lagesbild evaluate --json` prints it.
-    pub fn to_json(&self) -> serde_json::Value {
-        let (wdq, wdq_note) = match &self.wdq {
-            Ok(w) => (serde_json::json!(w), serde_json::Value::Null),
-            Err(why) => (serde_json::Value::Null, serde_json::json!(why)),
-        };
-        serde_json::json!({
-            "area": self.area,
-            "buffer": self.buffer,
-            "control": self.control,
-            "wdq": wdq,
-            "wdq_note": wdq_note,
-            "buffer_m": self.buffer_m,
-            "periods": self.periods,
-            "test": {
-                "method": TEST_METHOD,
-                "p_value": self.test.p_value,
-                "rate_ratio": self.test.rate_ratio,
-                "ci95": self.test.ci95.map(|(lo, hi)| [Some(lo), hi]),
-            },
-            "too_few": self.too_few,
-            "min_events": MIN_EVENTS,
-            "months": self.months,
-            "summary": self.summary,
-            "notes": self.notes,
-        })
-    }
-}
-
 /// Why an evaluation from a store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluateRunError {
@@ -625,6 +595,34 @@ fn sv_p(p: f64) -> String {
 
 /// The plain-language Swedish summary of an evaluation.
 pub fn summary_sv(name: &str, e: &Evaluation) -> String {
+    let exact = |c: BeforeAfter| [c.before.to_string(), c.after.to_string()];
+    summary_with(
+        name,
+        e,
+        &SummaryCounts {
+            area: exact(e.area),
+            buffer: exact(e.buffer),
+            control: e.control.map(exact),
+            test_withheld: None,
+            wdq_withheld: None,
+        },
+    )
+}
+
+/// The counts as a summary states them, and why the test or the WDQ is
+/// not stated (a figure that would give a suppressed count back).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryCounts {
+    pub area: [String; 2],
+    pub buffer: [String; 2],
+    pub control: Option<[String; 2]>,
+    pub test_withheld: Option<String>,
+    pub wdq_withheld: Option<String>,
+}
+
+/// The summary with the counts (and the test and WDQ, or why they are
+/// left out) as `c` states them.
+pub fn summary_with(name: &str, e: &Evaluation, c: &SummaryCounts) -> String {
     let mut s = String::new();
     let [b0, b1] = e.periods.before;
     let [a0, a1] = e.periods.after;
@@ -635,9 +633,12 @@ pub fn summary_sv(name: &str, e: &Evaluation) -> String {
     };
     s.push_str(&format!(
         "{title}: {} händelser i området under {} dagar före starten ({b0}–{b1}) och {} under lika många dagar efter ({a0}–{a1}). ",
-        e.area.before, e.periods.days, e.area.after
+        c.area[0], e.periods.days, c.area[1]
     ));
-    if e.too_few {
+    if let Some(why) = &c.test_withheld {
+        s.push_str(why);
+        s.push(' ');
+    } else if e.too_few {
         s.push_str(&format!(
             "Det är för få för att säga något: med färre än {MIN_EVENTS} händelser sammanlagt kan skillnaden lika gärna vara slumpen. "
         ));
@@ -678,9 +679,17 @@ pub fn summary_sv(name: &str, e: &Evaluation) -> String {
     s.push_str(&format!(
         "I ringen {} m runt området: {} före och {} efter. ",
         sv_num(e.buffer_m, 0),
-        e.buffer.before,
-        e.buffer.after
+        c.buffer[0],
+        c.buffer[1]
     ));
+    if let (Some(counts), Some(why)) = (&c.control, &c.wdq_withheld) {
+        s.push_str(&format!(
+            "I kontrollområdet: {} före och {} efter. {why}",
+            counts[0], counts[1]
+        ));
+        return s.trim_end().to_owned();
+    }
+    let control_counts = c.control.clone().unwrap_or_default();
     match (&e.control, &e.wdq) {
         (None, _) => s.push_str(
             "Den viktade förskjutningskvoten (WDQ) beräknas inte: inget kontrollområde angavs, och utan det går det inte att skilja insatsens verkan från den allmänna utvecklingen.",
@@ -688,7 +697,7 @@ pub fn summary_sv(name: &str, e: &Evaluation) -> String {
         (Some(c), Err(_)) => {
             s.push_str(&format!(
                 "I kontrollområdet: {} före och {} efter. ",
-                c.before, c.after
+                control_counts[0], control_counts[1]
             ));
             if c.before == 0 || c.after == 0 {
                 s.push_str("WDQ beräknas inte: kontrollområdet saknar händelser i en av perioderna (division med noll).");
@@ -699,8 +708,8 @@ pub fn summary_sv(name: &str, e: &Evaluation) -> String {
         (Some(c), Ok(w)) => {
             s.push_str(&format!(
                 "I kontrollområdet: {} före och {} efter. WDQ = {}",
-                c.before,
-                c.after,
+                control_counts[0],
+                control_counts[1],
                 sv_num(*w, 2)
             ));
             let success = e.area.after as f64 / c.after as f64 - e.area.before as f64 / c.before as f64;

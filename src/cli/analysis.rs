@@ -425,62 +425,7 @@ fn ascii_json(v: &Value) -> String {
 }
 
 /// A count that may be fractional (weights, bounds): whole numbers without
-/// decimals, others with one.
-/// The places as exported with small counts suppressed, and how many
-/// were left out. A place (not given as fixed) that covers 1 … N−1
-/// incidents is left out: its position would point at them; a fixed one
-/// keeps its position with its count `NaN` (written as null). Gains (the
-/// incidents each place adds) are parts of the covered total: each of
-/// 1 … N−1 is `NaN`, with a second one (or the total, and with it the share
-/// and the bound) hidden where the total would give it back.
-fn suppress_places(
-    places: &lagesbild::analysis::places::Places,
-    min_count: u32,
-) -> (lagesbild::analysis::places::Places, usize) {
-    use export::privacy::CountTable;
-    let mut out = places.clone();
-    if min_count <= 1 {
-        return (out, 0);
-    }
-    let m = f64::from(min_count);
-    let mut t = CountTable::new();
-    let gains: Vec<usize> = places
-        .places
-        .iter()
-        .map(|p| t.cell(p.gain.max(0.0).round() as u64))
-        .collect();
-    let total = t.cell(places.covered.max(0.0).round() as u64);
-    let sum: f64 = places.places.iter().map(|p| p.gain.max(0.0).round()).sum();
-    if sum == places.covered.max(0.0).round() {
-        t.sums_to(&gains, total);
-    }
-    let shown = t.protect(min_count);
-    let small = |v: f64| v > 0.0 && v < m;
-    let mut dropped = 0;
-    out.places.clear();
-    for (p, &g) in places.places.iter().zip(&gains) {
-        if small(p.covered) && !p.fixed {
-            dropped += 1;
-            continue;
-        }
-        let mut p = p.clone();
-        if small(p.covered) {
-            p.covered = f64::NAN;
-        }
-        if shown[g].is_suppressed() {
-            p.gain = f64::NAN;
-        }
-        out.places.push(p);
-    }
-    if shown[total].is_suppressed() {
-        out.covered = f64::NAN;
-        out.share = f64::NAN;
-        out.upper_bound = f64::NAN;
-    }
-    (out, dropped)
-}
-
-/// A count for text, "–" when suppressed (`NaN`).
+/// decimals, others with one; "–" when suppressed (`NaN`).
 fn num(v: f64) -> String {
     if v.is_nan() {
         return "–".to_owned();
@@ -668,7 +613,8 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     {
         eprintln!("{warning}");
     }
-    let (suppressed_places, dropped) = suppress_places(&result.places, args.min_count);
+    let (suppressed_places, dropped) =
+        export::privacy::suppress_places(&result.places, args.min_count);
     if dropped > 0 {
         eprintln!(
             "note: {dropped} place(s) covering fewer than {} incidents left out (--min-count)",

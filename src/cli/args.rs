@@ -367,6 +367,11 @@ pub struct CoverageArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Counts from 1 up to below this are shown as "<N" (JSON: null, with
+    /// their shares), with a second count hidden where a total would give
+    /// one back; 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]

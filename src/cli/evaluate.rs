@@ -10,6 +10,8 @@ use std::io::Write as _;
 use anyhow::Context as _;
 use lagesbild::analysis::evaluate::{self, EvaluationRequest};
 use lagesbild::analysis::inputs;
+use lagesbild::export::evaluation;
+use lagesbild::export::privacy::{self, Shown};
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::Filter;
 
@@ -71,15 +73,25 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<Outcome> {
         (None, None) => anyhow::bail!("give --measure NAME, or --area FILE with --start DATE"),
     };
     req.include_coarse = args.include_coarse;
+    let m = args.min_count;
+    if let Some(warning) = privacy::check_min_count(m).map_err(anyhow::Error::msg)? {
+        eprintln!("{warning}");
+    }
     let e = evaluate::evaluate_in_store(store.as_ref(), &req, &CancelToken::new())?;
+    // The test and the WDQ are computed from the exact counts; what is
+    // printed has small counts suppressed (and figures that would give one
+    // back left out).
+    let shown = evaluation::protect(&e, m);
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&e.to_json())?)?;
+        let value = shown.to_json(&req.name, &e);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(Outcome::Success);
     }
-    for note in &e.notes {
+    for note in shown.notes(&e) {
         eprintln!("note: {note}");
     }
+    let t = |s: Shown| s.text(m);
     let [b0, b1] = e.periods.before;
     let [a0, a1] = e.periods.after;
     writeln!(
@@ -91,41 +103,56 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<Outcome> {
     writeln!(
         out,
         "{:<10} {:>7} {:>7}",
-        "area", e.area.before, e.area.after
+        "area",
+        t(shown.area[0]),
+        t(shown.area[1])
     )?;
     writeln!(
         out,
         "{:<10} {:>7} {:>7}",
         format!("ring {} m", e.buffer_m),
-        e.buffer.before,
-        e.buffer.after
+        t(shown.buffer[0]),
+        t(shown.buffer[1])
     )?;
-    if let Some(c) = e.control {
-        writeln!(out, "{:<10} {:>7} {:>7}", "control", c.before, c.after)?;
+    if let Some(c) = shown.control {
+        writeln!(out, "{:<10} {:>7} {:>7}", "control", t(c[0]), t(c[1]))?;
     }
-    match &e.wdq {
-        Ok(w) => writeln!(out, "WDQ {w:.3}")?,
-        Err(why) => writeln!(out, "WDQ not computed: {why}")?,
+    match (&e.wdq, &shown.wdq_withheld) {
+        (Ok(_), Some(_)) => writeln!(
+            out,
+            "WDQ not shown: för få (a count under {m} would follow from it)"
+        )?,
+        (Ok(w), None) => writeln!(out, "WDQ {w:.3}")?,
+        (Err(why), _) => writeln!(out, "WDQ not computed: {why}")?,
     }
-    writeln!(out, "p = {:.4} ({})", e.test.p_value, evaluate::TEST_METHOD)?;
+    match &shown.test_withheld {
+        Some(_) => writeln!(
+            out,
+            "p not shown: för få (an area count under {m} would follow from it)"
+        )?,
+        None => writeln!(out, "p = {:.4} ({})", e.test.p_value, evaluate::TEST_METHOD)?,
+    }
     writeln!(
         out,
         "{:<8} {:>6} {:>6} {:>8}",
         "month", "area", "ring", "control"
     )?;
-    for m in &e.months {
+    for (mo, s) in e.months.iter().zip(&shown.months) {
         writeln!(
             out,
             "{:<8} {:>6} {:>6} {:>8}{}",
-            m.month,
-            m.area,
-            m.buffer,
-            m.control.map_or("–".to_owned(), |c| c.to_string()),
-            if m.after { "  (after)" } else { "" }
+            mo.month,
+            t(s.area),
+            t(s.buffer),
+            s.control.map_or("–".to_owned(), t),
+            if mo.after { "  (after)" } else { "" }
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", e.summary)?;
+    writeln!(out, "{}", shown.summary(&req.name, &e))?;
+    if shown.any_suppressed() {
+        writeln!(out, "\n{}", privacy::legend(m))?;
+    }
     Ok(Outcome::Success)
 }
 

@@ -98,6 +98,11 @@ pub struct EvaluateArgs {
     /// Print the evaluation as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Counts from 1 up to below this are shown as "<N" (JSON: null), with
+    /// a second count hidden where a total would give one back, and the
+    /// test or WDQ left out where it would; 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +183,10 @@ pub struct DoseArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Visit counts from 1 up to below this are shown as "<N" (JSON: null),
+    /// and the minutes of such a row are left out; 1 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_count: u32,
 }
 
 #[derive(Debug, Args)]

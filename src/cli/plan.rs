@@ -188,6 +188,11 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
 
 pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&args.filter)?;
+    if let Some(warning) =
+        lagesbild::export::privacy::check_min_count(args.min_count).map_err(anyhow::Error::msg)?
+    {
+        eprintln!("{warning}");
+    }
     let store = open(&args.project)?;
     let plan = store.patrol_plan()?;
     if plan.is_empty() {
@@ -240,30 +245,43 @@ pub fn run_coverage(args: &CoverageArgs) -> anyhow::Result<Outcome> {
         params.places = Some(places.places.places.iter().map(|p| p.xy).collect());
     }
     let c = coverage_of(&loaded, &plan, &params, &cancel)?;
+    let shown_counts = lagesbild::export::coverage::protect(&c, args.min_count);
     let mut out = std::io::stdout().lock();
     if args.json {
+        let (coverage, suppressed) = shown_counts.to_json(&c);
         let value = serde_json::json!({
             "project": loaded.name,
             "synthetic": loaded.synthetic,
             "filter": filter.describe(),
-            "coverage": c,
+            "coverage": coverage,
+            "min_count": args.min_count,
+            "suppressed": suppressed,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(Outcome::Success);
     }
-    print_table(&mut out, &c, &filter.describe())?;
+    print_table(&mut out, &c, &shown_counts, &filter.describe())?;
     Ok(Outcome::Success)
 }
 
 fn print_table(
     out: &mut impl std::io::Write,
     c: &PlanCoverage,
+    s: &lagesbild::export::coverage::ShownCoverage,
     filter: &str,
 ) -> std::io::Result<()> {
+    let m = s.min_count;
+    // A share of a suppressed count would give it back: "–".
+    let share = |n: lagesbild::export::privacy::Shown, share: f64| {
+        n.share(share)
+            .map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", v * 100.0))
+    };
     writeln!(
         out,
         "coverage of {} incident(s) ({filter}); route buffer {} m, pace {} km/h",
-        c.incidents, c.buffer_m, c.pace_kmh
+        s.incidents.text(m),
+        c.buffer_m,
+        c.pace_kmh
     )?;
     let reach = c.items.iter().any(|i| i.hot_cells.is_some());
     writeln!(
@@ -280,7 +298,7 @@ fn print_table(
         "fits",
         if reach { "  hot_cells places" } else { "" }
     )?;
-    for i in &c.items {
+    for (i, n) in c.items.iter().zip(&s.items) {
         let when = format!(
             "{} {}",
             i.weekdays,
@@ -292,12 +310,12 @@ fn print_table(
         };
         write!(
             out,
-            "{kind:<6} {:<24} {:<12} {:<16} {:>9} {:>6.1}% {:>9.0} {:>8.1} {:>6}",
+            "{kind:<6} {:<24} {:<12} {:<16} {:>9} {:>7} {:>9.0} {:>8.1} {:>6}",
             i.name,
             i.team,
             when,
-            i.incidents,
-            i.share * 100.0,
+            n.text(m),
+            share(*n, i.share),
             i.length_m,
             i.walk_min,
             if i.fits_shift { "yes" } else { "no" }
@@ -309,14 +327,18 @@ fn print_table(
     }
     writeln!(
         out,
-        "{:<6} {:<24} {:<12} {:<16} {:>9} {:>6.1}% {:>9.0} {:>8.1}",
+        "{:<6} {:<24} {:<12} {:<16} {:>9} {:>7} {:>9.0} {:>8.1}",
         "plan",
         "(each incident once)",
         "",
         "",
-        c.total.incidents,
-        c.total.share * 100.0,
+        s.total.text(m),
+        share(s.total, c.total.share),
         c.total.length_m,
         c.total.walk_min
-    )
+    )?;
+    if s.any_suppressed() {
+        writeln!(out, "\n{}", lagesbild::export::privacy::legend(m))?;
+    }
+    Ok(())
 }

@@ -11,6 +11,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use lagesbild::analysis::dose::{self, DoseParams, DosePlace};
 use lagesbild::analysis::inputs;
+use lagesbild::export::dose as privacy_dose;
+use lagesbild::export::privacy;
 use lagesbild::import::presence;
 use lagesbild::model::Filter;
 use lagesbild::model::track::{Track, host_code_from_file_name};
@@ -121,7 +123,20 @@ fn places_of(path: &Path) -> anyhow::Result<Vec<DosePlace>> {
         .collect())
 }
 
+/// A row's minutes for text, "–" when its visits are suppressed (they
+/// would give the length of those few visits).
+fn minutes(visits: privacy::Shown, minutes: f64) -> String {
+    visits
+        .value()
+        .map(|_| minutes)
+        .map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+}
+
 pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
+    let m = args.min_count;
+    if let Some(warning) = privacy::check_min_count(m).map_err(anyhow::Error::msg)? {
+        eprintln!("{warning}");
+    }
     if !(args.radius.is_finite() && args.radius > 0.0) {
         anyhow::bail!(
             "--radius {}: must be a positive number of metres",
@@ -211,7 +226,9 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
         let rows = dose::planned_vs_delivered(planned, &visits, &weeks, &params);
         let mut out = std::io::stdout().lock();
         if args.json {
-            let value = json!({"places": rows, "radius_m": args.radius, "weeks": weeks});
+            let mut places = json!(rows);
+            let suppressed = privacy_dose::blank_rows(&mut places, "/places", m);
+            let value = json!({"places": places, "radius_m": args.radius, "weeks": weeks, "min_count": m, "suppressed": suppressed});
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
             return Ok(Outcome::Success);
         }
@@ -220,12 +237,23 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
             "{:<28} {:>9} {:>9} {:>9} {:>7} {:>12}",
             "stop", "week", "planned", "minutes", "visits", "dose visits"
         )?;
+        let mut any = false;
         for r in &rows {
+            let [v, d] = privacy_dose::protect_row(r.visits, r.dose_visits, m);
+            any |= v.is_suppressed() || d.is_suppressed();
             writeln!(
                 out,
-                "{:<28} {:>9} {:>9.0} {:>9.1} {:>7} {:>12}",
-                r.name, r.week, r.planned_minutes, r.minutes, r.visits, r.dose_visits
+                "{:<28} {:>9} {:>9.0} {:>9} {:>7} {:>12}",
+                r.name,
+                r.week,
+                r.planned_minutes,
+                minutes(v, r.minutes),
+                v.text(m),
+                d.text(m)
             )?;
+        }
+        if any {
+            writeln!(out, "\n{}", privacy::legend(m))?;
         }
         return Ok(Outcome::Success);
     }
@@ -236,8 +264,12 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
+        let mut places = json!(rows);
+        let suppressed = privacy_dose::blank_rows(&mut places, "/places", m);
         let value = json!({
-            "places": rows,
+            "min_count": m,
+            "suppressed": suppressed,
+            "places": places,
             "radius_m": args.radius,
             "from": from,
             "to": to,
@@ -259,16 +291,22 @@ pub fn run_dose(args: &DoseArgs) -> anyhow::Result<Outcome> {
         "{:<28} {:>9} {:>7} {:>12} {:>9}",
         "place", "week", "visits", "dose visits", "minutes"
     )?;
+    let mut any = false;
     for r in &rows {
+        let [v, d] = privacy_dose::protect_row(r.visits, r.dose_visits, m);
+        any |= v.is_suppressed() || d.is_suppressed();
         writeln!(
             out,
-            "{:<28} {:>9} {:>7} {:>12} {:>9.1}",
+            "{:<28} {:>9} {:>7} {:>12} {:>9}",
             r.name,
             r.week.as_deref().unwrap_or("all"),
-            r.visits,
-            r.dose_visits,
-            r.minutes
+            v.text(m),
+            d.text(m),
+            minutes(v, r.minutes)
         )?;
+    }
+    if any {
+        writeln!(out, "\n{}", privacy::legend(m))?;
     }
     Ok(Outcome::Success)
 }

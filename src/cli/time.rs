@@ -614,15 +614,17 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     timings.lap("write output");
 
     let counts = m.class_counts();
+    let protected = lagesbild::export::change::protect(&m);
     let mut out = std::io::stdout().lock();
     if args.json {
         let cells: Vec<Value> = m
             .cells
             .iter()
-            .filter(|c| c.p.is_some())
-            .map(|c| {
+            .zip(&protected.cells)
+            .filter(|(c, _)| c.p.is_some())
+            .map(|(c, s)| {
                 let (lo, hi) = m.cell_bounds(c.ix, c.iy);
-                let shown = lagesbild::export::change::shown_values(c);
+                let shown = lagesbild::export::change::shown_values(c, *s);
                 json!({
                     "ix": c.ix,
                     "iy": c.iy,
@@ -641,8 +643,9 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
             "name": loaded.name,
             "synthetic": loaded.synthetic,
             "filter": filter.describe(),
-            "before": {"from": before.from, "to": before.to, "days": m.before_days, "incidents": m.before_total},
-            "after": {"from": after.from, "to": after.to, "days": m.after_days, "incidents": m.after_total},
+            "before": {"from": before.from, "to": before.to, "days": m.before_days, "incidents": protected.before_total.json()},
+            "after": {"from": after.from, "to": after.to, "days": m.after_days, "incidents": protected.after_total.json()},
+            "privacy_min_count": privacy::DEFAULT_MIN_COUNT,
             "cell_m": cell_m,
             "min_count": m.min_count,
             "alpha": m.alpha,
@@ -663,7 +666,10 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     writeln!(
         out,
         "Change {before} ({} days, {} incidents) → {after} ({} days, {} incidents), {cell_m} m cells:",
-        m.before_days, m.before_total, m.after_days, m.after_total
+        m.before_days,
+        protected.before_total.text(privacy::DEFAULT_MIN_COUNT),
+        m.after_days,
+        protected.after_total.text(privacy::DEFAULT_MIN_COUNT)
     )?;
     let untested = m.cells.len() - m.tested;
     for (class, n) in ChangeClass::ALL.iter().zip(counts) {

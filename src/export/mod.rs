@@ -22,6 +22,9 @@
 //! | `route.rs` | a walking loop and its stops as GeoJSON or GPX 1.1 |
 
 pub mod change;
+pub mod coverage;
+pub mod dose;
+pub mod evaluation;
 pub mod geojson;
 pub mod gpkg;
 pub mod incidents;

@@ -173,6 +173,9 @@ pub fn check_min_count(min_count: u32) -> Result<Option<&'static str>, String> {
 pub struct CountTable {
     counts: Vec<u64>,
     public: Vec<bool>,
+    unseen: Vec<bool>,
+    /// Unseen counts that may be worked out whatever they are.
+    residual: Vec<bool>,
     lines: Vec<(Vec<usize>, usize)>,
 }
 
@@ -188,6 +191,8 @@ impl CountTable {
     pub fn cell(&mut self, n: u64) -> usize {
         self.counts.push(n);
         self.public.push(false);
+        self.unseen.push(false);
+        self.residual.push(false);
         self.counts.len() - 1
     }
 
@@ -197,6 +202,24 @@ impl CountTable {
     pub fn public_cell(&mut self, n: u64) -> usize {
         let i = self.cell(n);
         self.public[i] = true;
+        i
+    }
+
+    /// Adds a count the output does not show but that relations run
+    /// through (e.g. the part of a calendar month that falls before a
+    /// period's start): the reader knows only that it is 0 or more.
+    pub fn unseen_cell(&mut self, n: u64) -> usize {
+        let i = self.cell(n);
+        self.unseen[i] = true;
+        i
+    }
+
+    /// Adds an unseen count that nothing in the output locates (e.g. the
+    /// incidents of a map's cells that are not written): it may be worked
+    /// out even when small, as it points at no place or group.
+    pub fn residual_cell(&mut self, n: u64) -> usize {
+        let i = self.unseen_cell(n);
+        self.residual[i] = true;
         i
     }
 
@@ -211,14 +234,28 @@ impl CountTable {
         self.lines.push((parts.to_vec(), total));
     }
 
+    /// For each count: 0 when it must not be worked out as a small group
+    /// (a shown or unseen count), 1 when it may be when not small (unseen),
+    /// 2 when it may be whatever it is (residual).
+    fn free(&self) -> Vec<u8> {
+        self.unseen
+            .iter()
+            .zip(&self.residual)
+            .map(|(&u, &r)| u8::from(u) + u8::from(r))
+            .collect()
+    }
+
     /// Every count as shown with groups under `min_count` suppressed.
     pub fn protect(&self, min_count: u32) -> Vec<Shown> {
         let m = u64::from(min_count.max(1));
         let mut shown: Vec<Shown> = self
             .counts
             .iter()
-            .map(|&n| {
-                if n > 0 && n < m {
+            .zip(&self.unseen)
+            .map(|(&n, &unseen)| {
+                if unseen {
+                    Shown::Withheld
+                } else if n > 0 && n < m {
                     Shown::Small
                 } else {
                     Shown::Count(n)
@@ -228,10 +265,11 @@ impl CountTable {
         if m <= 1 {
             return shown;
         }
+        let free = self.free();
         while let Some(l) = self
             .lines
             .iter()
-            .position(|line| !line_safe(line, &shown, m))
+            .position(|line| !line_safe(line, &shown, &free, m))
         {
             let (parts, total) = &self.lines[l];
             let members: Vec<usize> = parts
@@ -264,7 +302,7 @@ impl CountTable {
                         shown[i] = Shown::Withheld;
                     }
                 }
-                if line_safe(&self.lines[l], &shown, m) {
+                if line_safe(&self.lines[l], &shown, &free, m) {
                     continue;
                 }
                 for &i in &members {
@@ -283,7 +321,7 @@ impl CountTable {
                 .find(|&i| {
                     let mut trial = shown.clone();
                     trial[i] = Shown::Hidden;
-                    line_safe(&self.lines[l], &trial, m)
+                    line_safe(&self.lines[l], &trial, &free, m)
                 })
                 .or_else(|| candidates.last().copied());
             if let Some(i) = pick {
@@ -359,9 +397,20 @@ fn single(v: &Set) -> bool {
 }
 
 /// True when no suppressed count of the relation `parts` = `total` follows
-/// exactly from the others as a reader who knows the rule sees them.
-fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> bool {
+/// exactly from the others as a reader who knows the rule sees them, and
+/// no unseen count follows as one of 1 … m−1.
+fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], free: &[u8], m: u64) -> bool {
     let m = i128::from(m);
+    // An unseen count may be worked out, unless it is a small group; a
+    // residual one whatever it is.
+    let revealed = |i: usize, v: &Set| {
+        single(v)
+            && match free[i] {
+                0 => true,
+                1 => matches!(v.as_slice(), [(lo, _)] if *lo >= 1 && *lo < m),
+                _ => false,
+            }
+    };
     if parts.len() < 2 {
         return true;
     }
@@ -384,11 +433,11 @@ fn line_safe((parts, total): &(Vec<usize>, usize), shown: &[Shown], m: u64) -> b
         }
         let others = combine(&before[k], &after[k + 1], 1);
         let feasible = intersect(&doms[k], &combine(&t, &others, -1));
-        if single(&feasible) {
+        if revealed(i, &feasible) {
             return false;
         }
     }
-    !(shown[*total].is_suppressed() && single(&intersect(&t, &before[doms.len()])))
+    !(shown[*total].is_suppressed() && revealed(*total, &intersect(&t, &before[doms.len()])))
 }
 
 /// A list of counts that sum to a stated `total` (a public count), as shown:
@@ -400,6 +449,59 @@ pub fn protect_list(counts: &[u64], total: u64, min_count: u32) -> (Vec<Shown>, 
     t.sums_to(&cells, all);
     let shown = t.protect(min_count);
     (cells.iter().map(|&i| shown[i]).collect(), shown[all])
+}
+
+/// The places as exported with small counts suppressed, and how many
+/// were left out. A place (not given as fixed) that covers 1 … N−1
+/// incidents is left out: its position would point at them; a fixed one
+/// keeps its position with its count `NaN` (written as null). Gains (the
+/// incidents each place adds) are parts of the covered total: each of
+/// 1 … N−1 is `NaN`, with a second one (or the total, and with it the share
+/// and the bound) hidden where the total would give it back.
+pub fn suppress_places(
+    places: &crate::analysis::places::Places,
+    min_count: u32,
+) -> (crate::analysis::places::Places, usize) {
+    let mut out = places.clone();
+    if min_count <= 1 {
+        return (out, 0);
+    }
+    let m = f64::from(min_count);
+    let mut t = CountTable::new();
+    let gains: Vec<usize> = places
+        .places
+        .iter()
+        .map(|p| t.cell(p.gain.max(0.0).round() as u64))
+        .collect();
+    let total = t.cell(places.covered.max(0.0).round() as u64);
+    let sum: f64 = places.places.iter().map(|p| p.gain.max(0.0).round()).sum();
+    if sum == places.covered.max(0.0).round() {
+        t.sums_to(&gains, total);
+    }
+    let shown = t.protect(min_count);
+    let small = |v: f64| v > 0.0 && v < m;
+    let mut dropped = 0;
+    out.places.clear();
+    for (p, &g) in places.places.iter().zip(&gains) {
+        if small(p.covered) && !p.fixed {
+            dropped += 1;
+            continue;
+        }
+        let mut p = p.clone();
+        if small(p.covered) {
+            p.covered = f64::NAN;
+        }
+        if shown[g].is_suppressed() {
+            p.gain = f64::NAN;
+        }
+        out.places.push(p);
+    }
+    if shown[total].is_suppressed() {
+        out.covered = f64::NAN;
+        out.share = f64::NAN;
+        out.upper_bound = f64::NAN;
+    }
+    (out, dropped)
 }
 
 #[cfg(test)]
@@ -468,6 +570,43 @@ mod tests {
         let s = t.protect(3);
         assert!(s[..2].iter().all(|s| *s == Shown::Withheld), "{s:?}");
         assert!(Shown::Hidden.json().is_null());
+    }
+
+    #[test]
+    fn an_unseen_part_may_be_worked_out_unless_it_is_small() {
+        // 7 visits, 0 of them long: the 7 short ones follow, which is fine.
+        let mut t = CountTable::new();
+        let v = t.cell(7);
+        let d = t.cell(0);
+        let short = t.unseen_cell(7);
+        t.sums_to(&[d, short], v);
+        let s = t.protect(3);
+        assert_eq!((s[v], s[d]), (Shown::Count(7), Shown::Count(0)));
+        // A category of 10 with 9 from other sources: the police's 1 (not
+        // shown) would follow, so a count is hidden.
+        let mut t = CountTable::new();
+        let cat = t.cell(10);
+        let others = t.cells([5, 4]);
+        let police = t.unseen_cell(1);
+        t.sums_to(&[others[0], others[1], police], cat);
+        let s = t.protect(3);
+        assert!(
+            [cat, others[0], others[1]]
+                .iter()
+                .any(|&i| s[i] == Shown::Hidden),
+            "{s:?}"
+        );
+        // A small shown part beside an unseen one: 8 before, months 5 and
+        // "<3" plus the unseen part of a straddling month; 8 - 5 leaves 3
+        // for the "<3" and the unseen part: either may hold it.
+        let mut t = CountTable::new();
+        let before = t.cell(8);
+        let months = t.cells([5, 2]);
+        let part = t.unseen_cell(1);
+        t.sums_to(&[months[0], months[1], part], before);
+        let s = t.protect(3);
+        assert_eq!(s[months[1]], Shown::Small);
+        assert_eq!(s[before], Shown::Count(8));
     }
 
     #[test]

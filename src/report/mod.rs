@@ -6,13 +6,16 @@
 //!
 //! Everything is aggregated: tables give counts per category, source,
 //! locality, month, hour and weekday, with counts below
-//! [`ReportOptions::small_count`] (default 3) shown as "<3"; no free-text
+//! [`ReportOptions::small_count`] (default 3) shown as "<3", and a second
+//! count hidden ("x") where a total or another table would give one back
+//! ([`shown`]); no free-text
 //! description of an incident or of a measure's note is ever read into the
 //! report. A synthetic project says so on every page.
 //!
 //! The maps are the app's own map ([`crate::render`]) with its legend.
 
 pub mod pdf;
+pub mod shown;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use crate::analysis::engine::{self, AreaChoice, Loaded, Selection};
 use crate::analysis::time_patterns::{self, PeriodKind, TimePatterns};
 use crate::analysis::{HotspotClass, coverage, evaluate, inputs};
 use crate::crs::sweref_from_wgs84;
+use crate::export::privacy::Shown;
 use crate::gui::i18n::{self, Language};
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Category, Filter, Source};
@@ -133,6 +137,23 @@ pub fn change_text(now: u64, before: u64, limit: u64) -> String {
     }
     let sign = if pct > 0.0 { "+" } else { "−" };
     format!("{sign}{} %", pct.abs())
+}
+
+/// A count as [`shown`] protects it: the number (thousands spaced) or
+/// "<3", "x", "..".
+fn count_text(s: Shown, limit: u64) -> String {
+    match s {
+        Shown::Count(n) => shown_count(n, limit),
+        other => other.text(limit.min(u64::from(u32::MAX)) as u32),
+    }
+}
+
+/// [`change_text`] of two shown counts: "–" when either is suppressed.
+fn change_shown(now: Shown, before: Shown, limit: u64) -> String {
+    match (now, before) {
+        (Shown::Count(a), Shown::Count(b)) => change_text(a, b, limit),
+        _ => "–".to_owned(),
+    }
 }
 
 fn date_range(p: [NaiveDate; 2]) -> String {
@@ -317,27 +338,43 @@ pub fn build_report(
         format!("Lägesbild {} · {}", name, date_range(periods.current)),
         info.synthetic,
     );
+    let cur = count_period(&cur_points);
+    let prev = count_period(&prev_points);
+    let year = count_period(&year_points);
+    let year_earlier = year_earlier_counts(&patterns, &year_points);
+    let localities = by_locality(&cur_points);
+    let locality_counts: Vec<u64> = localities.iter().map(|(_, n)| *n).collect();
+    let counts = shown::protect(
+        &shown::ReportInputs {
+            periods: [
+                (&cur.by_category, cur.total),
+                (&prev.by_category, prev.total),
+                (&year.by_category, year.total),
+            ],
+            cur_points: &cur_points,
+            localities: &locality_counts,
+            patterns: &patterns,
+            year_earlier: &year_earlier,
+        },
+        limit.min(u64::from(u32::MAX)) as u32,
+    );
     title_page(
         &mut w,
         &name,
         info.synthetic,
         &periods,
-        &cur_points,
+        &counts,
         area_source.as_deref(),
         options.today,
         limit,
     );
-    let cur = count_period(&cur_points);
-    let prev = count_period(&prev_points);
-    let year = count_period(&year_points);
-    let year_earlier = year_earlier_counts(&patterns, &year_points);
     kartlaggning(
         &mut w,
         &periods,
-        [&cur, &prev, &year],
-        &cur_points,
+        &counts,
+        &localities,
         &patterns,
-        &year_earlier,
+        [cur.total, prev.total, year.total],
         limit,
     );
     w.picture(
@@ -352,13 +389,13 @@ pub fn build_report(
          i perioden, även utanför studieområdet; tabellerna räknar inom det.",
         8.5,
     );
-    ovrig_information(&mut w, &cur_points, &overlay_names, limit);
+    ovrig_information(&mut w, &counts, &overlay_names, limit);
     w.picture(
         render::png_bytes(&hosts_map),
         hosts_map.width() as u32,
         hosts_map.height() as u32,
     );
-    analys(&mut w, &scene, &patterns, limit);
+    analys(&mut w, &scene, &patterns, &counts, limit);
     atgarder(&mut w, &measures, coverage.as_ref(), limit);
     uppfoljning(&mut w, &evaluations, limit);
     let pages = w_pages(&w);
@@ -385,7 +422,7 @@ fn title_page(
     name: &str,
     synthetic: bool,
     periods: &Periods,
-    cur_points: &[SwerefPoint],
+    counts: &shown::ReportShown,
     area_source: Option<&str>,
     today: NaiveDate,
     limit: u64,
@@ -416,14 +453,10 @@ fn title_page(
     }
     w.space(14.0);
     w.line("Datakällor (händelser i perioden)", 12.0, [20, 40, 90]);
-    let mut by_source: BTreeMap<Source, u64> = BTreeMap::new();
-    for p in cur_points {
-        *by_source.entry(p.source).or_insert(0) += 1;
-    }
-    for s in Source::ALL {
-        if let Some(n) = by_source.get(&s) {
+    for (s, n) in Source::ALL.iter().zip(&counts.by_source) {
+        if *n != Shown::Count(0) {
             w.line(
-                &format!("{}: {}", i18n::source(SV, s), shown_count(*n, limit)),
+                &format!("{}: {}", i18n::source(SV, *s), count_text(*n, limit)),
                 10.0,
                 [30, 30, 30],
             );
@@ -440,7 +473,9 @@ fn title_page(
     w.paragraph(
         "Upplägget följer lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §: \
          kartläggning, övrig information, analys, åtgärder och uppföljning. Alla tabeller är \
-         sammanställningar; antal under 3 visas som \"<3\". Inga fritextbeskrivningar ingår.",
+         sammanställningar; antal under 3 visas som \"<3\", och där en summa eller en annan tabell \
+         skulle avslöja ett sådant antal döljs ytterligare ett (\"x\": 0 eller minst 3; \"..\": \
+         undanhållet). Inga fritextbeskrivningar ingår.",
         9.5,
     );
     w.space(6.0);
@@ -480,48 +515,48 @@ fn year_earlier_counts(patterns: &TimePatterns, year_points: &[SwerefPoint]) -> 
 fn kartlaggning(
     w: &mut Writer,
     periods: &Periods,
-    [cur, prev, year]: [&PeriodCounts; 3],
-    cur_points: &[SwerefPoint],
+    counts: &shown::ReportShown,
+    localities: &[(String, u64)],
     patterns: &TimePatterns,
-    year_earlier: &[u64],
+    totals: [u64; 3],
     limit: u64,
 ) {
+    let [cur, prev, year] = counts.totals;
     w.heading("1. Kartläggning", 18.0);
     w.paragraph(
         &format!(
             "Hur mycket: {} händelser i perioden {} ({} under föregående period {}, {} under samma \
              period föregående år). Förändring mot föregående period {}, mot samma period \
              föregående år {}.",
-            shown_count(cur.total, limit),
+            count_text(cur, limit),
             date_range(periods.current),
-            shown_count(prev.total, limit),
+            count_text(prev, limit),
             date_range(periods.previous),
-            shown_count(year.total, limit),
-            change_text(cur.total, prev.total, limit),
-            change_text(cur.total, year.total, limit),
+            count_text(year, limit),
+            change_shown(cur, prev, limit),
+            change_shown(cur, year, limit),
         ),
         10.0,
     );
     w.line("Vad: händelser per kategori", 11.0, [20, 40, 90]);
     let mut rows = Vec::new();
-    for c in Category::ALL {
-        let n = |p: &PeriodCounts| p.by_category.get(&c).copied().unwrap_or(0);
+    for (c, [n, p, y]) in Category::ALL.iter().zip(&counts.by_category) {
         rows.push(vec![
-            i18n::category(SV, c).to_owned(),
-            shown_count(n(cur), limit),
-            shown_count(n(prev), limit),
-            change_text(n(cur), n(prev), limit),
-            shown_count(n(year), limit),
-            change_text(n(cur), n(year), limit),
+            i18n::category(SV, *c).to_owned(),
+            count_text(*n, limit),
+            count_text(*p, limit),
+            change_shown(*n, *p, limit),
+            count_text(*y, limit),
+            change_shown(*n, *y, limit),
         ]);
     }
     rows.push(vec![
         "Totalt".to_owned(),
-        shown_count(cur.total, limit),
-        shown_count(prev.total, limit),
-        change_text(cur.total, prev.total, limit),
-        shown_count(year.total, limit),
-        change_text(cur.total, year.total, limit),
+        count_text(cur, limit),
+        count_text(prev, limit),
+        change_shown(cur, prev, limit),
+        count_text(year, limit),
+        change_shown(cur, year, limit),
     ]);
     w.table(&Table {
         header: vec![
@@ -541,31 +576,37 @@ fn kartlaggning(
         11.0,
         [20, 40, 90],
     );
+    // A share of a suppressed count would give it back.
+    let share = |n: Shown, of: u64| match n {
+        Shown::Count(k) if of > 0 && k >= limit => {
+            format!("{:.0} %", k as f64 / of as f64 * 100.0)
+        }
+        _ => "–".into(),
+    };
     w.table(&Table {
         header: vec!["Ort".into(), "Antal".into(), "Andel".into()],
-        rows: by_locality(cur_points)
-            .into_iter()
-            .map(|(name, n)| {
-                let share = if cur.total > 0 && n >= limit {
-                    format!("{:.0} %", n as f64 / cur.total as f64 * 100.0)
-                } else {
-                    "–".into()
-                };
-                vec![name, shown_count(n, limit), share]
-            })
+        rows: localities
+            .iter()
+            .zip(&counts.localities)
+            .map(|((name, _), n)| vec![name.clone(), count_text(*n, limit), share(*n, totals[0])])
             .collect(),
         widths: vec![3.0, 1.0, 1.0],
         font_size: 9.0,
     });
     w.line("När: händelser per månad", 11.0, [20, 40, 90]);
     let labels: Vec<String> = patterns.series.iter().map(|p| p.label.clone()).collect();
-    let values: Vec<u64> = patterns.series.iter().map(|p| p.count).collect();
-    let before: Vec<Option<u64>> = year_earlier.iter().map(|n| Some(*n)).collect();
+    // A bar's height would give a suppressed count back: such a month has none.
+    let values: Vec<u64> = counts
+        .series
+        .iter()
+        .map(|s| s.value().unwrap_or(0))
+        .collect();
+    let before: Vec<Option<u64>> = counts.year_earlier.iter().map(|n| n.value()).collect();
     w.bar_chart(
         &labels,
         &values,
         Some(&before),
-        "Blå: perioden; grå: samma månad året innan",
+        "Blå: perioden; grå: samma månad året innan; ingen stapel för ett antal som inte visas",
     );
     let trend = match &patterns.trend {
         Some(t) => format!(
@@ -586,12 +627,12 @@ fn kartlaggning(
         rows: patterns
             .series
             .iter()
-            .zip(year_earlier)
-            .map(|(p, before)| {
+            .zip(counts.series.iter().zip(&counts.year_earlier))
+            .map(|(p, (n, before))| {
                 vec![
                     p.label.clone(),
-                    shown_count(p.count, limit),
-                    shown_count(*before, limit),
+                    count_text(*n, limit),
+                    count_text(*before, limit),
                 ]
             })
             .collect(),
@@ -599,13 +640,21 @@ fn kartlaggning(
         font_size: 8.5,
     });
     let en = &patterns.evening_night;
+    let en_shown = counts.evening_night;
     w.paragraph(
-        &format!(
-            "Kväll och natt ({}): {} händelser, {:.0} % av alla.",
-            en.hours,
-            shown_count(en.count, limit),
-            en.share * 100.0
-        ),
+        &match en_shown {
+            Shown::Count(_) => format!(
+                "Kväll och natt ({}): {} händelser, {:.0} % av alla.",
+                en.hours,
+                count_text(en_shown, limit),
+                en.share * 100.0
+            ),
+            _ => format!(
+                "Kväll och natt ({}): {} händelser (andelen visas inte: för få).",
+                en.hours,
+                count_text(en_shown, limit)
+            ),
+        },
         9.5,
     );
 }
@@ -635,7 +684,7 @@ fn by_locality(points: &[SwerefPoint]) -> Vec<(String, u64)> {
     list
 }
 
-fn ovrig_information(w: &mut Writer, cur_points: &[SwerefPoint], layers: &[String], limit: u64) {
+fn ovrig_information(w: &mut Writer, counts: &shown::ReportShown, layers: &[String], limit: u64) {
     w.page_break();
     w.heading("2. Övrig information", 18.0);
     w.paragraph(
@@ -651,15 +700,9 @@ fn ovrig_information(w: &mut Writer, cur_points: &[SwerefPoint], layers: &[Strin
     let mut header = vec!["Kategori".to_owned()];
     header.extend(others.iter().map(|s| short_source(*s).to_owned()));
     let mut rows = Vec::new();
-    for c in Category::ALL {
-        let mut row = vec![i18n::category(SV, c).to_owned()];
-        for s in &others {
-            let n = cur_points
-                .iter()
-                .filter(|p| p.category == c && p.source == *s)
-                .count() as u64;
-            row.push(shown_count(n, limit));
-        }
+    for (c, shown_row) in Category::ALL.iter().zip(&counts.other_sources) {
+        let mut row = vec![i18n::category(SV, *c).to_owned()];
+        row.extend(shown_row.iter().map(|n| count_text(*n, limit)));
         rows.push(row);
     }
     let mut widths = vec![2.0];
@@ -694,7 +737,13 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 ];
 
-fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
+fn analys(
+    w: &mut Writer,
+    scene: &Scene,
+    patterns: &TimePatterns,
+    counts: &shown::ReportShown,
+    limit: u64,
+) {
     w.page_break();
     w.heading("3. Analys", 18.0);
     if let Some(a) = &scene.analysis {
@@ -725,15 +774,25 @@ fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
         }
         match &a.places {
             Ok(p) => {
-                let places = &p.places;
+                // As `lagesbild places` writes them: a place covering fewer
+                // than the limit is left out, small gains are not shown.
+                let (places, _) = crate::export::privacy::suppress_places(
+                    &p.places,
+                    limit.min(u64::from(u32::MAX)) as u32,
+                );
+                let places = &places;
+                let share = if places.share.is_nan() {
+                    "–".to_owned()
+                } else {
+                    format!("{:.0} %", places.share * 100.0)
+                };
                 w.paragraph(
                     &format!(
                         "Strategiska platser för trygghetsvärdarnas närvaro kväll och natt \
-                         ({} platser, gångavstånd {:.0} m): tillsammans når de {:.0} % av \
+                         ({} platser, gångavstånd {:.0} m): tillsammans når de {share} av \
                          händelserna.",
                         places.places.len(),
                         places.params.radius_m,
-                        places.share * 100.0
                     ),
                     10.0,
                 );
@@ -750,12 +809,15 @@ fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
                         .iter()
                         .zip(located)
                         .map(|(c, near)| {
-                            vec![
-                                format!("{}", c.rank),
-                                near,
-                                shown_count(c.covered.round() as u64, limit),
-                                shown_count(c.gain.round() as u64, limit),
-                            ]
+                            // NaN: suppressed.
+                            let n = |v: f64| {
+                                if v.is_nan() {
+                                    "–".to_owned()
+                                } else {
+                                    shown_count(v.round() as u64, limit)
+                                }
+                            };
+                            vec![format!("{}", c.rank), near, n(c.covered), n(c.gain)]
                         })
                         .collect(),
                     widths: vec![0.8, 2.0, 1.2, 1.0],
@@ -780,11 +842,8 @@ fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
         .enumerate()
         .map(|(d, name)| {
             let mut row = vec![(*name).to_owned()];
-            for b in 0..8 {
-                let n: u64 = patterns.hour_weekday[d][b * 3..b * 3 + 3].iter().sum();
-                row.push(shown_count(n, limit));
-            }
-            row.push(shown_count(patterns.by_weekday[d], limit));
+            row.extend(counts.hour_weekday[d].iter().map(|n| count_text(*n, limit)));
+            row.push(count_text(counts.by_weekday[d], limit));
             row
         })
         .collect();
@@ -806,15 +865,18 @@ fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
         .arshjul
         .categories
         .iter()
-        .map(|c| {
+        .zip(counts.arshjul.iter().zip(&counts.arshjul_count))
+        .map(|(c, (months, total))| {
             let name = Category::ALL
                 .iter()
                 .find(|k| k.key() == c.key)
                 .map_or(c.key, |k| i18n::category(SV, *k));
             let mut row = vec![name.to_owned()];
-            row.extend(c.months.iter().map(|n| shown_count(*n, limit)));
+            row.extend(months.iter().map(|n| count_text(*n, limit)));
+            // The peak month of a suppressed category says when its few were.
             row.push(
                 c.peak_month
+                    .filter(|_| !total.is_suppressed())
                     .and_then(|m| MONTHS.get(usize::from(m).saturating_sub(1)))
                     .map_or("–".to_owned(), |m| (*m).to_owned()),
             );
@@ -832,7 +894,7 @@ fn analys(w: &mut Writer, scene: &Scene, patterns: &TimePatterns, limit: u64) {
     });
     w.paragraph(
         "Topp: den månad då kategorin har flest händelser per dag. Rutor med färre än 3 \
-         händelser visas som <3.",
+         händelser visas som <3; x är dolt så att en summa inte avslöjar ett sådant antal.",
         8.5,
     );
 }
@@ -885,17 +947,19 @@ fn atgarder(
         ),
         9.0,
     );
-    let share = |n: usize, share: f64| {
-        if (n as u64) < limit {
-            "–".to_owned()
-        } else {
+    let shown = crate::export::coverage::protect(c, limit.min(u64::from(u32::MAX)) as u32);
+    // A share of a suppressed count would give it back.
+    let share = |n: Shown, share: f64| match n {
+        Shown::Count(k) if k >= limit => {
             format!("{} %", format!("{:.1}", share * 100.0).replace('.', ","))
         }
+        _ => "–".to_owned(),
     };
     let mut rows: Vec<Vec<String>> = c
         .items
         .iter()
-        .map(|i| {
+        .zip(&shown.items)
+        .map(|(i, n)| {
             vec![
                 i.name.clone(),
                 match i.kind {
@@ -903,8 +967,8 @@ fn atgarder(
                     coverage::ItemKind::Route => "rutt".into(),
                 },
                 i.team.clone(),
-                shown_count(i.incidents as u64, limit),
-                share(i.incidents, i.share),
+                count_text(*n, limit),
+                share(*n, i.share),
                 format!("{:.0}", i.length_m),
                 format!("{:.0}", i.walk_min),
             ]
@@ -914,8 +978,8 @@ fn atgarder(
         "Hela planen".into(),
         String::new(),
         String::new(),
-        shown_count(c.total.incidents as u64, limit),
-        share(c.total.incidents, c.total.share),
+        count_text(shown.total, limit),
+        share(shown.total, c.total.share),
         format!("{:.0}", c.total.length_m),
         format!("{:.0}", c.total.walk_min),
     ]);
@@ -1044,6 +1108,10 @@ fn uppfoljning(
             .iter()
             .map(|(name, result)| match result {
                 Ok(e) => {
+                    let s = crate::export::evaluation::protect(
+                        e,
+                        limit.min(u64::from(u32::MAX)) as u32,
+                    );
                     periods.push(format!(
                         "{name}: före {} – {}, efter {} – {}.",
                         e.periods.before[0],
@@ -1054,11 +1122,15 @@ fn uppfoljning(
                     vec![
                         name.clone(),
                         e.periods.days.to_string(),
-                        shown_count(e.area.before, limit),
-                        shown_count(e.area.after, limit),
-                        shown_count(e.buffer.before, limit),
-                        shown_count(e.buffer.after, limit),
-                        conclusion(e),
+                        count_text(s.area[0], limit),
+                        count_text(s.area[1], limit),
+                        count_text(s.buffer[0], limit),
+                        count_text(s.buffer[1], limit),
+                        if s.test_withheld.is_some() {
+                            "för få händelser för att visa".into()
+                        } else {
+                            conclusion(e)
+                        },
                     ]
                 }
                 Err(why) => {

@@ -185,7 +185,24 @@ fn write_export_with_fields(
         }
         ExportTarget::PlacesGeoJson | ExportTarget::PlacesGpkg => {
             let places = output.places.as_ref().map_err(missing)?;
-            let layer = layers::places_layer(&places.places, places.made_from.clone());
+            // As `lagesbild places` writes them: a place covering fewer than
+            // the minimum count is left out, small gains are null.
+            let (shown, _) = export::privacy::suppress_places(
+                &places.places,
+                export::privacy::DEFAULT_MIN_COUNT,
+            );
+            // The file's description states the covered total too: as shown.
+            let mut made_from = places.made_from.clone();
+            if let Some(parameters) = made_from.parameters.as_object_mut() {
+                for (key, v) in [
+                    ("covered", shown.covered),
+                    ("share", shown.share),
+                    ("upper_bound", shown.upper_bound),
+                ] {
+                    parameters.insert(key.to_owned(), serde_json::json!(v));
+                }
+            }
+            let layer = layers::places_layer(&shown, made_from);
             if target == ExportTarget::PlacesGpkg {
                 export::gpkg::write_layer(&layer, &path)?;
             } else {
