@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::privacy::{CountTable, Shown};
 use crate::analysis::evaluate::{
-    BeforeAfter, Evaluation, MIN_EVENTS, SummaryCounts, TEST_METHOD, summary_with,
+    BeforeAfter, EvalNote, Evaluation, MIN_EVENTS, SummaryCounts, TEST_METHOD, summary_with,
 };
 
 /// One month's counts as shown.
@@ -205,14 +205,13 @@ impl ShownEvaluation {
     pub fn notes(&self, e: &Evaluation) -> Vec<String> {
         e.notes
             .iter()
-            .map(|n| {
-                let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
-                match digits.parse::<u64>() {
-                    Ok(k) if k > 0 && k < u64::from(self.min_count) => {
-                        format!("<{}{}", self.min_count, &n[digits.len()..])
-                    }
-                    _ => n.clone(),
+            .map(|n| match n {
+                EvalNote::CoarseLeftOut(k) if *k > 0 && (*k as u64) < u64::from(self.min_count) => {
+                    // The text starts with the count.
+                    n.to_string()
+                        .replacen(&k.to_string(), &format!("<{}", self.min_count), 1)
                 }
+                _ => n.to_string(),
             })
             .collect()
     }
@@ -335,7 +334,7 @@ mod tests {
                 .collect(),
             too_few: before + after < MIN_EVENTS,
             summary: String::new(),
-            notes: vec!["1 incident(s) with a coarse position left out".into()],
+            notes: vec![EvalNote::CoarseLeftOut(1)],
         }
     }
 
