@@ -75,7 +75,9 @@ use super::geojson::{
     LineCounter, file_error, file_name, json_reason, next_span, read_json_file, row_from_span,
     scan, spans_bytes_read,
 };
-use super::{ImportError, ImportOptions, ImportReport, ParsedRow, RowError, RowReader};
+use super::{
+    ImportError, ImportOptions, ImportReport, ParsedRow, RejectsFile, RowError, RowReader,
+};
 use crate::gazetteer::Gazetteer;
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
@@ -797,26 +799,23 @@ pub fn read_batch(
 }
 
 /// Stores a read batch by event id ([`Store::upsert_police_events`]) and
-/// fills `report`. With `strict` and any bad row nothing is written.
+/// fills `report` (its rejected rows also written to `rejects`). With
+/// `strict` and any bad row nothing is written.
 pub(crate) fn store_batch(
     store: &mut dyn Store,
-    label: &Path,
     file_name: &str,
     batch: PolisenBatch,
     strict: bool,
     report: &mut ImportReport,
+    mut rejects: Option<&mut RejectsFile>,
     cancel: &CancelToken,
 ) -> Result<(), ImportError> {
-    report.rejected = batch.rejected;
+    for e in batch.rejected {
+        report.add_rejected(e, rejects.as_deref_mut());
+    }
     report.notes = batch.notes;
-    if strict && !report.rejected.is_empty() {
-        let rejected = report.rejected.len();
-        let first = report.rejected.swap_remove(0);
-        return Err(ImportError::Strict {
-            path: label.to_owned(),
-            rejected,
-            first: Box::new(first),
-        });
+    if strict && let Some(refused) = report.strict_error() {
+        return Err(refused);
     }
     let events: Vec<Incident> = batch.events.into_iter().map(|r| r.incident).collect();
     if events.is_empty() && batch.summaries.is_empty() {
@@ -857,6 +856,19 @@ pub fn import(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ImportReport, ImportError> {
+    import_with(store, path, options, None, progress, cancel)
+}
+
+/// [`import`] writing the rejected rows to `rejects` too (see
+/// [`super::import_file_with`]).
+pub fn import_with(
+    store: &mut dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    rejects: Option<&mut RejectsFile>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ImportReport, ImportError> {
     let started = std::time::Instant::now();
     let name = file_name(path);
     let bytes = read_json_file(path)?;
@@ -865,25 +877,14 @@ pub fn import(
     let batch = read_batch(path, bytes, None)?;
     progress.advance(size);
     cancel.check()?;
-    let mut report = ImportReport {
-        path: path.to_owned(),
-        format: super::Format::Polisen,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        summaries: 0,
-        conflicts: Vec::new(),
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-    };
+    let mut report = ImportReport::new(path, super::Format::Polisen);
     store_batch(
         store,
-        path,
         &name,
         batch,
         options.strict,
         &mut report,
+        rejects,
         cancel,
     )?;
     report.elapsed = started.elapsed();
