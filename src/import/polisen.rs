@@ -72,8 +72,8 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use serde_json::Value;
 
 use super::geojson::{
-    LineCounter, file_error, file_name, json_reason, next_span, read_json_file, row_from_span,
-    scan, spans_bytes_read,
+    LineCounter, WholeJson, file_error, file_name, json_reason, next_span, read_json_file,
+    row_from_span, scan, spans_bytes_read,
 };
 use super::{
     ImportError, ImportOptions, ImportReport, ParsedRow, RejectsFile, RowError, RowReader,
@@ -426,6 +426,17 @@ pub struct PolisenBatch {
     pub notes: Vec<String>,
 }
 
+/// A Polisen events file is read whole: its events are stored by id in one
+/// call, so they are all in memory anyway. The API answers with at most 500
+/// events (about 300 KB), so 32 MB is some 100 answers; a larger file is
+/// refused before it is read.
+pub const POLICE_JSON: WholeJson = WholeJson {
+    max_bytes: 32 * 1024 * 1024,
+    what: "a Polisen events file",
+    why: "its events are stored in one transaction; the Police's API answers with at most 500 events, about 300 KB",
+    instead: "split it into smaller files and import them one by one",
+};
+
 /// The police-event fields; an element with none of them is not an event.
 const EVENT_FIELDS: [&str; 6] = ["id", "datetime", "name", "summary", "type", "location"];
 
@@ -458,7 +469,7 @@ struct PolisenReader {
 /// notices are left out and counted in the notes; [`import`] stores them).
 /// See the module docs.
 pub fn reader(path: &Path, _options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
-    let bytes = read_json_file(path)?;
+    let bytes = read_json_file(path, &POLICE_JSON)?;
     Ok(Box::new(PolisenReader::new(path, bytes, None)?))
 }
 
@@ -871,7 +882,7 @@ pub fn import_with(
 ) -> Result<ImportReport, ImportError> {
     let started = std::time::Instant::now();
     let name = file_name(path);
-    let bytes = read_json_file(path)?;
+    let bytes = read_json_file(path, &POLICE_JSON)?;
     let size = bytes.len() as u64;
     progress.stage(&format!("Läser {name}"), size);
     let batch = read_batch(path, bytes, None)?;
@@ -1563,13 +1574,12 @@ mod tests {
         let p = dir.path().join("huge.json");
         let f = std::fs::File::create(&p).unwrap();
         // A sparse file: no disk space used.
-        f.set_len(super::super::geojson::MAX_JSON_BYTES + 1)
-            .unwrap();
+        f.set_len(POLICE_JSON.max_bytes + 1).unwrap();
         let Err(ImportError::File { reason, .. }) = reader(&p, &ImportOptions::default()) else {
             panic!()
         };
         assert!(
-            reason.contains("read whole") && reason.contains("256 MB"),
+            reason.contains("read whole") && reason.contains("the limit is 32 MB"),
             "{reason}"
         );
     }
