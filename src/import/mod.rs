@@ -1023,28 +1023,41 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn the_rejects_file_holds_every_row_and_the_report_only_the_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let bad = 3 * REPORT_ROWS + 7;
+    /// `bad` rows that are all rejected, then one good row at `time`.
+    fn bad_then_good(bad: usize, time: &str) -> String {
         let mut text = String::from("id,lon,lat,time\n");
         for i in 0..bad {
             text.push_str(&format!("b{i},14.58,x{i},2025-03-14 22:40\n"));
         }
-        text.push_str("g1,14.58,56.05,2025-03-14 22:40\n");
-        let path = write(&dir, "bad.csv", &text);
+        text.push_str(&format!("g1,14.58,56.05,{time}\n"));
+        text
+    }
+
+    #[test]
+    fn the_rejects_file_holds_every_row_and_the_report_only_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = 3 * REPORT_ROWS + 7;
+        let path = write(&dir, "bad.csv", &bad_then_good(bad, "2025-03-14 22:40"));
+        // The same ids again, the good row with another time: a conflict.
+        let conflicting = write(&dir, "later.csv", &bad_then_good(bad, "2025-03-15 22:40"));
         let out = dir.path().join("rejects.csv");
         let mut store = MemStore::default();
         let mut rejects = RejectsFile::create(&out).unwrap();
-        let report = import_file_with(
-            &mut store,
-            &path,
-            &ImportOptions::default(),
-            Some(&mut rejects),
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let strict = ImportOptions {
+            strict: true,
+            ..ImportOptions::default()
+        };
+        let mut run = |path: &Path, options: &ImportOptions| {
+            import_file_with(
+                &mut store,
+                path,
+                options,
+                Some(&mut rejects),
+                &NoProgress,
+                &CancelToken::new(),
+            )
+        };
+        let report = run(&path, &ImportOptions::default()).unwrap();
         assert_eq!(report.imported, 1);
         assert_eq!(report.rejected_total, bad as u64);
         assert_eq!(report.rejected.len(), REPORT_ROWS);
@@ -1052,39 +1065,10 @@ mod tests {
             report.rejected[REPORT_ROWS - 1].line,
             REPORT_ROWS as u64 + 1
         );
-
-        // The same ids again with another time: conflicts, written too.
-        let mut text = String::from("id,lon,lat,time\n");
-        for i in 0..bad {
-            text.push_str(&format!("b{i},14.58,x{i},2025-03-14 22:40\n"));
-        }
-        text.push_str("g1,14.58,56.05,2025-03-15 22:40\n");
-        let conflicting = write(&dir, "later.csv", &text);
-        let report = import_file_with(
-            &mut store,
-            &conflicting,
-            &ImportOptions::default(),
-            Some(&mut rejects),
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .unwrap();
+        let report = run(&conflicting, &ImportOptions::default()).unwrap();
         assert_eq!((report.conflicts_total, report.conflicts.len()), (1, 1));
-
         // --strict fails the file as a whole: its rows are taken back out.
-        let strict = ImportOptions {
-            strict: true,
-            ..ImportOptions::default()
-        };
-        let r = import_file_with(
-            &mut store,
-            &path,
-            &strict,
-            Some(&mut rejects),
-            &NoProgress,
-            &CancelToken::new(),
-        );
-        match r {
+        match run(&path, &strict) {
             Err(ImportError::Strict { rejected, .. }) => assert_eq!(rejected, bad),
             other => panic!("{other:?}"),
         }
