@@ -5,8 +5,9 @@
 //! (good rows, rows that are all rejected, rows that all conflict with stored
 //! incidents),
 //! each in its own `lagesbild` process, and compares the processes' peak
-//! resident memory (`ru_maxrss` from `wait4`, so other tests' children do not
-//! count). SQLite's page cache is bounded to a few MiB for the run
+//! resident memory (`ru_maxrss` from `wait4`, read by a small wrapper
+//! process so that neither the test binary's memory nor other tests'
+//! children count: [`PEAK_WRAPPER`]). SQLite's page cache is bounded to a few MiB for the run
 //! (`LAGESBILD_IMPORT_CACHE_MIB`), so that even the small file fills it and
 //! what is left to grow is what the import keeps per row. The margin is wide
 //! (no timing, no flakiness) and still far below what per-row state costs:
@@ -47,16 +48,32 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `lagesbild ARGS…`, checks that it exits with `exit`, and returns its
-/// peak resident memory and output.
-// The child is reaped by `wait4` below, which std's `Child` does not see.
-#[allow(clippy::zombie_processes)]
+/// Forks and execs `argv[2:]`, waits for it, writes its peak resident memory
+/// (KiB, `ru_maxrss` of `wait4`) to `argv[1]` and exits with its exit code.
+/// A fresh, small process in between: Linux carries the RSS peak of the
+/// process that forks and execs into the child's `ru_maxrss`, so a child
+/// spawned straight from the test binary (hundreds of MB in the full run)
+/// would report the test binary's memory.
+const PEAK_WRAPPER: &str = "import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], 'w').write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+";
+
+/// Runs `lagesbild ARGS…` (through [`PEAK_WRAPPER`], with python3, one of
+/// the test tools), checks that it exits with `exit`, and returns its peak
+/// resident memory and output.
 fn run_lagesbild(dir: &Dir, args: &[&OsStr], exit: i32) -> Run {
     let bin = env!("CARGO_BIN_EXE_lagesbild");
-    // stdout to a file: only stderr is read while the child runs.
-    let stdout_path = dir.path("stdout.txt");
-    let stdout = std::fs::File::create(&stdout_path).expect("stdout file");
-    let child = Command::new(bin)
+    let peak_path = dir.path("peak.txt");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(PEAK_WRAPPER)
+        .arg(&peak_path)
+        .arg(bin)
         .args(args)
         .current_dir(dir.root())
         .env("HOME", dir.path("home"))
@@ -66,30 +83,27 @@ fn run_lagesbild(dir: &Dir, args: &[&OsStr], exit: i32) -> Run {
         .env("XDG_CONFIG_HOME", dir.path("home/.config"))
         .env("LAGESBILD_IMPORT_CACHE_MIB", CACHE_MIB)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(stdout))
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start lagesbild");
-    let pid = child.id() as libc::pid_t;
-    let mut stderr = child.stderr.expect("stderr");
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut text).expect("read stderr");
-    let mut status = 0;
-    // SAFETY: plain syscall on our own child, reaped here (std's `Child`
-    // handle was consumed above and never waits for it).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
-    let stdout = std::fs::read_to_string(&stdout_path).expect("read stdout");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == exit,
-        "lagesbild {args:?}: status {status}, expected exit {exit}: {text}\n{stdout}"
+        .output()
+        .expect("start python3 (a test tool: scripts/install-test-tools.sh)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(exit),
+        "lagesbild {args:?}: {}, expected exit {exit}: {stderr}\n{stdout}",
+        out.status
     );
     // Linux reports ru_maxrss in KiB.
+    let peak_kib = std::fs::read_to_string(&peak_path)
+        .expect("the wrapper's peak")
+        .trim()
+        .parse()
+        .expect("a number of KiB");
+    std::fs::remove_file(&peak_path).unwrap();
     Run {
-        peak_kib: usage.ru_maxrss,
+        peak_kib,
         stdout,
-        stderr: text,
+        stderr,
     }
 }
 
