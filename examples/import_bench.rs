@@ -115,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "lagesbild import_file: {secs:.2} s = {:.0} rows/s ({} imported, {} rejected, {stored} stored, rtreecheck {rtree}), peak memory {:.0} MB",
         report.imported as f64 / secs,
         report.imported,
-        report.rejected.len(),
+        report.rejected_total,
         peak_rss_mb()
     );
     match ogr2ogr_secs(&csv_path, temp.path()) {

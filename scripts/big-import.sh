@@ -8,14 +8,17 @@
 #   scripts/big-import.sh                      # CSV 2,000,000 and 21,000,000 rows (~0.2 and ~2 GB),
 #                                              # GeoJSON 400,000 and 2,000,000 features (~0.1 and ~0.5 GB)
 #   CSV_ROWS="1000000 4000000" JSON_ROWS="100000 400000" scripts/big-import.sh
+#   BAD_ROWS="1000000 4000000" CSV_ROWS= JSON_ROWS= scripts/big-import.sh
+#                                              # CSV files of only rejected rows, with --rejects
 #
 # Needs python3 (the generator) and GNU time (/usr/bin/time). Unix only.
 # Disk: the 2 GB CSV makes a project of about 8 GB plus its WAL of the same
 # size while the import runs; check `df -h` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CSV_ROWS="${CSV_ROWS:-2000000 21000000}"
-JSON_ROWS="${JSON_ROWS:-400000 2000000}"
+CSV_ROWS="${CSV_ROWS-2000000 21000000}"
+JSON_ROWS="${JSON_ROWS-400000 2000000}"
+BAD_ROWS="${BAD_ROWS-}"
 # LAGESBILD_BIN names a built binary to measure instead of building one.
 if [ -n "${LAGESBILD_BIN:-}" ]; then
   bin="$LAGESBILD_BIN"
@@ -41,6 +44,12 @@ rnd = random.Random(2026)
 cats = ["skadegorelse", "narkotika", "vald", "ordningsstorning", "stold", "brand", "otrygghet", "ovrigt"]
 srcs = ["polis", "trygghetsvard", "skola", "socialtjanst", "raddningstjanst", "medborgare", "ovrigt"]
 with open(path, "w", buffering=1 << 20) as out:
+    if fmt == "bad":
+        # Every row has a time no reader takes: all rejected.
+        out.write("id,lon,lat,occurred_at,category,source\n")
+        for i in range(rows):
+            out.write("X%d,14.%04d,56.%04d,kl 25.%02d den %d,vald,polis\n" % (i, 5000 + i % 1000, 400 + i % 900, i % 60, i))
+        sys.exit(0)
     if fmt == "csv":
         out.write("id,lon,lat,occurred_at,category,source\n")
     else:
@@ -60,23 +69,30 @@ PY
 }
 
 printf '%-8s %12s %10s %10s %12s  %s\n' format rows "file MB" "wall s" "peak RSS MB" result
-for spec in $(for n in $CSV_ROWS; do echo "csv:$n"; done; for n in $JSON_ROWS; do echo "geojson:$n"; done); do
+for spec in $(for n in $CSV_ROWS; do echo "csv:$n"; done; for n in $JSON_ROWS; do echo "geojson:$n"; done; for n in $BAD_ROWS; do echo "bad:$n"; done); do
   fmt="${spec%%:*}"; rows="${spec#*:}"
   file="$work/big.$fmt"
+  extra=()
+  case "$fmt" in
+    bad) file="$work/bad.csv"; extra=(--rejects "$work/rejects.csv") ;;
+  esac
   generate "$fmt" "$rows" "$file"
   size_mb=$(( $(stat -c %s "$file") / 1048576 ))
   rm -f "$work/p.gpkg"
   set +e
-  "/usr/bin/time" -v -o "$work/time.txt" "$bin" import "$work/p.gpkg" "$file" >"$work/out.txt" 2>&1
+  "/usr/bin/time" -v -o "$work/time.txt" "$bin" import "$work/p.gpkg" "$file" "${extra[@]}" >"$work/out.txt" 2>&1
   status=$?
   set -e
   rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.txt")
-  if [ "$status" -eq 0 ]; then
+  if [ "$fmt" = bad ]; then
+    # Nothing imports (exit 1); the rejects file must hold every row.
+    result="$(grep -m1 'rejected row(s)' "$work/out.txt" | sed 's/ written to.*//'), $(( $(wc -l < "$work/rejects.csv") - 1 )) in the rejects file"
+  elif [ "$status" -eq 0 ]; then
     result="$(grep -m1 'imported' "$work/out.txt" | sed 's/^.*: //')"
   else
     result="exit $status: $(grep -m1 -v '^ *note' "$work/out.txt")"
   fi
   printf '%-8s %12s %10s %10s %12s  %s\n' "$fmt" "$rows" "$size_mb" "$wall" "$(( rss_kb / 1024 ))" "$result"
-  rm -f "$file" "$work/p.gpkg" "$work/p.gpkg-wal" "$work/p.gpkg-shm"
+  rm -f "$file" "$work/p.gpkg" "$work/p.gpkg-wal" "$work/p.gpkg-shm" "$work/rejects.csv"
 done

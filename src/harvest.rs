@@ -464,28 +464,17 @@ fn store_answer(
     batch: PolisenBatch,
 ) -> Result<ImportReport, HarvestError> {
     let label = std::path::Path::new(url);
-    let mut report = ImportReport {
-        path: label.to_path_buf(),
-        format: crate::import::Format::Polisen,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        summaries: 0,
-        conflicts: Vec::new(),
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
+    let mut report = ImportReport::new(label, crate::import::Format::Polisen);
     let started = std::time::Instant::now();
     let name = format!("{url} (harvest)");
     // The import itself is not cancelled by a stop request: it finishes.
     polisen::store_batch(
         store,
-        label,
         &name,
         batch,
         false,
         &mut report,
+        None,
         &CancelToken::new(),
     )
     .map_err(|e| match e {

@@ -42,6 +42,8 @@ mod gui_place_search;
 mod gui_plan;
 mod gui_present;
 #[cfg(feature = "gui")]
+mod gui_rejects;
+#[cfg(feature = "gui")]
 mod gui_time;
 #[cfg(feature = "gui")]
 mod gui_util;

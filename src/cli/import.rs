@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use lagesbild::crs::Crs;
-use lagesbild::import::{self, Field, Format, ImportError, ImportOptions, ImportReport};
+use lagesbild::import::{
+    self, Field, Format, ImportError, ImportOptions, ImportReport, RejectsFile,
+};
 use lagesbild::jobs::CancelToken;
 use lagesbild::model::Source;
 use lagesbild::store;
@@ -19,6 +21,14 @@ const REJECTS_SHOWN: usize = 20;
 
 pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let options = options_from_args(args)?;
+    // Rejected rows and conflicts go to --rejects as they are found (the
+    // reports keep only the first ones); the file is there even when empty
+    // (made before the project, so that a bad path leaves no new project).
+    let mut rejects = args
+        .rejects
+        .as_deref()
+        .map(RejectsFile::create)
+        .transpose()?;
     // A database project is made with `lagesbild db init`; only a file is created here.
     let created =
         matches!(store::Location::from(&args.project), store::Location::File(ref f) if !f.exists());
@@ -36,18 +46,23 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let cancel = CancelToken::new();
     let mut reports = Vec::new();
     let mut file_errors = 0usize;
-    let mut all_rejects = Vec::new();
     let started = Instant::now();
     for file in &args.files {
         let progress = TerminalProgress::new();
-        let result = import::import_file(project.as_mut(), file, &options, &progress, &cancel);
+        let result = import::import_file_with(
+            project.as_mut(),
+            file,
+            &options,
+            rejects.as_mut(),
+            &progress,
+            &cancel,
+        );
         progress.finish();
         match result {
             Ok(report) => {
                 if !args.json {
-                    print_report(&report);
+                    print_report(&report, args.rejects.as_deref());
                 }
-                all_rejects.extend(report.rejected.iter().cloned());
                 reports.push(report);
             }
             Err(err @ ImportError::Store(_)) => {
@@ -61,13 +76,13 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         }
     }
 
-    if let Some(rejects_path) = &args.rejects {
-        import::write_rejects_csv(rejects_path, &all_rejects)?;
+    if let Some(rejects) = rejects {
+        let path = rejects.path().to_owned();
+        let rows = rejects.finish()?;
         if !args.json {
             eprintln!(
-                "{} rejected row(s) written to {}",
-                all_rejects.len(),
-                rejects_path.display()
+                "{rows} rejected row(s) and conflict(s) written to {}",
+                path.display()
             );
         }
     }
@@ -75,8 +90,8 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     // Police events updated in place count as imported for the outcome.
     let imported: u64 = reports.iter().map(|r| r.imported + r.updated).sum();
     let duplicates: u64 = reports.iter().map(|r| r.duplicates).sum();
-    let rejected: usize = reports.iter().map(|r| r.rejected.len()).sum();
-    let conflicts: usize = reports.iter().map(|r| r.conflicts.len()).sum();
+    let rejected: u64 = reports.iter().map(|r| r.rejected_total).sum();
+    let conflicts: u64 = reports.iter().map(|r| r.conflicts_total).sum();
 
     if args.json {
         let out = serde_json::json!({
@@ -160,7 +175,10 @@ fn options_from_args(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
     })
 }
 
-fn print_report(r: &ImportReport) {
+/// Prints one file's report: the counts, the notes, and the first
+/// [`REJECTS_SHOWN`] conflicts and rejected rows, saying where the rest are
+/// (`rejects`, the `--rejects` file) or how to keep them.
+fn print_report(r: &ImportReport, rejects: Option<&Path>) {
     let secs = r.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         format!(", {:.0} rows/s", r.imported as f64 / secs)
@@ -173,8 +191,8 @@ fn print_report(r: &ImportReport) {
         r.format.name(),
         r.imported,
         r.duplicates,
-        r.conflicts.len(),
-        r.rejected.len(),
+        r.conflicts_total,
+        r.rejected_total,
     );
     if r.format == Format::Polisen {
         println!(
@@ -195,20 +213,21 @@ fn print_report(r: &ImportReport) {
             c.reason
         );
     }
-    if r.conflicts.len() > REJECTS_SHOWN {
-        println!(
-            "  … and {} more conflicts",
-            r.conflicts.len() - REJECTS_SHOWN
-        );
-    }
+    print_more(r.conflicts_total, "conflicts", rejects);
     for e in r.rejected.iter().take(REJECTS_SHOWN) {
         println!("  rejected: {e}");
     }
-    if r.rejected.len() > REJECTS_SHOWN {
-        println!(
-            "  … and {} more rejected rows (write them all with --rejects FILE.csv)",
-            r.rejected.len() - REJECTS_SHOWN
-        );
+    print_more(r.rejected_total, "rejected rows", rejects);
+}
+
+/// "… and M more …" when more than [`REJECTS_SHOWN`] of `total` were found.
+fn print_more(total: u64, what: &str, rejects: Option<&Path>) {
+    let Some(more) = total.checked_sub(REJECTS_SHOWN as u64).filter(|&m| m > 0) else {
+        return;
+    };
+    match rejects {
+        Some(file) => println!("  … and {more} more {what} in {}", file.display()),
+        None => println!("  … and {more} more {what} (use --rejects FILE to keep them all)"),
     }
 }
 

@@ -170,6 +170,12 @@ fn harvest_loop(
                 for e in &r.rejected {
                     println!("  rejected: {e}");
                 }
+                if r.rejected_total > r.rejected.len() as u64 {
+                    println!(
+                        "  … and {} more rejected",
+                        r.rejected_total - r.rejected.len() as u64
+                    );
+                }
                 failures = 0;
             }
             Err(HarvestError::Stopped) => {

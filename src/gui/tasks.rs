@@ -204,7 +204,9 @@ pub fn apply_filter(
     })
 }
 
-/// Imports files into the project, each in its own transaction.
+/// Imports files into the project, each in its own transaction, each file's
+/// rejected rows and conflicts written beside it as they are found
+/// ([`import::import_file_rejects_beside`]).
 pub fn import_files(
     project_path: &Path,
     files: &[PathBuf],
@@ -215,7 +217,7 @@ pub fn import_files(
     let mut reports = Vec::new();
     for file in files {
         cancel.check()?;
-        match import::import_file(
+        match import::import_file_rejects_beside(
             project.as_mut(),
             file,
             &ImportOptions::default(),

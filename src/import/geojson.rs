@@ -1,11 +1,11 @@
 //! GeoJSON reader: a FeatureCollection of Point features (or MultiPoints with
 //! one point), properties mapped to incident fields like CSV columns.
 //!
-//! JSON is read whole (files above [`MAX_JSON_BYTES`] are refused). The file
-//! is first checked as a whole with serde_json, so broken JSON is a file
-//! error with its line; then a small structural scanner finds where each
-//! feature starts, so that every row and row error carries the 1-based line
-//! where its feature begins. Each feature is parsed on its own as it is read,
+//! The file is streamed, never read whole ([`GeoJsonReader::open`]): a first
+//! pass checks it as a whole with serde_json's streaming deserializer, so
+//! broken JSON is a file error with its line; then a small structural
+//! scanner hands over one feature at a time with the 1-based line where it
+//! begins, for every row and row error. Each feature is parsed on its own
 //! by the `geojson` crate (`benches/geojson_read.rs` measured the crate
 //! against the scanner's own parsing; the scanner stays only for the lines).
 //!
@@ -28,7 +28,8 @@
 //! time; `2025-03-14 22:40`; `14/3/2025 22:40`; a date alone is 00:00, noted).
 //! A feature's own `id` member is the external id when no property gives one.
 //!
-//! The file reading and the JSON scanner here are shared with [`super::polisen`].
+//! The JSON plumbing here (the whole-file read with its [`WholeJson`] limit,
+//! the scanner) is shared with [`super::polisen`] and [`super::shapes`].
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -47,30 +48,48 @@ use super::{Field, ImportError, ImportOptions, ParsedRow, RowError, RowReader};
 use crate::crs::Crs;
 use crate::model::{Category, Incident, LonLat, Precision, Source, time};
 
-/// JSON files are read whole; larger files are refused.
-pub const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
+/// A kind of JSON file that is read whole, how large it may be, and what the
+/// refusal of a larger one says. The incident GeoJSON reader streams and has
+/// no such limit; the readers that keep the whole content anyway (the Police
+/// events, stored in one call; a map layer, kept whole to be drawn) refuse a
+/// file above their limit before reading a byte of it.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeJson {
+    /// Largest file read, bytes.
+    pub max_bytes: u64,
+    /// What the file is, e.g. "a Polisen events file".
+    pub what: &'static str,
+    /// Why it is read whole.
+    pub why: &'static str,
+    /// What to do instead.
+    pub instead: &'static str,
+}
 
 // ---------------------------------------------------------------------------
 // Shared JSON plumbing (also used by the Polisen reader).
 
-/// Reads a JSON file whole, refusing files above [`MAX_JSON_BYTES`] and empty
-/// ones, and checks that it is well-formed JSON (a broken file is a file
-/// error with the line serde_json reports). A UTF-8 byte-order mark is
-/// blanked out (offsets and lines stay the same).
-pub(crate) fn read_json_file(path: &Path) -> Result<Vec<u8>, ImportError> {
+/// Reads a JSON file whole, refusing files above `limit` (before reading,
+/// naming the file, its size and the limit) and empty ones, and checks that
+/// it is well-formed JSON (a broken file is a file error with the line
+/// serde_json reports). A UTF-8 byte-order mark is blanked out (offsets and
+/// lines stay the same).
+pub(crate) fn read_json_file(path: &Path, limit: &WholeJson) -> Result<Vec<u8>, ImportError> {
     let io = |source| ImportError::Io {
         path: path.to_path_buf(),
         source,
     };
     let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_JSON_BYTES {
+    if size > limit.max_bytes {
         return Err(file_error(
             path,
             None,
             format!(
-                "the file is {} MB; JSON files are read whole into memory and the limit is {} MB (split the file, or convert it to CSV)",
-                size / (1024 * 1024),
-                MAX_JSON_BYTES / (1024 * 1024)
+                "the file is {:.1} MB; {} is read whole into memory ({}) and the limit is {} MB: {}",
+                size as f64 / (1024.0 * 1024.0),
+                limit.what,
+                limit.why,
+                limit.max_bytes / (1024 * 1024),
+                limit.instead
             ),
         ));
     }

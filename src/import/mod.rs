@@ -2,9 +2,14 @@
 //!
 //! Each format module turns a file into a stream of [`ParsedRow`]s or
 //! [`RowError`]s ([`RowReader`]); [`import_file`] pushes the good rows into one
-//! [`ImportSession`] (one transaction), collects rejects, duplicates and
-//! conflicts into an [`ImportReport`], and commits — or, with `strict` and any
+//! [`ImportSession`] (one transaction), counts rejects, duplicates and
+//! conflicts in an [`ImportReport`], and commits — or, with `strict` and any
 //! bad row, with cancellation, or with a file-level error, writes nothing.
+//!
+//! Rejected rows and conflicts are not kept: the report holds the first
+//! [`REPORT_ROWS`] of each and counts the rest, and [`import_file_with`]
+//! writes every one to a [`RejectsFile`] as it is found, so that memory does
+//! not grow with a file of bad rows.
 
 pub mod benchdata;
 pub mod csv;
@@ -19,10 +24,13 @@ pub mod plan_file;
 pub mod polisen;
 /// The hosts' GPX tracks and check-in files.
 pub mod presence;
+pub mod rejects;
 pub mod shapes;
 mod text;
 
-use std::io::{Read, Write};
+pub use rejects::RejectsFile;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -227,6 +235,10 @@ pub struct Conflict {
     pub reason: String,
 }
 
+/// Rejected rows and conflicts an [`ImportReport`] keeps (each); the rest
+/// are only counted (and written to the [`RejectsFile`], if any).
+pub const REPORT_ROWS: usize = 100;
+
 /// What one file's import did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {
@@ -239,10 +251,80 @@ pub struct ImportReport {
     pub duplicates: u64,
     /// Police summaries and notices, kept apart from the incidents.
     pub summaries: u64,
+    /// The first [`REPORT_ROWS`] conflicts, in file order.
     pub conflicts: Vec<Conflict>,
+    /// All conflicts, those not kept included.
+    pub conflicts_total: u64,
+    /// The first [`REPORT_ROWS`] rejected rows, in file order.
     pub rejected: Vec<RowError>,
+    /// All rejected rows, those not kept included.
+    pub rejected_total: u64,
     pub notes: Vec<String>,
     pub elapsed: Duration,
+    /// Where the rejected rows and conflicts were written as they were
+    /// found, or why that failed; `None` when none was asked for or there
+    /// was nothing to write. Set by [`import_file_rejects_beside`].
+    #[serde(skip)]
+    pub rejects_file: Option<Result<PathBuf, String>>,
+}
+
+impl ImportReport {
+    /// An empty report of `path`.
+    pub fn new(path: &Path, format: Format) -> ImportReport {
+        ImportReport {
+            path: path.to_owned(),
+            format,
+            imported: 0,
+            updated: 0,
+            duplicates: 0,
+            summaries: 0,
+            conflicts: Vec::new(),
+            conflicts_total: 0,
+            rejected: Vec::new(),
+            rejected_total: 0,
+            notes: Vec::new(),
+            elapsed: Duration::ZERO,
+            rejects_file: None,
+        }
+    }
+
+    /// Counts a rejected row, keeps it if it is among the first
+    /// [`REPORT_ROWS`], and writes it to `rejects`.
+    pub(crate) fn add_rejected(&mut self, e: RowError, rejects: Option<&mut RejectsFile>) {
+        self.rejected_total += 1;
+        if let Some(r) = rejects {
+            r.write_rejected(&e);
+        }
+        if self.rejected.len() < REPORT_ROWS {
+            self.rejected.push(e);
+        }
+    }
+
+    /// Counts a conflict, keeps it if it is among the first [`REPORT_ROWS`],
+    /// and writes it to `rejects`.
+    pub(crate) fn add_conflict(&mut self, c: Conflict, rejects: Option<&mut RejectsFile>) {
+        self.conflicts_total += 1;
+        if let Some(r) = rejects {
+            r.write_conflict(&self.path, &c);
+        }
+        if self.conflicts.len() < REPORT_ROWS {
+            self.conflicts.push(c);
+        }
+    }
+
+    /// The `--strict` refusal of this report's file (its first reject and
+    /// the count), or `None` when no row was rejected.
+    fn strict_error(&mut self) -> Option<ImportError> {
+        if self.rejected.is_empty() {
+            return None;
+        }
+        let first = self.rejected.swap_remove(0);
+        Some(ImportError::Strict {
+            path: self.path.clone(),
+            rejected: usize::try_from(self.rejected_total).unwrap_or(usize::MAX),
+            first: Box::new(first),
+        })
+    }
 }
 
 /// Opens a reader for `path` in the given or detected format.
@@ -296,6 +378,69 @@ pub fn import_file(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ImportReport, ImportError> {
+    import_file_with(store, path, options, None, progress, cancel)
+}
+
+/// [`import_file`] writing every rejected row and conflict to `<name>.avvisade.csv`
+/// beside the file ([`rejects::beside`]) as it is found, the file created
+/// only when there is one; the app's import. Where they went, or why not,
+/// is in [`ImportReport::rejects_file`]; a rejects file that cannot be
+/// written does not stop the import.
+pub fn import_file_rejects_beside(
+    store: &mut dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ImportReport, ImportError> {
+    let mut rejects = RejectsFile::on_first_row(&rejects::beside(path));
+    let mut report = import_file_with(store, path, options, Some(&mut rejects), progress, cancel)?;
+    let out = rejects.path().to_owned();
+    report.rejects_file = match rejects.finish() {
+        Ok(0) => None,
+        Ok(_) => Some(Ok(out)),
+        Err(e) => Some(Err(e.to_string())),
+    };
+    Ok(report)
+}
+
+/// [`import_file`] writing every rejected row and conflict to `rejects` as
+/// it is found (the report keeps only the first [`REPORT_ROWS`] of each).
+/// When the import fails as a whole, the rows it wrote there are taken back
+/// out again ([`RejectsFile::rewind`]).
+pub fn import_file_with(
+    store: &mut dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    mut rejects: Option<&mut RejectsFile>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ImportReport, ImportError> {
+    let mark = rejects.as_deref_mut().map(RejectsFile::mark);
+    let result = import_file_inner(
+        store,
+        path,
+        options,
+        rejects.as_deref_mut(),
+        progress,
+        cancel,
+    );
+    if result.is_err()
+        && let (Some(r), Some(mark)) = (rejects, mark)
+    {
+        r.rewind(mark);
+    }
+    result
+}
+
+fn import_file_inner(
+    store: &mut dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    rejects: Option<&mut RejectsFile>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     let format = match options.format {
         Some(f) => f,
@@ -307,24 +452,13 @@ pub fn import_file(
     };
     if format == Format::Polisen {
         // Police events are stored by id, updates in place (see `polisen`).
-        return polisen::import(store, path, &options, progress, cancel);
+        return polisen::import_with(store, path, &options, rejects, progress, cancel);
     }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut report = ImportReport {
-        path: path.to_owned(),
-        format,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        summaries: 0,
-        conflicts: Vec::new(),
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
+    let mut report = ImportReport::new(path, format);
 
     // CSV is read on a second thread while this one feeds the store; the
     // other readers run inline.
@@ -337,6 +471,7 @@ pub fn import_file(
             reader,
             session.as_mut(),
             &mut report,
+            rejects,
             &options,
             progress,
             cancel,
@@ -353,6 +488,7 @@ pub fn import_file(
             rows,
             session.as_mut(),
             &mut report,
+            rejects,
             &options,
             progress,
             cancel,
@@ -360,14 +496,10 @@ pub fn import_file(
         report.notes = reader.notes();
     }
 
-    if options.strict && !report.rejected.is_empty() {
-        let rejected = report.rejected.len();
-        let first = report.rejected.swap_remove(0);
-        return Err(ImportError::Strict {
-            path: path.to_owned(),
-            rejected,
-            first: Box::new(first),
-        });
+    if options.strict
+        && let Some(refused) = report.strict_error()
+    {
+        return Err(refused);
     }
     if report.imported > 0 {
         session.commit(progress, cancel).map_err(store_error)?;
@@ -395,6 +527,7 @@ fn push_in_background<R: RowReader + Send>(
     mut reader: R,
     session: &mut dyn ImportSession,
     report: &mut ImportReport,
+    rejects: Option<&mut RejectsFile>,
     options: &ImportOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
@@ -426,7 +559,7 @@ fn push_in_background<R: RowReader + Send>(
             let bytes = batch.bytes_read;
             batch.items.into_iter().map(move |item| (item, bytes))
         });
-        let pushed = push_rows(rows, session, report, options, progress, cancel);
+        let pushed = push_rows(rows, session, report, rejects, options, progress, cancel);
         // Unblocks the reading thread if it waits to send.
         drop(rx);
         let notes = match reading.join() {
@@ -443,6 +576,7 @@ fn push_rows(
     rows: impl Iterator<Item = (Result<ParsedRow, RowError>, u64)>,
     session: &mut dyn ImportSession,
     report: &mut ImportReport,
+    mut rejects: Option<&mut RejectsFile>,
     options: &ImportOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
@@ -461,20 +595,23 @@ fn push_rows(
         match item {
             Err(mut e) => {
                 e.reason = short_reason(e.reason);
-                report.rejected.push(e);
+                report.add_rejected(e, rejects.as_deref_mut());
             }
             // Under --strict nothing will be written once a row is bad: keep
             // reading only to count the rejects.
-            Ok(_) if options.strict && !report.rejected.is_empty() => {}
+            Ok(_) if options.strict && report.rejected_total > 0 => {}
             Ok(row) => match session.push(&row.incident).map_err(store_error)? {
                 PushOutcome::Inserted => report.imported += 1,
                 PushOutcome::Duplicate { .. } => report.duplicates += 1,
-                PushOutcome::Conflict { fid, reason } => report.conflicts.push(Conflict {
-                    line: row.line,
-                    external_id: row.incident.external_id.unwrap_or_default(),
-                    fid,
-                    reason,
-                }),
+                PushOutcome::Conflict { fid, reason } => report.add_conflict(
+                    Conflict {
+                        line: row.line,
+                        external_id: row.incident.external_id.unwrap_or_default(),
+                        fid,
+                        reason,
+                    },
+                    rejects.as_deref_mut(),
+                ),
             },
         }
     }
@@ -508,39 +645,14 @@ fn store_error(e: StoreError) -> ImportError {
 }
 
 /// Writes rejected rows as CSV (`file,line,reason,raw`), UTF-8, comma-separated,
-/// so that rejects from several files can share one file.
+/// so that rejects from several files can share one file (a [`RejectsFile`]
+/// written at once).
 pub fn write_rejects_csv(path: &Path, rejects: &[RowError]) -> Result<(), ImportError> {
-    let io_err = |source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::create(path).map_err(io_err)?;
-    let mut w = ::csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let csv_err = |e: ::csv::Error| match e.into_kind() {
-        ::csv::ErrorKind::Io(source) => io_err(source),
-        other => io_err(std::io::Error::other(format!("{other:?}"))),
-    };
-    w.write_record(["file", "line", "reason", "raw"])
-        .map_err(csv_err)?;
+    let mut out = RejectsFile::create(path)?;
     for r in rejects {
-        let file_name = r
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        w.write_record([
-            file_name.as_ref(),
-            r.line.to_string().as_str(),
-            r.reason.as_str(),
-            r.raw.as_deref().unwrap_or(""),
-        ])
-        .map_err(csv_err)?;
+        out.write_rejected(r);
     }
-    let mut inner = w
-        .into_inner()
-        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
-    inner.flush().map_err(io_err)?;
-    Ok(())
+    out.finish().map(|_| ())
 }
 
 /// Helpers shared by the readers' unit tests.
@@ -900,6 +1012,118 @@ mod tests {
             import(&mut store, &missing, &ImportOptions::default()),
             Err(ImportError::Io { .. })
         ));
+    }
+
+    /// Rows of a rejects file, header left out.
+    fn rejects_rows(path: &Path) -> Vec<Vec<String>> {
+        ::csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    /// `bad` rows that are all rejected, then one good row at `time`.
+    fn bad_then_good(bad: usize, time: &str) -> String {
+        let mut text = String::from("id,lon,lat,time\n");
+        for i in 0..bad {
+            text.push_str(&format!("b{i},14.58,x{i},2025-03-14 22:40\n"));
+        }
+        text.push_str(&format!("g1,14.58,56.05,{time}\n"));
+        text
+    }
+
+    #[test]
+    fn the_rejects_file_holds_every_row_and_the_report_only_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = 3 * REPORT_ROWS + 7;
+        let path = write(&dir, "bad.csv", &bad_then_good(bad, "2025-03-14 22:40"));
+        // The same ids again, the good row with another time: a conflict.
+        let conflicting = write(&dir, "later.csv", &bad_then_good(bad, "2025-03-15 22:40"));
+        let out = dir.path().join("rejects.csv");
+        let mut store = MemStore::default();
+        let mut rejects = RejectsFile::create(&out).unwrap();
+        let strict = ImportOptions {
+            strict: true,
+            ..ImportOptions::default()
+        };
+        let mut run = |path: &Path, options: &ImportOptions| {
+            import_file_with(
+                &mut store,
+                path,
+                options,
+                Some(&mut rejects),
+                &NoProgress,
+                &CancelToken::new(),
+            )
+        };
+        let report = run(&path, &ImportOptions::default()).unwrap();
+        assert_eq!(report.imported, 1);
+        assert_eq!(report.rejected_total, bad as u64);
+        assert_eq!(report.rejected.len(), REPORT_ROWS);
+        assert_eq!(
+            report.rejected[REPORT_ROWS - 1].line,
+            REPORT_ROWS as u64 + 1
+        );
+        let report = run(&conflicting, &ImportOptions::default()).unwrap();
+        assert_eq!((report.conflicts_total, report.conflicts.len()), (1, 1));
+        // --strict fails the file as a whole: its rows are taken back out.
+        match run(&path, &strict) {
+            Err(ImportError::Strict { rejected, .. }) => assert_eq!(rejected, bad),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(rejects.finish().unwrap(), 2 * bad as u64 + 1);
+
+        let rows = rejects_rows(&out);
+        assert_eq!(rows.len(), 2 * bad + 1);
+        for (i, row) in rows[..bad].iter().enumerate() {
+            assert_eq!(row[0], "bad.csv");
+            assert_eq!(row[1], (i + 2).to_string(), "every row, in file order");
+            assert!(row[2].contains(&format!("\"x{i}\"")), "{row:?}");
+            assert_eq!(row[3], format!("b{i},14.58,x{i},2025-03-14 22:40"));
+        }
+        assert!(rows[bad..2 * bad].iter().all(|r| r[0] == "later.csv"));
+        let conflict = &rows[2 * bad];
+        assert_eq!(conflict[0], "later.csv");
+        assert_eq!(conflict[1], (bad + 2).to_string());
+        assert!(
+            conflict[2].starts_with("conflict: id \"g1\""),
+            "{conflict:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_beside_the_file_only_when_there_are_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = MemStore::default();
+        let good = write(&dir, "good.csv", GOOD);
+        let report = import_file_rejects_beside(
+            &mut store,
+            &good,
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        assert!(report.rejects_file.is_none());
+        assert!(!dir.path().join("good.avvisade.csv").exists());
+
+        let mixed = write(
+            &dir,
+            "mixed.csv",
+            "id,lon,lat,time\n9,14.58,y,2025-03-14 22:40\n",
+        );
+        let report = import_file_rejects_beside(
+            &mut store,
+            &mixed,
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        let saved = dir.path().join("mixed.avvisade.csv");
+        assert_eq!(report.rejects_file, Some(Ok(saved.clone())));
+        assert_eq!(rejects_rows(&saved).len(), 1);
     }
 
     #[test]

@@ -72,10 +72,12 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use serde_json::Value;
 
 use super::geojson::{
-    LineCounter, file_error, file_name, json_reason, next_span, read_json_file, row_from_span,
-    scan, spans_bytes_read,
+    LineCounter, WholeJson, file_error, file_name, json_reason, next_span, read_json_file,
+    row_from_span, scan, spans_bytes_read,
 };
-use super::{ImportError, ImportOptions, ImportReport, ParsedRow, RowError, RowReader};
+use super::{
+    ImportError, ImportOptions, ImportReport, ParsedRow, RejectsFile, RowError, RowReader,
+};
 use crate::gazetteer::Gazetteer;
 use crate::jobs::{CancelToken, Progress};
 use crate::model::{Category, Incident, LonLat, Precision, Source, fold_name, time};
@@ -424,6 +426,17 @@ pub struct PolisenBatch {
     pub notes: Vec<String>,
 }
 
+/// A Polisen events file is read whole: its events are stored by id in one
+/// call, so they are all in memory anyway. The API answers with at most 500
+/// events (about 300 KB), so 32 MB is some 100 answers; a larger file is
+/// refused before it is read.
+pub const POLICE_JSON: WholeJson = WholeJson {
+    max_bytes: 32 * 1024 * 1024,
+    what: "a Polisen events file",
+    why: "its events are stored in one transaction; the Police's API answers with at most 500 events, about 300 KB",
+    instead: "split it into smaller files and import them one by one",
+};
+
 /// The police-event fields; an element with none of them is not an event.
 const EVENT_FIELDS: [&str; 6] = ["id", "datetime", "name", "summary", "type", "location"];
 
@@ -456,7 +469,7 @@ struct PolisenReader {
 /// notices are left out and counted in the notes; [`import`] stores them).
 /// See the module docs.
 pub fn reader(path: &Path, _options: &ImportOptions) -> Result<Box<dyn RowReader>, ImportError> {
-    let bytes = read_json_file(path)?;
+    let bytes = read_json_file(path, &POLICE_JSON)?;
     Ok(Box::new(PolisenReader::new(path, bytes, None)?))
 }
 
@@ -797,26 +810,23 @@ pub fn read_batch(
 }
 
 /// Stores a read batch by event id ([`Store::upsert_police_events`]) and
-/// fills `report`. With `strict` and any bad row nothing is written.
+/// fills `report` (its rejected rows also written to `rejects`). With
+/// `strict` and any bad row nothing is written.
 pub(crate) fn store_batch(
     store: &mut dyn Store,
-    label: &Path,
     file_name: &str,
     batch: PolisenBatch,
     strict: bool,
     report: &mut ImportReport,
+    mut rejects: Option<&mut RejectsFile>,
     cancel: &CancelToken,
 ) -> Result<(), ImportError> {
-    report.rejected = batch.rejected;
+    for e in batch.rejected {
+        report.add_rejected(e, rejects.as_deref_mut());
+    }
     report.notes = batch.notes;
-    if strict && !report.rejected.is_empty() {
-        let rejected = report.rejected.len();
-        let first = report.rejected.swap_remove(0);
-        return Err(ImportError::Strict {
-            path: label.to_owned(),
-            rejected,
-            first: Box::new(first),
-        });
+    if strict && let Some(refused) = report.strict_error() {
+        return Err(refused);
     }
     let events: Vec<Incident> = batch.events.into_iter().map(|r| r.incident).collect();
     if events.is_empty() && batch.summaries.is_empty() {
@@ -857,33 +867,35 @@ pub fn import(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ImportReport, ImportError> {
+    import_with(store, path, options, None, progress, cancel)
+}
+
+/// [`import`] writing the rejected rows to `rejects` too (see
+/// [`super::import_file_with`]).
+pub fn import_with(
+    store: &mut dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    rejects: Option<&mut RejectsFile>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ImportReport, ImportError> {
     let started = std::time::Instant::now();
     let name = file_name(path);
-    let bytes = read_json_file(path)?;
+    let bytes = read_json_file(path, &POLICE_JSON)?;
     let size = bytes.len() as u64;
     progress.stage(&format!("Läser {name}"), size);
     let batch = read_batch(path, bytes, None)?;
     progress.advance(size);
     cancel.check()?;
-    let mut report = ImportReport {
-        path: path.to_owned(),
-        format: super::Format::Polisen,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        summaries: 0,
-        conflicts: Vec::new(),
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-    };
+    let mut report = ImportReport::new(path, super::Format::Polisen);
     store_batch(
         store,
-        path,
         &name,
         batch,
         options.strict,
         &mut report,
+        rejects,
         cancel,
     )?;
     report.elapsed = started.elapsed();
@@ -1562,13 +1574,12 @@ mod tests {
         let p = dir.path().join("huge.json");
         let f = std::fs::File::create(&p).unwrap();
         // A sparse file: no disk space used.
-        f.set_len(super::super::geojson::MAX_JSON_BYTES + 1)
-            .unwrap();
+        f.set_len(POLICE_JSON.max_bytes + 1).unwrap();
         let Err(ImportError::File { reason, .. }) = reader(&p, &ImportOptions::default()) else {
             panic!()
         };
         assert!(
-            reason.contains("read whole") && reason.contains("256 MB"),
+            reason.contains("read whole") && reason.contains("the limit is 32 MB"),
             "{reason}"
         );
     }

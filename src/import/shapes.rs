@@ -22,13 +22,26 @@ use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
 use super::ImportError;
-use super::geojson::{LineCounter, Root, file_error, file_name, json_reason, read_json_file};
+use super::geojson::{
+    LineCounter, Root, WholeJson, file_error, file_name, json_reason, read_json_file,
+};
 use crate::crs::{Crs, CrsError, ToWgs84};
 use crate::model::LonLat;
 pub use crate::model::shape::{Feature, FeatureSet};
 
 /// Most vertices a layer file may hold (all features together).
 pub const MAX_VERTICES: usize = 5_000_000;
+
+/// A GeoJSON layer file is read whole: the layer is kept whole to be drawn
+/// and stored, and that takes several times the file (a 37 MB file of
+/// 250,000 points with two properties each peaked at 268 MB), so a file
+/// above 64 MB is refused before it is read.
+pub const LAYER_JSON: WholeJson = WholeJson {
+    max_bytes: 64 * 1024 * 1024,
+    what: "a GeoJSON map layer",
+    why: "the layer is kept whole to be drawn, several times the file's size",
+    instead: "clip or simplify it first (e.g. ogr2ogr -clipsrc, -simplify), or import points as incidents with `lagesbild import`, which streams",
+};
 
 /// The GeoJSON geometry type names (RFC 7946 § 1.4).
 const GEOMETRY_TYPES: [&str; 7] = [
@@ -65,7 +78,7 @@ fn read_capped(
     crs: Option<Crs>,
     max_vertices: usize,
 ) -> Result<FeatureSet, ImportError> {
-    let bytes = read_json_file(path)?;
+    let bytes = read_json_file(path, &LAYER_JSON)?;
     features_from_bytes(path, &bytes, crs, max_vertices)
 }
 

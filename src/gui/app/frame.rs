@@ -242,26 +242,14 @@ impl LagesbildApp {
     }
 }
 
-/// Saves each file's rejected rows beside it as `<name>.avvisade.csv`.
+/// Where each file's rejected rows were written beside it as they were
+/// found (`<name>.avvisade.csv`), or why they could not be.
 pub(super) fn save_rejects(
     reports: &[Result<ImportReport, String>],
 ) -> Vec<(PathBuf, Result<PathBuf, String>)> {
     reports
         .iter()
         .filter_map(|r| r.as_ref().ok())
-        .filter(|r| !r.rejected.is_empty())
-        .map(|r| {
-            let mut name = r
-                .path
-                .file_stem()
-                .map(|s| s.to_os_string())
-                .unwrap_or_default();
-            name.push(".avvisade.csv");
-            let out = r.path.with_file_name(name);
-            let saved = crate::import::write_rejects_csv(&out, &r.rejected)
-                .map(|()| out)
-                .map_err(|e| e.to_string());
-            (r.path.clone(), saved)
-        })
+        .filter_map(|r| Some((r.path.clone(), r.rejects_file.clone()?)))
         .collect()
 }

@@ -589,8 +589,13 @@ fn import_layer(
     match destination {
         Destination::Current(project) => {
             let mut store = store::open(&project)?;
-            let report =
-                crate::import::import_file(store.as_mut(), file, options, progress, cancel)?;
+            let report = crate::import::import_file_rejects_beside(
+                store.as_mut(),
+                file,
+                options,
+                progress,
+                cancel,
+            )?;
             Ok(Finished {
                 report,
                 project: Some(project),
@@ -602,8 +607,13 @@ fn import_layer(
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Lägesbild".to_owned());
             let mut store = store::create(&project, &name)?;
-            let result =
-                crate::import::import_file(store.as_mut(), file, options, progress, cancel);
+            let result = crate::import::import_file_rejects_beside(
+                store.as_mut(),
+                file,
+                options,
+                progress,
+                cancel,
+            );
             drop(store);
             match result {
                 Ok(report) if report.imported > 0 => Ok(Finished {

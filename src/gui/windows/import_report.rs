@@ -171,9 +171,9 @@ pub fn report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
         tr(lang, Key::Duplicates),
         i18n::count(lang, r.duplicates),
         tr(lang, Key::Conflicts),
-        i18n::count(lang, r.conflicts.len() as u64),
+        i18n::count(lang, r.conflicts_total),
         tr(lang, Key::Rejected),
-        i18n::count(lang, r.rejected.len() as u64),
+        i18n::count(lang, r.rejected_total),
     ));
     // Police summaries are no incidents: counted on a line of their own.
     if r.summaries > 0 || r.format == Format::Polisen {
@@ -201,11 +201,14 @@ pub fn report_entry_ui(ui: &mut egui::Ui, lang: Language, r: &ImportReport) {
                         c.line, c.reason, c.external_id
                     ));
                 }
+                if r.conflicts_total > 50 {
+                    ui.weak(format!("… {}", r.conflicts_total - 50));
+                }
                 for e in r.rejected.iter().take(50) {
                     ui.label(format!("{line} {}: {}", e.line, e.reason));
                 }
-                if r.rejected.len() > 50 {
-                    ui.weak(format!("… {}", r.rejected.len() - 50));
+                if r.rejected_total > 50 {
+                    ui.weak(format!("… {}", r.rejected_total - 50));
                 }
             });
     }
