@@ -563,3 +563,52 @@ fn the_class_is_what_row_level_security_decides_by() {
     let (p, how) = points(&open(&plain));
     assert_eq!((p.len(), how), (18, PointsRead::Rows));
 }
+
+#[test]
+fn migration_5_by_a_writer_makes_the_table_with_its_policies() {
+    let Some((mut db, mut admin)) = TestDb::with_project() else {
+        return;
+    };
+    import(&mut admin, "a.csv", &rows());
+    drop(admin);
+    // A project of schema version 4, migrated by a writer's open.
+    db.admin()
+        .batch_execute(
+            "DROP TABLE lagesbild.lagesbild_points_cache;
+             DELETE FROM lagesbild.lagesbild_schema WHERE version = 5;",
+        )
+        .unwrap();
+    let writer = db.login("w", &[WRITE, SENSITIVE]);
+    let plain = db.login("p", &[READ]);
+    let w = open(&writer);
+    let owner: String = db
+        .admin()
+        .query_one(
+            "SELECT tableowner::text FROM pg_tables WHERE tablename = 'lagesbild_points_cache'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(owner, db.role("w"));
+    assert_eq!(points(&w).1, PointsRead::Rows);
+    assert_eq!(stored_rows(&db, true), 1);
+    // The owner's table is under row-level security too (forced), and the
+    // plain reader sees none of the sensitive variant.
+    let mut sql = postgres::Client::connect(&plain, postgres::NoTls).unwrap();
+    let n: i64 = sql
+        .query_one("SELECT count(*) FROM lagesbild.lagesbild_points_cache", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    let (p, how) = points(&open(&plain));
+    assert_eq!((p.len(), how), (15, PointsRead::Rows));
+    let mut o = postgres::Client::connect(&writer, postgres::NoTls).unwrap();
+    let e = message(
+        o.execute(
+            "UPDATE lagesbild.lagesbild_points_cache SET sees_sensitive = false",
+            &[],
+        )
+        .unwrap_err(),
+    );
+    assert!(e.contains("row-level security"), "{e}");
+}

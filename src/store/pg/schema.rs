@@ -366,10 +366,14 @@ pub const POLICY_FINGERPRINT_SQL: &str = "(SELECT md5(c.relrowsecurity::text || 
 /// and DELETE; `lagesbild_read` only SELECT. `data` is stored EXTERNAL:
 /// out of line but not compressed, so a reader does not pay pglz's
 /// decompression (the points hardly compress). No change trigger: storing
-/// a cache is no change of the project.
+/// a cache is no change of the project. A table already there (a schema
+/// set back by hand, or made by another login) is kept as it is: its rows
+/// are keyed, so stale ones are never used.
 fn migration_5_points_cache() -> String {
     format!(
-        "CREATE TABLE lagesbild.lagesbild_points_cache (
+        "DO $migration_5$ BEGIN
+         IF to_regclass('lagesbild.lagesbild_points_cache') IS NULL THEN
+         CREATE TABLE lagesbild.lagesbild_points_cache (
              sees_sensitive boolean NOT NULL,
              chunk integer NOT NULL CHECK (chunk >= 0),
              points bigint NOT NULL,
@@ -399,7 +403,9 @@ fn migration_5_points_cache() -> String {
          REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON lagesbild.lagesbild_points_cache
              FROM {READ_ROLE};
          GRANT SELECT, INSERT, UPDATE, DELETE ON lagesbild.lagesbild_points_cache
-             TO {WRITE_ROLE};"
+             TO {WRITE_ROLE};
+         END IF;
+         END $migration_5$;"
     )
 }
 
