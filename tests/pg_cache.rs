@@ -73,6 +73,14 @@ fn open(url: &str) -> PgStore {
     PgStore::open(url).unwrap()
 }
 
+/// A new project holding [`rows`], imported by the superuser (which
+/// stores no point cache: only a read or the CLI's refresh does).
+fn project_with_rows() -> Option<TestDb> {
+    let (db, mut admin) = TestDb::with_project()?;
+    import(&mut admin, "a.csv", &rows());
+    Some(db)
+}
+
 /// Stored cache rows of one class, as the superuser sees them.
 fn stored_rows(db: &TestDb, sees_sensitive: bool) -> i64 {
     db.count(&format!(
@@ -82,10 +90,9 @@ fn stored_rows(db: &TestDb, sees_sensitive: bool) -> i64 {
 
 #[test]
 fn a_writers_cold_read_is_stored_and_a_second_connection_uses_it() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
     let writer = db.login("w", &[WRITE, SENSITIVE]);
     let reader = db.login("r", &[READ, SENSITIVE]);
     // The import by the superuser stored nothing (only the CLI refreshes).
@@ -99,10 +106,7 @@ fn a_writers_cold_read_is_stored_and_a_second_connection_uses_it() {
     assert_eq!(stored_rows(&db, false), 0, "only the writer's own class");
     let built_by: String = db
         .admin()
-        .query_one(
-            "SELECT built_by FROM lagesbild.lagesbild_points_cache",
-            &[],
-        )
+        .query_one("SELECT built_by FROM lagesbild.lagesbild_points_cache", &[])
         .unwrap()
         .get(0);
     assert_eq!(built_by, db.role("w"));
@@ -122,17 +126,20 @@ fn a_writers_cold_read_is_stored_and_a_second_connection_uses_it() {
     let r2 = open(&reader);
     let f = r2.analysis_points(&evenings, &CancelToken::new()).unwrap();
     assert_eq!(r2.last_points_read(), Some(PointsRead::StoredCache));
-    let want: Vec<_> = cold.iter().filter(|p| p.matches(&evenings)).copied().collect();
+    let want: Vec<_> = cold
+        .iter()
+        .filter(|p| p.matches(&evenings))
+        .copied()
+        .collect();
     assert_eq!(f, want);
     assert_eq!(f.len(), 3);
 }
 
 #[test]
 fn any_change_by_another_login_makes_the_stored_points_stale() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
     let writer = db.login("w", &[WRITE, SENSITIVE]);
     let other = db.login("o", &[WRITE, SENSITIVE]);
     let reader = db.login("r", &[READ, SENSITIVE]);
@@ -156,8 +163,15 @@ fn any_change_by_another_login_makes_the_stored_points_stale() {
     let fid = o.add_incident(&extra).unwrap();
     let (p, how) = fresh_read(22);
     assert_eq!(how, PointsRead::Rows);
-    assert!(p.iter().any(|q| q.occurred_at == extra.occurred_at.timestamp()));
-    assert_eq!(fresh_read(22).1, PointsRead::Rows, "a reader stores nothing");
+    assert!(
+        p.iter()
+            .any(|q| q.occurred_at == extra.occurred_at.timestamp())
+    );
+    assert_eq!(
+        fresh_read(22).1,
+        PointsRead::Rows,
+        "a reader stores nothing"
+    );
     assert_eq!(points(&open(&writer)).1, PointsRead::Rows);
     assert_eq!(fresh_read(22).1, PointsRead::StoredCache);
 
@@ -220,11 +234,10 @@ fn any_change_by_another_login_makes_the_stored_points_stale() {
 
 #[test]
 fn a_login_without_sensitive_never_gets_the_sensitive_points_from_the_cache() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
     let all = rows();
-    import(&mut admin, "a.csv", &all);
     let trusted = db.login("t", &[WRITE, SENSITIVE]);
     let plain = db.login("p", &[READ]);
     let host = db.login("h", &[WRITE]);
@@ -294,7 +307,10 @@ fn a_login_without_sensitive_never_gets_the_sensitive_points_from_the_cache() {
         &[],
     );
     let e = message(forged.unwrap_err());
-    assert!(e.contains("row-level security"), "{e}: refused by the policy");
+    assert!(
+        e.contains("row-level security"),
+        "{e}: refused by the policy"
+    );
     for sql in [
         "UPDATE lagesbild.lagesbild_points_cache SET points = 0 WHERE sees_sensitive",
         "DELETE FROM lagesbild.lagesbild_points_cache WHERE sees_sensitive",
@@ -316,10 +332,9 @@ fn a_login_without_sensitive_never_gets_the_sensitive_points_from_the_cache() {
 
 #[test]
 fn a_reader_cannot_store_the_points() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
     let reader = db.login("r", &[READ, SENSITIVE]);
     let r = open(&reader);
     assert_eq!(points(&r).1, PointsRead::Rows);
@@ -343,14 +358,16 @@ fn a_reader_cannot_store_the_points() {
 
 #[test]
 fn a_damaged_stored_cache_is_read_cold_with_the_same_points() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
     let writer = db.login("w", &[WRITE, SENSITIVE]);
     let reader = db.login("r", &[READ, SENSITIVE]);
     let (good, _) = points(&open(&writer));
-    assert_eq!(points(&open(&reader)), (good.clone(), PointsRead::StoredCache));
+    assert_eq!(
+        points(&open(&reader)),
+        (good.clone(), PointsRead::StoredCache)
+    );
     let snapshot = "CREATE TABLE public.keep AS SELECT * FROM lagesbild.lagesbild_points_cache";
     db.admin().batch_execute(snapshot).unwrap();
     for damage in [
@@ -532,10 +549,9 @@ fn a_writers_cli_import_and_push_leave_the_stored_points_current() {
 
 #[test]
 fn the_class_is_what_row_level_security_decides_by() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
     // A login with BYPASSRLS sees every row without lagesbild_sensitive:
     // what it stores is the sensitive variant, never the plain one.
     let bypass = db.login("b", &[WRITE]);
@@ -566,11 +582,9 @@ fn the_class_is_what_row_level_security_decides_by() {
 
 #[test]
 fn migration_5_by_a_writer_makes_the_table_with_its_policies() {
-    let Some((mut db, mut admin)) = TestDb::with_project() else {
+    let Some(mut db) = project_with_rows() else {
         return;
     };
-    import(&mut admin, "a.csv", &rows());
-    drop(admin);
     // A project of schema version 4, migrated by a writer's open.
     db.admin()
         .batch_execute(

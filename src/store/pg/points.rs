@@ -56,7 +56,8 @@ pub struct StoredVariant {
     pub sees_sensitive: bool,
     /// Points in it.
     pub points: usize,
-    /// Was it stored now (false: the stored one was current already)?
+    /// Was it stored now (false: the stored one was current already, or one
+    /// of a later change was there)?
     pub stored: bool,
 }
 
@@ -242,11 +243,10 @@ impl PgStore {
         let mut client = self.client.borrow_mut();
         let mut out = Vec::new();
         let (key, points, read) = self.read_all_points(&mut client, None, cancel)?;
-        let stored = read == PointsRead::Rows;
-        if stored {
-            self.store_points(&mut client, None, &key, &points)
+        let stored = read == PointsRead::Rows
+            && self
+                .store_points(&mut client, None, &key, &points)
                 .map_err(|e| self.err(e))?;
-        }
         out.push(StoredVariant {
             sees_sensitive: key.sensitive,
             points: points.len(),
@@ -262,11 +262,10 @@ impl PgStore {
                     self.location
                 ),
                 Ok((key, points, read)) => {
-                    let stored = read == PointsRead::Rows;
-                    if stored {
-                        self.store_points(&mut client, Some(WRITE_ROLE), &key, &points)
+                    let stored = read == PointsRead::Rows
+                        && self
+                            .store_points(&mut client, Some(WRITE_ROLE), &key, &points)
                             .map_err(|e| self.err(e))?;
-                    }
                     out.push(StoredVariant {
                         sees_sensitive: false,
                         points: points.len(),
@@ -458,7 +457,9 @@ fn decode_stored(rows: &[postgres::Row]) -> Result<Vec<SwerefPoint>, String> {
             return Err(format!("chunk {i} is missing"));
         }
         if *expected.get_or_insert(total) != total {
-            return Err(format!("chunk {chunk} counts {total} points, not {expected:?}"));
+            return Err(format!(
+                "chunk {chunk} counts {total} points, not {expected:?}"
+            ));
         }
         if out.is_empty() {
             out.reserve(usize::try_from(total).unwrap_or(0).min(1 << 26));
