@@ -62,6 +62,8 @@ mod panels;
 #[cfg(feature = "postgres")]
 mod pg;
 #[cfg(feature = "postgres")]
+mod pg_cache;
+#[cfg(feature = "postgres")]
 mod pg_perf;
 #[cfg(feature = "postgres")]
 mod pg_plan;

@@ -741,6 +741,35 @@ pub trait Store {
     fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
         Ok(None)
     }
+
+    // --- the stored point cache (issue 20) ---
+
+    /// Stores the analysis points of every incident again where the store
+    /// keeps them for other processes (the shared store's point cache in
+    /// the database), so that the next command's first read is a copy of
+    /// them: called after a writer's import or push. Refused by a store that
+    /// keeps no such cache, or (with [`StoreError::PermissionDenied`]) for a
+    /// login that may not write.
+    fn refresh_point_cache(&self, cancel: &CancelToken) -> Result<(), StoreError> {
+        let _ = cancel;
+        Err(StoreError::Unsupported {
+            what: "a point cache stored for other processes",
+        })
+    }
+}
+
+/// After a change by the command line: refreshes the store's stored point
+/// cache ([`Store::refresh_point_cache`]) where it keeps one. Never fails the
+/// command: a store without one is no error, and any other failure is a
+/// warning on stderr (the next read is cold then, nothing else).
+pub fn refresh_point_cache_after_write(store: &dyn Store) {
+    match store.refresh_point_cache(&CancelToken::new()) {
+        Ok(()) | Err(StoreError::Unsupported { .. }) => {}
+        Err(e) => {
+            ::log::warn!("the stored point cache was not refreshed: {e}");
+            eprintln!("lagesbild: warning: the stored analysis points were not refreshed: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

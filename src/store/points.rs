@@ -32,6 +32,41 @@ pub struct SwerefPoint {
 /// Size of one encoded point.
 pub const ENCODED_LEN: usize = 36;
 
+/// The version of the encoding and of the derivation of its fields, stored
+/// beside every stored point cache (the GeoPackage's and the database's):
+/// bumped whenever [`SwerefPoint::encode`] or [`SwerefPoint::from_incident_point`]
+/// changes, so a cache of an older build is not read.
+pub const ENCODING_FORMAT: i64 = 1;
+
+/// Points per stored chunk (BLOB or bytea): 65,536 × 36 bytes, about 2.4 MB.
+pub const CHUNK_POINTS: usize = 1 << 16;
+
+/// Appends the encoding of every point of `points` to `out`.
+pub fn encode_all(points: &[SwerefPoint], out: &mut Vec<u8>) {
+    out.reserve(points.len() * ENCODED_LEN);
+    for p in points {
+        p.encode(out);
+    }
+}
+
+/// Appends the points encoded in `bytes` that pass `filter` to `out`;
+/// `None` when `bytes` is not a whole number of encodings or one of them is
+/// not a point (what was appended before stays: the caller discards `out`).
+pub fn decode_into(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) -> Option<()> {
+    if !bytes.len().is_multiple_of(ENCODED_LEN) {
+        return None;
+    }
+    let keep_all = filter.is_empty();
+    out.reserve(bytes.len() / ENCODED_LEN);
+    for b in bytes.chunks_exact(ENCODED_LEN) {
+        let p = SwerefPoint::decode(b)?;
+        if keep_all || p.matches(filter) {
+            out.push(p);
+        }
+    }
+    Some(())
+}
+
 impl SwerefPoint {
     /// Projects and dates a lean incident.
     pub fn from_incident_point(p: &IncidentPoint) -> SwerefPoint {

@@ -14,13 +14,10 @@ use rusqlite::OptionalExtension as _;
 use super::{Project, SqlContext as _};
 use crate::jobs::CancelToken;
 use crate::model::Filter;
-use crate::store::points::{ENCODED_LEN, SwerefPoint};
+use crate::store::points::{
+    CHUNK_POINTS as CHUNK, ENCODING_FORMAT as FORMAT, SwerefPoint, decode_into, encode_all,
+};
 use crate::store::{Store as _, StoreError};
-
-/// Bumped whenever [`SwerefPoint`]'s encoding or its derivation changes.
-const FORMAT: i64 = 1;
-/// Points per BLOB.
-const CHUNK: usize = 1 << 16;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS lagesbild_point_cache (
@@ -137,28 +134,12 @@ fn read(
             cancel.check()?;
             let data = r.get_ref(0).at(path)?;
             let bytes = data.as_blob().map_err(|_| corrupt(project))?;
-            if bytes.len() % ENCODED_LEN != 0 {
-                return Err(corrupt(project));
-            }
             decode_into(bytes, filter, &mut out).ok_or_else(|| corrupt(project))?;
         }
         Ok(Some(out))
     })();
     let _ = project.conn.execute_batch("COMMIT");
     result
-}
-
-/// Appends the points of `bytes` passing `filter`; `None` when one is not a point.
-fn decode_into(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) -> Option<()> {
-    let keep_all = filter.is_empty();
-    out.reserve(bytes.len() / ENCODED_LEN);
-    for b in bytes.chunks_exact(ENCODED_LEN) {
-        let p = SwerefPoint::decode(b)?;
-        if keep_all || p.matches(filter) {
-            out.push(p);
-        }
-    }
-    Some(())
 }
 
 fn corrupt(project: &Project) -> StoreError {
@@ -181,12 +162,10 @@ fn write(tx: &rusqlite::Transaction<'_>, points: &[SwerefPoint]) -> rusqlite::Re
     {
         let mut insert =
             tx.prepare("INSERT INTO lagesbild_point_cache (chunk, data) VALUES (?1, ?2)")?;
-        let mut buf = Vec::with_capacity(CHUNK * ENCODED_LEN);
+        let mut buf = Vec::new();
         for (i, part) in points.chunks(CHUNK).enumerate() {
             buf.clear();
-            for p in part {
-                p.encode(&mut buf);
-            }
+            encode_all(part, &mut buf);
             insert.execute(rusqlite::params![i as i64, &buf])?;
         }
     }

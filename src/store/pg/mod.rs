@@ -12,7 +12,7 @@
 //! | `schema.rs` | migrations, `db init`: roles, grants, row-level security |
 //! | `copy.rs` | the binary COPY format both ways |
 //! | `session.rs` | the import: binary COPY, the GeoPackage's duplicate rules |
-//! | `points.rs` | bulk reads for the analyses, the per-connection point cache |
+//! | `points.rs` | bulk reads for the analyses, the point cache (per connection and stored) |
 //! | `edit.rs` | single-incident edits and the edit log |
 //! | `layers.rs` | map layers as PostGIS tables |
 //! | `views.rs` | saved views |
@@ -35,6 +35,7 @@ mod layers;
 mod measures;
 mod plan;
 mod points;
+pub use points::{PointsRead, StoredVariant};
 mod police;
 mod retention;
 pub mod schema;
@@ -64,6 +65,8 @@ pub struct PgStore {
     can_write: bool,
     /// Every incident this login sees as analysis points ([`points`]).
     points_cache: RefCell<Option<points::PointCache>>,
+    /// Where the last analysis points came from ([`points::PointsRead`]).
+    points_read: std::cell::Cell<Option<points::PointsRead>>,
 }
 
 /// Why the database refused, in words a user can act on.
@@ -175,6 +178,7 @@ impl PgStore {
             user,
             can_write,
             points_cache: RefCell::new(None),
+            points_read: std::cell::Cell::new(None),
         })
     }
 
@@ -451,6 +455,10 @@ impl Store for PgStore {
         cancel: &CancelToken,
     ) -> Result<Vec<crate::store::points::SwerefPoint>, StoreError> {
         self.cached_analysis_points(filter, cancel)
+    }
+
+    fn refresh_point_cache(&self, cancel: &CancelToken) -> Result<(), StoreError> {
+        self.refresh_stored_points(cancel).map(|_| ())
     }
 
     fn incident(&self, fid: i64) -> Result<Option<Incident>, StoreError> {

@@ -4,31 +4,73 @@
 //! spills to disk at the default `work_mem`, and it leaves the shared server
 //! free for the other users), and the analysis points projected on all cores.
 //!
-//! The analysis points of every incident this login sees are kept in memory
-//! for the life of the connection, keyed on the change log and the login's
-//! role: a second analysis with nothing changed is a filter over memory, as
-//! the GeoPackage's point cache is. Nothing is kept in the database, so
-//! row-level security decides every read: the cache belongs to one
-//! connection (one login), and a grant or revoke of `lagesbild_sensitive`
-//! changes the key.
+//! The analysis points are cached at two levels, both keyed on the change
+//! log of the incidents, the row-level-security policy and the login's
+//! visibility class (does it see socialtjänst and skola?):
+//! - in memory for the life of the connection: a second analysis with
+//!   nothing changed is a filter over memory;
+//! - in the database, table `lagesbild_points_cache` (schema migration 5):
+//!   the 36-byte encoding of [`SwerefPoint`] the GeoPackage's point cache
+//!   uses, in chunks of 65,536 points, one variant per visibility class. A
+//!   command's first read copies those chunks (a few MB a second on any
+//!   link) instead of every row. Row-level security on that table lets a
+//!   login read only the variants its class may see and store only its own
+//!   class's, so what a writer stores is what its own view of `incidents`
+//!   gave; a login without `lagesbild_sensitive` never reads the sensitive
+//!   variant. A writer that read every row stores them for its class
+//!   afterwards; a reader only uses what a writer left. A variant whose key
+//!   is not the current one is never used (a later change just makes the
+//!   key differ), and a damaged one (bad length, a point that is none,
+//!   chunks missing) is ignored with a warning and the rows read instead.
 
-use postgres::{Client, IsolationLevel};
+use std::sync::LazyLock;
 
+use postgres::{Client, GenericClient, IsolationLevel};
+
+use super::schema::{POLICY_FINGERPRINT_SQL, SEES_SENSITIVE_SQL, WRITE_ROLE};
 use super::{PgStore, category_of, copy, source_of};
 use crate::jobs::CancelToken;
 use crate::model::{Filter, IncidentPoint, LonLat};
 use crate::store::StoreError;
-use crate::store::points::{SwerefPoint, project_all};
+use crate::store::points::{
+    CHUNK_POINTS, ENCODING_FORMAT, SwerefPoint, decode_into, encode_all, project_all,
+};
+
+/// Where the analysis points of the last [`crate::store::Store::analysis_points`]
+/// came from (a diagnostic: the tests check the stored cache was used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointsRead {
+    /// The connection's own memory (nothing changed since its last read).
+    Memory,
+    /// The point cache stored in the database.
+    StoredCache,
+    /// Every row of `incidents`, read and projected.
+    Rows,
+}
+
+/// What one stored variant of the point cache was made of
+/// ([`PgStore::refresh_stored_points`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVariant {
+    /// The variant of logins that see socialtjänst and skola?
+    pub sees_sensitive: bool,
+    /// Points in it.
+    pub points: usize,
+    /// Was it stored now (false: the stored one was current already, or one
+    /// of a later change was there)?
+    pub stored: bool,
+}
 
 /// What the cached points were read under: the change log of the
 /// incidents (rows are visible only once their writer committed, so it
 /// moves exactly when a change becomes visible; the largest id guards
-/// against a count that comes back after rows were removed), the login and
-/// whether it may see the sensitive sources.
+/// against a count that comes back after rows were removed), the
+/// row-level-security policy, the login and its visibility class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct CacheKey {
     changes: i64,
     last_change: i64,
+    policy: String,
     login: String,
     sensitive: bool,
 }
@@ -39,19 +81,27 @@ pub(super) struct PointCache {
     points: Vec<SwerefPoint>,
 }
 
-const KEY_SQL: &str = "SELECT count(*), coalesce(max(id), 0)::bigint, current_user::text, \
-     pg_has_role($1, 'MEMBER') FROM lagesbild.lagesbild_changes \
-     WHERE table_name = 'incidents'";
+static KEY_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT count(*), coalesce(max(id), 0)::bigint, {POLICY_FINGERPRINT_SQL}, \
+         current_user::text, {SEES_SENSITIVE_SQL} FROM lagesbild.lagesbild_changes \
+         WHERE table_name = 'incidents'"
+    )
+});
 
-fn cache_key(client: &mut impl postgres::GenericClient) -> Result<CacheKey, postgres::Error> {
-    let r = client.query_one(KEY_SQL, &[&super::schema::SENSITIVE_ROLE])?;
+fn cache_key(client: &mut impl GenericClient) -> Result<CacheKey, postgres::Error> {
+    let r = client.query_one(KEY_SQL.as_str(), &[])?;
     Ok(CacheKey {
         changes: r.try_get(0)?,
         last_change: r.try_get(1)?,
-        login: r.try_get(2)?,
-        sensitive: r.try_get(3)?,
+        policy: r.try_get::<_, Option<String>>(2)?.unwrap_or_default(),
+        login: r.try_get(3)?,
+        sensitive: r.try_get(4)?,
     })
 }
+
+/// The stored cache's `format` column.
+const FORMAT: i32 = ENCODING_FORMAT as i32;
 
 impl PgStore {
     /// Runs `COPY (sql) TO STDOUT (FORMAT binary)` and returns the bytes.
@@ -134,8 +184,9 @@ impl PgStore {
     }
 
     /// [`crate::store::Store::analysis_points`]: from the connection's
-    /// cache when nothing changed since it was read, else read again (the
-    /// key and the rows in one snapshot) and kept.
+    /// memory when nothing changed since it was read, else from the point
+    /// cache stored in the database when it is current, else every row
+    /// (the key and the points in one snapshot), which a writer then stores.
     pub(super) fn cached_analysis_points(
         &self,
         filter: &Filter,
@@ -146,37 +197,288 @@ impl PgStore {
         {
             let cache = self.points_cache.borrow();
             if let Some(c) = cache.as_ref().filter(|c| c.key == key) {
+                self.points_read.set(Some(PointsRead::Memory));
                 return Ok(keep(&c.points, filter));
             }
         }
         // The old points go before the new ones are read (memory).
         *self.points_cache.borrow_mut() = None;
-        let (key, points) = self.read_all_points(&mut client, cancel)?;
+        let (key, points, read) = self.read_all_points(&mut client, None, cancel)?;
+        if read == PointsRead::Rows && self.can_write {
+            // Storing is a favour to the next command: a failure is a warning.
+            if let Err(e) = self.store_points(&mut client, None, &key, &points) {
+                log::warn!(
+                    "{}: the analysis points were not stored in the database: {}",
+                    self.location,
+                    self.err(e)
+                );
+            }
+        }
+        self.points_read.set(Some(read));
         let out = keep(&points, filter);
         *self.points_cache.borrow_mut() = Some(PointCache { key, points });
         Ok(out)
     }
 
+    /// Where the last [`crate::store::Store::analysis_points`] read its
+    /// points (`None` before the first).
+    pub fn last_points_read(&self) -> Option<PointsRead> {
+        self.points_read.get()
+    }
+
+    /// Stores the analysis points in the database for this login's
+    /// visibility class (reading every row unless the stored variant is
+    /// current already), and for a login that sees the sensitive sources
+    /// also the variant of those that do not: read as the group role
+    /// `lagesbild_write` (`SET LOCAL ROLE`), so that row-level security,
+    /// not this code, decides what is in it; skipped (with a note in the
+    /// log) when the login may not take that role or the role itself sees
+    /// them. Called after an import or a push, so the meeting room's first
+    /// command finds the points. Refused for a login that may not write.
+    pub fn refresh_stored_points(
+        &self,
+        cancel: &CancelToken,
+    ) -> Result<Vec<StoredVariant>, StoreError> {
+        self.writable()?;
+        let mut client = self.client.borrow_mut();
+        let mut out = Vec::new();
+        let (key, points, read) = self.read_all_points(&mut client, None, cancel)?;
+        let stored = read == PointsRead::Rows
+            && self
+                .store_points(&mut client, None, &key, &points)
+                .map_err(|e| self.err(e))?;
+        out.push(StoredVariant {
+            sees_sensitive: key.sensitive,
+            points: points.len(),
+            stored,
+        });
+        let sensitive = key.sensitive;
+        *self.points_cache.borrow_mut() = Some(PointCache { key, points });
+        if sensitive {
+            match self.read_all_points(&mut client, Some(WRITE_ROLE), cancel) {
+                Ok((key, _, _)) if key.sensitive => log::info!(
+                    "{}: the role {WRITE_ROLE} sees the sensitive sources itself: \
+                     no variant without them stored",
+                    self.location
+                ),
+                Ok((key, points, read)) => {
+                    let stored = read == PointsRead::Rows
+                        && self
+                            .store_points(&mut client, Some(WRITE_ROLE), &key, &points)
+                            .map_err(|e| self.err(e))?;
+                    out.push(StoredVariant {
+                        sees_sensitive: false,
+                        points: points.len(),
+                        stored,
+                    });
+                }
+                Err(StoreError::Cancelled(c)) => return Err(c.into()),
+                Err(e) => log::info!(
+                    "{}: no variant without the sensitive sources stored (as {WRITE_ROLE}): {e}",
+                    self.location
+                ),
+            }
+        }
+        Ok(out)
+    }
+
     /// The cache key and every visible incident as analysis points, read in
     /// one repeatable-read snapshot (a commit in between cannot give points
-    /// newer or older than their key).
+    /// newer or older than their key): the stored variant of this login's
+    /// class when it is current and sound, else every row. `as_role`: read
+    /// as that role (`SET LOCAL ROLE`) instead of the login.
     fn read_all_points(
         &self,
         client: &mut Client,
+        as_role: Option<&str>,
         cancel: &CancelToken,
-    ) -> Result<(CacheKey, Vec<SwerefPoint>), StoreError> {
+    ) -> Result<(CacheKey, Vec<SwerefPoint>, PointsRead), StoreError> {
         let mut tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
             .map_err(|e| self.err(e))?;
+        if let Some(role) = as_role {
+            tx.batch_execute(&format!("SET LOCAL ROLE {role}"))
+                .map_err(|e| self.err(e))?;
+        }
         let key = cache_key(&mut tx).map_err(|e| self.err(e))?;
+        if let Some(points) = self.read_stored(&mut tx, &key, cancel)? {
+            tx.commit().map_err(|e| self.err(e))?;
+            return Ok((key, points, PointsRead::StoredCache));
+        }
         let lean = self.read_points(&mut tx, &Filter::default(), None, cancel)?;
         tx.commit().map_err(|e| self.err(e))?;
         cancel.check()?;
-        Ok((key, project_all(&lean)))
+        Ok((key, project_all(&lean), PointsRead::Rows))
     }
+
+    /// The stored variant for `key` (inside the caller's snapshot), or
+    /// `None` when there is none for this key or it is damaged (then with a
+    /// warning). A failing query (say, the table's SELECT revoked) is a
+    /// warning too: it runs in a savepoint, so the snapshot goes on.
+    fn read_stored(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        key: &CacheKey,
+        cancel: &CancelToken,
+    ) -> Result<Option<Vec<SwerefPoint>>, StoreError> {
+        let rows = {
+            let mut sp = tx.transaction().map_err(|e| self.err(e))?;
+            match sp.query(
+                "SELECT chunk, points, data FROM lagesbild.lagesbild_points_cache \
+                 WHERE sees_sensitive = $1 AND changes = $2 AND last_change = $3 \
+                   AND policy = $4 AND format = $5 ORDER BY chunk",
+                &[
+                    &key.sensitive,
+                    &key.changes,
+                    &key.last_change,
+                    &key.policy,
+                    &FORMAT,
+                ],
+            ) {
+                Ok(rows) => {
+                    sp.commit().map_err(|e| self.err(e))?;
+                    rows
+                }
+                Err(e) => {
+                    log::warn!(
+                        "{}: the stored analysis points cannot be read ({}); reading every \
+                         incident instead",
+                        self.location,
+                        self.err(e)
+                    );
+                    return Ok(None);
+                }
+            }
+        };
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        cancel.check()?;
+        match decode_stored(&rows) {
+            Ok(points) => Ok(Some(points)),
+            Err(reason) => {
+                log::warn!(
+                    "{}: the stored analysis points (lagesbild_points_cache) are damaged: \
+                     {reason}; reading every incident instead",
+                    self.location
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Replaces the stored variant of `key`'s class by `points`, labelled
+    /// with `key`, in one transaction (taken in turn by writers of the same
+    /// class). Nothing is stored when the class has changed since the read
+    /// or a variant of a later change is there already. `as_role`: as that
+    /// role (`SET LOCAL ROLE`). Returns whether it stored.
+    fn store_points(
+        &self,
+        client: &mut Client,
+        as_role: Option<&str>,
+        key: &CacheKey,
+        points: &[SwerefPoint],
+    ) -> Result<bool, postgres::Error> {
+        let mut tx = client.transaction()?;
+        if let Some(role) = as_role {
+            tx.batch_execute(&format!("SET LOCAL ROLE {role}"))?;
+        }
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('lagesbild_points_cache'), $1)",
+            &[&i32::from(key.sensitive)],
+        )?;
+        let (sensitive, newer): (bool, bool) = {
+            let r = tx.query_one(
+                &format!(
+                    "SELECT {SEES_SENSITIVE_SQL}, EXISTS (SELECT 1 FROM \
+                     lagesbild.lagesbild_points_cache WHERE sees_sensitive = $1 \
+                     AND last_change > $2)"
+                ),
+                &[&key.sensitive, &key.last_change],
+            )?;
+            (r.try_get(0)?, r.try_get(1)?)
+        };
+        if sensitive != key.sensitive || newer {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM lagesbild.lagesbild_points_cache WHERE sees_sensitive = $1",
+            &[&key.sensitive],
+        )?;
+        let insert = tx.prepare(
+            "INSERT INTO lagesbild.lagesbild_points_cache \
+             (sees_sensitive, chunk, points, changes, last_change, policy, format, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )?;
+        let total = points.len() as i64;
+        let mut buf = Vec::new();
+        // An empty project is one empty chunk: stored, so it is no miss.
+        let parts: Vec<&[SwerefPoint]> = if points.is_empty() {
+            vec![points]
+        } else {
+            points.chunks(CHUNK_POINTS).collect()
+        };
+        for (i, part) in parts.into_iter().enumerate() {
+            buf.clear();
+            encode_all(part, &mut buf);
+            tx.execute(
+                &insert,
+                &[
+                    &key.sensitive,
+                    &(i as i32),
+                    &total,
+                    &key.changes,
+                    &key.last_change,
+                    &key.policy,
+                    &FORMAT,
+                    &buf.as_slice(),
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
+/// The points of a stored variant's rows (`chunk, points, data`, in chunk
+/// order), or why they are not sound: chunks numbered 0, 1, 2 … with no gap,
+/// each a whole number of points that decode, as many as every row says.
+fn decode_stored(rows: &[postgres::Row]) -> Result<Vec<SwerefPoint>, String> {
+    let mut out = Vec::new();
+    let mut expected: Option<i64> = None;
+    for (i, r) in rows.iter().enumerate() {
+        let chunk: i32 = r.try_get(0).map_err(|e| e.to_string())?;
+        let total: i64 = r.try_get(1).map_err(|e| e.to_string())?;
+        let data: &[u8] = r.try_get(2).map_err(|e| e.to_string())?;
+        if i64::from(chunk) != i as i64 {
+            return Err(format!("chunk {i} is missing"));
+        }
+        if *expected.get_or_insert(total) != total {
+            return Err(format!(
+                "chunk {chunk} counts {total} points, not {expected:?}"
+            ));
+        }
+        if out.is_empty() {
+            out.reserve(usize::try_from(total).unwrap_or(0).min(1 << 26));
+        }
+        decode_into(data, &Filter::default(), &mut out).ok_or_else(|| {
+            format!(
+                "chunk {chunk} ({} bytes) is not a whole number of valid points",
+                data.len()
+            )
+        })?;
+    }
+    if Some(out.len() as i64) != expected {
+        return Err(format!(
+            "{} points in the chunks, {} expected",
+            out.len(),
+            expected.unwrap_or(0)
+        ));
+    }
+    Ok(out)
 }
 
 /// The points passing `filter` (all of them for the empty filter).

@@ -19,7 +19,7 @@ pub const WRITE_ROLE: &str = "lagesbild_write";
 pub const SENSITIVE_ROLE: &str = "lagesbild_sensitive";
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 /// The sources whose incidents only `lagesbild_sensitive` sees (model keys).
 pub const SENSITIVE_SOURCES: [crate::model::Source; 2] = [
@@ -333,6 +333,82 @@ const REVOKE_TRACKS: &str = "REVOKE ALL ON lagesbild.tracks, lagesbild.lagesbild
          FROM lagesbild_read;
      REVOKE UPDATE, DELETE ON lagesbild.lagesbild_retention_log FROM lagesbild_write;";
 
+/// Does the current login see the sensitive sources? The visibility class
+/// of the stored point cache ([`migration_5_points_cache`]): exactly what
+/// decides whether row-level security shows it socialtjänst and skola
+/// (the policy `incidents_sensitive_sources` tests membership of
+/// `lagesbild_sensitive`; a superuser is a member of every role, and a login
+/// with BYPASSRLS skips every policy, so it sees them too).
+pub const SEES_SENSITIVE_SQL: &str = "(pg_has_role('lagesbild_sensitive', 'MEMBER') \
+     OR coalesce((SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = current_user), \
+     false))";
+
+/// What row-level security on `incidents` is at the moment: whether it is
+/// enabled and forced, and every policy's expressions, as one md5. Stored
+/// with the point cache, so a cache read under another policy (an upgrade
+/// that changes the sensitive sources, an administrator's edit) is not used.
+pub const POLICY_FINGERPRINT_SQL: &str = "(SELECT md5(c.relrowsecurity::text || \
+     c.relforcerowsecurity::text || coalesce((SELECT string_agg(p.polname || ':' || \
+     p.polcmd::text || ':' || p.polpermissive::text || ':' || p.polroles::text || ':' || \
+     coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ':' || \
+     coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), ';' ORDER BY p.polname) \
+     FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid), '')) \
+     FROM pg_catalog.pg_class c WHERE c.oid = 'lagesbild.incidents'::regclass)";
+
+/// Version 5 (issue 20): the analysis points stored in the database, so a
+/// command's first read is a copy of a few bytea chunks instead of every row
+/// (`src/store/pg/points.rs`). One variant per visibility class
+/// ([`SEES_SENSITIVE_SQL`]); row-level security (forced, also for the owner)
+/// lets a login read only the variants its class may see (a login without
+/// `lagesbild_sensitive` never reads the sensitive one), and store, replace
+/// or delete only its own class's variant, so what it stores is what its
+/// own view of `incidents` gave. Only `lagesbild_write` has INSERT, UPDATE
+/// and DELETE; `lagesbild_read` only SELECT. `data` is stored EXTERNAL:
+/// out of line but not compressed, so a reader does not pay pglz's
+/// decompression (the points hardly compress). No change trigger: storing
+/// a cache is no change of the project. A table already there (a schema
+/// set back by hand, or made by another login) is kept as it is: its rows
+/// are keyed, so stale ones are never used.
+fn migration_5_points_cache() -> String {
+    format!(
+        "DO $migration_5$ BEGIN
+         IF to_regclass('lagesbild.lagesbild_points_cache') IS NULL THEN
+         CREATE TABLE lagesbild.lagesbild_points_cache (
+             sees_sensitive boolean NOT NULL,
+             chunk integer NOT NULL CHECK (chunk >= 0),
+             points bigint NOT NULL,
+             changes bigint NOT NULL,
+             last_change bigint NOT NULL,
+             policy text NOT NULL,
+             format integer NOT NULL,
+             data bytea NOT NULL,
+             built_at timestamptz NOT NULL DEFAULT now(),
+             built_by text NOT NULL DEFAULT current_user,
+             PRIMARY KEY (sees_sensitive, chunk)
+         );
+         ALTER TABLE lagesbild.lagesbild_points_cache ALTER COLUMN data SET STORAGE EXTERNAL;
+         ALTER TABLE lagesbild.lagesbild_points_cache ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE lagesbild.lagesbild_points_cache FORCE ROW LEVEL SECURITY;
+         CREATE POLICY points_cache_read ON lagesbild.lagesbild_points_cache FOR SELECT
+             USING (NOT sees_sensitive OR {SEES_SENSITIVE_SQL});
+         CREATE POLICY points_cache_insert ON lagesbild.lagesbild_points_cache FOR INSERT
+             WITH CHECK (sees_sensitive = {SEES_SENSITIVE_SQL});
+         CREATE POLICY points_cache_update ON lagesbild.lagesbild_points_cache FOR UPDATE
+             USING (sees_sensitive = {SEES_SENSITIVE_SQL})
+             WITH CHECK (sees_sensitive = {SEES_SENSITIVE_SQL});
+         CREATE POLICY points_cache_delete ON lagesbild.lagesbild_points_cache FOR DELETE
+             USING (sees_sensitive = {SEES_SENSITIVE_SQL});
+         REVOKE ALL ON lagesbild.lagesbild_points_cache FROM PUBLIC;
+         GRANT SELECT ON lagesbild.lagesbild_points_cache TO {READ_ROLE};
+         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON lagesbild.lagesbild_points_cache
+             FROM {READ_ROLE};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON lagesbild.lagesbild_points_cache
+             TO {WRITE_ROLE};
+         END IF;
+         END $migration_5$;"
+    )
+}
+
 /// The migration from `version - 1` to `version`.
 fn migration(version: i64) -> Option<String> {
     match version {
@@ -340,6 +416,7 @@ fn migration(version: i64) -> Option<String> {
         2 => Some(V2.to_owned()),
         3 => Some(migration_3_plans_and_measures().to_owned()),
         4 => Some(migration_4()),
+        5 => Some(migration_5_points_cache()),
         _ => None,
     }
 }
