@@ -60,6 +60,8 @@ mod panels;
 #[cfg(feature = "postgres")]
 mod pg;
 #[cfg(feature = "postgres")]
+mod pg_import;
+#[cfg(feature = "postgres")]
 mod pg_perf;
 #[cfg(feature = "postgres")]
 mod pg_plan;
