@@ -381,10 +381,11 @@ fn sql_array(values: impl Iterator<Item = &'static str>) -> String {
 /// (minutes). Two `SECURITY DEFINER` functions owned by the table's owner
 /// let a writer's import do what the owner's does:
 ///
-/// - `lagesbild_bulk_load_begin()` takes the import lock, and only when
-///   `incidents` is empty (looked at again under an ACCESS EXCLUSIVE lock,
-///   which blocks every reader and writer of the table until commit: nobody
-///   sees it without its indexes) drops the indexes of [`BULK_LOAD_INDEXES`]
+/// - `lagesbild_bulk_load_begin(adding)` takes the import lock, and only
+///   when `incidents` is empty or the import large ([`BULK_LOAD_LARGE_MIN`],
+///   [`BULK_LOAD_LARGE_SHARE`]; looked at again under an ACCESS EXCLUSIVE
+///   lock, which blocks every reader and writer of the table until commit:
+///   nobody sees it without its indexes) drops the indexes of [`BULK_LOAD_INDEXES`]
 ///   whose definitions are unchanged, notes them in `lagesbild_bulk_loads`
 ///   and returns true; otherwise it changes nothing (returns false).
 /// - `lagesbild_bulk_load_finish()` builds again, from the fixed definitions
@@ -395,10 +396,12 @@ fn sql_array(values: impl Iterator<Item = &'static str>) -> String {
 ///
 /// Safety: a fixed `search_path` (`pg_catalog, pg_temp`; writers may create
 /// objects in `lagesbild`, so it is not on the path and every name is
-/// qualified), no argument and no SQL taken from a table (the names read
-/// from `lagesbild_bulk_loads` select among the fixed definitions), EXECUTE
-/// for `lagesbild_write` only ([`bulk_load_grants`]), and the inserted rows
-/// still go in as the calling login (row-level security applies).
+/// qualified), no SQL from its one argument (a row count) nor from a table
+/// (the names read from `lagesbild_bulk_loads` select among the fixed
+/// definitions), EXECUTE for `lagesbild_write` only ([`bulk_load_grants`]),
+/// and the inserted rows still go in as the calling login (row-level
+/// security applies). A writer may already lock the table (it has UPDATE),
+/// so the lock gives it no power it did not have.
 fn migration_6_bulk_load() -> String {
     let names = sql_array(BULK_LOAD_INDEXES.iter().map(|(n, _)| *n));
     let definitions = sql_array(BULK_LOAD_INDEXES.iter().map(|(_, d)| *d));

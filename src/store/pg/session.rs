@@ -10,6 +10,14 @@
 //! table; commit moves them into `incidents` with one `INSERT … SELECT`,
 //! which PostgreSQL checks against the row-level security policy (COPY
 //! straight into a table with row-level security is refused by PostgreSQL).
+//!
+//! The secondary indexes (GiST, time, key) are dropped before that INSERT
+//! and built again after it, under an ACCESS EXCLUSIVE lock until commit,
+//! when the table is empty or the import is large (at least
+//! `schema::BULK_LOAD_LARGE_MIN` rows and `schema::BULK_LOAD_LARGE_SHARE` of
+//! the table); otherwise they are maintained row by row and readers never
+//! wait. Any writer may do this, not only the owner, through schema
+//! migration 6's functions ([`bulk_load_begin`]).
 
 use std::io::Write as _;
 
@@ -298,20 +306,21 @@ fn encode(buffer: &mut Vec<u8>, fid: i64, i: &Incident, import_key: i64) {
     e.i64(import_key);
 }
 
-/// Makes a bulk load of a first import fast, for the owner and every
-/// writer alike: when `incidents` is empty, the secondary indexes (the GiST
-/// index of the geometry, the time and the key index) are dropped here and
-/// built again once the rows are in ([`bulk_load_finish`]), which for a
-/// million rows is several times faster than maintaining them row by row.
-/// Only the table's owner may drop an index, so this is done by the
-/// `SECURITY DEFINER` functions of schema migration 6 (owned by the table's
-/// owner, executable by `lagesbild_write`; see
-/// `schema::migration_6_bulk_load`): the table is locked (ACCESS EXCLUSIVE)
-/// until commit, so nobody reads it without its indexes, and as it was
-/// empty nobody waits for anything they could have read. Returns whether
-/// the indexes were dropped (`false`: a table with rows, or functions not
-/// owned by the table's owner, when a writer ran the migration; the rows
-/// then go in with the indexes kept).
+/// Makes a bulk load fast, for the owner and every writer alike: when
+/// `incidents` is empty, or `adding` rows are many and at least half as
+/// many as it holds (`schema::BULK_LOAD_LARGE_SHARE`, measured), the
+/// secondary indexes (the GiST index of the geometry, the time and the key
+/// index) are dropped here and built again once the rows are in
+/// ([`bulk_load_finish`]), which for a million rows is several times faster
+/// than maintaining them row by row. Only the table's owner may drop an
+/// index, so this is done by the `SECURITY DEFINER` functions of schema
+/// migration 6 (owned by the table's owner, executable by `lagesbild_write`;
+/// see `schema::migration_6_bulk_load`): the table is locked (ACCESS
+/// EXCLUSIVE) until commit, so nobody reads it without its indexes (readers
+/// wait for the commit; in an empty table there was nothing to read).
+/// Returns whether the indexes were dropped (`false`: a small import into a
+/// table with rows, or functions not owned by the table's owner, when a
+/// writer ran the migration; the rows then go in with the indexes kept).
 fn bulk_load_begin(
     tx: &mut postgres::Transaction<'_>,
     adding: i64,
