@@ -369,3 +369,68 @@ fn the_bulk_load_functions_refuse_what_they_must() {
     tx.commit().unwrap();
     assert_eq!(index_names(&db), ALL_INDEXES);
 }
+
+/// Index oids of `incidents` (new oids: built again).
+fn index_oids(db: &TestDb) -> Vec<u32> {
+    db.admin()
+        .query(
+            "SELECT indexrelid::oid FROM pg_index \
+             WHERE indrelid = 'lagesbild.incidents'::regclass ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn functions_a_writer_migrated_are_not_used_until_the_owner_runs_db_init() {
+    let Some((mut db, store)) = TestDb::with_project() else {
+        return;
+    };
+    drop(store);
+    // Back to before migration 6; a writer (not a member of the owner's
+    // role) opens the project and so runs it.
+    db.admin()
+        .batch_execute(
+            "DROP TABLE lagesbild.lagesbild_bulk_loads;
+             DROP FUNCTION lagesbild.lagesbild_bulk_load_begin(bigint),
+                 lagesbild.lagesbild_bulk_load_finish(), lagesbild.lagesbild_bulk_load_check();
+             DELETE FROM lagesbild.lagesbild_schema WHERE version >= 6;",
+        )
+        .unwrap();
+    let writer = db.login("w", &["lagesbild_write", "lagesbild_sensitive"]);
+    let mut w = store::open(writer.as_str()).unwrap();
+    let owned_by_table_owner = |db: &TestDb| -> bool {
+        db.admin()
+            .query_one(
+                "SELECT p.proowner = c.relowner FROM pg_proc p, pg_class c \
+                 WHERE p.oid = 'lagesbild.lagesbild_bulk_load_begin(bigint)'::regprocedure \
+                   AND c.oid = 'lagesbild.incidents'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(!owned_by_table_owner(&db));
+    // Its functions cannot drop the owner's indexes: the import keeps them.
+    let before = index_oids(&db);
+    import(&mut w, "w.csv", &rows("w", 0, 400));
+    assert_eq!(index_oids(&db), before);
+    assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 400);
+    // The owner's `db init` makes them the owner's; the next bulk load is
+    // the writer's (a project emptied again).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lagesbild"))
+        .args(["db", "init", &db.url, "--name", "igen"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(owned_by_table_owner(&db));
+    db.admin()
+        .batch_execute("TRUNCATE lagesbild.incidents")
+        .unwrap();
+    import(&mut w, "w2.csv", &rows("v", 0, 400));
+    assert_ne!(index_oids(&db), before);
+    assert_eq!(index_names(&db), ALL_INDEXES);
+}
