@@ -5,7 +5,9 @@
 //! both on an open store and opening it each time (as a command does: from
 //! the point cache stored in the database, and after a change, from every
 //! row), and
-//! two imports and edits at once into one database (nothing may be lost).
+//! two imports and edits at once into one database (nothing may be lost);
+//! and a writer's imports that do not own the tables, into an empty project
+//! and into one holding a million ([`import_writer`]).
 //!
 //! Needs the test cluster: `eval "$(scripts/pg-test-cluster.sh start)"`, then
 //! `cargo bench --bench pg`. Without `LAGESBILD_TEST_PG_URL` the bench fails
@@ -285,5 +287,128 @@ fn concurrent(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The cluster's server URL with `login:password@` in place of its user.
+fn as_login(url: &str, login: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{login}:{password}@{host}")
+}
+
+/// Imports of 1,000,000 incidents by a writer that does not own the tables
+/// (a `lagesbild_write` login, as the unit works) into an empty project
+/// (`import_1m_writer`) and of a second million into a project holding the
+/// first (`import_1m_nonempty`, by the same writer), each beside the
+/// GeoPackage's same import in the same run (issue 20: within 3×). Making
+/// each sample's project (a new file or a copy of one holding the first
+/// million; a new database, or one from a template holding it) is not
+/// timed. `cargo bench --bench pg -- import_1m_` runs these and `import_1m`.
+fn import_writer(c: &mut Criterion) {
+    let template = cluster_url();
+    let (server, _) = template.rsplit_once('/').expect("a URL with a database");
+    let login = format!("bench_writer_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+        .expect("connect to the test cluster");
+    admin
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {login}; CREATE ROLE {login} LOGIN PASSWORD 'bench';"
+        ))
+        .expect("make the writer login");
+    let writer = |url: &str| {
+        let (_, db) = url.rsplit_once('/').expect("a URL with a database");
+        format!("{}/{db}", as_login(server, &login, "bench"))
+    };
+    let rows = incidents(N);
+    // The second million: new incidents (new uids and external ids), a day later.
+    let more: Vec<Incident> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let mut x = x.clone();
+            x.uid = lagesbild::model::new_uid();
+            x.external_id = Some(format!("C-{i}"));
+            x.occurred_at += chrono::Duration::days(1);
+            x
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A project of each kind holding the first million, copied per sample.
+    let base_path = dir.path().join("base.gpkg");
+    import_all(&mut store::create(&base_path, "bench").unwrap(), &rows);
+    let base_db = format!("bench_base_{}", std::process::id());
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {base_db} WITH (FORCE); \
+             CREATE DATABASE {base_db} TEMPLATE lagesbild_template"
+        ))
+        .expect("make the base database");
+    let base_url = format!("{server}/{base_db}");
+    drop(store::create(base_url.as_str(), "bench").unwrap());
+    admin
+        .batch_execute(&format!(
+            "GRANT lagesbild_write, lagesbild_sensitive TO {login}"
+        ))
+        .expect("grant the writer its roles");
+    import_all(&mut store::open(writer(&base_url).as_str()).unwrap(), &rows);
+
+    for (group, first) in [("import_1m_writer", true), ("import_1m_nonempty", false)] {
+        let data = if first { &rows } else { &more };
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10);
+        g.sampling_mode(SamplingMode::Flat);
+        g.warm_up_time(Duration::from_secs(1));
+        g.measurement_time(Duration::from_secs(30));
+        g.bench_function(BenchmarkId::new("gpkg", N), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for k in 0..iters {
+                    let path = dir.path().join(format!("{group}-{k}.gpkg"));
+                    let mut s = if first {
+                        store::create(&path, "bench").unwrap()
+                    } else {
+                        std::fs::copy(&base_path, &path).unwrap();
+                        store::open(path.as_path()).unwrap()
+                    };
+                    let t = Instant::now();
+                    import_all(&mut s, data);
+                    total += t.elapsed();
+                    drop(s);
+                    std::fs::remove_file(&path).unwrap();
+                }
+                total
+            })
+        });
+        g.bench_function(BenchmarkId::new("postgis_writer", N), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let url = if first {
+                        let url = new_database("writer");
+                        drop(store::create(url.as_str(), "bench").unwrap());
+                        url
+                    } else {
+                        let name = format!("bench_nonempty_{}", std::process::id());
+                        admin
+                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .unwrap();
+                        admin
+                            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {base_db}"))
+                            .unwrap();
+                        format!("{server}/{name}")
+                    };
+                    let mut s = store::open(writer(&url).as_str()).unwrap();
+                    let t = Instant::now();
+                    import_all(&mut s, data);
+                    total += t.elapsed();
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {base_db} WITH (FORCE)"));
+    let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {login}"));
+}
+
+criterion_group!(benches, bench, import_writer);
 criterion_main!(benches);

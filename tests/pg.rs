@@ -1100,6 +1100,9 @@ fn a_version_2_project_is_migrated_by_a_writer_keeping_tracks_from_readers() {
                  lagesbild.lagesbild_retention_log;
              DROP TABLE lagesbild.route_stops, lagesbild.patrol_routes, lagesbild.patrol_areas,
                  lagesbild.measures, lagesbild.lagesbild_week_fixed;
+             DROP TABLE lagesbild.lagesbild_bulk_loads;
+             DROP FUNCTION lagesbild.lagesbild_bulk_load_begin(bigint),
+                 lagesbild.lagesbild_bulk_load_finish(), lagesbild.lagesbild_bulk_load_check();
              DELETE FROM lagesbild.lagesbild_schema WHERE version > 2;",
         )
         .unwrap();

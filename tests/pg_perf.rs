@@ -117,7 +117,7 @@ fn a_first_import_by_the_owner_rebuilds_the_indexes_it_dropped() {
 }
 
 #[test]
-fn a_writer_that_does_not_own_the_table_imports_with_the_indexes_kept() {
+fn a_writer_that_does_not_own_the_table_bulk_loads_an_empty_one_too() {
     let Some((mut db, store)) = TestDb::with_project() else {
         return;
     };
@@ -126,8 +126,25 @@ fn a_writer_that_does_not_own_the_table_imports_with_the_indexes_kept() {
     let writer = db.login("w", &["lagesbild_write", "lagesbild_sensitive"]);
     let mut w = store::open(writer.as_str()).unwrap();
     import(&mut w, &rows(700, "w"));
-    assert_eq!(indexes(&db), before);
+    let after = indexes(&db);
+    // The same definitions, built anew (through migration 6's functions,
+    // owned by the table's owner) except those of the constraints.
+    assert_eq!(definitions(&after), definitions(&before));
+    for ((name, old, _), (_, new, _)) in before.iter().zip(&after) {
+        let constraint = name == "incidents_pkey" || name == "incidents_uid_key";
+        assert_eq!(old == new, constraint, "{name}");
+    }
     assert_eq!(db.count("SELECT count(*) FROM lagesbild.incidents"), 700);
+    // The bulk load is logged with the writer's login.
+    let login: String = db
+        .admin()
+        .query_one("SELECT login FROM lagesbild.lagesbild_bulk_loads", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(login, db.role("w"));
+    // A small import into the table with rows keeps the indexes.
+    import(&mut w, &rows(300, "x"));
+    assert_eq!(indexes(&db), after);
 }
 
 /// Cancels the import once its rows are written and the indexes are being

@@ -219,6 +219,9 @@ fn migration_3_moves_a_layer_in_the_way_and_grants_the_new_tables() {
              DROP TABLE lagesbild.tracks, lagesbild.lagesbild_checkins,
                         lagesbild.lagesbild_police_history, lagesbild.lagesbild_police_summaries,
                         lagesbild.lagesbild_retention_log;
+             DROP TABLE lagesbild.lagesbild_bulk_loads;
+             DROP FUNCTION lagesbild.lagesbild_bulk_load_begin(bigint),
+                 lagesbild.lagesbild_bulk_load_finish(), lagesbild.lagesbild_bulk_load_check();
              DELETE FROM lagesbild.lagesbild_schema WHERE version >= 3;
              ALTER TABLE lagesbild.\"tillfällig\" RENAME TO measures;
              UPDATE lagesbild.lagesbild_layers SET name = 'measures', table_name = 'measures';",

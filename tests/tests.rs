@@ -64,6 +64,8 @@ mod pg;
 #[cfg(feature = "postgres")]
 mod pg_cache;
 #[cfg(feature = "postgres")]
+mod pg_import;
+#[cfg(feature = "postgres")]
 mod pg_perf;
 #[cfg(feature = "postgres")]
 mod pg_plan;

@@ -10,6 +10,14 @@
 //! table; commit moves them into `incidents` with one `INSERT … SELECT`,
 //! which PostgreSQL checks against the row-level security policy (COPY
 //! straight into a table with row-level security is refused by PostgreSQL).
+//!
+//! The secondary indexes (GiST, time, key) are dropped before that INSERT
+//! and built again after it, under an ACCESS EXCLUSIVE lock until commit,
+//! when the table is empty or the import is large (at least
+//! `schema::BULK_LOAD_LARGE_MIN` rows and `schema::BULK_LOAD_LARGE_SHARE` of
+//! the table); otherwise they are maintained row by row and readers never
+//! wait. Any writer may do this, not only the owner, through schema
+//! migration 6's functions ([`bulk_load_begin`]).
 
 use std::io::Write as _;
 
@@ -152,15 +160,17 @@ impl<'a> Session<'a> {
         }
         let block = self.fid_block;
         self.fid_block = (block * 2).min(FID_BLOCK_MAX);
-        let rows = self
+        // One row (an array), not one row per id: 65,536 rows took a
+        // second to send, the ids themselves a tenth of that.
+        let mut block: Vec<i64> = self
             .tx()?
-            .query(
-                "SELECT nextval(pg_get_serial_sequence('lagesbild.incidents', 'fid')) \
+            .query_one(
+                "SELECT array_agg(nextval(pg_get_serial_sequence('lagesbild.incidents', 'fid'))) \
                  FROM generate_series(1, $1::bigint)",
                 &[&block],
             )
-            .map_err(|e| super::db_err(&self.location, &self.user, e))?;
-        let mut block: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+            .map_err(|e| super::db_err(&self.location, &self.user, e))?
+            .get(0);
         block.sort_unstable();
         self.fids = block.into_iter();
         self.fids.next().ok_or_else(|| StoreError::Corrupt {
@@ -296,73 +306,47 @@ fn encode(buffer: &mut Vec<u8>, fid: i64, i: &Incident, import_key: i64) {
     e.i64(import_key);
 }
 
-/// Memory for rebuilding an index after a bulk load (`SET LOCAL`: this
-/// transaction only). PostgreSQL's default of 64 MB makes the sort of a
-/// million points spill to disk.
-const INDEX_BUILD_MEMORY: &str = "256MB";
-
-/// Makes a bulk load of a first import fast: when `incidents` is empty and
-/// this login owns it (the administrator who ran `db init`, say), its
+/// Makes a bulk load fast, for the owner and every writer alike: when
+/// `incidents` is empty, or `adding` rows are many and at least half as
+/// many as it holds (`schema::BULK_LOAD_LARGE_SHARE`, measured), the
 /// secondary indexes (the GiST index of the geometry, the time and the key
-/// index: all but those of constraints) are dropped here and built again
-/// once the rows are in, which is several times faster for a million rows
-/// than maintaining them row by row. The table is locked (ACCESS EXCLUSIVE)
-/// until commit, so nobody reads it without its indexes; as it is empty,
-/// nobody misses anything. Returns the dropped indexes' definitions, or
-/// `None` when the rows go in with the indexes kept (a table with rows, or
-/// a login that does not own it: only an owner may drop an index).
+/// index) are dropped here and built again once the rows are in
+/// ([`bulk_load_finish`]), which for a million rows is several times faster
+/// than maintaining them row by row. Only the table's owner may drop an
+/// index, so this is done by the `SECURITY DEFINER` functions of schema
+/// migration 6 (owned by the table's owner, executable by `lagesbild_write`;
+/// see `schema::migration_6_bulk_load`): the table is locked (ACCESS
+/// EXCLUSIVE) until commit, so nobody reads it without its indexes (readers
+/// wait for the commit; in an empty table there was nothing to read).
+/// Returns whether the indexes were dropped (`false`: a small import into a
+/// table with rows, or functions not owned by the table's owner, when a
+/// writer ran the migration; the rows then go in with the indexes kept).
 fn bulk_load_begin(
     tx: &mut postgres::Transaction<'_>,
-) -> Result<Option<Vec<String>>, postgres::Error> {
-    // Empty whatever row-level security hides: no page at all, or no row
-    // for a login that sees every source.
-    const EMPTY: &str = "SELECT pg_relation_size('lagesbild.incidents') = 0 \
-         OR (pg_has_role($1, 'MEMBER') AND NOT EXISTS (SELECT 1 FROM lagesbild.incidents))";
-    let sensitive = super::schema::SENSITIVE_ROLE;
-    let owner: bool = tx
+    adding: i64,
+) -> Result<bool, postgres::Error> {
+    let usable: bool = tx
         .query_one(
-            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class \
-             WHERE oid = 'lagesbild.incidents'::regclass",
+            "SELECT coalesce((SELECT p.proowner = c.relowner \
+                 AND has_function_privilege(p.oid, 'EXECUTE') \
+               FROM pg_proc p, pg_class c \
+              WHERE p.oid = to_regprocedure('lagesbild.lagesbild_bulk_load_begin(bigint)') \
+                AND c.oid = 'lagesbild.incidents'::regclass), false)",
             &[],
         )?
         .get(0);
-    if !owner || !tx.query_one(EMPTY, &[&sensitive])?.get::<_, bool>(0) {
-        return Ok(None);
+    if !usable {
+        return Ok(false);
     }
-    // The lock waits for every other writer's transaction; then look again.
-    tx.batch_execute("LOCK TABLE lagesbild.incidents IN ACCESS EXCLUSIVE MODE")?;
-    if !tx.query_one(EMPTY, &[&sensitive])?.get::<_, bool>(0) {
-        return Ok(None);
-    }
-    let rows = tx.query(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
-         WHERE i.indrelid = 'lagesbild.incidents'::regclass \
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
-         ORDER BY 1",
-        &[],
-    )?;
-    let mut definitions = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let (name, definition): (String, String) = (r.get(0), r.get(1));
-        // The name comes from regclass, quoted and schema-qualified as needed.
-        tx.batch_execute(&format!("DROP INDEX {name}"))?;
-        definitions.push(definition);
-    }
-    Ok(Some(definitions))
+    tx.query_one("SELECT lagesbild.lagesbild_bulk_load_begin($1)", &[&adding])
+        .map(|r| r.get(0))
 }
 
-/// Builds the indexes [`bulk_load_begin`] dropped, from their definitions.
-fn bulk_load_finish(
-    tx: &mut postgres::Transaction<'_>,
-    definitions: &[String],
-) -> Result<(), postgres::Error> {
-    tx.batch_execute(&format!(
-        "SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"
-    ))?;
-    for definition in definitions {
-        tx.batch_execute(definition)?;
-    }
-    Ok(())
+/// Builds the indexes [`bulk_load_begin`] dropped (from the definitions
+/// fixed in the function, never from this side).
+fn bulk_load_finish(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    tx.execute("SELECT lagesbild.lagesbild_bulk_load_finish()", &[])
+        .map(drop)
 }
 
 fn finished(location: &str) -> StoreError {
@@ -395,7 +379,7 @@ impl ImportSession for Session<'_> {
         let result = (|| {
             if inserted > 0 {
                 progress.stage("Building indexes", 0);
-                let dropped = bulk_load_begin(&mut tx)?;
+                let dropped = bulk_load_begin(&mut tx, inserted)?;
                 tx.execute(
                     &format!(
                         "INSERT INTO lagesbild.incidents ({COLUMNS}) \
@@ -403,8 +387,8 @@ impl ImportSession for Session<'_> {
                     ),
                     &[],
                 )?;
-                if let Some(definitions) = dropped {
-                    bulk_load_finish(&mut tx, &definitions)?;
+                if dropped {
+                    bulk_load_finish(&mut tx)?;
                 }
             }
             tx.execute(
