@@ -1016,7 +1016,15 @@ fn polisen_tracks_dose_and_retention_commands_work_on_the_database() {
     assert!(stdout.contains("stored 1 track(s)"), "{stdout}");
     let (stdout, _) = cli_ok(
         dir.root(),
-        &["dose", url, "--places", places.to_str().unwrap(), "--json"],
+        &[
+            "dose",
+            url,
+            "--places",
+            places.to_str().unwrap(),
+            "--json",
+            "--min-count",
+            "1",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["places"][0]["name"], "Torget", "{v}");

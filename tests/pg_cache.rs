@@ -589,7 +589,10 @@ fn migration_5_by_a_writer_makes_the_table_with_its_policies() {
     db.admin()
         .batch_execute(
             "DROP TABLE lagesbild.lagesbild_points_cache;
-             DELETE FROM lagesbild.lagesbild_schema WHERE version = 5;",
+             DROP TABLE lagesbild.lagesbild_bulk_loads;
+             DROP FUNCTION lagesbild.lagesbild_bulk_load_begin(bigint),
+                 lagesbild.lagesbild_bulk_load_finish(), lagesbild.lagesbild_bulk_load_check();
+             DELETE FROM lagesbild.lagesbild_schema WHERE version >= 5;",
         )
         .unwrap();
     let writer = db.login("w", &[WRITE, SENSITIVE]);
