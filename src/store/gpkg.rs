@@ -31,6 +31,8 @@
 //! machines).
 
 pub mod blob;
+/// Per-kind change stamps for the live refresh.
+mod changes;
 pub(crate) mod edit;
 /// The export log: the `lagesbild_export_log` table.
 mod export_log;
@@ -1086,6 +1088,10 @@ impl Store for Project {
             .at(&self.path)?;
         let own = i64::try_from(self.conn.total_changes()).unwrap_or(i64::MAX);
         Ok(Some(others.wrapping_add(own)))
+    }
+
+    fn change_stamps(&self) -> Result<crate::store::changes::ChangeStamps, StoreError> {
+        self.read_change_stamps()
     }
 }
 

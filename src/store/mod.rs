@@ -13,6 +13,8 @@
 //! [`ImportSession`] that is dropped without [`ImportSession::commit`] leaves the
 //! project exactly as it was.
 
+/// What changed in a project, by kind (the app's live refresh).
+pub mod changes;
 /// Copying a project between stores: `db pull` and `db push`.
 pub mod copy;
 pub mod export_log;
@@ -740,6 +742,18 @@ pub trait Store {
     /// few seconds and reload when it moves. `None`: the store cannot tell.
     fn change_stamp(&self) -> Result<Option<i64>, StoreError> {
         Ok(None)
+    }
+
+    // --- what changed, by kind ---
+    // The live refresh reads these when `change_stamp` moved, to reload
+    // exactly what another writer changed (`store::changes`). Default refuses.
+
+    /// One stamp per [`changes::ChangeKind`], each moving whenever data of
+    /// that kind is changed by anyone.
+    fn change_stamps(&self) -> Result<changes::ChangeStamps, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "change stamps by kind",
+        })
     }
 }
 

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{Action, LagesbildApp};
-use crate::gui::db::{ConnectDialog, ConnectEvent, without_password};
+use crate::gui::db::{ConnectDialog, ConnectEvent, LOADED_KINDS, without_password};
 use crate::gui::tasks::OpenTarget;
+use crate::store::changes::ChangeKind;
 
 impl LagesbildApp {
     /// Opens the connection dialog (Arkiv → Anslut till databas), with the
@@ -59,20 +60,39 @@ impl LagesbildApp {
         }
     }
 
-    /// After each frame's logic: reload when another user changed the
-    /// project (and none of the app's own work runs).
+    /// After each frame's logic: read again what another user changed
+    /// (once none of the app's own work runs): the project for incidents,
+    /// layers and metadata, else only the part that changed.
     pub(super) fn live_refresh_frame(&mut self, ctx: &egui::Context) {
+        if let Some(stamps) = self.plan.take_read_stamps() {
+            self.live.app_read(&[ChangeKind::Plan], &stamps);
+        }
         let idle = !self.is_busy();
+        let now = ctx.input(|i| i.time);
         let loaded = self.project.as_ref().map(|p| &p.loaded);
-        if self.live.frame(ctx, loaded, idle)
-            && let Some(path) = self.project.as_ref().map(|p| p.loaded.path.clone())
+        let kinds = self.live.frame(ctx, loaded, idle, now);
+        if kinds.is_empty() {
+            return;
+        }
+        if kinds.contains(&ChangeKind::Plan) {
+            self.plan.reread_from_others();
+        }
+        if kinds.contains(&ChangeKind::WeekPlan) {
+            self.plan.week.reread_fixed();
+        }
+        if kinds.contains(&ChangeKind::Measures) || kinds.contains(&ChangeKind::Plan) {
+            // The follow-up window lists the measures and the patrol areas.
+            self.follow.refresh(ctx);
+        }
+        if kinds.contains(&ChangeKind::Views) {
+            self.reread_views(ctx);
+        }
+        if kinds.iter().any(|k| LOADED_KINDS.contains(k))
+            && let Some(view) = &self.project
         {
-            let count = self
-                .project
-                .as_ref()
-                .map_or(0, |p| p.loaded.index.len() as u64);
-            self.live.refresh_started(count);
-            self.plan.request_reread();
+            let path = view.loaded.path.clone();
+            let count = view.loaded.index.len() as u64;
+            self.live.refresh_started(count, kinds);
             self.start_loading(ctx, OpenTarget::Path(path));
         }
     }

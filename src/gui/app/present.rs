@@ -116,6 +116,12 @@ impl LagesbildApp {
     /// Opens the views window (View → Views) and reads the project's views.
     pub fn open_views_window(&mut self, ctx: &egui::Context) {
         self.present.window.open = true;
+        self.reread_views(ctx);
+    }
+
+    /// Reads the project's views again (another user changed them), unless
+    /// a read is running already.
+    pub(super) fn reread_views(&mut self, ctx: &egui::Context) {
         let Some(project) = &self.project else {
             return;
         };

@@ -105,6 +105,19 @@ impl WeekState {
         self.lang
     }
 
+    /// Reads the fixed cells again (another user changed them), unless the
+    /// planner's own change is still waiting to be saved: that one is kept
+    /// and, once saved, is what the project holds.
+    pub(crate) fn reread_fixed(&mut self) {
+        if self.save_pending || self.save_task.is_some() {
+            return;
+        }
+        self.fixed_loaded = false;
+        if self.model.is_some() {
+            self.recompute = true;
+        }
+    }
+
     /// True while the history and slots are being prepared.
     pub fn is_computing(&self) -> bool {
         self.is_preparing() || self.save_pending || self.save_task.is_some()

@@ -710,6 +710,28 @@ impl Store for PgStore {
             .get(0);
         Ok(Some(n))
     }
+
+    fn change_stamps(&self) -> Result<crate::store::changes::ChangeStamps, StoreError> {
+        // The change log's rows per table (counted, not their last id, for
+        // the reason `change_stamp` gives), folded into kinds.
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT table_name, count(*) FROM lagesbild_changes GROUP BY table_name \
+                 ORDER BY table_name",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        let mut stamps = crate::store::changes::ChangeStamps::default();
+        for row in rows {
+            let table: String = row.get(0);
+            if let Some(kind) = crate::store::changes::kind_of_table(&table) {
+                stamps.add(kind, row.get(1));
+            }
+        }
+        Ok(stamps)
+    }
 }
 
 /// `lagesbild db init`: connects to `location` and creates or migrates the
