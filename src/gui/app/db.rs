@@ -64,8 +64,17 @@ impl LagesbildApp {
     /// (once none of the app's own work runs): the project for incidents,
     /// layers and metadata, else only the part that changed.
     pub(super) fn live_refresh_frame(&mut self, ctx: &egui::Context) {
-        if let Some(stamps) = self.plan.take_read_stamps() {
-            self.live.app_read(&[ChangeKind::Plan], &stamps);
+        // The app's own writes, read back by their windows already.
+        let own = [
+            (ChangeKind::Plan, self.plan.take_read_stamps()),
+            (ChangeKind::WeekPlan, self.plan.week.own_writes.take()),
+            (ChangeKind::Measures, self.follow.own_writes.take()),
+            (ChangeKind::Views, self.present.own_writes.take()),
+        ];
+        for (kind, stamps) in own {
+            if let Some(stamps) = stamps {
+                self.live.app_read(&[kind], &stamps);
+            }
         }
         let idle = !self.is_busy();
         let now = ctx.input(|i| i.time);

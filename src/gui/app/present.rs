@@ -47,6 +47,8 @@ pub(super) struct PresentState {
     zoom_before: Option<f32>,
     /// The last result of saving or reading, shown in the side panel.
     pub(super) note: Option<String>,
+    /// The change stamps after the app's own view writes (live refresh).
+    pub(super) own_writes: crate::gui::db::OwnWrites,
 }
 
 impl PresentState {
@@ -144,9 +146,11 @@ impl LagesbildApp {
             return;
         }
         let path = project.loaded.path.clone();
+        let own = self.present.own_writes.clone();
         self.present.replacing = Some(Task::spawn(ctx, "replace-views", move |_, _| {
             let mut store = crate::store::open(&path)?;
             store.replace_views(&views)?;
+            own.note(store.as_ref());
             Ok(store.views()?)
         }));
     }
@@ -219,9 +223,11 @@ impl LagesbildApp {
             return;
         }
         let path = project.loaded.path.clone();
+        let own = self.present.own_writes.clone();
         self.present.saving = Some(Task::spawn(ctx, "save-view", move |_, _| {
             let mut store = crate::store::open(&path)?;
             store.put_views(&[view])?;
+            own.note(store.as_ref());
             Ok(store.views()?)
         }));
     }

@@ -32,6 +32,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::text::{new_from_others, updated_from_others};
@@ -125,6 +126,28 @@ fn watch_loop(
             return;
         }
         ctx.request_repaint();
+    }
+}
+
+/// Where a task that writes leaves the change stamps it read right after
+/// its write (before reading the result back), so that the live refresh
+/// knows the app has that version and does not read the app's own change
+/// again as another user's. Cloned into the task; taken by the app.
+#[derive(Clone, Default)]
+pub struct OwnWrites(Arc<Mutex<Option<ChangeStamps>>>);
+
+impl OwnWrites {
+    /// Reads `store`'s change stamps into the slot (in the task). A store
+    /// that keeps none leaves it as it was.
+    pub fn note(&self, store: &dyn crate::store::Store) {
+        if let (Ok(stamps), Ok(mut slot)) = (store.change_stamps(), self.0.lock()) {
+            *slot = Some(stamps);
+        }
+    }
+
+    /// The stamps noted since the last take, once.
+    pub fn take(&self) -> Option<ChangeStamps> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
 

@@ -72,6 +72,8 @@ pub struct WeekState {
     made_filter: Option<Filter>,
     /// The window's language (for the task's messages).
     lang: Language,
+    /// The change stamps after the window's own saves (live refresh).
+    pub own_writes: crate::gui::db::OwnWrites,
 }
 
 impl Default for WeekState {
@@ -95,6 +97,7 @@ impl Default for WeekState {
             made_for: 0,
             made_filter: None,
             lang: Language::Swedish,
+            own_writes: Default::default(),
         }
     }
 }
@@ -319,9 +322,11 @@ impl PlanState {
             w.save_pending = false;
             let cells = w.stored_cells(&model);
             let p = path.to_path_buf();
+            let own = w.own_writes.clone();
             w.save_task = Some(Task::spawn(ctx, "week-fixed", move |_, _| {
                 let mut store = crate::store::open(&p)?;
                 store.save_week_fixed(&cells)?;
+                own.note(store.as_ref());
                 Ok(())
             }));
         }
