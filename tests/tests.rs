@@ -65,6 +65,8 @@ mod pg;
 mod pg_perf;
 #[cfg(feature = "postgres")]
 mod pg_plan;
+#[cfg(feature = "postgres")]
+mod pg_sync;
 mod plan;
 mod polisen;
 mod privacy;

@@ -44,6 +44,8 @@ pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 mod police;
+/// Police history brought in by copies.
+mod police_history;
 /// Retention: deleting old incidents and tracks, the `lagesbild_retention_log` table.
 mod retention;
 pub mod rtree;
@@ -881,6 +883,13 @@ impl Store for Project {
         external_id: &str,
     ) -> Result<Vec<super::police::PoliceVersion>, StoreError> {
         self.stored_police_history(external_id)
+    }
+
+    fn add_police_history(
+        &mut self,
+        versions: &[super::police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        self.add_history_versions(versions)
     }
 
     fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {

@@ -693,6 +693,24 @@ pub trait Store {
         })
     }
 
+    // --- police history in copies (`db push`, `db pull`) ---
+
+    /// Adds earlier versions of police events, as another store's
+    /// [`Store::police_history`] gives them (each names its event by its
+    /// incident's external id), that this store does not hold yet
+    /// ([`police::same_version`]), filed under this store's incident of
+    /// that id (the fid they carry when there is none). One transaction;
+    /// returns how many were added.
+    fn add_police_history(
+        &mut self,
+        versions: &[police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        let _ = versions;
+        Err(StoreError::Unsupported {
+            what: "storing police event history",
+        })
+    }
+
     // --- export log ---
     // One record per file written out of the project (`store::export_log`):
     // when, what, file name, fields, login. Default bodies refuse.

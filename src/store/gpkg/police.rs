@@ -23,7 +23,7 @@ use crate::model::{Category, Incident, LonLat, Source, new_uid, time};
 use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion};
 use crate::store::{Store as _, StoreError};
 
-const TABLES: &str = "
+pub(super) const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS lagesbild_police_history (
   id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   external_id TEXT NOT NULL,
@@ -67,7 +67,7 @@ fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
 }
 
 /// The stored police incident with this external id.
-fn fid_of_event(conn: &Connection, probe: &Incident) -> rusqlite::Result<Option<i64>> {
+pub(super) fn fid_of_event(conn: &Connection, probe: &Incident) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "SELECT fid FROM incidents WHERE import_key = ?1 AND source = ?2 AND external_id = ?3",
         params![key_hash(probe), probe.source.key(), probe.external_id],

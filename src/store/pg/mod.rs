@@ -648,6 +648,13 @@ impl Store for PgStore {
         self.stored_police_history(external_id)
     }
 
+    fn add_police_history(
+        &mut self,
+        versions: &[crate::store::police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        self.add_history_versions(versions)
+    }
+
     fn add_tracks(
         &mut self,
         tracks: &[crate::model::track::Track],
