@@ -4,7 +4,7 @@
 //! adds a patrol area, a measure and a saved view, and changes the area the
 //! user is editing; the app shows each within a few seconds of polling,
 //! reloads the whole project only for the incident, and keeps the user's
-//! unsaved form with a note in the plan window.
+//! unsaved forms (the incident editor's, the plan window's) with a note.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -75,6 +75,15 @@ fn every_kind_of_change_reaches_the_app(location: PathBuf, mut other: BoxedStore
         .find(|p| p.category != a.category)
         .copied()
         .expect("two categories in the demo data");
+    // The user has the first one open in the editor.
+    let ctx = h.ctx.clone();
+    h.state_mut().edit_incident(&ctx, a.fid);
+    settle(&mut h);
+    assert_eq!(
+        h.state().incident_editor().and_then(|e| e.fid()),
+        Some(a.fid)
+    );
+    let form = h.state().incident_editor().unwrap().form().clone();
     let moved = LonLat::new(a.position.lon + 0.002, a.position.lat + 0.001);
     let mut first = other.incident(a.fid).unwrap().unwrap();
     first.position = moved;
@@ -97,6 +106,15 @@ fn every_kind_of_change_reaches_the_app(location: PathBuf, mut other: BoxedStore
         point_of(app, a.fid).is_some_and(|p| p.category == b.category && p.position == moved)
             && point_of(app, b.fid).is_some_and(|p| p.category == a.category)
     });
+    // The editor keeps what the user has and says another user changed it.
+    let editor = h.state().incident_editor().expect("the editor stays open");
+    assert_eq!(editor.form(), &form, "the user's form is kept");
+    let note = editor.note().unwrap_or_default();
+    assert!(
+        note.contains("En annan användare ändrade den här händelsen"),
+        "{note:?}"
+    );
+    h.get_by_label_contains("En annan användare ändrade den här händelsen");
     let now_info = h.state().project().unwrap().loaded.info.clone();
     assert_eq!(now_info.incident_count, info.incident_count);
     assert_eq!(now_info.by_category, info.by_category, "the counts stayed");

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{Action, LagesbildApp};
+use crate::gui::db::text::T;
 use crate::gui::db::{ConnectDialog, ConnectEvent, LOADED_KINDS, without_password};
 use crate::gui::tasks::OpenTarget;
 use crate::store::changes::ChangeKind;
@@ -118,7 +119,10 @@ impl LagesbildApp {
     ) -> bool {
         let now = ctx.input(|i| i.time);
         let loaded = self.project.as_ref().map(|p| &p.loaded);
-        self.live.loaded(loaded.filter(|_| result.is_ok()), now);
+        let refreshed = self.live.loaded(loaded.filter(|_| result.is_ok()), now);
+        if refreshed.is_some_and(|kinds| kinds.contains(&ChangeKind::Incidents)) {
+            self.note_incident_changed_meanwhile();
+        }
         let mut taken = false;
         if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect) {
             taken = dialog.is_opening(path);
@@ -136,6 +140,35 @@ impl LagesbildApp {
             )));
         }
         taken
+    }
+}
+
+impl LagesbildApp {
+    /// After a refresh for other users' changes: when the incident open in
+    /// the editor was changed (or deleted) meanwhile, the editor keeps the
+    /// user's form and says so.
+    fn note_incident_changed_meanwhile(&mut self) {
+        let (Some(editor), Some(view)) = (&mut self.edit.editor, &self.project) else {
+            return;
+        };
+        let Some(original) = editor.original() else {
+            return;
+        };
+        let Some(fid) = original.fid else {
+            return;
+        };
+        let now = view.loaded.index.points().iter().find(|p| p.fid == fid);
+        let same = now.is_some_and(|p| {
+            p.category == original.category
+                && p.source == original.source
+                && p.occurred_at.timestamp_millis() == original.occurred_at.timestamp_millis()
+                && (p.position.lon - original.position.lon).abs() < 1e-7
+                && (p.position.lat - original.position.lat).abs() < 1e-7
+        });
+        if !same {
+            let text = crate::gui::db::text::tr(self.state.language, T::IncidentChangedMeanwhile);
+            editor.set_note(text.to_owned());
+        }
     }
 }
 

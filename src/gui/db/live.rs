@@ -309,10 +309,17 @@ impl LiveRefresh {
     /// `now`: a refresh says what is new, and what the load read is known
     /// (so the app's own changes, which it reloads after, are not taken
     /// for others').
-    pub fn loaded(&mut self, loaded: Option<&LoadedProject>, now: f64) {
+    /// Returns the kinds when this load was a refresh for other users' changes.
+    pub fn loaded(
+        &mut self,
+        loaded: Option<&LoadedProject>,
+        now: f64,
+    ) -> Option<BTreeSet<ChangeKind>> {
         let count = loaded.map(|l| l.index.len() as u64);
+        let mut refreshed = None;
         if let (Some((before, kinds)), Some(count)) = (self.refreshing.take(), count) {
-            self.say(count.saturating_sub(before), kinds, now);
+            self.say(count.saturating_sub(before), kinds.clone(), now);
+            refreshed = Some(kinds);
         }
         if let Some(loaded) = loaded
             && self
@@ -323,6 +330,7 @@ impl LiveRefresh {
         {
             self.app_read(&LOADED_KINDS, stamps);
         }
+        refreshed
     }
 
     fn say(&mut self, new_incidents: u64, kinds: BTreeSet<ChangeKind>, now: f64) {
