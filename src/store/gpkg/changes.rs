@@ -113,7 +113,6 @@ mod tests {
             note: String::new(),
         }
     }
-    use crate::store::Store;
     use crate::store::changes::ChangeKind;
 
     #[test]
