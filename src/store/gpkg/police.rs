@@ -88,6 +88,17 @@ fn keep_version(
     before: &Incident,
     reason: &str,
 ) -> rusqlite::Result<()> {
+    keep_version_at(conn, fid, before, reason, Utc::now())
+}
+
+/// Files `before` (incident `fid`) in the history as replaced at `replaced_at`.
+pub(super) fn keep_version_at(
+    conn: &Connection,
+    fid: i64,
+    before: &Incident,
+    reason: &str,
+    replaced_at: chrono::DateTime<Utc>,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO lagesbild_police_history (external_id, fid, replaced_at, reason, uid, \
          occurred_at, category, category_text, lon, lat, precision_m, place, description, \
@@ -95,7 +106,7 @@ fn keep_version(
         params![
             before.external_id,
             fid,
-            time::gpkg_datetime(Utc::now()),
+            time::gpkg_datetime(replaced_at),
             reason,
             before.uid,
             format_time(before.occurred_at),

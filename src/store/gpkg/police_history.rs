@@ -1,11 +1,8 @@
 //! Earlier versions of police events brought in by a copy (`db pull` from
 //! the shared store, `db push` the other way): [`crate::store::Store::add_police_history`].
 
-use rusqlite::params;
-
-use super::police::{TABLES, fid_of_event};
-use super::{Project, SqlContext, format_time};
-use crate::model::time;
+use super::police::{TABLES, fid_of_event, keep_version_at};
+use super::{Project, SqlContext};
 use crate::store::StoreError;
 use crate::store::police::{PoliceVersion, same_version};
 
@@ -34,29 +31,8 @@ impl Project {
                     .at(path)?
                     .or(before.fid)
                     .unwrap_or(0);
-                conn.execute(
-                    "INSERT INTO lagesbild_police_history (external_id, fid, replaced_at, \
-                     reason, uid, occurred_at, category, category_text, lon, lat, precision_m, \
-                     place, description, import_file) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                    params![
-                        id,
-                        fid,
-                        time::gpkg_datetime(version.replaced_at),
-                        version.reason,
-                        before.uid,
-                        format_time(before.occurred_at),
-                        before.category.key(),
-                        before.category_text,
-                        before.position.lon,
-                        before.position.lat,
-                        before.precision_m,
-                        before.place,
-                        before.description,
-                        before.import_file,
-                    ],
-                )
-                .at(path)?;
+                keep_version_at(conn, fid, before, &version.reason, version.replaced_at)
+                    .at(path)?;
                 added += 1;
             }
             Ok(added)

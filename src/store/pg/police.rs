@@ -44,12 +44,24 @@ fn keep_version(
     before: &Incident,
     reason: &str,
 ) -> Result<u64, postgres::Error> {
+    keep_version_at(tx, fid, before, reason, None)
+}
+
+/// Files `before` as replaced at `replaced_at` (`None`: now).
+fn keep_version_at(
+    tx: &mut Transaction<'_>,
+    fid: i64,
+    before: &Incident,
+    reason: &str,
+    replaced_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<u64, postgres::Error> {
     tx.execute(
         &format!(
             "INSERT INTO lagesbild_police_history (external_id, fid, reason, uid, occurred_at, \
-             category, category_text, geom, precision_m, place, description, import_file) \
+             category, category_text, geom, precision_m, place, description, import_file, \
+             replaced_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), {SRID}), \
-             $10, $11, $12, $13)"
+             $10, $11, $12, $13, coalesce($14, now()))"
         ),
         &[
             &before.external_id,
@@ -65,6 +77,7 @@ fn keep_version(
             &before.place,
             &before.description,
             &before.import_file,
+            &replaced_at.map(truncate_ms),
         ],
     )
 }
@@ -325,30 +338,12 @@ impl PgStore {
                 .and_then(|i| i.fid)
                 .or(before.fid)
                 .unwrap_or(0);
-            tx.execute(
-                &format!(
-                    "INSERT INTO lagesbild_police_history (external_id, fid, replaced_at, reason, \
-                     uid, occurred_at, category, category_text, geom, precision_m, place, \
-                     description, import_file) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                     ST_SetSRID(ST_MakePoint($9, $10), {SRID}), $11, $12, $13, $14)"
-                ),
-                &[
-                    &id,
-                    &fid,
-                    &truncate_ms(version.replaced_at),
-                    &version.reason,
-                    &before.uid,
-                    &truncate_ms(before.occurred_at),
-                    &before.category.key(),
-                    &before.category_text,
-                    &before.position.lon,
-                    &before.position.lat,
-                    &before.precision_m,
-                    &before.place,
-                    &before.description,
-                    &before.import_file,
-                ],
+            keep_version_at(
+                &mut tx,
+                fid,
+                before,
+                &version.reason,
+                Some(version.replaced_at),
             )
             .map_err(err)?;
             known.push(version.clone());
