@@ -212,7 +212,7 @@ fn every_kind_of_change_reaches_the_app_on_a_geopackage() {
 
 #[test]
 fn the_database_names_each_kind_that_changed_views_and_metadata_too() {
-    // Migration 7 logs the views' and the metadata's changes.
+    // The store's own writes note the views' and the metadata's changes.
     let Some((_db, mut store)) = crate::pg::TestDb::with_project() else {
         return;
     };

@@ -94,7 +94,9 @@ impl LagesbildApp {
             // The follow-up window lists the measures and the patrol areas.
             self.follow.refresh(ctx);
         }
-        if kinds.contains(&ChangeKind::Views) {
+        if kinds.contains(&ChangeKind::Views) && !self.views_window_open() {
+            // An open views window keeps what the user works on; it reads
+            // the views again when opened.
             self.reread_views(ctx);
         }
         if kinds.iter().any(|k| LOADED_KINDS.contains(k))

@@ -280,19 +280,25 @@ impl LiveRefresh {
         for kind in kinds {
             self.known.take_from(stamps, *kind);
         }
-        self.compare(kinds);
+        // Settles what the watcher has seen; the app being ahead of the
+        // watcher (its own edit, not polled yet) is no change of others.
+        if let Some(latest) = &self.latest {
+            for kind in kinds {
+                if latest.get(*kind) == self.known.get(*kind) {
+                    self.pending.remove(kind);
+                }
+            }
+        }
     }
 
     /// Marks each of `kinds` pending when the latest reading differs from
-    /// what the app has, settled when it does not.
+    /// what the app has (a new reading of the watcher).
     fn compare(&mut self, kinds: &[ChangeKind]) {
         let Some(latest) = &self.latest else {
             return;
         };
         for kind in kinds {
-            if latest.get(*kind) == self.known.get(*kind) {
-                self.pending.remove(kind);
-            } else {
+            if latest.get(*kind) != self.known.get(*kind) {
                 self.pending.insert(*kind);
             }
         }

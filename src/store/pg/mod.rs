@@ -477,8 +477,11 @@ impl Store for PgStore {
         self.client
             .get_mut()
             .execute(
-                "INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                // The change is noted for the app's live refresh in the same
+                // statement (the table has no trigger; see views.rs).
+                "WITH set AS (INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING 1)
+                 INSERT INTO lagesbild_changes (table_name) SELECT 'lagesbild_meta' FROM set",
                 &[&key, &value],
             )
             .map_err(|e| db_err(&self.location, &self.user, e))?;

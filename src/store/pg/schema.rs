@@ -19,7 +19,7 @@ pub const WRITE_ROLE: &str = "lagesbild_write";
 pub const SENSITIVE_ROLE: &str = "lagesbild_sensitive";
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 4;
 
 /// The sources whose incidents only `lagesbild_sensitive` sees (model keys).
 pub const SENSITIVE_SOURCES: [crate::model::Source; 2] = [
@@ -333,22 +333,6 @@ const REVOKE_TRACKS: &str = "REVOKE ALL ON lagesbild.tracks, lagesbild.lagesbild
          FROM lagesbild_read;
      REVOKE UPDATE, DELETE ON lagesbild.lagesbild_retention_log FROM lagesbild_write;";
 
-/// Version 7 (issue 20, the live refresh of every kind of change): the
-/// saved views and the project's metadata (name, study area) note their
-/// changes in `lagesbild_changes` too, so the app reloads them when another
-/// user changes them (every other table the app shows noted them already).
-/// Versions 5 and 6 belong to other work and are empty here.
-fn migration_7_change_log_of_views_and_metadata() -> &'static str {
-    r#"
-CREATE TRIGGER views_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON lagesbild.lagesbild_views
-    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
-CREATE TRIGGER meta_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON lagesbild.lagesbild_meta
-    FOR EACH STATEMENT EXECUTE FUNCTION lagesbild.lagesbild_note_change();
-"#
-}
-
 /// The migration from `version - 1` to `version`.
 fn migration(version: i64) -> Option<String> {
     match version {
@@ -356,7 +340,6 @@ fn migration(version: i64) -> Option<String> {
         2 => Some(V2.to_owned()),
         3 => Some(migration_3_plans_and_measures().to_owned()),
         4 => Some(migration_4()),
-        7 => Some(migration_7_change_log_of_views_and_metadata().to_owned()),
         _ => None,
     }
 }
