@@ -187,6 +187,10 @@ pub struct Due {
     /// Tracks that ended before this are past their time.
     pub tracks_before: Option<DateTime<Utc>>,
     pub tracks: u64,
+    /// False when this login may not read the hosts' tracks (a shared
+    /// store's `lagesbild_read`): `tracks` is 0 then because they could not
+    /// be counted, not because none is due.
+    pub tracks_visible: bool,
 }
 
 impl Due {
@@ -214,10 +218,17 @@ pub fn due(store: &dyn Store, policy: Policy, today: NaiveDate) -> Result<Due, R
         None => 0,
     };
     let tracks_before = policy.tracks.map(|a| a.cutoff(today));
+    let mut tracks_visible = true;
     let tracks = match tracks_before {
         Some(cut) => match store.track_summaries() {
             Ok(s) => s.iter().filter(|t| t.last < cut).count() as u64,
             Err(StoreError::Unsupported { .. }) => 0,
+            // A login that may read the project but not the hosts' tracks:
+            // the incidents are still counted.
+            Err(StoreError::PermissionDenied { .. }) => {
+                tracks_visible = false;
+                0
+            }
             Err(e) => return Err(e.into()),
         },
         None => 0,
@@ -228,6 +239,7 @@ pub fn due(store: &dyn Store, policy: Policy, today: NaiveDate) -> Result<Due, R
         incidents,
         tracks_before,
         tracks,
+        tracks_visible,
     })
 }
 

@@ -180,7 +180,7 @@ const BOUNDARY: &str = r#"{"type": "FeatureCollection", "features": [
 /// A project with something of every kind: incidents, two layers (one
 /// restyled), the plan, two views, two measures, a track, a check-in and a
 /// study area.
-fn rich_project(dir: &Dir, name: &str) -> PathBuf {
+pub(crate) fn rich_project(dir: &Dir, name: &str) -> PathBuf {
     let path = dir.path(name);
     let mut p = store::create(&path, "Sölvesborg").unwrap();
     let mut session = p.begin_import("källa.csv").unwrap();
@@ -235,20 +235,20 @@ fn rich_project(dir: &Dir, name: &str) -> PathBuf {
 
 /// Everything a copy must carry, ids left out, in a stable order.
 #[derive(Debug, PartialEq)]
-struct Content {
-    incidents: Vec<Incident>,
-    layers: Vec<(String, String, u64, LayerStyle, String)>,
-    features: Vec<lagesbild::model::shape::FeatureSet>,
-    plan: PatrolPlan,
-    views: Vec<SavedView>,
-    measures: Vec<Measure>,
-    tracks: Vec<Track>,
-    checkins: Vec<CheckIn>,
-    name: Option<String>,
-    area: Option<String>,
+pub(crate) struct Content {
+    pub(crate) incidents: Vec<Incident>,
+    pub(crate) layers: Vec<(String, String, u64, LayerStyle, String)>,
+    pub(crate) features: Vec<lagesbild::model::shape::FeatureSet>,
+    pub(crate) plan: PatrolPlan,
+    pub(crate) views: Vec<SavedView>,
+    pub(crate) measures: Vec<Measure>,
+    pub(crate) tracks: Vec<Track>,
+    pub(crate) checkins: Vec<CheckIn>,
+    pub(crate) name: Option<String>,
+    pub(crate) area: Option<String>,
 }
 
-fn content(store: &BoxedStore) -> Content {
+pub(crate) fn content(store: &BoxedStore) -> Content {
     let mut incidents = store
         .incidents(&Filter::default(), &CancelToken::new())
         .unwrap();
@@ -305,7 +305,7 @@ fn open(path: &Path) -> BoxedStore {
     store::open(path).unwrap()
 }
 
-fn cli(dir: &Dir, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(dir: &Dir, args: &[&str]) -> std::process::Output {
     run_cli_in(dir.root(), args)
 }
 

@@ -140,7 +140,7 @@ impl Drop for TestDb {
     }
 }
 
-fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+pub(crate) fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     let naive = NaiveDate::from_ymd_opt(y, m, d)
         .unwrap()
         .and_hms_opt(h, min, 0)
@@ -158,7 +158,7 @@ fn incident(at: DateTime<Utc>, source: Source, lon: f64, lat: f64) -> Incident {
     )
 }
 
-fn import(store: &mut BoxedStore, file: &str, rows: &[Incident]) -> Vec<PushOutcome> {
+pub(crate) fn import(store: &mut BoxedStore, file: &str, rows: &[Incident]) -> Vec<PushOutcome> {
     let mut session = store.begin_import(file).unwrap();
     let out = rows.iter().map(|r| session.push(r).unwrap()).collect();
     session.commit(&NoProgress, &CancelToken::new()).unwrap();
@@ -166,7 +166,7 @@ fn import(store: &mut BoxedStore, file: &str, rows: &[Incident]) -> Vec<PushOutc
 }
 
 /// Incidents from every source, a few of them sensitive (skola, socialtjänst).
-fn mixed() -> Vec<Incident> {
+pub(crate) fn mixed() -> Vec<Incident> {
     let start = local(2025, 3, 1, 20, 0);
     (0..14)
         .map(|i| {
@@ -768,7 +768,7 @@ fn a_read_only_login_exports_and_its_export_is_logged_under_its_login() {
 
 // --- police events, the hosts' tracks and retention: roles (issue 20) ---
 
-fn tv_track(host: &str, start: DateTime<Utc>) -> lagesbild::model::track::Track {
+pub(crate) fn tv_track(host: &str, start: DateTime<Utc>) -> lagesbild::model::track::Track {
     use lagesbild::model::track::{Fix, Track};
     Track {
         host: host.into(),

@@ -36,6 +36,8 @@ mod gui_layers;
 #[cfg(feature = "gui")]
 mod gui_mapui;
 #[cfg(all(feature = "gui", feature = "postgres"))]
+mod gui_pg_live;
+#[cfg(all(feature = "gui", feature = "postgres"))]
 mod gui_pg_plan;
 mod gui_place_search;
 #[cfg(feature = "gui")]
@@ -69,6 +71,8 @@ mod pg_import;
 mod pg_perf;
 #[cfg(feature = "postgres")]
 mod pg_plan;
+#[cfg(feature = "postgres")]
+mod pg_sync;
 mod plan;
 mod polisen;
 mod privacy;

@@ -161,7 +161,8 @@ fn print_report(r: &CopyReport) -> anyhow::Result<()> {
             r.police_updated, r.police_older
         )?;
     }
-    let parts: [(&str, &PartReport); 8] = [
+    let parts: [(&str, &PartReport); 11] = [
+        ("project settings", &r.metadata),
         ("map layers", &r.layers),
         ("patrol areas", &r.plan_areas),
         ("patrol routes", &r.plan_routes),
@@ -170,6 +171,8 @@ fn print_report(r: &CopyReport) -> anyhow::Result<()> {
         ("tracks", &r.tracks),
         ("check-ins", &r.checkins),
         ("police summaries", &r.police_summaries),
+        ("police event history (earlier versions)", &r.police_history),
+        ("week plan", &r.week_plan),
     ];
     for (what, p) in parts {
         if p.sent + p.duplicates + p.replaced + p.conflicts.len() == 0 {

@@ -12,6 +12,9 @@ use serde_json::json;
 
 use super::{Outcome, open_existing};
 
+/// The role that may read the hosts' tracks in a shared store.
+const WRITE_ROLE: &str = "lagesbild_write";
+
 #[derive(Debug, Args)]
 pub struct RetentionArgs {
     /// The project file (.gpkg).
@@ -88,7 +91,11 @@ pub fn run(args: &RetentionArgs) -> anyhow::Result<Outcome> {
             "tracks": policy.tracks.map(|a| a.to_string()),
             "incidents_before": local(due.incidents_before),
             "tracks_before": local(due.tracks_before),
-            "due": {"incidents": due.incidents, "tracks": due.tracks},
+            "due": {
+                "incidents": due.incidents,
+                "tracks": due.tracks_visible.then_some(due.tracks),
+            },
+            "tracks_visible": due.tracks_visible,
             "deleted": run.as_ref().map(|r| json!({
                 "incidents": r.incidents_deleted,
                 "tracks": r.tracks_deleted,
@@ -107,12 +114,19 @@ pub fn run(args: &RetentionArgs) -> anyhow::Result<Outcome> {
             due.incidents
         )?;
     }
-    if let Some(day) = local(due.tracks_before) {
-        writeln!(
+    match local(due.tracks_before) {
+        Some(day) if !due.tracks_visible => writeln!(
+            out,
+            "Tracks that ended before {day}: not visible to this login (the hosts' tracks \
+             and check-ins are read only with the role {WRITE_ROLE}); only the incidents \
+             are counted"
+        )?,
+        Some(day) => writeln!(
             out,
             "{} tracks that ended before {day} are past their time",
             due.tracks
-        )?;
+        )?,
+        None => {}
     }
     match &run {
         Some(r) => writeln!(

@@ -124,6 +124,9 @@ pub struct LoadedProject {
     pub index: Arc<IncidentIndex>,
     /// The map layers kept in the project, bottom first.
     pub overlays: Vec<StoredLayer>,
+    /// The store's change stamps read before the data (the live refresh's
+    /// starting point); `None` when the store keeps none.
+    pub stamps: Option<store::changes::ChangeStamps>,
 }
 
 /// Opens (or creates) the project and loads all its incidents into an index.
@@ -147,6 +150,9 @@ pub fn load_project(
     progress.stage("Läser projektet", 0);
     // A foreign GeoPackage with points is offered for import instead.
     let project = store::open(&path).map_err(|e| crate::gui::import_gpkg::open_error(&path, e))?;
+    // Read first: a change made while the data are read shows as a change
+    // after this load (one reload too many at worst, never one missed).
+    let stamps = project.change_stamps().ok();
     let info = project.info()?;
     let points = project.incident_points(&Filter::default(), cancel)?;
     progress.stage("Bygger rumsligt index", 0);
@@ -157,6 +163,7 @@ pub fn load_project(
         info,
         index,
         overlays,
+        stamps,
     })
 }
 

@@ -4,8 +4,10 @@
 //!
 //! [`pull`] writes an offline copy: a new GeoPackage with the incidents a
 //! filter (and an optional area) selects, plus every map layer (with its
-//! style), the patrol plan, the saved views, the measures, the police
-//! summaries and the project's name, demo flag, description and study area.
+//! style), the patrol plan, the week plan's fixed cells, the saved views,
+//! the measures, the police summaries and the earlier versions of the
+//! police events pulled, and the project's name, demo flag, description,
+//! study area and retention settings.
 //! The hosts' tracks and check-ins are never pulled: they are personal data
 //! of the hosts and stay in the source (the report says so). The copy is built under a temporary
 //! name beside the output and renamed into place when complete, so the
@@ -22,7 +24,11 @@
 //! one whose name is taken by a different item is a conflict and not sent
 //! (the target's stays); new ones are sent, each kind in one transaction
 //! where the trait has a batch call (layers per source file, views),
-//! measures one by one. What the
+//! measures one by one. The week plan's fixed cells go as one item (sent
+//! when the target has none, a conflict when it has others). The project's
+//! settings ([`PUSHED_METADATA`]: study area, description, retention) are
+//! set where the target has none and listed as conflicts where it has
+//! others; the target keeps its own name. What the
 //! target cannot take (a store without tracks, say) or a part that fails is
 //! listed in [`CopyReport::not_copied`], and the rest still goes.
 //!
@@ -33,7 +39,13 @@
 //! keeps in its history), and a version the target has already replaced by
 //! a newer one (it is in the target's history) is left alone, so an old
 //! offline copy never turns back an edit harvested meanwhile. The earlier
-//! versions themselves stay where they were recorded.
+//! versions (the history) go along too ([`Store::add_police_history`]),
+//! each filed under the target's incident of its id; a version the target
+//! holds already is a duplicate, so a round trip adds nothing.
+//!
+//! The export log is not copied: each store's log records what was exported
+//! out of it, under the login that did it, and a copy does not write
+//! records in another login's name.
 //!
 //! A pull cut by an area keeps that area as the copy's study area (the
 //! analyses' metadata key), the one place the store reads the analysis' types.
@@ -62,13 +74,28 @@ use crate::model::{Filter, Incident, time};
 
 /// Metadata a pull copies as it is (the study area may be replaced by the
 /// pull's own area).
-pub const COPIED_METADATA: [&str; 6] = [
+pub const COPIED_METADATA: [&str; 8] = [
     "name",
     "synthetic",
     "description",
     STUDY_AREA_KEY,
     LEGACY_STUDY_AREA_KEY,
     LEGACY_STUDY_AREA_FILE_KEY,
+    crate::retention::INCIDENTS_KEY,
+    crate::retention::TRACKS_KEY,
+];
+
+/// Metadata a push sends: the project's settings, each set in the target
+/// when it has none and listed as a conflict (the target's kept) when it
+/// has another. The name stays the target's own; the demo flag follows
+/// its own rule (`check_demo_mix`).
+pub const PUSHED_METADATA: [&str; 6] = [
+    "description",
+    STUDY_AREA_KEY,
+    LEGACY_STUDY_AREA_KEY,
+    LEGACY_STUDY_AREA_FILE_KEY,
+    crate::retention::INCIDENTS_KEY,
+    crate::retention::TRACKS_KEY,
 ];
 
 /// Metadata key of a pulled copy: where it was pulled from (no password).
@@ -148,6 +175,12 @@ pub struct CopyReport {
     pub police_older: u64,
     /// Police summaries and notices.
     pub police_summaries: PartReport,
+    /// Earlier versions of edited police events (the history).
+    pub police_history: PartReport,
+    /// The project's settings (study area, description, retention).
+    pub metadata: PartReport,
+    /// The week plan's fixed cells (all of them as one item).
+    pub week_plan: PartReport,
     /// What could not be copied at all, one line each (what, how many, why).
     pub not_copied: Vec<String>,
     /// Other things worth saying (e.g. a target marked as demo data).
@@ -168,6 +201,8 @@ impl CopyReport {
                 &self.measures,
                 &self.tracks,
                 &self.checkins,
+                &self.metadata,
+                &self.week_plan,
             ]
             .iter()
             .all(|p| p.conflicts.is_empty())
@@ -298,6 +333,7 @@ fn fill_new(
     copy_plan(source, target, &mut report)?;
     copy_views(source, target, &mut report)?;
     copy_measures(source, target, &mut report, cancel)?;
+    copy_week_plan(source, target, &mut report)?;
     report.notes.push(
         "the hosts' tracks and check-ins are not copied into offline copies: they are \
          personal data and stay in the shared store"
@@ -353,9 +389,11 @@ pub fn push(
         cancel,
     )?;
     drop(events);
-    let parts: [(&str, PartFn); 5] = [
+    let parts: [(&str, PartFn); 7] = [
+        ("project settings", |s, t, r, _| push_metadata(s, t, r)),
         ("map layers", |s, t, r, _| copy_layers(s, t, Fresh::No, r)),
         ("patrol plan", |s, t, r, _| copy_plan(s, t, r)),
+        ("week plan", |s, t, r, _| copy_week_plan(s, t, r)),
         ("saved views", |s, t, r, _| copy_views(s, t, r)),
         ("measures", copy_measures),
         ("tracks and check-ins", |s, t, r, _| {
@@ -640,6 +678,63 @@ fn copy_views(
     Ok(())
 }
 
+/// The project's settings ([`PUSHED_METADATA`]) into a store that has its
+/// own: set where the target has none, a conflict where it has another.
+fn push_metadata(
+    source: &dyn Store,
+    target: &mut dyn Store,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    for key in PUSHED_METADATA {
+        let Some(value) = source.metadata(key)?.filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        match target.metadata(key)?.filter(|v| !v.trim().is_empty()) {
+            None => {
+                target.set_metadata(key, &value)?;
+                report.metadata.sent += 1;
+            }
+            Some(theirs) if theirs == value => report.metadata.duplicates += 1,
+            Some(_) => report.metadata.conflict(format!(
+                "project setting {key:?}: the target has another; it keeps its own"
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// The week plan's fixed cells, as one item: sent when the target has
+/// none, a duplicate when it has the same, a conflict when it has others
+/// (the target's kept).
+fn copy_week_plan(
+    source: &dyn Store,
+    target: &mut dyn Store,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    let Some(cells) = read_part(source.week_fixed(), "week plan", report)? else {
+        return Ok(());
+    };
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let held = target_part(target.week_fixed())?;
+    if held == cells {
+        report.week_plan.duplicates += 1;
+    } else if !held.is_empty() {
+        report.week_plan.conflict(
+            "the week plan's fixed cells: the target has other cells; it keeps its own".to_owned(),
+        );
+    } else if write_part(
+        target.save_week_fixed(&cells),
+        "week plan cells",
+        cells.len(),
+        report,
+    )? {
+        report.week_plan.sent += 1;
+    }
+    Ok(())
+}
+
 fn measure_without_fid(m: &Measure) -> Measure {
     Measure {
         fid: None,
@@ -765,15 +860,23 @@ fn send_police(
         return Ok(());
     }
     let mut fresh = Vec::with_capacity(events.len());
-    let mut earlier_versions = 0;
+    let mut history = Vec::new();
+    let ids = events
+        .iter()
+        .filter_map(|e| e.external_id.as_deref())
+        .chain(summaries.iter().map(|s| s.external_id.as_str()));
+    for id in ids {
+        match source.police_history(id) {
+            Ok(versions) => history.extend(versions),
+            Err(StoreError::Unsupported { .. }) => break,
+            Err(e) => return Err(e),
+        }
+    }
     for (n, event) in events.iter().enumerate() {
         if n % 256 == 0 {
             cancel.check()?;
         }
         let id = event.external_id.as_deref().unwrap_or_default();
-        if let Ok(history) = source.police_history(id) {
-            earlier_versions += history.len();
-        }
         let replaced = match target.police_history(id) {
             Ok(h) => h
                 .iter()
@@ -806,13 +909,28 @@ fn send_police(
             done.moved_to_summaries
         ));
     }
-    if earlier_versions > 0 {
-        report.notes.push(format!(
-            "{earlier_versions} earlier version(s) of edited police events stay in the source's \
-             history; the target holds the latest version of each event"
-        ));
+    send_police_history(&history, target, report)
+}
+
+/// The earlier versions of the events sent (after the events, so that
+/// each is filed under the target's incident of its id): the ones the
+/// target holds already are duplicates.
+fn send_police_history(
+    history: &[police::PoliceVersion],
+    target: &mut dyn Store,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    if history.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    match target.add_police_history(history) {
+        Ok(added) => {
+            report.police_history.sent += added;
+            report.police_history.duplicates += history.len() - added;
+            Ok(())
+        }
+        Err(e) => write_part(Err(e), "police event history", history.len(), report).map(|_| ()),
+    }
 }
 
 #[cfg(test)]

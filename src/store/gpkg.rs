@@ -31,6 +31,8 @@
 //! machines).
 
 pub mod blob;
+/// Per-kind change stamps for the live refresh.
+mod changes;
 pub(crate) mod edit;
 /// The export log: the `lagesbild_export_log` table.
 mod export_log;
@@ -42,6 +44,8 @@ pub mod plan;
 /// The compact point cache the analyses read.
 pub mod points;
 mod police;
+/// Police history brought in by copies.
+mod police_history;
 /// Retention: deleting old incidents and tracks, the `lagesbild_retention_log` table.
 mod retention;
 pub mod rtree;
@@ -881,6 +885,13 @@ impl Store for Project {
         self.stored_police_history(external_id)
     }
 
+    fn add_police_history(
+        &mut self,
+        versions: &[super::police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        self.add_history_versions(versions)
+    }
+
     fn update_incident(&mut self, fid: i64, incident: &Incident) -> Result<Incident, StoreError> {
         self.update_one(fid, incident)
     }
@@ -1086,6 +1097,10 @@ impl Store for Project {
             .at(&self.path)?;
         let own = i64::try_from(self.conn.total_changes()).unwrap_or(i64::MAX);
         Ok(Some(others.wrapping_add(own)))
+    }
+
+    fn change_stamps(&self) -> Result<crate::store::changes::ChangeStamps, StoreError> {
+        self.read_change_stamps()
     }
 }
 

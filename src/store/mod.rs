@@ -13,6 +13,8 @@
 //! [`ImportSession`] that is dropped without [`ImportSession::commit`] leaves the
 //! project exactly as it was.
 
+/// What changed in a project, by kind (the app's live refresh).
+pub mod changes;
 /// Copying a project between stores: `db pull` and `db push`.
 pub mod copy;
 pub mod export_log;
@@ -691,6 +693,24 @@ pub trait Store {
         })
     }
 
+    // --- police history in copies (`db push`, `db pull`) ---
+
+    /// Adds earlier versions of police events, as another store's
+    /// [`Store::police_history`] gives them (each names its event by its
+    /// incident's external id), that this store does not hold yet
+    /// ([`police::same_version`]), filed under this store's incident of
+    /// that id (the fid they carry when there is none). One transaction;
+    /// returns how many were added.
+    fn add_police_history(
+        &mut self,
+        versions: &[police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        let _ = versions;
+        Err(StoreError::Unsupported {
+            what: "storing police event history",
+        })
+    }
+
     // --- export log ---
     // One record per file written out of the project (`store::export_log`):
     // when, what, file name, fields, login. Default bodies refuse.
@@ -754,6 +774,18 @@ pub trait Store {
         let _ = cancel;
         Err(StoreError::Unsupported {
             what: "a point cache stored for other processes",
+        })
+    }
+
+    // --- what changed, by kind ---
+    // The live refresh reads these when `change_stamp` moved, to reload
+    // exactly what another writer changed (`store::changes`). Default refuses.
+
+    /// One stamp per [`changes::ChangeKind`], each moving whenever data of
+    /// that kind is changed by anyone.
+    fn change_stamps(&self) -> Result<changes::ChangeStamps, StoreError> {
+        Err(StoreError::Unsupported {
+            what: "change stamps by kind",
         })
     }
 }

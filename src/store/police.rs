@@ -102,6 +102,18 @@ pub struct PoliceVersion {
     pub incident: Incident,
 }
 
+/// True when `a` and `b` are the same earlier version of an event: replaced
+/// at the same millisecond (what every store keeps) for the same reason,
+/// with the same uid and the same published content. A copy's history is
+/// matched against the target's with it, so a round trip adds nothing.
+pub fn same_version(a: &PoliceVersion, b: &PoliceVersion) -> bool {
+    a.replaced_at.timestamp_millis() == b.replaced_at.timestamp_millis()
+        && a.reason == b.reason
+        && a.incident.uid == b.incident.uid
+        && a.incident.external_id == b.incident.external_id
+        && !version_differs(&a.incident, &b.incident)
+}
+
 /// True for an event of the Police's open API as the harvest and the
 /// Polisen importer store it: source `polis` and a numeric event id (the
 /// API's ids are numbers; a police case number from a CSV export, such as

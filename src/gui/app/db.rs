@@ -6,8 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{Action, LagesbildApp};
-use crate::gui::db::{ConnectDialog, ConnectEvent, without_password};
+use crate::gui::db::text::T;
+use crate::gui::db::{ConnectDialog, ConnectEvent, LOADED_KINDS, without_password};
 use crate::gui::tasks::OpenTarget;
+use crate::store::changes::ChangeKind;
 
 impl LagesbildApp {
     /// Opens the connection dialog (Arkiv → Anslut till databas), with the
@@ -59,20 +61,50 @@ impl LagesbildApp {
         }
     }
 
-    /// After each frame's logic: reload when another user changed the
-    /// project (and none of the app's own work runs).
+    /// After each frame's logic: read again what another user changed
+    /// (once none of the app's own work runs): the project for incidents,
+    /// layers and metadata, else only the part that changed.
     pub(super) fn live_refresh_frame(&mut self, ctx: &egui::Context) {
+        // The app's own writes, read back by their windows already.
+        let own = [
+            (ChangeKind::Plan, self.plan.take_read_stamps()),
+            (ChangeKind::WeekPlan, self.plan.week.own_writes.take()),
+            (ChangeKind::Measures, self.follow.own_writes.take()),
+            (ChangeKind::Views, self.present.own_writes.take()),
+        ];
+        for (kind, stamps) in own {
+            if let Some(stamps) = stamps {
+                self.live.app_read(&[kind], &stamps);
+            }
+        }
         let idle = !self.is_busy();
+        let now = ctx.input(|i| i.time);
         let loaded = self.project.as_ref().map(|p| &p.loaded);
-        if self.live.frame(ctx, loaded, idle)
-            && let Some(path) = self.project.as_ref().map(|p| p.loaded.path.clone())
+        let kinds = self.live.frame(ctx, loaded, idle, now);
+        if kinds.is_empty() {
+            return;
+        }
+        if kinds.contains(&ChangeKind::Plan) {
+            self.plan.reread_from_others();
+        }
+        if kinds.contains(&ChangeKind::WeekPlan) {
+            self.plan.week.reread_fixed();
+        }
+        if kinds.contains(&ChangeKind::Measures) || kinds.contains(&ChangeKind::Plan) {
+            // The follow-up window lists the measures and the patrol areas.
+            self.follow.refresh(ctx);
+        }
+        if kinds.contains(&ChangeKind::Views) && !self.views_window_open() {
+            // An open views window keeps what the user works on; it reads
+            // the views again when opened.
+            self.reread_views(ctx);
+        }
+        if kinds.iter().any(|k| LOADED_KINDS.contains(k))
+            && let Some(view) = &self.project
         {
-            let count = self
-                .project
-                .as_ref()
-                .map_or(0, |p| p.loaded.index.len() as u64);
-            self.live.refresh_started(count);
-            self.plan.request_reread();
+            let path = view.loaded.path.clone();
+            let count = view.loaded.index.len() as u64;
+            self.live.refresh_started(count, kinds);
             self.start_loading(ctx, OpenTarget::Path(path));
         }
     }
@@ -89,7 +121,10 @@ impl LagesbildApp {
     ) -> bool {
         let now = ctx.input(|i| i.time);
         let loaded = self.project.as_ref().map(|p| &p.loaded);
-        self.live.loaded(loaded.filter(|_| result.is_ok()), now);
+        let refreshed = self.live.loaded(loaded.filter(|_| result.is_ok()), now);
+        if refreshed.is_some_and(|kinds| kinds.contains(&ChangeKind::Incidents)) {
+            self.note_incident_changed_meanwhile();
+        }
         let mut taken = false;
         if let (OpenTarget::Path(path), Some(dialog)) = (target, &mut self.connect) {
             taken = dialog.is_opening(path);
@@ -107,6 +142,35 @@ impl LagesbildApp {
             )));
         }
         taken
+    }
+}
+
+impl LagesbildApp {
+    /// After a refresh for other users' changes: when the incident open in
+    /// the editor was changed (or deleted) meanwhile, the editor keeps the
+    /// user's form and says so.
+    fn note_incident_changed_meanwhile(&mut self) {
+        let (Some(editor), Some(view)) = (&mut self.edit.editor, &self.project) else {
+            return;
+        };
+        let Some(original) = editor.original() else {
+            return;
+        };
+        let Some(fid) = original.fid else {
+            return;
+        };
+        let now = view.loaded.index.points().iter().find(|p| p.fid == fid);
+        let same = now.is_some_and(|p| {
+            p.category == original.category
+                && p.source == original.source
+                && p.occurred_at.timestamp_millis() == original.occurred_at.timestamp_millis()
+                && (p.position.lon - original.position.lon).abs() < 1e-7
+                && (p.position.lat - original.position.lat).abs() < 1e-7
+        });
+        if !same {
+            let text = crate::gui::db::text::tr(self.state.language, T::IncidentChangedMeanwhile);
+            editor.set_note(text.to_owned());
+        }
     }
 }
 

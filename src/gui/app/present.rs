@@ -47,6 +47,8 @@ pub(super) struct PresentState {
     zoom_before: Option<f32>,
     /// The last result of saving or reading, shown in the side panel.
     pub(super) note: Option<String>,
+    /// The change stamps after the app's own view writes (live refresh).
+    pub(super) own_writes: crate::gui::db::OwnWrites,
 }
 
 impl PresentState {
@@ -116,6 +118,12 @@ impl LagesbildApp {
     /// Opens the views window (View → Views) and reads the project's views.
     pub fn open_views_window(&mut self, ctx: &egui::Context) {
         self.present.window.open = true;
+        self.reread_views(ctx);
+    }
+
+    /// Reads the project's views again (another user changed them), unless
+    /// a read is running already.
+    pub(super) fn reread_views(&mut self, ctx: &egui::Context) {
         let Some(project) = &self.project else {
             return;
         };
@@ -138,9 +146,11 @@ impl LagesbildApp {
             return;
         }
         let path = project.loaded.path.clone();
+        let own = self.present.own_writes.clone();
         self.present.replacing = Some(Task::spawn(ctx, "replace-views", move |_, _| {
             let mut store = crate::store::open(&path)?;
             store.replace_views(&views)?;
+            own.note(store.as_ref());
             Ok(store.views()?)
         }));
     }
@@ -213,9 +223,11 @@ impl LagesbildApp {
             return;
         }
         let path = project.loaded.path.clone();
+        let own = self.present.own_writes.clone();
         self.present.saving = Some(Task::spawn(ctx, "save-view", move |_, _| {
             let mut store = crate::store::open(&path)?;
             store.put_views(&[view])?;
+            own.note(store.as_ref());
             Ok(store.views()?)
         }));
     }

@@ -23,7 +23,7 @@ mod live;
 pub mod text;
 
 pub use dialog::{ConnectDialog, ConnectEvent};
-pub use live::{LiveRefresh, NOTICE_S, POLL_EVERY};
+pub use live::{LOADED_KINDS, LiveRefresh, NOTICE_S, OwnWrites, POLL_EVERY};
 
 use crate::store::Location;
 

@@ -1,7 +1,10 @@
 //! The strings of "Anslut till databas" and the live refresh: Swedish by
 //! default, English switchable.
 
+use std::collections::BTreeSet;
+
 use crate::gui::i18n::Language;
+use crate::store::changes::ChangeKind;
 
 /// A string of the database dialog or the live refresh notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +19,14 @@ pub enum T {
     NotALocation,
     PasswordGiven,
     Failed,
+    /// The plan window: another user changed the item being edited.
+    PlanFormKept,
+    /// The plan window: another user changed the plan while drawing.
+    PlanDrawingKept,
+    /// The plan window: another user removed the item being edited.
+    PlanItemRemoved,
+    /// The incident editor: another user changed this incident.
+    IncidentChangedMeanwhile,
 }
 
 /// The text of `key` in `lang`.
@@ -52,6 +63,27 @@ pub fn tr(lang: Language, key: T) -> &'static str {
              service file (pg_service.conf) or in PGPASSWORD.",
         ),
         T::Failed => ("Kunde inte ansluta", "Could not connect"),
+        T::PlanFormKept => (
+            "En annan användare ändrade det här objektet. Dina osparade ändringar \
+             finns kvar i formuläret: spara för att skriva över, eller välj objektet \
+             igen för att se den nya versionen.",
+            "Another user changed this item. Your unsaved changes are kept in the \
+             form: save to overwrite, or select the item again to see the new version.",
+        ),
+        T::PlanDrawingKept => (
+            "En annan användare ändrade planen. Det du ritar finns kvar.",
+            "Another user changed the plan. What you are drawing is kept.",
+        ),
+        T::PlanItemRemoved => (
+            "En annan användare tog bort objektet du redigerade.",
+            "Another user removed the item you were editing.",
+        ),
+        T::IncidentChangedMeanwhile => (
+            "En annan användare ändrade den här händelsen medan du redigerar. Dina \
+             ändringar finns kvar: spara för att skriva över.",
+            "Another user changed this incident while you are editing it. Your \
+             changes are kept: save to overwrite.",
+        ),
     };
     match lang {
         Language::Swedish => sv,
@@ -66,6 +98,33 @@ pub fn new_from_others(lang: Language, n: u64) -> String {
         (Language::Swedish, n) => format!("{n} nya händelser från andra användare"),
         (Language::English, 1) => "1 new incident from other users".to_owned(),
         (Language::English, n) => format!("{n} new incidents from other users"),
+    }
+}
+
+/// The name of a kind of data in the notice ("händelser", "patrullplan", …).
+fn kind_name(lang: Language, kind: ChangeKind) -> &'static str {
+    let (sv, en) = match kind {
+        ChangeKind::Incidents => ("händelser", "incidents"),
+        ChangeKind::Layers => ("kartlager", "map layers"),
+        ChangeKind::Plan => ("patrullplan", "patrol plan"),
+        ChangeKind::WeekPlan => ("veckoplan", "week plan"),
+        ChangeKind::Measures => ("åtgärder", "measures"),
+        ChangeKind::Views => ("sparade vyer", "saved views"),
+        ChangeKind::PoliceSummaries => ("polisens sammanfattningar", "police summaries"),
+        ChangeKind::Project => ("projektets uppgifter", "project details"),
+    };
+    match lang {
+        Language::Swedish => sv,
+        Language::English => en,
+    }
+}
+
+/// "Uppdaterat från andra användare: patrullplan, åtgärder".
+pub fn updated_from_others(lang: Language, kinds: &BTreeSet<ChangeKind>) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| kind_name(lang, *k)).collect();
+    match lang {
+        Language::Swedish => format!("Uppdaterat från andra användare: {}", names.join(", ")),
+        Language::English => format!("Updated from other users: {}", names.join(", ")),
     }
 }
 
@@ -90,6 +149,15 @@ mod tests {
         assert_ne!(
             tr(Language::Swedish, T::Menu),
             tr(Language::English, T::Menu)
+        );
+        let kinds = BTreeSet::from([ChangeKind::Plan, ChangeKind::Measures]);
+        assert_eq!(
+            updated_from_others(Language::Swedish, &kinds),
+            "Uppdaterat från andra användare: patrullplan, åtgärder"
+        );
+        assert_eq!(
+            updated_from_others(Language::English, &kinds),
+            "Updated from other users: patrol plan, measures"
         );
     }
 }

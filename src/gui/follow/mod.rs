@@ -88,6 +88,8 @@ pub struct FollowPanel {
     ring_m: Option<f64>,
     control: ControlSource,
     presence_task: Option<Task<Vec<PlannedVsDelivered>>>,
+    /// The change stamps after the window's own measure writes (live refresh).
+    pub own_writes: crate::gui::db::OwnWrites,
 }
 
 fn read_listing(path: &Path) -> anyhow::Result<Listing> {
@@ -360,8 +362,11 @@ impl FollowPanel {
             note: f.note.clone(),
         };
         self.message = None;
+        let own = self.own_writes.clone();
         self.saving = Some(Task::spawn(ctx, "save measure", move |_, _| {
-            store::open(path.as_path())?.add_measure(&measure)?;
+            let mut s = store::open(path.as_path())?;
+            s.add_measure(&measure)?;
+            own.note(s.as_ref());
             read_listing(&path)
         }));
     }
@@ -394,8 +399,11 @@ impl FollowPanel {
             return;
         };
         let name = name.to_owned();
+        let own = self.own_writes.clone();
         self.saving = Some(Task::spawn(ctx, "remove measure", move |_, _| {
-            store::open(path.as_path())?.remove_measure(&name)?;
+            let mut s = store::open(path.as_path())?;
+            s.remove_measure(&name)?;
+            own.note(s.as_ref());
             read_listing(&path)
         }));
     }

@@ -142,6 +142,9 @@ pub struct JobDone {
     pub edit: Option<(PlanEdit, Step)>,
     /// The plan as stored afterwards.
     pub plan: PatrolPlan,
+    /// The store's change stamps read just before the plan (the live
+    /// refresh then knows the app has this version); `None`: none kept.
+    pub stamps: Option<crate::store::changes::ChangeStamps>,
 }
 
 /// Opens the project at `path`, applies the edit (if any) and reads the plan.
@@ -151,9 +154,11 @@ pub fn run_job(path: &Path, edit: Option<(PlanEdit, Step)>) -> anyhow::Result<Jo
         Some((e, step)) => Some((apply(store.as_mut(), e, step)?, step)),
         None => None,
     };
+    let stamps = store.change_stamps().ok();
     Ok(JobDone {
         edit,
         plan: store.patrol_plan()?,
+        stamps,
     })
 }
 

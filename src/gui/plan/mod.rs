@@ -180,6 +180,10 @@ pub struct PlanState {
     queue: VecDeque<(PlanEdit, Step)>,
     /// Read the plan again (no edit) when idle.
     reread: bool,
+    /// That read is for another user's change (see [`PlanState::reread_from_others`]).
+    from_others: bool,
+    /// The change stamps the last read of the plan saw, until the app takes them.
+    read_stamps: Option<crate::store::changes::ChangeStamps>,
     job: Option<(Task<JobDone>, Option<Queued>)>,
     pub repair: Option<RepairOffer>,
     pub message: Option<String>,
@@ -458,10 +462,51 @@ impl PlanState {
         }
     }
 
-    /// Reads the plan from the project again at the next frame (another
-    /// user changed it).
+    /// Reads the plan from the project again at the next frame.
     pub fn request_reread(&mut self) {
         self.reread = true;
+    }
+
+    /// Reads the plan again because another user changed it: the item the
+    /// user is editing keeps the form's unsaved changes, and what is being
+    /// drawn stays; the window says so.
+    pub fn reread_from_others(&mut self) {
+        self.reread = true;
+        self.from_others = true;
+    }
+
+    /// The change stamps the last read of the plan saw (once; the live
+    /// refresh takes them so that the app's own edits are not read twice).
+    pub fn take_read_stamps(&mut self) -> Option<crate::store::changes::ChangeStamps> {
+        self.read_stamps.take()
+    }
+
+    /// After a read for another user's change: keeps the form when it holds
+    /// unsaved changes of `before` (the selected item as it was), and says
+    /// what happened. False when the form should be filled from the store.
+    fn keep_edits_of(&mut self, before: Option<&PlanItem>) -> bool {
+        use crate::gui::db::text::{T, tr};
+        let lang = self.week.lang();
+        if self.tool.is_drawing() {
+            self.message = Some(tr(lang, T::PlanDrawingKept).to_owned());
+        }
+        let Some(before) = before else {
+            return false;
+        };
+        let unsaved = self.form.is_some() && self.form != ItemForm::of(before);
+        let now = self.selected_item();
+        if now.as_ref() == Some(before) {
+            // The user's item did not change.
+            return unsaved;
+        }
+        if now.is_none() {
+            self.message = Some(tr(lang, T::PlanItemRemoved).to_owned());
+            return false;
+        }
+        if unsaved {
+            self.message = Some(tr(lang, T::PlanFormKept).to_owned());
+        }
+        unsaved
     }
 
     /// Per frame: takes in finished work and starts the next (edits first,
@@ -492,9 +537,12 @@ impl PlanState {
             };
             match result {
                 Ok(done) => {
+                    let before = self.selected_item();
                     self.plan = done.plan;
+                    self.read_stamps = done.stamps;
                     self.generation += 1;
                     if let Some((edit, step)) = done.edit {
+                        self.from_others = false;
                         // Select what the edit made or changed.
                         let made = match (&edit, step) {
                             (PlanEdit::Put { after, .. }, Step::Do | Step::Redo) => {
@@ -512,6 +560,11 @@ impl PlanState {
                             _ => made.or(self.selected),
                         };
                         self.select(keep);
+                    } else if std::mem::take(&mut self.from_others)
+                        && self.keep_edits_of(before.as_ref())
+                    {
+                        // The form stays as the user left it.
+                        self.drag = None;
                     } else {
                         self.select(self.selected);
                     }

@@ -72,6 +72,8 @@ pub struct WeekState {
     made_filter: Option<Filter>,
     /// The window's language (for the task's messages).
     lang: Language,
+    /// The change stamps after the window's own saves (live refresh).
+    pub own_writes: crate::gui::db::OwnWrites,
 }
 
 impl Default for WeekState {
@@ -95,6 +97,7 @@ impl Default for WeekState {
             made_for: 0,
             made_filter: None,
             lang: Language::Swedish,
+            own_writes: Default::default(),
         }
     }
 }
@@ -103,6 +106,19 @@ impl WeekState {
     /// The language the week window was last shown in (Swedish until then).
     pub(crate) fn lang(&self) -> Language {
         self.lang
+    }
+
+    /// Reads the fixed cells again (another user changed them), unless the
+    /// planner's own change is still waiting to be saved: that one is kept
+    /// and, once saved, is what the project holds.
+    pub(crate) fn reread_fixed(&mut self) {
+        if self.save_pending || self.save_task.is_some() {
+            return;
+        }
+        self.fixed_loaded = false;
+        if self.model.is_some() {
+            self.recompute = true;
+        }
     }
 
     /// True while the history and slots are being prepared.
@@ -306,9 +322,11 @@ impl PlanState {
             w.save_pending = false;
             let cells = w.stored_cells(&model);
             let p = path.to_path_buf();
+            let own = w.own_writes.clone();
             w.save_task = Some(Task::spawn(ctx, "week-fixed", move |_, _| {
                 let mut store = crate::store::open(&p)?;
                 store.save_week_fixed(&cells)?;
+                own.note(store.as_ref());
                 Ok(())
             }));
         }

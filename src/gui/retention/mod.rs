@@ -50,6 +50,7 @@ impl RetentionPrompt {
                     incidents: 0,
                     tracks_before: None,
                     tracks: 0,
+                    tracks_visible: true,
                 });
             }
             Ok(retention::due(store.as_ref(), policy, retention::today())?)

@@ -287,6 +287,8 @@ pub struct IncidentEditor {
     saving: bool,
     /// A message from saving (store error), shown at the bottom.
     save_error: Option<String>,
+    /// A note from the app (another user changed this incident meanwhile).
+    note: Option<String>,
     /// True once the user asked to see (or there is no) stored description.
     description_revealed: bool,
 }
@@ -300,6 +302,7 @@ impl IncidentEditor {
             errors: Vec::new(),
             saving: false,
             save_error: None,
+            note: None,
             description_revealed: true,
         }
     }
@@ -316,6 +319,7 @@ impl IncidentEditor {
             errors: Vec::new(),
             saving: false,
             save_error: None,
+            note: None,
             description_revealed: !has_text,
         }
     }
@@ -345,6 +349,21 @@ impl IncidentEditor {
     /// Marks the editor as saving (the app started the store call).
     pub fn set_saving(&mut self, saving: bool) {
         self.saving = saving;
+    }
+
+    /// The stored incident as it was when the editor opened; `None` for a new one.
+    pub fn original(&self) -> Option<&Incident> {
+        self.original.as_ref()
+    }
+
+    /// Shows `text` above the buttons (the form is left as the user has it).
+    pub fn set_note(&mut self, text: String) {
+        self.note = Some(text);
+    }
+
+    /// The note shown above the buttons, if any.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 
     /// Shows why saving failed and lets the user try again.
@@ -528,6 +547,9 @@ impl IncidentEditor {
 
         if !self.errors.is_empty() {
             ui.colored_label(ui.visuals().error_fg_color, tr(lang, Key::EditFixFields));
+        }
+        if let Some(note) = &self.note {
+            ui.colored_label(ui.visuals().warn_fg_color, note);
         }
         if let Some(msg) = &self.save_error {
             ui.colored_label(ui.visuals().error_fg_color, msg);

@@ -23,7 +23,7 @@ use crate::model::{Category, Incident, LonLat, Source, new_uid, time};
 use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion};
 use crate::store::{Store as _, StoreError};
 
-const TABLES: &str = "
+pub(super) const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS lagesbild_police_history (
   id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   external_id TEXT NOT NULL,
@@ -67,7 +67,7 @@ fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
 }
 
 /// The stored police incident with this external id.
-fn fid_of_event(conn: &Connection, probe: &Incident) -> rusqlite::Result<Option<i64>> {
+pub(super) fn fid_of_event(conn: &Connection, probe: &Incident) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "SELECT fid FROM incidents WHERE import_key = ?1 AND source = ?2 AND external_id = ?3",
         params![key_hash(probe), probe.source.key(), probe.external_id],
@@ -88,6 +88,17 @@ fn keep_version(
     before: &Incident,
     reason: &str,
 ) -> rusqlite::Result<()> {
+    keep_version_at(conn, fid, before, reason, Utc::now())
+}
+
+/// Files `before` (incident `fid`) in the history as replaced at `replaced_at`.
+pub(super) fn keep_version_at(
+    conn: &Connection,
+    fid: i64,
+    before: &Incident,
+    reason: &str,
+    replaced_at: chrono::DateTime<Utc>,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO lagesbild_police_history (external_id, fid, replaced_at, reason, uid, \
          occurred_at, category, category_text, lon, lat, precision_m, place, description, \
@@ -95,7 +106,7 @@ fn keep_version(
         params![
             before.external_id,
             fid,
-            time::gpkg_datetime(Utc::now()),
+            time::gpkg_datetime(replaced_at),
             reason,
             before.uid,
             format_time(before.occurred_at),

@@ -485,8 +485,11 @@ impl Store for PgStore {
         self.client
             .get_mut()
             .execute(
-                "INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                // The change is noted for the app's live refresh in the same
+                // statement (the table has no trigger; see views.rs).
+                "WITH set AS (INSERT INTO lagesbild_meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING 1)
+                 INSERT INTO lagesbild_changes (table_name) SELECT 'lagesbild_meta' FROM set",
                 &[&key, &value],
             )
             .map_err(|e| db_err(&self.location, &self.user, e))?;
@@ -656,6 +659,13 @@ impl Store for PgStore {
         self.stored_police_history(external_id)
     }
 
+    fn add_police_history(
+        &mut self,
+        versions: &[crate::store::police::PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        self.add_history_versions(versions)
+    }
+
     fn add_tracks(
         &mut self,
         tracks: &[crate::model::track::Track],
@@ -717,6 +727,28 @@ impl Store for PgStore {
             .map_err(|e| self.err(e))?
             .get(0);
         Ok(Some(n))
+    }
+
+    fn change_stamps(&self) -> Result<crate::store::changes::ChangeStamps, StoreError> {
+        // The change log's rows per table (counted, not their last id, for
+        // the reason `change_stamp` gives), folded into kinds.
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT table_name, count(*) FROM lagesbild_changes GROUP BY table_name \
+                 ORDER BY table_name",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        let mut stamps = crate::store::changes::ChangeStamps::default();
+        for row in rows {
+            let table: String = row.get(0);
+            if let Some(kind) = crate::store::changes::kind_of_table(&table) {
+                stamps.add(kind, row.get(1));
+            }
+        }
+        Ok(stamps)
     }
 }
 

@@ -18,7 +18,9 @@ use crate::jobs::CancelToken;
 use crate::model::{Incident, LonLat, Source, new_uid};
 use crate::store::StoreError;
 use crate::store::gpkg::session::key_hash;
-use crate::store::police::{PoliceSummary, PoliceUpsert, PoliceVersion, version_differs};
+use crate::store::police::{
+    PoliceSummary, PoliceUpsert, PoliceVersion, same_version, version_differs,
+};
 
 /// The stored police incident with the external id of `probe`.
 fn stored_event(
@@ -42,12 +44,24 @@ fn keep_version(
     before: &Incident,
     reason: &str,
 ) -> Result<u64, postgres::Error> {
+    keep_version_at(tx, fid, before, reason, None)
+}
+
+/// Files `before` as replaced at `replaced_at` (`None`: now).
+fn keep_version_at(
+    tx: &mut Transaction<'_>,
+    fid: i64,
+    before: &Incident,
+    reason: &str,
+    replaced_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<u64, postgres::Error> {
     tx.execute(
         &format!(
             "INSERT INTO lagesbild_police_history (external_id, fid, reason, uid, occurred_at, \
-             category, category_text, geom, precision_m, place, description, import_file) \
+             category, category_text, geom, precision_m, place, description, import_file, \
+             replaced_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), {SRID}), \
-             $10, $11, $12, $13)"
+             $10, $11, $12, $13, coalesce($14, now()))"
         ),
         &[
             &before.external_id,
@@ -63,6 +77,7 @@ fn keep_version(
             &before.place,
             &before.description,
             &before.import_file,
+            &replaced_at.map(truncate_ms),
         ],
     )
 }
@@ -282,5 +297,59 @@ impl PgStore {
             })
             .collect::<Result<_, _>>()
             .map_err(|e| self.err(e))
+    }
+}
+
+impl PgStore {
+    /// [`crate::store::Store::add_police_history`]: the versions this
+    /// database lacks, filed under its incident of each event id, in one
+    /// transaction.
+    pub(super) fn add_history_versions(
+        &mut self,
+        versions: &[PoliceVersion],
+    ) -> Result<usize, StoreError> {
+        self.writable()?;
+        if versions.is_empty() {
+            return Ok(0);
+        }
+        let mut held: std::collections::BTreeMap<String, Vec<PoliceVersion>> = Default::default();
+        for version in versions {
+            if let Some(id) = version.incident.external_id.as_deref()
+                && !held.contains_key(id)
+            {
+                held.insert(id.to_owned(), self.stored_police_history(id)?);
+            }
+        }
+        let (location, user) = (self.location.clone(), self.user.clone());
+        let err = |e| super::db_err(&location, &user, e);
+        let mut tx = self.client.get_mut().transaction().map_err(err)?;
+        let mut added = 0;
+        for version in versions {
+            let Some(id) = version.incident.external_id.as_deref() else {
+                continue;
+            };
+            let known = held.entry(id.to_owned()).or_default();
+            if known.iter().any(|h| same_version(h, version)) {
+                continue;
+            }
+            let before = &version.incident;
+            let fid = stored_event(&mut tx, before)
+                .map_err(err)?
+                .and_then(|i| i.fid)
+                .or(before.fid)
+                .unwrap_or(0);
+            keep_version_at(
+                &mut tx,
+                fid,
+                before,
+                &version.reason,
+                Some(version.replaced_at),
+            )
+            .map_err(err)?;
+            known.push(version.clone());
+            added += 1;
+        }
+        tx.commit().map_err(err)?;
+        Ok(added)
     }
 }

@@ -75,6 +75,7 @@ impl PgStore {
                 next += 1;
             }
         }
+        tx.execute(NOTE_VIEWS_CHANGED, &[]).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -98,16 +99,30 @@ impl PgStore {
             )
             .map_err(err)?;
         }
+        tx.execute(NOTE_VIEWS_CHANGED, &[]).map_err(err)?;
         tx.commit().map_err(err)
     }
 
     pub(super) fn delete_view(&mut self, title: &str) -> Result<bool, StoreError> {
         self.writable()?;
-        let n = self
+        let n: i64 = self
             .client
             .get_mut()
-            .execute("DELETE FROM lagesbild_views WHERE title = $1", &[&title])
-            .map_err(|e| super::db_err(&self.location, &self.user, e))?;
+            .query_one(
+                "WITH gone AS (DELETE FROM lagesbild_views WHERE title = $1 RETURNING 1), \
+                 noted AS (INSERT INTO lagesbild_changes (table_name) \
+                 SELECT 'lagesbild_views' WHERE EXISTS (SELECT 1 FROM gone)) \
+                 SELECT count(*) FROM gone",
+                &[&title],
+            )
+            .map_err(|e| super::db_err(&self.location, &self.user, e))?
+            .get(0);
         Ok(n > 0)
     }
 }
+
+/// Notes a change of the views in the change log the app polls, in the
+/// writer's transaction (the table has no trigger: a writer that does not
+/// own it could not add one in a migration).
+const NOTE_VIEWS_CHANGED: &str =
+    "INSERT INTO lagesbild_changes (table_name) VALUES ('lagesbild_views')";
