@@ -209,7 +209,13 @@ impl Scene {
                     project_name: loaded.info.name.clone(),
                     synthetic: loaded.info.synthetic,
                 };
-                Some(task::compute(&input, spec.lang, progress, cancel)?)
+                let mut out = task::compute(&input, spec.lang, progress, cancel)?;
+                // A picture leaves the app: a place covering fewer than the
+                // default minimum is not drawn (the heatmap is suppressed already).
+                if let Ok(view) = &out.places {
+                    out.places = Ok(view.suppressed(crate::export::privacy::DEFAULT_MIN_COUNT));
+                }
+                Some(out)
             }
             None => None,
         };

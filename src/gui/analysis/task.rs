@@ -131,6 +131,35 @@ pub struct PlacesView {
     pub selected: Vec<usize>,
 }
 
+impl PlacesView {
+    /// The places as an aggregated output shows them
+    /// ([`crate::export::privacy::suppress_places`]): a place covering 1 … N−1
+    /// incidents is left out with its position, as a map picture or report
+    /// must not point at a lone incident.
+    pub fn suppressed(&self, min_count: u32) -> PlacesView {
+        let (places, _) = crate::export::privacy::suppress_places(&self.places, min_count);
+        let kept: Vec<usize> = places
+            .places
+            .iter()
+            .filter_map(|p| self.places.places.iter().position(|q| q.rank == p.rank))
+            .collect();
+        PlacesView {
+            positions: kept
+                .iter()
+                .filter_map(|&i| self.positions.get(i).copied())
+                .collect(),
+            selected: kept
+                .iter()
+                .filter_map(|&i| self.selected.get(i).copied())
+                .collect(),
+            places,
+            incidents: self.incidents,
+            coarse_excluded: self.coarse_excluded,
+            made_from: self.made_from.clone(),
+        }
+    }
+}
+
 /// One finished run.
 pub struct AnalysisOutput {
     pub index: Arc<IncidentIndex>,
@@ -643,6 +672,29 @@ mod tests {
         let places = out.places.as_ref().unwrap();
         assert_eq!((places.incidents, places.places.covered), (50, 50.0));
         assert_eq!(places.positions.len(), 2);
+    }
+
+    #[test]
+    fn a_place_covering_a_lone_incident_is_left_out_of_what_leaves_the_app() {
+        let whole = AnalysisParams {
+            k: 2,
+            places_hours: HourRange::WHOLE_DAY,
+            ..AnalysisParams::default()
+        };
+        let (_dir, input) = project_input(whole);
+        let out = compute(&input, Language::Swedish, &NoProgress, &CancelToken::new()).unwrap();
+        let mut view = out.places.unwrap();
+        assert_eq!(view.positions.len(), 2);
+        let first = view.positions[0];
+        // The second place covers a single incident.
+        view.places.places[1].covered = 1.0;
+        view.places.places[1].gain = 1.0;
+        let shown = view.suppressed(3);
+        assert_eq!(shown.places.places.len(), 1);
+        assert_eq!(shown.positions, vec![first]);
+        assert_eq!(shown.selected.len(), 1);
+        // --min-count 1: everything stays.
+        assert_eq!(view.suppressed(1).positions.len(), 2);
     }
 
     #[test]
