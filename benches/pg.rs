@@ -336,10 +336,14 @@ fn import_writer(c: &mut Criterion) {
     let base_path = dir.path().join("base.gpkg");
     import_all(&mut store::create(&base_path, "bench").unwrap(), &rows);
     let base_db = format!("bench_base_{}", std::process::id());
+    // Two calls, as in `new_database`: DROP DATABASE cannot run in a batch's
+    // implicit transaction.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {base_db} WITH (FORCE)"))
+        .expect("drop an old base database");
     admin
         .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {base_db} WITH (FORCE); \
-             CREATE DATABASE {base_db} TEMPLATE lagesbild_template"
+            "CREATE DATABASE {base_db} TEMPLATE lagesbild_template"
         ))
         .expect("make the base database");
     let base_url = format!("{server}/{base_db}");

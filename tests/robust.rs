@@ -908,3 +908,25 @@ fn fuzz_gpkg_blob_polygon_of_empty_rings() {
     };
     assert_eq!(gc.0[2], geo::Geometry::Polygon(geo::Polygon::empty()));
 }
+
+/// Found by the `view_file` fuzz target: a view whose bandwidth was
+/// 1099999999999999999999990.0. serde_json's default float parsing is
+/// best-effort, so the written `1.0999999999999999e24` read back as a
+/// neighbouring float and a written view file did not read back as itself;
+/// floats are now parsed exactly (serde_json's `float_roundtrip`).
+#[test]
+fn fuzz_view_file_a_float_reads_back_as_written() {
+    use lagesbild::model::view::ViewFile;
+    let text = r#"{"format": "lagesbild-views", "version": 1, "views": [{
+        "title": "Kväll i centrum",
+        "extent": {"min": {"lon": 14.55, "lat": 56.03}, "max": {"lon": 14.62, "lat": 56.07}},
+        "analysis": {"bandwidth_m": 1099999999999999999999990.0, "k": 3}}]}"#;
+    let file = ViewFile::from_json(text).unwrap();
+    let json = file.to_json();
+    let again = ViewFile::from_json(&json).unwrap();
+    assert_eq!(again.to_json(), json);
+    assert_eq!(
+        again.views[0].analysis.bandwidth_m,
+        file.views[0].analysis.bandwidth_m
+    );
+}
