@@ -40,6 +40,12 @@ fn cluster_url() -> String {
 
 /// A new PostGIS database from the cluster's template; returns its URL.
 fn new_database(tag: &str) -> String {
+    new_database_from(tag, "lagesbild_template")
+}
+
+/// A new PostGIS database `bench_TAG_PID` copied from the database
+/// `template` (an old one of that name dropped first); returns its URL.
+fn new_database_from(tag: &str, template_db: &str) -> String {
     let template = cluster_url();
     let (server, _) = template.rsplit_once('/').expect("a URL with a database");
     let name = format!("bench_{tag}_{}", std::process::id());
@@ -51,9 +57,7 @@ fn new_database(tag: &str) -> String {
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .expect("drop an old bench database");
     admin
-        .batch_execute(&format!(
-            "CREATE DATABASE {name} TEMPLATE lagesbild_template"
-        ))
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template_db}"))
         .expect("make the bench database");
     format!("{server}/{name}")
 }
@@ -335,18 +339,8 @@ fn import_writer(c: &mut Criterion) {
     // A project of each kind holding the first million, copied per sample.
     let base_path = dir.path().join("base.gpkg");
     import_all(&mut store::create(&base_path, "bench").unwrap(), &rows);
-    let base_db = format!("bench_base_{}", std::process::id());
-    // Two calls, as in `new_database`: DROP DATABASE cannot run in a batch's
-    // implicit transaction.
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {base_db} WITH (FORCE)"))
-        .expect("drop an old base database");
-    admin
-        .batch_execute(&format!(
-            "CREATE DATABASE {base_db} TEMPLATE lagesbild_template"
-        ))
-        .expect("make the base database");
-    let base_url = format!("{server}/{base_db}");
+    let base_url = new_database("base");
+    let (_, base_db) = base_url.rsplit_once('/').expect("a URL with a database");
     drop(store::create(base_url.as_str(), "bench").unwrap());
     admin
         .batch_execute(&format!(
@@ -391,14 +385,7 @@ fn import_writer(c: &mut Criterion) {
                         drop(store::create(url.as_str(), "bench").unwrap());
                         url
                     } else {
-                        let name = format!("bench_nonempty_{}", std::process::id());
-                        admin
-                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .unwrap();
-                        admin
-                            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {base_db}"))
-                            .unwrap();
-                        format!("{server}/{name}")
+                        new_database_from("nonempty", base_db)
                     };
                     let mut s = store::open(writer(&url).as_str()).unwrap();
                     let t = Instant::now();
