@@ -20,7 +20,7 @@ use lagesbild::store::{self, BoxedStore};
 use crate::gui_util::{app_on, demo, settle};
 use crate::store::measure;
 use crate::store::plan_items::area;
-use crate::util::{Dir, assert_exit, run_cli_in};
+use crate::util::Dir;
 
 /// How long a change may take to show (the app polls every 200 ms here).
 const WITHIN: Duration = Duration::from_secs(10);
@@ -187,17 +187,9 @@ fn every_kind_of_change_reaches_the_app(location: PathBuf, mut other: BoxedStore
 
 #[test]
 fn every_kind_of_change_reaches_the_app_on_the_database() {
-    let Some((db, target)) = crate::pg::TestDb::with_project() else {
+    let Some((db, _dir)) = crate::gui_pg_plan::demo_on_database() else {
         return;
     };
-    drop(target);
-    let dir = Dir::new();
-    let demo = ["demo", "--out", "demo.gpkg", "--count", "300"];
-    assert_exit(&run_cli_in(dir.root(), &demo), 0);
-    assert_exit(
-        &run_cli_in(dir.root(), &["db", "push", "demo.gpkg", &db.url]),
-        0,
-    );
     let other = store::open(db.url.as_str()).unwrap();
     every_kind_of_change_reaches_the_app(PathBuf::from(&db.url), other);
 }

@@ -12,17 +12,9 @@ use crate::util::{Dir, assert_exit, run_cli_in};
 
 #[test]
 fn an_area_drawn_in_the_app_is_stored_in_the_database_and_undone() {
-    let Some((db, target)) = crate::pg::TestDb::with_project() else {
+    let Some((db, _dir)) = demo_on_database() else {
         return;
     };
-    drop(target);
-    let dir = Dir::new();
-    let demo = ["demo", "--out", "demo.gpkg", "--count", "300"];
-    assert_exit(&run_cli_in(dir.root(), &demo), 0);
-    assert_exit(
-        &run_cli_in(dir.root(), &["db", "push", "demo.gpkg", &db.url]),
-        0,
-    );
     let stored = || store::open(db.url.as_str()).unwrap().patrol_plan().unwrap();
     let mut h = app_on(std::path::PathBuf::from(&db.url));
     settle(&mut h);
@@ -52,4 +44,19 @@ fn an_area_drawn_in_the_app_is_stored_in_the_database_and_undone() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
     settle(&mut h);
     assert_eq!(stored().areas, plan.areas, "redone under the same id");
+}
+
+/// A database project holding a 300-incident demo (`demo`, then `db push`)
+/// and the folder the demo was made in; `None` where PostgreSQL tests do not run.
+pub(crate) fn demo_on_database() -> Option<(crate::pg::TestDb, Dir)> {
+    let (db, target) = crate::pg::TestDb::with_project()?;
+    drop(target);
+    let dir = Dir::new();
+    let demo = ["demo", "--out", "demo.gpkg", "--count", "300"];
+    assert_exit(&run_cli_in(dir.root(), &demo), 0);
+    assert_exit(
+        &run_cli_in(dir.root(), &["db", "push", "demo.gpkg", &db.url]),
+        0,
+    );
+    Some((db, dir))
 }
