@@ -110,12 +110,15 @@ fn a_writers_cold_read_is_stored_and_a_second_connection_uses_it() {
         .unwrap()
         .get(0);
     assert_eq!(built_by, db.role("w"));
-    // The same connection again: its memory.
+    // The same connection again: the stored points, which it keeps from
+    // this second read on.
+    assert_eq!(points(&w), (cold.clone(), PointsRead::StoredCache));
     assert_eq!(points(&w), (cold.clone(), PointsRead::Memory));
 
     // A reader's new connection copies the stored points: the same ones.
     let r = open(&reader);
     assert_eq!(points(&r), (cold.clone(), PointsRead::StoredCache));
+    assert_eq!(points(&r).1, PointsRead::StoredCache);
     assert_eq!(points(&r).1, PointsRead::Memory);
     // A filter is applied to the stored points as to the rows.
     let evenings = Filter {
@@ -224,6 +227,7 @@ fn any_change_by_another_login_makes_the_stored_points_stale() {
     let plain = db.login("p", &[READ]);
     let p = open(&plain);
     assert_eq!(points(&p).1, PointsRead::Rows);
+    assert_eq!(points(&p).1, PointsRead::Rows, "a reader stores nothing");
     assert_eq!(points(&p).1, PointsRead::Memory);
     db.admin()
         .batch_execute(&format!("GRANT {SENSITIVE} TO {}", db.role("p")))
@@ -295,7 +299,7 @@ fn a_login_without_sensitive_never_gets_the_sensitive_points_from_the_cache() {
     assert!(!rows[0].get::<_, bool>(0));
     let data: &[u8] = rows[0].get(1);
     let mut decoded = Vec::new();
-    lagesbild::store::points::decode_into(data, &Filter::default(), &mut decoded).unwrap();
+    lagesbild::store::pg::compact::decode_into(data, &Filter::default(), &mut decoded).unwrap();
     assert_eq!(decoded, p);
 
     // A writer without the role cannot forge or touch the sensitive variant.
@@ -373,8 +377,13 @@ fn a_damaged_stored_cache_is_read_cold_with_the_same_points() {
     for damage in [
         // a length that is no whole number of points
         "UPDATE lagesbild.lagesbild_points_cache SET data = substring(data from 1 for 35)",
-        // a category byte that is no category
+        // a precision table longer than 256 (the header's last byte)
         "UPDATE lagesbild.lagesbild_points_cache SET data = set_byte(data, 32, 250)",
+        // a precision that is not in the table (the data's last byte)
+        "UPDATE lagesbild.lagesbild_points_cache \
+         SET data = set_byte(data, octet_length(data) - 1, 250)",
+        // an unknown kind of chunk
+        "UPDATE lagesbild.lagesbild_points_cache SET data = set_byte(data, 0, 9)",
         // fewer points than it says
         "UPDATE lagesbild.lagesbild_points_cache SET points = points + 1",
         // a chunk missing

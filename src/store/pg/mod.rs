@@ -27,6 +27,7 @@
 //! and refuses writes up front for a login that may not write at all, so that
 //! nothing is half changed.
 
+pub mod compact;
 pub mod connect;
 pub mod copy;
 mod edit;

@@ -7,13 +7,15 @@
 //! The analysis points are cached at two levels, both keyed on the change
 //! log of the incidents, the row-level-security policy and the login's
 //! visibility class (does it see socialtjänst and skola?):
-//! - in memory for the life of the connection: a second analysis with
-//!   nothing changed is a filter over memory;
+//! - in memory for the life of the connection, from its second read on: a
+//!   later analysis with nothing changed is a filter over memory (the first
+//!   read hands its points over without a copy, as a command reads once);
 //! - in the database, table `lagesbild_points_cache` (schema migration 5):
-//!   the 36-byte encoding of [`SwerefPoint`] the GeoPackage's point cache
-//!   uses, in chunks of 65,536 points, one variant per visibility class. A
-//!   command's first read copies those chunks (a few MB a second on any
-//!   link) instead of every row. Row-level security on that table lets a
+//!   the compact encoding of [`SwerefPoint`]s in [`compact`] (about 17 bytes
+//!   a point, half the GeoPackage's 36), in chunks of 65,536 points, one
+//!   variant per visibility class. A command's first read streams those
+//!   chunks, decoding each as it arrives, instead of every row. Row-level
+//!   security on that table lets a
 //!   login read only the variants its class may see and store only its own
 //!   class's, so what a writer stores is what its own view of `incidents`
 //!   gave; a login without `lagesbild_sensitive` never reads the sensitive
@@ -27,14 +29,15 @@ use std::sync::LazyLock;
 
 use postgres::{Client, GenericClient, IsolationLevel};
 
+use postgres::fallible_iterator::FallibleIterator as _;
+use postgres::types::ToSql;
+
 use super::schema::{POLICY_FINGERPRINT_SQL, SEES_SENSITIVE_SQL, WRITE_ROLE};
-use super::{PgStore, category_of, copy, source_of};
+use super::{PgStore, category_of, compact, copy, source_of};
 use crate::jobs::CancelToken;
 use crate::model::{Filter, IncidentPoint, LonLat};
 use crate::store::StoreError;
-use crate::store::points::{
-    CHUNK_POINTS, ENCODING_FORMAT, SwerefPoint, decode_into, encode_all, project_all,
-};
+use crate::store::points::{CHUNK_POINTS, SwerefPoint, project_all};
 
 /// Where the analysis points of the last [`crate::store::Store::analysis_points`]
 /// came from (a diagnostic: the tests check the stored cache was used).
@@ -75,10 +78,13 @@ pub(super) struct CacheKey {
     sensitive: bool,
 }
 
-/// Every incident this connection's login sees, as analysis points, oldest first.
+/// What the connection remembers of its last read: every incident its
+/// login sees, as analysis points, oldest first, once it has read them
+/// twice under one key (`points` is `None` after the first: a store opened
+/// for one command reads once, and its points are handed over uncopied).
 pub(super) struct PointCache {
     key: CacheKey,
-    points: Vec<SwerefPoint>,
+    points: Option<Vec<SwerefPoint>>,
 }
 
 static KEY_SQL: LazyLock<String> = LazyLock::new(|| {
@@ -101,7 +107,7 @@ fn cache_key(client: &mut impl GenericClient) -> Result<CacheKey, postgres::Erro
 }
 
 /// The stored cache's `format` column.
-const FORMAT: i32 = ENCODING_FORMAT as i32;
+const FORMAT: i32 = compact::FORMAT as i32;
 
 impl PgStore {
     /// Runs `COPY (sql) TO STDOUT (FORMAT binary)` and returns the bytes.
@@ -184,9 +190,10 @@ impl PgStore {
     }
 
     /// [`crate::store::Store::analysis_points`]: from the connection's
-    /// memory when nothing changed since it was read, else from the point
-    /// cache stored in the database when it is current, else every row
-    /// (the key and the points in one snapshot), which a writer then stores.
+    /// memory when nothing changed since it was read (and kept, from the
+    /// second read on), else from the point cache stored in the database
+    /// when it is current, else every row (the key and the points in one
+    /// snapshot), which a writer then stores.
     pub(super) fn cached_analysis_points(
         &self,
         filter: &Filter,
@@ -194,16 +201,30 @@ impl PgStore {
     ) -> Result<Vec<SwerefPoint>, StoreError> {
         let mut client = self.client.borrow_mut();
         let key = cache_key(&mut *client).map_err(|e| self.err(e))?;
-        {
+        let read_before = {
             let cache = self.points_cache.borrow();
-            if let Some(c) = cache.as_ref().filter(|c| c.key == key) {
-                self.points_read.set(Some(PointsRead::Memory));
-                return Ok(keep(&c.points, filter));
+            match cache.as_ref().filter(|c| c.key == key) {
+                Some(PointCache {
+                    points: Some(points),
+                    ..
+                }) => {
+                    self.points_read.set(Some(PointsRead::Memory));
+                    return Ok(keep(points, filter));
+                }
+                Some(_) => true,
+                None => false,
             }
-        }
+        };
         // The old points go before the new ones are read (memory).
         *self.points_cache.borrow_mut() = None;
-        let (key, points, read) = self.read_all_points(&mut client, None, cancel)?;
+        // Points that will not be kept are filtered as they are decoded.
+        let stored_filter = if read_before {
+            Filter::default()
+        } else {
+            filter.clone()
+        };
+        let (key, points, read) =
+            self.read_all_points(&mut client, None, &stored_filter, cancel)?;
         if read == PointsRead::Rows && self.can_write {
             // Storing is a favour to the next command: a failure is a warning.
             if let Err(e) = self.store_points(&mut client, None, &key, &points) {
@@ -215,8 +236,15 @@ impl PgStore {
             }
         }
         self.points_read.set(Some(read));
-        let out = keep(&points, filter);
-        *self.points_cache.borrow_mut() = Some(PointCache { key, points });
+        // Kept (and copied) only by a connection that reads them again.
+        let (out, kept) = if read_before {
+            (keep(&points, filter), Some(points))
+        } else if read == PointsRead::StoredCache || filter.is_empty() {
+            (points, None)
+        } else {
+            (keep(&points, filter), None)
+        };
+        *self.points_cache.borrow_mut() = Some(PointCache { key, points: kept });
         Ok(out)
     }
 
@@ -242,7 +270,8 @@ impl PgStore {
         self.writable()?;
         let mut client = self.client.borrow_mut();
         let mut out = Vec::new();
-        let (key, points, read) = self.read_all_points(&mut client, None, cancel)?;
+        let all = Filter::default();
+        let (key, points, read) = self.read_all_points(&mut client, None, &all, cancel)?;
         let stored = read == PointsRead::Rows
             && self
                 .store_points(&mut client, None, &key, &points)
@@ -253,9 +282,12 @@ impl PgStore {
             stored,
         });
         let sensitive = key.sensitive;
-        *self.points_cache.borrow_mut() = Some(PointCache { key, points });
+        *self.points_cache.borrow_mut() = Some(PointCache {
+            key,
+            points: Some(points),
+        });
         if sensitive {
-            match self.read_all_points(&mut client, Some(WRITE_ROLE), cancel) {
+            match self.read_all_points(&mut client, Some(WRITE_ROLE), &all, cancel) {
                 Ok((key, _, _)) if key.sensitive => log::info!(
                     "{}: the role {WRITE_ROLE} sees the sensitive sources itself: \
                      no variant without them stored",
@@ -285,12 +317,14 @@ impl PgStore {
     /// The cache key and every visible incident as analysis points, read in
     /// one repeatable-read snapshot (a commit in between cannot give points
     /// newer or older than their key): the stored variant of this login's
-    /// class when it is current and sound, else every row. `as_role`: read
-    /// as that role (`SET LOCAL ROLE`) instead of the login.
+    /// class when it is current and sound (only the points passing
+    /// `stored_filter`), else every row (all of them, which a writer stores).
+    /// `as_role`: read as that role (`SET LOCAL ROLE`) instead of the login.
     fn read_all_points(
         &self,
         client: &mut Client,
         as_role: Option<&str>,
+        stored_filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<(CacheKey, Vec<SwerefPoint>, PointsRead), StoreError> {
         let mut tx = client
@@ -304,7 +338,7 @@ impl PgStore {
                 .map_err(|e| self.err(e))?;
         }
         let key = cache_key(&mut tx).map_err(|e| self.err(e))?;
-        if let Some(points) = self.read_stored(&mut tx, &key, cancel)? {
+        if let Some(points) = self.read_stored(&mut tx, &key, stored_filter, cancel)? {
             tx.commit().map_err(|e| self.err(e))?;
             return Ok((key, points, PointsRead::StoredCache));
         }
@@ -314,51 +348,75 @@ impl PgStore {
         Ok((key, project_all(&lean), PointsRead::Rows))
     }
 
-    /// The stored variant for `key` (inside the caller's snapshot), or
-    /// `None` when there is none for this key or it is damaged (then with a
-    /// warning). A failing query (say, the table's SELECT revoked) is a
-    /// warning too: it runs in a savepoint, so the snapshot goes on.
+    /// The points of the stored variant for `key` (inside the caller's
+    /// snapshot) that pass `filter`, or `None` when there is none for this
+    /// key or it is damaged (then with a warning). Each chunk is decoded as it arrives (the transfer and the
+    /// decoding overlap). A failing query (say, the table's SELECT revoked)
+    /// is a warning too: it runs in a savepoint, so the snapshot goes on.
     fn read_stored(
         &self,
         tx: &mut postgres::Transaction<'_>,
         key: &CacheKey,
+        filter: &Filter,
         cancel: &CancelToken,
     ) -> Result<Option<Vec<SwerefPoint>>, StoreError> {
-        let rows = {
-            let mut sp = tx.transaction().map_err(|e| self.err(e))?;
-            match sp.query(
+        let mut sp = tx.transaction().map_err(|e| self.err(e))?;
+        let params: [&(dyn ToSql + Sync); 5] = [
+            &key.sensitive,
+            &key.changes,
+            &key.last_change,
+            &key.policy,
+            &FORMAT,
+        ];
+        let cannot_read = |e: postgres::Error| {
+            log::warn!(
+                "{}: the stored analysis points cannot be read ({}); reading every \
+                 incident instead",
+                self.location,
+                self.err(e)
+            );
+        };
+        let mut chunks = StoredChunks::new(filter);
+        let damage = {
+            let mut rows = match sp.query_raw(
                 "SELECT chunk, points, data FROM lagesbild.lagesbild_points_cache \
                  WHERE sees_sensitive = $1 AND changes = $2 AND last_change = $3 \
                    AND policy = $4 AND format = $5 ORDER BY chunk",
-                &[
-                    &key.sensitive,
-                    &key.changes,
-                    &key.last_change,
-                    &key.policy,
-                    &FORMAT,
-                ],
+                params,
             ) {
-                Ok(rows) => {
-                    sp.commit().map_err(|e| self.err(e))?;
-                    rows
-                }
+                Ok(rows) => rows,
                 Err(e) => {
-                    log::warn!(
-                        "{}: the stored analysis points cannot be read ({}); reading every \
-                         incident instead",
-                        self.location,
-                        self.err(e)
-                    );
+                    cannot_read(e);
                     return Ok(None);
+                }
+            };
+            loop {
+                match rows.next() {
+                    Ok(Some(row)) => {
+                        if let Err(reason) = chunks.push(&row) {
+                            break Some(reason);
+                        }
+                        cancel.check()?;
+                    }
+                    Ok(None) => break None,
+                    Err(e) => {
+                        cannot_read(e);
+                        return Ok(None);
+                    }
                 }
             }
         };
-        if rows.is_empty() {
+        if let Some(reason) = damage {
+            log::warn!(
+                "{}: the stored analysis points (lagesbild_points_cache) are damaged: \
+                 {reason}; reading every incident instead",
+                self.location
+            );
             return Ok(None);
         }
-        cancel.check()?;
-        match decode_stored(&rows) {
-            Ok(points) => Ok(Some(points)),
+        sp.commit().map_err(|e| self.err(e))?;
+        match chunks.finish() {
+            Ok(points) => Ok(points),
             Err(reason) => {
                 log::warn!(
                     "{}: the stored analysis points (lagesbild_points_cache) are damaged: \
@@ -423,7 +481,7 @@ impl PgStore {
         };
         for (i, part) in parts.into_iter().enumerate() {
             buf.clear();
-            encode_all(part, &mut buf);
+            compact::encode(part, &mut buf);
             tx.execute(
                 &insert,
                 &[
@@ -443,42 +501,71 @@ impl PgStore {
     }
 }
 
-/// The points of a stored variant's rows (`chunk, points, data`, in chunk
-/// order), or why they are not sound: chunks numbered 0, 1, 2 … with no gap,
-/// each a whole number of points that decode, as many as every row says.
-fn decode_stored(rows: &[postgres::Row]) -> Result<Vec<SwerefPoint>, String> {
-    let mut out = Vec::new();
-    let mut expected: Option<i64> = None;
-    for (i, r) in rows.iter().enumerate() {
+/// The points passing a filter of a stored variant's rows (`chunk, points,
+/// data`), taken in chunk order as they arrive, or why they are not sound:
+/// chunks numbered 0, 1, 2 … with no gap, each a chunk that decodes, as
+/// many points in all as every row says.
+struct StoredChunks<'f> {
+    filter: &'f Filter,
+    out: Vec<SwerefPoint>,
+    rows: usize,
+    points: i64,
+    expected: Option<i64>,
+}
+
+impl<'f> StoredChunks<'f> {
+    fn new(filter: &'f Filter) -> Self {
+        StoredChunks {
+            filter,
+            out: Vec::new(),
+            rows: 0,
+            points: 0,
+            expected: None,
+        }
+    }
+
+    fn push(&mut self, r: &postgres::Row) -> Result<(), String> {
         let chunk: i32 = r.try_get(0).map_err(|e| e.to_string())?;
         let total: i64 = r.try_get(1).map_err(|e| e.to_string())?;
         let data: &[u8] = r.try_get(2).map_err(|e| e.to_string())?;
+        let i = self.rows;
         if i64::from(chunk) != i as i64 {
             return Err(format!("chunk {i} is missing"));
         }
-        if *expected.get_or_insert(total) != total {
+        if *self.expected.get_or_insert(total) != total {
             return Err(format!(
-                "chunk {chunk} counts {total} points, not {expected:?}"
+                "chunk {chunk} counts {total} points, not {:?}",
+                self.expected
             ));
         }
-        if out.is_empty() {
-            out.reserve(usize::try_from(total).unwrap_or(0).min(1 << 26));
+        if i == 0 && self.filter.is_empty() {
+            self.out
+                .reserve(usize::try_from(total).unwrap_or(0).min(1 << 26));
         }
-        decode_into(data, &Filter::default(), &mut out).ok_or_else(|| {
+        let n = compact::decode_into(data, self.filter, &mut self.out).ok_or_else(|| {
             format!(
                 "chunk {chunk} ({} bytes) is not a whole number of valid points",
                 data.len()
             )
         })?;
+        self.points += n as i64;
+        self.rows += 1;
+        Ok(())
     }
-    if Some(out.len() as i64) != expected {
-        return Err(format!(
-            "{} points in the chunks, {} expected",
-            out.len(),
-            expected.unwrap_or(0)
-        ));
+
+    /// The points; `None` when there was no row (nothing stored for the key).
+    fn finish(self) -> Result<Option<Vec<SwerefPoint>>, String> {
+        let Some(expected) = self.expected else {
+            return Ok(None);
+        };
+        if self.points != expected {
+            return Err(format!(
+                "{} points in the chunks, {expected} expected",
+                self.points
+            ));
+        }
+        Ok(Some(self.out))
     }
-    Ok(out)
 }
 
 /// The points passing `filter` (all of them for the empty filter).
