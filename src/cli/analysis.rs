@@ -133,14 +133,14 @@ pub(super) fn open_project(path: &Path) -> anyhow::Result<BoxedStore> {
 
 /// Opens the command's project, settles the study area (`--area` keeps a new
 /// one in the project, `--no-area` ignores the kept one), loads the incidents
-/// through the engine, closes the project and prints the notes on what was
-/// left out.
+/// through the engine and prints the notes on what was left out. The project
+/// stays open for the export log (a database is not connected to twice).
 pub(super) fn open_and_load(
     input: &AnalysisInput,
     filter: &Filter,
     progress: &TerminalProgress,
     timings: &mut Timings,
-) -> anyhow::Result<Loaded> {
+) -> anyhow::Result<(Loaded, BoxedStore)> {
     let mut project = open_project(&input.project)?;
     timings.lap("open project");
     let area = study_area(project.as_mut(), input)?;
@@ -157,10 +157,9 @@ pub(super) fn open_and_load(
         &CancelToken::new(),
     )
     .map_err(|e| stored_area_hint(e, input))?;
-    drop(project);
     timings.lap("load incidents");
     print_notes(&loaded.counts());
-    Ok(loaded)
+    Ok((loaded, project))
 }
 
 fn stored_area_hint(e: EngineError, input: &AnalysisInput) -> anyhow::Error {
@@ -289,7 +288,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let (loaded, mut project) = open_and_load(input, &filter, &progress, &mut timings)?;
     let request = HeatmapRequest {
         bandwidth_m,
         cell_m,
@@ -353,8 +352,8 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             } else {
                 export::raster::write_png_with_metadata(grid, &input.out, &items)?;
             }
-            super::export::record(
-                &input.project,
+            super::export::record_in(
+                project.as_mut(),
                 "heatmap",
                 &input.out,
                 &["density_per_km2".to_owned()],
@@ -370,7 +369,7 @@ pub fn run_heatmap(args: &HeatmapArgs) -> anyhow::Result<Outcome> {
             classes = Some(layer.features.len());
             write_layer(&layer, kind, &input.out)?;
             let fields = super::export::layer_fields(&layer);
-            super::export::record(&input.project, "heatmap", &input.out, &fields)?;
+            super::export::record_in(project.as_mut(), "heatmap", &input.out, &fields)?;
         }
     }
     progress.finish();
@@ -458,7 +457,7 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     let filter = filter_from_args(&input.filter)?;
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let (loaded, mut project) = open_and_load(input, &filter, &progress, &mut timings)?;
     let params = HotspotRequest {
         cell_m,
         band_m,
@@ -496,7 +495,7 @@ pub fn run_hotspots(args: &HotspotsArgs) -> anyhow::Result<Outcome> {
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
     let fields = super::export::layer_fields(&layer);
-    super::export::record(&input.project, "hotspots", &input.out, &fields)?;
+    super::export::record_in(project.as_mut(), "hotspots", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 
@@ -588,7 +587,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
         .map(std::sync::Arc::new);
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let (loaded, mut project) = open_and_load(input, &filter, &progress, &mut timings)?;
     let request = PlacesRequest {
         k: args.hosts,
         radius_m,
@@ -655,7 +654,7 @@ pub fn run_places(args: &PlacesArgs) -> anyhow::Result<Outcome> {
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
     let fields = super::export::layer_fields(&layer);
-    super::export::record(&input.project, "places", &input.out, &fields)?;
+    super::export::record_in(project.as_mut(), "places", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 

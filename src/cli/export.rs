@@ -148,6 +148,17 @@ pub fn record(project: &Path, what: &str, out: &Path, fields: &[String]) -> anyh
         .context("recording the export in the export log")
 }
 
+/// [`record`] in the command's open project (the one it read from).
+pub fn record_in(
+    project: &mut dyn lagesbild::store::Store,
+    what: &str,
+    out: &Path,
+    fields: &[String],
+) -> anyhow::Result<()> {
+    lagesbild::export::record_export_in(project, what, out, fields)
+        .context("recording the export in the export log")
+}
+
 /// The property names of a layer, in first-seen order.
 pub fn layer_fields(layer: &Layer) -> Vec<String> {
     layer.property_names()

@@ -62,7 +62,8 @@ pub fn run_patterns(args: PatternsArgs) -> anyhow::Result<Outcome> {
     };
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let loaded = open_and_load(&input, &filter, &progress, &mut timings)?;
+    let (loaded, project) = open_and_load(&input, &filter, &progress, &mut timings)?;
+    drop(project);
     progress.finish();
     let t = time_patterns(&loaded, by);
     timings.lap("time patterns");
@@ -567,7 +568,7 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     filter.to = Some(before.to.max(after.to));
     let progress = TerminalProgress::new();
     let mut timings = Timings::new();
-    let loaded = open_and_load(input, &filter, &progress, &mut timings)?;
+    let (loaded, mut project) = open_and_load(input, &filter, &progress, &mut timings)?;
     let params = ChangeParams {
         cell_m,
         min_count: args.min_count,
@@ -609,7 +610,7 @@ pub fn run_change(args: &ChangeArgs) -> anyhow::Result<Outcome> {
     progress.stage("Writing", 0);
     write_layer(&layer, kind, &input.out)?;
     let fields = super::export::layer_fields(&layer);
-    super::export::record(&input.project, "change", &input.out, &fields)?;
+    super::export::record_in(project.as_mut(), "change", &input.out, &fields)?;
     progress.finish();
     timings.lap("write output");
 

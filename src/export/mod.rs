@@ -183,6 +183,17 @@ pub fn record_export(
     fields: &[String],
 ) -> Result<(), crate::store::StoreError> {
     let mut store = crate::store::open(project)?;
+    record_export_in(store.as_mut(), what, file, fields)
+}
+
+/// [`record_export`] in a project that is open already (a command that
+/// read from it: no second connection to a database).
+pub fn record_export_in(
+    store: &mut dyn crate::store::Store,
+    what: &str,
+    file: &std::path::Path,
+    fields: &[String],
+) -> Result<(), crate::store::StoreError> {
     store.log_export(&crate::store::export_log::ExportRecord::now(
         what, file, fields,
     ))
