@@ -375,10 +375,11 @@ fn a_damaged_stored_cache_is_read_cold_with_the_same_points() {
     let snapshot = "CREATE TABLE public.keep AS SELECT * FROM lagesbild.lagesbild_points_cache";
     db.admin().batch_execute(snapshot).unwrap();
     for damage in [
-        // a length that is no whole number of points
+        // cut inside the header
         "UPDATE lagesbild.lagesbild_points_cache SET data = substring(data from 1 for 35)",
-        // a precision table longer than 256 (the header's last byte)
-        "UPDATE lagesbild.lagesbild_points_cache SET data = set_byte(data, 32, 250)",
+        // a precision table longer than 256 (the header's last byte: kind 1,
+        // count 4, four columns of base 8 and width 1, table length 2)
+        "UPDATE lagesbild.lagesbild_points_cache SET data = set_byte(data, 42, 250)",
         // a precision that is not in the table (the data's last byte)
         "UPDATE lagesbild.lagesbild_points_cache \
          SET data = set_byte(data, octet_length(data) - 1, 250)",

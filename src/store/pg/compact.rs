@@ -4,39 +4,44 @@
 //! database every byte of a command's first read crosses the server, the
 //! network and TLS.
 //!
-//! The points are laid out by column, each in the fewest bytes that hold it
-//! exactly:
-//! - x and y: the IEEE bits of the `f64` less the chunk's smallest, in as
-//!   many bytes as the largest difference needs (6 for a municipality;
-//!   8, no gain but still exact, for NaN or a mix of signs);
-//! - the time: the difference to the previous point's, as a zigzag varint
-//!   (the points are sorted by time, so mostly one or two bytes);
-//! - the local day: likewise;
+//! The points are laid out by column, each value in the fewest whole bytes
+//! that hold every value of its column in the chunk exactly (one width per
+//! column and chunk, so decoding is a fixed-stride read with no branches
+//! on the data):
+//! - x and y: the IEEE bits of the `f64` less the chunk's smallest (6 bytes
+//!   for a municipality; 8, no gain but still exact, for NaN or a mix of
+//!   signs);
+//! - the time and the local day: the difference to the previous point's
+//!   (the first point's to itself, its value in the header), zigzag-coded
+//!   (the points are sorted by time: 2 bytes and 1 for a busy project);
 //! - hour and weekday in one byte, category and source in one byte;
-//! - the precision: an index into the chunk's table of distinct values when
-//!   there are at most 256 of them, else the `f32` bits.
+//! - the precision: an index into the chunk's table of distinct values.
 //!
-//! A chunk whose hours, weekdays or precision table do not fit is stored in
-//! the 36-byte encoding instead (kind byte 0), so every point is encodable.
-//! [`decode_into`] checks every length and index and gives `None` for bytes
-//! that are not such a chunk: the caller then reads the rows.
+//! A chunk whose hours, weekdays or precision table (more than 256 values)
+//! do not fit is stored in the 36-byte encoding instead (kind byte 0), so
+//! every point is encodable. [`decode_into`] checks every length and index
+//! and gives `None` for bytes that are not such a chunk: the caller then
+//! reads the rows.
 
 use crate::model::{Category, Filter, Source};
 use crate::store::points::{ENCODING_FORMAT, SwerefPoint};
 
-/// The stored cache's `format`: this encoding of points derived as
-/// [`ENCODING_FORMAT`] describes (bump it with that one).
-pub const FORMAT: i64 = 1000 + ENCODING_FORMAT;
+/// The version of this layout (bumped when it changes).
+const LAYOUT: i64 = 2;
+
+/// The stored cache's `format`: this layout of points derived as
+/// [`ENCODING_FORMAT`] describes (either change gives a new number, so a
+/// cache stored by another build is read cold and replaced, never misread).
+pub const FORMAT: i64 = LAYOUT * 1000 + ENCODING_FORMAT;
 
 /// Kind byte: the points in the 36-byte encoding.
 const RAW: u8 = 0;
 /// Kind byte: the columns described in the module notes.
 const COLUMNS: u8 = 1;
 
-/// Bytes of the header of a [`COLUMNS`] chunk: kind, count, x and y
-/// (base and width each), the byte lengths of the time and day columns,
-/// and the precision table's length.
-const HEADER_LEN: usize = 1 + 4 + (8 + 1) * 2 + 4 + 4 + 2;
+/// Bytes of the header of a [`COLUMNS`] chunk: kind, count, x, y, time and
+/// day (base and width each), and the precision table's length.
+const HEADER_LEN: usize = 1 + 4 + (8 + 1) * 4 + 2;
 
 /// Appends the encoding of `points` (one chunk) to `out`.
 pub fn encode(points: &[SwerefPoint], out: &mut Vec<u8>) {
@@ -71,20 +76,16 @@ fn source_index(s: Source) -> u8 {
     Source::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
 }
 
+/// Bytes that hold `v`.
+fn width_of(v: u64) -> u8 {
+    (u64::BITS - v.leading_zeros()).div_ceil(8) as u8
+}
+
 /// The smallest value and the bytes every difference to it needs.
 fn base_and_width(values: impl Iterator<Item = u64> + Clone) -> (u64, u8) {
     let min = values.clone().min().unwrap_or(0);
     let spread = values.map(|v| v - min).max().unwrap_or(0);
-    let width = (u64::BITS - spread.leading_zeros()).div_ceil(8) as u8;
-    (min, width)
-}
-
-fn put_varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
+    (min, width_of(spread))
 }
 
 fn zigzag(v: i64) -> u64 {
@@ -93,6 +94,13 @@ fn zigzag(v: i64) -> u64 {
 
 fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Appends the low `width` bytes of every value.
+fn put_column(values: impl Iterator<Item = u64>, width: u8, out: &mut Vec<u8>) {
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes()[..usize::from(width)]);
+    }
 }
 
 /// Writes the [`COLUMNS`] form; false when a point does not fit it.
@@ -111,41 +119,37 @@ fn try_columns(points: &[SwerefPoint], out: &mut Vec<u8>) -> bool {
     }
     let (x0, xw) = base_and_width(points.iter().map(|p| p.xy[0].to_bits()));
     let (y0, yw) = base_and_width(points.iter().map(|p| p.xy[1].to_bits()));
-    let mut times = Vec::with_capacity(points.len() * 2);
-    let mut days = Vec::with_capacity(points.len());
-    let (mut t, mut d) = (0i64, 0i64);
-    for p in points {
-        put_varint(zigzag(p.occurred_at.wrapping_sub(t)), &mut times);
-        put_varint(zigzag(i64::from(p.local_day) - d), &mut days);
-        t = p.occurred_at;
-        d = i64::from(p.local_day);
-    }
-    let (Ok(times_len), Ok(days_len)) = (u32::try_from(times.len()), u32::try_from(days.len()))
-    else {
-        return false;
+    let first = |f: fn(&SwerefPoint) -> i64| points.first().map_or(0, f);
+    let deltas = |f: fn(&SwerefPoint) -> i64| {
+        let mut last = first(f);
+        points.iter().map(move |p| {
+            let v = f(p);
+            let d = zigzag(v.wrapping_sub(last));
+            last = v;
+            d
+        })
     };
-    let per_point = usize::from(xw) + usize::from(yw) + 3;
-    out.reserve(HEADER_LEN + table.len() * 4 + points.len() * per_point + times.len() + days.len());
+    let time = |p: &SwerefPoint| p.occurred_at;
+    let day = |p: &SwerefPoint| i64::from(p.local_day);
+    let tw = width_of(deltas(time).max().unwrap_or(0));
+    let dw = width_of(deltas(day).max().unwrap_or(0));
+    let per_point = usize::from(xw + yw + tw + dw) + 3;
+    out.reserve(HEADER_LEN + table.len() * 4 + points.len() * per_point);
     out.push(COLUMNS);
     out.extend_from_slice(&n.to_le_bytes());
-    for (base, width) in [(x0, xw), (y0, yw)] {
+    let (t0, d0) = (first(time) as u64, first(day) as u64);
+    for (base, width) in [(x0, xw), (y0, yw), (t0, tw), (d0, dw)] {
         out.extend_from_slice(&base.to_le_bytes());
         out.push(width);
     }
-    out.extend_from_slice(&times_len.to_le_bytes());
-    out.extend_from_slice(&days_len.to_le_bytes());
     out.extend_from_slice(&(table.len() as u16).to_le_bytes());
     for bits in &table {
         out.extend_from_slice(&bits.to_le_bytes());
     }
-    for (axis, base, width) in [(0, x0, xw), (1, y0, yw)] {
-        for p in points {
-            let v = p.xy[axis].to_bits() - base;
-            out.extend_from_slice(&v.to_le_bytes()[..usize::from(width)]);
-        }
-    }
-    out.extend_from_slice(&times);
-    out.extend_from_slice(&days);
+    put_column(points.iter().map(|p| p.xy[0].to_bits() - x0), xw, out);
+    put_column(points.iter().map(|p| p.xy[1].to_bits() - y0), yw, out);
+    put_column(deltas(time), tw, out);
+    put_column(deltas(day), dw, out);
     out.extend(points.iter().map(|p| p.hour | (p.weekday << 5)));
     out.extend(
         points
@@ -190,47 +194,46 @@ impl<'a> Cursor<'a> {
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
+}
 
-    fn varint(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
+/// One column of `n` values of `width` bytes (at most 8) starting at `at`
+/// in `bytes`, whose end the caller checked.
+#[derive(Clone, Copy)]
+struct Column {
+    at: usize,
+    width: usize,
+    mask: u64,
+}
+
+impl Column {
+    fn new(h: &mut Cursor<'_>, n: usize, width: usize) -> Option<Column> {
+        if width > 8 {
+            return None;
+        }
+        let at = h.at;
+        h.take(n.checked_mul(width)?)?;
+        let mask = if width == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * width)) - 1
+        };
+        Some(Column { at, width, mask })
+    }
+
+    /// Value `i`: one 8-byte read, masked, where 8 bytes are left (all but
+    /// the last few values of a chunk, whose later columns follow).
+    #[inline(always)]
+    fn get(&self, bytes: &[u8], i: usize) -> u64 {
+        let at = self.at + i * self.width;
+        match bytes.get(at..at + 8) {
+            Some(b) => u64::from_le_bytes(b.try_into().unwrap_or_default()) & self.mask,
+            None => {
+                let mut buf = [0u8; 8];
+                buf[..self.width].copy_from_slice(&bytes[at..at + self.width]);
+                u64::from_le_bytes(buf)
             }
         }
-        None
     }
-}
-
-/// The number of `width` little-endian bytes (at most 8) at `at` in
-/// `bytes`, which the caller checked are there: one 8-byte read, masked, where
-/// 8 bytes are left (all but the last few values of a chunk).
-#[inline]
-fn read_width(bytes: &[u8], at: usize, width: usize, mask: u64) -> u64 {
-    match bytes.get(at..at + 8) {
-        Some(b) => u64::from_le_bytes(b.try_into().unwrap_or_default()) & mask,
-        None => {
-            let mut buf = [0u8; 8];
-            buf[..width].copy_from_slice(&bytes[at..at + width]);
-            u64::from_le_bytes(buf)
-        }
-    }
-}
-
-/// A zigzag varint at `*at` in `bytes`, advancing `*at`; `None` past the end.
-#[inline]
-fn read_varint(bytes: &[u8], at: &mut usize) -> Option<i64> {
-    let b = *bytes.get(*at)?;
-    if b < 0x80 {
-        *at += 1;
-        return Some(unzigzag(u64::from(b)));
-    }
-    let mut c = Cursor { bytes, at: *at };
-    let v = c.varint()?;
-    *at = c.at;
-    Some(unzigzag(v))
 }
 
 fn decode_columns(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) -> Option<usize> {
@@ -238,62 +241,63 @@ fn decode_columns(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) -> 
     let n = usize::try_from(h.u32()?).ok()?;
     let (x0, xw) = (h.u64()?, usize::from(h.u8()?));
     let (y0, yw) = (h.u64()?, usize::from(h.u8()?));
-    let times_len = usize::try_from(h.u32()?).ok()?;
-    let days_len = usize::try_from(h.u32()?).ok()?;
+    let (t0, tw) = (h.u64()? as i64, usize::from(h.u8()?));
+    let (d0, dw) = (h.u64()? as i64, usize::from(h.u8()?));
     let table_len = usize::from(h.u16()?);
-    if xw > 8 || yw > 8 || table_len > 256 || (n > 0 && table_len == 0) {
+    if table_len > 256 || (n > 0 && table_len == 0) {
         return None;
     }
-    let table: Vec<f32> = h
-        .take(table_len.checked_mul(4)?)?
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    let xs = h.at;
-    h.take(n.checked_mul(xw)?)?;
-    let ys = h.at;
-    h.take(n.checked_mul(yw)?)?;
-    let times = h.take(times_len)?;
-    let days = h.take(days_len)?;
+    let mut precisions = [0f32; 256];
+    for (p, b) in precisions
+        .iter_mut()
+        .zip(h.take(table_len.checked_mul(4)?)?.chunks_exact(4))
+    {
+        *p = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    let xs = Column::new(&mut h, n, xw)?;
+    let ys = Column::new(&mut h, n, yw)?;
+    let ts = Column::new(&mut h, n, tw)?;
+    let ds = Column::new(&mut h, n, dw)?;
     let hw = h.take(n)?;
     let cs = h.take(n)?;
     let prec = h.take(n)?;
     if h.at != bytes.len() {
         return None;
     }
-    let mask = |w: usize| {
-        if w == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * w)) - 1
-        }
-    };
-    let (xm, ym) = (mask(xw), mask(yw));
+    // The byte columns checked whole first, so the loop indexes tables that
+    // hold every value they can take.
+    let (cats, srcs) = (Category::ALL.len(), Source::ALL.len());
+    if !cs
+        .iter()
+        .all(|&b| usize::from(b & 0x0f) < cats && usize::from(b >> 4) < srcs)
+        || !prec.iter().all(|&i| usize::from(i) < table_len)
+    {
+        return None;
+    }
     let keep_all = filter.is_empty();
     out.reserve(if keep_all { n } else { n / 2 });
-    let (mut t, mut d) = (0i64, 0i64);
-    let (mut ti, mut di) = (0usize, 0usize);
-    for i in 0..n {
-        let x = x0.checked_add(read_width(bytes, xs + i * xw, xw, xm))?;
-        let y = y0.checked_add(read_width(bytes, ys + i * yw, yw, ym))?;
-        t = t.wrapping_add(read_varint(times, &mut ti)?);
-        d = d.checked_add(read_varint(days, &mut di)?)?;
+    let (mut t, mut d) = (t0, d0);
+    for (i, ((&hw, &cs), &pi)) in hw.iter().zip(cs).zip(prec).enumerate() {
+        t = t.wrapping_add(unzigzag(ts.get(bytes, i)));
+        d = d.wrapping_add(unzigzag(ds.get(bytes, i)));
         let p = SwerefPoint {
-            xy: [f64::from_bits(x), f64::from_bits(y)],
+            xy: [
+                f64::from_bits(x0.wrapping_add(xs.get(bytes, i))),
+                f64::from_bits(y0.wrapping_add(ys.get(bytes, i))),
+            ],
             occurred_at: t,
             local_day: i32::try_from(d).ok()?,
-            hour: hw[i] & 0x1f,
-            weekday: hw[i] >> 5,
-            category: *Category::ALL.get(usize::from(cs[i] & 0x0f))?,
-            source: *Source::ALL.get(usize::from(cs[i] >> 4))?,
-            precision_m: *table.get(usize::from(prec[i]))?,
+            hour: hw & 0x1f,
+            weekday: hw >> 5,
+            category: Category::ALL[usize::from(cs & 0x0f) % cats],
+            source: Source::ALL[usize::from(cs >> 4) % srcs],
+            precision_m: precisions[usize::from(pi)],
         };
         if keep_all || p.matches(filter) {
             out.push(p);
         }
     }
-    // Every byte of the varint columns was used.
-    (ti == times_len && di == days_len).then_some(n)
+    Some(n)
 }
 
 #[cfg(test)]
