@@ -200,8 +200,10 @@ impl PgStore {
         cancel: &CancelToken,
     ) -> Result<Vec<SwerefPoint>, StoreError> {
         let mut client = self.client.borrow_mut();
-        let key = cache_key(&mut *client).map_err(|e| self.err(e))?;
-        let read_before = {
+        // The connection's first read needs no key of its own (the read
+        // below takes one in its snapshot): one query less for a command.
+        let read_before = if self.points_cache.borrow().is_some() {
+            let key = cache_key(&mut *client).map_err(|e| self.err(e))?;
             let cache = self.points_cache.borrow();
             match cache.as_ref().filter(|c| c.key == key) {
                 Some(PointCache {
@@ -214,6 +216,8 @@ impl PgStore {
                 Some(_) => true,
                 None => false,
             }
+        } else {
+            false
         };
         // The old points go before the new ones are read (memory).
         *self.points_cache.borrow_mut() = None;
@@ -350,9 +354,10 @@ impl PgStore {
 
     /// The points of the stored variant for `key` (inside the caller's
     /// snapshot) that pass `filter`, or `None` when there is none for this
-    /// key or it is damaged (then with a warning). Each chunk is decoded as it arrives (the transfer and the
-    /// decoding overlap). A failing query (say, the table's SELECT revoked)
-    /// is a warning too: it runs in a savepoint, so the snapshot goes on.
+    /// key or it is damaged (then with a warning). The chunks are decoded on
+    /// a second thread as they arrive, so the transfer and the decoding
+    /// overlap. A failing query (say, the table's SELECT revoked) is a
+    /// warning too: it runs in a savepoint, so the snapshot goes on.
     fn read_stored(
         &self,
         tx: &mut postgres::Transaction<'_>,
@@ -376,47 +381,62 @@ impl PgStore {
                 self.err(e)
             );
         };
-        let mut chunks = StoredChunks::new(filter);
-        let damage = {
-            let mut rows = match sp.query_raw(
-                "SELECT chunk, points, data FROM lagesbild.lagesbild_points_cache \
-                 WHERE sees_sensitive = $1 AND changes = $2 AND last_change = $3 \
-                   AND policy = $4 AND format = $5 ORDER BY chunk",
-                params,
-            ) {
-                Ok(rows) => rows,
-                Err(e) => {
-                    cannot_read(e);
-                    return Ok(None);
-                }
-            };
-            loop {
-                match rows.next() {
-                    Ok(Some(row)) => {
-                        if let Err(reason) = chunks.push(&row) {
-                            break Some(reason);
-                        }
-                        cancel.check()?;
-                    }
-                    Ok(None) => break None,
-                    Err(e) => {
-                        cannot_read(e);
-                        return Ok(None);
-                    }
-                }
+        let mut rows = match sp.query_raw(
+            "SELECT chunk, points, data FROM lagesbild.lagesbild_points_cache \
+             WHERE sees_sensitive = $1 AND changes = $2 AND last_change = $3 \
+               AND policy = $4 AND format = $5 ORDER BY chunk",
+            params,
+        ) {
+            Ok(rows) => rows,
+            Err(e) => {
+                cannot_read(e);
+                return Ok(None);
             }
         };
-        if let Some(reason) = damage {
-            log::warn!(
-                "{}: the stored analysis points (lagesbild_points_cache) are damaged: \
-                 {reason}; reading every incident instead",
-                self.location
-            );
+        // This thread takes the rows off the connection (TLS, protocol)
+        // while another decodes the chunks that have come: the two overlap.
+        let (streamed, decoded) = std::thread::scope(|scope| {
+            let (send, received) = std::sync::mpsc::sync_channel::<postgres::Row>(2);
+            let decoder = scope.spawn(move || {
+                let mut chunks = StoredChunks::new(filter);
+                for row in received {
+                    chunks.push(&row)?;
+                }
+                chunks.finish()
+            });
+            let streamed = loop {
+                if let Err(c) = cancel.check() {
+                    break Err(StoreError::from(c));
+                }
+                match rows.next() {
+                    // A closed channel: the decoder found damage (below).
+                    Ok(Some(row)) => {
+                        if send.send(row).is_err() {
+                            break Ok(true);
+                        }
+                    }
+                    Ok(None) => break Ok(true),
+                    Err(e) => {
+                        cannot_read(e);
+                        break Ok(false);
+                    }
+                }
+            };
+            drop(send);
+            let decoded = decoder
+                .join()
+                .unwrap_or_else(|_| Err("the decoding thread panicked".to_owned()));
+            (streamed, decoded)
+        });
+        drop(rows);
+        if !streamed? {
             return Ok(None);
         }
-        sp.commit().map_err(|e| self.err(e))?;
-        match chunks.finish() {
-            Ok(points) => Ok(points),
+        match decoded {
+            Ok(points) => {
+                sp.commit().map_err(|e| self.err(e))?;
+                Ok(points)
+            }
             Err(reason) => {
                 log::warn!(
                     "{}: the stored analysis points (lagesbild_points_cache) are damaged: \
