@@ -503,7 +503,7 @@ fn analyses_from_the_stored_cache_equal_the_cold_path_and_the_geopackage() {
 }
 
 #[test]
-fn a_writers_cli_import_and_push_leave_the_stored_points_current() {
+fn a_writers_imports_and_push_leave_the_stored_points_current() {
     let Some((mut db, _admin)) = TestDb::with_project() else {
         return;
     };
@@ -520,7 +520,7 @@ fn a_writers_cli_import_and_push_leave_the_stored_points_current() {
             r.source.key(),
         );
     }
-    std::fs::write(&csv, text).unwrap();
+    std::fs::write(&csv, &text).unwrap();
     let cli = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_lagesbild"))
             .args(args)
@@ -555,6 +555,26 @@ fn a_writers_cli_import_and_push_leave_the_stored_points_current() {
     let plain = db.login("p", &[READ]);
     let (p, how) = points(&open(&plain));
     assert_eq!((p.len(), how), (30, PointsRead::StoredCache));
+
+    // An import in the app stores them again too.
+    let app_csv = dir.path().join("app.csv");
+    std::fs::write(
+        &app_csv,
+        text.replace("C-", "G-").replace("2025-04-", "2025-06-"),
+    )
+    .unwrap();
+    let reports = lagesbild::gui::tasks::import_files(
+        std::path::Path::new(&writer),
+        &[app_csv],
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    assert_eq!(reports[0].as_ref().unwrap().imported, 21);
+    let (p, how) = points(&open(&writer));
+    assert_eq!((p.len(), how), (63, PointsRead::StoredCache));
+    let (p, how) = points(&open(&plain));
+    assert_eq!((p.len(), how), (45, PointsRead::StoredCache));
 }
 
 #[test]

@@ -236,6 +236,22 @@ pub fn import_files(
             Err(e) => reports.push(Err(e.to_string())),
         }
     }
+    // A shared store keeps the analysis points for other processes: stored
+    // again now, so the next reader's first analysis needs no reading of
+    // every row. The imports are committed; a failure here (or a cancel)
+    // only leaves that to the next writer, so it is a warning in the log.
+    let imported: u64 = reports
+        .iter()
+        .flatten()
+        .map(|r| r.imported + r.updated)
+        .sum();
+    if imported > 0 {
+        progress.stage("Sparar analyspunkterna", 0);
+        match project.refresh_point_cache(cancel) {
+            Ok(()) | Err(store::StoreError::Unsupported { .. }) => {}
+            Err(e) => log::warn!("the stored analysis points were not refreshed: {e}"),
+        }
+    }
     Ok(reports)
 }
 
