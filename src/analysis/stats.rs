@@ -1,13 +1,12 @@
 //! Counts of incidents by category, source, local hour of day and weekday,
 //! and the share in the hosts' working hours (evenings and nights, 18–06).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 
 use crate::model::IncidentPoint;
 use crate::model::{Category, HourRange, Source, time};
+use crate::store::SwerefPoint;
 
 /// Summary counts over a set of incidents. Hours and weekdays are local
 /// (Europe/Stockholm).
@@ -43,26 +42,59 @@ impl Stats {
     /// assert_eq!(s.evening_night_share, 0.0);
     /// ```
     pub fn compute(points: &[IncidentPoint]) -> Stats {
-        let mut by_category: BTreeMap<Category, u64> = BTreeMap::new();
-        let mut by_source: BTreeMap<Source, u64> = BTreeMap::new();
+        Stats::count(points.iter().map(|p| {
+            let local = time::local(p.occurred_at);
+            Counted {
+                category: p.category,
+                source: p.source,
+                hour: local.hour() as u8,
+                weekday: local.weekday().num_days_from_monday() as u8,
+                coarse: p.precision_m > crate::model::Precision::COARSE_ABOVE_M,
+                occurred_at: p.occurred_at,
+            }
+        }))
+    }
+
+    /// Counts the given analysis points (the form the stores keep ready,
+    /// [`crate::store::Store::analysis_points`]): the same counts as
+    /// [`Stats::compute`] of the same incidents, whose local hour, weekday
+    /// and precision the points carry (the first and last time to the
+    /// second; coarse as the analyses decide it, on the point's precision).
+    pub fn compute_analysis(points: &[SwerefPoint]) -> Stats {
+        Stats::count(points.iter().map(|p| Counted {
+            category: p.category,
+            source: p.source,
+            hour: p.hour,
+            weekday: p.weekday,
+            coarse: f64::from(p.precision_m) > crate::model::Precision::COARSE_ABOVE_M,
+            occurred_at: DateTime::from_timestamp(p.occurred_at, 0).unwrap_or_default(),
+        }))
+    }
+
+    fn count(points: impl ExactSizeIterator<Item = Counted>) -> Stats {
+        let total = points.len() as u64;
+        let mut by_category = [0u64; Category::ALL.len()];
+        let mut by_source = [0u64; Source::ALL.len()];
         let mut by_hour = [0u64; 24];
         let mut by_weekday = [0u64; 7];
         let mut coarse = 0;
         let mut first: Option<DateTime<Utc>> = None;
         let mut last: Option<DateTime<Utc>> = None;
         for p in points {
-            *by_category.entry(p.category).or_default() += 1;
-            *by_source.entry(p.source).or_default() += 1;
-            let local = time::local(p.occurred_at);
-            by_hour[local.hour() as usize] += 1;
-            by_weekday[local.weekday().num_days_from_monday() as usize] += 1;
-            if p.precision_m > crate::model::Precision::COARSE_ABOVE_M {
+            let c = Category::ALL.iter().position(|c| *c == p.category);
+            let s = Source::ALL.iter().position(|s| *s == p.source);
+            if let (Some(c), Some(s)) = (c, s) {
+                by_category[c] += 1;
+                by_source[s] += 1;
+            }
+            by_hour[usize::from(p.hour) % 24] += 1;
+            by_weekday[usize::from(p.weekday) % 7] += 1;
+            if p.coarse {
                 coarse += 1;
             }
             first = Some(first.map_or(p.occurred_at, |f| f.min(p.occurred_at)));
             last = Some(last.map_or(p.occurred_at, |l| l.max(p.occurred_at)));
         }
-        let total = points.len() as u64;
         let evening_night: u64 = (0..24u8)
             .filter(|&h| HourRange::EVENINGS_AND_NIGHTS.contains(h))
             .map(|h| by_hour[h as usize])
@@ -72,14 +104,8 @@ impl Stats {
             coarse,
             first,
             last,
-            by_category: Category::ALL
-                .into_iter()
-                .map(|c| (c, by_category.get(&c).copied().unwrap_or(0)))
-                .collect(),
-            by_source: Source::ALL
-                .into_iter()
-                .map(|s| (s, by_source.get(&s).copied().unwrap_or(0)))
-                .collect(),
+            by_category: Category::ALL.into_iter().zip(by_category).collect(),
+            by_source: Source::ALL.into_iter().zip(by_source).collect(),
             by_hour,
             by_weekday,
             evening_night,
@@ -90,6 +116,16 @@ impl Stats {
             },
         }
     }
+}
+
+/// What one incident adds to the counts.
+struct Counted {
+    category: Category,
+    source: Source,
+    hour: u8,
+    weekday: u8,
+    coarse: bool,
+    occurred_at: DateTime<Utc>,
 }
 
 #[cfg(test)]
@@ -141,5 +177,32 @@ mod tests {
         assert_eq!(s.by_source[0], (Source::Polis, 4));
         assert_eq!(s.first, Some(pts[1].occurred_at));
         assert_eq!(s.last, Some(pts[3].occurred_at));
+    }
+
+    #[test]
+    fn the_analysis_points_give_the_same_counts() {
+        let mut pts = Vec::new();
+        for day in 1..=31 {
+            for hour in [0, 5, 6, 12, 17, 18, 23] {
+                let category = Category::ALL[(day as usize + hour as usize) % Category::ALL.len()];
+                let precision = [10.0, 500.0, 500.5, 15_000.0][day as usize % 4];
+                let mut p = point(day, hour, category, precision);
+                p.source = Source::ALL[day as usize % Source::ALL.len()];
+                pts.push(p);
+            }
+        }
+        // The hours around the switch to winter time (27 October 2024).
+        for h in 0..4 {
+            let mut p = pts[0];
+            p.occurred_at =
+                chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 10, 27, h, 30, 0).unwrap();
+            pts.push(p);
+        }
+        let sweref: Vec<SwerefPoint> = pts.iter().map(SwerefPoint::from_incident_point).collect();
+        let a = Stats::compute(&pts);
+        assert_eq!(Stats::compute_analysis(&sweref), a);
+        // 500.5 and 15,000 m on 16 of the days; 500 m is not coarse.
+        assert_eq!(a.coarse, 16 * 7);
+        assert_eq!(Stats::compute_analysis(&[]), Stats::compute(&[]));
     }
 }

@@ -81,8 +81,10 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<Outcome> {
     }
     let project = store::open(&args.project)?;
     let info = project.info()?;
-    let points = project.incident_points(&filter, &CancelToken::new())?;
-    let stats = Stats::compute(&points);
+    // The analysis points the stores keep ready (a copy of a cache, not
+    // every row): the same counts as the incidents themselves.
+    let points = project.analysis_points(&filter, &CancelToken::new())?;
+    let stats = Stats::compute_analysis(&points);
     let shown = protect(&stats, m);
     // The first and last incident's day only (their minute would point at
     // one incident), and none when the selection itself is a small group.
