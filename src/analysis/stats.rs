@@ -81,12 +81,8 @@ impl Stats {
         let mut first: Option<DateTime<Utc>> = None;
         let mut last: Option<DateTime<Utc>> = None;
         for p in points {
-            let c = Category::ALL.iter().position(|c| *c == p.category);
-            let s = Source::ALL.iter().position(|s| *s == p.source);
-            if let (Some(c), Some(s)) = (c, s) {
-                by_category[c] += 1;
-                by_source[s] += 1;
-            }
+            by_category[p.category.index()] += 1;
+            by_source[p.source.index()] += 1;
             by_hour[usize::from(p.hour) % 24] += 1;
             by_weekday[usize::from(p.weekday) % 7] += 1;
             if p.coarse {

@@ -322,14 +322,9 @@ pub fn compute(
         hour_weekday[d][h] += 1;
         by_hour[h] += 1;
         by_weekday[d] += 1;
-        let c = Category::ALL
-            .iter()
-            .position(|c| *c == p.category)
-            .unwrap_or(0);
+        let c = p.category.index();
         by_category[c] += 1;
-        if let Some(s) = Source::ALL.iter().position(|s| *s == p.source) {
-            by_source[s] += 1;
-        }
+        by_source[p.source.index()] += 1;
         if let Some(date) = p.date() {
             let m = date.month0() as usize;
             cat_months[c][m] += 1;

@@ -40,6 +40,11 @@ impl Category {
         Category::Ovrigt,
     ];
 
+    /// The position in [`Category::ALL`] (the declaration order).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// Stable ASCII key stored in project files and used on the command line.
     pub fn key(self) -> &'static str {
         match self {
@@ -164,6 +169,14 @@ mod tests {
     fn keys_round_trip() {
         for c in Category::ALL {
             assert_eq!(Category::from_key(c.key()), Some(c));
+        }
+    }
+
+    #[test]
+    fn the_index_is_the_position_in_all() {
+        // Stored point caches keep the index: ALL and the declaration agree.
+        for (i, c) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(c.index(), i);
         }
     }
 

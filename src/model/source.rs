@@ -26,6 +26,11 @@ impl Source {
         Source::Ovrigt,
     ];
 
+    /// The position in [`Source::ALL`] (the declaration order).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Source::Polis => "polis",
@@ -117,6 +122,14 @@ mod tests {
     fn keys_round_trip() {
         for s in Source::ALL {
             assert_eq!(Source::from_key(s.key()), Some(s));
+        }
+    }
+
+    #[test]
+    fn the_index_is_the_position_in_all() {
+        // Stored point caches keep the index: ALL and the declaration agree.
+        for (i, s) in Source::ALL.into_iter().enumerate() {
+            assert_eq!(s.index(), i);
         }
     }
 

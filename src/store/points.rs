@@ -146,11 +146,9 @@ impl SwerefPoint {
         out.extend_from_slice(&self.occurred_at.to_le_bytes());
         out.extend_from_slice(&self.local_day.to_le_bytes());
         out.extend_from_slice(&self.precision_m.to_le_bytes());
-        let cat = Category::ALL.iter().position(|c| *c == self.category);
-        let src = Source::ALL.iter().position(|s| *s == self.source);
         out.extend_from_slice(&[
-            cat.unwrap_or(0) as u8,
-            src.unwrap_or(0) as u8,
+            self.category.index() as u8,
+            self.source.index() as u8,
             self.hour,
             self.weekday,
         ]);

@@ -67,15 +67,6 @@ pub fn decode_into(bytes: &[u8], filter: &Filter, out: &mut Vec<SwerefPoint>) ->
     }
 }
 
-/// The index of `c` in [`Category::ALL`] (and of `s` in [`Source::ALL`]).
-fn category_index(c: Category) -> u8 {
-    Category::ALL.iter().position(|x| *x == c).unwrap_or(0) as u8
-}
-
-fn source_index(s: Source) -> u8 {
-    Source::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
-}
-
 /// Bytes that hold `v`.
 fn width_of(v: u64) -> u8 {
     (u64::BITS - v.leading_zeros()).div_ceil(8) as u8
@@ -154,7 +145,7 @@ fn try_columns(points: &[SwerefPoint], out: &mut Vec<u8>) -> bool {
     out.extend(
         points
             .iter()
-            .map(|p| category_index(p.category) | (source_index(p.source) << 4)),
+            .map(|p| p.category.index() as u8 | ((p.source.index() as u8) << 4)),
     );
     // Every value is in the table (it was made from them).
     out.extend(points.iter().map(|p| {
