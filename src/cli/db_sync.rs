@@ -75,7 +75,7 @@ pub fn push(args: &DbPushArgs) -> anyhow::Result<Outcome> {
     );
     progress.finish();
     let report = result.with_context(|| format!("pushing {} to {label}", args.file.display()))?;
-    lagesbild::store::refresh_point_cache_after_write(target.as_ref());
+    super::refresh_point_cache_after_write(target.as_ref());
     if args.json {
         print_json(&args.file.display().to_string(), &label, &report)?;
     } else {

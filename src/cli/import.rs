@@ -90,7 +90,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     // Police events updated in place count as imported for the outcome.
     let imported: u64 = reports.iter().map(|r| r.imported + r.updated).sum();
     if imported > 0 {
-        store::refresh_point_cache_after_write(project.as_ref());
+        super::refresh_point_cache_after_write(project.as_ref());
     }
     let duplicates: u64 = reports.iter().map(|r| r.duplicates).sum();
     let rejected: u64 = reports.iter().map(|r| r.rejected_total).sum();

@@ -206,6 +206,15 @@ fn open_existing(path: &std::path::Path) -> anyhow::Result<lagesbild::store::Box
     Ok(lagesbild::store::open(location)?)
 }
 
+/// After an import or a push: the stored point cache refreshed where the
+/// store keeps one; a failure is a warning on stderr, never the command's.
+fn refresh_point_cache_after_write(store: &dyn lagesbild::store::Store) {
+    let cancel = lagesbild::jobs::CancelToken::new();
+    if let Some(e) = lagesbild::store::refresh_point_cache_after_write(store, &cancel) {
+        eprintln!("lagesbild: warning: the stored analysis points were not refreshed: {e}");
+    }
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()

@@ -238,8 +238,7 @@ pub fn import_files(
     }
     // A shared store keeps the analysis points for other processes: stored
     // again now, so the next reader's first analysis needs no reading of
-    // every row. The imports are committed; a failure here (or a cancel)
-    // only leaves that to the next writer, so it is a warning in the log.
+    // every row. A failure only leaves that to the next writer: the log's.
     let imported: u64 = reports
         .iter()
         .flatten()
@@ -247,10 +246,7 @@ pub fn import_files(
         .sum();
     if imported > 0 {
         progress.stage("Sparar analyspunkterna", 0);
-        match project.refresh_point_cache(cancel) {
-            Ok(()) | Err(store::StoreError::Unsupported { .. }) => {}
-            Err(e) => log::warn!("the stored analysis points were not refreshed: {e}"),
-        }
+        store::refresh_point_cache_after_write(project.as_ref(), cancel);
     }
     Ok(reports)
 }

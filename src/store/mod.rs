@@ -790,16 +790,20 @@ pub trait Store {
     }
 }
 
-/// After a change by the command line: refreshes the store's stored point
-/// cache ([`Store::refresh_point_cache`]) where it keeps one. Never fails the
-/// command: a store without one is no error, and any other failure is a
-/// warning on stderr (the next read is cold then, nothing else).
-pub fn refresh_point_cache_after_write(store: &dyn Store) {
-    match store.refresh_point_cache(&CancelToken::new()) {
-        Ok(()) | Err(StoreError::Unsupported { .. }) => {}
+/// After an import or a push: refreshes the store's stored point cache
+/// ([`Store::refresh_point_cache`]) where it keeps one. Never fails the
+/// write, which is committed: a store without one is no failure, and any
+/// other failure (a cancel too) is logged as a warning and returned for the
+/// caller to show (the next read is cold then, nothing else).
+pub fn refresh_point_cache_after_write(
+    store: &dyn Store,
+    cancel: &CancelToken,
+) -> Option<StoreError> {
+    match store.refresh_point_cache(cancel) {
+        Ok(()) | Err(StoreError::Unsupported { .. }) => None,
         Err(e) => {
-            ::log::warn!("the stored point cache was not refreshed: {e}");
-            eprintln!("lagesbild: warning: the stored analysis points were not refreshed: {e}");
+            ::log::warn!("the stored analysis points were not refreshed: {e}");
+            Some(e)
         }
     }
 }
